@@ -1,0 +1,160 @@
+"""Cell validators compiled once per column: the checker's hot path.
+
+Each validator takes a non-blank string and returns ``None`` when it is fine, or
+``(rule_id, params)``. Blank values never reach a validator (required-ness is checked apart).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+
+from harness.oneroster.schema import Column
+
+Problem = tuple[str, dict[str, object]] | None
+Validator = Callable[[str], Problem]
+
+GUID = re.compile(r"[0-9A-Za-z.\-_/@]{1,255}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+YEAR = re.compile(r"\d{4}")
+INTEGER = re.compile(r"[+-]?\d+")
+POSITIVE_INTEGER = re.compile(r"0*[1-9]\d*")
+USER_ID = re.compile(r"\{[^{}:]+:[^{}]+\}")
+KANA = re.compile(r"[\u30A1-\u30FA\u30FB\u30FC\u3000 ]+")
+UUID4 = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
+)
+BOOLEANS = frozenset({"true", "false"})
+
+
+def valid_date(value: str) -> bool:
+    if not DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _guid(v: str) -> Problem:
+    return None if GUID.fullmatch(v) else ("OR302", {})
+
+
+def _guid_list(v: str) -> Problem:
+    for item in v.split(","):
+        if not GUID.fullmatch(item):
+            return ("OR310", {"value": item or "(blank)"})
+    return None
+
+
+def _string_list(v: str) -> Problem:
+    for item in v.split(","):
+        if not item.strip():
+            return ("OR310", {"value": "(blank)"})
+    return None
+
+
+def _date(v: str) -> Problem:
+    return None if valid_date(v) else ("OR303", {})
+
+
+def _datetime(v: str) -> Problem:
+    if not DATETIME.fullmatch(v):
+        return ("OR304", {})
+    try:
+        dt.datetime.fromisoformat(v[:-1])
+    except ValueError:
+        return ("OR304", {})
+    return None
+
+
+def _year(v: str) -> Problem:
+    return None if YEAR.fullmatch(v) else ("OR305", {})
+
+
+def _boolean(v: str) -> Problem:
+    return None if v in BOOLEANS else ("OR306", {})
+
+
+def _integer(v: str) -> Problem:
+    return None if INTEGER.fullmatch(v) else ("OR308", {})
+
+
+def _float(v: str) -> Problem:
+    try:
+        x = float(v)
+    except ValueError:
+        return ("OR309", {})
+    return None if math.isfinite(x) else ("OR309", {})
+
+
+def _kana(v: str) -> Problem:
+    return None if KANA.fullmatch(v) else ("OR520", {})
+
+
+def _special_needs(v: str) -> Problem:
+    return None if v in BOOLEANS else ("OR514", {})
+
+
+def _shusseki_no(v: str) -> Problem:
+    return None if POSITIVE_INTEGER.fullmatch(v) else ("OR525", {})
+
+
+def _enum(column: Column) -> Validator:
+    allowed = column.enum or frozenset()
+    shown = "|".join(sorted(allowed)) + ("|ext:…" if column.extensible else "")
+
+    if column.extensible:
+        def check(v: str) -> Problem:
+            if v in allowed or (v.startswith("ext:") and len(v) > 4):
+                return None
+            return ("OR307", {"allowed": shown})
+    else:
+        def check(v: str) -> Problem:
+            return None if v in allowed else ("OR307", {"allowed": shown})
+    return check
+
+
+def _enum_list(column: Column) -> Validator:
+    single = _enum(column)
+
+    def check(v: str) -> Problem:
+        for item in v.split(","):
+            problem = single(item)
+            if problem:
+                return ("OR310", {"value": item or "(blank)"})
+        return None
+    return check
+
+
+_SIMPLE: dict[str, Validator | None] = {
+    "guid": _guid,
+    "guid_ref": _guid,
+    "guid_ref_list": _guid_list,
+    "string": None,
+    "string_list": _string_list,
+    "date": _date,
+    "datetime": _datetime,
+    "year": _year,
+    "boolean": _boolean,
+    "integer": _integer,
+    "float": _float,
+    "kana": _kana,
+    "special_needs": _special_needs,
+    "shusseki_no": _shusseki_no,
+}
+
+
+def validator_for(column: Column) -> Validator | None:
+    """The validator for ``column``'s type, or ``None`` when any text is fine."""
+    if column.type == "enum":
+        return _enum(column)
+    if column.type == "enum_list":
+        return _enum_list(column)
+    if column.type == "boolean" and column.enum:
+        return _boolean
+    return _SIMPLE[column.type]

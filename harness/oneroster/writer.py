@@ -1,0 +1,105 @@
+"""Writes conformant OneRoster bundles: UTF-8, RFC 4180 quoting, the profile's header order,
+list fields in one quoted field, and a manifest listing every file.
+
+Output is byte-identical for the same input (fixed zip timestamps, sorted members), so a
+generated city can be compared across machines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from harness.oneroster.model import Bundle, Row, format_value
+from harness.oneroster.schema import MANIFEST, Profile, data_files, load_profile
+
+#: Zip entries carry this timestamp so output does not depend on the clock.
+ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+
+
+def manifest_rows(bundle: Bundle, profile: Profile) -> list[tuple[str, str]]:
+    rows = [("manifest.version", "1.0"), ("oneroster.version", profile.oneroster_version)]
+    for name in data_files():
+        rows.append((f"file.{name}", bundle.mode(name)))
+    for key, value in bundle.manifest_extra.items():
+        rows.append((key, value))
+    return rows
+
+
+def iter_csv_chunks(header: Iterable[str], rows: Iterable[Row], *, chunk_rows: int = 2000
+                    ) -> Iterable[str]:
+    """Yield the CSV text of ``rows`` under ``header`` in chunks (CRLF ends, minimal quoting)."""
+    cols = list(header)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(cols)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([format_value(row.get(c)) for c in cols])
+        if n % chunk_rows == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
+def _members(bundle: Bundle, profile: Profile) -> list[tuple[str, Iterable[str]]]:
+    out: list[tuple[str, Iterable[str]]] = []
+    man = io.StringIO()
+    w = csv.writer(man, lineterminator="\r\n")
+    w.writerow(("propertyName", "value"))
+    w.writerows(manifest_rows(bundle, profile))
+    out.append((MANIFEST, [man.getvalue()]))
+    for name in data_files():
+        rows = bundle.tables.get(name)
+        if not rows:
+            continue
+        spec = profile.file(name)
+        out.append((spec.filename, iter_csv_chunks(spec.header, _moded(rows, bundle.mode(name)))))
+    return out
+
+
+def _moded(rows: list[Row], mode: str) -> Iterable[Row]:
+    # Bulk rows carry no status/dateLastModified (CSV binding §2); delta rows must.
+    if mode == "bulk":
+        for row in rows:
+            if row.get("status") or row.get("dateLastModified"):
+                row = {**row, "status": "", "dateLastModified": ""}
+            yield row
+    else:
+        yield from rows
+
+
+def write_bundle(bundle: Bundle, path: str | os.PathLike[str], *, as_zip: bool | None = None
+                 ) -> Path:
+    """Write ``bundle`` to ``path``: a zip if it ends in ``.zip`` (or ``as_zip``), else a folder.
+
+    The zip is written to a temporary name and renamed into place, so a crash never leaves a
+    half-written bundle under the real name.
+    """
+    target = Path(path)
+    profile = load_profile(bundle.profile)
+    zipped = target.suffix.lower() == ".zip" if as_zip is None else as_zip
+    members = _members(bundle, profile)
+    if zipped:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, chunks in members:
+                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                with zf.open(info, "w") as raw:
+                    for chunk in chunks:
+                        raw.write(chunk.encode("utf-8"))
+        os.replace(tmp, target)
+    else:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, chunks in members:
+            with open(target / name, "w", encoding="utf-8", newline="") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+    return target
