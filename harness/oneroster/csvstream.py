@@ -11,6 +11,7 @@ import codecs
 import contextlib
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 
 from harness.core import FindingCollector
@@ -117,7 +118,7 @@ class CsvStream:
                 sink.add(rule, file=filename, line=prev + 1, limit=exc.limit, reason=exc.limit)
                 self.broken = True
                 return
-            except (OSError, EOFError, ValueError) as exc:  # zlib/CRC errors surface here
+            except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:  # zlib, CRC
                 sink.add("OR124", file=filename, reason=str(exc) or type(exc).__name__)
                 self.broken = True
                 return

@@ -1,0 +1,1 @@
+"""The checks the checker runs, one module per family; each reports to a FindingCollector."""

@@ -149,8 +149,17 @@ _SIMPLE: dict[str, Validator | None] = {
 }
 
 
-def validator_for(column: Column) -> Validator | None:
+def _user_ids(v: str) -> Problem:
+    for item in v.split(","):
+        if not USER_ID.fullmatch(item):
+            return ("OR312", {"value": item or "(blank)"})
+    return None
+
+
+def validator_for(column: Column, file: str = "") -> Validator | None:
     """The validator for ``column``'s type, or ``None`` when any text is fine."""
+    if file == "users" and column.name == "userIds":
+        return _user_ids
     if column.type == "enum":
         return _enum(column)
     if column.type == "enum_list":

@@ -1,0 +1,163 @@
+"""``check_bundle``: stream a OneRoster bundle through every rule and build a Report.
+
+One pass over each file in dependency order (see :data:`~harness.oneroster.schema.READ_ORDER`),
+keeping only keys in memory. Every finding is reported, capped per rule; nothing raises on
+bad data. Exit codes: 0 no ERROR, 1 ERROR findings, 2 the bundle could not be read at all.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.core import Finding, FindingCollector, Severity
+from harness.oneroster.checks import crossfile, japan
+from harness.oneroster.checks.manifest import check_manifest, check_presence
+from harness.oneroster.checks.rows import check_file, resolve
+from harness.oneroster.checks.state import BundleState
+from harness.oneroster.container import (
+    BundleUnreadable,
+    Container,
+    LimitExceeded,
+    Limits,
+    open_container,
+)
+from harness.oneroster.csvstream import CsvStream
+from harness.oneroster.rules import REGISTRY
+from harness.oneroster.schema import MANIFEST, READ_ORDER, Profile, data_files, load_profile
+from harness.report import Report
+
+BUNDLE_NAME = re.compile(r"RO_\d{8}_(\d{6}|[A-H][0-9]\d{11})\.zip")
+
+
+@dataclass
+class CheckResult:
+    """What :func:`check_bundle` found: the report and the exit code the CLI returns."""
+
+    report: Report
+    exit_code: int
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.report.findings
+
+    def rule_ids(self) -> set[str]:
+        return set(self.report.summary["by_rule"])  # type: ignore[arg-type]
+
+
+def check_bundle(
+    path: str | os.PathLike[str],
+    *,
+    profile: str | None = None,
+    limits: Limits | None = None,
+    cap_per_rule: int = 100,
+    school_year_reading: str = "start",
+) -> CheckResult:
+    """Check the bundle at ``path`` (a zip file or a folder) against ``profile``.
+
+    :param profile: a profile id (default ``jp-eportal-v4``); ``KeyError`` if unknown.
+    :param cap_per_rule: findings kept per rule; the rest are counted in the summary.
+    :param school_year_reading: ``start`` (Japanese practice: schoolYear is the 年度's first
+        year) or ``end`` (the base spec's reading).
+    """
+    prof = load_profile(profile)
+    sink = FindingCollector(REGISTRY, profile=prof.id, cap_per_rule=cap_per_rule)
+    p = Path(path)
+    unreadable = False
+    modes: dict[str, str] = {}
+    try:
+        with open_container(p, sink, limits) as container:
+            modes = _check_container(container, prof, sink, school_year_reading)
+    except BundleUnreadable as exc:
+        sink.add("OR100", file=p.name, reason=str(exc))
+        unreadable = True
+    if p.suffix.lower() == ".zip" and not BUNDLE_NAME.fullmatch(p.name) and not unreadable:
+        sink.add("OR125", file=p.name)
+    return _result(p, prof, sink, modes, unreadable)
+
+
+def _check_container(
+    container: Container, profile: Profile, sink: FindingCollector, reading: str
+) -> dict[str, str]:
+    names = set(container.names)
+    known = {f"{n}.csv" for n in data_files()}
+    for name in sorted(names - known - {MANIFEST}):
+        sink.add("OR105", file=name)
+    declared: dict[str, str] = {}
+    if MANIFEST in names:
+        stream = _stream(container, MANIFEST, sink)
+        if stream is not None:
+            declared = check_manifest(stream, profile, sink)
+            stream.close()
+    else:
+        sink.add("OR106", file=MANIFEST)
+    check_presence(names, declared, MANIFEST in names, sink)
+    state = BundleState()
+    effective: dict[str, str] = {}
+    for name in READ_ORDER:
+        spec = profile.file(name)
+        if spec.filename not in names:
+            continue
+        state.present.add(name)
+        stream = _stream(container, spec.filename, sink)
+        if stream is None:
+            continue
+        mode = check_file(stream, spec, profile, declared.get(name), state, sink,
+                          school_year_reading=reading)
+        stream.close()
+        state.complete.add(name)
+        effective[name] = mode or declared.get(name, "bulk")
+    for ref in state.pending:
+        resolve(ref, state, sink)
+    bulk = {n for n, m in effective.items() if m == "bulk"}
+    crossfile.finish(state, sink, bulk)
+    if profile.japanese:
+        japan.finish(state, sink)
+    return effective
+
+
+def _stream(container: Container, filename: str, sink: FindingCollector) -> CsvStream | None:
+    try:
+        return CsvStream(container.open(filename), filename, sink)
+    except LimitExceeded as exc:
+        sink.add("OR103", file=filename, limit=exc.limit)
+    except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError,
+            zipfile.BadZipFile) as exc:
+        # encrypted members, unsupported compression and CRC errors end up here
+        sink.add("OR124", file=filename, reason=str(exc) or type(exc).__name__)
+    return None
+
+
+def _result(
+    path: Path, profile: Profile, sink: FindingCollector, modes: dict[str, str], unreadable: bool
+) -> CheckResult:
+    rejected = sorted(
+        {f.file for f in sink.findings if f.severity is Severity.ERROR and f.file}
+        & ({f"{n}.csv" for n in modes} | {MANIFEST})
+    )
+    imported = sorted(f"{n}.csv" for n in modes if f"{n}.csv" not in rejected)
+    report = Report(
+        kit="oneroster",
+        subject=str(path),
+        profile=profile.id,
+        registry=REGISTRY,
+        findings=sink.findings,
+        summary=sink.summary(),
+        rules_run=[r.id for r in REGISTRY.active(profile.id)],
+        extra={
+            "files_imported": imported,
+            "files_rejected": rejected,
+            "modes": dict(sorted(modes.items())),
+            "test_identifier": path.name,
+        },
+    )
+    if unreadable:
+        code = 2
+    elif sink.worst() is Severity.ERROR:
+        code = 1
+    else:
+        code = 0
+    return CheckResult(report, code)

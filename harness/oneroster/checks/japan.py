@@ -1,0 +1,268 @@
+"""Japan profile row checks (OR5xx): 年度, 学校コード, kana, grades, 外字 and the pilot's quirks.
+
+Each ``*_hooks`` function returns row callbacks bound to one file's column positions; the
+collector drops their findings when the profile is not Japanese.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from harness.core import FindingCollector
+from harness.oneroster.checks.state import BundleState
+from harness.oneroster.checks.values import UUID4, YEAR, valid_date
+
+Hook = Callable[[int, list[str]], None]
+
+NENDO_TITLE = re.compile(r"(\d{4})年度")
+NENDO_PREFIX = re.compile(r"\d{4}年度")
+SCHOOL_CODE = re.compile(r"[A-H][0-9]\d{2}[1-3]\d{8}")
+BOARD_CODE = re.compile(r"\d{6}")
+HALF_WIDTH_KANA = re.compile(r"[\uFF61-\uFF9F]")
+PRIVATE_USE = re.compile(r"[\uE000-\uF8FF\U000F0000-\U0010FFFD]")
+DISABILITY = re.compile(
+    r"自閉症・情緒障害|自閉症|情緒障害|知的障害|肢体不自由|病弱・身体虚弱|病弱|身体虚弱|弱視|難聴|言語障害"
+)
+JP_GRADES = frozenset(
+    [f"P{i}" for i in range(1, 7)] + [f"J{i}" for i in range(1, 4)]
+    + [f"H{i}" for i in range(1, 4)] + [f"E{i}" for i in range(1, 4)]
+)
+#: Which grade letters a school kind teaches (学校コード kind → letters).
+KIND_GRADES = {"B1": "P", "C1": "J", "C2": "PJ", "D1": "H", "D2": "JH", "E1": "PJHE"}
+JP_ROLES = frozenset(
+    {"student", "teacher", "guardian", "principal", "siteAdministrator",
+     "districtAdministrator", "proctor", "systemAdministrator"}
+)
+ROLE_VOCABULARY = frozenset(
+    {"aide", "counselor", "districtAdministrator", "guardian", "parent", "principal", "proctor",
+     "relative", "siteAdministrator", "student", "systemAdministrator", "teacher"}
+)
+USER_NAMES = ("givenName", "familyName", "middleName", "preferredGivenName",
+              "preferredFamilyName", "preferredMiddleName")
+REQUIRED_NAMES = ("preferredGivenName", "preferredFamilyName",
+                  "metadata.jp.kanaGivenName", "metadata.jp.kanaFamilyName")
+
+
+class Ctx:
+    """One file's column positions plus where findings and facts go."""
+
+    def __init__(self, file: str, index: dict[str, int], sink: FindingCollector,
+                 state: BundleState, school_year_reading: str = "start") -> None:
+        self.file = file
+        self.index = index
+        self.sink = sink
+        self.state = state
+        self.school_year_reading = school_year_reading
+
+    def add(self, rule: str, line: int, name: str | None, **params: object) -> None:
+        column = self.index[name] + 1 if name in self.index else None
+        params.setdefault("field", name)
+        self.sink.add(rule, file=self.file, line=line, column=column, **params)
+
+
+def _text_checks(ctx: Ctx, names: tuple[str, ...], gaiji: bool) -> Hook | None:
+    cols = [(ctx.index[n], n) for n in names if n in ctx.index]
+    if not cols:
+        return None
+
+    def hook(line: int, row: list[str]) -> None:
+        for pos, name in cols:
+            v = row[pos]
+            if not v:
+                continue
+            if HALF_WIDTH_KANA.search(v):
+                ctx.add("OR521", line, name, value=v)
+            if gaiji:
+                m = PRIVATE_USE.search(v)
+                if m:
+                    ctx.add("OR528", line, name, value=None, codepoint=f"{ord(m.group()):04X}")
+    return hook
+
+
+def _grade_check(ctx: Ctx, name: str, school_of: Callable[[list[str]], str | None]) -> Hook | None:
+    if name not in ctx.index:
+        return None
+    pos = ctx.index[name]
+    kinds = ctx.state.school_kind
+
+    def hook(line: int, row: list[str]) -> None:
+        v = row[pos]
+        if not v:
+            return
+        school = school_of(row)
+        kind = kinds.get(school) if school else None
+        for grade in v.split(","):
+            if grade not in JP_GRADES:
+                ctx.add("OR522", line, name, value=grade)
+            elif grade[0] == "E":
+                ctx.add("OR523", line, name, value=grade)
+            elif kind in KIND_GRADES and grade[0] not in KIND_GRADES[kind]:
+                ctx.add("OR527", line, name, value=grade, kind=kind)
+    return hook
+
+
+def _column_getter(ctx: Ctx, name: str) -> Callable[[list[str]], str | None]:
+    pos = ctx.index.get(name)
+    return (lambda row: row[pos]) if pos is not None else (lambda row: None)
+
+
+def academic_sessions_hooks(ctx: Ctx) -> list[Hook]:
+    i = ctx.index
+    t, title, start, end, year = (i.get(k) for k in
+                                  ("type", "title", "startDate", "endDate", "schoolYear"))
+
+    def hook(line: int, row: list[str]) -> None:
+        if t is not None and row[t] and row[t] != "schoolYear":
+            ctx.add("OR501", line, "type", value=row[t])
+        nendo = None
+        if title is not None and row[title]:
+            m = NENDO_TITLE.fullmatch(row[title])
+            if m:
+                nendo = int(m.group(1))
+            else:
+                ctx.add("OR502", line, "title", value=row[title])
+        if nendo is None and start is not None and valid_date(row[start]):
+            y, mth = int(row[start][:4]), int(row[start][5:7])
+            nendo = y if mth >= 4 else y - 1
+        if nendo is None:
+            return
+        for pos, name, expected in ((start, "startDate", f"{nendo}-04-01"),
+                                    (end, "endDate", f"{nendo + 1}-03-31")):
+            if pos is not None and row[pos] and row[pos] != expected:
+                ctx.add("OR503", line, name, value=row[pos], expected=expected)
+        if year is not None and YEAR.fullmatch(row[year]):
+            expected_year = nendo if ctx.school_year_reading == "start" else nendo + 1
+            if row[year] != str(expected_year):
+                ctx.add("OR504", line, "schoolYear", value=row[year], expected=expected_year)
+    return [hook] + [h for h in [_text_checks(ctx, ("title",), False)] if h]
+
+
+def orgs_hooks(ctx: Ctx) -> list[Hook]:
+    i = ctx.index
+    sid, t, ident, parent = (i.get(k) for k in ("sourcedId", "type", "identifier",
+                                                "parentSourcedId"))
+    state = ctx.state
+
+    def hook(line: int, row: list[str]) -> None:
+        kind = row[t] if t is not None else ""
+        if kind and kind not in ("district", "school"):
+            ctx.add("OR506", line, "type", value=kind)
+        code = row[ident] if ident is not None else ""
+        if kind == "district":
+            if parent is not None and row[parent]:
+                ctx.add("OR507", line, "parentSourcedId", value=row[parent])
+            if not BOARD_CODE.fullmatch(code):
+                ctx.add("OR510", line, "identifier", value=code or "(blank)")
+        elif kind == "school":
+            if SCHOOL_CODE.fullmatch(code):
+                state.school_codes[code].append(line)
+                if sid is not None:
+                    state.school_kind[row[sid]] = code[:2]
+            else:
+                ctx.add("OR508", line, "identifier", value=code or "(blank)")
+    return [hook] + [h for h in [_text_checks(ctx, ("name",), False)] if h]
+
+
+def courses_hooks(ctx: Ctx) -> list[Hook]:
+    code, title = ctx.index.get("courseCode"), ctx.index.get("title")
+
+    def hook(line: int, row: list[str]) -> None:
+        if code is not None and row[code]:
+            ctx.add("OR511", line, "courseCode", value=row[code])
+        if title is not None and row[title] and not NENDO_PREFIX.match(row[title]):
+            ctx.add("OR512", line, "title", value=row[title])
+    hooks = [hook, _text_checks(ctx, ("title",), False),
+             _grade_check(ctx, "grades", _column_getter(ctx, "orgSourcedId"))]
+    return [h for h in hooks if h]
+
+
+def classes_hooks(ctx: Ctx) -> list[Hook]:
+    ctype, title = ctx.index.get("classType"), ctx.index.get("title")
+
+    def hook(line: int, row: list[str]) -> None:
+        if ctype is not None and row[ctype].startswith("ext:"):
+            ctx.add("OR513", line, "classType", value=row[ctype])
+        if title is not None:
+            m = DISABILITY.search(row[title])
+            if m:
+                ctx.add("OR530", line, "title", value=row[title], term=m.group())
+    hooks = [hook, _text_checks(ctx, ("title", "location"), False),
+             _grade_check(ctx, "grades", _column_getter(ctx, "schoolSourcedId"))]
+    return [h for h in hooks if h]
+
+
+def users_hooks(ctx: Ctx) -> list[Hook]:
+    i = ctx.index
+    enabled, umi, user_ids, sid = (i.get(k) for k in ("enabledUser", "userMasterIdentifier",
+                                                      "userIds", "sourcedId"))
+    required = [(i[n], n) for n in REQUIRED_NAMES if n in i]
+    state = ctx.state
+
+    def hook(line: int, row: list[str]) -> None:
+        if enabled is not None and row[enabled] == "false":  # other spellings: OR306
+            ctx.add("OR515", line, "enabledUser", value=row[enabled])
+        if umi is not None:
+            v = row[umi]
+            if not v:
+                ctx.add("OR516", line, "userMasterIdentifier")
+            elif not UUID4.fullmatch(v):
+                ctx.add("OR517", line, "userMasterIdentifier", value=v)
+            elif v.lower() in state.user_master_ids:
+                ctx.add("OR518", line, "userMasterIdentifier", value=v,
+                        first_line=state.user_master_ids[v.lower()])
+            else:
+                state.user_master_ids[v.lower()] = line
+        for pos, name in required:
+            if not row[pos]:
+                ctx.add("OR519", line, name)
+        if user_ids is not None and row[user_ids]:
+            me = row[sid] if sid is not None else ""
+            for element in row[user_ids].split(","):
+                first = state.user_id_values.setdefault(element, (me, line))
+                if first[0] != me:
+                    ctx.add("OR529", line, "userIds", value=element, first_line=first[1])
+    hooks = [hook, _text_checks(ctx, USER_NAMES, True),
+             _grade_check(ctx, "grades", _column_getter(ctx, "primaryOrgSourcedId"))]
+    return [h for h in hooks if h]
+
+
+def enrollments_hooks(ctx: Ctx) -> list[Hook]:
+    role, primary = ctx.index.get("role"), ctx.index.get("primary")
+    if role is None or primary is None:
+        return []
+
+    def hook(line: int, row: list[str]) -> None:
+        if row[role] == "student" and row[primary] == "true":
+            ctx.add("OR524", line, "primary", value=row[primary])
+    return [hook]
+
+
+def roles_hooks(ctx: Ctx) -> list[Hook]:
+    role = ctx.index.get("role")
+    if role is None:
+        return []
+    vocabulary = ROLE_VOCABULARY
+
+    def hook(line: int, row: list[str]) -> None:
+        v = row[role]
+        if v in vocabulary and v not in JP_ROLES:  # terms outside the vocabulary: OR307
+            ctx.add("OR526", line, "role", value=v)
+    return [hook]
+
+
+HOOKS: dict[str, Callable[[Ctx], list[Hook]]] = {
+    "academicSessions": academic_sessions_hooks,
+    "orgs": orgs_hooks,
+    "courses": courses_hooks,
+    "classes": classes_hooks,
+    "users": users_hooks,
+    "enrollments": enrollments_hooks,
+    "roles": roles_hooks,
+}
+
+
+def finish(state: BundleState, sink: FindingCollector) -> None:
+    for code, lines in state.school_codes.items():
+        if len(lines) > 1:
+            sink.add("OR531", file="orgs.csv", line=lines[1], value=code, count=len(lines))

@@ -1,0 +1,45 @@
+"""What the checker remembers across rows and files: ids, kinds, and cross-file facts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PendingRef:
+    file: str
+    field: str
+    column: int
+    line: int
+    value: str
+    target: str
+    kind: str | None
+
+
+@dataclass
+class BundleState:
+    """Facts gathered while streaming, for references and cross-file rules.
+
+    Only keys and small tuples are kept (no rows), so memory grows with the number of records,
+    not their width.
+    """
+
+    ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    kinds: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    complete: set[str] = field(default_factory=set)
+    present: set[str] = field(default_factory=set)
+    pending: list[PendingRef] = field(default_factory=list)
+    #: school org sourcedId → the first two characters of its 学校コード (B1, C1, C2 …)
+    school_kind: dict[str, str] = field(default_factory=dict)
+    school_codes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    user_master_ids: dict[str, int] = field(default_factory=dict)
+    user_id_values: dict[str, tuple[str, int]] = field(default_factory=dict)
+    home_class: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    home_class_enrolled: set[str] = field(default_factory=set)
+    primary_roles: dict[tuple[str, str], int] = field(default_factory=dict)
+    has_primary: set[str] = field(default_factory=set)
+    secondary_only: dict[str, int] = field(default_factory=dict)
+    users_with_roles: set[str] = field(default_factory=set)
+    enrollment_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    demographics: list[tuple[str, int]] = field(default_factory=list)

@@ -1,0 +1,104 @@
+"""The small, valid sample bundle every test-set case starts from.
+
+A board of education (教育委員会), one elementary (B1) and one junior high (C1) school, the 2025
+年度, homeroom and special-needs classes, four students with kana names, roles, enrollments
+with 出席番号, demographics, a category and a line item.
+"""
+
+from __future__ import annotations
+
+from harness.oneroster.model import Bundle
+
+YEAR = "y2025"
+DISTRICT, ELEMENTARY, JUNIOR_HIGH = "d1", "s1", "s2"
+
+_STUDENTS = [
+    # sourcedId, family, given, kana family, kana given, grade, school, class, number, UUID v4
+    ("u1", "山田", "太郎", "ヤマダ", "タロウ", "P1", ELEMENTARY, "k1", 1,
+     "0f8fad5b-d9cb-469f-a165-70867728950e"),
+    ("u2", "佐藤", "花子", "サトウ", "ハナコ", "P1", ELEMENTARY, "k1", 2,
+     "7c9e6679-7425-40de-944b-e07fc1f90ae7"),
+    ("u3", "鈴木", "一郎", "スズキ", "イチロウ", "J1", JUNIOR_HIGH, "k2", 1,
+     "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"),
+    ("u4", "高橋", "美咲", "タカハシ", "ミサキ", "J1", JUNIOR_HIGH, "k2", 2,
+     "6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b"),
+]
+
+
+def sample_bundle(profile: str = "jp-eportal-v4") -> Bundle:
+    """A valid bulk bundle with no findings at ERROR or WARN under ``profile``."""
+    b = Bundle(profile=profile, manifest_extra={"source.systemName": "renkei sample"})
+    b.add("academicSessions", [{
+        "sourcedId": YEAR, "title": "2025年度", "type": "schoolYear",
+        "startDate": "2025-04-01", "endDate": "2026-03-31", "schoolYear": "2025",
+    }])
+    b.add("orgs", [
+        {"sourcedId": DISTRICT, "name": "つくば市教育委員会", "type": "district",
+         "identifier": "082201"},
+        {"sourcedId": ELEMENTARY, "name": "つくば市立竹園東小学校", "type": "school",
+         "identifier": "B108220100015", "parentSourcedId": DISTRICT},
+        {"sourcedId": JUNIOR_HIGH, "name": "つくば市立竹園東中学校", "type": "school",
+         "identifier": "C108220100011", "parentSourcedId": DISTRICT},
+    ])
+    b.add("courses", [
+        {"sourcedId": "c1", "schoolYearSourcedId": YEAR, "title": "2025年度 小学校",
+         "orgSourcedId": ELEMENTARY, "grades": ["P1"]},
+        {"sourcedId": "c2", "schoolYearSourcedId": YEAR, "title": "2025年度 中学校",
+         "orgSourcedId": JUNIOR_HIGH, "grades": ["J1"]},
+    ])
+    b.add("classes", [
+        {"sourcedId": "k1", "title": "1年1組", "grades": ["P1"], "courseSourcedId": "c1",
+         "classType": "homeroom", "schoolSourcedId": ELEMENTARY, "termSourcedIds": [YEAR],
+         "metadata.jp.specialNeeds": False},
+        {"sourcedId": "k2", "title": "1年1組", "grades": ["J1"], "courseSourcedId": "c2",
+         "classType": "homeroom", "schoolSourcedId": JUNIOR_HIGH, "termSourcedIds": [YEAR],
+         "metadata.jp.specialNeeds": False},
+        {"sourcedId": "k3", "title": "ひまわり学級", "grades": ["P1"], "courseSourcedId": "c1",
+         "classType": "homeroom", "schoolSourcedId": ELEMENTARY, "termSourcedIds": [YEAR],
+         "metadata.jp.specialNeeds": True, "subjects": ["国語", "算数"],
+         "subjectCodes": ["01", "02"]},
+    ])
+    users, roles, enrollments, demographics = [], [], [], []
+    for sid, fam, giv, kfam, kgiv, grade, school, cls, number, umi in _STUDENTS:
+        users.append({
+            "sourcedId": sid, "enabledUser": True, "username": f"{sid}@example.ed.jp",
+            "userIds": [f"{{Office365:{sid}@example.ed.jp}}"], "givenName": giv,
+            "familyName": fam, "grades": [grade], "userMasterIdentifier": umi,
+            "preferredGivenName": giv, "preferredFamilyName": fam, "primaryOrgSourcedId": school,
+            "metadata.jp.kanaGivenName": kgiv, "metadata.jp.kanaFamilyName": kfam,
+            "metadata.jp.homeClass": cls,
+        })
+        roles.append({"sourcedId": f"r-{sid}", "userSourcedId": sid, "roleType": "primary",
+                      "role": "student", "orgSourcedId": school})
+        enrollments.append({
+            "sourcedId": f"e-{sid}", "classSourcedId": cls, "schoolSourcedId": school,
+            "userSourcedId": sid, "role": "student", "primary": False,
+            "beginDate": "2025-04-01", "endDate": "2026-03-31",
+            "metadata.jp.ShussekiNo": number, "metadata.jp.shussekiNo": number,
+        })
+        demographics.append({"sourcedId": sid, "birthDate": "2018-06-01", "sex": "other"})
+    enrollments.append({
+        "sourcedId": "e-u2-k3", "classSourcedId": "k3", "schoolSourcedId": ELEMENTARY,
+        "userSourcedId": "u2", "role": "student", "primary": False,
+    })
+    b.add("users", users)
+    b.add("roles", roles)
+    b.add("enrollments", enrollments)
+    b.add("demographics", demographics)
+    b.add("categories", [{"sourcedId": "cat1", "title": "小テスト", "weight": "1"}])
+    b.add("lineItems", [{
+        "sourcedId": "li1", "title": "漢字テスト", "assignDate": "2025-05-01",
+        "dueDate": "2025-05-08", "classSourcedId": "k1", "categorySourcedId": "cat1",
+        "academicSessionSourcedId": YEAR, "resultValueMin": "0", "resultValueMax": "100",
+        "schoolSourcedId": ELEMENTARY,
+    }])
+    return b
+
+
+def to_delta(bundle: Bundle, stamp: str = "2025-05-01T09:00:00.000Z") -> Bundle:
+    """The same records as a delta bundle: every row active, stamped ``stamp``."""
+    out = Bundle(profile=bundle.profile, manifest_extra=dict(bundle.manifest_extra))
+    for name, rows in bundle.tables.items():
+        out.add(name, [{**r, "status": "active", "dateLastModified": stamp} for r in rows],
+                mode="delta")
+    return out
