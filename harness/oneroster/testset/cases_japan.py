@@ -1,0 +1,198 @@
+"""Test-set cases for the Japan-profile (OR5xx) and cross-file (OR6xx) rules."""
+
+from __future__ import annotations
+
+from harness.oneroster.testset import tables as T
+from harness.oneroster.testset.cases import case
+
+U, C, E, S = "users.csv", "classes.csv", "enrollments.csv", "academicSessions.csv"
+ORGS = "orgs.csv"
+R = "roles.csv"
+
+
+def _jp(id: str, title: str, *expected: str):  # noqa: ANN202
+    return case(id, "japan", title, *expected, jp=True)
+
+
+@_jp("session-type", "a second session of type term", "OR501")
+def _(t):
+    T.add_row(t, S, {"sourcedId": "t1", "type": "term", "parentSourcedId": "y2025"}, like=0)
+
+
+@_jp("nendo-title", "title 令和7年度", "OR502")
+def _(t):
+    T.setv(t, S, 0, "title", "令和7年度")
+
+
+@_jp("nendo-dates", "endDate 2026-03-30", "OR503")
+def _(t):
+    T.setv(t, S, 0, "endDate", "2026-03-30")
+
+
+@_jp("school-year-reading", "schoolYear 2026 for 2025年度", "OR504")
+def _(t):
+    T.setv(t, S, 0, "schoolYear", "2026")
+
+
+@_jp("literal-null", "parentSourcedId NULL", "OR505")
+def _(t):
+    T.setv(t, S, 0, "parentSourcedId", "NULL")
+
+
+@_jp("org-type", "an org of type department", "OR506")
+def _(t):
+    T.add_row(t, ORGS, {"sourcedId": "dep1", "name": "学務課", "type": "department"})
+
+
+@_jp("district-parent", "a district with a parent", "OR507")
+def _(t):
+    T.setv(t, ORGS, 0, "parentSourcedId", "s1")
+
+
+@_jp("school-code", "school identifier B108", "OR508")
+def _(t):
+    T.setv(t, ORGS, 1, "identifier", "B108")
+
+
+@_jp("board-code", "district identifier 08220", "OR510")
+def _(t):
+    T.setv(t, ORGS, 0, "identifier", "08220")
+
+
+@_jp("course-code", "courseCode C01", "OR511")
+def _(t):
+    T.setv(t, "courses.csv", 0, "courseCode", "C01")
+
+
+@_jp("course-title", "course title without 年度", "OR512")
+def _(t):
+    T.setv(t, "courses.csv", 0, "title", "小学校")
+
+
+@_jp("class-type", "classType ext:club", "OR513")
+def _(t):
+    T.setv(t, C, 0, "classType", "ext:club")
+
+
+@_jp("special-needs-flag", "specialNeeds yes", "OR514")
+def _(t):
+    T.setv(t, C, 0, "metadata.jp.specialNeeds", "yes")
+
+
+@_jp("enabled-user", "enabledUser false", "OR515")
+def _(t):
+    T.setv(t, U, 0, "enabledUser", "false")
+
+
+@_jp("umi-missing", "userMasterIdentifier blank", "OR516")
+def _(t):
+    T.setv(t, U, 0, "userMasterIdentifier", "")
+
+
+@_jp("umi-uuid", "userMasterIdentifier 12345", "OR517")
+def _(t):
+    T.setv(t, U, 0, "userMasterIdentifier", "12345")
+
+
+@_jp("umi-duplicate", "two users, one userMasterIdentifier", "OR518")
+def _(t):
+    T.setv(t, U, 1, "userMasterIdentifier", T.getv(t, U, 0, "userMasterIdentifier"))
+
+
+@_jp("names-required", "preferredGivenName blank", "OR519")
+def _(t):
+    T.setv(t, U, 0, "preferredGivenName", "")
+
+
+@_jp("kana", "kana name in hiragana", "OR520")
+def _(t):
+    T.setv(t, U, 0, "metadata.jp.kanaGivenName", "たろう")
+
+
+@_jp("half-width-kana", "class location in half-width katakana", "OR521")
+def _(t):
+    T.setv(t, C, 0, "location", "ﾀｲｲｸｶﾝ")
+
+
+@_jp("grade-code", "class grade P7", "OR522")
+def _(t):
+    T.setv(t, C, 0, "grades", "P7")
+
+
+@_jp("grade-e", "class grade E1", "OR523")
+def _(t):
+    T.setv(t, C, 0, "grades", "E1")
+
+
+@_jp("student-primary", "a student's enrollment with primary true", "OR524")
+def _(t):
+    T.setv(t, E, 0, "primary", "true")
+
+
+@_jp("attendance-number", "出席番号 三", "OR525")
+def _(t):
+    T.setv(t, E, 0, T.find_col(t, E, "metadata.jp.shussekino"), "三")
+
+
+@_jp("role-vocabulary", "role aide", "OR526")
+def _(t):
+    T.setv(t, R, 0, "role", "aide")
+
+
+@_jp("grade-school-kind", "grade J1 in an elementary school", "OR527")
+def _(t):
+    T.setv(t, C, 0, "grades", "J1")
+
+
+@_jp("gaiji", "a private-use character in a given name (外字)", "OR528")
+def _(t):
+    T.setv(t, U, 0, "givenName", "太\ue000")
+
+
+@_jp("same-giga-id", "a stale duplicate with the same GIGA account", "OR529")
+def _(t):
+    T.setv(t, U, 1, "userIds", T.getv(t, U, 0, "userIds"))
+
+
+@_jp("disability-title", "class title naming a disability", "OR530")
+def _(t):
+    T.setv(t, C, 2, "title", "ひまわり学級（知的障害）")
+
+
+@_jp("school-split", "a 義務教育学校 exported as two orgs with one code", "OR531")
+def _(t):
+    T.add_row(t, ORGS, {"sourcedId": "s9", "name": "つくば市立竹園東小学校 後期課程"}, like=1)
+
+
+# --- across files ----------------------------------------------------------------------------
+@case("two-primary-roles", "cross-file", "two primary roles in one school", "OR601")
+def _(t):
+    T.add_row(t, R, {"sourcedId": "r-u1-again"}, like=0)
+
+
+@case("secondary-only", "cross-file", "a user with only a secondary role", "OR602")
+def _(t):
+    values = {"sourcedId": "u5", "username": "u5@example.ed.jp",
+              "userIds": "{Office365:u5@example.ed.jp}",
+              "userMasterIdentifier": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"}
+    if "metadata.jp.homeClass" in t[U][0]:
+        values["metadata.jp.homeClass"] = ""  # u5 has no enrollment
+    T.add_row(t, U, values, like=0)
+    T.add_row(t, R, {"sourcedId": "r-u5", "userSourcedId": "u5", "roleType": "secondary"},
+              like=0)
+
+
+@case("home-class", "cross-file", "homeClass names a class without an enrollment", "OR603",
+      jp=True)
+def _(t):
+    T.setv(t, U, 0, "metadata.jp.homeClass", "k2")
+
+
+@case("demographics-user", "cross-file", "demographics for a user who does not exist", "OR604")
+def _(t):
+    T.add_row(t, "demographics.csv", {"sourcedId": "u99"}, like=0)
+
+
+@case("user-without-role", "cross-file", "a user with no roles row", "OR605")
+def _(t):
+    T.drop_rows(t, R, "userSourcedId", "u4")
