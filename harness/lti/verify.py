@@ -1,0 +1,140 @@
+"""id_token verification: header, key by kid, RS256 signature, then every claim check.
+
+The result is a :class:`Verdict` holding the findings; nothing is raised for bad tokens.
+Rules: LT100-LT105, LT114, LT118 here, the rest through :mod:`harness.lti.checks`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from harness.core import Finding, FindingCollector, Severity
+from harness.lti import checks
+from harness.lti.constants import FORBIDDEN_HEADERS
+from harness.lti.jwks import KeySetCache, KeySetError
+from harness.lti.rules import REGISTRY
+
+_DECODE_OPTIONS = {
+    "verify_signature": True, "verify_exp": False, "verify_iat": False, "verify_nbf": False,
+    "verify_aud": False, "verify_iss": False, "require": [],
+}
+
+
+@dataclass
+class Verdict:
+    """The outcome of verifying one message: accepted when no ERROR finding was made."""
+
+    claims: dict[str, Any] | None
+    header: dict[str, Any] | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.claims is not None and all(f.severity < Severity.ERROR for f in self.findings)
+
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= Severity.ERROR]
+
+    def reason(self) -> str:
+        errs = self.errors()
+        return "; ".join(f"{f.rule} {f.message_en}" for f in errs) or "ok"
+
+
+def read_header(token: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The JOSE header of ``token`` or (None, reason) when it is not a JWS compact token."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None, "not three dot-separated parts"
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError as exc:
+        return None, str(exc)
+    return header, None
+
+
+def verify_jwt(
+    token: str, keys: KeySetCache, out: FindingCollector, *, case: str,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Check the header, pick the key by kid and verify the RS256 signature.
+
+    Returns (header, claims); claims is None when the token must not be read further.
+    """
+    header, why = read_header(token)
+    if header is None:
+        out.add("LT100", file=case, reason=why)
+        return None, None
+    alg = header.get("alg")
+    if alg != "RS256":
+        out.add("LT101", file=case, value=alg)
+        return header, None
+    for name in FORBIDDEN_HEADERS:
+        if name in header:
+            out.add("LT104", file=case, value=name)
+    kid = header.get("kid")
+    if not kid:
+        out.add("LT102", file=case)
+        return header, None
+    try:
+        key = keys.get(str(kid))
+    except KeySetError as exc:
+        out.add("LT118", file=case, reason=str(exc))
+        return header, None
+    if key is None:
+        out.add("LT103", file=case, value=kid)
+        return header, None
+    try:
+        claims = jwt.decode(token, key, algorithms=["RS256"], options=_DECODE_OPTIONS)
+    except jwt.InvalidSignatureError:
+        out.add("LT105", file=case, reason="signature mismatch")
+        return header, None
+    except jwt.DecodeError as exc:
+        out.add("LT100", file=case, reason=str(exc))
+        return header, None
+    if not isinstance(claims, dict):
+        out.add("LT100", file=case, reason="payload is not a JSON object")
+        return header, None
+    return header, claims
+
+
+def verify_id_token(
+    token: str, keys: KeySetCache, expect: checks.Expectation, *, case: str = "launch",
+    consume_nonce: Callable[[str], bool] | None = None, profile: str = "core",
+    platform_side: bool = False,
+) -> Verdict:
+    """Verify an id_token as a tool must (Security Framework §5.1.3), collecting findings.
+
+    :param consume_nonce: called with the nonce once everything else passed; returns False for
+        an unknown or replayed nonce (LT114). Consuming last means a forged token cannot burn
+        a good nonce.
+    :param profile: ``core`` or ``jp-eportal`` (adds the LT5xx WARN checks).
+    :param platform_side: also run the checks a platform certification adds (LT218 whitespace).
+    """
+    out = FindingCollector(REGISTRY, profile=profile)
+    header, claims = verify_jwt(token, keys, out, case=case)
+    if claims is None:
+        return Verdict(None, header, out.findings)
+    checks.check_security_claims(claims, out, expect, case=case)
+    checks.check_message_claims(claims, out, expect, case=case)
+    checks.check_service_claims(claims, out, case=case)
+    if profile == "jp-eportal":
+        checks.check_jp_eportal(claims, out, case=case)
+    if platform_side:
+        checks.check_whitespace(claims, out, case=case)
+    if consume_nonce is not None and claims.get("nonce") and \
+            not any(f.severity >= Severity.ERROR for f in out.findings) and \
+            not consume_nonce(str(claims["nonce"])):
+        out.add("LT114", file=case, value=claims["nonce"])
+    return Verdict(claims, header, out.findings)
+
+
+def peek_claims(token: str) -> dict[str, Any] | None:
+    """The unverified payload, for reports and diagnostics only; never trust it."""
+    try:
+        payload = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.DecodeError, json.JSONDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
