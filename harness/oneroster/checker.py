@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from harness.oneroster.checks.manifest import check_manifest, check_presence
 from harness.oneroster.checks.rows import check_file, resolve
 from harness.oneroster.checks.state import BundleState
 from harness.oneroster.container import (
+    READ_ERRORS,
     BundleUnreadable,
     Container,
     LimitExceeded,
@@ -123,9 +123,8 @@ def _stream(container: Container, filename: str, sink: FindingCollector) -> CsvS
     try:
         return CsvStream(container.open(filename), filename, sink)
     except LimitExceeded as exc:
-        sink.add("OR103", file=filename, limit=exc.limit)
-    except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError,
-            zipfile.BadZipFile) as exc:
+        exc.report(sink, filename)
+    except READ_ERRORS as exc:
         # encrypted members, unsupported compression and CRC errors end up here
         sink.add("OR124", file=filename, reason=str(exc) or type(exc).__name__)
     return None

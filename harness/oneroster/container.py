@@ -13,6 +13,7 @@ import os
 import posixpath
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -30,6 +31,20 @@ class LimitExceeded(Exception):
     def __init__(self, limit: str) -> None:
         super().__init__(limit)
         self.limit = limit
+
+    def report(self, sink: FindingCollector, file: str, line: int | None = None) -> None:
+        """A too-long line is a CSV problem (OR121); anything else a bomb limit (OR103)."""
+        if self.limit.startswith("line"):
+            sink.add("OR121", file=file, line=line, reason=self.limit)
+        else:
+            sink.add("OR103", file=file, line=line, limit=self.limit)
+
+
+#: What reading a damaged member can raise: zlib and CRC errors, encryption, odd compression.
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, EOFError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+    zlib.error,
+)
 
 
 @dataclass(frozen=True)
@@ -166,7 +181,7 @@ class ZipContainer(Container):
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except READ_ERRORS as exc:
             raise BundleUnreadable(f"not a readable zip file ({exc})") from None
         self._infos: dict[str, zipfile.ZipInfo] = {}
         if len(infos) > limits.max_members:

@@ -11,11 +11,10 @@ import codecs
 import contextlib
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 
 from harness.core import FindingCollector
-from harness.oneroster.container import GuardedStream, LimitExceeded
+from harness.oneroster.container import READ_ERRORS, GuardedStream, LimitExceeded
 
 _SNIFF = 64 * 1024
 _decode_errors = [0]
@@ -114,11 +113,10 @@ class CsvStream:
                 prev = reader.line_num
                 continue
             except LimitExceeded as exc:
-                rule = "OR121" if exc.limit.startswith("line") else "OR103"
-                sink.add(rule, file=filename, line=prev + 1, limit=exc.limit, reason=exc.limit)
+                exc.report(sink, filename, prev + 1)
                 self.broken = True
                 return
-            except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:  # zlib, CRC
+            except READ_ERRORS as exc:
                 sink.add("OR124", file=filename, reason=str(exc) or type(exc).__name__)
                 self.broken = True
                 return

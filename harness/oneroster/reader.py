@@ -10,7 +10,13 @@ from __future__ import annotations
 import os
 
 from harness.core import Finding, FindingCollector, Severity
-from harness.oneroster.container import BundleUnreadable, LimitExceeded, Limits, open_container
+from harness.oneroster.container import (
+    READ_ERRORS,
+    BundleUnreadable,
+    LimitExceeded,
+    Limits,
+    open_container,
+)
 from harness.oneroster.csvstream import CsvStream
 from harness.oneroster.model import Bundle
 from harness.oneroster.rules import REGISTRY
@@ -46,7 +52,10 @@ def read_bundle(
                 records = list(stream)
                 stream.close()
             except LimitExceeded as exc:
-                sink.add("OR103", file=filename, limit=exc.limit)
+                exc.report(sink, filename)
+                continue
+            except READ_ERRORS as exc:
+                sink.add("OR124", file=filename, reason=str(exc) or type(exc).__name__)
                 continue
             if not records:
                 continue
