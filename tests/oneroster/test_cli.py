@@ -1,0 +1,95 @@
+"""The ``renkei check oneroster`` and ``renkei testset oneroster`` commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli.main import main
+from harness.oneroster.docs import rules_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_clean_bundle_exits_0(make_bundle, capsys):
+    assert main(["check", "oneroster", str(make_bundle())]) == 0
+    assert "PASS" in capsys.readouterr().out
+
+
+def test_errors_exit_1_and_list_every_finding(make_bundle, capsys):
+    def edit(b):
+        for u in b.tables["users"]:
+            u["userMasterIdentifier"] = "x"
+
+    assert main(["check", "oneroster", str(make_bundle(edit))]) == 1
+    out = capsys.readouterr().out
+    assert out.count("OR517") == 4
+
+
+def test_unreadable_bundle_exits_2_without_traceback(tmp_path, capsys):
+    bad = tmp_path / "RO_20250501_082201.zip"
+    bad.write_bytes(b"not a zip")
+    assert main(["check", "oneroster", str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert "OR100" in captured.out
+
+
+def test_output_file_and_format(make_bundle, tmp_path, capsys):
+    out = tmp_path / "reports" / "r.json"
+    assert main(["check", "oneroster", str(make_bundle()), "--format", "json", "-o",
+                 str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["summary"]["passed"] is True
+    assert "report written to" in capsys.readouterr().err
+
+
+def test_list_rules_json_is_the_catalogue(capsys):
+    assert main(["check", "oneroster", "--list-rules", "--format", "json"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    assert {r["id"] for r in rules} >= {"OR100", "OR528", "OR605"}
+    assert all(r["message_ja"] and r["message_en"] and r["spec"] for r in rules)
+
+
+def test_sample_checks_clean(capsys):
+    assert main(["check", "oneroster", "--sample"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "oneroster"], "give a BUNDLE"),
+        (["check", "oneroster", "x.zip", "--sample"], "not both"),
+    ],
+)
+def test_usage_errors_are_explained(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_option_value_is_argparse_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "oneroster", "x.zip", "--max-per-rule", "0"])
+    assert exc.value.code == 2
+    assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_testset_verify(tmp_path, capsys):
+    assert main(["testset", "oneroster", str(tmp_path), "--verify"]) == 0
+    out = capsys.readouterr().out
+    assert "0 failed" in out and (tmp_path / "expected.json").exists()
+
+
+def test_python_dash_m_harness_runs():
+    proc = subprocess.run([sys.executable, "-m", "harness", "check", "oneroster", "--sample"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "PASS" in proc.stdout
+
+
+def test_rules_doc_is_current():
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert doc == rules_markdown(), "regenerate: python -m harness.oneroster.docs > docs/rules.md"
