@@ -7,7 +7,7 @@ and :class:`WsgiTransport` (Flask apps in-process, one werkzeug client and cooki
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
@@ -116,6 +116,8 @@ class Browser:
     transport: Transport
     max_hops: int = 12
     history: list[Page] = field(default_factory=list)
+    #: called with (action URL, fields) before an auto-submitted form is posted; may edit them
+    on_form: Callable[[str, dict[str, str]], dict[str, str]] | None = None
 
     def go(self, method: str, url: str, data: Mapping[str, str] | None = None) -> Page:
         if method.upper() == "GET" and data:
@@ -135,6 +137,8 @@ class Browser:
             if form is None:
                 return page
             method, action, fields = form
+            if self.on_form is not None:
+                fields = self.on_form(urljoin(url, action), fields)
             url, data = urljoin(url, action), fields
             if method == "GET":
                 url, data = url + ("&" if "?" in url else "?") + urlencode(fields), None

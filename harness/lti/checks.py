@@ -62,9 +62,11 @@ def check_security_claims(claims: Mapping[str, Any], out: FindingCollector, exp:
     azp = claims.get("azp")
     if azp is not None and azp != exp.client_id:
         out.add("LT109", file=case, value=azp, expected=exp.client_id)
-    elif len(auds) > 1 and azp is None and exp.client_id in auds:
-        # OIDC Core §3.1.3.7 (3): several audiences need an azp naming this client
-        others = [a for a in auds if a != exp.client_id]
+    trusted = exp.extra.get("trusted_audiences", ())
+    others = [a for a in auds if a != exp.client_id and a not in trusted]
+    if others and exp.client_id in auds:
+        # Security Framework §5.1.3 (3): reject additional audiences the tool does not trust,
+        # whether or not azp names this client
         out.add("LT108", file=case, value=others)
     for name in ("exp", "iat"):
         if not _is_num(claims.get(name)):

@@ -410,3 +410,16 @@ _rule("LT604", E, K, "JWKS key unusable",
 def rule_ids() -> list[str]:
     """All rule ids in declaration order."""
     return [r.id for r in REGISTRY]
+
+# --- LT7xx certification outcomes (renkei certify) ------------------------------------------
+X = "certification"
+_rule("LT700", E, X, "valid launch rejected",
+      "ツールが正しい起動 {file} を拒否しました（{reason}）",
+      "The tool rejected the valid launch {file} ({reason})", (CERT,),
+      "A launch the certification guide says every tool must accept was refused.",
+      "Real platforms send such launches (no PII, unknown roles, no context) every day.")
+_rule("LT701", E, X, "invalid launch accepted",
+      "ツールが不正な起動 {file} を受け入れました（{expected} を拒否すべき）: {value}",
+      "The tool accepted the invalid launch {file} (should reject by {expected}): {value}", (CERT, f"{SEC} §5.1.3"),
+      "A launch the tool must refuse opened a session.",
+      "Each such case is a way to forge or replay a launch.")
