@@ -263,3 +263,28 @@ def check_dl_response(claims: Mapping[str, Any], out: FindingCollector, *, case:
     if not isinstance(items, list) or not all(isinstance(i, Mapping) and i.get("type")
                                                for i in items):
         out.add("LT233", file=case, value=items)
+
+
+def check_login_initiation(params: Mapping[str, str], out: FindingCollector, *,
+                           case: str = "login") -> None:
+    """A third-party login initiation received from a platform. Rules: LT400."""
+    missing = [k for k in ("iss", "login_hint", "target_link_uri") if not params.get(k)]
+    if missing:
+        out.add("LT400", file=case, value=", ".join(missing))
+
+
+def check_nrps_response(body: object, content_type: str | None, out: FindingCollector, *,
+                        case: str = "nrps") -> None:
+    """One NRPS membership container page. Rules: LT308."""
+    if content_type is not None and c.NRPS_MEDIA not in content_type \
+            and "application/json" not in content_type:
+        out.add("LT308", file=case, reason=f"media type {content_type}")
+        return
+    if not isinstance(body, Mapping) or not isinstance(body.get("members"), list):
+        out.add("LT308", file=case, reason="no members array")
+        return
+    for m in body["members"]:
+        if not isinstance(m, Mapping) or not m.get("user_id") or \
+                not isinstance(m.get("roles"), list):
+            out.add("LT308", file=case, reason="a member lacks user_id or roles")
+            return
