@@ -1,0 +1,99 @@
+"""Benchmark: ``renkei check oneroster`` against the bare csv.reader parse and frictionless-py.
+
+Run: ``python bench/check_oneroster.py [--scale 1] [--skip-frictionless]``.
+Each measurement runs in its own child process so its peak RSS is its own.
+
+Figures (2-core machine, Python 3.11; this script's output):
+    see the closing note of the issue and FIGURES below, updated when the checker changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+FIGURES = """
+(filled in from the last run; see the note)
+"""
+
+_CHILD = r"""
+import json, sys, time
+sys.path[:0] = [{root!r}, {here!r}]
+what, path = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+if what == "renkei":
+    from harness.oneroster import check_bundle
+    result = check_bundle(path)
+    extra = {{"findings": result.report.summary["total"]}}
+elif what == "csv":
+    import csv, io, zipfile
+    rows = 0
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            with z.open(name) as fh:
+                for _ in csv.reader(io.TextIOWrapper(fh, encoding="utf-8", newline="")):
+                    rows += 1
+    extra = {{"rows": rows}}
+elif what == "frictionless":
+    from frictionless_package import validate_with_frictionless
+    extra = validate_with_frictionless(path)
+elapsed = time.perf_counter() - t
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report the
+# parent's peak
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+print(json.dumps({{"seconds": elapsed, "peak_rss_mb": rss, **extra}}))
+"""
+
+
+def measure(what: str, bundle: Path) -> dict:
+    code = _CHILD.format(root=str(ROOT), here=str(HERE))
+    proc = subprocess.run([sys.executable, "-c", code, what, str(bundle)], capture_output=True,
+                          text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-frictionless", action="store_true")
+    parser.add_argument("--no-10x", action="store_true", help="skip the 10x linearity run")
+    args = parser.parse_args()
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    from _bundle import build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scales = [1] if args.no_10x else [1, 10]
+        base = None
+        for scale in scales:
+            bundle = build(Path(tmp) / f"x{scale}" / "RO_20250501_082201.zip",
+                           students=23_000 * scale, schools=50 * scale)
+            renkei = measure("renkei", bundle)
+            floor = measure("csv", bundle)
+            print(f"scale {scale}x: {floor['rows']:,} CSV rows, {bundle.stat().st_size:,} bytes")
+            print(f"  csv.reader parse (floor): {floor['seconds']:.3f} s, "
+                  f"peak RSS {floor['peak_rss_mb']:.0f} MB")
+            print(f"  renkei check:             {renkei['seconds']:.3f} s, "
+                  f"peak RSS {renkei['peak_rss_mb']:.0f} MB, {renkei['findings']} findings")
+            print(f"  renkei / floor:           {renkei['seconds'] / floor['seconds']:.2f}x")
+            if scale == 1:
+                base = renkei["seconds"]
+                if not args.skip_frictionless:
+                    fr = measure("frictionless", bundle)
+                    print(f"  frictionless validate:    {fr['seconds']:.3f} s, "
+                          f"peak RSS {fr['peak_rss_mb']:.0f} MB, {fr['errors']} errors")
+                    print(f"  frictionless / renkei:    {fr['seconds'] / renkei['seconds']:.1f}x")
+            else:
+                print(f"  10x time / 1x time:       {renkei['seconds'] / base:.1f} "
+                      "(10 = linear)")
+
+
+if __name__ == "__main__":
+    main()
