@@ -49,6 +49,14 @@ def state(app: Flask | None = None) -> PlatformState:
     return (app or current_app).extensions["renkei_lti"]
 
 
+def set_base_url(app: Flask, url: str) -> None:
+    """Tell the platform where it is served (for service URLs, token aud, Deep Linking)."""
+    st = state(app)
+    st.base_learned = True
+    st.platform.base_url = url.rstrip("/")
+    st.services.token_url = st.platform.base_url + "/token"
+
+
 def register_tool(app: Flask, reg: ToolRegistration | dict[str, Any]) -> ToolRegistration:
     """Register a tool on a running app (also used by the certify command)."""
     if isinstance(reg, dict):
