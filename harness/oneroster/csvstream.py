@@ -99,36 +99,66 @@ class CsvStream:
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         """Yield ``(line, fields)`` for every record, the header first."""
+        for lines, records in self.chunks():
+            yield from zip(lines, records, strict=True)
+
+    def chunks(self, size: int = 4096) -> Iterator[tuple[list[int], list[list[str]]]]:
+        """Yield ``(lines, records)`` in lists of up to ``size``, the header first.
+
+        The checker's fast path: the csv module runs in C and Python touches each record only
+        to append it. ``lines`` are each record's first physical line.
+        """
         sink, filename = self.sink, self.filename
         reader = csv.reader(self._text, strict=True)
         decode_errors_before = _decode_errors[0]
-        prev = 0
+        records: list[list[str]] = []
+        ends: list[int] = []
+        last_end = 0
         while True:
             try:
-                row = next(reader)
-            except StopIteration:
-                return
+                for row in reader:
+                    records.append(row)
+                    ends.append(reader.line_num)
+                    if len(records) >= size:
+                        yield self._lines(records, ends, last_end, decode_errors_before), records
+                        last_end = ends[-1]
+                        records, ends = [], []
+                break
             except csv.Error as exc:
-                sink.add("OR121", file=filename, line=prev + 1, reason=str(exc))
-                prev = reader.line_num
-                continue
+                at = ends[-1] if ends else last_end
+                sink.add("OR121", file=filename, line=at + 1, reason=str(exc))
+                # the bad record is dropped; count its lines so later line numbers stay true
+                last_end_of_bad = reader.line_num
+                if records:
+                    yield self._lines(records, ends, last_end, decode_errors_before), records
+                last_end = last_end_of_bad
+                records, ends = [], []
             except LimitExceeded as exc:
-                exc.report(sink, filename, prev + 1)
+                exc.report(sink, filename, (ends[-1] if ends else last_end) + 1)
                 self.broken = True
-                return
+                break
             except READ_ERRORS as exc:
                 sink.add("OR124", file=filename, reason=str(exc) or type(exc).__name__)
                 self.broken = True
-                return
-            line = prev + 1
-            if reader.line_num - prev > 1:
-                self._scan(row, line, "\r", "OR119")
-            prev = reader.line_num
-            if self._raw.has_nul:
+                break
+        if records:
+            yield self._lines(records, ends, last_end, decode_errors_before), records
+
+    def _lines(self, records: list[list[str]], ends: list[int], last_end: int,
+               decode_errors_before: int) -> list[int]:
+        starts = [last_end + 1]
+        starts += [e + 1 for e in ends[:-1]]
+        if ends[-1] - last_end != len(records):  # some record spans lines: look for CR
+            for line, end, row in zip(starts, ends, records, strict=True):
+                if end > line:
+                    self._scan(row, line, "\r", "OR119")
+        if self._raw.has_nul:
+            for line, row in zip(starts, records, strict=True):
                 self._scan(row, line, "\x00", "OR120")
-            if _decode_errors[0] != decode_errors_before:
+        if _decode_errors[0] != decode_errors_before:
+            for line, row in zip(starts, records, strict=True):
                 self._scan(row, line, "\ufffd", "OR117")
-            yield line, row
+        return starts
 
     def _scan(self, row: list[str], line: int, char: str, rule: str) -> None:
         for col, value in enumerate(row, 1):
