@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 #: Command modules, in the order ``renkei --help`` lists them.
-COMMANDS: tuple[str, ...] = ("check", "testset")  # helpers add "city", "certify"
+COMMANDS: tuple[str, ...] = ("check", "testset", "certify", "city")  # helpers add "city", "certify"
 
 DESCRIPTION = """\
 renkei (連携) — conformance tests and mock vendors for Japanese school roster and account

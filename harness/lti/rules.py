@@ -423,3 +423,8 @@ _rule("LT701", E, X, "invalid launch accepted",
       "The tool accepted the invalid launch {file} (should reject by {expected}): {value}", (CERT, f"{SEC} §5.1.3"),
       "A launch the tool must refuse opened a session.",
       "Each such case is a way to forge or replay a launch.")
+_rule("LT702", E, X, "no message received",
+      "待ち時間 {value} 秒の間にプラットフォームからメッセージが届きませんでした",
+      "No message arrived from the platform within {value} s", (CERT,),
+      "Certifying a platform needs at least one launch from it.",
+      "Nothing was checked; register the printed URLs and launch, or raise --timeout.")

@@ -74,8 +74,11 @@ class Server:
     """A WSGI app served on 127.0.0.1, port chosen by the OS, in a daemon thread."""
 
     def __init__(self, app: Any) -> None:
-        self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        # an app factory taking the URL is called after the port is known
+        self.app: Any = None
+        self.httpd = make_server("127.0.0.1", 0, lambda e, s: self.app(e, s), threaded=True)
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.app = app(self.url) if not hasattr(app, "wsgi_app") and callable(app) else app
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 

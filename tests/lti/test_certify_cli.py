@@ -1,0 +1,130 @@
+"""``renkei certify lti-tool`` and ``lti-platform`` over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.cli.main import main
+from harness.lti.tool_app import ACCEPTED, create_tool_app
+
+
+def write_tool_toml(path, url, *, marker=ACCEPTED, jwks=True):
+    text = f"""
+[tool]
+client_id = "cert-tool"
+login_url = "{url}/login"
+redirect_uris = ["{url}/launch"]
+target_link_uri = "{url}/launch"
+deployment_id = "1"
+{'jwks_url = "' + url + '/jwks"' if jwks else ''}
+
+[acceptance]
+status = 200
+marker = "{marker}"
+"""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def settings(capsys, toml, state_dir, port):
+    assert main(["certify", "lti-tool", "--config", str(toml), "--state-dir", str(state_dir),
+                 "--port", str(port), "--show-platform"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_show_platform_then_certify_renkeis_own_tool(tmp_path, capsys, serve):
+    port = free_port()
+    state_dir = tmp_path / "state"
+    placeholder = write_tool_toml(tmp_path / "tool.toml", "http://127.0.0.1:9")
+    shown = settings(capsys, placeholder, state_dir, port)
+    assert shown["auth_login_url"] == f"http://127.0.0.1:{port}/auth"
+    assert shown["public_jwk"]["kid"] and "d" not in shown["public_jwk"]
+    assert settings(capsys, placeholder, state_dir, port) == shown  # keys persist
+
+    srv = serve(lambda url: create_tool_app({"BASE_URL": url, "PLATFORMS": [{
+        "issuer": shown["issuer"], "client_id": "cert-tool",
+        "auth_login_url": shown["auth_login_url"], "auth_token_url": shown["auth_token_url"],
+        "key_set_url": shown["key_set_url"], "deployment_ids": ["1"]}]}))
+    toml = write_tool_toml(tmp_path / "tool.toml", srv.url)
+    report = tmp_path / "report.json"
+    code = main(["certify", "lti-tool", "--config", str(toml), "--state-dir", str(state_dir),
+                 "--port", str(port), "--format", "json", "--output", str(report)])
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    failed = [c for c in doc["extra"]["cases"] if not c["ok"]]
+    assert code == 0, failed
+    assert len(doc["extra"]["cases"]) == 52 and doc["summary"]["passed"]
+
+
+def test_a_tool_that_accepts_everything_fails_certification(tmp_path, capsys, serve):
+    from flask import Flask
+
+    lax = Flask("lax")
+
+    @lax.route("/login", methods=["GET", "POST"])
+    def login():
+        return "hello"
+
+    srv = serve(lax)
+    toml = write_tool_toml(tmp_path / "tool.toml", srv.url, marker="hello", jwks=False)
+    code = main(["certify", "lti-tool", "--config", str(toml), "--state-dir",
+                 str(tmp_path / "s"), "--port", str(free_port()), "--cases",
+                 "good_student_plain,bad_no_kid,bad_alg_none"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL bad_no_kid" in out and "LT701" in out and "ok   good_student_plain" in out
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[tool\nclient_id=", "not valid TOML"),
+    ("[tool]\nclient_id = 'x'\n", "'login_url' is required"),
+    ("[tool]\nclient_id='x'\nlogin_url='http://127.0.0.1:9/l'\nredirect_uris=['u']\n"
+     "target_link_uri='t'\n", "[acceptance] needs"),
+])
+def test_bad_config_is_a_usage_error_without_traceback(tmp_path, capsys, content, message):
+    toml = tmp_path / "bad.toml"
+    toml.write_text(content, encoding="utf-8")
+    code = main(["certify", "lti-tool", "--config", str(toml), "--state-dir",
+                 str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_unreachable_tool_is_a_clear_error(tmp_path, capsys):
+    toml = write_tool_toml(tmp_path / "tool.toml", f"http://127.0.0.1:{free_port()}", jwks=False)
+    code = main(["certify", "lti-tool", "--config", str(toml), "--state-dir",
+                 str(tmp_path / "s"), "--port", str(free_port()), "--cases", "bad_no_kid"])
+    err = capsys.readouterr().err
+    assert code == 2 and "did not answer" in err and "Traceback" not in err
+
+
+def test_certify_platform_times_out_cleanly_without_stdin(tmp_path, capsys, serve, monkeypatch):
+    from harness.lti.platform_app import create_platform_app
+
+    monkeypatch.setattr("sys.stdin", None)
+    srv = serve(create_platform_app())
+    toml = tmp_path / "platform.toml"
+    toml.write_text(f"""
+[platform]
+issuer = "https://platform.renkei.example"
+client_id = "renkei"
+deployment_ids = ["1"]
+auth_login_url = "{srv.url}/auth"
+auth_token_url = "{srv.url}/token"
+key_set_url = "{srv.url}/.well-known/jwks.json"
+""", encoding="utf-8")
+    code = main(["certify", "lti-platform", "--config", str(toml), "--timeout", "0.5",
+                 "--state-dir", str(tmp_path / "s"), "--port", str(free_port())])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "/login" in captured.err and "Waiting" in captured.err
+    assert "LT702" in captured.out
