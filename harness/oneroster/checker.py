@@ -15,7 +15,7 @@ from pathlib import Path
 from harness.core import Finding, FindingCollector, Severity
 from harness.oneroster.checks import crossfile, japan
 from harness.oneroster.checks.manifest import check_manifest, check_presence
-from harness.oneroster.checks.rows import check_file, resolve
+from harness.oneroster.checks.rows import FilePass, resolve
 from harness.oneroster.checks.state import BundleState
 from harness.oneroster.container import (
     READ_ERRORS,
@@ -105,8 +105,9 @@ def _check_container(
         stream = _stream(container, spec.filename, sink)
         if stream is None:
             continue
-        mode = check_file(stream, spec, profile, declared.get(name), state, sink,
-                          school_year_reading=reading)
+        file_pass = FilePass(spec, profile, declared.get(name), state, sink, reading)
+        mode = file_pass.run(stream.chunks())
+        file_pass.finish(stream.broken)
         stream.close()
         state.complete.add(name)
         effective[name] = mode or declared.get(name, "bulk")

@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 from collections.abc import Iterator
+from itertools import islice
 
 from harness.core import FindingCollector
 from harness.oneroster.container import READ_ERRORS, GuardedStream, LimitExceeded
@@ -62,6 +63,11 @@ def detect_encoding(head: bytes, complete: bool) -> str:
         return "unknown"
 
 
+def _breaks(value: str) -> int:
+    """Line breaks inside a field, counted as the reader counts lines (CR, LF or CRLF)."""
+    return value.count("\n") + value.count("\r") - value.count("\r\n")
+
+
 class CsvStream:
     """Rows of one CSV member with their physical line numbers.
 
@@ -105,60 +111,69 @@ class CsvStream:
     def chunks(self, size: int = 4096) -> Iterator[tuple[list[int], list[list[str]]]]:
         """Yield ``(lines, records)`` in lists of up to ``size``, the header first.
 
-        The checker's fast path: the csv module runs in C and Python touches each record only
-        to append it. ``lines`` are each record's first physical line.
+        The checker's fast path: ``list.extend(islice(reader, n))`` keeps the whole parse in
+        C. ``lines`` are each record's first physical line; they are counted from the reader
+        and, only when a record spans lines, from the line breaks inside its fields.
         """
         sink, filename = self.sink, self.filename
         reader = csv.reader(self._text, strict=True)
-        decode_errors_before = _decode_errors[0]
+        self._decode_errors_before = _decode_errors[0]
         records: list[list[str]] = []
-        ends: list[int] = []
-        last_end = 0
+        next_line = 1
         while True:
             try:
-                for row in reader:
-                    records.append(row)
-                    ends.append(reader.line_num)
-                    if len(records) >= size:
-                        yield self._lines(records, ends, last_end, decode_errors_before), records
-                        last_end = ends[-1]
-                        records, ends = [], []
-                break
+                records.extend(islice(reader, size))
             except csv.Error as exc:
-                at = ends[-1] if ends else last_end
-                sink.add("OR121", file=filename, line=at + 1, reason=str(exc))
-                # the bad record is dropped; count its lines so later line numbers stay true
-                last_end_of_bad = reader.line_num
+                # rows read before the bad record are kept (list.extend appends as it goes)
+                starts, bad_line = self._starts(records, next_line, None)
+                sink.add("OR121", file=filename, line=bad_line, reason=str(exc))
                 if records:
-                    yield self._lines(records, ends, last_end, decode_errors_before), records
-                last_end = last_end_of_bad
-                records, ends = [], []
+                    yield starts, records
+                next_line, records = reader.line_num + 1, []
+                continue
             except LimitExceeded as exc:
-                exc.report(sink, filename, (ends[-1] if ends else last_end) + 1)
+                starts, after = self._starts(records, next_line, None)
+                exc.report(sink, filename, after)
                 self.broken = True
-                break
             except READ_ERRORS as exc:
+                starts, _ = self._starts(records, next_line, None)
                 sink.add("OR124", file=filename, reason=str(exc) or type(exc).__name__)
                 self.broken = True
-                break
-        if records:
-            yield self._lines(records, ends, last_end, decode_errors_before), records
+            else:
+                if not records:
+                    return
+                starts, _ = self._starts(records, next_line, reader.line_num - next_line + 1)
+                yield starts, records
+                if len(records) < size:
+                    return
+                next_line, records = reader.line_num + 1, []
+                continue
+            if records:
+                yield starts, records
+            return
 
-    def _lines(self, records: list[list[str]], ends: list[int], last_end: int,
-               decode_errors_before: int) -> list[int]:
-        starts = [last_end + 1]
-        starts += [e + 1 for e in ends[:-1]]
-        if ends[-1] - last_end != len(records):  # some record spans lines: look for CR
-            for line, end, row in zip(starts, ends, records, strict=True):
-                if end > line:
-                    self._scan(row, line, "\r", "OR119")
+    def _starts(self, records: list[list[str]], first: int, total: int | None
+                ) -> tuple[list[int], int]:
+        """First line of each record, and the line after the last; scans for CR, NUL and
+        undecodable bytes when there is reason to."""
+        if total == len(records):
+            starts = list(range(first, first + total))
+            after = first + total
+        else:
+            starts, after = [], first
+            for row in records:
+                starts.append(after)
+                spans = 1 + sum(_breaks(v) for v in row if "\n" in v or "\r" in v)
+                if spans > 1:
+                    self._scan(row, after, "\r", "OR119")
+                after += spans
         if self._raw.has_nul:
             for line, row in zip(starts, records, strict=True):
                 self._scan(row, line, "\x00", "OR120")
-        if _decode_errors[0] != decode_errors_before:
+        if _decode_errors[0] != self._decode_errors_before:
             for line, row in zip(starts, records, strict=True):
                 self._scan(row, line, "\ufffd", "OR117")
-        return starts
+        return starts, after
 
     def _scan(self, row: list[str], line: int, char: str, rule: str) -> None:
         for col, value in enumerate(row, 1):

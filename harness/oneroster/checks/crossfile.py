@@ -14,9 +14,9 @@ def users_hooks(ctx: Ctx) -> list[Hook]:
     homes = ctx.state.home_class
     col = home + 1
 
-    def hook(line: int, row: list[str]) -> None:
-        if row[home]:
-            homes[row[sid]] = (row[home], line, col)
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        homes.update((s, (h, line, col))
+                     for s, h, line in zip(cols[sid], cols[home], lines, strict=True) if h)
     return [hook]
 
 
@@ -27,18 +27,18 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
         return []
     state = ctx.state
 
-    def hook(line: int, row: list[str]) -> None:
-        u = row[user]
-        state.users_with_roles.add(u)
-        if row[rtype] == "primary":
-            key = (u, row[org])
-            if key in state.primary_roles:
-                ctx.add("OR601", line, "roleType", value=u, org=row[org])
-            else:
-                state.primary_roles[key] = line
-            state.has_primary.add(u)
-        elif row[rtype] == "secondary":
-            state.secondary_only.setdefault(u, line)
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        state.users_with_roles.update(cols[user])
+        for line, u, o, t in zip(lines, cols[user], cols[org], cols[rtype], strict=True):
+            if t == "primary":
+                key = (u, o)
+                if key in state.primary_roles:
+                    ctx.add("OR601", line, "roleType", value=u, org=o)
+                else:
+                    state.primary_roles[key] = line
+                state.has_primary.add(u)
+            elif t == "secondary":
+                state.secondary_only.setdefault(u, line)
     return [hook]
 
 
@@ -49,14 +49,16 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
         return []
     state = ctx.state
 
-    def hook(line: int, row: list[str]) -> None:
-        key = (row[user], row[cls], row[role])
-        first = state.enrollment_keys.setdefault(key, line)
-        if first != line:
-            ctx.add("OR404", line, "userSourcedId", value=row[user], first_line=first)
-        home = state.home_class.get(row[user])
-        if home is not None and home[0] == row[cls]:
-            state.home_class_enrolled.add(row[user])
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        keys, homes = state.enrollment_keys, state.home_class
+        enrolled = state.home_class_enrolled
+        for line, u, c, r in zip(lines, cols[user], cols[cls], cols[role], strict=True):
+            first = keys.setdefault((u, c, r), line)
+            if first != line:
+                ctx.add("OR404", line, "userSourcedId", value=u, first_line=first)
+            home = homes.get(u)
+            if home is not None and home[0] == c:
+                enrolled.add(u)
     return [hook]
 
 
@@ -66,8 +68,8 @@ def demographics_hooks(ctx: Ctx) -> list[Hook]:
         return []
     demo = ctx.state.demographics
 
-    def hook(line: int, row: list[str]) -> None:
-        demo.append((row[sid], line))
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        demo.extend(zip(cols[sid], lines, strict=True))
     return [hook]
 
 

@@ -11,9 +11,11 @@ from collections.abc import Callable
 
 from harness.core import FindingCollector
 from harness.oneroster.checks.state import BundleState
-from harness.oneroster.checks.values import UUID4, YEAR, valid_date
+from harness.oneroster.checks.values import UUID4, UUID4_LINES, YEAR, valid_date
 
-Hook = Callable[[int, list[str]], None]
+#: A check over one chunk: first lines, records, and the same records as columns.
+Hook = Callable[[list[int], list[list[str]], list[tuple[str, ...]]], None]
+RowHook = Callable[[int, list[str]], None]
 
 NENDO_TITLE = re.compile(r"(\d{4})年度")
 NENDO_PREFIX = re.compile(r"\d{4}年度")
@@ -61,50 +63,72 @@ class Ctx:
         self.sink.add(rule, file=self.file, line=line, column=column, **params)
 
 
+def per_row(fn: RowHook) -> Hook:
+    """Run a row check over a chunk; for small files (sessions, orgs, courses, classes)."""
+
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        for line, row in zip(lines, rows, strict=True):
+            fn(line, row)
+    return hook
+
+
+def rows_where(lines: list[int], column: tuple[str, ...], bad: object) -> list[tuple[int, str]]:
+    """(line, value) of the rows whose value is in ``bad``."""
+    return [(line, v) for line, v in zip(lines, column, strict=True) if v in bad]  # type: ignore[operator]
+
+
 def _text_checks(ctx: Ctx, names: tuple[str, ...], gaiji: bool) -> Hook | None:
     cols = [(ctx.index[n], n) for n in names if n in ctx.index]
     if not cols:
         return None
+    suspect = re.compile(f"{HALF_WIDTH_KANA.pattern}|{PRIVATE_USE.pattern}" if gaiji
+                         else HALF_WIDTH_KANA.pattern)
 
-    def hook(line: int, row: list[str]) -> None:
+    def hook(lines: list[int], rows: list[list[str]], columns: list[tuple[str, ...]]) -> None:
         for pos, name in cols:
-            v = row[pos]
-            if not v:
-                continue
-            if HALF_WIDTH_KANA.search(v):
-                ctx.add("OR521", line, name, value=v)
-            if gaiji:
-                m = PRIVATE_USE.search(v)
+            col = columns[pos]
+            if not suspect.search("\n".join(col)):
+                continue  # one regex pass per column in the usual, clean case
+            for line, v in zip(lines, col, strict=True):
+                if HALF_WIDTH_KANA.search(v):
+                    ctx.add("OR521", line, name, value=v)
+                m = PRIVATE_USE.search(v) if gaiji else None
                 if m:
                     ctx.add("OR528", line, name, value=None, codepoint=f"{ord(m.group()):04X}")
     return hook
 
 
-def _grade_check(ctx: Ctx, name: str, school_of: Callable[[list[str]], str | None]) -> Hook | None:
+def _grade_problems(grades: str, kind: str | None) -> list[tuple[str, str]]:
+    out = []
+    for grade in grades.split(","):
+        if grade not in JP_GRADES:
+            out.append(("OR522", grade))
+        elif grade[0] == "E":
+            out.append(("OR523", grade))
+        elif kind in KIND_GRADES and grade[0] not in KIND_GRADES[kind]:
+            out.append(("OR527", grade))
+    return out
+
+
+def _grade_check(ctx: Ctx, name: str, school_column: str) -> Hook | None:
     if name not in ctx.index:
         return None
-    pos = ctx.index[name]
+    pos, school_pos = ctx.index[name], ctx.index.get(school_column)
     kinds = ctx.state.school_kind
 
-    def hook(line: int, row: list[str]) -> None:
-        v = row[pos]
-        if not v:
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        schools = cols[school_pos] if school_pos is not None else ("",) * len(lines)
+        pairs = set(zip(cols[pos], schools, strict=True))
+        bad = {}
+        for grades, school in pairs:
+            if grades and (found := _grade_problems(grades, kinds.get(school))):
+                bad[(grades, school)] = found
+        if not bad:
             return
-        school = school_of(row)
-        kind = kinds.get(school) if school else None
-        for grade in v.split(","):
-            if grade not in JP_GRADES:
-                ctx.add("OR522", line, name, value=grade)
-            elif grade[0] == "E":
-                ctx.add("OR523", line, name, value=grade)
-            elif kind in KIND_GRADES and grade[0] not in KIND_GRADES[kind]:
-                ctx.add("OR527", line, name, value=grade, kind=kind)
+        for line, grades, school in zip(lines, cols[pos], schools, strict=True):
+            for rule, grade in bad.get((grades, school), ()):
+                ctx.add(rule, line, name, value=grade, kind=kinds.get(school))
     return hook
-
-
-def _column_getter(ctx: Ctx, name: str) -> Callable[[list[str]], str | None]:
-    pos = ctx.index.get(name)
-    return (lambda row: row[pos]) if pos is not None else (lambda row: None)
 
 
 def academic_sessions_hooks(ctx: Ctx) -> list[Hook]:
@@ -135,7 +159,7 @@ def academic_sessions_hooks(ctx: Ctx) -> list[Hook]:
             expected_year = nendo if ctx.school_year_reading == "start" else nendo + 1
             if row[year] != str(expected_year):
                 ctx.add("OR504", line, "schoolYear", value=row[year], expected=expected_year)
-    return [hook] + [h for h in [_text_checks(ctx, ("title",), False)] if h]
+    return [per_row(hook)] + [h for h in [_text_checks(ctx, ("title",), False)] if h]
 
 
 def orgs_hooks(ctx: Ctx) -> list[Hook]:
@@ -161,7 +185,7 @@ def orgs_hooks(ctx: Ctx) -> list[Hook]:
                     state.school_kind[row[sid]] = code[:2]
             else:
                 ctx.add("OR508", line, "identifier", value=code or "(blank)")
-    return [hook] + [h for h in [_text_checks(ctx, ("name",), False)] if h]
+    return [per_row(hook)] + [h for h in [_text_checks(ctx, ("name",), False)] if h]
 
 
 def courses_hooks(ctx: Ctx) -> list[Hook]:
@@ -172,8 +196,8 @@ def courses_hooks(ctx: Ctx) -> list[Hook]:
             ctx.add("OR511", line, "courseCode", value=row[code])
         if title is not None and row[title] and not NENDO_PREFIX.match(row[title]):
             ctx.add("OR512", line, "title", value=row[title])
-    hooks = [hook, _text_checks(ctx, ("title",), False),
-             _grade_check(ctx, "grades", _column_getter(ctx, "orgSourcedId"))]
+    hooks = [per_row(hook), _text_checks(ctx, ("title",), False),
+             _grade_check(ctx, "grades", "orgSourcedId")]
     return [h for h in hooks if h]
 
 
@@ -187,8 +211,8 @@ def classes_hooks(ctx: Ctx) -> list[Hook]:
             m = DISABILITY.search(row[title])
             if m:
                 ctx.add("OR530", line, "title", value=row[title], term=m.group())
-    hooks = [hook, _text_checks(ctx, ("title", "location"), False),
-             _grade_check(ctx, "grades", _column_getter(ctx, "schoolSourcedId"))]
+    hooks = [per_row(hook), _text_checks(ctx, ("title", "location"), False),
+             _grade_check(ctx, "grades", "schoolSourcedId")]
     return [h for h in hooks if h]
 
 
@@ -199,32 +223,55 @@ def users_hooks(ctx: Ctx) -> list[Hook]:
     required = [(i[n], n) for n in REQUIRED_NAMES if n in i]
     state = ctx.state
 
-    def hook(line: int, row: list[str]) -> None:
-        if enabled is not None and row[enabled] == "false":  # other spellings: OR306
-            ctx.add("OR515", line, "enabledUser", value=row[enabled])
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        if enabled is not None and "false" in cols[enabled]:  # other spellings: OR306
+            for line, v in rows_where(lines, cols[enabled], ("false",)):
+                ctx.add("OR515", line, "enabledUser", value=v)
         if umi is not None:
-            v = row[umi]
-            if not v:
-                ctx.add("OR516", line, "userMasterIdentifier")
-            elif not UUID4.fullmatch(v):
-                ctx.add("OR517", line, "userMasterIdentifier", value=v)
-            elif v.lower() in state.user_master_ids:
-                ctx.add("OR518", line, "userMasterIdentifier", value=v,
-                        first_line=state.user_master_ids[v.lower()])
-            else:
-                state.user_master_ids[v.lower()] = line
+            _master_ids(ctx, lines, cols[umi])
         for pos, name in required:
-            if not row[pos]:
-                ctx.add("OR519", line, name)
-        if user_ids is not None and row[user_ids]:
-            me = row[sid] if sid is not None else ""
-            for element in row[user_ids].split(","):
-                first = state.user_id_values.setdefault(element, (me, line))
-                if first[0] != me:
-                    ctx.add("OR529", line, "userIds", value=element, first_line=first[1])
+            if "" in cols[pos]:
+                for line, _ in rows_where(lines, cols[pos], ("",)):
+                    ctx.add("OR519", line, name)
+        if user_ids is not None:
+            seen = state.user_id_values
+            owners = cols[sid] if sid is not None else ("",) * len(lines)
+            for line, me, value in zip(lines, owners, cols[user_ids], strict=True):
+                for element in value.split(",") if value else ():
+                    first = seen.setdefault(element, (me, line))
+                    if first[0] != me:
+                        ctx.add("OR529", line, "userIds", value=element, first_line=first[1])
     hooks = [hook, _text_checks(ctx, USER_NAMES, True),
-             _grade_check(ctx, "grades", _column_getter(ctx, "primaryOrgSourcedId"))]
+             _grade_check(ctx, "grades", "primaryOrgSourcedId")]
     return [h for h in hooks if h]
+
+
+def _master_ids(ctx: Ctx, lines: list[int], col: tuple[str, ...]) -> None:
+    """userMasterIdentifier: present (OR516), a UUID v4 (OR517), unique (OR518)."""
+    if "" in col:
+        for line, _ in rows_where(lines, col, ("",)):
+            ctx.add("OR516", line, "userMasterIdentifier")
+    values = set(col)
+    values.discard("")
+    joined = "\n".join(values)
+    if not (joined.count("\n") == len(values) - 1 and UUID4_LINES.fullmatch(joined)):
+        bad = {v for v in values if not UUID4.fullmatch(v)}
+        for line, v in rows_where(lines, col, bad):
+            ctx.add("OR517", line, "userMasterIdentifier", value=v)
+    seen = ctx.state.user_master_ids
+    lowered = [v.lower() for v in col]
+    fresh = dict(zip(lowered, lines, strict=True))
+    fresh.pop("", None)
+    if len(fresh) == len(col) - col.count("") and seen.keys().isdisjoint(fresh):
+        seen.update(fresh)
+        return
+    for line, v, low in zip(lines, col, lowered, strict=True):
+        if not v:
+            continue
+        if low in seen:
+            ctx.add("OR518", line, "userMasterIdentifier", value=v, first_line=seen[low])
+        else:
+            seen[low] = line
 
 
 def enrollments_hooks(ctx: Ctx) -> list[Hook]:
@@ -232,9 +279,12 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
     if role is None or primary is None:
         return []
 
-    def hook(line: int, row: list[str]) -> None:
-        if row[role] == "student" and row[primary] == "true":
-            ctx.add("OR524", line, "primary", value=row[primary])
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        if "true" not in cols[primary]:
+            return
+        for line, r, p in zip(lines, cols[role], cols[primary], strict=True):
+            if r == "student" and p == "true":
+                ctx.add("OR524", line, "primary", value=p)
     return [hook]
 
 
@@ -242,11 +292,11 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
     role = ctx.index.get("role")
     if role is None:
         return []
-    vocabulary = ROLE_VOCABULARY
+    outside = ROLE_VOCABULARY - JP_ROLES  # terms outside the vocabulary are OR307's
 
-    def hook(line: int, row: list[str]) -> None:
-        v = row[role]
-        if v in vocabulary and v not in JP_ROLES:  # terms outside the vocabulary: OR307
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        bad = outside.intersection(cols[role])
+        for line, v in rows_where(lines, cols[role], bad):
             ctx.add("OR526", line, "role", value=v)
     return [hook]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from harness.oneroster.schema import Column
 
@@ -27,6 +27,7 @@ KANA = re.compile(r"[\u30A1-\u30FA\u30FB\u30FC\u3000 ]+")
 UUID4 = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
 )
+UUID4_LINES = re.compile(f"(?:{UUID4.pattern}\n)*{UUID4.pattern}")
 BOOLEANS = frozenset({"true", "false"})
 
 
@@ -42,6 +43,18 @@ def valid_date(value: str) -> bool:
 
 def _guid(v: str) -> Problem:
     return None if GUID.fullmatch(v) else ("OR302", {})
+
+
+_GUID_BAD = re.compile(r"[^0-9A-Za-z.\-_/@\n]|[^\n]{256}")
+
+
+def _all_guids(values: set[str]) -> bool:
+    # one regex pass over all values; a value holding "\n" fails the count check
+    joined = "\n".join(values)
+    return joined.count("\n") == len(values) - 1 and not _GUID_BAD.search(joined)
+
+
+_guid.all_valid = _all_guids  # type: ignore[attr-defined]
 
 
 def _guid_list(v: str) -> Problem:
@@ -80,6 +93,9 @@ def _boolean(v: str) -> Problem:
     return None if v in BOOLEANS else ("OR306", {})
 
 
+_boolean.all_valid = BOOLEANS.issuperset  # type: ignore[attr-defined]
+
+
 def _integer(v: str) -> Problem:
     return None if INTEGER.fullmatch(v) else ("OR308", {})
 
@@ -116,6 +132,7 @@ def _enum(column: Column) -> Validator:
     else:
         def check(v: str) -> Problem:
             return None if v in allowed else ("OR307", {"allowed": shown})
+    check.all_valid = allowed.issuperset  # type: ignore[attr-defined]
     return check
 
 
@@ -154,6 +171,27 @@ def _user_ids(v: str) -> Problem:
         if not USER_ID.fullmatch(item):
             return ("OR312", {"value": item or "(blank)"})
     return None
+
+
+def bad_values(validate: Validator, column: Sequence[str]) -> dict[str, tuple[str, dict]]:
+    """The distinct non-blank values of ``column`` that fail ``validate``, with their problem.
+
+    Each distinct value is judged once; validators with an ``all_valid`` fast path judge the
+    whole set at once when it is clean, which it usually is.
+    """
+    values = set(column)
+    values.discard("")
+    if not values:
+        return {}
+    all_valid = getattr(validate, "all_valid", None)
+    if all_valid is not None and all_valid(values):
+        return {}
+    out = {}
+    for v in values:
+        problem = validate(v)
+        if problem is not None:
+            out[v] = problem
+    return out
 
 
 def validator_for(column: Column, file: str = "") -> Validator | None:
