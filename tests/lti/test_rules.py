@@ -154,6 +154,21 @@ def judged(accept: bool, observed: bool) -> list[str]:
     return [f.rule for f in judge([CaseResult(case, observed, 200)]).findings]
 
 
+def no_message() -> list[str]:
+    import tempfile
+    from pathlib import Path
+
+    from harness.cli.certify import _free_port, certify_platform
+
+    reg = {"issuer": ISS, "client_id": CID, "auth_login_url": "http://127.0.0.1:9/auth",
+           "auth_token_url": "", "key_set_url": "http://127.0.0.1:9/jwks",
+           "deployment_ids": ["d1"]}
+    with tempfile.TemporaryDirectory() as tmp:
+        report = certify_platform(reg, Path(tmp), _free_port(), timeout=0.2, messages=1,
+                                  services=False, profile="core")
+    return [f.rule for f in report.findings]
+
+
 GOOD_JWK = KEYS.current.public_jwk()
 TRIGGERS: dict[str, Callable[[], list[str]]] = {
     "LT100": lambda: verify(mode="notjwt"),
@@ -251,6 +266,7 @@ TRIGGERS: dict[str, Callable[[], list[str]]] = {
                                                   case="j")),
     "LT700": lambda: judged(True, False),
     "LT701": lambda: judged(False, True),
+    "LT702": lambda: no_message(),
 }
 
 
