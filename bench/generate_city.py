@@ -1,0 +1,90 @@
+"""Benchmark: generate + export the synthetic city at Tsukuba and prefecture scale.
+
+Each profile runs in a fresh child process so its peak RSS (``resource.getrusage``) is its own;
+one core, seed 1, as of 2025-05-01, every quirk on, export to a zip. The baseline is plain
+Faker ``ja_JP`` names: 22,900 draws of ``Faker("ja_JP").name()``, distinct ratio.
+
+Run: ``python bench/generate_city.py`` (add ``--profile prefecture`` etc. for one profile).
+
+Measured (Python 3.11.7, Linux x86-64, 2 vCPU container, one core used):
+  tsukuba     22,900 pupils  generate 0.32 s  export 0.96 s   total 1.28 s   peak RSS  87 MB
+  prefecture 229,000 pupils  generate 3.66 s  export 11.98 s  total 15.64 s  peak RSS 556 MB
+  prefecture / tsukuba: 10.0x pupils, 12.3x time (about linear)
+  distinct full names at Tsukuba scale: ours 96.1% (max repeat 4); Faker ja_JP 11.1% (8.7x)
+Targets for tsukuba (≤ 5 s, ≤ 300 MB) hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DRAWS = 22_900
+
+
+def run_one(profile_name: str) -> dict[str, object]:
+    from fixtures import QUIRKS, build_bundle, generate_city, load_profile
+    from harness.oneroster.writer import write_bundle
+
+    t0 = time.perf_counter()
+    city = generate_city(load_profile(profile_name), 1, as_of=dt.date(2025, 5, 1),
+                         quirks=frozenset(QUIRKS))
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_bundle(build_bundle(city), Path(tmp) / "RO_20250501_000000.zip")
+        size = path.stat().st_size
+    t2 = time.perf_counter()
+    names = Counter(s.full_name for s in city.students.values())
+    return {
+        "profile": profile_name, "students": len(city.students), "generate": t1 - t0,
+        "export": t2 - t1, "total": t2 - t0, "zip_bytes": size,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "distinct": len(names) / len(city.students), "max_repeat": max(names.values()),
+    }
+
+
+def faker_baseline() -> float:
+    from faker import Faker
+
+    fake = Faker("ja_JP")
+    fake.seed_instance(1)
+    return len({fake.name() for _ in range(DRAWS)}) / DRAWS
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--one"]:
+        print(json.dumps(run_one(argv[1])))
+        return 0
+    profiles = argv[1:2] if argv[:1] == ["--profile"] else ["tsukuba", "prefecture"]
+    results = []
+    for name in profiles:
+        out = subprocess.run([sys.executable, __file__, "--one", name], check=True,
+                             capture_output=True, text=True).stdout
+        r = json.loads(out)
+        results.append(r)
+        print(f"{r['profile']:<11}{r['students']:>8,} pupils  generate {r['generate']:.2f} s  "
+              f"export {r['export']:.2f} s  total {r['total']:.2f} s  "
+              f"peak RSS {r['rss_mb']:.0f} MB")
+    if len(results) == 2:
+        a, b = results
+        print(f"{b['profile']} / {a['profile']}: {b['students'] / a['students']:.1f}× pupils, "
+              f"{b['total'] / a['total']:.1f}× time")
+    ours = next((r for r in results if r["profile"] == "tsukuba"), results[0])
+    base = faker_baseline()
+    print(f"distinct full names ({ours['students']:,} pupils): ours {ours['distinct']:.1%} "
+          f"(max repeat {ours['max_repeat']}), Faker ja_JP ({DRAWS:,} draws) {base:.1%}; "
+          f"ratio {ours['distinct'] / base:.1f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
