@@ -39,6 +39,8 @@ def create_pylti_tool(*, issuer: str, client_id: str, auth_login_url: str, auth_
             return FlaskOIDCLogin(FlaskRequest(), conf).redirect(launch_url)
         except (OIDCException, LtiException) as exc:
             return jsonify({"accepted": False, "error": str(exc)}), 400
+        except Exception as exc:  # noqa: BLE001 - PyLTI1p3 raises bare Exception for unknown iss
+            return jsonify({"accepted": False, "error": f"{type(exc).__name__}: {exc}"}), 400
 
     @app.post("/launch")
     def launch() -> Any:
