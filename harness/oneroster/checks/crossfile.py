@@ -29,6 +29,13 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
         state.users_with_roles.update(cols[user])
+        if set(cols[rtype]) == {"primary"}:  # the usual export: one primary role per row
+            keys = list(zip(cols[user], cols[org], strict=True))
+            fresh = dict(zip(keys, lines, strict=True))
+            if len(fresh) == len(keys) and state.primary_roles.keys().isdisjoint(fresh):
+                state.primary_roles.update(fresh)
+                state.has_primary.update(cols[user])
+                return
         for line, u, o, t in zip(lines, cols[user], cols[org], cols[rtype], strict=True):
             if t == "primary":
                 key = (u, o)
@@ -50,15 +57,21 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
     state = ctx.state
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
-        keys, homes = state.enrollment_keys, state.home_class
-        enrolled = state.home_class_enrolled
-        for line, u, c, r in zip(lines, cols[user], cols[cls], cols[role], strict=True):
-            first = keys.setdefault((u, c, r), line)
-            if first != line:
-                ctx.add("OR404", line, "userSourcedId", value=u, first_line=first)
-            home = homes.get(u)
-            if home is not None and home[0] == c:
-                enrolled.add(u)
+        keys = state.enrollment_keys
+        triples = list(zip(cols[user], cols[cls], cols[role], strict=True))
+        fresh = dict(zip(triples, lines, strict=True))
+        if len(fresh) == len(triples) and keys.keys().isdisjoint(fresh):
+            keys.update(fresh)
+        else:
+            for line, key in zip(lines, triples, strict=True):
+                first = keys.setdefault(key, line)
+                if first != line:
+                    ctx.add("OR404", line, "userSourcedId", value=key[0], first_line=first)
+        if state.home_class:  # users.csv was read before: which homeClass pairs are enrolled
+            if state.home_pairs is None:
+                state.home_pairs = {(u, h[0]) for u, h in state.home_class.items()}
+            matched = state.home_pairs.intersection(zip(cols[user], cols[cls], strict=True))
+            state.home_class_enrolled.update(u for u, _ in matched)
     return [hook]
 
 
@@ -69,7 +82,8 @@ def demographics_hooks(ctx: Ctx) -> list[Hook]:
     demo = ctx.state.demographics
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
-        demo.extend(zip(cols[sid], lines, strict=True))
+        for key, line in zip(cols[sid], lines, strict=True):
+            demo.setdefault(key, line)
     return [hook]
 
 
@@ -88,14 +102,13 @@ def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
         if user not in state.home_class_enrolled and "users" in bulk:
             sink.add("OR603", file="users.csv", line=line, column=col, value=user, target=cls)
     if "demographics" in bulk:
-        for sid, line in state.demographics:
-            if sid and sid not in users:
-                sink.add("OR604", file="demographics.csv", line=line, column=1, value=sid)
+        demo = state.demographics
+        for sid in sorted(demo.keys() - users.keys() - {""}, key=demo.__getitem__):
+            sink.add("OR604", file="demographics.csv", line=demo[sid], column=1, value=sid)
     if "roles" in bulk:
         for user, line in state.secondary_only.items():
             if user not in state.has_primary:
                 sink.add("OR602", file="roles.csv", line=line, value=user)
         if "users" in bulk:
-            for user, line in users.items():
-                if user not in state.users_with_roles:
-                    sink.add("OR605", file="users.csv", line=line, column=1, value=user)
+            for user in sorted(users.keys() - state.users_with_roles, key=users.__getitem__):
+                sink.add("OR605", file="users.csv", line=users[user], column=1, value=user)

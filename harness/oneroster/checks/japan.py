@@ -236,6 +236,13 @@ def users_hooks(ctx: Ctx) -> list[Hook]:
         if user_ids is not None:
             seen = state.user_id_values
             owners = cols[sid] if sid is not None else ("",) * len(lines)
+            ids = cols[user_ids]
+            if "" not in ids and ",".join(ids).count(",") == len(ids) - 1:
+                # one element per user, the usual case: a dict settles repeats at once
+                fresh = dict(zip(ids, zip(owners, lines, strict=True), strict=True))
+                if len(fresh) == len(ids) and seen.keys().isdisjoint(fresh):
+                    seen.update(fresh)
+                    return
             for line, me, value in zip(lines, owners, cols[user_ids], strict=True):
                 for element in value.split(",") if value else ():
                     first = seen.setdefault(element, (me, line))

@@ -83,7 +83,7 @@ class FilePass:
         if not rows:
             return
         width, add, file = self.width, self.sink.add, self.file
-        if any(len(r) != width for r in rows):
+        if set(map(len, rows)) != {width}:
             for i, (line, r) in enumerate(zip(lines, rows, strict=True)):
                 if len(r) != width:
                     add("OR122", file=file, line=line, count=len(r), expected=width)

@@ -37,9 +37,10 @@ class BundleState:
     user_id_values: dict[str, tuple[str, int]] = field(default_factory=dict)
     home_class: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     home_class_enrolled: set[str] = field(default_factory=set)
+    home_pairs: set[tuple[str, str]] | None = None
     primary_roles: dict[tuple[str, str], int] = field(default_factory=dict)
     has_primary: set[str] = field(default_factory=set)
     secondary_only: dict[str, int] = field(default_factory=dict)
     users_with_roles: set[str] = field(default_factory=set)
     enrollment_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    demographics: list[tuple[str, int]] = field(default_factory=list)
+    demographics: dict[str, int] = field(default_factory=dict)
