@@ -6,23 +6,23 @@ Rules: LT100-LT105, LT114, LT118 here, the rest through :mod:`harness.lti.checks
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from harness.core import Finding, FindingCollector, Severity
 from harness.lti import checks
 from harness.lti.constants import FORBIDDEN_HEADERS
 from harness.lti.jwks import KeySetCache, KeySetError
 from harness.lti.rules import REGISTRY
-
-_DECODE_OPTIONS = {
-    "verify_signature": True, "verify_exp": False, "verify_iat": False, "verify_nbf": False,
-    "verify_aud": False, "verify_iss": False, "require": [],
-}
 
 
 @dataclass
@@ -45,15 +45,41 @@ class Verdict:
         return "; ".join(f"{f.rule} {f.message_en}" for f in errs) or "ok"
 
 
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+def _b64decode(segment: str) -> bytes:
+    # one C-level regex instead of a per-character check; strict base64url, no padding
+    if not _B64URL.match(segment):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def split_token(token: str) -> tuple[dict[str, Any], bytes, bytes, bytes]:
+    """(header, payload bytes, signing input, signature) of a JWS compact token.
+
+    Raises ``ValueError`` naming the problem (never echoing the token).
+    """
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise ValueError("not three dot-separated parts")
+    head, body, sig = token.split(".")
+    try:
+        header = json.loads(_b64decode(head))
+        payload = _b64decode(body)
+        signature = _b64decode(sig)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"undecodable segment ({type(exc).__name__})") from None
+    if not isinstance(header, dict):
+        raise ValueError("header is not a JSON object")
+    return header, payload, f"{head}.{body}".encode("ascii"), signature
+
+
 def read_header(token: str) -> tuple[dict[str, Any] | None, str | None]:
     """The JOSE header of ``token`` or (None, reason) when it is not a JWS compact token."""
-    if not isinstance(token, str) or token.count(".") != 2:
-        return None, "not three dot-separated parts"
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.DecodeError as exc:
+        return split_token(token)[0], None
+    except ValueError as exc:
         return None, str(exc)
-    return header, None
 
 
 def verify_jwt(
@@ -61,11 +87,14 @@ def verify_jwt(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Check the header, pick the key by kid and verify the RS256 signature.
 
+    The signature is checked with cryptography directly (RSASSA-PKCS1-v1_5 with SHA-256, RFC
+    7518 §3.3): only RS256 ever reaches this point, so no algorithm confusion is possible.
     Returns (header, claims); claims is None when the token must not be read further.
     """
-    header, why = read_header(token)
-    if header is None:
-        out.add("LT100", file=case, reason=why)
+    try:
+        header, payload, signing_input, signature = split_token(token)
+    except ValueError as exc:
+        out.add("LT100", file=case, reason=str(exc))
         return None, None
     alg = header.get("alg")
     if alg != "RS256":
@@ -87,12 +116,14 @@ def verify_jwt(
         out.add("LT103", file=case, value=kid)
         return header, None
     try:
-        claims = jwt.decode(token, key, algorithms=["RS256"], options=_DECODE_OPTIONS)
-    except jwt.InvalidSignatureError:
+        key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
         out.add("LT105", file=case, reason="signature mismatch")
         return header, None
-    except jwt.DecodeError as exc:
-        out.add("LT100", file=case, reason=str(exc))
+    try:
+        claims = json.loads(payload)
+    except ValueError:
+        out.add("LT100", file=case, reason="payload is not JSON")
         return header, None
     if not isinstance(claims, dict):
         out.add("LT100", file=case, reason="payload is not a JSON object")
