@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 #: Command modules, in the order ``renkei --help`` lists them.
-COMMANDS: tuple[str, ...] = ("check", "testset", "certify", "city")  # helpers add "city", "certify"
+COMMANDS: tuple[str, ...] = ("check", "testset", "city", "certify")
 
 DESCRIPTION = """\
 renkei (連携) — conformance tests and mock vendors for Japanese school roster and account
@@ -23,6 +23,8 @@ examples:
   renkei check oneroster export/ --format json -o r.json  a folder, JSON report to a file
   renkei check oneroster --list-rules                     the rule catalogue
   renkei testset oneroster out/                           write a conformance test set
+  renkei city generate --profile tsukuba --seed 1 --out city/   a synthetic Tsukuba
+  renkei certify lti-tool --config tool.toml              certify an LTI 1.3 tool
 """
 
 
