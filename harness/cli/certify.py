@@ -342,13 +342,9 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
                      messages: int, services: bool, profile: str) -> Report:
     """Be a tool on 127.0.0.1 until ``messages`` launches arrived or ``timeout`` passed."""
     from harness.core import Finding, FindingCollector
-    from harness.lti import constants as c
-    from harness.lti.checks import check_nrps_response
     from harness.lti.http import HttpClient, HttpError
     from harness.lti.jwks import check_jwks
     from harness.lti.rules import REGISTRY
-    from harness.lti.service_client import ServiceClient, ServiceError
-    from harness.lti.tool import PlatformRegistration
     from harness.lti.tool_app import create_tool_app
 
     _quiet_werkzeug()
@@ -377,7 +373,10 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
         while time.monotonic() < deadline and \
                 sum(1 for e in log if e.get("step") == "launch") < messages:
             time.sleep(0.2)
-    launches = [e for e in log if e.get("step") == "launch"]
+        launches = [e for e in log if e.get("step") == "launch"]
+        # services run while renkei's JWKS is still served: the platform fetches it to check
+        # the client assertion
+        svc_findings, svc_counts = _call_services(reg, tool, launches, services, profile)
     findings: list[Finding] = list(out.findings)
     counts = out.counts.copy()
     for i, entry in enumerate(launches):
@@ -391,35 +390,48 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
         out2.add("LT702", file="platform", value=int(timeout))
         findings += out2.findings
         counts.update(out2.counts)
-    if services and reg.get("auth_token_url"):
-        svc = FindingCollector(REGISTRY, profile=profile)
-        preg = PlatformRegistration(**reg)
-        client = ServiceClient(tool, preg, HttpClient(timeout=10))
-        for entry in launches:
-            claims = entry.get("claims") or {}
-            nrps = claims.get(c.NRPS_CLAIM) or {}
-            if nrps.get("context_memberships_url"):
-                try:
-                    client.members(nrps["context_memberships_url"])
-                except ServiceError as exc:
-                    svc.add("LT314", file="nrps", claim="NRPS", reason=str(exc))
-                except Exception as exc:  # noqa: BLE001 - a broken answer is a finding
-                    check_nrps_response(None, None, svc, case="nrps")
-                    del exc
-            ags = claims.get(c.AGS_CLAIM) or {}
-            if ags.get("lineitems") and c.SCOPE_LINEITEM in ags.get("scope", []):
-                try:
-                    item = client.create_lineitem(ags["lineitems"], {
-                        "label": "renkei certification", "scoreMaximum": 10})
-                    client.post_score(item["id"], {
-                        "userId": claims.get("sub"), "scoreGiven": 7, "scoreMaximum": 10,
-                        "activityProgress": "Completed", "gradingProgress": "FullyGraded",
-                        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())})
-                except (ServiceError, KeyError, TypeError) as exc:
-                    svc.add("LT314", file="ags", claim="AGS", reason=str(exc))
-            break  # one round of service calls is enough for a certification
-        findings += svc.findings
-        counts.update(svc.counts)
+    findings += svc_findings
+    counts.update(svc_counts)
     rules = [r.id for r in REGISTRY.active(profile) if r.id[:3] in ("LT1", "LT2", "LT6")]
     return _report(reg["issuer"], profile, findings, counts, rules,
                    {"messages": len(launches)})
+
+
+def _call_services(reg: dict[str, Any], tool: Any, launches: list[dict[str, Any]],
+                   services: bool, profile: str) -> tuple[list[Any], Any]:
+    """Call NRPS and AGS once, each with its own scoped token. Rules: LT314."""
+    from collections import Counter
+
+    from harness.core import FindingCollector
+    from harness.lti import constants as c
+    from harness.lti.http import HttpClient
+    from harness.lti.rules import REGISTRY
+    from harness.lti.service_client import ServiceClient, ServiceError
+    from harness.lti.tool import PlatformRegistration
+
+    svc = FindingCollector(REGISTRY, profile=profile)
+    if not services or not reg.get("auth_token_url"):
+        return [], Counter()
+    client = ServiceClient(tool, PlatformRegistration(**reg), HttpClient(timeout=10))
+    for entry in launches:
+        claims = entry.get("claims") or {}
+        nrps = claims.get(c.NRPS_CLAIM) or {}
+        if nrps.get("context_memberships_url"):
+            try:
+                client.members(nrps["context_memberships_url"])
+            except ServiceError as exc:
+                svc.add("LT314", file="nrps", claim="NRPS", reason=str(exc))
+        ags = claims.get(c.AGS_CLAIM) or {}
+        if ags.get("lineitems") and c.SCOPE_LINEITEM in ags.get("scope", []):
+            try:
+                item = client.create_lineitem(ags["lineitems"], {
+                    "label": "renkei certification", "scoreMaximum": 10})
+                client.post_score(item["id"], {
+                    "userId": claims.get("sub"), "scoreGiven": 7, "scoreMaximum": 10,
+                    "activityProgress": "Completed", "gradingProgress": "FullyGraded",
+                    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())})
+            except (ServiceError, KeyError, TypeError) as exc:
+                svc.add("LT314", file="ags", claim="AGS", reason=str(exc))
+        if nrps or ags:
+            break  # one round of service calls is enough for a certification
+    return svc.findings, svc.counts

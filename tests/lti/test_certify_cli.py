@@ -128,3 +128,78 @@ key_set_url = "{srv.url}/.well-known/jwks.json"
     assert code == 1
     assert "/login" in captured.err and "Waiting" in captured.err
     assert "LT702" in captured.out
+
+
+def _wait_listening(port, seconds=5.0):
+    import socket
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError("certify lti-platform did not start listening")
+
+
+def test_certify_renkeis_platform_with_launches_and_services(tmp_path, capsys, serve):
+    import threading
+
+    from harness.lti.browser import Browser, RequestsTransport
+    from harness.lti.cases import CONTEXT, person
+    from harness.lti.platform import LaunchSpec
+    from harness.lti.platform_app import create_platform_app, register_tool, set_base_url, state
+
+    papp = create_platform_app()
+    srv = serve(papp)
+    set_base_url(papp, srv.url)
+    st = state(papp)
+    port = free_port()
+    tool_url = f"http://127.0.0.1:{port}"
+    register_tool(papp, {"client_id": "renkei", "login_url": tool_url + "/login",
+                         "redirect_uris": [tool_url + "/launch"],
+                         "target_link_uri": tool_url + "/launch", "jwks_url": tool_url + "/jwks"})
+    toml = tmp_path / "platform.toml"
+    toml.write_text(f"""
+[platform]
+issuer = "{st.platform.issuer}"
+client_id = "renkei"
+deployment_ids = ["1"]
+auth_login_url = "{srv.url}/auth"
+auth_token_url = "{srv.url}/token"
+key_set_url = "{srv.url}/.well-known/jwks.json"
+""", encoding="utf-8")
+    report = tmp_path / "platform.json"
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("code", main([
+        "certify", "lti-platform", "--config", str(toml), "--timeout", "20", "--messages", "2",
+        "--state-dir", str(tmp_path / "s"), "--port", str(port), "--profile", "jp-eportal",
+        "--format", "json", "--output", str(report)])))
+    worker.start()
+    _wait_listening(port)
+    for role in ("student", "instructor"):
+        url, params = st.platform.initiate_login("renkei", LaunchSpec(person(role),
+                                                                      context=dict(CONTEXT)))
+        page = Browser(RequestsTransport()).go("POST", url, params)
+        assert page.status == 200, page.text
+    worker.join(30)
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    assert result["code"] == 0, doc["findings"]
+    assert doc["extra"]["messages"] == 2
+    # NRPS and AGS were called with separately scoped tokens: a score arrived
+    assert sum(len(h) for item in st.services.scores.values() for h in item.values()) == 1
+    granted = {scopes for _, scopes, _ in st.services.tokens.values()}
+    assert all(len(s) == 1 for s in granted) and len(granted) >= 2
+
+
+def test_certify_platform_flags_whitespace_in_claims(tmp_path):
+    from harness.core import FindingCollector
+    from harness.lti.checks import check_whitespace
+    from harness.lti.rules import REGISTRY
+
+    out = FindingCollector(REGISTRY)
+    check_whitespace({"given_name": "太郎 ", "https://x/claim/custom": {"grade": " P3"}}, out,
+                     case="m")
+    assert [(f.rule, f.value) for f in out.findings] == [("LT218", "'太郎 '"),
+                                                          ("LT218", "' P3'")]
