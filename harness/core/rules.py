@@ -87,6 +87,15 @@ class RuleRegistry:
         self._rules[rule.id] = rule
         return rule
 
+    def declare(
+        self, id: str, severity: Severity, family: str, title: str, message_ja: str,
+        message_en: str, spec: tuple[str, ...], what: str, why: str, example: str = "",
+        profiles: tuple[str, ...] = (),
+    ) -> Rule:
+        """Build a :class:`Rule` from its fields and add it: the form rule tables use."""
+        return self.add(Rule(id, severity, family, title, message_ja, message_en, spec, what,
+                             why, example, profiles))
+
     def __getitem__(self, rule_id: str) -> Rule:
         return self._rules[rule_id]
 

@@ -12,7 +12,7 @@ Messages in Japanese and English share one set of fields.
 
 from __future__ import annotations
 
-from harness.core import Rule, RuleRegistry, Severity
+from harness.core import RuleRegistry, Severity
 
 E, W, I = Severity.ERROR, Severity.WARN, Severity.INFO  # noqa: E741
 
@@ -31,11 +31,7 @@ PROFILES = ("core", JP_EPORTAL)
 REGISTRY = RuleRegistry("lti")
 
 
-def _rule(
-    id: str, severity: Severity, family: str, title: str, ja: str, en: str, spec: tuple[str, ...],
-    what: str, why: str, example: str = "", profiles: tuple[str, ...] = (),
-) -> None:
-    REGISTRY.add(Rule(id, severity, family, title, ja, en, spec, what, why, example, profiles))
+_rule = REGISTRY.declare
 
 
 # --- LT1xx security and JWT -----------------------------------------------------------------

@@ -8,7 +8,7 @@ profile rules; ``OR6xx`` rules across files. Messages use one set of fields in b
 
 from __future__ import annotations
 
-from harness.core import Rule, RuleRegistry, Severity
+from harness.core import RuleRegistry, Severity
 
 E, W, I = Severity.ERROR, Severity.WARN, Severity.INFO  # noqa: E741
 JP = ("jp-1.1", "jp-eportal-v4", "jp-k12-v1")
@@ -25,11 +25,7 @@ PILOT = "つくば市実証 成果報告書 §3.3"
 REGISTRY = RuleRegistry("oneroster")
 
 
-def _rule(
-    id: str, severity: Severity, family: str, title: str, ja: str, en: str, spec: tuple[str, ...],
-    what: str, why: str, example: str = "", profiles: tuple[str, ...] = (),
-) -> None:
-    REGISTRY.add(Rule(id, severity, family, title, ja, en, spec, what, why, example, profiles))
+_rule = REGISTRY.declare
 
 
 # --- OR1xx packaging, manifest and text -----------------------------------------------------
