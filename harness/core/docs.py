@@ -5,8 +5,12 @@ from __future__ import annotations
 from harness.core.rules import RuleRegistry
 
 
-def registry_markdown(registry: RuleRegistry, title: str, intro: str = "") -> str:
+def registry_markdown(
+    registry: RuleRegistry, title: str, intro: str = "",
+    family_titles: dict[str, str] | None = None,
+) -> str:
     """One page listing every rule by family: id, severity, messages, what, why, spec."""
+    family_titles = family_titles or {}
     out = [f"# {title}", "", "<!-- generated from the rule registry; do not edit by hand -->", ""]
     if intro:
         out += [intro, ""]
@@ -14,7 +18,7 @@ def registry_markdown(registry: RuleRegistry, title: str, intro: str = "") -> st
     out += [f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.family} | {r.title}"
             f"{' (removed)' if r.removed else ''} |" for r in registry]
     for family in registry.families():
-        out += ["", f"## {family}"]
+        out += ["", f"## {family_titles.get(family, family)}"]
         for r in (r for r in registry if r.family == family):
             out += ["", f"### {r.id}", "", f"**{r.title}** — {r.severity}"
                     + (" — removed" if r.removed else ""), ""]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.core.docs import registry_markdown
 from harness.lti.rules import REGISTRY
 
 FAMILY_TITLES = {
@@ -15,26 +16,10 @@ FAMILY_TITLES = {
 
 def rules_markdown() -> str:
     """The rule catalogue as Markdown, grouped by family in declaration order."""
-    lines = ["# LTI rules (LT)", "",
-             "Generated from `harness/lti/rules.py` by `harness.lti.docs.rules_markdown()`; "
-             "do not edit by hand.", "",
-             f"{len(REGISTRY)} rules. Profiles: `core` (default) and `jp-eportal` "
-             "(adds the LT5xx WARN checks).", ""]
-    for family in REGISTRY.families():
-        lines += [f"## {FAMILY_TITLES.get(family, family)}", ""]
-        for r in (r for r in REGISTRY if r.family == family):
-            removed = " (removed)" if r.removed else ""
-            lines += [f"### {r.id} {r.title}{removed}", "",
-                      f"- severity: {r.severity}",
-                      f"- spec: {'; '.join(r.spec)}",
-                      f"- message (en): {r.message_en}",
-                      f"- message (ja): {r.message_ja}"]
-            if r.profiles:
-                lines.append(f"- profiles: {', '.join(r.profiles)}")
-            lines += ["", f"What: {r.what}", "", f"Why: {r.why}", ""]
-            if r.example:
-                lines += [f"Example: `{r.example}`", ""]
-    return "\n".join(lines).rstrip() + "\n"
+    intro = (f"{len(REGISTRY)} rules. Profiles: `core` (default) and `jp-eportal` (adds the "
+             "LT5xx WARN checks). `python -m harness.lti.docs > docs/lti-rules.md` regenerates "
+             "this page.")
+    return registry_markdown(REGISTRY, "LTI rules (LT)", intro, FAMILY_TITLES)
 
 
 if __name__ == "__main__":  # pragma: no cover
