@@ -20,8 +20,8 @@ def registry_markdown(
     for family in registry.families():
         out += ["", f"## {family_titles.get(family, family)}"]
         for r in (r for r in registry if r.family == family):
-            out += ["", f"### {r.id}", "", f"**{r.title}** — {r.severity}"
-                    + (" — removed" if r.removed else ""), ""]
+            out += ["", f'<a id="{r.id.lower()}"></a>', "", f"### {r.id} {r.title}", "",
+                    f"**{r.severity}**" + (" — removed" if r.removed else ""), ""]
             out += [f"- en: {r.message_en}", f"- ja: {r.message_ja}"]
             out += [f"- what: {r.what}"]
             if r.why:
