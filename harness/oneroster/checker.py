@@ -109,7 +109,6 @@ def _check_container(
         spec = profile.file(name)
         if spec.filename not in names:
             continue
-        state.present.add(name)
         stream = _stream(container, spec.filename, sink)
         if stream is None:
             continue

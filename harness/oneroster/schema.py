@@ -129,10 +129,6 @@ class Profile:
     def file(self, name: str) -> FileSpec:
         return self.files[name]
 
-    def by_filename(self, filename: str) -> FileSpec | None:
-        if not filename.endswith(".csv"):
-            return None
-        return self.files.get(filename[:-4])
 
 
 @cache

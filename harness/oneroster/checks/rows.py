@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from harness.core import FindingCollector
 from harness.oneroster.checks import crossfile, japan
 from harness.oneroster.checks.headers import map_header
-from harness.oneroster.checks.japan import Ctx
+from harness.oneroster.checks.japan import Ctx, rows_where
 from harness.oneroster.checks.state import BundleState, PendingRef
 from harness.oneroster.checks.values import _datetime, bad_values, validator_for
 from harness.oneroster.schema import PAIRED_LISTS, REFERENCES, FileSpec, Profile
@@ -72,12 +72,9 @@ class FilePass:
     def _add_at(self, rule: str, lines: Sequence[int], column: Sequence[str], bad: object,
                 pos: int, **params: object) -> None:
         """Report ``rule`` on every row whose value in ``column`` is in ``bad``."""
-        if not bad:
-            return
-        for line, v in zip(lines, column, strict=True):
-            if v in bad:  # type: ignore[operator]
-                self.sink.add(rule, file=self.file, line=line, column=pos + 1,
-                              **{"value": v, **params})
+        for line, v in rows_where(lines, column, bad) if bad else ():
+            self.sink.add(rule, file=self.file, line=line, column=pos + 1,
+                          **{"value": v, **params})
 
     def _chunk(self, lines: list[int], rows: list[list[str]]) -> None:
         if not rows:
@@ -175,16 +172,13 @@ class FilePass:
                 values.discard("NULL")
             is_list = name.endswith("Ids")
             if target in state.complete and not is_list:
+                # judge the distinct values at once; only the failing rows go to resolve()
                 missing = values.difference(state.ids.get(target, ()))
                 kinds = state.kinds[target]
                 wrong = {v for v in values - missing if kinds.get(v) != kind} if kind else set()
-                self._add_at("OR402", lines, col, missing, pos, field=name,
-                             target=f"{target}.csv")
-                for line, v in zip(lines, col, strict=True):
-                    if v in wrong:
-                        self.sink.add("OR403", file=self.file, line=line, column=pos + 1,
-                                      value=v, field=name, kind=kind,
-                                      found=kinds.get(v) or "(blank)")
+                for line, v in rows_where(lines, col, missing | wrong):
+                    resolve(PendingRef(self.file, name, pos + 1, line, v, target, kind),
+                            state, self.sink)
                 continue
             for line, v in zip(lines, col, strict=True):
                 if not v or (v == "NULL" and self.null_means_blank):

@@ -28,7 +28,6 @@ class BundleState:
     ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     kinds: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     complete: set[str] = field(default_factory=set)
-    present: set[str] = field(default_factory=set)
     pending: list[PendingRef] = field(default_factory=list)
     #: school org sourcedId → the first two characters of its 学校コード (B1, C1, C2 …)
     school_kind: dict[str, str] = field(default_factory=dict)
