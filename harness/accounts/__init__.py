@@ -1,0 +1,20 @@
+"""Account material that travels beside the roster: the board's ID・初期パスワード file.
+
+Ground floor: imports the standard library only. See ``docs/password-file.md``.
+"""
+
+from harness.accounts.passwords import (
+    PASSWORD_FILE_COLUMNS,
+    PasswordEntry,
+    PasswordFile,
+    PasswordFileError,
+    PasswordFileProblem,
+    read_password_file,
+    write_password_file,
+)
+
+__all__ = [
+    "PASSWORD_FILE_COLUMNS", "PasswordEntry", "PasswordFile", "PasswordFileError",
+    "PasswordFileProblem",
+    "read_password_file", "write_password_file",
+]
