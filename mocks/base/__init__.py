@@ -1,0 +1,29 @@
+"""The base every mock stands on: app factory, SQLite state, admin API, pages and faults.
+
+A mock declares itself with a :class:`MockSpec` and builds its app with
+:func:`create_mock_app`::
+
+    SPEC = MockSpec(name="m365", title_ja="…", title_en="…", import_name=__name__,
+                    schema_sql=SCHEMA, blueprints=[graph.bp], state=dump_state,
+                    openapi=describe)
+
+    def create_app(config=None):
+        return create_mock_app(SPEC, config)
+
+Views use :func:`get_db` / :func:`db_transaction` for state, :func:`http_session` for outbound
+calls and :func:`take_fault` for the fault kinds the mock applies itself.
+May import ``harness`` only (and ``mocks`` for the registry's peers).
+"""
+
+from mocks.base.admin import admin_error, json_body
+from mocks.base.app import BASE_DEFAULTS, MockState, create_mock_app, http_session, take_fault
+from mocks.base.db import MEMORY, database, db_transaction, get_db
+from mocks.base.faults import BUILTIN_KINDS, Fault, FaultError, FaultStore
+from mocks.base.middleware import RequestLog
+from mocks.base.spec import JsonDict, MockSpec
+
+__all__ = [
+    "BASE_DEFAULTS", "BUILTIN_KINDS", "MEMORY", "Fault", "FaultError", "FaultStore",
+    "JsonDict", "MockSpec", "MockState", "RequestLog", "admin_error", "create_mock_app",
+    "database", "db_transaction", "get_db", "http_session", "json_body", "take_fault",
+]

@@ -1,0 +1,130 @@
+"""``create_mock_app``: the one app factory behind every mock."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from flask import Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from mocks.base import admin, db, pages
+from mocks.base.faults import Fault, FaultError, FaultStore
+from mocks.base.middleware import FAULT_KEY, FaultMiddleware, RequestLog
+from mocks.base.spec import MockSpec
+
+log = logging.getLogger("mocks")
+
+#: the base's config defaults; a mock's ``MockSpec.defaults`` and the caller's config override
+BASE_DEFAULTS: dict[str, Any] = {
+    "DATABASE": None,            # None → <instance path>/<name>.sqlite; ":memory:" for tests
+    "BASE_URL": None,            # None → the in-process URL from mocks.default_peers()
+    "PEERS": None,               # None → mocks.default_peers()
+    "HTTP_SESSION": None,        # requests.Session for outbound calls; None → a plain one
+    "FAULTS": [],                # fault rules active from the start
+    "FAULT_SEED": None,          # seed of the probability rolls (None: unpredictable)
+    "REQUEST_LOG_SIZE": 1000,
+    "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
+    "SECRET_KEY": None,          # None → a random key per app
+}
+
+
+@dataclass
+class MockState:
+    """What the base keeps on ``app.extensions["renkei"]``."""
+
+    spec: MockSpec
+    faults: FaultStore
+    requests: RequestLog
+    session: requests.Session | None = None
+
+
+def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app of one mock: state, admin, pages, faults and the vendor API.
+
+    :param spec: what the mock is (:class:`MockSpec`).
+    :param config: overrides of the defaults, e.g. ``{"DATABASE": ":memory:"}``.
+    :raises FaultError: when ``FAULTS`` holds an unusable rule.
+    """
+    app = Flask(spec.import_name, instance_relative_config=True)
+    app.config.from_mapping(BASE_DEFAULTS)
+    app.config.from_mapping(spec.defaults)
+    if config:
+        app.config.from_mapping(config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if app.config["PEERS"] is None or app.config["BASE_URL"] is None:
+        from mocks import default_peers
+
+        peers = app.config["PEERS"] or default_peers()
+        app.config["PEERS"] = dict(peers)
+        if app.config["BASE_URL"] is None:
+            app.config["BASE_URL"] = peers.get(spec.name, f"http://{spec.name}.test")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    db.init_app(app, spec.name, spec.schema_sql)
+    faults = FaultStore(spec.fault_kinds, seed=app.config["FAULT_SEED"])
+    faults.add(list(app.config["FAULTS"] or []))
+    state = MockState(spec=spec, faults=faults,
+                      requests=RequestLog(int(app.config["REQUEST_LOG_SIZE"])))
+    app.extensions["renkei"] = state
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(admin.bp)
+    for bp in spec.blueprints:
+        app.register_blueprint(bp)
+    _register_errors(app, spec)
+    app.wsgi_app = FaultMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, faults, state.requests, error_body=spec.fault_error,
+        mock_name=spec.name)
+    return app
+
+
+def _register_errors(app: Flask, spec: MockSpec) -> None:
+    """Errors as JSON (or the vendor's shape), never an HTML traceback."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if spec.error_response is not None and not request.path.startswith("/_admin"):
+            return spec.error_response(exc)
+        code = (exc.name or "error").replace(" ", "")
+        code = code[:1].lower() + code[1:]
+        resp = jsonify({"error": {"code": code, "message": exc.description}})
+        resp.status_code = exc.code or 500
+        if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return resp
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        # a bug in the mock: log it for the developer, answer without leaking internals
+        log.exception("%s: unhandled error on %s %s", spec.name, request.method, request.path)
+        return http_error(InternalServerError("the mock failed unexpectedly; see its log"))
+
+
+def take_fault(kind: str) -> Fault | None:
+    """The mock-handled fault (``MockSpec.fault_kinds``) that hit this request, if any.
+
+    The base selects it (route, method, probability, count) and logs it; the view applies it.
+    """
+    fault = request.environ.get(FAULT_KEY)
+    return fault if fault is not None and fault.kind == kind else None
+
+
+def http_session() -> requests.Session:
+    """The session for the mock's outbound calls (config ``HTTP_SESSION``, else a plain one)."""
+    session = current_app.config.get("HTTP_SESSION")
+    if session is not None:
+        return session
+    state: MockState = current_app.extensions["renkei"]
+    if state.session is None:
+        state.session = requests.Session()
+    return state.session
+
+
+__all__ = ["BASE_DEFAULTS", "FaultError", "MockState", "create_mock_app", "http_session",
+           "take_fault"]

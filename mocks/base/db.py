@@ -1,0 +1,138 @@
+"""SQLite state of a mock: one connection per request, a file (WAL) or a shared ``:memory:``.
+
+``:memory:`` would give every connection its own empty database, so a memory database is a
+unique shared-cache URI (``file:renkei-<name>-<uuid>?mode=memory&cache=shared``) kept alive by
+a keeper connection that lives as long as the app. Shared-cache connections lock whole tables
+and do not wait for each other, so requests on a memory database take the app's lock for as
+long as they hold a connection: the mock's requests run one at a time, which is what a
+single-writer SQLite does anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, g
+
+MEMORY = ":memory:"
+
+
+@dataclass
+class Database:
+    """Where an app's state lives and how to connect to it."""
+
+    target: str
+    uri: bool
+    memory: bool
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    keeper: sqlite3.Connection | None = None
+
+    def connect(self) -> sqlite3.Connection:
+        """A new connection (rows as ``sqlite3.Row``, autocommit; transactions explicit)."""
+        conn = sqlite3.connect(self.target, uri=self.uri, check_same_thread=False,
+                               isolation_level=None, timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not self.memory:
+            conn.execute("PRAGMA busy_timeout = 30000")
+        return conn
+
+
+def init_app(app: Flask, name: str, schema_sql: str) -> Database:
+    """Open the app's database (creating its tables) and close connections at teardown."""
+    setting = app.config.get("DATABASE")
+    if setting in (None, ""):
+        os.makedirs(app.instance_path, exist_ok=True)
+        setting = os.path.join(app.instance_path, f"{name}.sqlite")
+        app.config["DATABASE"] = setting
+    setting = os.fspath(setting)
+    if setting == MEMORY:
+        target = f"file:renkei-{name}-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        db = Database(target=target, uri=True, memory=True)
+        db.keeper = db.connect()
+    else:
+        parent = os.path.dirname(os.path.abspath(setting))
+        os.makedirs(parent, exist_ok=True)
+        db = Database(target=setting, uri=False, memory=False)
+    conn = db.connect()
+    try:
+        if not db.memory:
+            # WAL lets waitress's threads read while one of them writes
+            conn.execute("PRAGMA journal_mode = WAL")
+        if schema_sql:
+            conn.executescript(schema_sql)
+    finally:
+        conn.close()
+    app.extensions["renkei_db"] = db
+    app.teardown_appcontext(_close_db)
+    return db
+
+
+def database(app: Flask | None = None) -> Database:
+    """The :class:`Database` of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["renkei_db"]
+
+
+def get_db() -> sqlite3.Connection:
+    """The current request's connection to the app's state (closed at teardown)."""
+    conn = g.get("_renkei_db")
+    if conn is None:
+        db = database()
+        if db.memory:
+            db.lock.acquire()
+            g._renkei_db_locked = db.lock
+        conn = g._renkei_db = db.connect()
+    return conn
+
+
+@contextlib.contextmanager
+def db_transaction() -> Iterator[sqlite3.Connection]:
+    """Run the block as one transaction: committed when it ends, rolled back if it raises.
+
+    Nested use joins the outer transaction (a savepoint would also do, but nothing needs it).
+    """
+    conn = get_db()
+    if conn.in_transaction:
+        yield conn
+        return
+    # IMMEDIATE takes the write lock up front: two writers never deadlock upgrading a read lock
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _close_db(exc: BaseException | None = None) -> None:
+    conn = g.pop("_renkei_db", None)
+    if conn is not None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
+    lock = g.pop("_renkei_db_locked", None)
+    if lock is not None:
+        lock.release()
+
+
+def table_names(conn: sqlite3.Connection) -> list[str]:
+    """Every user table of the database, in creation order."""
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY rowid").fetchall()
+    return [r[0] for r in rows]
+
+
+def delete_all_rows() -> None:
+    """Empty every table (the default ``reset``), children first to satisfy foreign keys."""
+    with db_transaction() as conn:
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        for name in reversed(table_names(conn)):
+            conn.execute(f'DELETE FROM "{name}"')
