@@ -1,5 +1,11 @@
-"""``renkei certify lti-tool`` and ``renkei certify lti-platform``: certify someone else's LTI
-1.3 system over HTTP on 127.0.0.1, case by case, with a rule-by-rule report."""
+"""``renkei certify``: certify someone else's system over HTTP on 127.0.0.1.
+
+Three kinds, each in its own module: ``lti-tool`` and ``lti-platform``
+(:mod:`harness.cli.certify_lti`) and ``oneroster-consumer``
+(:mod:`harness.cli.certify_oneroster`). This module holds the command group and the helpers
+they share: TOML loading with located errors, the state directory, loopback serving and
+report output.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,7 @@ import json
 import socket
 import sys
 import threading
-import time
 import tomllib
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,113 +22,106 @@ from typing import Any
 
 from harness.cli.common import write_output
 from harness.cli.main import UsageError
-from harness.report import FORMATS, Report, render
-
-EPILOG_TOOL = """\
-renkei becomes the platform on 127.0.0.1 and drives every certification case through a
-browser-like client (redirects, auto-submitted forms, cookies). Exit 1 when a case fails.
-
-tool.toml:
-  [tool]
-  client_id = "my-tool"
-  login_url = "http://127.0.0.1:5001/login"
-  redirect_uris = ["http://127.0.0.1:5001/launch"]
-  target_link_uri = "http://127.0.0.1:5001/launch"
-  deployment_id = "1"
-  jwks_url = "http://127.0.0.1:5001/jwks"        # optional
-  [acceptance]             # how an accepted launch looks (all given conditions must hold)
-  status = 200
-  marker = "Welcome"       # text on the final page, or:
-  json_field = "accepted"  # a truthy JSON field (dotted path)
-
-examples:
-  renkei certify lti-tool --config tool.toml --show-platform --port 8765   settings to register
-  renkei certify lti-tool --config tool.toml --port 8765 --format junit -o lti.xml
-"""
-
-EPILOG_PLATFORM = """\
-renkei becomes a tool on 127.0.0.1, prints the URLs to register, and checks every message the
-platform sends until --messages arrived or --timeout passed (works without stdin, in CI).
-
-platform.toml:
-  [platform]
-  issuer = "https://lms.example"
-  client_id = "renkei"
-  deployment_ids = ["1"]
-  auth_login_url = "https://lms.example/auth"
-  auth_token_url = "https://lms.example/token"
-  key_set_url = "https://lms.example/jwks"
-"""
+from harness.report import Report, render
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    certify = subparsers.add_parser("certify", help="certify an LTI tool or platform over HTTP",
-                                    description="Certify someone else's LTI 1.3 system.")
+    from harness.cli import certify_lti, certify_oneroster
+
+    certify = subparsers.add_parser(
+        "certify", help="certify an LTI tool or platform, or a OneRoster importer, over HTTP",
+        description="Certify someone else's LTI 1.3 system or OneRoster CSV importer.")
     kinds = certify.add_subparsers(dest="kind", metavar="KIND")
     kinds.required = True
-    t = kinds.add_parser("lti-tool", help="renkei acts as the platform and launches your tool",
-                         epilog=EPILOG_TOOL, formatter_class=argparse.RawDescriptionHelpFormatter)
-    _common(t)
-    t.add_argument("--show-platform", action="store_true",
-                   help="print renkei's platform settings for this run as JSON and exit")
-    t.add_argument("--cases", metavar="IDS", help="comma-separated case ids (default: all)")
-    t.set_defaults(func=run_tool)
-    p = kinds.add_parser("lti-platform", help="renkei acts as a tool your platform launches",
-                         epilog=EPILOG_PLATFORM,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
-    _common(p)
-    p.add_argument("--timeout", type=float, default=120.0, metavar="S",
-                   help="seconds to wait for messages (default: %(default)s)")
-    p.add_argument("--messages", type=int, default=1, metavar="N",
-                   help="stop after N launches have arrived (default: %(default)s)")
-    p.add_argument("--no-services", action="store_true",
-                   help="do not call the platform's NRPS and AGS endpoints")
-    p.set_defaults(func=run_platform)
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", required=True, metavar="TOML", help="the configuration file")
-    p.add_argument("--port", type=int, default=None, metavar="N",
-                   help="port on 127.0.0.1 (default: the one saved in the state dir, or free)")
-    p.add_argument("--state-dir", default=".renkei/lti", metavar="D",
-                   help="keys and settings that persist between runs (default: %(default)s)")
-    p.add_argument("--profile", choices=("core", "jp-eportal"), default="core",
-                   help="rule profile (default: %(default)s)")
-    p.add_argument("--format", choices=FORMATS, default="text",
-                   help="report format (default: %(default)s)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    certify_lti.register(kinds)
+    certify_oneroster.register(kinds)
 
 
 # -- configuration ---------------------------------------------------------------------------
 def load_toml(path: str) -> dict[str, Any]:
+    """The parsed TOML file; a missing file or bad syntax is a UsageError naming the line."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
+        # tomllib's message already says "(at line N, column M)"
         raise UsageError(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _need(section: dict[str, Any], name: str, where: str, kind: type = str) -> Any:
+def key_line(path: str, table: str, key: str | None = None) -> str:
+    """``path:N`` where ``key`` (or the ``[table]`` header) is written, or just ``path``.
+
+    TOML parsers do not keep positions, so the line is found by reading the text: good enough
+    to point a person at the right place in a hand-written config.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return path
+    in_table = False
+    header = None
+    for n, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if line.startswith("["):
+            in_table = line.strip("[] ").split("]")[0].strip() == table
+            if in_table:
+                header = n
+            continue
+        if in_table and key and line.split("=", 1)[0].strip().strip('"') == key:
+            return f"{path}:{n}"
+    return f"{path}:{header}" if header else path
+
+
+def need(section: dict[str, Any], name: str, where: str, kind: type = str) -> Any:
+    """``section[name]`` when it has type ``kind`` (non-empty for str), else a UsageError."""
     value = section.get(name)
     if not isinstance(value, kind) or (kind is str and not value):
         raise UsageError(f"{where}: '{name}' is required ({kind.__name__})")
     return value
 
 
-def _port(args: argparse.Namespace, state_dir: Path) -> int:
+def acceptance_from(cfg: dict[str, Any], path: str, *, optional: bool = False) -> Any:
+    """The ``[acceptance]`` table as an :class:`harness.lti.runner.Acceptance`.
+
+    :param optional: a missing table gives None (the caller then has its own default).
+    """
+    from harness.lti.runner import Acceptance
+
+    acc = cfg.get("acceptance")
+    if acc is None and optional:
+        return None
+    if not isinstance(acc, dict) or not ({"status", "marker", "json_field"} & set(acc)):
+        raise UsageError(f"{key_line(path, 'acceptance')}: [acceptance] needs status, marker "
+                         "or json_field")
+    for key, kind in (("status", int), ("marker", str), ("json_field", str)):
+        if key in acc and (not isinstance(acc[key], kind) or isinstance(acc[key], bool)):
+            raise UsageError(f"{key_line(path, 'acceptance', key)}: [acceptance] '{key}' must "
+                             f"be {'an integer' if kind is int else 'a string'}")
+    unknown = set(acc) - {"status", "marker", "json_field", "json_value"}
+    if unknown:
+        first = sorted(unknown)[0]
+        raise UsageError(f"{key_line(path, 'acceptance', first)}: [acceptance] has unknown "
+                         f"key(s) {', '.join(sorted(unknown))}")
+    return Acceptance(status=acc.get("status"), marker=acc.get("marker"),
+                      json_field=acc.get("json_field"), json_value=acc.get("json_value"))
+
+
+# -- state directory and ports ---------------------------------------------------------------
+def port_for(args: argparse.Namespace, state_dir: Path) -> int:
+    """``--port``, else the port saved in the state dir, else a free one (then saved)."""
     saved = state_dir / "run.json"
     if args.port is not None:
         if not 0 < args.port < 65536:
             raise UsageError(f"--port {args.port} is out of range")
         port = args.port
     elif saved.exists():
-        port = int(json.loads(saved.read_text(encoding="utf-8")).get("port", 0)) or _free_port()
+        port = int(json.loads(saved.read_text(encoding="utf-8")).get("port", 0)) or free_port()
     else:
-        port = _free_port()
+        port = free_port()
     state_dir.mkdir(parents=True, exist_ok=True)
     data = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
     data["port"] = port
@@ -132,20 +129,24 @@ def _port(args: argparse.Namespace, state_dir: Path) -> int:
     return port
 
 
-def _saved(state_dir: Path, key: str, default: Any) -> Any:
-    saved = state_dir / "run.json"
-    data = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
+def saved(state_dir: Path, key: str, default: Any) -> Any:
+    """A value kept in ``state_dir/run.json`` across runs (written with ``default`` once)."""
+    path = state_dir / "run.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     if key not in data:
         data[key] = default
         state_dir.mkdir(parents=True, exist_ok=True)
-        saved.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return data[key]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_free_port = free_port  # older name, kept for callers outside the CLI
 
 
 @contextmanager
@@ -167,8 +168,24 @@ def serving(app: Any, port: int) -> Iterator[str]:
         thread.join(5)
 
 
-def _emit(report: Report, args: argparse.Namespace, preface: str = "") -> None:
-    text = render(report, args.format)
+def quiet_werkzeug() -> None:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+# -- output ----------------------------------------------------------------------------------
+def emit(report: Report, args: argparse.Namespace, preface: str = "") -> None:
+    """Write ``report`` in ``--format`` to ``--output``; the per-case table leads the text.
+
+    A certification report (one with ``extra['cases']``) gets the per-case 1EdTech log.
+    """
+    if args.format == "1edtech-log" and report.extra.get("cases"):
+        from harness.report.cases import format_case_log
+
+        text = format_case_log(report)
+    else:
+        text = render(report, args.format)
     if args.format == "text":
         text = preface + text
     write_output(text, args.output)
@@ -176,262 +193,14 @@ def _emit(report: Report, args: argparse.Namespace, preface: str = "") -> None:
         sys.stderr.write(preface)
 
 
-def _quiet_werkzeug() -> None:
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-
-
-# -- lti-tool --------------------------------------------------------------------------------
-def _tool_config(cfg: dict[str, Any], path: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    tool = cfg.get("tool")
-    if not isinstance(tool, dict):
-        raise UsageError(f"{path}: a [tool] table is required")
-    where = f"{path} [tool]"
-    reg = {
-        "client_id": _need(tool, "client_id", where),
-        "login_url": _need(tool, "login_url", where),
-        "redirect_uris": _need(tool, "redirect_uris", where, list),
-        "target_link_uri": _need(tool, "target_link_uri", where),
-        "deployment_ids": [str(tool.get("deployment_id", "1"))],
-        "jwks_url": tool.get("jwks_url") or None,
-        "deep_link_url": tool.get("deep_link_url") or None,
-    }
-    acc = cfg.get("acceptance", {})
-    if not isinstance(acc, dict) or not ({"status", "marker", "json_field"} & set(acc)):
-        raise UsageError(f"{path}: [acceptance] needs status, marker or json_field")
-    return reg, acc
-
-
-def platform_settings(state_dir: Path, port: int, client_id: str, deployment_id: str
-                      ) -> dict[str, Any]:
-    from harness.lti.keys import KeyStore
-
-    base = f"http://127.0.0.1:{port}"
-    keys = KeyStore(state_dir / "platform-keys")
-    return {
-        "issuer": _saved(state_dir, "issuer", "https://platform.renkei.example"),
-        "client_id": client_id, "deployment_id": deployment_id,
-        "auth_login_url": base + "/auth", "auth_token_url": base + "/token",
-        "key_set_url": base + "/.well-known/jwks.json",
-        "public_jwk": keys.current.public_jwk(),
-    }
-
-
-def run_tool(args: argparse.Namespace) -> int:
-    from harness.lti.cases import all_cases
-    from harness.lti.runner import Acceptance
-
-    cfg = load_toml(args.config)
-    reg, acc = _tool_config(cfg, args.config)
-    state_dir = Path(args.state_dir)
-    port = _port(args, state_dir)
-    settings = platform_settings(state_dir, port, reg["client_id"], reg["deployment_ids"][0])
-    if args.show_platform:
-        sys.stdout.write(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
-        return 0
-    cases = all_cases()
-    if args.cases:
-        wanted = set(args.cases.split(","))
-        unknown = wanted - {k.id for k in cases}
-        if unknown:
-            raise UsageError(f"unknown case id(s): {', '.join(sorted(unknown))}")
-        cases = [k for k in cases if k.id in wanted]
-    try:
-        acceptance = Acceptance(status=acc.get("status"), marker=acc.get("marker"),
-                                json_field=acc.get("json_field"),
-                                json_value=acc.get("json_value"))
-    except TypeError as exc:
-        raise UsageError(f"{args.config} [acceptance]: {exc}") from None
-    report, preface = certify_tool(reg, acceptance, cases, settings, state_dir, port,
-                                   profile=args.profile)
-    _emit(report, args, preface)
-    return 0 if report.passed else 1
-
-
-# -- lti-platform ----------------------------------------------------------------------------
-def run_platform(args: argparse.Namespace) -> int:
-    cfg = load_toml(args.config)
-    plat = cfg.get("platform")
-    if not isinstance(plat, dict):
-        raise UsageError(f"{args.config}: a [platform] table is required")
-    where = f"{args.config} [platform]"
-    reg = {
-        "issuer": _need(plat, "issuer", where), "client_id": _need(plat, "client_id", where),
-        "auth_login_url": _need(plat, "auth_login_url", where),
-        "auth_token_url": plat.get("auth_token_url", ""),
-        "key_set_url": _need(plat, "key_set_url", where),
-        "deployment_ids": [str(d) for d in plat.get("deployment_ids", [])],
-    }
-    if args.timeout <= 0 or args.messages < 1:
-        raise UsageError("--timeout must be positive and --messages at least 1")
-    state_dir = Path(args.state_dir)
-    port = _port(args, state_dir)
-    report = certify_platform(reg, state_dir, port, timeout=args.timeout,
-                              messages=args.messages, services=not args.no_services,
-                              profile=args.profile)
-    _emit(report, args)
-    return 0 if report.passed else 1
-
-
-def _report(subject: str, profile: str, findings: list[Any], counts: Any, rules_run: list[str],
-            extra: dict[str, Any]) -> Report:
-    from harness.lti.rules import REGISTRY
-
+def findings_report(kit: str, registry: Any, subject: str, profile: str, findings: list[Any],
+                    counts: Any, rules_run: list[str], extra: dict[str, Any]) -> Report:
+    """A :class:`Report` over ``findings`` with the usual summary."""
     by_severity = {"ERROR": 0, "WARN": 0, "INFO": 0}
     for f in findings:
         by_severity[f.severity.name] += 1
     summary = {"total": len(findings), "by_severity": by_severity,
                "by_rule": dict(sorted(counts.items())), "suppressed": {}}
-    return Report(kit="lti", subject=subject, profile=profile, registry=REGISTRY,
+    return Report(kit=kit, subject=subject, profile=profile, registry=registry,
                   findings=findings, summary=summary,
                   rules_run=sorted(set(rules_run) | {f.rule for f in findings}), extra=extra)
-
-
-def certify_tool(reg: dict[str, Any], acceptance: Any, cases: list[Any],
-                 settings: dict[str, Any], state_dir: Path, port: int, *, profile: str
-                 ) -> tuple[Report, str]:
-    """Run ``cases`` against the tool; (report, per-case table for the text format)."""
-    from harness.core import FindingCollector
-    from harness.lti.browser import RequestsTransport
-    from harness.lti.http import HttpClient, HttpError
-    from harness.lti.jwks import check_jwks
-    from harness.lti.platform_app import create_platform_app, register_tool, state
-    from harness.lti.rules import REGISTRY
-    from harness.lti.runner import judge, run_cases
-
-    _quiet_werkzeug()
-    guid = _saved(state_dir, "guid", str(uuid.uuid4()))
-    app = create_platform_app({"ISSUER": settings["issuer"], "STATE_DIR": state_dir /
-                               "platform-keys", "GUID": guid,
-                               "BASE_URL": f"http://127.0.0.1:{port}"})
-    register_tool(app, reg)
-    platform = state(app).platform
-    with serving(app, port):
-        results = run_cases(cases, platform, reg["client_id"], RequestsTransport, acceptance)
-        jwks_out = FindingCollector(REGISTRY, profile=profile)
-        if reg.get("jwks_url"):
-            try:
-                resp = HttpClient(timeout=5).get(reg["jwks_url"])
-                check_jwks(resp.json(), jwks_out, case="tool_jwks",
-                           cache_control=resp.headers.get("Cache-Control"))
-            except HttpError as exc:
-                jwks_out.add("LT118", file="tool_jwks", reason=str(exc))
-    out = judge(results, profile=profile)
-    findings = out.findings + jwks_out.findings
-    counts = out.counts + jwks_out.counts
-    if all(r.accepted is None for r in results) and results:
-        raise UsageError(f"the tool did not answer at {reg['login_url']}: {results[0].detail}")
-    lines = [f"renkei certify lti-tool: {reg['login_url']} ({len(results)} cases)"]
-    for r in results:
-        mark = "ok  " if r.ok else "FAIL"
-        exp = "accept" if r.case.accept else "reject"
-        got = {True: "accepted", False: "rejected", None: "error"}[r.accepted]
-        lines.append(f"  {mark} {r.case.id:<34} expected {exp:<6}  {got:<8} {r.detail[:70]}")
-    passed = sum(r.ok for r in results)
-    lines.append(f"{passed}/{len(results)} cases as the certification guide requires\n")
-    extra = {"cases": [r.as_dict() for r in results],
-             "platform": {k: v for k, v in settings.items() if k != "public_jwk"}}
-    rules = ["LT700", "LT701"] + (["LT600", "LT601", "LT603", "LT604"] if reg.get("jwks_url")
-                                  else [])
-    return _report(reg["login_url"], profile, findings, counts, rules, extra), \
-        "\n".join(lines) + "\n"
-
-
-def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout: float,
-                     messages: int, services: bool, profile: str) -> Report:
-    """Be a tool on 127.0.0.1 until ``messages`` launches arrived or ``timeout`` passed."""
-    from harness.core import Finding, FindingCollector
-    from harness.lti.http import HttpClient, HttpError
-    from harness.lti.jwks import check_jwks
-    from harness.lti.rules import REGISTRY
-    from harness.lti.tool_app import create_tool_app
-
-    _quiet_werkzeug()
-    base = f"http://127.0.0.1:{port}"
-    app = create_tool_app({"BASE_URL": base, "PLATFORMS": [reg], "PROFILE": profile,
-                           "STATE_DIR": state_dir / "tool-keys", "PLATFORM_SIDE": True})
-    log = app.extensions["renkei_lti_tool_log"]
-    tool = app.extensions["renkei_lti_tool"]
-    out = FindingCollector(REGISTRY, profile=profile)
-    try:
-        resp = HttpClient(timeout=5).get(reg["key_set_url"])
-        check_jwks(resp.json(), out, case="platform_jwks",
-                   cache_control=resp.headers.get("Cache-Control"))
-    except HttpError as exc:
-        out.add("LT118", file="platform_jwks", reason=str(exc))
-    with serving(app, port):
-        sys.stderr.write(
-            "renkei is now an LTI tool. Register it on the platform with:\n"
-            f"  OIDC login URL (initiate_login_uri): {base}/login\n"
-            f"  redirect URI / target link URI:      {base}/launch\n"
-            f"  Deep Linking URL:                    {base}/launch\n"
-            f"  public key set (JWKS) URL:           {base}/jwks\n"
-            f"Waiting for {messages} launch(es), at most {timeout:.0f} s "
-            "(Ctrl-C to stop)...\n")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and \
-                sum(1 for e in log if e.get("step") == "launch") < messages:
-            time.sleep(0.2)
-        launches = [e for e in log if e.get("step") == "launch"]
-        # services run while renkei's JWKS is still served: the platform fetches it to check
-        # the client assertion
-        svc_findings, svc_counts = _call_services(reg, tool, launches, services, profile)
-    findings: list[Finding] = list(out.findings)
-    counts = out.counts.copy()
-    for i, entry in enumerate(launches):
-        for f in entry.get("findings", []):
-            rule = REGISTRY[f["rule"]]
-            findings.append(Finding(rule.id, rule.severity, f"message-{i + 1}", None, None,
-                                    f["value"], f["message_ja"], f["message_en"], rule.spec))
-            counts[rule.id] += 1
-    if not launches:
-        out2 = FindingCollector(REGISTRY, profile=profile)
-        out2.add("LT702", file="platform", value=int(timeout))
-        findings += out2.findings
-        counts.update(out2.counts)
-    findings += svc_findings
-    counts.update(svc_counts)
-    rules = [r.id for r in REGISTRY.active(profile) if r.id[:3] in ("LT1", "LT2", "LT6")]
-    return _report(reg["issuer"], profile, findings, counts, rules,
-                   {"messages": len(launches)})
-
-
-def _call_services(reg: dict[str, Any], tool: Any, launches: list[dict[str, Any]],
-                   services: bool, profile: str) -> tuple[list[Any], Any]:
-    """Call NRPS and AGS once, each with its own scoped token. Rules: LT314."""
-    from collections import Counter
-
-    from harness.core import FindingCollector
-    from harness.lti import constants as c
-    from harness.lti.http import HttpClient
-    from harness.lti.rules import REGISTRY
-    from harness.lti.service_client import ServiceClient, ServiceError
-    from harness.lti.tool import PlatformRegistration
-
-    svc = FindingCollector(REGISTRY, profile=profile)
-    if not services or not reg.get("auth_token_url"):
-        return [], Counter()
-    client = ServiceClient(tool, PlatformRegistration(**reg), HttpClient(timeout=10))
-    for entry in launches:
-        claims = entry.get("claims") or {}
-        nrps = claims.get(c.NRPS_CLAIM) or {}
-        if nrps.get("context_memberships_url"):
-            try:
-                client.members(nrps["context_memberships_url"])
-            except ServiceError as exc:
-                svc.add("LT314", file="nrps", claim="NRPS", reason=str(exc))
-        ags = claims.get(c.AGS_CLAIM) or {}
-        if ags.get("lineitems") and c.SCOPE_LINEITEM in ags.get("scope", []):
-            try:
-                item = client.create_lineitem(ags["lineitems"], {
-                    "label": "renkei certification", "scoreMaximum": 10})
-                client.post_score(item["id"], {
-                    "userId": claims.get("sub"), "scoreGiven": 7, "scoreMaximum": 10,
-                    "activityProgress": "Completed", "gradingProgress": "FullyGraded",
-                    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())})
-            except (ServiceError, KeyError, TypeError) as exc:
-                svc.add("LT314", file="ags", claim="AGS", reason=str(exc))
-        if nrps or ags:
-            break  # one round of service calls is enough for a certification
-    return svc.findings, svc.counts

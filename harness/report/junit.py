@@ -1,5 +1,8 @@
 """JUnit XML: one test case per rule that ran; a rule with ERROR findings fails, WARN/INFO pass
-with the findings in system-out, so CI dashboards show every rule."""
+with the findings in system-out, so CI dashboards show every rule.
+
+A certification report (``renkei certify``, with ``extra['cases']``) gets one test case per
+certification case instead: see :func:`harness.report.cases.format_junit_cases`."""
 
 from __future__ import annotations
 
@@ -11,6 +14,10 @@ from harness.report.base import Report
 
 
 def format_junit(report: Report) -> str:
+    from harness.report.cases import format_junit_cases, report_cases
+
+    if report_cases(report):
+        return format_junit_cases(report)
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
         by_rule[f.rule].append(f)

@@ -158,7 +158,8 @@ def no_message() -> list[str]:
     import tempfile
     from pathlib import Path
 
-    from harness.cli.certify import _free_port, certify_platform
+    from harness.cli.certify import free_port as _free_port
+    from harness.cli.certify_lti import certify_platform
 
     reg = {"issuer": ISS, "client_id": CID, "auth_login_url": "http://127.0.0.1:9/auth",
            "auth_token_url": "", "key_set_url": "http://127.0.0.1:9/jwks",

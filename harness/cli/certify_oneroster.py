@@ -1,0 +1,317 @@
+"""``renkei certify oneroster-consumer``: post every bundle of the conformance test set to a
+vendor's import endpoint and judge each answer.
+
+A consumer (the importing system, e.g. a 学習eポータル's bulk import) must accept every valid
+bundle and reject every bundle with an ERROR-level defect. A bundle whose only defects are
+WARN or INFO may be imported (accepting it is right); rejecting it is stricter than the
+profile asks, so it is reported as a WARN-level note (rule OC702), never as a failure.
+
+Header values (bearer tokens, API keys) are sent but never written to a report: they are
+scrubbed from every response text renkei keeps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness.cli.certify import acceptance_from, emit, findings_report, key_line, load_toml
+from harness.cli.main import UsageError
+from harness.core import FindingCollector, RuleRegistry, Severity
+from harness.report import FORMATS
+
+EPILOG = """\
+renkei writes its OneRoster conformance test set (valid bundles and bundles with one known
+defect each) to a temporary folder and posts every bundle to your import endpoint. Exit 1
+when the importer got a case wrong, 2 when the endpoint is unreachable or the config is bad.
+
+consumer.toml:
+  [consumer]
+  url = "http://127.0.0.1:9000/import"
+  method = "POST"              # default; PUT also works
+  field = "file"               # multipart field; leave out to send the zip as the raw body
+  headers = { Authorization = "Bearer ..." }   # sent, never reported
+  timeout = 30                 # seconds per bundle (default 30)
+  [acceptance]                 # how an accepted import looks; default: any 2xx status
+  status = 200
+  marker = "imported"          # text in the answer, and/or
+  json_field = "result.ok"     # a truthy JSON field (dotted path)
+
+examples:
+  renkei certify oneroster-consumer --config consumer.toml
+  renkei certify oneroster-consumer --config consumer.toml --format 1edtech-log -o log.csv
+  # the lgate mock's bulk import (multipart field "file", 422 on ERROR findings):
+  #   [consumer] url = "http://127.0.0.1:8002/oneroster/bulk"  field = "file"
+"""
+
+#: Outcomes of a consumer certification, OC7xx like the LTI kit's LT7xx.
+REGISTRY = RuleRegistry("oneroster-consumer")
+_CERT = "1EdTech OneRoster 1.2 CSV Conformance (consumer)"
+REGISTRY.declare(
+    "OC700", Severity.ERROR, "consumer", "valid bundle rejected",
+    "インポーターが正しいバンドル {file} を拒否しました（{reason}）",
+    "The importer rejected the valid bundle {file} ({reason})", (_CERT,),
+    "A bundle without ERROR-level defects was refused.",
+    "Boards send such bundles every night; refusing them stops the roster.")
+REGISTRY.declare(
+    "OC701", Severity.ERROR, "consumer", "invalid bundle accepted",
+    "インポーターが不正なバンドル {file} を受け入れました（{expected} で拒否すべき）",
+    "The importer accepted the invalid bundle {file} (should reject for {expected})", (_CERT,),
+    "A bundle with an ERROR-level defect was imported.",
+    "Broken data then reaches accounts and classes silently.")
+REGISTRY.declare(
+    "OC702", Severity.WARN, "consumer", "bundle with warnings rejected",
+    "インポーターが警告のみのバンドル {file} を拒否しました（{expected}）",
+    "The importer rejected the bundle {file} whose defects are only warnings ({expected})",
+    (_CERT,), "The bundle's defects are WARN or INFO level; importing it is allowed.",
+    "Stricter than the profile: not a failure, but boards may be refused data they can send.")
+REGISTRY.declare(
+    "OC703", Severity.ERROR, "consumer", "no answer",
+    "インポーターがバンドル {file} に応答しませんでした: {reason}",
+    "The importer gave no answer for the bundle {file}: {reason}", (_CERT,),
+    "The connection failed or timed out after earlier bundles were answered.",
+    "An importer must refuse bad input with an error, not crash or hang on it.")
+
+
+def register(kinds: argparse._SubParsersAction) -> None:
+    """Add ``oneroster-consumer`` to the ``certify`` group."""
+    from harness.oneroster import profile_ids
+    from harness.oneroster.schema import default_profile_id
+
+    p = kinds.add_parser("oneroster-consumer",
+                         help="post the conformance test set to your OneRoster importer",
+                         description="Certify a OneRoster 1.2 CSV consumer (importer) over HTTP.",
+                         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", required=True, metavar="TOML", help="the configuration file")
+    p.add_argument("--profile", choices=profile_ids(), default=default_profile_id(),
+                   help="profile of the test set (default: %(default)s)")
+    p.add_argument("--cases", metavar="IDS", help="comma-separated case ids (default: all)")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="report format (default: %(default)s)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    p.set_defaults(func=run_consumer)
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """Where and how to post a bundle. ``headers`` are secret: never shown."""
+
+    url: str
+    method: str = "POST"
+    field: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    timeout: float = 30.0
+
+    def __repr__(self) -> str:  # the headers hold tokens
+        return f"Consumer(url={self.url!r}, method={self.method!r}, field={self.field!r})"
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every header value replaced, so no token reaches a report."""
+        for _, value in self.headers:
+            if len(value) >= 4:
+                text = text.replace(value, "***")
+                for part in value.split():
+                    if len(part) >= 8:
+                        text = text.replace(part, "***")
+        return text
+
+
+def consumer_config(cfg: dict[str, Any], path: str) -> Consumer:
+    """The ``[consumer]`` table, checked; every error names the key and its line."""
+    table = cfg.get("consumer")
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: a [consumer] table is required")
+
+    def bad(key: str, what: str) -> UsageError:
+        return UsageError(f"{key_line(path, 'consumer', key)}: [consumer] '{key}' {what}")
+
+    url = table.get("url")
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \
+            or not urlsplit(url).netloc:
+        raise bad("url", "must be an http(s) URL")
+    method = table.get("method", "POST")
+    if not isinstance(method, str) or method.upper() not in ("POST", "PUT"):
+        raise bad("method", "must be POST or PUT")
+    field = table.get("field")
+    if field is not None and (not isinstance(field, str) or not field):
+        raise bad("field", "must be a non-empty string (or left out for a raw body)")
+    headers = table.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise bad("headers", "must be a table of strings")
+    timeout = table.get("timeout", 30)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise bad("timeout", "must be a positive number of seconds")
+    unknown = set(table) - {"url", "method", "field", "headers", "timeout"}
+    if unknown:
+        raise bad(sorted(unknown)[0], "is not a known key (url, method, field, headers, "
+                                      "timeout)")
+    return Consumer(url, method.upper(), field, tuple(headers.items()), float(timeout))
+
+
+def run_consumer(args: argparse.Namespace) -> int:
+    cfg = load_toml(args.config)
+    consumer = consumer_config(cfg, args.config)
+    acceptance = acceptance_from(cfg, args.config, optional=True)
+    report, preface = certify_consumer(consumer, acceptance, profile=args.profile,
+                                       case_ids=args.cases.split(",") if args.cases else None)
+    emit(report, args, preface)
+    return 0 if report.passed else 1
+
+
+def _expected(rules: list[str]) -> tuple[str, str]:
+    """(worst severity of the expected rules or ``none``, what a consumer must do)."""
+    from harness.oneroster import REGISTRY as OR
+
+    worst = max((OR[r].severity for r in rules if r in OR), default=None)
+    if worst is Severity.ERROR:
+        return "ERROR", "reject"
+    return (worst.name if worst else "none"), "accept"
+
+
+def bundle_payload(path: Path) -> tuple[str, bytes]:
+    """(file name, bytes) to upload; a folder bundle is zipped as it would be exported."""
+    if path.is_dir():
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for member in sorted(path.rglob("*")):
+                if member.is_file():
+                    zf.write(member, member.relative_to(path).as_posix())
+        return path.name + ".zip", buf.getvalue()
+    return path.name, path.read_bytes()
+
+
+def post_bundle(consumer: Consumer, session: Any, name: str, data: bytes) -> Any:
+    """Send one bundle; returns the ``requests`` response (exceptions propagate)."""
+    headers = dict(consumer.headers)
+    if consumer.field:
+        return session.request(consumer.method, consumer.url, headers=headers,
+                               files={consumer.field: (name, data, "application/zip")},
+                               timeout=consumer.timeout, allow_redirects=False)
+    headers.setdefault("Content-Type", "application/zip")
+    headers.setdefault("Content-Disposition", f'attachment; filename="{name}"')
+    return session.request(consumer.method, consumer.url, headers=headers, data=data,
+                           timeout=consumer.timeout, allow_redirects=False)
+
+
+def _accepted(acceptance: Any, status: int, text: str) -> bool:
+    from harness.lti.browser import Page
+
+    if acceptance is None:  # no [acceptance] table: any 2xx
+        return 200 <= status < 300
+    return bool(acceptance.accepted(Page("POST", "", status, {}, text)))
+
+
+def _summary(consumer: Consumer, status: int | None, text: str) -> str:
+    import re
+
+    flat = " ".join(re.sub(r"<[^>]+>", " ", consumer.scrub(text)).split())
+    return (f"HTTP {status}: " if status is not None else "") + flat[:160]
+
+
+def certify_consumer(consumer: Consumer, acceptance: Any, *, profile: str,
+                     case_ids: list[str] | None = None) -> tuple[Any, str]:
+    """Post every test-set bundle to ``consumer``; (report, per-case table for text)."""
+    import requests
+
+    from harness.oneroster.testset import write_testset
+
+    out = FindingCollector(REGISTRY)
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="renkei-testset-") as tmp:
+        doc = write_testset(tmp, profile)
+        cases = list(doc["cases"])  # type: ignore[call-overload]
+        if case_ids:
+            unknown = set(case_ids) - {c["id"] for c in cases}
+            if unknown:
+                raise UsageError(f"unknown case id(s): {', '.join(sorted(unknown))}")
+            cases = [c for c in cases if c["id"] in set(case_ids)]
+        session = requests.Session()
+        answered = 0
+        for case in cases:
+            name, data = bundle_payload(Path(tmp) / case["bundle"])
+            severity, expect = _expected(case["expected_rules"])
+            row = {"case": case["id"], "title": case["title"], "family": case["family"],
+                   "bundle": case["bundle"], "expected_rules": case["expected_rules"],
+                   "defect_severity": severity, "expected": expect,
+                   "files": _csv_members(name, data)}
+            try:
+                resp = post_bundle(consumer, session, name, data)
+            except requests.RequestException as exc:
+                if not answered:
+                    raise UsageError(f"cannot reach the importer at {consumer.url} "
+                                     f"({type(exc).__name__}); is it running?") from None
+                row.update(observed="no answer", status=None, verdict="fail",
+                           detail=type(exc).__name__)
+                out.add("OC703", file=case["id"], reason=type(exc).__name__)
+                results.append(_finish(row))
+                continue
+            answered += 1
+            text = resp.text
+            got = "accept" if _accepted(acceptance, resp.status_code, text) else "reject"
+            row.update(observed=got, status=resp.status_code,
+                       detail=_summary(consumer, resp.status_code, text))
+            if got == expect:
+                row["verdict"] = "pass"
+            elif expect == "accept" and severity in ("WARN", "INFO"):
+                row["verdict"] = "note"
+                out.add("OC702", file=case["id"], expected="/".join(case["expected_rules"]))
+            elif expect == "accept":
+                row["verdict"] = "fail"
+                out.add("OC700", file=case["id"], reason=row["detail"][:120])
+            else:
+                row["verdict"] = "fail"
+                out.add("OC701", file=case["id"], expected="/".join(case["expected_rules"]))
+            results.append(_finish(row))
+    return _report(consumer, profile, out, results), _table(consumer, results)
+
+
+def _csv_members(name: str, data: bytes) -> list[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return [n for n in zf.namelist() if n.lower().endswith(".csv")]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return [name]
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    """Add the fields every per-case formatter reads (ok, log status, files)."""
+    files = row.pop("files")
+    imported = row.get("observed") == "accept"
+    row["ok"] = row["verdict"] != "fail"
+    row["log_status"] = "Success" if imported else "Fail"
+    row["files_imported"] = files if imported else []
+    row["files_rejected"] = [] if imported else files
+    row["explanation"] = (f"expected {row['expected']}, importer "
+                          f"{row['observed']}: {row['verdict']}"
+                          + (f" ({'/'.join(row['expected_rules'])})"
+                             if row["expected_rules"] else "")
+                          + (f"; {row['detail']}" if row.get("detail") else ""))
+    return row
+
+
+def _report(consumer: Consumer, profile: str, out: FindingCollector,
+            results: list[dict[str, Any]]) -> Any:
+    verdicts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("pass", "note", "fail")}
+    extra = {"cases": results, "consumer": {"url": consumer.url, "method": consumer.method,
+                                            "field": consumer.field},
+             "verdicts": verdicts, "test_identifier": f"oneroster-consumer-{profile}"}
+    return findings_report("oneroster", REGISTRY, consumer.url, profile, out.findings,
+                           out.counts, ["OC700", "OC701", "OC702", "OC703"], extra)
+
+
+def _table(consumer: Consumer, results: list[dict[str, Any]]) -> str:
+    lines = [f"renkei certify oneroster-consumer: {consumer.url} ({len(results)} bundles)"]
+    marks = {"pass": "ok  ", "note": "note", "fail": "FAIL"}
+    for r in results:
+        lines.append(f"  {marks[r['verdict']]} {r['case']:<36} expected {r['expected']:<6} "
+                     f"{r['observed']:<9} {r.get('detail', '')[:60]}")
+    n = {v: sum(1 for r in results if r["verdict"] == v) for v in ("pass", "note", "fail")}
+    lines.append(f"{n['pass']} right, {n['note']} stricter than required (WARN), "
+                 f"{n['fail']} wrong\n")
+    return "\n".join(lines) + "\n"

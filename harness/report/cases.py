@@ -1,0 +1,109 @@
+"""Per-case layouts for certification reports (``renkei certify``): one JUnit test case and
+one 1EdTech log row per certification case, read from ``report.extra['cases']``.
+
+Each case is a dict with at least ``case`` (id), ``title`` and ``ok``; optional ``verdict``
+(``pass``, ``note``, ``fail`` or ``not reached``), ``group``, ``expected``, ``observed``,
+``detail``; for the log ``log_status``, ``files_imported``, ``files_rejected`` and
+``explanation``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import Any
+
+from harness.report.base import Report
+
+
+def report_cases(report: Report) -> list[Mapping[str, Any]]:
+    """The certification cases of ``report`` (empty for a plain check report)."""
+    cases = report.extra.get("cases")
+    if not isinstance(cases, list):
+        return []
+    return [c for c in cases if isinstance(c, Mapping) and "case" in c]
+
+
+def verdict(case: Mapping[str, Any]) -> str:
+    if case.get("verdict"):
+        return str(case["verdict"])
+    return "pass" if case.get("ok") else "fail"
+
+
+def _line(case: Mapping[str, Any]) -> str:
+    parts = [f"expected {case.get('expected', '?')}, observed {case.get('observed', '?')}"]
+    if case.get("detail"):
+        parts.append(str(case["detail"]))
+    return ": ".join(parts)
+
+
+def format_junit_cases(report: Report) -> str:
+    """JUnit XML with one test case per certification case.
+
+    A wrong case is a ``failure``; a case whose exchange never reached the system under test
+    (``not reached``) is an ``error`` (nothing was tested); a ``note`` passes with its text in
+    system-out. Findings that belong to no case (e.g. the tool's JWKS) follow as one test
+    case per rule, as in a check report.
+    """
+    cases = report_cases(report)
+    suite = ET.Element("testsuite", name=f"renkei.{report.kit}.certify.{report.profile}",
+                       timestamp=report.created.isoformat(timespec="seconds"))
+    failures = errors = 0
+    case_ids = {str(c["case"]) for c in cases}
+    for c in cases:
+        group = c.get("group") or ("guide" if c.get("guide") else "cases")
+        tc = ET.SubElement(suite, "testcase", classname=f"{report.kit}.certify.{group}",
+                           name=f"{c['case']} {c.get('title', '')}".strip())
+        v = verdict(c)
+        if v == "fail":
+            failures += 1
+            ET.SubElement(tc, "failure", message=_line(c)[:200], type="wrong").text = _line(c)
+        elif v == "not reached":
+            errors += 1
+            ET.SubElement(tc, "error", message=_line(c)[:200],
+                          type="not reached").text = _line(c)
+        elif v == "note":
+            ET.SubElement(tc, "system-out").text = _line(c)
+    rest = [f for f in report.findings if f.file not in case_ids]
+    for rule_id in sorted({f.rule for f in rest}):
+        rule = report.registry[rule_id]
+        found = [f for f in rest if f.rule == rule_id]
+        tc = ET.SubElement(suite, "testcase", classname=f"{report.kit}.{rule.family}",
+                           name=f"{rule_id} {rule.title}")
+        body = "\n".join(f"{f.location()}: {f.message_en} / {f.message_ja}" for f in found)
+        if rule.severity.name == "ERROR":
+            failures += 1
+            ET.SubElement(tc, "failure", message=f"{len(found)} finding(s)",
+                          type=str(rule.severity)).text = body
+        else:
+            ET.SubElement(tc, "system-out").text = body
+    suite.set("tests", str(len(suite)))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") \
+        + "\n"
+
+
+def format_case_log(report: Report) -> str:
+    """The 1EdTech consumer log with one row per case (columns of
+    :data:`harness.report.log1edtech.HEADER`).
+
+    Status is the system's own outcome as 1EdTech asks a consumer to log it (``Success`` when
+    it imported the bundle, ``Fail`` when it refused it); the explanation says what was
+    expected and whether that outcome is right.
+    """
+    from harness.report.log1edtech import HEADER
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(HEADER)
+    date = report.created.date().isoformat()
+    for c in report_cases(report):
+        status = c.get("log_status") or ("Success" if c.get("ok") else "Fail")
+        writer.writerow((c["case"], date, status, " ".join(c.get("files_imported", [])),
+                         " ".join(c.get("files_rejected", [])),
+                         c.get("explanation") or _line(c)))
+    return buf.getvalue()

@@ -1,0 +1,213 @@
+"""``renkei certify oneroster-consumer`` against small importers served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import tempfile
+import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+from harness.cli.main import main
+from harness.oneroster import check_bundle
+
+TOKEN = "Bearer s3cret-token-value-42"
+
+
+class Served:
+    def __init__(self, app: Flask) -> None:
+        self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def serve():
+    servers: list[Served] = []
+
+    def start(app: Flask) -> Served:
+        servers.append(Served(app))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+def lenient_importer(seen: list[dict]) -> Flask:
+    """Accepts everything, and (carelessly) echoes the Authorization header back."""
+    app = Flask("lenient")
+
+    @app.post("/import")
+    def imp():
+        upload = request.files.get("file")
+        body = upload.read() if upload else request.get_data()
+        seen.append({"name": upload.filename if upload else None, "size": len(body),
+                     "auth": request.headers.get("Authorization")})
+        return jsonify({"imported": True, "echo": request.headers.get("Authorization")})
+
+    return app
+
+
+def strict_importer(profile: str = "jp-eportal-v4") -> Flask:
+    """Runs renkei's checker on the upload: 422 on any ERROR finding, else 200."""
+    app = Flask("strict")
+
+    @app.post("/import")
+    def imp():
+        upload = request.files["file"]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.filename or "upload.zip").name
+            upload.save(path)
+            result = check_bundle(path, profile=profile)
+        errors = [f.rule for f in result.findings if f.severity.name == "ERROR"]
+        if errors:
+            return jsonify({"imported": False, "errors": errors}), 422
+        return jsonify({"imported": True})
+
+    return app
+
+
+def write_config(tmp_path: Path, url: str, *, field: str | None = "file",
+                 acceptance: str = "[acceptance]\nstatus = 200\n") -> Path:
+    toml = tmp_path / "consumer.toml"
+    field_line = f'field = "{field}"\n' if field else ""
+    toml.write_text(f'[consumer]\nurl = "{url}"\n{field_line}'
+                    f'headers = {{ Authorization = "{TOKEN}" }}\n{acceptance}',
+                    encoding="utf-8")
+    return toml
+
+
+def run(tmp_path: Path, toml: Path, fmt: str = "json", *extra: str) -> tuple[int, str]:
+    out = tmp_path / f"report.{fmt}"
+    code = main(["certify", "oneroster-consumer", "--config", str(toml), "--format", fmt,
+                 "-o", str(out), *extra])
+    return code, out.read_text(encoding="utf-8") if out.exists() else ""
+
+
+def test_lenient_importer_gets_every_error_bundle_wrong(tmp_path, serve):
+    seen: list[dict] = []
+    srv = serve(lenient_importer(seen))
+    code, text = run(tmp_path, write_config(tmp_path, srv.url + "/import"))
+    doc = json.loads(text)
+    cases = doc["extra"]["cases"]
+    assert code == 1 and not doc["summary"]["passed"]
+    assert len(seen) == len(cases) > 80  # every bundle was posted
+    assert all(s["auth"] == TOKEN for s in seen)  # the header was sent
+    wrong = {c["case"] for c in cases if c["verdict"] == "fail"}
+    must_reject = {c["case"] for c in cases if c["expected"] == "reject"}
+    assert wrong == must_reject and must_reject
+    # valid and WARN/INFO-only bundles accepted: right
+    assert all(c["verdict"] == "pass" for c in cases if c["expected"] == "accept")
+    assert {f["file"] for f in doc["findings"] if f["rule"] == "OC701"} == must_reject
+
+
+def test_strict_importer_passes(tmp_path, serve):
+    srv = serve(strict_importer())
+    code, text = run(tmp_path, write_config(tmp_path, srv.url + "/import"))
+    doc = json.loads(text)
+    cases = doc["extra"]["cases"]
+    assert code == 0, [c for c in cases if c["verdict"] == "fail"]
+    assert all(c["observed"] == "reject" for c in cases if c["expected"] == "reject")
+    assert any(c["observed"] == "accept" for c in cases)
+
+
+def test_rejecting_a_warn_only_bundle_is_a_warn_note_not_a_failure(tmp_path, serve):
+    app = Flask("too-strict")
+
+    @app.post("/import")
+    def imp():  # refuses everything: valid ones wrongly, WARN-only ones as a note
+        return "no", 422
+
+    srv = serve(app)
+    code, text = run(tmp_path, write_config(tmp_path, srv.url + "/import"))
+    doc = json.loads(text)
+    by_sev = {}
+    for c in doc["extra"]["cases"]:
+        by_sev.setdefault(c["defect_severity"], set()).add(c["verdict"])
+    assert by_sev["WARN"] == {"note"} and by_sev["ERROR"] == {"pass"}
+    assert by_sev["none"] == {"fail"}
+    assert code == 1
+    notes = [f for f in doc["findings"] if f["rule"] == "OC702"]
+    assert notes and all(f["severity"] == "WARN" for f in notes)
+
+
+def test_raw_body_mode_and_every_format_hide_the_token(tmp_path, serve):
+    seen: list[dict] = []
+    srv = serve(lenient_importer(seen))
+    toml = write_config(tmp_path, srv.url + "/import", field=None, acceptance="")
+    for fmt in ("text", "json", "junit", "html", "1edtech-log"):
+        code, text = run(tmp_path, toml, fmt, "--cases", "valid-bulk,no-manifest")
+        assert code == 1 and text
+        assert "s3cret-token-value-42" not in text, fmt
+    assert seen[0]["name"] is None and seen[0]["size"] > 100  # the zip as the raw body
+
+
+def test_junit_has_one_case_per_bundle_and_log_one_row_per_bundle(tmp_path, serve):
+    srv = serve(strict_importer())
+    toml = write_config(tmp_path, srv.url + "/import")
+    ids = "valid-bulk,no-manifest,valid-folder"
+    code, xml = run(tmp_path, toml, "junit", "--cases", ids)
+    suite = ET.fromstring(xml)
+    assert code == 0
+    names = [tc.get("name").split()[0] for tc in suite.iter("testcase")]
+    assert sorted(names) == sorted(ids.split(",")) and suite.get("failures") == "0"
+    code, log = run(tmp_path, toml, "1edtech-log", "--cases", ids)
+    rows = list(csv.reader(io.StringIO(log)))
+    assert rows[0][0] == "Test Identifier" and len(rows) == 4
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["valid-bulk"][2] == "Success" and "users.csv" in by_id["valid-bulk"][3]
+    assert by_id["no-manifest"][2] == "Fail" and "right" not in by_id["no-manifest"][5]
+    assert "expected reject" in by_id["no-manifest"][5]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_endpoint_exits_2_with_a_clear_message(tmp_path, capsys):
+    toml = write_config(tmp_path, f"http://127.0.0.1:{_free_port()}/import")
+    code, _ = run(tmp_path, toml)
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot reach the importer" in err and "Traceback" not in err
+    assert "s3cret" not in err
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[consumer\nurl=", "not valid TOML"),
+    ("[other]\n", "a [consumer] table is required"),
+    ('[consumer]\n\nurl = "ftp://x"\n', "consumer.toml:3: [consumer] 'url' must be an http"),
+    ('[consumer]\nurl = "http://127.0.0.1:9/i"\nmethod = "GET"\n', ":3: [consumer] 'method'"),
+    ('[consumer]\nurl = "http://127.0.0.1:9/i"\nheaders = { A = 1 }\n', ":3: [consumer] 'headers'"),
+    ('[consumer]\nurl = "http://127.0.0.1:9/i"\nfeild = "file"\n', ":3: [consumer] 'feild'"),
+    ('[consumer]\nurl = "http://127.0.0.1:9/i"\n[acceptance]\nstatus = "200"\n',
+     ":4: [acceptance] 'status' must be an integer"),
+])
+def test_bad_config_names_key_and_line(tmp_path, capsys, content, message):
+    toml = tmp_path / "consumer.toml"
+    toml.write_text(content, encoding="utf-8")
+    code = main(["certify", "oneroster-consumer", "--config", str(toml)])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_certify_help_lists_all_three_kinds(capsys):
+    with pytest.raises(SystemExit):
+        main(["certify", "--help"])
+    out = capsys.readouterr().out
+    assert all(k in out for k in ("lti-tool", "lti-platform", "oneroster-consumer"))
