@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 from harness.core import FindingCollector
+from harness.oneroster.checks.practice import check_quoting
 from harness.oneroster.container import READ_ERRORS, GuardedStream, LimitExceeded
 
 _SNIFF = 64 * 1024
@@ -90,6 +91,7 @@ class CsvStream:
         complete = len(head) < _SNIFF
         if head.startswith(codecs.BOM_UTF8):
             sink.add("OR118", file=filename, line=1, column=1)
+            sink.add("OR703", file=filename, line=1, column=1)
             head = head[len(codecs.BOM_UTF8):]
         enc = detect_encoding(head, complete)
         if enc == "cp932":
@@ -97,6 +99,8 @@ class CsvStream:
             self.encoding = "cp932"
         elif enc == "unknown":
             sink.add("OR117", file=filename)
+        # Quoting is judged on the raw text of the sniffed prefix: csv.reader forgets it.
+        check_quoting(head.decode(self.encoding, errors="replace"), complete, filename, sink)
         self.empty = not head
         buffered = io.BufferedReader(_Replay(head, raw), buffer_size=_SNIFF)
         self._text = io.TextIOWrapper(

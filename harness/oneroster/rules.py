@@ -3,7 +3,9 @@
 Ids are grouped by hundreds like flake8's table and never change meaning:
 ``OR1xx`` packaging, manifest and text; ``OR2xx`` headers; ``OR3xx`` values (types,
 enumerations, required, bulk/delta); ``OR4xx`` references and uniqueness; ``OR5xx`` Japan
-profile rules; ``OR6xx`` rules across files. Messages use one set of fields in both languages.
+profile rules; ``OR6xx`` rules across files; ``OR7xx`` importer practice (what strict Japanese
+importers reject beyond the spec; declared in :mod:`harness.oneroster.rules_practice`). Messages
+use one set of fields in both languages.
 """
 
 from __future__ import annotations
@@ -78,8 +80,11 @@ _rule("OR110", W, P, "oneroster.version",
       "oneroster.version differs from what profile {profile} expects ({expected}; found: {value})",
       (OV, JPP, K12),
       "The manifest's oneroster.version should match the profile; OPEN: the binding's text says "
-      "1.2, e-Portal V4 exports write 1.2.1, the K-12 profile 1.2_JP.",
-      "Consumers pick the column layout from it.")
+      "1.2, e-Portal V4 exports write 1.2.1, the K-12 profile 1.2_JP (the values the meibo gem "
+      "writes per profile).",
+      "Consumers pick the column layout from it. The 2022 pilot importers (e-Portal V3, jp-1.1) "
+      "accept exactly 1.2 and refuse anything else (1EdTechJapan/DA2022: K社 equal_to 1.2, "
+      "M社 manifest_valid, AA社 ONEROSTER_VERSION, F社 check_manifest.sh).")
 _rule("OR111", E, P, "manifest file mode",
       "{property} の値は absent、bulk、delta のいずれかです（実際: {value}）",
       "{property} must be absent, bulk or delta (found: {value})", (OV,),
@@ -445,3 +450,7 @@ _rule("OR605", W, X, "user without role",
       "利用者 {value} に roles がありません", "User {value} has no roles row", (FMT,),
       "In 1.2 a user's orgs and roles come from roles.csv.",
       "The consumer cannot place the user in a school.")
+
+
+# --- OR7xx importer practice (field practice, not the spec) ----------------------------------
+from harness.oneroster import rules_practice  # noqa: E402,F401  (declares OR7xx into REGISTRY)

@@ -6,7 +6,7 @@ import pytest
 
 from harness.oneroster import check_bundle, load_profile, profile_ids, read_bundle, write_bundle
 from harness.oneroster.model import format_value
-from harness.oneroster.testset.base import sample_bundle, to_delta
+from harness.oneroster.testset.base import SOURCE, sample_bundle, to_delta
 
 
 def _as_text(bundle, profile):
@@ -33,7 +33,7 @@ def test_write_read_round_trips_exactly(tmp_path, profile, zipped, delta):
                 row["status"] = row["dateLastModified"] = ""
     assert back.tables == expected
     assert back.modes == {n: ("delta" if delta else "bulk") for n in bundle.tables}
-    assert back.manifest_extra == {"source.systemName": "renkei sample"}
+    assert back.manifest_extra == SOURCE
 
 
 @pytest.mark.parametrize("profile", profile_ids())

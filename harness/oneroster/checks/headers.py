@@ -40,7 +40,11 @@ def map_header(
             sink.add("OR204", file=file, line=line, column=col_no, value=name,
                      field=target)
         elif name.startswith("metadata."):
-            continue  # a vendor's own extension column is allowed at the right end
+            # a vendor's own extension column is allowed at the right end (the spec), but
+            # importers that compare the whole header refuse it (importer practice)
+            sink.add("OR705", file=file, line=line, column=col_no, field=name,
+                     profile=profile.id)
+            continue
         else:
             sink.add("OR202", file=file, line=line, column=col_no, value=name, field=name)
             continue

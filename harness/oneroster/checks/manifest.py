@@ -42,6 +42,10 @@ def check_manifest(
     for prop, required in profile.manifest_properties:
         if required and prop not in values:
             sink.add("OR108", file=MANIFEST, property=prop, value=prop)
+    for prop in sorted(OPTIONAL, reverse=True):  # systemName, then systemCode
+        if not values.get(prop, (0, ""))[1].strip():
+            sink.add("OR702", file=MANIFEST, line=values.get(prop, (None, ""))[0],
+                     property=prop)
     if "manifest.version" in values:
         line, value = values["manifest.version"]
         if value != "1.0":

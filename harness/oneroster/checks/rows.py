@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from harness.core import FindingCollector
-from harness.oneroster.checks import crossfile, japan
+from harness.oneroster.checks import crossfile, japan, practice
 from harness.oneroster.checks.headers import map_header
 from harness.oneroster.checks.japan import Ctx, rows_where
 from harness.oneroster.checks.state import BundleState, PendingRef
@@ -67,6 +67,8 @@ class FilePass:
         self.hooks = crossfile.HOOKS[spec.name](ctx) if spec.name in crossfile.HOOKS else []
         if self.profile.japanese and spec.name in japan.HOOKS:
             self.hooks += japan.HOOKS[spec.name](ctx)
+        if self.profile.japanese:
+            self.hooks += practice.hooks(ctx, spec)
         self.null_means_blank = self.profile.japanese and spec.name == "academicSessions"
 
     def _add_at(self, rule: str, lines: Sequence[int], column: Sequence[str], bad: object,

@@ -2,18 +2,30 @@
 
 A board of education (教育委員会), one elementary (B1) and one junior high (C1) school, the 2025
 年度, homeroom and special-needs classes, four students with kana names, roles, enrollments
-with 出席番号, demographics, a category and a line item.
+with 出席番号, demographics, a category and a line item. Every sourcedId is a UUID v4 derived
+from a short key (:func:`sample_id`), and the manifest names its source system: what strict
+Japanese importers insist on (importer practice, OR7xx).
 """
 
 from __future__ import annotations
 
+from harness.oneroster.ids import stable_uuid4
 from harness.oneroster.model import Bundle
 
-YEAR = "y2025"
-DISTRICT, ELEMENTARY, JUNIOR_HIGH = "d1", "s1", "s2"
+
+def sample_id(key: str) -> str:
+    """The sample's sourcedId for a short key (``y2025``, ``s1``, ``u1`` …): a UUID v4, the
+    same on every run, as strict importers want (OR701)."""
+    return stable_uuid4("renkei-sample", key)
+
+
+YEAR = sample_id("y2025")
+DISTRICT, ELEMENTARY, JUNIOR_HIGH = sample_id("d1"), sample_id("s1"), sample_id("s2")
+#: What the sample's manifest says about its source (OR702 wants both properties).
+SOURCE = {"source.systemName": "renkei sample", "source.systemCode": "renkei-sample"}
 
 _STUDENTS = [
-    # sourcedId, family, given, kana family, kana given, grade, school, class, number, UUID v4
+    # key, family, given, kana family, kana given, grade, school, class, number, UUID v4
     ("u1", "山田", "太郎", "ヤマダ", "タロウ", "P1", ELEMENTARY, "k1", 1,
      "0f8fad5b-d9cb-469f-a165-70867728950e"),
     ("u2", "佐藤", "花子", "サトウ", "ハナコ", "P1", ELEMENTARY, "k1", 2,
@@ -27,7 +39,7 @@ _STUDENTS = [
 
 def sample_bundle(profile: str = "jp-eportal-v4") -> Bundle:
     """A valid bulk bundle with no findings at ERROR or WARN under ``profile``."""
-    b = Bundle(profile=profile, manifest_extra={"source.systemName": "renkei sample"})
+    b = Bundle(profile=profile, manifest_extra=dict(SOURCE))
     b.add("academicSessions", [{
         "sourcedId": YEAR, "title": "2025年度", "type": "schoolYear",
         "startDate": "2025-04-01", "endDate": "2026-03-31", "schoolYear": "2025",
@@ -41,54 +53,60 @@ def sample_bundle(profile: str = "jp-eportal-v4") -> Bundle:
          "identifier": "C108220100011", "parentSourcedId": DISTRICT},
     ])
     b.add("courses", [
-        {"sourcedId": "c1", "schoolYearSourcedId": YEAR, "title": "2025年度 小学校",
+        {"sourcedId": sample_id("c1"), "schoolYearSourcedId": YEAR, "title": "2025年度 小学校",
          "orgSourcedId": ELEMENTARY, "grades": ["P1"]},
-        {"sourcedId": "c2", "schoolYearSourcedId": YEAR, "title": "2025年度 中学校",
+        {"sourcedId": sample_id("c2"), "schoolYearSourcedId": YEAR, "title": "2025年度 中学校",
          "orgSourcedId": JUNIOR_HIGH, "grades": ["J1"]},
     ])
     b.add("classes", [
-        {"sourcedId": "k1", "title": "1年1組", "grades": ["P1"], "courseSourcedId": "c1",
+        {"sourcedId": sample_id("k1"), "title": "1年1組", "grades": ["P1"],
+         "courseSourcedId": sample_id("c1"),
          "classType": "homeroom", "schoolSourcedId": ELEMENTARY, "termSourcedIds": [YEAR],
          "metadata.jp.specialNeeds": False},
-        {"sourcedId": "k2", "title": "1年1組", "grades": ["J1"], "courseSourcedId": "c2",
+        {"sourcedId": sample_id("k2"), "title": "1年1組", "grades": ["J1"],
+         "courseSourcedId": sample_id("c2"),
          "classType": "homeroom", "schoolSourcedId": JUNIOR_HIGH, "termSourcedIds": [YEAR],
          "metadata.jp.specialNeeds": False},
-        {"sourcedId": "k3", "title": "ひまわり学級", "grades": ["P1"], "courseSourcedId": "c1",
+        {"sourcedId": sample_id("k3"), "title": "ひまわり学級", "grades": ["P1"],
+         "courseSourcedId": sample_id("c1"),
          "classType": "homeroom", "schoolSourcedId": ELEMENTARY, "termSourcedIds": [YEAR],
          "metadata.jp.specialNeeds": True, "subjects": ["国語", "算数"],
-         "subjectCodes": ["01", "02"]},
+         "subjectCodes": ["P010", "P030"]},
     ])
     users, roles, enrollments, demographics = [], [], [], []
-    for sid, fam, giv, kfam, kgiv, grade, school, cls, number, umi in _STUDENTS:
+    for key, fam, giv, kfam, kgiv, grade, school, key_cls, number, umi in _STUDENTS:
+        sid, cls = sample_id(key), sample_id(key_cls)
         users.append({
-            "sourcedId": sid, "enabledUser": True, "username": f"{sid}@example.ed.jp",
-            "userIds": [f"{{Office365:{sid}@example.ed.jp}}"], "givenName": giv,
+            "sourcedId": sid, "enabledUser": True, "username": f"{key}@example.ed.jp",
+            "userIds": [f"{{Office365:{key}@example.ed.jp}}"], "givenName": giv,
             "familyName": fam, "grades": [grade], "userMasterIdentifier": umi,
             "preferredGivenName": giv, "preferredFamilyName": fam, "primaryOrgSourcedId": school,
             "metadata.jp.kanaGivenName": kgiv, "metadata.jp.kanaFamilyName": kfam,
             "metadata.jp.homeClass": cls,
         })
-        roles.append({"sourcedId": f"r-{sid}", "userSourcedId": sid, "roleType": "primary",
-                      "role": "student", "orgSourcedId": school})
+        roles.append({"sourcedId": sample_id(f"r-{key}"), "userSourcedId": sid,
+                      "roleType": "primary", "role": "student", "orgSourcedId": school})
         enrollments.append({
-            "sourcedId": f"e-{sid}", "classSourcedId": cls, "schoolSourcedId": school,
+            "sourcedId": sample_id(f"e-{key}"), "classSourcedId": cls, "schoolSourcedId": school,
             "userSourcedId": sid, "role": "student", "primary": False,
             "beginDate": "2025-04-01", "endDate": "2026-03-31",
             "metadata.jp.ShussekiNo": number, "metadata.jp.shussekiNo": number,
         })
         demographics.append({"sourcedId": sid, "birthDate": "2018-06-01", "sex": "other"})
     enrollments.append({
-        "sourcedId": "e-u2-k3", "classSourcedId": "k3", "schoolSourcedId": ELEMENTARY,
-        "userSourcedId": "u2", "role": "student", "primary": False,
+        "sourcedId": sample_id("e-u2-k3"), "classSourcedId": sample_id("k3"),
+        "schoolSourcedId": ELEMENTARY, "userSourcedId": sample_id("u2"), "role": "student",
+        "primary": False,
     })
     b.add("users", users)
     b.add("roles", roles)
     b.add("enrollments", enrollments)
     b.add("demographics", demographics)
-    b.add("categories", [{"sourcedId": "cat1", "title": "小テスト", "weight": "1"}])
+    b.add("categories", [{"sourcedId": sample_id("cat1"), "title": "小テスト", "weight": "1"}])
     b.add("lineItems", [{
-        "sourcedId": "li1", "title": "漢字テスト", "assignDate": "2025-05-01",
-        "dueDate": "2025-05-08", "classSourcedId": "k1", "categorySourcedId": "cat1",
+        "sourcedId": sample_id("li1"), "title": "漢字テスト", "assignDate": "2025-05-01",
+        "dueDate": "2025-05-08", "classSourcedId": sample_id("k1"),
+        "categorySourcedId": sample_id("cat1"),
         "academicSessionSourcedId": YEAR, "resultValueMin": "0", "resultValueMax": "100",
         "schoolSourcedId": ELEMENTARY,
     }])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from harness.oneroster.schema import MANIFEST
 from harness.oneroster.testset import tables as T
-from harness.oneroster.testset.base import sample_bundle, to_delta
+from harness.oneroster.testset.base import sample_bundle, sample_id, to_delta
 
 DEFAULT_NAME = "RO_20250501_082201.zip"
 Mutation = Callable[[T.Tables], "T.Members | bytes | None"]
@@ -36,6 +36,13 @@ class Case:
     @property
     def valid(self) -> bool:
         return not self.expected or self.family == "valid"
+
+    def expected_for(self, profile: str) -> tuple[str, ...]:
+        """The rule ids expected under ``profile``: rules scoped to other profiles (the
+        Japan-only and importer-practice ones) drop out, e.g. OR703 beside OR118."""
+        from harness.oneroster.rules import REGISTRY
+
+        return tuple(r for r in self.expected if REGISTRY[r].applies_to(profile))
 
     def build(self, profile: str) -> T.Members | bytes:
         """The bundle's members (or raw bytes, for cases that break the zip itself)."""
@@ -151,7 +158,7 @@ def _(t):
 @case("header-only", "packaging", "categories.csv with a header and no rows", "OR115")
 def _(t):
     t["categories.csv"] = t["categories.csv"][:1]
-    T.drop_rows(t, "lineItems.csv", "sourcedId", "li1")
+    T.drop_rows(t, "lineItems.csv", "sourcedId", sample_id("li1"))
     t["lineItems.csv"] = t["lineItems.csv"][:1]
     T.manifest_set(t, "file.lineItems", "absent")
     del t["lineItems.csv"]
@@ -167,7 +174,8 @@ def _(t):
     return T.patch(_serialized(t), "users.csv", lambda d: d.replace("太郎".encode(), b"\xff", 1))
 
 
-@case("bom", "valid", "users.csv starts with a BOM (tolerated)", "OR118")
+@case("bom", "valid", "users.csv starts with a BOM (tolerated; strict importers refuse it)",
+      "OR118", "OR703")
 def _(t):
     return T.patch(_serialized(t), "users.csv", lambda d: b"\xef\xbb\xbf" + d)
 
@@ -184,8 +192,9 @@ def _(t):
 
 @case("stray-quote", "packaging", "an unterminated quote in an extra course row", "OR121")
 def _(t):
-    return T.patch(_serialized(t), "courses.csv",
-                   lambda d: d + b'c9,,,y2025,"2025\xe5\xb9\xb4\xe5\xba\xa6 x"y,,,s1,,\r\n')
+    row = (f'"{sample_id("c9")}","","","{sample_id("y2025")}","2025年度 x"y","","",'
+           f'"{sample_id("s1")}","",""\r\n')
+    return T.patch(_serialized(t), "courses.csv", lambda d: d + row.encode("utf-8"))
 
 
 @case("field-count", "packaging", "a course row with one field too many", "OR122")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.oneroster.testset import tables as T
+from harness.oneroster.testset.base import sample_id
 from harness.oneroster.testset.cases import case
 
 U, C, E, S = "users.csv", "classes.csv", "enrollments.csv", "academicSessions.csv"
@@ -71,7 +72,8 @@ def _(t):
     T.setv(t, U, 0, "username", "")
 
 
-@case("guid", "values", "an enrollment sourcedId with a space", "OR302")
+@case("guid", "values", "an enrollment sourcedId with a space (so not a UUID either)",
+      "OR302", "OR701")
 def _(t):
     T.setv(t, E, 0, "sourcedId", "e 1")
 
@@ -114,12 +116,12 @@ def _(t):
 
 @case("list-element", "values", "termSourcedIds with a blank element", "OR310")
 def _(t):
-    T.setv(t, C, 0, "termSourcedIds", "y2025,")
+    T.setv(t, C, 0, "termSourcedIds", sample_id("y2025") + ",")
 
 
 @case("paired-lists", "values", "two subjects, one subject code", "OR311")
 def _(t):
-    T.setv(t, C, 2, "subjectCodes", "01")
+    T.setv(t, C, 2, "subjectCodes", "P010")
 
 
 @case("user-ids", "values", "userIds element without braces", "OR312")
@@ -156,16 +158,17 @@ def _(t):
     t["demographics.csv"].append(list(t["demographics.csv"][1]))
 
 
-@case("dangling-reference", "references", "an enrollment in class k99", "OR402")
+@case("dangling-reference", "references", "an enrollment in a class not in classes.csv", "OR402")
 def _(t):
-    T.setv(t, E, -1, "classSourcedId", "k99")  # not a homeClass enrollment, so only OR402
+    # the last enrollment is not a homeClass one, so only OR402
+    T.setv(t, E, -1, "classSourcedId", sample_id("k99"))
 
 
 @case("reference-kind", "references", "a class whose school is the district", "OR403")
 def _(t):
-    T.setv(t, C, 2, "schoolSourcedId", "d1")
+    T.setv(t, C, 2, "schoolSourcedId", sample_id("d1"))
 
 
 @case("duplicate-enrollment", "references", "the same enrollment under a new id", "OR404")
 def _(t):
-    T.add_row(t, E, {"sourcedId": "e-u1-again"}, like=0)
+    T.add_row(t, E, {"sourcedId": sample_id("e-u1-again")}, like=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.oneroster.testset import tables as T
+from harness.oneroster.testset.base import sample_id
 from harness.oneroster.testset.cases import case
 
 U, C, E, S = "users.csv", "classes.csv", "enrollments.csv", "academicSessions.csv"
@@ -16,7 +17,8 @@ def _jp(id: str, title: str, *expected: str):  # noqa: ANN202
 
 @_jp("session-type", "a second session of type term", "OR501")
 def _(t):
-    T.add_row(t, S, {"sourcedId": "t1", "type": "term", "parentSourcedId": "y2025"}, like=0)
+    T.add_row(t, S, {"sourcedId": sample_id("t1"), "type": "term",
+                     "parentSourcedId": sample_id("y2025")}, like=0)
 
 
 @_jp("nendo-title", "title 令和7年度", "OR502")
@@ -41,12 +43,12 @@ def _(t):
 
 @_jp("org-type", "an org of type department", "OR506")
 def _(t):
-    T.add_row(t, ORGS, {"sourcedId": "dep1", "name": "学務課", "type": "department"})
+    T.add_row(t, ORGS, {"sourcedId": sample_id("dep1"), "name": "学務課", "type": "department"})
 
 
 @_jp("district-parent", "a district with a parent", "OR507")
 def _(t):
-    T.setv(t, ORGS, 0, "parentSourcedId", "s1")
+    T.setv(t, ORGS, 0, "parentSourcedId", sample_id("s1"))
 
 
 @_jp("school-code", "school identifier B108", "OR508")
@@ -161,38 +163,75 @@ def _(t):
 
 @_jp("school-split", "a 義務教育学校 exported as two orgs with one code", "OR531")
 def _(t):
-    T.add_row(t, ORGS, {"sourcedId": "s9", "name": "つくば市立竹園東小学校 後期課程"}, like=1)
+    T.add_row(t, ORGS, {"sourcedId": sample_id("s9"), "name": "つくば市立竹園東小学校 後期課程"},
+              like=1)
 
 
 # --- across files ----------------------------------------------------------------------------
 @case("two-primary-roles", "cross-file", "two primary roles in one school", "OR601")
 def _(t):
-    T.add_row(t, R, {"sourcedId": "r-u1-again"}, like=0)
+    T.add_row(t, R, {"sourcedId": sample_id("r-u1-again")}, like=0)
 
 
 @case("secondary-only", "cross-file", "a user with only a secondary role", "OR602")
 def _(t):
-    values = {"sourcedId": "u5", "username": "u5@example.ed.jp",
+    u5 = sample_id("u5")
+    values = {"sourcedId": u5, "username": "u5@example.ed.jp",
               "userIds": "{Office365:u5@example.ed.jp}",
               "userMasterIdentifier": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"}
-    if "metadata.jp.homeClass" in t[U][0]:
-        values["metadata.jp.homeClass"] = ""  # u5 has no enrollment
-    T.add_row(t, U, values, like=0)
-    T.add_row(t, R, {"sourcedId": "r-u5", "userSourcedId": "u5", "roleType": "secondary"},
-              like=0)
+    T.add_row(t, U, values, like=0)  # homeClass as u1's, so u5 is enrolled there too
+    T.add_row(t, E, {"sourcedId": sample_id("e-u5"), "userSourcedId": u5}, like=0)
+    T.add_row(t, R, {"sourcedId": sample_id("r-u5"), "userSourcedId": u5,
+                     "roleType": "secondary"}, like=0)
 
 
 @case("home-class", "cross-file", "homeClass names a class without an enrollment", "OR603",
       jp=True)
 def _(t):
-    T.setv(t, U, 0, "metadata.jp.homeClass", "k2")
+    T.setv(t, U, 0, "metadata.jp.homeClass", sample_id("k2"))
 
 
 @case("demographics-user", "cross-file", "demographics for a user who does not exist", "OR604")
 def _(t):
-    T.add_row(t, "demographics.csv", {"sourcedId": "u99"}, like=0)
+    T.add_row(t, "demographics.csv", {"sourcedId": sample_id("u99")}, like=0)
 
 
 @case("user-without-role", "cross-file", "a user with no roles row", "OR605")
 def _(t):
-    T.drop_rows(t, R, "userSourcedId", "u4")
+    T.drop_rows(t, R, "userSourcedId", sample_id("u4"))
+
+
+# --- importer practice (OR7xx): field practice of strict importers, not the spec -------------
+def _practice(id: str, title: str, *expected: str):  # noqa: ANN202
+    return case(id, "importer practice", title, *expected, jp=True)
+
+
+@_practice("id-not-uuid", "an enrollment sourcedId e-u1 (a GUID, not a UUID v4)", "OR701")
+def _(t):
+    T.setv(t, E, 0, "sourcedId", "e-u1")
+
+
+@_practice("no-system-code", "manifest without source.systemCode", "OR702")
+def _(t):
+    T.manifest_drop(t, "source.systemCode")
+
+
+@_practice("unquoted-fields", "users.csv quoted only where RFC 4180 requires", "OR704")
+def _(t):
+    unquoted = dict(T.serialize({U: t[U]}, quote_all=False))
+    return [(n, unquoted[U] if n == U else d) for n, d in T.serialize(t)]
+
+
+@_practice("vendor-column", "a vendor's own metadata column in users.csv", "OR705")
+def _(t):
+    T.append_col(t, U, "metadata.city.note", "")
+
+
+@_practice("home-class-blank", "a student without metadata.jp.homeClass", "OR706")
+def _(t):
+    T.setv(t, U, 0, "metadata.jp.homeClass", "")
+
+
+@_practice("subject-code", "subjectCodes 01 instead of a 学習指導要領 code", "OR707")
+def _(t):
+    T.setv(t, C, 2, "subjectCodes", "P010,01")

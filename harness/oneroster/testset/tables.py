@@ -9,7 +9,7 @@ import zipfile
 
 from harness.oneroster.model import Bundle
 from harness.oneroster.schema import MANIFEST, load_profile
-from harness.oneroster.writer import ZIP_DATE, iter_csv_chunks, manifest_rows
+from harness.oneroster.writer import ZIP_DATE, csv_text, iter_csv_chunks, manifest_rows
 
 Tables = dict[str, list[list[str]]]
 Members = list[tuple[str, bytes]]
@@ -28,12 +28,18 @@ def to_tables(bundle: Bundle) -> Tables:
     return out
 
 
-def serialize(tables: Tables) -> Members:
+def serialize(tables: Tables, *, quote_all: bool = True) -> Members:
+    """Each table as CSV bytes the way the writer writes them (bare header, quoted data rows);
+    ``quote_all=False`` quotes only where RFC 4180 requires it."""
     members: Members = []
     for name, rows in tables.items():
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\r\n").writerows(rows)
-        members.append((name, buf.getvalue().encode("utf-8")))
+        if quote_all:
+            text = csv_text(rows[0], rows[1:]) if rows else ""
+        else:
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\r\n").writerows(rows)
+            text = buf.getvalue()
+        members.append((name, text.encode("utf-8")))
     return members
 
 

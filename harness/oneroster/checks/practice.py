@@ -1,0 +1,126 @@
+"""Importer-practice checks (OR7xx): what strict Japanese e-portal importers reject.
+
+Field practice, not the spec (see :mod:`harness.oneroster.rules_practice` for the evidence).
+The row hooks follow the checker's column-wise pattern: one regex or set operation over a
+chunk's column in the clean case, a row lookup only for the values that fail.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.core import FindingCollector
+from harness.oneroster.checks.japan import Ctx, Hook, rows_where
+from harness.oneroster.rules_practice import SUBJECT_CODES
+from harness.oneroster.schema import FileSpec
+
+#: The form F社's check_uuid.sh accepts (the strictest of the pilot importers): lower-case hex.
+UUID4_LOWER = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+_UUID4_LINES = re.compile(f"(?:{UUID4_LOWER.pattern}\n)*{UUID4_LOWER.pattern}")
+ID_TYPES = frozenset({"guid", "guid_ref", "guid_ref_list"})
+
+# One RFC 4180 record (quoted fields may hold line breaks), and one whose fields are all quoted.
+_QUOTED = r'"(?:[^"]|"")*"'
+_FIELD = rf'(?:{_QUOTED}|[^",\r\n]*)'
+RECORD = re.compile(rf"{_FIELD}(?:,{_FIELD})*")
+ALL_QUOTED = re.compile(rf"{_QUOTED}(?:,{_QUOTED})*")
+
+
+def enabled(sink: FindingCollector, rule_id: str) -> bool:
+    """Whether ``sink`` keeps findings of ``rule_id`` (so work for a dropped rule is skipped)."""
+    return sink.profile is None or sink.registry[rule_id].applies_to(sink.profile)
+
+
+def _all_uuid4(values: list[str] | set[str]) -> bool:
+    joined = "\n".join(values)
+    return joined.count("\n") == len(values) - 1 and _UUID4_LINES.fullmatch(joined) is not None
+
+
+def _id_hook(ctx: Ctx, name: str, is_list: bool, null_is_blank: bool) -> Hook:
+    pos = ctx.index[name]
+
+    def bad_value(value: str) -> bool:
+        items = value.split(",") if is_list else (value,)
+        return any(item and not UUID4_LOWER.fullmatch(item) for item in items)
+
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        col = cols[pos]
+        if not is_list and "" not in col and _all_uuid4(col):  # type: ignore[arg-type]
+            return  # the usual case: one regex pass over the whole column
+        values = set(col)
+        values.discard("")
+        if null_is_blank:
+            values.discard("NULL")  # OR505 reads it as blank
+        if not values or (not is_list and _all_uuid4(values)):
+            return
+        bad = {v for v in values if bad_value(v)}
+        for line, v in rows_where(lines, col, bad):
+            ctx.add("OR701", line, name, value=v)
+    return hook
+
+
+def _home_class_hook(ctx: Ctx) -> Hook | None:
+    pos = ctx.index.get("metadata.jp.homeClass")
+    if pos is None:
+        return None
+
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        if "" in cols[pos]:
+            for line, _ in rows_where(lines, cols[pos], ("",)):
+                ctx.add("OR706", line, "metadata.jp.homeClass")
+    return hook
+
+
+def _subject_codes_hook(ctx: Ctx) -> Hook | None:
+    pos = ctx.index.get("subjectCodes")
+    if pos is None:
+        return None
+
+    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
+        values = set(cols[pos])
+        values.discard("")
+        if not values or SUBJECT_CODES.issuperset(",".join(values).split(",")):
+            return
+        for line, v in zip(lines, cols[pos], strict=True):
+            for code in v.split(",") if v else ():
+                if code and code not in SUBJECT_CODES:
+                    ctx.add("OR707", line, "subjectCodes", value=code)
+    return hook
+
+
+def hooks(ctx: Ctx, spec: FileSpec) -> list[Hook]:
+    """The OR7xx row hooks for one file (every id column, homeClass, subjectCodes)."""
+    out: list[Hook | None] = []
+    if enabled(ctx.sink, "OR701"):
+        out += [_id_hook(ctx, c.name, c.type == "guid_ref_list",
+                         spec.name == "academicSessions" and c.name == "parentSourcedId")
+                for c in spec.columns if c.type in ID_TYPES and c.name in ctx.index]
+    if spec.name == "users":
+        out.append(_home_class_hook(ctx))
+    if spec.name in ("classes", "courses"):
+        out.append(_subject_codes_hook(ctx))
+    return [h for h in out if h is not None]
+
+
+def check_quoting(text: str, complete: bool, filename: str, sink: FindingCollector) -> None:
+    """OR704: data records (after the header) whose fields are not all in double quotes.
+
+    ``text`` is the decoded start of the file; unless ``complete``, its last record may be cut
+    and is not judged. A record that is not well-formed CSV is left to OR121.
+    """
+    if not enabled(sink, "OR704"):
+        return
+    pos, line, end = 0, 1, len(text)
+    while pos < end:
+        m = RECORD.match(text, pos)
+        stop = m.end() if m else pos
+        if stop < end and text[stop] not in "\r\n":
+            return  # malformed (stray quote): the CSV reader reports it
+        if stop == end and not complete:
+            return  # the record may continue past the sniffed prefix
+        record = text[pos:stop]
+        if line > 1 and record and not ALL_QUOTED.fullmatch(record):
+            sink.add("OR704", file=filename, line=line)
+        breaks = record.count("\n") + record.count("\r") - record.count("\r\n")
+        step = 2 if text.startswith("\r\n", stop) else 1
+        pos, line = stop + step, line + 1 + breaks
