@@ -1,0 +1,167 @@
+"""The OpenAPI 3.1 description of the m365 mock's vendor API (what it really does)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from mocks.m365.query import MAX_TOP
+
+_S = {"type": "string"}
+_NS = {"type": ["string", "null"]}
+
+USER = {
+    "type": "object",
+    "properties": {
+        "@odata.context": _S, "id": _S, "userPrincipalName": _S, "displayName": _S,
+        "mailNickname": _S, "accountEnabled": {"type": "boolean"}, "givenName": _NS,
+        "surname": _NS, "department": _NS, "jobTitle": _NS, "usageLocation": _NS,
+        "createdDateTime": _S, "businessPhones": {"type": "array", "items": _S},
+        "mail": _NS, "mobilePhone": _NS, "officeLocation": _NS, "preferredLanguage": _NS,
+    },
+}
+PASSWORD_PROFILE = {
+    "type": "object",
+    "properties": {"password": {"type": "string", "writeOnly": True},
+                   "forceChangePasswordNextSignIn": {"type": "boolean"}},
+    "required": ["password"],
+}
+NEW_USER = {
+    "type": "object",
+    "properties": {
+        "accountEnabled": {"type": "boolean"}, "displayName": _S, "mailNickname": _S,
+        "userPrincipalName": _S, "passwordProfile": PASSWORD_PROFILE, "givenName": _S,
+        "surname": _S, "department": _S, "jobTitle": _S, "usageLocation": _S,
+    },
+    "required": ["accountEnabled", "displayName", "mailNickname", "passwordProfile",
+                 "userPrincipalName"],
+}
+GRAPH_ERROR = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["code", "message", "innerError"],
+        "properties": {
+            "code": _S, "message": _S,
+            "details": {"type": "array", "items": {"type": "object", "properties": {
+                "target": _S, "code": _S}}},
+            "innerError": {"type": "object", "required": ["date", "request-id"],
+                           "properties": {"date": _S, "request-id": _S,
+                                          "client-request-id": _S}},
+        }}},
+}
+TOKEN_ERROR = {
+    "type": "object", "required": ["error", "error_description", "error_codes"],
+    "properties": {"error": _S, "error_description": _S,
+                   "error_codes": {"type": "array", "items": {"type": "integer"}},
+                   "timestamp": _S, "trace_id": _S, "correlation_id": _S},
+}
+
+
+def _err(description: str, ref: str = "#/components/schemas/GraphError") -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": ref}}}}
+
+
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+COMMON = {"400": _err("Bad request (Graph error body)"),
+          "401": _err("Missing, unknown or expired bearer token"),
+          "429": _err("Throttled (Retry-After header)")}
+KEY = {"name": "key", "in": "path", "required": True, "schema": _S,
+       "description": "object id or userPrincipalName"}
+SELECT = {"name": "$select", "in": "query", "schema": _S}
+
+
+def describe() -> dict[str, Any]:
+    """The document served at ``/openapi.json``."""
+    user_ref = {"$ref": "#/components/schemas/User"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "m365 mock — Microsoft Graph v1.0 users subset", "version": "1.0",
+                 "description": "Entra ID client credentials, /v1.0/users and /v1.0/$batch."},
+        "servers": [{"url": current_app.config["BASE_URL"]}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"User": USER, "NewUser": NEW_USER, "GraphError": GRAPH_ERROR,
+                        "TokenError": TOKEN_ERROR},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/{tenant}/oauth2/v2.0/token": {"post": {
+                "summary": "Client-credentials access token", "security": [],
+                "parameters": [{"name": "tenant", "in": "path", "required": True,
+                                "schema": _S}],
+                "requestBody": {"required": True, "content": {
+                    "application/x-www-form-urlencoded": {"schema": {
+                        "type": "object",
+                        "properties": {"grant_type": {"const": "client_credentials"},
+                                       "client_id": _S, "client_secret": _S,
+                                       "scope": {"const":
+                                                 "https://graph.microsoft.com/.default"}},
+                        "required": ["grant_type", "client_id", "client_secret", "scope"],
+                    }}}},
+                "responses": {
+                    "200": _ok("Token", {"type": "object", "required": [
+                        "token_type", "expires_in", "access_token"], "properties": {
+                        "token_type": {"const": "Bearer"}, "expires_in": {"type": "integer"},
+                        "ext_expires_in": {"type": "integer"}, "access_token": _S}}),
+                    "400": _err("OAuth error", "#/components/schemas/TokenError"),
+                    "401": _err("Bad client secret", "#/components/schemas/TokenError"),
+                    "405": _err("Wrong method", "#/components/schemas/TokenError"),
+                },
+            }},
+            "/v1.0/users": {
+                "get": {"summary": "List users", "parameters": [
+                    {"name": "$filter", "in": "query", "schema": _S},
+                    SELECT,
+                    {"name": "$top", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP}},
+                    {"name": "$skiptoken", "in": "query", "schema": _S}],
+                    "responses": {"200": _ok("A page of users", {
+                        "type": "object", "required": ["value"], "properties": {
+                            "@odata.context": _S, "@odata.nextLink": _S,
+                            "value": {"type": "array", "items": user_ref}}}), **COMMON}},
+                "post": {"summary": "Create a user",
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"$ref": "#/components/schemas/NewUser"}}}},
+                         "responses": {"201": _ok("Created", user_ref), **COMMON}},
+            },
+            "/v1.0/users/{key}": {
+                "get": {"summary": "Read a user", "parameters": [KEY, SELECT], "responses": {
+                    "200": _ok("The user", user_ref),
+                    "404": _err("No such user"), **COMMON}},
+                "patch": {"summary": "Update a user", "parameters": [KEY],
+                          "requestBody": {"required": True, "content": {"application/json": {
+                              "schema": {**NEW_USER, "required": []}}}},
+                          "responses": {"204": {"description": "Updated"},
+                                        "404": _err("No such user"), **COMMON}},
+                "delete": {"summary": "Delete a user", "parameters": [KEY], "responses": {
+                    "204": {"description": "Deleted"}, "404": _err("No such user"),
+                    **COMMON}},
+            },
+            "/v1.0/$batch": {"post": {
+                "summary": "JSON batching (at most 20 requests)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["requests"], "properties": {"requests": {
+                        "type": "array", "minItems": 1, "maxItems": 20, "items": {
+                            "type": "object", "required": ["id", "method", "url"],
+                            "properties": {"id": _S, "method": {"enum": [
+                                "GET", "POST", "PATCH", "DELETE"]}, "url": _S,
+                                "headers": {"type": "object",
+                                            "additionalProperties": _S},
+                                "body": {}, "dependsOn": {"type": "array", "items": _S}}}}}}}}},
+                "responses": {"200": _ok("One response per request", {
+                    "type": "object", "required": ["responses"], "properties": {"responses": {
+                        "type": "array", "items": {"type": "object",
+                                                   "required": ["id", "status"],
+                                                   "properties": {
+                                                       "id": _S, "status": {"type": "integer"},
+                                                       "headers": {"type": "object"},
+                                                       "body": {}}}}}}),
+                    **COMMON},
+            }},
+        },
+    }

@@ -1,0 +1,236 @@
+"""``/v1.0/users``: create, list, read, update and delete users as Microsoft Graph does."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from mocks.base import db_transaction, get_db
+from mocks.m365.auth import check_throttle, require_token
+from mocks.m365.errors import GraphError, graph_response
+from mocks.m365.query import encode_skiptoken, parse_user_query, project
+from mocks.m365.store import find_user, insert_user, to_graph, upn_taken
+
+bp = Blueprint("m365_graph", __name__, url_prefix="/v1.0")
+
+REQUIRED = ("accountEnabled", "displayName", "mailNickname", "passwordProfile",
+            "userPrincipalName")
+STRINGS = {"displayName": 256, "mailNickname": 64, "givenName": 64, "surname": 64,
+           "department": 64, "jobTitle": 128, "usageLocation": 2, "userPrincipalName": 113}
+WRITABLE = set(STRINGS) | {"accountEnabled", "passwordProfile"}
+_NICK = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$")
+_UPN = re.compile(r"^([A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]{1,64})@([A-Za-z0-9.\-]{1,48})$")
+DUPLICATE_UPN = ("Another object with the same value for property userPrincipalName "
+                 "already exists.")
+
+
+@bp.errorhandler(GraphError)
+def _graph_error(exc: GraphError) -> Response:
+    return graph_response(exc)
+
+
+@bp.before_request
+def _authenticate() -> None:
+    # the $batch request itself is not throttled: each request inside it is (see batch.py)
+    require_token()
+    if request.endpoint != "m365_graph.batch":
+        check_throttle()
+
+
+def _invalid(prop: str) -> GraphError:
+    return GraphError(400, "Request_BadRequest",
+                      f"Invalid value specified for property '{prop}' of resource 'User'.",
+                      details=[{"target": prop, "code": "InvalidValue"}])
+
+
+def _json_object() -> dict[str, Any]:
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        raise GraphError(400, "BadRequest", "Unable to read JSON request payload. Please "
+                         "ensure Content-Type header is set and payload is of valid JSON "
+                         "format.")
+    return data
+
+
+def _password_ok(password: str) -> bool:
+    """Entra ID's rule: 8–256 characters, three of lower, upper, digit, symbol."""
+    if not 8 <= len(password) <= 256:
+        return False
+    classes = [any(c.islower() for c in password), any(c.isupper() for c in password),
+               any(c.isdigit() for c in password), any(not c.isalnum() for c in password)]
+    return sum(classes) >= 3
+
+
+def validate(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], str | None]:
+    """Check a user body; returns (fields to store, new password or None)."""
+    for name in data:
+        if name.startswith("@odata"):
+            continue
+        if name not in WRITABLE:
+            raise GraphError(400, "Request_BadRequest", f"Property '{name}' does not exist "
+                             "as a declared property or extension property.")
+    if creating:
+        for name in REQUIRED:
+            if data.get(name) in (None, ""):
+                raise GraphError(400, "Request_BadRequest", f"A value is required for "
+                                 f"property '{name}' of resource 'User'.")
+    fields: dict[str, Any] = {}
+    for name, limit in STRINGS.items():
+        if name not in data:
+            continue
+        value = data[name]
+        if value is None and name not in ("userPrincipalName", "displayName", "mailNickname"):
+            fields[name] = None
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            raise _invalid(name)
+        fields[name] = value
+    if "mailNickname" in fields and not _NICK.match(fields["mailNickname"]):
+        raise _invalid("mailNickname")
+    if "usageLocation" in fields and fields["usageLocation"] is not None and not (
+            fields["usageLocation"].isalpha() and fields["usageLocation"].isupper()):
+        raise _invalid("usageLocation")
+    if "userPrincipalName" in fields:
+        m = _UPN.match(fields["userPrincipalName"])
+        if not m or m.group(1).startswith(".") or m.group(1).endswith("."):
+            raise _invalid("userPrincipalName")
+        domains = current_app.config["DOMAINS"]
+        if domains and m.group(2).lower() not in {d.lower() for d in domains}:
+            raise GraphError(400, "Request_BadRequest", "The domain portion of the "
+                             "userPrincipalName property is invalid. You must use one of the "
+                             "verified domain names in your organization.",
+                             details=[{"target": "userPrincipalName",
+                                       "code": "InvalidValue"}])
+    if "accountEnabled" in data:
+        if not isinstance(data["accountEnabled"], bool):
+            raise _invalid("accountEnabled")
+        fields["accountEnabled"] = data["accountEnabled"]
+    password = None
+    if "passwordProfile" in data:
+        profile = data["passwordProfile"]
+        if not isinstance(profile, dict) or set(profile) - {
+                "password", "forceChangePasswordNextSignIn",
+                "forceChangePasswordNextSignInWithMfa"}:
+            raise _invalid("passwordProfile")
+        password = profile.get("password")
+        if password is None and creating:
+            raise GraphError(400, "Request_BadRequest", "A value is required for property "
+                             "'passwordProfile.password' of resource 'User'.")
+        if password is not None and (not isinstance(password, str)
+                                     or not _password_ok(password)):
+            raise GraphError(400, "Request_BadRequest", "The specified password does not "
+                             "comply with password complexity requirements. Please provide a "
+                             "different password.")
+        force = profile.get("forceChangePasswordNextSignIn", True)
+        if not isinstance(force, bool):
+            raise _invalid("passwordProfile")
+        fields["forceChangePasswordNextSignIn"] = force
+    return fields, password
+
+
+def _conflict() -> GraphError:
+    return GraphError(400, "Request_BadRequest", DUPLICATE_UPN,
+                      details=[{"target": "userPrincipalName", "code": "ObjectConflict"}])
+
+
+def _context(suffix: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/$metadata#{suffix}"
+
+
+def _not_found(key: str) -> GraphError:
+    return GraphError(404, "Request_ResourceNotFound", f"Resource '{key}' does not exist or "
+                      "one of its queried reference-property objects are not present.")
+
+
+def create_user(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate and store a new user; returns the Graph user (no password)."""
+    fields, password = validate(data, creating=True)
+    assert password is not None  # validate() requires it when creating
+    with db_transaction() as conn:
+        if upn_taken(fields["userPrincipalName"]):
+            raise _conflict()
+        try:
+            user_id = insert_user(conn, fields, password)
+        except sqlite3.IntegrityError:
+            raise _conflict() from None
+    row = find_user(user_id)
+    assert row is not None
+    return to_graph(row)
+
+
+@bp.post("/users")
+def post_user() -> Any:
+    user = create_user(_json_object())
+    resp = jsonify({"@odata.context": _context("users/$entity"), **user})
+    resp.status_code = 201
+    resp.headers["Location"] = (f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/"
+                                f"directoryObjects/{user['id']}/Microsoft.DirectoryServices.User")
+    return resp
+
+
+@bp.get("/users")
+def list_users() -> Any:
+    query = parse_user_query(request.args)
+    where = ["seq > ?", *query.where]
+    rows = get_db().execute(
+        f"SELECT * FROM users WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
+        [query.after_seq, *query.params, query.top + 1]).fetchall()
+    page, more = rows[:query.top], len(rows) > query.top
+    body: dict[str, Any] = {"@odata.context": _context("users")}
+    if more:
+        args = {k: v for k, v in request.args.items() if k != "$skiptoken"}
+        args["$skiptoken"] = encode_skiptoken(page[-1]["seq"])
+        body["@odata.nextLink"] = (f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/users?"
+                                   f"{urlencode(args)}")
+    body["value"] = [project(to_graph(r), query.select) for r in page]
+    return jsonify(body)
+
+
+@bp.get("/users/<path:key>")
+def get_user(key: str) -> Any:
+    query = parse_user_query({k: v for k, v in request.args.items() if k == "$select"})
+    row = find_user(key)
+    if row is None:
+        raise _not_found(key)
+    return jsonify({"@odata.context": _context("users/$entity"),
+                    **project(to_graph(row), query.select)})
+
+
+@bp.patch("/users/<path:key>")
+def patch_user(key: str) -> Any:
+    data = _json_object()
+    fields, password = validate(data, creating=False)
+    with db_transaction() as conn:
+        row = find_user(key)
+        if row is None:
+            raise _not_found(key)
+        upn = fields.get("userPrincipalName")
+        if upn is not None and upn_taken(upn, except_id=row["id"]):
+            raise _conflict()
+        for name in ("userPrincipalName", "displayName", "mailNickname"):
+            if name in fields and fields[name] is None:
+                raise _invalid(name)
+        sets = {k: (int(v) if isinstance(v, bool) else v) for k, v in fields.items()}
+        if password is not None:
+            from mocks.m365.store import hash_password
+
+            sets["password_hash"] = hash_password(password)
+        if sets:
+            assignments = ", ".join(f"{name} = ?" for name in sets)
+            conn.execute(f"UPDATE users SET {assignments} WHERE id = ?",
+                         [*sets.values(), row["id"]])
+    return Response(status=204)
+
+
+@bp.delete("/users/<path:key>")
+def delete_user(key: str) -> Any:
+    with db_transaction() as conn:
+        row = find_user(key)
+        if row is None:
+            raise _not_found(key)
+        conn.execute("DELETE FROM users WHERE id = ?", (row["id"],))
+    return Response(status=204)
