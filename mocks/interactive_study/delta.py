@@ -1,0 +1,198 @@
+"""OneRoster delta intake for the drill app (インタラクティブスタディ): check, then apply.
+
+The pilot fed the drill app by OneRoster *delta* (差分) CSV, outside the e-portal standard, so
+that account status (active / disabled / removed) could travel (pilot report §4). Semantics:
+
+- the bundle is checked with :func:`harness.oneroster.check_bundle`; any ERROR finding, or a
+  file present in bulk mode, rejects the whole upload and nothing changes;
+- rows are taken in ``dateLastModified`` order (file order breaks ties), so for a sourcedId
+  that appears more than once the newest row wins; a row older than what is stored is stale
+  and skipped (a late, out-of-order delta never rolls an account back);
+- ``active`` upserts, ``tobedeleted`` removes (a removed user's enrollments and roles go too);
+  ``enabledUser=false`` keeps the account but disables it (no LTI launch);
+- an identical row (same fields, same dateLastModified) is unchanged, so replaying a delta
+  changes nothing.
+
+One import is one SQLite transaction (the caller's), applied with ``executemany`` into a
+staging table and set-based SQL, so a Tsukuba-scale first delta (~23k users) takes seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.core import Finding, Severity
+from harness.oneroster import check_bundle, read_bundle
+from harness.oneroster.reader import BundleReadError
+from mocks.interactive_study.store import FILES, columns, row_values
+
+#: Rules the drill app's delta intake does not enforce. OR515 (jp-eportal: enabledUser must be
+#: true) exists because the e-portal standard has no way to disable an account; the drill app's
+#: delta is exactly that way (pilot §4), and the issue asks for enabledUser=false → disabled.
+DEFAULT_WAIVED = ("OR515",)
+COUNT_KEYS = ("created", "updated", "unchanged", "stale", "deleted", "unknown")
+
+
+@dataclass
+class DeltaCheck:
+    """The verdict on an uploaded bundle before anything is applied.
+
+    :param code: ``None`` when the bundle may be applied, else ``invalidBundle`` (ERROR
+        findings) or ``notDelta`` (a file in bulk mode).
+    """
+
+    code: str | None
+    message: str
+    findings: list[Finding] = field(default_factory=list)
+    waived: list[Finding] = field(default_factory=list)
+    modes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.code is None
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """A finding as the 422 body lists it (the lgate contract's shape)."""
+    return {"rule": f.rule, "severity": str(f.severity), "file": f.file, "line": f.line,
+            "column": f.column, "message_ja": f.message_ja, "message_en": f.message_en}
+
+
+def check_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4",
+                waived: Iterable[str] = DEFAULT_WAIVED, name_is_ours: bool = False) -> DeltaCheck:
+    """Check the bundle at ``path`` as a delta the drill app may apply.
+
+    :param waived: rule ids reported but not enforced (see :data:`DEFAULT_WAIVED`).
+    :param name_is_ours: the file name was chosen by the server, not the sender, so the
+        bundle-name finding (OR125) says nothing about the upload and is dropped.
+    """
+    result = check_bundle(path, profile=profile)
+    skip = set(waived)
+    findings = [f for f in result.findings if not (name_is_ours and f.rule == "OR125")]
+    kept = [f for f in findings if f.rule not in skip]
+    waived_found = [f for f in findings if f.rule in skip]
+    modes = dict(result.report.extra.get("modes", {}))  # type: ignore[union-attr]
+    errors = [f for f in kept if f.severity is Severity.ERROR]
+    if errors:
+        return DeltaCheck("invalidBundle",
+                          f"the bundle has {len(errors)} ERROR finding(s); nothing was applied",
+                          kept, waived_found, modes)
+    bulk = sorted(f"{n}.csv" for n, m in modes.items() if m != "delta")
+    if bulk:
+        return DeltaCheck("notDelta",
+                          "the drill app takes delta bundles only (manifest file.* = delta); "
+                          f"in bulk mode: {', '.join(bulk)}; nothing was applied",
+                          kept, waived_found, modes)
+    if not modes:
+        return DeltaCheck(None, "manifest only: no changes", kept, waived_found, modes)
+    return DeltaCheck(None, "ok", kept, waived_found, modes)
+
+
+def read_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4"
+               ) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the files the drill app imports (others are ignored).
+
+    Raises :class:`ValueError` naming the first unreadable spot (only reachable when the
+    checker passed a bundle the reader cannot read, which would be a checker bug).
+    """
+    try:
+        bundle = read_bundle(path, profile=profile)
+    except BundleReadError as exc:
+        raise ValueError(str(exc)) from None
+    return {name: bundle.tables[name] for name in FILES if bundle.tables.get(name)}
+
+
+def ordered_latest(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The newest row per sourcedId, taking rows in dateLastModified order (stable)."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: str(r.get("dateLastModified") or "")):
+        latest.pop(str(row.get("sourcedId")), None)  # re-insert so the order stays by date
+        latest[str(row.get("sourcedId"))] = row
+    return list(latest.values())
+
+
+def _scalar(db: sqlite3.Connection, sql: str) -> int:
+    return int(db.execute(sql).fetchone()[0])
+
+
+def apply_table(db: sqlite3.Connection, name: str, rows: Iterable[Mapping[str, Any]]
+                ) -> dict[str, int]:
+    """Apply one file's delta rows to table ``name``; returns the counts by outcome.
+
+    Runs inside the caller's transaction. Set-based: rows are staged with ``executemany``,
+    then classified and applied by a handful of statements over the whole stage.
+    """
+    cols = columns(name)
+    collist = ", ".join(f'"{c}"' for c in cols)
+    stage = f"stage_{name}"
+    db.execute(f'DROP TABLE IF EXISTS temp."{stage}"')
+    db.execute(f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM main."{name}" WHERE 0')
+    db.executemany(f'INSERT INTO temp."{stage}" ({collist}) VALUES ({", ".join("?" * len(cols))})',
+                   [row_values(name, r) for r in ordered_latest(rows)])
+    db.execute(f'CREATE INDEX temp."{stage}_id" ON "{stage}" ("sourcedId")')
+    join = f'FROM temp."{stage}" s JOIN main."{name}" t ON t."sourcedId" = s."sourcedId"'
+    counts = {"stale": _scalar(db, f'SELECT COUNT(*) {join} '
+                                   f'WHERE t."dateLastModified" > s."dateLastModified"')}
+    # a stale row is dropped from the stage before anything else looks at it
+    db.execute(f'DELETE FROM temp."{stage}" WHERE "sourcedId" IN (SELECT s."sourcedId" {join} '
+               f'WHERE t."dateLastModified" > s."dateLastModified")')
+    known = f'EXISTS (SELECT 1 FROM main."{name}" t WHERE t."sourcedId" = s."sourcedId")'
+    counts["created"] = _scalar(db, f'SELECT COUNT(*) FROM temp."{stage}" s '
+                                    f"WHERE s.status = 'active' AND NOT {known}")
+    counts["unchanged"] = _scalar(db, f"SELECT COUNT(*) {join} WHERE s.status = 'active' "
+                                      f'AND t."data" = s."data"')
+    counts["updated"] = _scalar(db, f"SELECT COUNT(*) {join} WHERE s.status = 'active' "
+                                    f'AND t."data" <> s."data"')
+    counts["deleted"] = _scalar(db, f"SELECT COUNT(*) {join} WHERE s.status = 'tobedeleted'")
+    counts["unknown"] = _scalar(db, f'SELECT COUNT(*) FROM temp."{stage}" s '
+                                    f"WHERE s.status = 'tobedeleted' AND NOT {known}")
+    if name == "users":
+        counts["disabled"] = _scalar(db, f'SELECT COUNT(*) FROM temp."{stage}" s '
+                                         f'LEFT JOIN main.users t ON t."sourcedId" = s."sourcedId" '
+                                         f"WHERE s.status = 'active' AND s.\"enabledUser\" = 0 "
+                                         f'AND COALESCE(t."enabledUser", 1) = 1')
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c != "sourcedId")
+    # "WHERE true" resolves the parsing ambiguity of INSERT … SELECT … ON CONFLICT in SQLite
+    db.execute(f'INSERT INTO main."{name}" ({collist}) SELECT {collist} FROM temp."{stage}" '
+               f"WHERE status = 'active' AND true ON CONFLICT (\"sourcedId\") DO UPDATE SET "
+               f'{updates} WHERE main."{name}"."data" <> excluded."data"')
+    if name == "users":
+        for child in ("enrollments", "roles"):
+            gone = db.execute(
+                f'DELETE FROM main."{child}" WHERE "userSourcedId" IN (SELECT "sourcedId" '
+                f"FROM temp.\"{stage}\" WHERE status = 'tobedeleted')").rowcount
+            counts[f"cascaded_{child}"] = gone
+    db.execute(f'DELETE FROM main."{name}" WHERE "sourcedId" IN (SELECT "sourcedId" '
+               f"FROM temp.\"{stage}\" WHERE status = 'tobedeleted')")
+    db.execute(f'DROP TABLE temp."{stage}"')
+    return counts
+
+
+def apply_delta(db: sqlite3.Connection, tables: Mapping[str, Iterable[Mapping[str, Any]]]
+                ) -> dict[str, Any]:
+    """Apply a checked delta's tables in dependency order; the response body's counts.
+
+    ``applied`` counts rows created or updated and ``deleted`` rows removed (a removed user's
+    enrollments and roles included), per file; the other keys break the outcome down.
+    """
+    out: dict[str, dict[str, int]] = {k: {} for k in ("applied", "deleted", "disabled",
+                                                      *COUNT_KEYS)}
+    for name in FILES:  # orgs, classes, users, roles, enrollments
+        if name not in tables:
+            continue
+        counts = apply_table(db, name, tables[name])
+        out["applied"][name] = counts["created"] + counts["updated"]
+        for key in COUNT_KEYS:
+            out[key][name] = counts[key]
+        out["deleted"][name] = out["deleted"].get(name, 0) + counts["deleted"]
+        if "disabled" in counts:
+            out["disabled"][name] = counts["disabled"]
+        for child in ("enrollments", "roles"):
+            if counts.get(f"cascaded_{child}"):
+                out["deleted"][child] = (out["deleted"].get(child, 0)
+                                         + counts[f"cascaded_{child}"])
+    return out

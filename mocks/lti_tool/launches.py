@@ -1,0 +1,146 @@
+"""The launch log every tool mock keeps: one row per login or launch, with its verdict.
+
+The harness reads it from ``/_admin/state`` to check that a launch reached the tool as the
+right person, class and role, and why a refused one was refused. It never holds a token.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from harness.lti import constants as c
+
+LAUNCHES_SQL = """
+CREATE TABLE IF NOT EXISTS launches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  step TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  verified INTEGER NOT NULL,
+  rules TEXT NOT NULL,
+  warnings TEXT NOT NULL,
+  reason TEXT,
+  sub TEXT,
+  claimed_sub TEXT,
+  client_id TEXT,
+  deployment_id TEXT,
+  message_type TEXT,
+  context_id TEXT,
+  context_title TEXT,
+  class_name TEXT,
+  grade TEXT,
+  school_code TEXT,
+  roles TEXT NOT NULL,
+  account TEXT,
+  licence TEXT
+);
+"""
+
+#: outcomes: the tool let the user in; the launch was sound but the tool's own rules said no
+#: (unknown user, wrong grade); the launch itself failed (verification, REJECT_LAUNCHES).
+OUTCOME_ACCEPTED, OUTCOME_REFUSED, OUTCOME_REJECTED = "accepted", "refused", "rejected"
+
+
+@dataclass
+class LaunchRecord:
+    """One entry of the launch log.
+
+    :param verified: the id_token passed every check of harness.lti (signature, claims, nonce).
+    :param rules: ids of the failed (ERROR) checks; ``warnings`` the WARN ones.
+    :param sub: the verified subject; ``claimed_sub`` what an unverified token claimed (never
+        trust it, it only helps to tell which launch this was).
+    """
+
+    step: str
+    outcome: str
+    status: int
+    verified: bool
+    rules: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reason: str | None = None
+    sub: str | None = None
+    claimed_sub: str | None = None
+    client_id: str | None = None
+    deployment_id: str | None = None
+    message_type: str | None = None
+    context_id: str | None = None
+    context_title: str | None = None
+    class_name: str | None = None
+    grade: str | None = None
+    school_code: str | None = None
+    roles: list[str] = field(default_factory=list)
+    account: dict[str, Any] | None = None
+    licence: dict[str, Any] | None = None
+    at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def custom_claims(claims: Mapping[str, Any]) -> Mapping[str, Any]:
+    custom = claims.get(c.CUSTOM)
+    return custom if isinstance(custom, Mapping) else {}
+
+
+def fill_from_claims(record: LaunchRecord, claims: Mapping[str, Any]) -> LaunchRecord:
+    """Copy who, where and in which role from verified ``claims`` onto ``record``.
+
+    ``class_name`` is read as the contract spells it and as harness.lti's jp-eportal check
+    does (``classname``), whichever the platform sent.
+    """
+    context = claims.get(c.CONTEXT) if isinstance(claims.get(c.CONTEXT), Mapping) else {}
+    custom = custom_claims(claims)
+    roles = claims.get(c.ROLES)
+    aud = claims.get("aud")
+    record.sub = _text(claims.get("sub"))
+    record.client_id = _text(aud[0] if isinstance(aud, list) and aud else aud)
+    record.deployment_id = _text(claims.get(c.DEPLOYMENT_ID))
+    record.message_type = _text(claims.get(c.MESSAGE_TYPE))
+    record.context_id = _text(context.get("id"))
+    record.context_title = _text(context.get("title"))
+    record.class_name = _text(custom.get("class_name") or custom.get("classname"))
+    record.grade = _text(custom.get("grade"))
+    record.school_code = _text(custom.get("school_code"))
+    record.roles = [str(r) for r in roles] if isinstance(roles, list) else []
+    return record
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def record_launch(db: sqlite3.Connection, record: LaunchRecord) -> LaunchRecord:
+    """Append ``record`` to the log (its own small transaction) and set its id."""
+    data = record.as_dict()
+    data.pop("id")
+    for key in ("rules", "warnings", "roles", "account", "licence"):
+        data[key] = json.dumps(data[key], ensure_ascii=False)
+    data["verified"] = int(record.verified)
+    names = ", ".join(data)
+    marks = ", ".join(f":{k}" for k in data)
+    cur = db.execute(f"INSERT INTO launches ({names}) VALUES ({marks})", data)
+    record.id = cur.lastrowid
+    return record
+
+
+def list_launches(db: sqlite3.Connection, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """The log, oldest first (the newest ``limit`` entries when given)."""
+    sql = "SELECT * FROM launches ORDER BY id"
+    rows: Sequence[sqlite3.Row] = db.execute(sql).fetchall()
+    if limit is not None:
+        rows = rows[-limit:] if limit else []
+    out = []
+    for row in rows:
+        entry = dict(row)
+        for key in ("rules", "warnings", "roles", "account", "licence"):
+            entry[key] = json.loads(entry[key]) if entry[key] is not None else None
+        entry["verified"] = bool(entry["verified"])
+        out.append(entry)
+    return out
