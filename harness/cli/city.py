@@ -7,7 +7,15 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from fixtures import City, export_city, generate_city, load_profile, parse_quirks
+from fixtures import (
+    City,
+    export_city,
+    generate_city,
+    load_profile,
+    parse_quirks,
+    password_file_name,
+    write_password_file_for,
+)
 from fixtures.events import EVENTS, apply_event
 from fixtures.summary import format_summary
 from harness.cli.main import UsageError
@@ -17,10 +25,12 @@ CITY_FILE = "city.json"
 GENERATE_EPILOG = """\
 The city is saved as DIR/city.json and exported as DIR/exports/001/RO_YYYYMMDD_<code>.zip,
 the way the pilot's C4th exports it (OneRoster jp-eportal-v4, students only, quirks on).
-Same profile + seed + --as-of → byte-identical files on any machine.
+Beside it, the board's ID・初期パスワード file ID_PW_YYYYMMDD_<code>.csv (mode 0600; it
+holds every pupil's initial password, never printed). Same profile + seed + --as-of →
+byte-identical files on any machine.
 
 quirks (default all): gaiji, missing-external-name, stale-duplicates, disability-titles,
-split-compulsory, regenerate-ids, wrong-giga-ids.
+split-compulsory, regenerate-ids, wrong-giga-ids, missing-passwords.
 
 examples:
   renkei city generate --profile small --seed 1 --out city/ --as-of 2025-05-01
@@ -39,7 +49,8 @@ events:
   graduate       every J3 pupil leaves
   advance-year   年次更新: graduates out, everyone up a grade, new P1, new classes
 Pupils and schools not named are drawn from the city's seed (reproducibly). The city is saved
-again and exported as the next DIR/exports/NNN/.
+again and exported as the next DIR/exports/NNN/; when pupils joined (enrol, transfer-in, the
+new P1 of advance-year), the board's password file for them lands beside it (mode 0600).
 
 examples:
   renkei city event city/ transfer --student 3f2a…-uuid --school B108990000100
@@ -143,11 +154,14 @@ def run_generate(args: argparse.Namespace) -> int:
     progress("export", 0, 1)
     path = export_city(city, out, teachers=args.teachers,
                        demographics=not args.no_demographics)
+    # the first load: the board hands over every pupil's initial password
+    secret, count = write_password_file_for(city, path.parent / password_file_name(city))
     city.save(out / CITY_FILE)
     progress.done(f"wrote {path}")
     if not args.quiet:
         print(format_summary(city))
     print(path)
+    print(f"{secret} ({count} pupils, mode 0600)")
     return 0
 
 
@@ -169,6 +183,7 @@ def run_event(args: argparse.Namespace) -> int:
     extra = [k for k, v in options.items() if v and k not in wanted]
     if extra:
         raise UsageError(f"{args.event} takes no --{extra[0].replace('to_', '')}")
+    watermark = city.next_id  # pupils with an id from here on are new to the board's file
     try:
         for _ in range(args.count):
             result = apply_event(city, args.event, **wanted)
@@ -179,6 +194,10 @@ def run_event(args: argparse.Namespace) -> int:
                        demographics=not args.no_demographics)
     city.save(folder / CITY_FILE)
     print(path)
+    if city.next_id > watermark:
+        secret, count = write_password_file_for(
+            city, path.parent / password_file_name(city), new_since=watermark)
+        print(f"{secret} ({count} new pupils, mode 0600)")
     return 0
 
 
