@@ -1,0 +1,227 @@
+"""lgate's vendor API: bulk import, initial-password intake, the OneRoster read API and the
+launch entry point (``GET /launch``) plus ``/lti/jwks``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, session
+
+from harness.accounts import PasswordFileError
+from harness.lti.keys import JWKS_MAX_AGE
+from harness.lti.web import message_page
+from mocks.base import db_transaction, get_db
+from mocks.lgate import bulk, passwords, store
+from mocks.lgate.lti import LaunchError, launch_spec
+
+bp = Blueprint("lgate", __name__)
+#: the session key naming the user logged in to lgate (checked at /lti/auth)
+SESSION_USER = "lgate_user"
+MAX_LIMIT, DEFAULT_LIMIT = 1000, 100
+READ_API = "/ims/oneroster/rostering/v1p2"
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def _token_ok() -> bool:
+    token = current_app.config.get("API_TOKEN")
+    if not token:
+        return True
+    sent = request.headers.get("Authorization", "")
+    return sent.startswith("Bearer ") and hmac.compare_digest(
+        sent.removeprefix("Bearer ").strip().encode(), str(token).encode())
+
+
+def _upload() -> tuple[bytes, str | None]:
+    """The uploaded file: multipart field ``file``, or the raw request body."""
+    if request.mimetype == "multipart/form-data":
+        f = request.files.get("file")
+        if f is None:
+            return b"", None
+        return f.read(), f.filename or None
+    return request.get_data(cache=False), None
+
+
+# -- bulk import ------------------------------------------------------------------------------
+@bp.post("/oneroster/bulk")
+def oneroster_bulk() -> Any:
+    """Check and apply a OneRoster bulk bundle (一括取込), all or nothing."""
+    if not _token_ok():
+        return _error(401, "unauthorized", "a valid bearer token is required")
+    data, filename = _upload()
+    try:
+        bundle, findings = bulk.check_upload(data, filename)
+    except bulk.BulkRejected as exc:
+        return jsonify(exc.body()), exc.status
+    stamp = now()
+    with db_transaction() as conn:
+        result = bulk.apply_bulk(conn, bundle, now=stamp)
+        store.record_import(conn, "bulk", stamp, {
+            k: result[k] for k in ("created", "updated", "unchanged", "removed")}
+            | {"missing_users": len(result["missing"]["users"]), "filename": filename})
+    result["findings"] = [bulk.finding_json(f) for f in findings[:bulk.MAX_FINDINGS]]
+    return jsonify(result)
+
+
+# -- initial passwords --------------------------------------------------------------------------
+@bp.post("/accounts/initial-passwords")
+def initial_passwords() -> Any:
+    """Take the board's ID・初期パスワード file; passwords are stored hashed, never echoed."""
+    if not _token_ok():
+        return _error(401, "unauthorized", "a valid bearer token is required")
+    data, _ = _upload()
+    if not data:
+        return _error(400, "unreadableFile", "the request has no file: send the ID・初期パスワード "
+                      "CSV as multipart field 'file' or as a text/csv body")
+    stamp = now()
+    try:
+        with db_transaction() as conn:
+            result = passwords.intake(conn, data, now=stamp, iterations=int(
+                current_app.config["PASSWORD_HASH_ITERATIONS"]))
+            store.record_import(conn, "initial-passwords", stamp, {
+                "accepted": result["accepted"], "replaced": result["replaced"],
+                "pending": result["pending"], "rejected": len(result["rejected"])})
+    except PasswordFileError as exc:
+        return _error(400, "unreadableFile", str(exc))
+    return jsonify(result)
+
+
+# -- the OneRoster read API -------------------------------------------------------------------
+def _or_error(status: int, minor: str, description: str) -> tuple[Response, int]:
+    """OneRoster 1.2's status-info body (imsx_codeMajor / imsx_CodeMinor)."""
+    return jsonify({"imsx_codeMajor": "failure", "imsx_severity": "error",
+                    "imsx_description": description,
+                    "imsx_CodeMinor": {"imsx_codeMinorField": [
+                        {"imsx_codeMinorFieldName": "TargetEndSystem",
+                         "imsx_codeMinorFieldValue": minor}]}}), status
+
+
+def _int_arg(name: str, default: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.get(f"{READ_API}/<any(users, orgs, classes, enrollments):collection>")
+def read_collection(collection: str) -> Any:
+    """One page of a collection; ``limit`` (default 100, at most 1000) and ``offset``."""
+    if not _token_ok():
+        return _or_error(401, "unauthorisedrequest", "a valid bearer token is required")
+    limit, offset = _int_arg("limit", DEFAULT_LIMIT), _int_arg("offset", 0)
+    if limit is None or limit < 1:
+        return _or_error(400, "invalid_selection_field", "limit must be a whole number ≥ 1")
+    if offset is None:
+        return _or_error(400, "invalid_selection_field", "offset must be a whole number ≥ 0")
+    limit = min(limit, MAX_LIMIT)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    items, total = store.page(get_db(), collection, base, limit=limit, offset=offset)
+    resp = jsonify({collection: items})
+    resp.headers["X-Total-Count"] = str(total)
+    links = []
+    url = f"{base}{READ_API}/{collection}"
+    if offset + limit < total:
+        links.append(f'<{url}?limit={limit}&offset={offset + limit}>; rel="next"')
+    last = max(0, (total - 1) // limit * limit)
+    links.append(f'<{url}?limit={limit}&offset={last}>; rel="last"')
+    resp.headers["Link"] = ", ".join(links)
+    return resp
+
+
+@bp.get(f"{READ_API}/<any(users, orgs, classes, enrollments):collection>/<sourced_id>")
+def read_one(collection: str, sourced_id: str) -> Any:
+    if not _token_ok():
+        return _or_error(401, "unauthorisedrequest", "a valid bearer token is required")
+    base = current_app.config["BASE_URL"].rstrip("/")
+    item = store.one(get_db(), collection, sourced_id, base)
+    if item is None:
+        return _or_error(404, "unknownobject", f"no {collection[:-1]} with sourcedId "
+                         f"{sourced_id!r}")
+    key = {"users": "user", "orgs": "org", "classes": "class",
+           "enrollments": "enrollment"}[collection]
+    return jsonify({key: item})
+
+
+# -- launches ---------------------------------------------------------------------------------
+def _not_found(title: str, message: str, **extra: Any) -> tuple[Any, int]:
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": {"code": "notFound", "message": message, **extra}}), 404
+    return message_page(title, [message], marker="renkei-launch-not-started"), 404
+
+
+@bp.get("/launch")
+def launch() -> Any:
+    """Log ``user`` in and start the OIDC launch into ``tool`` (302 to the tool's login URL).
+
+    ``?user=<userMasterIdentifier>&tool=<name>[&type=deeplink]``.
+    """
+    from harness.lti.platform_app import state as lti_state
+
+    umi = request.args.get("user", "").strip()
+    name = request.args.get("tool", "").strip()
+    tools = current_app.extensions["lgate_tools"]
+    if not umi or not name:
+        return _error(400, "badRequest", "both user (a userMasterIdentifier) and tool are "
+                      f"required; tools: {', '.join(tools)}")
+    reg = tools.get(name)
+    if reg is None:
+        return _not_found("Unknown tool", f"lgate has no tool named {name!r}; registered: "
+                          f"{', '.join(tools) or '(none)'}", tools=list(tools))
+    target = store.launch_target(get_db(), umi)
+    if target is None:
+        return _not_found("Unknown user", f"lgate holds no user with userMasterIdentifier "
+                          f"{umi!r}")
+    try:
+        spec = launch_spec(target, reg, deep_link=request.args.get("type") == "deeplink")
+    except LaunchError as exc:
+        return _error(exc.status, "cannotLaunch", str(exc))
+    url, params = lti_state().platform.initiate_login(reg.client_id, spec)
+    session[SESSION_USER] = umi
+    with db_transaction() as conn:
+        conn.execute(
+            "INSERT INTO launches (at, user_master_identifier, tool, client_id, message_type, "
+            "context_id, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now(), umi, name, reg.client_id, spec.message_type,
+             target.class_id, _json(spec.person.roles)))
+    return redirect(url + ("&" if "?" in url else "?") + urlencode(params))
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+@bp.get("/lti/jwks")
+def jwks() -> Response:
+    """The platform's public keys (also at /lti/.well-known/jwks.json)."""
+    from harness.lti.platform_app import state as lti_state
+
+    resp = jsonify(lti_state().platform.keys.jwks())
+    resp.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
+    return resp
+
+
+def guard_lti() -> Any:
+    """Before ``/lti/*``: the auth endpoint answers only for the user logged in by /launch;
+    the platform app's demo launcher (a made-up pupil) is not part of lgate."""
+    if request.endpoint == "lti.start_launch":
+        return _not_found("Not here", "start launches with GET /launch?user=<umi>&tool=<name>")
+    if request.endpoint == "lti.auth":
+        hint = request.values.get("login_hint")
+        if not hint or session.get(SESSION_USER) != hint:
+            # OIDC Core §3.1.2.6 login_required: nobody, or somebody else, is logged in
+            return message_page("login_required", [
+                "no lgate session for this login_hint; start with /launch?user=&tool="],
+                marker="renkei-login-required"), 401
+    return None
