@@ -1,0 +1,143 @@
+"""c4th's own admin endpoints: the city, life events and the board's password file."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from fixtures import BUILTIN, City, generate_city, load_profile, parse_quirks
+from fixtures.events import EVENTS, apply_event
+from harness.accounts.passwords import render_password_file
+from mocks.base import json_body
+from mocks.c4th.passwords import entries_for, password_file_name
+from mocks.c4th.store import changing_city, city_summary, require_city, store_city
+
+bp = Blueprint("c4th_admin", __name__, url_prefix="/_admin")
+
+#: the contract's event names (snake_case) → fixtures' CLI names
+EVENT_NAMES = {name.replace("-", "_"): name for name in EVENTS}
+EVENT_ARGS = {"enrol": {"school", "grade"}, "transfer-in": {"school", "grade"},
+              "transfer": {"student", "to_school"}, "transfer-out": {"student"},
+              "graduate": set(), "advance-year": set()}
+
+
+def _date(value: Any, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name} must be a date like 2025-05-01, got {value!r}") from None
+
+
+def seed(payload: dict[str, Any]) -> dict[str, Any]:
+    """Build the city: ``{"profile", "seed", "as_of", "quirks"}``, or ``{"city": <saved>}``."""
+    if "city" in payload:
+        try:
+            city = City.from_json(payload["city"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadRequest(f"'city' is not a saved city (City.save form): {exc}") from None
+    else:
+        unknown = set(payload) - {"profile", "seed", "as_of", "quirks"}
+        if unknown:
+            raise BadRequest(f"unknown seed field(s) {', '.join(sorted(unknown))}; known: "
+                             "profile, seed, as_of, quirks (or city)")
+        profile_name = payload.get("profile", "small")
+        if profile_name not in BUILTIN:
+            # never a file path: the seed comes over HTTP
+            raise BadRequest(f"profile must be one of {', '.join(BUILTIN)}, "
+                             f"got {profile_name!r}")
+        seed_value = payload.get("seed", 1)
+        if isinstance(seed_value, bool) or not isinstance(seed_value, int):
+            raise BadRequest(f"seed must be a whole number, got {seed_value!r}")
+        quirks_text = payload.get("quirks", "all")
+        if not isinstance(quirks_text, str):
+            raise BadRequest("quirks must be a string: all, none or a comma-separated list")
+        try:
+            quirks = parse_quirks(quirks_text)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        as_of = _date(payload["as_of"], "as_of") if "as_of" in payload else None
+        city = generate_city(load_profile(profile_name), seed_value, as_of=as_of,
+                             quirks=quirks)
+    with changing_city(required=False) as (_old, conn):
+        for table in ("exports", "password_issued", "password_files"):
+            conn.execute(f"DELETE FROM {table}")
+        store_city(city)
+    return {"city": city_summary(city)}
+
+
+def _jsonable(result: Any) -> Any:
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.asdict(result)
+    if isinstance(result, list):
+        return [_jsonable(r) for r in result]
+    return result
+
+
+@bp.get("/city")
+def city_json() -> Any:
+    """The whole city as JSON (the form ``City.save`` writes)."""
+    return jsonify(require_city().to_json())
+
+
+@bp.post("/events")
+def events() -> Any:
+    """Apply a life event: ``{"event": "transfer", "args": {"student": "<umi>"}}``."""
+    payload = json_body()
+    if not isinstance(payload, dict):
+        raise BadRequest("expected a JSON object {\"event\": ..., \"args\": {...}}")
+    name = payload.get("event")
+    if not isinstance(name, str) or name.replace("-", "_") not in EVENT_NAMES:
+        raise BadRequest(f"event must be one of {', '.join(EVENT_NAMES)}, got {name!r}")
+    event = EVENT_NAMES[name.replace("-", "_")]
+    args = payload.get("args", {}) or {}
+    if not isinstance(args, dict):
+        raise BadRequest("args must be a JSON object")
+    unknown = set(args) - EVENT_ARGS[event]
+    if unknown:
+        allowed = ", ".join(sorted(EVENT_ARGS[event])) or "none"
+        raise BadRequest(f"unknown argument(s) {', '.join(sorted(unknown))} for {name}; "
+                         f"allowed: {allowed}")
+    if not all(v is None or isinstance(v, str) for v in args.values()):
+        raise BadRequest("event arguments must be strings")
+    as_of = _date(payload["as_of"], "as_of") if "as_of" in payload else None
+    with changing_city() as (city, _conn):
+        assert city is not None
+        if as_of is not None:
+            if as_of < city.as_of:
+                raise BadRequest(f"as_of {as_of} is before the city's date {city.as_of}")
+            city.as_of = as_of
+        try:
+            result = apply_event(city, event, **args)
+        except (KeyError, ValueError) as exc:
+            message = exc.args[0] if exc.args else str(exc)
+            raise BadRequest(f"{name}: {message}") from None
+    return jsonify({"result": _jsonable(result), "city": city_summary(city)})
+
+
+@bp.get("/password-file")
+def password_file() -> Any:
+    """The board's ID・初期パスワード CSV; ``?only=new``: pupils in no earlier file."""
+    only = request.args.get("only", "all")
+    if only not in ("all", "new"):
+        raise BadRequest(f"only must be 'all' or 'new', got {only!r}")
+    with changing_city() as (city, conn):
+        assert city is not None
+        issued = None
+        if only == "new":
+            issued = {r[0] for r in conn.execute("SELECT umi FROM password_issued")}
+        entries = entries_for(city, issued)
+        cur = conn.execute("INSERT INTO password_files (entries, only_new) VALUES (?, ?)",
+                           (len(entries), int(only == "new")))
+        conn.executemany("INSERT OR IGNORE INTO password_issued (umi, file_serial) "
+                         "VALUES (?, ?)",
+                         [(e.user_master_identifier, cur.lastrowid) for e in entries])
+    resp = Response(render_password_file(entries), mimetype="text/csv")
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = (
+        f'attachment; filename="{password_file_name(city)}"')
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
