@@ -66,7 +66,7 @@ def bundle_filename(source: Source, day: str) -> str:
     return f"RO_{day.replace('-', '')}_{source.board_code}.zip"
 
 
-def _frame(roster: Roster, source: Source, *, status: str = "", stamp: str = ""
+def frame(roster: Roster, source: Source, *, status: str = "", stamp: str = ""
            ) -> tuple[Bundle, dict[str, str]]:
     """The bundle's frame (session, district, schools, courses, classes); class key → course."""
     year = roster.school_year
@@ -127,7 +127,7 @@ def user_row(person: PersonRecord, roster: Roster, *, enabled: bool | None = Non
     return row
 
 
-def _person_rows(person: PersonRecord, roster: Roster, extra: Mapping[str, str]
+def person_rows(person: PersonRecord, roster: Roster, extra: Mapping[str, str]
                  ) -> tuple[Row, Row | None, Row | None]:
     school = roster.schools.get(person.school_code)
     cls = roster.classes.get(person.class_key)
@@ -148,12 +148,12 @@ def _person_rows(person: PersonRecord, roster: Roster, extra: Mapping[str, str]
 
 def build_bulk(roster: Roster, source: Source, *, day: str) -> BuiltBundle:
     """The e-portal's bulk bundle: the whole roster (held people keep their previous record)."""
-    bundle, _ = _frame(roster, source)
+    bundle, _ = frame(roster, source)
     users: list[Row] = []
     roles: list[Row] = []
     enrollments: list[Row] = []
     for person in sorted(roster.people.values(), key=lambda p: p.umi):
-        user, role, enrol = _person_rows(person, roster, {})
+        user, role, enrol = person_rows(person, roster, {})
         users.append(user)
         if role:
             roles.append(role)
@@ -185,13 +185,13 @@ def build_delta(roster: Roster, users: Iterable[DeltaUser], source: Source, *, d
     Leavers are sent with their last delivered record; when their school or class is no longer
     in the roster the reference is left blank rather than dangling.
     """
-    bundle, _ = _frame(roster, source, status="active", stamp=stamp)
+    bundle, _ = frame(roster, source, status="active", stamp=stamp)
     active = {"status": "active", "dateLastModified": stamp}
     rows: dict[str, list[Row]] = {"users": [], "roles": [], "enrollments": []}
     for item in users:
         p = item.record
         if item.state == "active":
-            user, role, enrol = _person_rows(p, roster, active)
+            user, role, enrol = person_rows(p, roster, active)
             rows["users"].append(user)
             rows["roles"].extend([role] if role else [])
             rows["enrollments"].extend([enrol] if enrol else [])

@@ -1,0 +1,265 @@
+"""The delivery journal: what each target was sent, step by step and item by item, in SQLite.
+
+It lives in the pipeline's state database (WAL) beside the key map and the snapshots, in its
+own tables:
+
+- ``apply_plans``: every plan delivery started, its status, and the plan itself (compressed
+  JSON) until it finishes, so the next run can finish an interrupted plan first;
+- ``apply_steps``: per plan and target, each step (``bulk``, ``passwords``, ``users``,
+  ``delta``) and its status (``pending``, ``done``, ``failed``);
+- ``apply_items``: per plan, Microsoft 365's item-level progress (one row per account);
+- ``delivered``: per target and person (userMasterIdentifier), what the target was last
+  confirmed to hold (a digest of the record as sent, the record, its state, the remote id);
+- ``delivered_meta``: per target, digests of whole-bundle deliveries (the bulk, the delta frame).
+
+Why this makes a ``kill -9`` safe: a target's confirmation is written only after the target
+answered, in one transaction with the item's status. A crash before the write means the step
+is sent again, and every step is idempotent (bulk keyed by sourcedId; passwords replaced; Graph
+looked up by userPrincipalName before any create; delta rows with the same dateLastModified are
+unchanged). A crash after the write means nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.model import Plan
+from pipeline.state import plan_from_json, plan_to_json
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS apply_plans (
+    plan_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
+    status TEXT NOT NULL, plan BLOB);
+CREATE TABLE IF NOT EXISTS apply_steps (
+    plan_id TEXT NOT NULL, target TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '', updated_at TEXT NOT NULL,
+    PRIMARY KEY (plan_id, target, step));
+CREATE TABLE IF NOT EXISTS apply_items (
+    plan_id TEXT NOT NULL, target TEXT NOT NULL, item TEXT NOT NULL, op TEXT NOT NULL,
+    status TEXT NOT NULL, remote_id TEXT, detail TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL, PRIMARY KEY (plan_id, target, item));
+CREATE TABLE IF NOT EXISTS delivered (
+    target TEXT NOT NULL, umi TEXT NOT NULL, state TEXT NOT NULL, digest TEXT NOT NULL,
+    record TEXT NOT NULL, remote_id TEXT, since TEXT NOT NULL,
+    PRIMARY KEY (target, umi));
+CREATE TABLE IF NOT EXISTS delivered_meta (
+    target TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (target, key));
+"""
+
+
+def connection_of(state: Any) -> sqlite3.Connection:
+    """The sqlite3 connection of the pipeline's state (a connection, or an object holding one)."""
+    if isinstance(state, sqlite3.Connection):
+        return state
+    for name in ("conn", "db", "connection", "_conn"):
+        conn = getattr(state, name, None)
+        if callable(conn) and not isinstance(conn, sqlite3.Connection):
+            conn = conn()
+        if isinstance(conn, sqlite3.Connection):
+            return conn
+    raise TypeError(f"no sqlite3 connection on {type(state).__name__}")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What one target was last confirmed to hold for one person.
+
+    :param state: ``active``; ``left`` (drill: disabled at once); ``disabled`` (grace policy);
+        ``deleted`` (drill: tobedeleted sent).
+    """
+
+    umi: str
+    state: str
+    digest: str
+    record: dict[str, Any]
+    remote_id: str | None
+    since: str
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A plan whose delivery did not finish: the plan and the targets still to do."""
+
+    plan_id: str
+    started_at: str
+    targets: tuple[str, ...]
+    plan: Plan | None
+
+
+def plan_to_blob(plan: Plan) -> bytes:
+    return zlib.compress(json.dumps(plan_to_json(plan), ensure_ascii=False).encode("utf-8"), 6)
+
+
+def plan_from_blob(blob: bytes) -> Plan:
+    return plan_from_json(json.loads(zlib.decompress(blob)))
+
+
+class Journal:
+    """The journal's tables on one connection; every write is its own transaction."""
+
+    def __init__(self, state: Any) -> None:
+        self.conn = connection_of(state)
+        # the state's own transaction (it serialises the shared connection with a lock)
+        self._state_tx = getattr(state, "transaction", None)
+        with self.tx() as db:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: the state's, or BEGIN IMMEDIATE … COMMIT on a bare connection."""
+        if self._state_tx is not None:
+            with self._state_tx() as db:
+                yield db
+            return
+        conn = self.conn
+        if conn.in_transaction:
+            conn.commit()  # never mix our writes into someone's open transaction
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    # --- plans and steps -----------------------------------------------------------------
+    def begin(self, plan: Plan, targets: Iterable[str], steps: dict[str, tuple[str, ...]]
+              ) -> None:
+        """Record that ``plan`` is being delivered (idempotent: a resumed plan keeps its rows)."""
+        now = _now()
+        with self.tx() as db:
+            db.execute("INSERT OR IGNORE INTO apply_plans (plan_id, started_at, status, plan) "
+                       "VALUES (?, ?, 'running', ?)", (plan.id, now, plan_to_blob(plan)))
+            db.execute("UPDATE apply_plans SET status = 'running' WHERE plan_id = ?",
+                       (plan.id,))
+            for target in targets:
+                for step in steps[target]:
+                    db.execute("INSERT OR IGNORE INTO apply_steps VALUES (?, ?, ?, 'pending', "
+                               "'', ?)", (plan.id, target, step, now))
+
+    def step_status(self, plan_id: str, target: str, step: str) -> str | None:
+        row = self.conn.execute("SELECT status FROM apply_steps WHERE plan_id = ? AND "
+                                "target = ? AND step = ?", (plan_id, target, step)).fetchone()
+        return row[0] if row else None
+
+    def set_step(self, plan_id: str, target: str, step: str, status: str,
+                 detail: str = "") -> None:
+        with self.tx() as db:
+            db.execute("INSERT OR REPLACE INTO apply_steps VALUES (?, ?, ?, ?, ?, ?)",
+                       (plan_id, target, step, status, detail, _now()))
+
+    def finish(self, plan_id: str, status: str) -> None:
+        """Close a plan: ``done`` drops the stored copy (F keeps plans); others keep it."""
+        with self.tx() as db:
+            if status == "done":
+                db.execute("UPDATE apply_plans SET status = 'done', finished_at = ?, plan = NULL "
+                           "WHERE plan_id = ?", (_now(), plan_id))
+            else:
+                db.execute("UPDATE apply_plans SET status = ? WHERE plan_id = ?",
+                           (status, plan_id))
+
+    def unfinished(self, *, load: bool = True) -> list[Unfinished]:
+        rows = self.conn.execute(
+            "SELECT plan_id, started_at, plan FROM apply_plans WHERE status != 'done' "
+            "ORDER BY started_at, rowid").fetchall()
+        out = []
+        for plan_id, started, blob in rows:
+            targets = tuple(t for (t,) in self.conn.execute(
+                "SELECT DISTINCT target FROM apply_steps WHERE plan_id = ? AND status != 'done' "
+                "ORDER BY target", (plan_id,)))
+            plan = plan_from_blob(blob) if load and blob else None
+            out.append(Unfinished(plan_id, started, targets, plan))
+        return out
+
+    def abandon(self, plan_id: str) -> None:
+        """Mark a plan done without delivering the rest (an operator's decision)."""
+        self.finish(plan_id, "done")
+
+    def recent(self, limit: int = 10) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT plan_id, started_at, finished_at, status FROM apply_plans "
+            "ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(zip(("plan_id", "started_at", "finished_at", "status"), r, strict=True))
+                for r in rows]
+
+    # --- items (Microsoft 365) -----------------------------------------------------------
+    def add_items(self, plan_id: str, target: str, items: Iterable[tuple[str, str]]) -> None:
+        """Register ``(item, op)`` pairs as pending; items already journaled keep their status."""
+        now = _now()
+        with self.tx() as db:
+            db.executemany("INSERT OR IGNORE INTO apply_items (plan_id, target, item, op, status, "
+                           "updated_at) VALUES (?, ?, ?, ?, 'pending', ?)",
+                           [(plan_id, target, item, op, now) for item, op in items])
+
+    def pending_items(self, plan_id: str, target: str) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT item, op FROM apply_items WHERE plan_id = ? AND target = ? AND "
+            "status IN ('pending', 'failed') ORDER BY rowid", (plan_id, target))]
+
+    def item_counts(self, plan_id: str, target: str) -> dict[str, int]:
+        return {status: n for status, n in self.conn.execute(
+            "SELECT status, count(*) FROM apply_items WHERE plan_id = ? AND target = ? "
+            "GROUP BY status", (plan_id, target))}
+
+    def item_rows(self, plan_id: str, target: str) -> list[dict[str, str]]:
+        return [{"item": r[0], "op": r[1], "status": r[2], "detail": r[3]}
+                for r in self.conn.execute(
+                    "SELECT item, op, status, detail FROM apply_items WHERE plan_id = ? AND "
+                    "target = ? ORDER BY rowid", (plan_id, target))]
+
+    # --- delivered state -----------------------------------------------------------------
+    def delivered(self, target: str) -> dict[str, Delivered]:
+        return {r[0]: Delivered(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5])
+                for r in self.conn.execute(
+                    "SELECT umi, state, digest, record, remote_id, since FROM delivered "
+                    "WHERE target = ?", (target,))}
+
+    def confirm(self, target: str, rows: Iterable[tuple[str, str, str, dict[str, Any],
+                                                        str | None]],
+                *, plan_id: str | None = None, items: Iterable[tuple[str, str, str]] = ()
+                ) -> None:
+        """In one transaction: record ``(umi, state, digest, record, remote_id)`` as held by
+        ``target`` and set ``(item, status, detail)`` of this plan's items."""
+        now = _now()
+        with self.tx() as db:
+            db.executemany(
+                "INSERT INTO delivered VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target, umi) "
+                "DO UPDATE SET state = excluded.state, digest = excluded.digest, "
+                "record = excluded.record, remote_id = coalesce(excluded.remote_id, remote_id), "
+                "since = CASE WHEN delivered.state = excluded.state THEN delivered.since "
+                "ELSE excluded.since END",
+                [(target, umi, st, digest, json.dumps(rec, ensure_ascii=False), rid, now)
+                 for umi, st, digest, rec, rid in rows])
+            if plan_id is not None:
+                db.executemany("UPDATE apply_items SET status = ?, detail = ?, updated_at = ? "
+                               "WHERE plan_id = ? AND target = ? AND item = ?",
+                               [(st, detail, now, plan_id, target, item)
+                                for item, st, detail in items])
+
+    def meta(self, target: str, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM delivered_meta WHERE target = ? AND key = ?",
+                                (target, key)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, target: str, key: str, value: str) -> None:
+        with self.tx() as db:
+            db.execute("INSERT OR REPLACE INTO delivered_meta VALUES (?, ?, ?)",
+                       (target, key, value))
+
+
+def unfinished(state: Any) -> list[Unfinished]:
+    """Plans whose delivery was interrupted, oldest first, each with its targets still to do."""
+    return Journal(state).unfinished()
