@@ -6,7 +6,8 @@ A fault is a dict, set through ``POST /_admin/faults`` or the ``FAULTS`` config:
      "method": "POST", "probability": 1.0, "count": 3}
 
 Kinds: ``latency`` (``ms``, or uniform between ``ms`` and ``ms_max``), ``status`` (``status``,
-optional ``retry_after`` seconds), ``drop`` (the connection closes mid-response),
+optional ``retry_after`` seconds), ``drop`` (the connection closes mid-response;
+``drop`` with ``"at": "start"`` closes it before any response byte),
 ``malformed`` (the body is cut and garbled), ``trickle`` (the body at ``bytes_per_s``), plus
 the kinds a mock handles itself (:attr:`MockSpec.fault_kinds`). ``count`` is how many more
 requests it hits (absent: every one); ``probability`` is the chance it hits a matching request.
@@ -24,7 +25,9 @@ from typing import Any
 BUILTIN_KINDS: tuple[str, ...] = ("latency", "status", "drop", "malformed", "trickle")
 
 _FIELDS = {"kind", "probability", "route", "method", "count", "ms", "ms_max", "status",
-           "retry_after", "bytes_per_s", "keep", "id"}
+           "retry_after", "bytes_per_s", "keep", "at", "id"}
+#: where a ``drop`` cuts the connection: mid-body (default) or before any response byte
+DROP_POINTS = ("body", "start")
 
 
 class FaultError(ValueError):
@@ -47,6 +50,7 @@ class Fault:
     retry_after: float | None = None
     bytes_per_s: int = 1000
     keep: float = 0.5
+    at: str = "body"
     fired: int = 0
     _route_re: re.Pattern[str] | None = field(default=None, repr=False)
 
@@ -81,6 +85,8 @@ class Fault:
                 out["retry_after"] = self.retry_after
         if self.kind == "trickle":
             out["bytes_per_s"] = self.bytes_per_s
+        if self.kind == "drop":
+            out["at"] = self.at
         if self.kind == "truncate":
             out["keep"] = self.keep
         return out
@@ -126,8 +132,11 @@ def parse_fault(raw: Any, fault_id: int, kinds: Sequence[str]) -> Fault:
     method = raw.get("method")
     if method is not None and (not isinstance(method, str) or not method.isalpha()):
         raise FaultError(f"fault field 'method' must be an HTTP method, got {method!r}")
+    at = raw.get("at", "body")
+    if at not in DROP_POINTS:
+        raise FaultError(f"fault field 'at' must be one of {', '.join(DROP_POINTS)}, got {at!r}")
     fault = Fault(
-        id=fault_id, kind=kind,
+        id=fault_id, kind=kind, at=at,
         probability=_number(raw, "probability", float, 0, 1, 1.0),
         route=route, method=method.upper() if method else None,
         count=_number(raw, "count", int, 1, 1_000_000, None),

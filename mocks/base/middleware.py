@@ -7,6 +7,7 @@ like the application: a dropped connection never reaches a Flask error handler.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import threading
 import time
@@ -102,7 +103,7 @@ class FaultMiddleware:
         if fault.kind == "status":
             return self._status(fault, start_response, finish)
         if fault.kind == "drop":
-            return self._drop(environ, start_response, finish)
+            return self._drop(fault, environ, start_response, finish)
         return self._rewrite(fault, environ, start_response, finish)
 
     def _passthrough(self, environ: dict[str, Any], start_response: Callable[..., Any],
@@ -137,12 +138,15 @@ class FaultMiddleware:
         finish(fault.status)
         return [body]
 
-    def _drop(self, environ: dict[str, Any], start_response: Callable[..., Any],
+    def _drop(self, fault: Fault, environ: dict[str, Any], start_response: Callable[..., Any],
               finish: Callable[[int | None], None]) -> Iterable[bytes]:
         # The request is served (its side effects happen, as when a real server dies while
         # answering), then the connection dies mid-body: headers promise more bytes than come.
         status, headers, body = _run(self.app, environ)
         finish(None)
+        if fault.at == "start":
+            _close_client_socket(environ)
+            raise ConnectionDropped("injected fault: connection dropped before the response")
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(body) + 1024)))
         start_response(status, headers)
@@ -178,6 +182,22 @@ def _run(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, st
         if hasattr(result, "close"):
             result.close()
     return got["status"], got["headers"], body
+
+
+def _close_client_socket(environ: dict[str, Any]) -> None:
+    """Under waitress, shut the client's socket down before any response byte is written.
+
+    waitress exposes its channel only through ``waitress.client_disconnected`` (a bound method
+    of the channel); in-process there is no socket and ConnectionDropped does the job.
+    """
+    import socket
+
+    check = environ.get("waitress.client_disconnected")
+    channel = getattr(check, "__self__", None)
+    sock = getattr(channel, "socket", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class _DroppingBody:
