@@ -179,15 +179,15 @@ def apply_delta(db: sqlite3.Connection, tables: Mapping[str, Iterable[Mapping[st
     ``applied`` counts rows created or updated and ``deleted`` rows removed (a removed user's
     enrollments and roles included), per file; the other keys break the outcome down.
     """
-    out: dict[str, dict[str, int]] = {k: {} for k in ("applied", "deleted", "disabled",
-                                                      *COUNT_KEYS)}
+    out: dict[str, dict[str, int]] = {k: {} for k in ("applied", "disabled", *COUNT_KEYS)}
     for name in FILES:  # orgs, classes, users, roles, enrollments
         if name not in tables:
             continue
         counts = apply_table(db, name, tables[name])
         out["applied"][name] = counts["created"] + counts["updated"]
         for key in COUNT_KEYS:
-            out[key][name] = counts[key]
+            if key != "deleted":
+                out[key][name] = counts[key]
         out["deleted"][name] = out["deleted"].get(name, 0) + counts["deleted"]
         if "disabled" in counts:
             out["disabled"][name] = counts["disabled"]
