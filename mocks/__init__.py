@@ -73,11 +73,15 @@ def info(name: str) -> MockInfo:
 
 
 def is_available(name: str) -> bool:
-    """Whether the mock's package exists in this checkout (without importing it)."""
+    """Whether the mock's package exists in this checkout (without importing it).
+
+    A folder without ``__init__.py`` (a mock still being written) is not a mock yet.
+    """
     try:
-        return importlib.util.find_spec(info(name).module) is not None
+        spec = importlib.util.find_spec(info(name).module)
     except ModuleNotFoundError:
         return False
+    return spec is not None and spec.origin is not None and spec.has_location
 
 
 def available() -> list[str]:
@@ -100,7 +104,10 @@ def default_peers(live: bool = False, port_base: int = DEFAULT_PORT_BASE) -> dic
 def create_app(name: str, config: dict[str, Any] | None = None) -> Flask:
     """Import ``mocks.<name>`` and build its app with ``config``."""
     module = importlib.import_module(info(name).module)
-    return module.create_app(config)
+    factory = getattr(module, "create_app", None)
+    if factory is None:
+        raise ImportError(f"{info(name).module} has no create_app(config=None)")
+    return factory(config)
 
 
 __all__ = ["DEFAULT_PORT_BASE", "MOCKS", "MockInfo", "UnknownMock", "available", "create_app",

@@ -1,0 +1,219 @@
+"""``renkei mock``: list the vendor mocks, and serve them on 127.0.0.1 (waitress)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from harness.cli.main import UsageError
+
+LIST_EPILOG = """\
+examples:
+  renkei mock list
+  renkei mock list --format json
+"""
+
+UP_EPILOG = """\
+Each mock is served by waitress on 127.0.0.1, at port base + its place in the list
+(c4th 8100, lgate 8101, m365 8102, interactive_study 8103, tsubasa_book 8104,
+mirai_school 8105). Every mock knows the others' live URLs (PEERS), so lgate launches
+the tools over loopback. Without --state each mock keeps its state in memory and starts empty;
+with --state DIR each keeps an SQLite file DIR/<name>.sqlite and picks up where it left off.
+Ctrl-C or SIGTERM stops every server cleanly.
+
+Every mock offers GET / (what it is, its endpoints), /openapi.json and the admin API
+(/_admin/state, /_admin/reset, /_admin/seed, /_admin/requests, /_admin/faults).
+
+examples:
+  renkei mock up --all                              all six on ports 8100-8105
+  renkei mock up c4th lgate --port-base 9000        two mocks on 9000 and 9001
+  renkei mock up --all --port m365=9443             m365 on 9443, the rest as usual
+  renkei mock up --all --state ./mock-state         state survives a restart
+  renkei mock up m365 --config mocks.toml           per-mock settings from a file
+
+  curl -X POST localhost:8100/_admin/seed -H 'Content-Type: application/json' \\
+       -d '{"profile": "small", "seed": 1}'         give c4th a city
+  curl -o ro.zip localhost:8100/oneroster/export    export it
+  curl -X POST localhost:8102/_admin/faults -H 'Content-Type: application/json' \\
+       -d '{"kind": "status", "status": 429, "retry_after": 2, "count": 3}'
+
+mocks.toml holds one table per mock, e.g.:
+  [m365]
+  THROTTLE = { per_second = 20 }
+  [c4th]
+  DROP_DIR = "./drop"
+  FAULTS = [{ kind = "latency", ms = 200, ms_max = 800, probability = 0.5 }]
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    mock = subparsers.add_parser(
+        "mock", help="list and serve the vendor mocks (c4th, lgate, m365, tools)",
+        description="Flask mocks of every vendor system of the Tsukuba pilot: the same apps "
+        "the tests run in-process, served as real HTTP servers on 127.0.0.1.")
+    sub = mock.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    lst = sub.add_parser("list", help="the mocks, their titles and default ports",
+                         description="List every registered mock.", epilog=LIST_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    lst.add_argument("--port-base", type=int, default=8100, metavar="PORT",
+                     help="port of the first mock (default: %(default)s)")
+    lst.add_argument("--format", choices=("text", "json"), default="text",
+                     help="output format (default: %(default)s)")
+    lst.set_defaults(func=run_list)
+
+    up = sub.add_parser("up", help="serve mocks on 127.0.0.1 until Ctrl-C or SIGTERM",
+                        description="Serve the named mocks (or --all) with waitress.",
+                        epilog=UP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    up.add_argument("names", nargs="*", metavar="NAME", help="mocks to serve (see mock list)")
+    up.add_argument("--all", action="store_true", help="serve every mock in this checkout")
+    up.add_argument("--port-base", type=int, default=8100, metavar="PORT",
+                    help="port of the first mock in the list (default: %(default)s)")
+    up.add_argument("--port", action="append", default=[], metavar="NAME=PORT",
+                    help="serve one mock on its own port (repeatable)")
+    up.add_argument("--state", metavar="DIR",
+                    help="keep each mock's SQLite state in DIR/<name>.sqlite")
+    up.add_argument("--host", default="127.0.0.1",
+                    help="address to bind (default: %(default)s; keep it on loopback)")
+    up.add_argument("--config", metavar="FILE",
+                    help="TOML or JSON file with one table of settings per mock")
+    up.add_argument("--threads", type=int, default=8, metavar="N",
+                    help="worker threads per mock (default: %(default)s)")
+    up.set_defaults(func=run_up)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from mocks import MOCKS, default_port, is_available
+
+    rows = [{"name": m.name, "title_ja": m.title_ja, "title_en": m.title_en,
+             "port": default_port(m.name, args.port_base), "available": is_available(m.name)}
+            for m in MOCKS.values()]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="renkei mocks")
+    for col in ("name", "名称", "system", "port", ""):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["title_ja"], r["title_en"], str(r["port"]),
+                      "" if r["available"] else "(not in this checkout)")
+    Console().print(table)
+    return 0
+
+
+def _parse_ports(items: list[str]) -> dict[str, int]:
+    from mocks import MOCKS
+
+    ports: dict[str, int] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not value.isdigit():
+            raise UsageError(f"--port expects NAME=PORT (e.g. m365=9443), got {item!r}")
+        if name not in MOCKS:
+            raise UsageError(f"--port names unknown mock {name!r}; known: {', '.join(MOCKS)}")
+        if not 1 <= int(value) <= 65535:
+            raise UsageError(f"--port {item}: the port must be 1-65535")
+        ports[name] = int(value)
+    return ports
+
+
+def _load_config(path: str | None) -> dict[str, dict[str, Any]]:
+    from mocks import MOCKS
+
+    if not path:
+        return {}
+    file = Path(path)
+    try:
+        text = file.read_text("utf-8")
+        data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"cannot read --config {path}: {exc}") from None
+    for name, table in data.items():
+        if name not in MOCKS or not isinstance(table, dict):
+            raise UsageError(f"--config {path}: {name!r} is not a mock table; tables must be "
+                             f"named after mocks: {', '.join(MOCKS)}")
+    return data
+
+
+def _choose(args: argparse.Namespace) -> list[str]:
+    from mocks import MOCKS, available, is_available
+
+    if args.all and args.names:
+        raise UsageError("give mock names or --all, not both")
+    if args.all:
+        names = available()
+        if not names:
+            raise UsageError("no mock is present in this checkout")
+        return names
+    if not args.names:
+        raise UsageError("name the mocks to serve (see `renkei mock list`) or give --all")
+    for name in args.names:
+        if name not in MOCKS:
+            raise UsageError(f"unknown mock {name!r}; known: {', '.join(MOCKS)}")
+        if not is_available(name):
+            raise UsageError(f"mock {name!r} is not in this checkout yet")
+    return list(dict.fromkeys(args.names))
+
+
+def run_up(args: argparse.Namespace) -> int:
+    from mocks import MOCKS
+    from mocks.serve import MockServers, ServeError
+
+    names = _choose(args)
+    ports = _parse_ports(args.port)
+    config = _load_config(args.config)
+    if not 1 <= args.port_base <= 65535 - len(MOCKS):
+        raise UsageError(f"--port-base must be 1-{65535 - len(MOCKS)}, got {args.port_base}")
+    if args.threads < 1:
+        raise UsageError("--threads must be at least 1")
+    state_dir = None
+    if args.state:
+        state_dir = str(Path(args.state).resolve())
+        try:
+            Path(state_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot use --state {args.state}: {exc.strerror}") from None
+    if args.host not in ("127.0.0.1", "::1", "localhost"):
+        print(f"renkei: warning: serving on {args.host}, not loopback: anyone who can reach "
+              "it can change the mocks' state", file=sys.stderr)
+    servers = MockServers(names, port_base=args.port_base, ports=ports, state_dir=state_dir,
+                          host=args.host, config=config, threads=args.threads)
+    try:
+        servers.start()
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: servers.stop(timeout=0))
+    try:
+        _print_table(servers, state_dir)
+        servers.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        servers.stop()
+        signal.signal(signal.SIGTERM, previous)
+    print("renkei: mocks stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def _print_table(servers: Any, state_dir: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from mocks import MOCKS
+
+    table = Table(title="renkei mocks (Ctrl-C to stop)")
+    for col in ("name", "名称", "URL", "state"):
+        table.add_column(col)
+    for name, served in servers.served.items():
+        state = f"{state_dir}/{name}.sqlite" if state_dir else "memory"
+        table.add_row(name, MOCKS[name].title_ja, served.url, state)
+    Console(soft_wrap=True).print(table)
+    sys.stdout.flush()
