@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -173,15 +172,19 @@ def run_platform(args: argparse.Namespace) -> int:
         raise UsageError("--timeout must be positive and --messages at least 1")
     state_dir = Path(args.state_dir)
     port = port_for(args, state_dir)
+    from harness.cli.certify_lti_platform import certify_platform
+
     report = certify_platform(reg, state_dir, port, timeout=args.timeout,
                               messages=args.messages, services=not args.no_services,
-                              profile=args.profile)
+                              profile=args.profile,
+                              acceptance=acceptance_from(cfg, args.config, optional=True))
     emit(report, args)
     return 0 if report.passed else 1
 
 
-def _report(subject: str, profile: str, findings: list[Any], counts: Any, rules_run: list[str],
-            extra: dict[str, Any]) -> Any:
+def lti_report(subject: str, profile: str, findings: list[Any], counts: Any,
+               rules_run: list[str], extra: dict[str, Any]) -> Any:
+    """A Report of the LTI kit over ``findings``."""
     from harness.lti.rules import REGISTRY
 
     return findings_report("lti", REGISTRY, subject, profile, findings, counts, rules_run,
@@ -220,118 +223,25 @@ def certify_tool(reg: dict[str, Any], acceptance: Any, cases: list[Any],
     out = judge(results, profile=profile)
     findings = out.findings + jwks_out.findings
     counts = out.counts + jwks_out.counts
-    if all(r.accepted is None for r in results) and results:
+    if results and all(r.connection_failed for r in results):
         raise UsageError(f"the tool did not answer at {reg['login_url']}: {results[0].detail}")
     lines = [f"renkei certify lti-tool: {reg['login_url']} ({len(results)} cases)"]
     for r in results:
-        mark = "ok  " if r.ok else "FAIL"
+        mark = "ok  " if r.ok else ("SKIP" if r.observed == "not reached" else "FAIL")
         exp = "accept" if r.case.accept else "reject"
-        got = {True: "accepted", False: "rejected", None: "error"}[r.accepted]
-        lines.append(f"  {mark} {r.case.id:<34} expected {exp:<6}  {got:<8} {r.detail[:70]}")
+        got = {"accept": "accepted", "reject": "rejected"}.get(r.observed, r.observed)
+        lines.append(f"  {mark} {r.case.id:<34} expected {exp:<6}  {got:<11} {r.detail[:70]}")
     passed = sum(r.ok for r in results)
-    lines.append(f"{passed}/{len(results)} cases as the certification guide requires\n")
+    unreached = sum(not r.reached for r in results)
+    lines.append(f"{passed}/{len(results)} cases as the certification guide requires"
+                 + (f"; {unreached} never reached the tool (not tested)" if unreached else "")
+                 + "\n")
+    passed_pages = sorted({k for r in results for k in r.interstitials})
+    if passed_pages:
+        lines.append("interstitial pages understood: " + ", ".join(passed_pages) + "\n")
     extra = {"cases": [r.as_dict() for r in results],
              "platform": {k: v for k, v in settings.items() if k != "public_jwk"}}
-    rules = ["LT700", "LT701"] + (["LT600", "LT601", "LT603", "LT604"] if reg.get("jwks_url")
-                                  else [])
-    return _report(reg["login_url"], profile, findings, counts, rules, extra), \
+    rules = ["LT700", "LT701", "LT703"] + (
+        ["LT600", "LT601", "LT603", "LT604"] if reg.get("jwks_url") else [])
+    return lti_report(reg["login_url"], profile, findings, counts, rules, extra), \
         "\n".join(lines) + "\n"
-
-
-def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout: float,
-                     messages: int, services: bool, profile: str) -> Report:
-    """Be a tool on 127.0.0.1 until ``messages`` launches arrived or ``timeout`` passed."""
-    from harness.core import Finding, FindingCollector
-    from harness.lti.http import HttpClient, HttpError
-    from harness.lti.jwks import check_jwks
-    from harness.lti.rules import REGISTRY
-    from harness.lti.tool_app import create_tool_app
-
-    quiet_werkzeug()
-    base = f"http://127.0.0.1:{port}"
-    app = create_tool_app({"BASE_URL": base, "PLATFORMS": [reg], "PROFILE": profile,
-                           "STATE_DIR": state_dir / "tool-keys", "PLATFORM_SIDE": True})
-    log = app.extensions["renkei_lti_tool_log"]
-    tool = app.extensions["renkei_lti_tool"]
-    out = FindingCollector(REGISTRY, profile=profile)
-    try:
-        resp = HttpClient(timeout=5).get(reg["key_set_url"])
-        check_jwks(resp.json(), out, case="platform_jwks",
-                   cache_control=resp.headers.get("Cache-Control"))
-    except HttpError as exc:
-        out.add("LT118", file="platform_jwks", reason=str(exc))
-    with serving(app, port):
-        sys.stderr.write(
-            "renkei is now an LTI tool. Register it on the platform with:\n"
-            f"  OIDC login URL (initiate_login_uri): {base}/login\n"
-            f"  redirect URI / target link URI:      {base}/launch\n"
-            f"  Deep Linking URL:                    {base}/launch\n"
-            f"  public key set (JWKS) URL:           {base}/jwks\n"
-            f"Waiting for {messages} launch(es), at most {timeout:.0f} s "
-            "(Ctrl-C to stop)...\n")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and \
-                sum(1 for e in log if e.get("step") == "launch") < messages:
-            time.sleep(0.2)
-        launches = [e for e in log if e.get("step") == "launch"]
-        # services run while renkei's JWKS is still served: the platform fetches it to check
-        # the client assertion
-        svc_findings, svc_counts = _call_services(reg, tool, launches, services, profile)
-    findings: list[Finding] = list(out.findings)
-    counts = out.counts.copy()
-    for i, entry in enumerate(launches):
-        for f in entry.get("findings", []):
-            rule = REGISTRY[f["rule"]]
-            findings.append(Finding(rule.id, rule.severity, f"message-{i + 1}", None, None,
-                                    f["value"], f["message_ja"], f["message_en"], rule.spec))
-            counts[rule.id] += 1
-    if not launches:
-        out2 = FindingCollector(REGISTRY, profile=profile)
-        out2.add("LT702", file="platform", value=int(timeout))
-        findings += out2.findings
-        counts.update(out2.counts)
-    findings += svc_findings
-    counts.update(svc_counts)
-    rules = [r.id for r in REGISTRY.active(profile) if r.id[:3] in ("LT1", "LT2", "LT6")]
-    return _report(reg["issuer"], profile, findings, counts, rules,
-                   {"messages": len(launches)})
-
-
-def _call_services(reg: dict[str, Any], tool: Any, launches: list[dict[str, Any]],
-                   services: bool, profile: str) -> tuple[list[Any], Any]:
-    """Call NRPS and AGS once, each with its own scoped token. Rules: LT314."""
-    from collections import Counter
-
-    from harness.core import FindingCollector
-    from harness.lti import constants as c
-    from harness.lti.http import HttpClient
-    from harness.lti.rules import REGISTRY
-    from harness.lti.service_client import ServiceClient, ServiceError
-    from harness.lti.tool import PlatformRegistration
-
-    svc = FindingCollector(REGISTRY, profile=profile)
-    if not services or not reg.get("auth_token_url"):
-        return [], Counter()
-    client = ServiceClient(tool, PlatformRegistration(**reg), HttpClient(timeout=10))
-    for entry in launches:
-        claims = entry.get("claims") or {}
-        nrps = claims.get(c.NRPS_CLAIM) or {}
-        if nrps.get("context_memberships_url"):
-            try:
-                client.members(nrps["context_memberships_url"])
-            except ServiceError as exc:
-                svc.add("LT314", file="nrps", claim="NRPS", reason=str(exc))
-        ags = claims.get(c.AGS_CLAIM) or {}
-        if ags.get("lineitems") and c.SCOPE_LINEITEM in ags.get("scope", []):
-            try:
-                item = client.create_lineitem(ags["lineitems"], {
-                    "label": "renkei certification", "scoreMaximum": 10})
-                client.post_score(item["id"], {
-                    "userId": claims.get("sub"), "scoreGiven": 7, "scoreMaximum": 10,
-                    "activityProgress": "Completed", "gradingProgress": "FullyGraded",
-                    "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())})
-            except (ServiceError, KeyError, TypeError) as exc:
-                svc.add("LT314", file="ags", claim="AGS", reason=str(exc))
-        if nrps or ags:
-            break  # one round of service calls is enough for a certification
-    return svc.findings, svc.counts

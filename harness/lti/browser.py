@@ -1,6 +1,11 @@
 """A scripted browser for launches: follows redirects and auto-submitted forms (the
 ``form_post`` response mode) with a cookie jar, over any transport.
 
+It runs no JavaScript. The interstitial pages LTI libraries put in front of the OIDC login are
+understood instead, by what they are known to do (see :mod:`harness.lti.interstitials`):
+PyLTI1p3's cookie check (``enable_check_cookies``), script and meta-refresh redirects (PyLTI1p3's
+``js_redirect``, the LTI 1.3 PHP library's hybrid redirect). Any other page ends the walk.
+
 Transports: :class:`RequestsTransport` (real HTTP on 127.0.0.1, cookies in a requests session)
 and :class:`WsgiTransport` (Flask apps in-process, one werkzeug client and cookie jar per host).
 """
@@ -118,12 +123,20 @@ class Browser:
     history: list[Page] = field(default_factory=list)
     #: called with (action URL, fields) before an auto-submitted form is posted; may edit them
     on_form: Callable[[str, dict[str, str]], dict[str, str]] | None = None
+    #: every form posted: (URL, field names); values are not kept (they hold tokens)
+    posted: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    #: the interstitials passed, in order (e.g. ``pylti1p3 cookie check``)
+    passed: list[str] = field(default_factory=list)
 
     def go(self, method: str, url: str, data: Mapping[str, str] | None = None) -> Page:
         if method.upper() == "GET" and data:
             url = url + ("&" if "?" in url else "?") + urlencode(data)
             data = None
+        from harness.lti.interstitials import understand
+
         for _ in range(self.max_hops):
+            if data is not None and method.upper() == "POST":
+                self.posted.append((url, frozenset(data)))
             page = self.transport.send(method.upper(), url, data)
             self.history.append(page)
             location = page.headers.get("Location")
@@ -135,7 +148,12 @@ class Browser:
                 continue
             form = find_autosubmit(page.text) if page.status == 200 else None
             if form is None:
-                return page
+                step = understand(page) if page.status == 200 else None
+                if step is None:
+                    return page
+                self.passed.append(step.kind)
+                method, url, data = "GET", step.url, None
+                continue
             method, action, fields = form
             if self.on_form is not None:
                 fields = self.on_form(urljoin(url, action), fields)

@@ -62,8 +62,12 @@ class Case:
 
     :param accept: what a correct tool does.
     :param rules: renkei rules that name the fault (any one suffices) for a reject case.
-    :param action: ``replay`` (post an earlier id_token again), ``state`` (tamper the state),
-        ``rotate`` (rotate the platform key first) or None.
+    :param action: None, or what the runner does besides one plain launch:
+        ``replay`` (post an earlier id_token again, under a fresh login and state),
+        ``nonce_reuse`` (a fresh login, state and token carrying an earlier launch's nonce),
+        ``repost_cookie`` / ``repost_nocookie`` (post the same form twice, in the same browser
+        with its state cookie / from a browser without it), ``state`` (tamper the state),
+        ``nostate`` (drop it), ``rotate`` (rotate the platform key first).
     """
 
     id: str
@@ -122,6 +126,17 @@ def _del_rl_id(claims: dict[str, Any]) -> None:
 
 def _tlu_other(claims: dict[str, Any]) -> None:
     claims[c.TARGET_LINK_URI] = claims[c.TARGET_LINK_URI] + "?renkei=other"
+
+
+def _pad(claims: dict[str, Any]) -> None:
+    # ~400 KB of base64: over the tool-side limit (LT121), under common form-size limits, so
+    # the tool's own verifier has to refuse it
+    claims["https://renkei.example/claim/padding"] = "A" * 300_000
+
+
+def _aud_list_without_client(claims: dict[str, Any]) -> None:
+    claims["aud"] = ["another-tool", "third-tool"]
+    claims.pop("azp", None)
 
 
 def good_cases() -> list[Case]:
@@ -206,6 +221,41 @@ def bad_cases() -> list[Case]:
              _spec(patch=_set(custom={"count": 3, "note": None})), ("LT217",)),
         Case("bad_unknown_message_type", "message_type LtiUnknownRequest", False,
              _spec(patch=_set(message_type="LtiUnknownRequest")), ("LT201",)),
+    ]
+    # what else an attacker tries: Security Framework §5.1.3, OpenID Connect Core §3.1.3.7
+    x += [
+        Case("bad_no_exp", "no exp claim", False, _spec(patch=_del("exp")), ("LT116",)),
+        Case("bad_no_iat", "no iat claim", False, _spec(patch=_del("iat")), ("LT116",)),
+        Case("bad_exp_not_number", "exp a string", False,
+             _spec(patch=lambda cl: cl.__setitem__("exp", str(cl["exp"]))), ("LT116",)),
+        Case("bad_nbf_future", "nbf 10 minutes in the future", False,
+             _spec(patch=lambda cl: cl.__setitem__("nbf", int(time.time()) + 600)),
+             ("LT120",)),
+        Case("bad_token_iss_differs", "token iss another platform (login iss right)", False,
+             _spec(patch=_set(iss="https://other-platform.example")), ("LT106", "LT117")),
+        Case("bad_aud_list_without_client_id", "aud a list without the client_id", False,
+             _spec(patch=_aud_list_without_client), ("LT107",)),
+        Case("bad_no_nonce", "no nonce claim", False, _spec(patch=_del("nonce")), ("LT113",)),
+        Case("bad_empty_nonce", "nonce an empty string", False, _spec(patch=_set(nonce="")),
+             ("LT113",)),
+        Case("bad_unknown_nonce", "nonce never issued by the tool", False,
+             _spec(patch=_set(nonce="renkei-never-issued-nonce")), ("LT114",)),
+        Case("bad_nonce_reused_fresh_login", "an earlier nonce under a fresh login and state",
+             False, _spec(), ("LT114",), action="nonce_reuse"),
+        Case("bad_form_reposted_with_cookie", "the same form posted twice, state cookie kept",
+             False, _spec(), ("LT115", "LT114"), action="repost_cookie"),
+        Case("bad_form_reposted_without_cookie", "the same form posted again without cookie",
+             False, _spec(), ("LT115",), action="repost_nocookie"),
+        Case("bad_no_state", "no state in the posted form", False, _spec(), ("LT115",),
+             action="nostate"),
+        Case("bad_signature_stripped", "RS256 header, empty signature", False,
+             _spec(sign_mode="stripped"), ("LT105",)),
+        Case("bad_payload_tampered", "payload changed after signing", False,
+             _spec(sign_mode="tampered"), ("LT105",)),
+        Case("bad_embedded_jwk", "signed by the attacker's key carried in a jwk header", False,
+             _spec(sign_mode="jwk"), ("LT103", "LT104")),
+        Case("bad_oversize_token", "an id_token of about 400 KB", False, _spec(patch=_pad),
+             ("LT121",)),
     ]
     return g + [Case(k.id, k.title, k.accept, k.build, k.rules, k.method, k.action, False)
                 for k in x]

@@ -48,7 +48,7 @@ def _is_num(v: object) -> bool:
 
 def check_security_claims(claims: Mapping[str, Any], out: FindingCollector, exp: Expectation,
                           *, case: str) -> None:
-    """iss, aud, azp, exp, iat, nonce present. Rules: LT106-LT113, LT116, LT117."""
+    """iss, aud, azp, exp, iat, nbf, nonce present. Rules: LT106-LT113, LT116, LT117, LT120."""
     now = time.time() if exp.now is None else exp.now
     iss = claims.get("iss")
     if iss != exp.issuer:
@@ -79,6 +79,11 @@ def check_security_claims(claims: Mapping[str, Any], out: FindingCollector, exp:
             out.add("LT111", file=case, value=iat, now=int(now))
         elif iat < now - exp.max_age - exp.leeway:
             out.add("LT112", file=case, value=iat, max_age=int(exp.max_age))
+    nbf = claims.get("nbf")
+    # nbf is optional (RFC 7519 §4.1.5) but, when present, binding: OIDC Core §3.1.3.7 asks
+    # a client to reject what it cannot honour
+    if nbf is not None and (not _is_num(nbf) or nbf > now + exp.leeway):
+        out.add("LT120", file=case, value=nbf, now=int(now))
     if not claims.get("nonce"):
         out.add("LT113", file=case)
 

@@ -42,6 +42,8 @@ class PlatformState:
     key_sets: dict[str, KeySetCache]
     findings: list[Finding] = field(default_factory=list)
     dl_responses: list[dict[str, Any]] = field(default_factory=list)
+    #: nonces of the Deep Linking responses taken, so a replayed one is refused (LT234)
+    dl_nonces: set[str] = field(default_factory=set)
     base_learned: bool = False
 
 
@@ -179,6 +181,13 @@ def deep_link_return() -> tuple[str, int]:
     if claims is not None:
         checks.check_dl_response(claims, out, case=case, client_id=client_id,
                                  platform_issuer=st.platform.issuer, data=None)
+    if claims is not None and not any(f.severity.name == "ERROR" for f in out.findings):
+        nonce = str(claims.get("nonce") or "")
+        if not nonce or nonce in st.dl_nonces:
+            out.add("LT234", file=case, value=nonce or None)
+        else:
+            st.dl_nonces.add(nonce)
+    if claims is not None and not any(f.severity.name == "ERROR" for f in out.findings):
         st.dl_responses.append({"client_id": client_id,
                                 "data": claims.get(c.DL_DATA),
                                 "content_items": claims.get(c.DL_CONTENT_ITEMS, [])})

@@ -124,6 +124,16 @@ _rule("LT119", W, S, "iss not an https URL",
       "iss は クエリ・フラグメントのない https URL であるべきです（実際: {value}）",
       "iss should be an https URL without query or fragment (found: {value})", (f"{SEC} §5.1.2",),
       "The issuer identifier is a case-sensitive https URL.", "Some tools refuse http issuers.")
+_rule("LT120", E, S, "not yet valid (nbf)",
+      "nbf {value} が未来の時刻です（現在 {now}）", "nbf {value} is in the future (now {now})",
+      ("RFC 7519 §4.1.5", f"{SEC} §5.1.3"),
+      "The token carries nbf (not before) later than now plus the leeway.",
+      "A token not yet valid must not open a session; it is often pre-minted for later replay.")
+_rule("LT121", E, S, "id_token too large",
+      "id_token が大きすぎます（{value} バイト、上限 {limit}）",
+      "The id_token is too large ({value} bytes, at most {limit})", (f"{SEC} §5.1.3",),
+      "The token is larger than any real launch needs.",
+      "Decoding and verifying huge tokens is a cheap denial of service.")
 
 # --- LT2xx message claims -------------------------------------------------------------------
 M = "message"
@@ -242,6 +252,12 @@ _rule("LT233", E, M, "content_items invalid",
       "content_items が不正です: {value}", "content_items is invalid: {value}", (f"{DL} §4.5.3", f"{DL} §3"),
       "content_items is an array of objects with a type; ltiResourceLink items need no more.",
       "The platform cannot create the links.")
+_rule("LT234", E, M, "deep linking response replayed",
+      "Deep Linking 応答（nonce {value}）は使用済みです",
+      "The Deep Linking response (nonce {value}) was already used",
+      (f"{DL} §4.5", f"{SEC} §5.2.2"),
+      "A platform receives each LtiDeepLinkingResponse once; the same JWT posted again is "
+      "refused.", "A captured response could otherwise add content again and again.")
 
 # --- LT3xx services (token endpoint, NRPS, AGS) --------------------------------------------
 V = "services"
@@ -407,20 +423,7 @@ def rule_ids() -> list[str]:
     """All rule ids in declaration order."""
     return [r.id for r in REGISTRY]
 
-# --- LT7xx certification outcomes (renkei certify) ------------------------------------------
-X = "certification"
-_rule("LT700", E, X, "valid launch rejected",
-      "ツールが正しい起動 {file} を拒否しました（{reason}）",
-      "The tool rejected the valid launch {file} ({reason})", (CERT,),
-      "A launch the certification guide says every tool must accept was refused.",
-      "Real platforms send such launches (no PII, unknown roles, no context) every day.")
-_rule("LT701", E, X, "invalid launch accepted",
-      "ツールが不正な起動 {file} を受け入れました（{expected} を拒否すべき）: {value}",
-      "The tool accepted the invalid launch {file} (should reject by {expected}): {value}", (CERT, f"{SEC} §5.1.3"),
-      "A launch the tool must refuse opened a session.",
-      "Each such case is a way to forge or replay a launch.")
-_rule("LT702", E, X, "no message received",
-      "待ち時間 {value} 秒の間にプラットフォームからメッセージが届きませんでした",
-      "No message arrived from the platform within {value} s", (CERT,),
-      "Certifying a platform needs at least one launch from it.",
-      "Nothing was checked; register the printed URLs and launch, or raise --timeout.")
+
+# LT7xx (certification outcomes) live in rules_certification.py; imported last so the
+# registry keeps its declaration order.
+from harness.lti import rules_certification  # noqa: E402,F401

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.core import FindingCollector
 from harness.lti.browser import Browser, Page, Transport
@@ -50,21 +51,63 @@ class Acceptance:
 
 @dataclass
 class CaseResult:
+    """What one case did.
+
+    ``reached`` is False when the browser never posted the platform's answer to the tool's
+    redirect URI (an interstitial renkei could not get through, an error page, a dead host):
+    such a case is neither a pass nor a rejection. ``stopped_at`` then names the last page.
+    """
+
     case: Case
-    accepted: bool | None  # None: the exchange broke before the tool answered
+    accepted: bool | None  # None: the launch never reached the tool's launch endpoint
     status: int | None
     detail: str = ""
     tool_rules: list[str] = field(default_factory=list)
+    reached: bool = True
+    stopped_at: str = ""
+    interstitials: list[str] = field(default_factory=list)
+    connection_failed: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.accepted is not None and self.accepted == self.case.accept
+        return self.reached and self.accepted is not None and self.accepted == self.case.accept
+
+    @property
+    def observed(self) -> str:
+        if not self.reached or self.accepted is None:
+            return "not reached"
+        return "accept" if self.accepted else "reject"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"case": self.case.id, "title": self.case.title, "guide": self.case.guide,
-                "expected": "accept" if self.case.accept else "reject",
-                "observed": {True: "accept", False: "reject", None: "error"}[self.accepted],
-                "ok": self.ok, "status": self.status, "detail": self.detail}
+        out = {"case": self.case.id, "title": self.case.title, "guide": self.case.guide,
+               "group": "guide" if self.case.guide else "extra",
+               "expected": "accept" if self.case.accept else "reject",
+               "observed": self.observed, "ok": self.ok,
+               "verdict": "not reached" if self.observed == "not reached" else
+               ("pass" if self.ok else "fail"),
+               "status": self.status, "detail": self.detail}
+        if self.stopped_at:
+            out["stopped_at"] = self.stopped_at
+        if self.interstitials:
+            out["interstitials"] = list(self.interstitials)
+        return out
+
+
+def _reached(browser: Browser, reg: Any) -> bool:
+    """Did the browser post the platform's answer (id_token or OIDC error) to the tool?"""
+    targets = {u.split("?")[0] for u in reg.redirect_uris}
+    if reg.deep_link_url:
+        targets.add(reg.deep_link_url.split("?")[0])
+    return any(url.split("?")[0] in targets and names & {"id_token", "error"}
+               for url, names in browser.posted)
+
+
+def _capture_form(store: dict[str, Any]) -> Callable[[str, dict[str, str]], dict[str, str]]:
+    def capture(url: str, fields: dict[str, str]) -> dict[str, str]:
+        if "id_token" in fields and "form" not in store:
+            store["form"] = (url, dict(fields))
+        return fields
+    return capture
 
 
 def run_case(case: Case, platform: Platform, client_id: str,
@@ -72,40 +115,100 @@ def run_case(case: Case, platform: Platform, client_id: str,
     """Run one case in a fresh browser (fresh cookie jar)."""
     reg = platform.tools[client_id]
     browser = Browser(new_transport())
+    judged = browser  # the browser whose last page is the tool's answer
     try:
         if case.action == "rotate":
             platform.keys.rotate()
-        if case.action == "replay":
-            captured: dict[str, str] = {}
+        spec = case.build(reg)
+        if case.action in ("replay", "repost_cookie", "repost_nocookie", "nonce_reuse"):
+            first: dict[str, Any] = {}
+            first_spec = case.build(reg)
+            if case.action == "nonce_reuse":
+                first_spec, spec = _nonce_pair(spec, first)
+            warmup = Browser(browser.transport, on_form=_capture_form(first))
+            url, params = platform.initiate_login(client_id, first_spec)
+            warmup.go(case.method, url, params)
+            if "form" not in first:
+                return _not_reached(case, warmup, "the first launch of the case did not reach "
+                                                  "the tool")
+            if case.action == "repost_cookie":
+                judged = warmup
+                page = warmup.go("POST", *first["form"])
+                return _result(case, judged, page, acceptance, reg)
+            if case.action == "repost_nocookie":
+                judged = Browser(new_transport())
+                page = judged.go("POST", *first["form"])
+                return _result(case, judged, page, acceptance, reg)
+            if case.action == "replay":
+                def replay(url: str, fields: dict[str, str]) -> dict[str, str]:
+                    if "id_token" in fields:
+                        fields = {**fields, "id_token": first["form"][1]["id_token"]}
+                    return fields
 
-            def capture(url: str, fields: dict[str, str]) -> dict[str, str]:
-                if "id_token" in fields:
-                    captured.setdefault("id_token", fields["id_token"])
-                return fields
-
-            first = Browser(browser.transport, on_form=capture)
-            url, params = platform.initiate_login(client_id, case.build(reg))
-            first.go(case.method, url, params)
-
-            def replay(url: str, fields: dict[str, str]) -> dict[str, str]:
-                if "id_token" in fields and "id_token" in captured:
-                    fields = {**fields, "id_token": captured["id_token"]}
-                return fields
-
-            browser.on_form = replay
-        elif case.action == "state":
+                browser.on_form = replay
+        elif case.action in ("state", "nostate"):
             def tamper(url: str, fields: dict[str, str]) -> dict[str, str]:
                 if "id_token" in fields:
-                    fields = {**fields, "state": "renkei-tampered-state"}
+                    fields = {k: v for k, v in fields.items() if k != "state"}
+                    if case.action == "state":
+                        fields["state"] = "renkei-tampered-state"
                 return fields
 
             browser.on_form = tamper
-        url, params = platform.initiate_login(client_id, case.build(reg))
+        url, params = platform.initiate_login(client_id, spec)
         page = browser.go(case.method, url, params)
     except HttpError as exc:
-        return CaseResult(case, None, None, str(exc))
-    accepted = acceptance.accepted(page)
-    return CaseResult(case, accepted, page.status, _summary(page))
+        last = judged.history[-1] if judged.history else None
+        return CaseResult(case, None, None, str(exc), reached=False,
+                          stopped_at=_where(last) if last else str(exc),
+                          interstitials=list(judged.passed),
+                          connection_failed=not judged.history)
+    return _result(case, judged, page, acceptance, reg)
+
+
+def _nonce_pair(spec: Any, first: dict[str, Any]) -> tuple[Any, Any]:
+    """Two launches of ``spec``: the first records its nonce, the second (a fresh login, a
+    fresh state, a freshly signed token) carries that old nonce instead of its own."""
+    from dataclasses import replace
+
+    def record(claims: dict[str, Any]) -> None:
+        if spec.patch is not None:
+            spec.patch(claims)
+        first.setdefault("nonce", claims.get("nonce"))
+
+    def reuse(claims: dict[str, Any]) -> None:
+        if spec.patch is not None:
+            spec.patch(claims)
+        claims["nonce"] = first.get("nonce", claims.get("nonce"))
+
+    return replace(spec, patch=record), replace(spec, patch=reuse)
+
+
+def _result(case: Case, browser: Browser, page: Page, acceptance: Acceptance, reg: Any
+            ) -> CaseResult:
+    if not _reached(browser, reg):
+        login_host = urlsplit(reg.login_url).netloc
+        if page.status >= 400 and urlsplit(page.url).netloc == login_host:
+            # the tool itself refused at its login endpoint (e.g. an unknown issuer): an
+            # answer from the tool, unlike a 200 page renkei could not get through
+            return CaseResult(case, acceptance.accepted(page), page.status,
+                              "refused at login: " + _summary(page),
+                              interstitials=list(browser.passed))
+        return _not_reached(case, browser, "")
+    return CaseResult(case, acceptance.accepted(page), page.status, _summary(page),
+                      interstitials=list(browser.passed))
+
+
+def _not_reached(case: Case, browser: Browser, why: str) -> CaseResult:
+    last = browser.history[-1] if browser.history else None
+    where = _where(last) if last else "no page"
+    return CaseResult(case, None, last.status if last else None,
+                      (why + ": " if why else "") + "stopped at " + where, reached=False,
+                      stopped_at=where, interstitials=list(browser.passed))
+
+
+def _where(page: Page) -> str:
+    return f"{page.method} {page.url.split('?')[0]} ({_summary(page)[:120]})"
 
 
 def _summary(page: Page) -> str:
@@ -123,15 +226,16 @@ def run_cases(cases: Sequence[Case], platform: Platform, client_id: str,
 
 
 def judge(results: Sequence[CaseResult], *, profile: str = "core") -> FindingCollector:
-    """Findings for every case the tool got wrong: LT700 (valid rejected), LT701 (bad accepted)."""
+    """Findings for every case that is not a pass: LT700 (valid rejected), LT701 (bad
+    accepted), LT703 (never reached the tool: neither a pass nor a rejection)."""
     out = FindingCollector(REGISTRY, profile=profile)
     for r in results:
         if r.ok:
             continue
-        if r.case.accept:
+        if not r.reached or r.accepted is None:
+            out.add("LT703", file=r.case.id, reason=r.stopped_at or r.detail)
+        elif r.case.accept:
             out.add("LT700", file=r.case.id, reason=r.detail or "no answer")
-        elif r.accepted is None:
-            out.add("LT700", file=r.case.id, reason="exchange failed: " + r.detail)
         else:
             out.add("LT701", file=r.case.id, value=r.case.title,
                     expected="/".join(r.case.rules))

@@ -2,7 +2,8 @@
 
 ``sign_message`` with mode ``rs256`` is the normal path; the other modes make the tokens a tool
 must reject: alg none, HS256 keyed with the public key, RS384, no kid, an unknown kid, a key
-outside the published set, and a token that is not a JWT at all.
+outside the published set, a token that is not a JWT at all, a stripped signature, a payload
+changed after signing, and a token carrying its own (attacker's) key in a ``jwk`` header.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import jwt
 from harness.lti.keys import KeyPair, KeyStore
 
 SIGN_MODES = ("rs256", "none", "hs256", "rs384", "nokid", "wrongkid", "foreignkey", "notjwt",
-              "jku")
+              "jku", "stripped", "tampered", "jwk")
 
 
 def _b64(data: bytes) -> str:
@@ -34,6 +35,13 @@ def _raw(header: dict[str, Any], payload: dict[str, Any], secret: bytes | None) 
 
 
 _FOREIGN: list[KeyPair] = []
+
+
+def _foreign() -> KeyPair:
+    """One attacker key per process (generating RSA keys is slow)."""
+    if not _FOREIGN:
+        _FOREIGN.append(KeyPair.generate("foreign"))
+    return _FOREIGN[0]
 
 
 def sign_message(keys: KeyStore, payload: dict[str, Any], mode: str = "rs256") -> str:
@@ -53,11 +61,20 @@ def sign_message(keys: KeyStore, payload: dict[str, Any], mode: str = "rs256") -
     if mode == "wrongkid":
         return key.sign(payload, headers={"kid": "renkei-unknown-kid"})
     if mode == "foreignkey":
-        if not _FOREIGN:
-            _FOREIGN.append(KeyPair.generate("foreign"))
-        return _FOREIGN[0].sign(payload, headers={"kid": key.kid})
+        return _foreign().sign(payload, headers={"kid": key.kid})
     if mode == "notjwt":
         return _b64(json.dumps(payload).encode())
+    if mode == "stripped":
+        head, body, _ = key.sign(payload).split(".")
+        return f"{head}.{body}."
+    if mode == "tampered":
+        # signed as issued, then the payload is swapped: the signature no longer matches
+        head, _, sig = key.sign(payload).split(".")
+        altered = {**payload, "sub": "renkei-tampered-" + str(payload.get("sub", ""))}
+        return f"{head}.{_b64(json.dumps(altered, separators=(',', ':')).encode())}.{sig}"
+    if mode == "jwk":
+        foreign = _foreign()
+        return foreign.sign(payload, headers={"kid": foreign.kid, "jwk": foreign.public_jwk()})
     if mode == "jku":
         return key.sign(payload, headers={"jku": "https://attacker.invalid/jwks"})
     raise ValueError(f"unknown signing mode {mode!r}")

@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "PROFILE": "core",
     "PLATFORM_SIDE": False,  # certifying a platform: add LT218 whitespace checks
     "DEEP_LINK_ITEMS": None,
+    # certifying a platform: answer Deep Linking requests from renkei's certify command (its
+    # four test responses), not by auto-submitting one through the user's browser
+    "DEEP_LINK_CERTIFY": False,
 }
 
 
@@ -116,6 +119,11 @@ def launch() -> Any:
     if not verdict.accepted:
         return message_page("LTI launch rejected", [verdict.reason()], marker=REJECTED), 401
     claims = verdict.claims or {}
+    if claims.get(c.MESSAGE_TYPE) == c.DEEP_LINKING_REQUEST and \
+            current_app.config["DEEP_LINK_CERTIFY"]:
+        return message_page("Deep Linking request received",
+                            ["renkei now sends its Deep Linking test responses to the platform;"
+                             " the results are in its report."], marker=ACCEPTED)
     if claims.get(c.MESSAGE_TYPE) == c.DEEP_LINKING_REQUEST:
         items = current_app.config["DEEP_LINK_ITEMS"] or [
             resource_link_item(current_app.config["BASE_URL"].rstrip("/") + "/launch",

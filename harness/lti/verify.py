@@ -46,6 +46,9 @@ class Verdict:
 
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+#: The largest id_token accepted, in characters. Real launches are a few KiB (a long roles
+#: list and custom claims stay far below); a bigger token is refused before any decoding.
+MAX_TOKEN_CHARS = 256 * 1024
 
 
 def _b64decode(segment: str) -> bytes:
@@ -90,7 +93,11 @@ def verify_jwt(
     The signature is checked with cryptography directly (RSASSA-PKCS1-v1_5 with SHA-256, RFC
     7518 §3.3): only RS256 ever reaches this point, so no algorithm confusion is possible.
     Returns (header, claims); claims is None when the token must not be read further.
+    Rules: LT100-LT105, LT118, LT121.
     """
+    if isinstance(token, str) and len(token) > MAX_TOKEN_CHARS:
+        out.add("LT121", file=case, value=len(token), limit=MAX_TOKEN_CHARS)
+        return None, None
     try:
         header, payload, signing_input, signature = split_token(token)
     except ValueError as exc:

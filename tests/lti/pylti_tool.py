@@ -1,5 +1,7 @@
 """A small LTI 1.3 tool built on PyLTI1p3 (the independent implementation renkei is tested
-against). Test-only; the way its README's Flask example wires it, without the JS cookie check.
+against). Test-only; the way its README's Flask example wires it. ``check_cookies=True`` calls
+``enable_check_cookies()`` as tools in the field do: ``/login`` then first answers 200 with
+PyLTI1p3's cookie-check page, whose script reloads the login with ``lti1p3_new_window=1``.
 
 A launch that PyLTI1p3 validates answers 200 JSON ``{"accepted": true, ...}``; an
 LtiException answers 401 JSON ``{"accepted": false, "error": ...}``.
@@ -19,7 +21,8 @@ from harness.lti.keys import KeyPair
 
 def create_pylti_tool(*, issuer: str, client_id: str, auth_login_url: str, auth_token_url: str,
                       deployment_ids: list[str], base_url: str, key_set_url: str | None = None,
-                      key_set: dict[str, Any] | None = None) -> Flask:
+                      key_set: dict[str, Any] | None = None, check_cookies: bool = False
+                      ) -> Flask:
     app = Flask(__name__)
     app.secret_key = "pylti-test-tool-session-key"
     key = KeyPair.generate("pylti-tool")
@@ -36,7 +39,10 @@ def create_pylti_tool(*, issuer: str, client_id: str, auth_login_url: str, auth_
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Any:
         try:
-            return FlaskOIDCLogin(FlaskRequest(), conf).redirect(launch_url)
+            oidc = FlaskOIDCLogin(FlaskRequest(), conf)
+            if check_cookies:
+                oidc.enable_check_cookies()
+            return oidc.redirect(launch_url)
         except (OIDCException, LtiException) as exc:
             return jsonify({"accepted": False, "error": str(exc)}), 400
         except Exception as exc:  # noqa: BLE001 - PyLTI1p3 raises bare Exception for unknown iss

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from harness.cli.main import main
+from harness.lti.cases import all_cases
 from harness.lti.tool_app import ACCEPTED, create_tool_app
 
 
@@ -62,26 +63,47 @@ def test_show_platform_then_certify_renkeis_own_tool(tmp_path, capsys, serve):
     doc = json.loads(report.read_text(encoding="utf-8"))
     failed = [c for c in doc["extra"]["cases"] if not c["ok"]]
     assert code == 0, failed
-    assert len(doc["extra"]["cases"]) == 52 and doc["summary"]["passed"]
+    assert len(doc["extra"]["cases"]) == len(all_cases()) == 69 and doc["summary"]["passed"]
 
 
-def test_a_tool_that_accepts_everything_fails_certification(tmp_path, capsys, serve):
-    from flask import Flask
+def lax_tool(shown_auth_url: str):
+    """A tool that does the OIDC login but accepts whatever is posted to /launch."""
+    from urllib.parse import urlencode
+
+    from flask import Flask, redirect, request
 
     lax = Flask("lax")
 
     @lax.route("/login", methods=["GET", "POST"])
     def login():
+        v = request.values
+        return redirect(shown_auth_url + "?" + urlencode({
+            "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
+            "prompt": "none", "client_id": "cert-tool", "redirect_uri": request.host_url +
+            "launch", "login_hint": v["login_hint"], "state": "s", "nonce": "n",
+            "lti_message_hint": v.get("lti_message_hint", "")}))
+
+    @lax.post("/launch")
+    def launch():
         return "hello"
 
-    srv = serve(lax)
+    return lax
+
+
+def test_a_tool_that_accepts_everything_fails_certification(tmp_path, capsys, serve):
+    port = free_port()
+    srv = serve(lax_tool(f"http://127.0.0.1:{port}/auth"))
     toml = write_tool_toml(tmp_path / "tool.toml", srv.url, marker="hello", jwks=False)
     code = main(["certify", "lti-tool", "--config", str(toml), "--state-dir",
-                 str(tmp_path / "s"), "--port", str(free_port()), "--cases",
-                 "good_student_plain,bad_no_kid,bad_alg_none"])
+                 str(tmp_path / "s"), "--port", str(port), "--cases",
+                 "good_student_plain,bad_no_kid,bad_alg_none,bad_no_exp,"
+                 "bad_form_reposted_without_cookie"])
     out = capsys.readouterr().out
     assert code == 1
-    assert "FAIL bad_no_kid" in out and "LT701" in out and "ok   good_student_plain" in out
+    assert "ok   good_student_plain" in out
+    for case in ("bad_no_kid", "bad_alg_none", "bad_no_exp", "bad_form_reposted_without_cookie"):
+        assert f"FAIL {case}" in out
+    assert "LT701" in out
 
 
 @pytest.mark.parametrize("content, message", [

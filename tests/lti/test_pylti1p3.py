@@ -54,6 +54,12 @@ PYLTI_WRONGLY_ACCEPTS = {
     "bad_target_link_uri_mismatch",  # the claim is not compared with the login value
     "bad_lti_deployment_id_differs", # lti_deployment_id of the login is not compared
     "bad_custom_not_string",         # custom values are not type-checked
+    "bad_no_exp",                    # exp and iat are not required claims
+    "bad_no_iat",
+    "bad_exp_not_number",            # a string exp is not refused
+    "bad_nonce_reused_fresh_login",  # a nonce is not bound to its own login or consumed
+    "bad_form_reposted_with_cookie", # the state cookie is not consumed by a launch
+    "bad_oversize_token",            # no size limit below the form limit
 }
 
 

@@ -148,10 +148,42 @@ def dl(claims: dict[str, Any], data: str | None = "d") -> list[str]:
                                                       platform_issuer=ISS, data=data))
 
 
-def judged(accept: bool, observed: bool) -> list[str]:
+def judged(accept: bool, observed: bool | None, *, reached: bool = True) -> list[str]:
     case = next(k for k in bad_cases() if k.id == "bad_no_kid")
     case = type(case)(case.id, case.title, accept, case.build, case.rules)
-    return [f.rule for f in judge([CaseResult(case, observed, 200)]).findings]
+    return [f.rule for f in judge([CaseResult(case, observed, 200, reached=reached)]).findings]
+
+
+def dl_replayed() -> list[str]:
+    from harness.lti.deep_linking import deep_linking_cases
+    from harness.lti.platform_app import create_platform_app, register_tool, state
+
+    papp = create_platform_app({"BASE_URL": "http://p.test", "ISSUER": ISS})
+    tool = Tool([], redirect_uri="http://t.test/launch", keys=KeyStore(None))
+    register_tool(papp, {"client_id": CID, "login_url": "http://t.test/login",
+                         "redirect_uris": ["http://t.test/launch"],
+                         "target_link_uri": "http://t.test/launch", "jwks": tool.keys.jwks()})
+    request = {"iss": ISS, "aud": CID, c.DEPLOYMENT_ID: "d1",
+               c.DL_SETTINGS: {"deep_link_return_url": "http://p.test/deep_link_return"}}
+    good = [k for k in deep_linking_cases(tool, request, launch_url="http://t.test/l")
+            if k.id == "dl_good"][0]
+    client = papp.test_client()
+    for _ in range(2):
+        client.post("/deep_link_return", data={"JWT": good.jwt})
+    return [f.rule for f in state(papp).findings]
+
+
+def dl_judged(*, accept: bool = True, observed: str = "accept", none: bool = False
+              ) -> list[str]:
+    from harness.cli.certify_lti_platform import _judge_dl
+
+    out = FindingCollector(REGISTRY)
+    launch = [{"message_type": c.RESOURCE_LINK_REQUEST}]
+    rows = [] if none else [{"case": "dl_x", "title": "x", "detail": "HTTP 200",
+                             "expected": "accept" if accept else "reject",
+                             "verdict": "pass" if (observed == "accept") == accept else "fail"}]
+    _judge_dl(rows, launch, out)
+    return [f.rule for f in out.findings]
 
 
 def no_message() -> list[str]:
@@ -159,7 +191,7 @@ def no_message() -> list[str]:
     from pathlib import Path
 
     from harness.cli.certify import free_port as _free_port
-    from harness.cli.certify_lti import certify_platform
+    from harness.cli.certify_lti_platform import certify_platform
 
     reg = {"issuer": ISS, "client_id": CID, "auth_login_url": "http://127.0.0.1:9/auth",
            "auth_token_url": "", "key_set_url": "http://127.0.0.1:9/jwks",
@@ -191,6 +223,8 @@ TRIGGERS: dict[str, Callable[[], list[str]]] = {
     "LT116": lambda: verify(setter("exp", "tomorrow")),
     "LT117": lambda: verify(login_iss="https://other.example"),
     "LT118": lambda: verify(keys=KeySetCache("https://p/jwks", _broken_fetch)),
+    "LT120": lambda: verify(setter("nbf", int(time.time()) + 600)),
+    "LT121": lambda: verify(setter("pad", "x" * 300_000)),
     "LT119": lambda: collect(lambda o: checks.check_message_claims(
         {**good_claims(), "iss": "http://p.example?x=1"}, o, Expectation(ISS, CID), case="m")),
     "LT200": lambda: verify(deleter(c.MESSAGE_TYPE)),
@@ -222,6 +256,7 @@ TRIGGERS: dict[str, Callable[[], list[str]]] = {
     "LT231": lambda: dl({c.DL_DATA: "other"}),
     "LT232": lambda: dl({"iss": "someone"}),
     "LT233": lambda: dl({c.DL_CONTENT_ITEMS: [{"url": "no type"}]}),
+    "LT234": lambda: dl_replayed(),
     "LT300": lambda: token_request(key=KeyPair.generate("x")),
     "LT301": lambda: token_request(claims={"sub": "other"}),
     "LT302": lambda: token_request(claims={"aud": "https://elsewhere/token"}),
@@ -268,6 +303,10 @@ TRIGGERS: dict[str, Callable[[], list[str]]] = {
     "LT700": lambda: judged(True, False),
     "LT701": lambda: judged(False, True),
     "LT702": lambda: no_message(),
+    "LT703": lambda: judged(True, None, reached=False),
+    "LT704": lambda: dl_judged(accept=False, observed="accept"),
+    "LT705": lambda: dl_judged(accept=True, observed="reject"),
+    "LT706": lambda: dl_judged(none=True),
 }
 
 
