@@ -1,0 +1,216 @@
+"""LTI launches through the full OIDC flow, in parallel across processes, and their checks.
+
+A launch starts at lgate's ``GET /launch?user=<userMasterIdentifier>&tool=<name>`` in a fresh
+scripted browser (:class:`harness.lti.browser.Browser`): lgate logs the pupil in and redirects
+to the tool's login URL, the tool redirects back to lgate's auth endpoint, lgate posts the
+signed id_token to the tool's launch URL, and the tool verifies it. The harness then reads what
+the tool recorded (``/_admin/state`` launches) and checks it against the LTI catalogue's
+verdict and the expected person, class, role, grade and licence.
+
+Parallel: launches are independent, so with ``workers > 1`` the list is cut into slices and
+each worker process builds its own view of the systems (:meth:`Vendors.from_spec`: its own
+in-process apps on the same SQLite files, or plain HTTP to live servers) and runs its slice.
+"""
+
+from __future__ import annotations
+
+import html
+import multiprocessing
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from scenarios.expected import CityExpectation
+from scenarios.model import StepFindings
+from scenarios.observe import pick, tool_launches
+from scenarios.vendors import Vendors
+
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+#: below this many launches a pool costs more than it saves
+PARALLEL_MIN = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchOutcome:
+    """How one launch ended in the browser: the final page's status and a short reason."""
+
+    umi: str
+    tool: str
+    status: int
+    ok: bool
+    reason: str = ""
+    hops: int = 0
+
+
+def default_workers() -> int:
+    """All cores (the issue's default)."""
+    return os.cpu_count() or 1
+
+
+def page_reason(text: str, limit: int = 200) -> str:
+    """The visible text of an error page, shortened (the tool's reason for a refusal)."""
+    body = text.split("<body", 1)[-1]
+    plain = _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", body))).strip()
+    return plain[:limit]
+
+
+def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
+    """Launch ``umi`` into ``tool`` through the whole flow; never raises for a failed launch."""
+    from harness.lti.http import HttpError
+
+    browser = vendors.browser()
+    url = f"{vendors.urls['lgate']}/launch?user={quote(umi)}&tool={quote(tool)}"
+    try:
+        page = browser.go("GET", url)
+    except HttpError as exc:
+        return LaunchOutcome(umi, tool, 0, False, str(exc)[:200], len(browser.history))
+    tool_host = urlsplit(vendors.urls[tool]).netloc
+    at_tool = urlsplit(page.url).netloc == tool_host
+    ok = page.status == 200 and at_tool
+    reason = "" if ok else f"HTTP {page.status} at {urlsplit(page.url).path}: " \
+                           f"{page_reason(page.text)}"
+    return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history))
+
+
+_WORKER: dict[str, Vendors] = {}
+
+
+def _init_worker(spec: Mapping[str, Any]) -> None:
+    _WORKER["vendors"] = Vendors.from_spec(spec)
+
+
+def _run_slice(pairs: Sequence[tuple[str, str]]) -> list[LaunchOutcome]:
+    vendors = _WORKER["vendors"]
+    return [launch_one(vendors, umi, tool) for umi, tool in pairs]
+
+
+def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
+                 workers: int | None = None, progress: Any = None) -> list[LaunchOutcome]:
+    """Launch every (umi, tool) pair; ``workers`` processes (default: all cores).
+
+    :param progress: called with the number of launches done so far, after each slice.
+    """
+    workers = workers or default_workers()
+    if workers <= 1 or len(pairs) < PARALLEL_MIN:
+        out = []
+        for i, (umi, tool) in enumerate(pairs, 1):
+            out.append(launch_one(vendors, umi, tool))
+            if progress and i % 50 == 0:
+                progress(i)
+        if progress:
+            progress(len(pairs))
+        return out
+    size = max(20, min(500, len(pairs) // (workers * 8) or 1))
+    slices = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+    # spawn, not fork: a forked child would inherit the parent's SQLite handles and locks.
+    ctx = multiprocessing.get_context("spawn")
+    out = []
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(vendors.spec(),)) as pool:
+        for part in pool.imap(_run_slice, slices):
+            out.extend(part)
+            if progress:
+                progress(len(out))
+    return out
+
+
+def launch_pairs(expect: CityExpectation, umis: Iterable[str] | None = None
+                 ) -> list[tuple[str, str]]:
+    """(umi, tool) for every (affected) active, not held pupil and every tool that applies."""
+    chosen = expect.people.keys() if umis is None else umis
+    pairs = []
+    for umi in chosen:
+        p = expect.people.get(umi)
+        if p is None or umi in expect.held:
+            continue
+        pairs.extend((umi, tool) for tool in p.tools)
+    return pairs
+
+
+def _claim_roles(launch: Mapping[str, Any]) -> str:
+    roles = pick(launch, "roles", default="")
+    if isinstance(roles, list | tuple):
+        return " ".join(str(r) for r in roles)
+    return str(roles)
+
+
+def verify_launches(vendors: Vendors, outcomes: Sequence[LaunchOutcome],
+                    expect: CityExpectation, out: StepFindings, *,
+                    expect_refusal: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Check each launch in what the tool recorded (IV501–IV505).
+
+    :param expect_refusal: tool → the reason it was told to refuse launches with; such
+        refusals are expected (IV505) but must carry the reason (SC105).
+    :returns: counts per tool (launched, verified, refused, failed).
+    """
+    expect_refusal = dict(expect_refusal or {})
+    recorded: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for tool in sorted({o.tool for o in outcomes}):
+        last: dict[str, Mapping[str, Any]] = {}
+        for rec in tool_launches(vendors, tool):
+            if rec.get("step") not in (None, "launch"):
+                continue  # the login step's record carries no verdict
+            last[str(pick(rec, "sub", "user", "umi", default=""))] = rec
+        recorded[tool] = last
+    stats: dict[str, dict[str, int]] = {}
+    for o in outcomes:
+        s = stats.setdefault(o.tool, {"launched": 0, "verified": 0, "refused": 0, "failed": 0})
+        s["launched"] += 1
+        p = expect.people.get(o.umi)
+        rec = recorded.get(o.tool, {}).get(o.umi)
+        if o.tool in expect_refusal:
+            s["refused"] += not o.ok
+            reason = expect_refusal[o.tool]
+            if o.ok:
+                out.add("IV501", system=o.tool, record=o.umi, tool=o.tool,
+                        reason=f"expected a refusal ({reason}) but the launch succeeded")
+            elif reason not in o.reason and reason not in str(pick(rec or {}, "reason",
+                                                                   default="")):
+                out.add("SC105", system=o.tool, record=o.umi, tool=o.tool)
+            else:
+                out.add("IV505", system=o.tool, record=o.umi, tool=o.tool, reason=o.reason)
+            continue
+        if not o.ok:
+            s["failed"] += 1
+            out.add("IV501", system=o.tool, record=o.umi, tool=o.tool, reason=o.reason)
+            continue
+        if rec is None:
+            s["failed"] += 1
+            out.add("IV502", system=o.tool, record=o.umi, tool=o.tool,
+                    reason="no launch recorded for this user")
+            continue
+        if not _truthy(pick(rec, "verified", "valid", default=False)):
+            s["failed"] += 1
+            rules = pick(rec, "rules", "failed_rules", default="")
+            out.add("IV502", system=o.tool, record=o.umi, tool=o.tool,
+                    reason=f"{rules} {pick(rec, 'reason', default='')}".strip())
+            continue
+        s["verified"] += 1
+        if p is not None:
+            _check_claims(o, p, rec, out)
+    return stats
+
+
+def _check_claims(o: LaunchOutcome, p: Any, rec: Mapping[str, Any], out: StepFindings) -> None:
+    checks = [("grade", p.grade, pick(rec, "grade", default=None)),
+              ("class", p.class_title, pick(rec, "class", "context_title", "class_name",
+                                            default=None)),
+              ("school", p.school_code, pick(rec, "school_code", "school", default=None))]
+    for claim, want, got in checks:
+        if got is not None and str(got) != str(want):
+            out.add("IV503", system=o.tool, record=o.umi, tool=o.tool, claim=claim,
+                    expected=want, found=got)
+    roles = _claim_roles(rec)
+    if roles and "Learner" not in roles and "student" not in roles.lower():
+        out.add("IV503", system=o.tool, record=o.umi, tool=o.tool, claim="role",
+                expected="Learner", found=roles)
+    if o.tool in ("tsubasa_book", "mirai_school") and not pick(rec, "licence", "license",
+                                                                default=None):
+        out.add("IV504", system=o.tool, record=o.umi, tool=o.tool, grade=p.grade)
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("true", "1", "yes")

@@ -1,0 +1,186 @@
+"""The scenario runner: builds the systems, runs each step, checks the invariants in every
+system after it, launches the affected pupils, and turns it all into findings and a Report.
+
+In-process by default (the six mocks on SQLite files in a work folder, reached through the
+WSGI transport); ``live_urls`` for real servers on loopback. A step whose action cannot run
+stops its scenario with an ``SC101`` finding; every other step yields ``SC100`` when it passed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from harness.core import Severity
+from harness.report import Report
+from scenarios.actions import ACTIONS, EXPECTATIONS, Context
+from scenarios.invariants import check_invariants
+from scenarios.launches import launch_pairs, run_launches, verify_launches
+from scenarios.model import Scenario, ScenarioResult, Step, StepFindings, StepResult
+from scenarios.observe import Observed
+from scenarios.pipeline_driver import PipelineDriver, PipelineUnavailable
+from scenarios.rules import REGISTRY
+from scenarios.vendors import VendorError, Vendors
+
+SCALES = ("small", "tsukuba", "prefecture")
+StepHook = Callable[[StepResult], None]
+
+
+class ScenarioSetupError(RuntimeError):
+    """The systems for a scenario could not be built (a mock or the pipeline is missing)."""
+
+
+def make_context(scenario: Scenario, *, workdir: str | Path, scale: str = "small",
+                 seed: int = 1, live: bool = False, live_urls: Mapping[str, str] | None = None,
+                 workers: int = 1, as_of: str = "2025-05-01") -> Context:
+    """The vendors and the pipeline for one scenario run, in ``workdir``.
+
+    :param live: serve the mocks as real servers on loopback (free ports) in this process.
+    :param live_urls: use servers already running there (``renkei mock up``) instead.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    work = Path(workdir)
+    try:
+        if live_urls:
+            vendors = Vendors.live(live_urls)
+        elif live:
+            vendors = Vendors.serve(work / "systems", config=scenario.vendor_config)
+        else:
+            vendors = Vendors.in_process(work / "systems", config=scenario.vendor_config)
+    except (VendorError, ImportError) as exc:
+        raise ScenarioSetupError(str(exc)) from None
+    options = {"guard_max_share": 0.05, **scenario.config}
+    driver = PipelineDriver(vendors, work / "pipeline", **options)
+    return Context(scenario=scenario, vendors=vendors, driver=driver, scale=scale, seed=seed,
+                   workers=workers, as_of=as_of)
+
+
+def run_step(ctx: Context, step: Step) -> StepResult:
+    """Run one step: its action, its expectations, the invariants, the launches."""
+    out = StepFindings(ctx.scenario.name, step.id)
+    started = time.perf_counter()
+    facts: dict[str, Any] = {}
+    try:
+        facts = ACTIONS[step.action](ctx, out, **step.args) or {}
+        for name, args in step.expect.items():
+            fn = EXPECTATIONS[name]
+            if isinstance(args, Mapping):
+                fn(ctx, out, **args)
+            else:
+                fn(ctx, out, args)
+        if step.invariants or step.launch:
+            facts.update(_check_world(ctx, step, out))
+    except (VendorError, PipelineUnavailable, KeyError, ValueError) as exc:
+        out.add("SC101", system="harness", record=step.action, step=step.id,
+                reason=f"{type(exc).__name__}: {exc}")
+        facts["stopped"] = True
+    seconds = time.perf_counter() - started
+    if out.errors() == 0:
+        detail = ", ".join(f"{k}={v}" for k, v in facts.items() if not isinstance(v, dict))
+        out.add("SC100", system="harness", record=step.id, step=step.id, detail=detail or "ok")
+    return StepResult(ctx.scenario.name, step, out.findings, dict(out.counts), out.suppressed(),
+                      seconds, facts)
+
+
+def _check_world(ctx: Context, step: Step, out: StepFindings) -> dict[str, Any]:
+    expect = ctx.expectation()
+    facts: dict[str, Any] = {}
+    reported: dict[str, str] = {}
+    if ctx.last_run is not None:
+        reported.update(ctx.last_run.held)
+        reported.update({d["subject"]: f"{d['rule']} mismatch"
+                         for d in ctx.last_run.by_action("mismatch")})
+        for umi, why in expect.held.items():
+            if umi not in ctx.last_run.held:
+                out.add("SC103", system="pipeline", record=umi, expected=f"hold ({why})",
+                        subject=expect.name_of(umi))
+    if step.invariants:
+        seen = Observed.read(ctx.vendors)
+        facts["invariants"] = check_invariants(expect, seen, out,
+                                               delivered_before=ctx.delivered,
+                                               reported=reported)
+        facts["counts"] = seen.counts()
+        ctx.delivered |= set(seen.lgate)
+    if step.launch:
+        umis = None if step.launch == "all" else sorted(ctx.affected)
+        pairs = [(u, t) for u, t in launch_pairs(expect, umis) if u not in reported]
+        outcomes = run_launches(ctx.vendors, pairs, workers=ctx.workers)
+        facts["launches"] = verify_launches(ctx.vendors, outcomes, expect, out,
+                                            expect_refusal=ctx.expect_refusal)
+        ctx.affected.clear()
+    return facts
+
+
+def run_scenario(scenario: Scenario, *, workdir: str | Path | None = None,
+                 scale: str = "small", seed: int = 1, live: bool = False,
+                 live_urls: Mapping[str, str] | None = None, workers: int = 1,
+                 on_step: StepHook | None = None) -> ScenarioResult:
+    """Run every step of ``scenario``; stop after a step that could not run."""
+    tmp = None
+    if workdir is None:
+        tmp = tempfile.TemporaryDirectory(prefix=f"renkei-{scenario.name}-")
+        workdir = tmp.name
+    started = time.perf_counter()
+    result = ScenarioResult(scenario)
+    try:
+        ctx = make_context(scenario, workdir=workdir, scale=scale, seed=seed, live=live,
+                           live_urls=live_urls, workers=workers)
+        try:
+            for step in scenario.steps:
+                step_result = run_step(ctx, step)
+                result.steps.append(step_result)
+                if on_step:
+                    on_step(step_result)
+                if step_result.facts.get("stopped"):
+                    break
+        finally:
+            ctx.vendors.close()
+    finally:
+        result.seconds = time.perf_counter() - started
+        if tmp is not None:
+            tmp.cleanup()
+    return result
+
+
+def build_report(results: Iterable[ScenarioResult], *, subject: str, scale: str = "small"
+                 ) -> Report:
+    """One Report over every step of every scenario (all formats render it)."""
+    findings = []
+    counts: Counter[str] = Counter()
+    suppressed: Counter[str] = Counter()
+    steps = []
+    for r in results:
+        for s in r.steps:
+            findings.extend(s.findings)
+            counts.update(s.counts)
+            suppressed.update(s.suppressed)
+            steps.append({"scenario": r.scenario.name, "step": s.step.id,
+                          "title_ja": s.step.title_ja, "title_en": s.step.title_en,
+                          "passed": s.passed, "seconds": round(s.seconds, 3),
+                          "facts": _plain(s.facts)})
+        missing = len(r.scenario.steps) - len(r.steps)
+        if missing:
+            steps.append({"scenario": r.scenario.name, "step": "(not run)",
+                          "passed": False, "skipped_steps": missing})
+    by_severity: Counter[str] = Counter()
+    for rule_id, n in counts.items():
+        by_severity[str(REGISTRY[rule_id].severity)] += n
+    summary = {"total": sum(counts.values()),
+               "by_severity": {s.name: by_severity.get(s.name, 0) for s in reversed(Severity)},
+               "by_rule": dict(sorted(counts.items())), "suppressed": dict(suppressed)}
+    return Report(kit="scenario", subject=subject, profile=scale, registry=REGISTRY,
+                  findings=findings, summary=summary, rules_run=[r.id for r in REGISTRY],
+                  extra={"steps": steps})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, str | int | float | bool | type(None)) else str(value)

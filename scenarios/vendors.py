@@ -1,0 +1,237 @@
+"""The six vendor systems a scenario runs against: in-process (default) or live on loopback.
+
+In-process, each mock is its Flask app built by :func:`mocks.create_app` on a SQLite file in a
+state folder; every HTTP call — the pipeline's, the harness's, the mocks' own (a tool fetching
+lgate's JWKS) — goes through a ``requests.Session`` with :func:`harness.transport.mount_wsgi`,
+so nothing above the transport differs from a live run. Because the state is in files, another
+process can build its own in-process view of the same systems (:meth:`Vendors.in_process` with
+the same folder and secret): that is how launches run in parallel across processes.
+
+Live, the mocks are real servers on 127.0.0.1 — started here (:meth:`Vendors.serve`, waitress
+via :mod:`mocks.serve`) or already running (``renkei mock up``, :meth:`Vendors.live`) — and the
+harness and the pipeline talk plain HTTP to them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from harness.lti.browser import Browser, RequestsTransport, WsgiTransport
+from harness.transport import mount_wsgi
+
+#: the six systems, in port order (contract)
+NAMES: tuple[str, ...] = ("c4th", "lgate", "m365", "interactive_study", "tsubasa_book",
+                          "mirai_school")
+
+
+class VendorError(RuntimeError):
+    """A vendor system did not answer as the contract says (never carries a secret)."""
+
+
+@dataclass
+class Vendors:
+    """The running vendor systems and how to reach them.
+
+    :param urls: {name: base URL}.
+    :param apps: {name: Flask app} in-process; empty when live.
+    :param state_dir: where in-process mocks keep their SQLite files.
+    :param secret_key: the Flask SECRET_KEY every in-process view shares (session cookies of
+        one view must be readable by another process's view of the same lgate).
+    """
+
+    urls: dict[str, str]
+    apps: dict[str, Any] = field(default_factory=dict)
+    state_dir: Path | None = None
+    secret_key: str = ""
+    config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: live servers this process started (``serve``); their apps allow run-time config
+    servers: Any = None
+    _session: requests.Session | None = None
+
+    # --- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def in_process(cls, state_dir: str | Path, *, secret_key: str | None = None,
+                   config: Mapping[str, Mapping[str, Any]] | None = None) -> Vendors:
+        """Build the six mock apps on SQLite files under ``state_dir``.
+
+        :param config: per-mock config overrides, e.g. ``{"tsubasa_book": {"REJECT_LAUNCHES":
+            "licence server down"}}``.
+        """
+        import mocks
+
+        missing = [n for n in NAMES if not mocks.is_available(n)]
+        if missing:
+            raise VendorError(f"mocks not available in this checkout: {', '.join(missing)}")
+        state = Path(state_dir)
+        state.mkdir(parents=True, exist_ok=True)
+        urls = mocks.default_peers(live=False)
+        key = secret_key or secrets.token_hex(16)
+        session = requests.Session()  # the mocks' own outbound calls (JWKS fetches)
+        conf = {n: dict((config or {}).get(n, {})) for n in NAMES}
+        apps = {}
+        for name in NAMES:
+            apps[name] = mocks.create_app(name, {
+                "DATABASE": str(state / f"{name}.sqlite3"), "BASE_URL": urls[name],
+                "PEERS": dict(urls), "HTTP_SESSION": session, "SECRET_KEY": key,
+                "TESTING": False, **conf[name],
+            })
+        mount_wsgi(session, {urls[n]: apps[n] for n in NAMES})
+        return cls(urls=urls, apps=apps, state_dir=state, secret_key=key, config=conf)
+
+    @classmethod
+    def live(cls, urls: Mapping[str, str]) -> Vendors:
+        """Talk to real servers at ``urls`` ({name: http://127.0.0.1:port})."""
+        missing = [n for n in NAMES if n not in urls]
+        if missing:
+            raise VendorError(f"no URL for {', '.join(missing)}")
+        return cls(urls=dict(urls))
+
+    @classmethod
+    def serve(cls, state_dir: str | Path, *, port_base: int = 0,
+              config: Mapping[str, Mapping[str, Any]] | None = None) -> Vendors:
+        """Start the six mocks as real servers (waitress) on 127.0.0.1 in this process.
+
+        :param port_base: 0 → free ports chosen by the OS; else port base + registry index.
+        """
+        from mocks.serve import MockServers, ServeError
+
+        Path(state_dir).mkdir(parents=True, exist_ok=True)
+        try:
+            servers = MockServers(NAMES, port_base=port_base, state_dir=str(state_dir),
+                                  config={n: dict(c) for n, c in (config or {}).items()}
+                                  ).start()
+        except ServeError as exc:
+            raise VendorError(str(exc)) from None
+        return cls(urls=servers.urls, servers=servers,
+                   config={n: dict((config or {}).get(n, {})) for n in NAMES})
+
+    @property
+    def is_live(self) -> bool:
+        return not self.apps
+
+    def spec(self) -> dict[str, Any]:
+        """Plain data another process needs to build its own view (see the module doc)."""
+        return {"urls": self.urls, "state_dir": str(self.state_dir) if self.state_dir else None,
+                "secret_key": self.secret_key, "config": self.config}
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> Vendors:
+        if spec.get("state_dir"):
+            return cls.in_process(spec["state_dir"], secret_key=spec["secret_key"],
+                                  config=spec.get("config"))
+        return cls.live(spec["urls"])
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    def session_factory(self) -> requests.Session:
+        """A new session that reaches every system (the pipeline's ``session_factory``)."""
+        session = requests.Session()
+        if self.apps:
+            mount_wsgi(session, {self.urls[n]: self.apps[n] for n in NAMES})
+        return session
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            self._session = self.session_factory()
+        return self._session
+
+    def browser(self) -> Browser:
+        """A fresh scripted browser (own cookie jar) for one launch."""
+        if self.apps:
+            return Browser(WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}))
+        return Browser(RequestsTransport(timeout=30.0))
+
+    def call(self, name: str, method: str, path: str, *, json: Any = None,
+             params: Mapping[str, Any] | None = None, ok: Iterable[int] = (200,)) -> Any:
+        """Call ``path`` on system ``name`` and return its JSON (or text) body.
+
+        :raises VendorError: on a connection error or a status not in ``ok``.
+        """
+        url = self.urls[name] + path
+        try:
+            resp = self.session.request(method, url, json=json, params=params, timeout=300)
+        except requests.RequestException as exc:
+            raise VendorError(f"{name}: {method} {path} failed: {type(exc).__name__}") from None
+        if resp.status_code not in set(ok):
+            raise VendorError(f"{name}: {method} {path} answered {resp.status_code}: "
+                              f"{resp.text[:300]}")
+        if resp.headers.get("Content-Type", "").startswith("application/json"):
+            return resp.json()
+        return resp.text
+
+    # --- the admin surface every mock has (contract) -----------------------------------------
+
+    def state(self, name: str) -> dict[str, Any]:
+        return self.call(name, "GET", "/_admin/state")
+
+    def reset(self, name: str) -> None:
+        self.call(name, "POST", "/_admin/reset", ok=(200, 204))
+
+    def seed(self, name: str, payload: Mapping[str, Any]) -> Any:
+        return self.call(name, "POST", "/_admin/seed", json=dict(payload), ok=(200, 201))
+
+    def add_faults(self, name: str, faults: list[dict[str, Any]]) -> Any:
+        return self.call(name, "POST", "/_admin/faults", json=faults, ok=(200, 201))
+
+    def clear_faults(self, name: str) -> None:
+        self.call(name, "DELETE", "/_admin/faults", ok=(200, 204))
+
+    def city(self) -> dict[str, Any]:
+        """c4th's city as JSON (``City.to_json`` form)."""
+        return self.call("c4th", "GET", "/_admin/city")
+
+    def event(self, event: str, **args: Any) -> Any:
+        """Apply a life event in c4th (``enrol``, ``transfer_in``, ``transfer`` …)."""
+        body = self.call("c4th", "POST", "/_admin/events",
+                         json={"event": event, "args": {k: v for k, v in args.items()
+                                                        if v is not None}})
+        return body.get("result") if isinstance(body, dict) else body
+
+    def password_file(self, *, only_new: bool = False) -> bytes:
+        """The board's ID・初期パスワード file for the city's pupils (never logged)."""
+        url = self.urls["c4th"] + "/_admin/password-file" + ("?only=new" if only_new else "")
+        try:
+            resp = self.session.get(url, timeout=300)
+        except requests.RequestException as exc:
+            raise VendorError(f"c4th: password file failed: {type(exc).__name__}") from None
+        if resp.status_code != 200:
+            raise VendorError(f"c4th: password file answered {resp.status_code}")
+        return resp.content
+
+    def set_config(self, name: str, key: str, value: Any) -> None:
+        """Change one mock's configuration at run time (in-process only: a live server's
+        configuration is fixed when it starts)."""
+        apps = self.apps or ({n: s.app for n, s in self.servers.served.items()}
+                             if self.servers is not None else {})
+        if name not in apps:
+            raise VendorError(f"cannot reconfigure live {name}; start it with {key} set")
+        apps[name].config[key] = value
+        self.config.setdefault(name, {})[key] = value
+
+    def paged(self, name: str, path: str, key: str, *, limit: int = 1000) -> list[dict]:
+        """Every record of a OneRoster read API collection (limit/offset paging)."""
+        out: list[dict] = []
+        offset = 0
+        while True:
+            body = self.call(name, "GET", path, params={"limit": limit, "offset": offset})
+            page = body.get(key, []) if isinstance(body, dict) else []
+            out.extend(page)
+            if len(page) < limit:
+                return out
+            offset += limit
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self.servers is not None:
+            self.servers.stop()
+            self.servers = None
