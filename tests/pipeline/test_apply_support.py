@@ -52,3 +52,65 @@ def roster_from_city(city: City) -> Roster:
 def _with_class(p: PersonRecord, key: str) -> PersonRecord:
     from dataclasses import replace
     return replace(p, class_key=key)
+
+
+# --- in-process mocks and ready-made targets ---------------------------------------------------
+PASSWORD = "Init-Pass-1234"
+CLIENT_SECRET = "renkei-dev-secret"
+BASES = {"lgate": "http://lgate.test", "m365": "http://m365.test",
+         "interactive_study": "http://interactive-study.test"}
+
+
+class MockWorld:
+    """lgate, m365 and the drill app in-process (each on its own in-memory database)."""
+
+    def __init__(self) -> None:
+        from mocks import create_app
+        self.apps = {BASES[name]: create_app(name, {"DATABASE": ":memory:"}) for name in BASES}
+
+    def session(self):
+        import requests
+
+        from harness.transport import mount_wsgi
+        s = requests.Session()
+        mount_wsgi(s, self.apps)
+        return s
+
+    def state(self, name: str) -> dict:
+        return self.session().get(f"{BASES[name]}/_admin/state").json()
+
+    def requests_log(self, name: str) -> list[dict]:
+        return self.session().get(f"{BASES[name]}/_admin/requests").json()["requests"]
+
+    def fault(self, name: str, **fault) -> None:
+        self.session().post(f"{BASES[name]}/_admin/faults", json=fault).raise_for_status()
+
+    def clear_faults(self, name: str) -> None:
+        self.session().delete(f"{BASES[name]}/_admin/faults").raise_for_status()
+
+    def targets(self, passwords: dict | None = None, *, retries: int = 2):
+        from pipeline.apply import Targets
+        from pipeline.clients import DrillClient, GraphClient, LgateClient
+        from pipeline.http import HttpClient
+
+        def http(target: str) -> HttpClient:
+            return HttpClient(self.session, target=target, retries=retries,
+                              sleep=lambda s: None)
+        pw = passwords if passwords is not None else {}
+        return Targets(
+            source=SOURCE, lgate=LgateClient(http("lgate"), BASES["lgate"]),
+            m365=GraphClient(http("m365"), BASES["m365"], tenant="renkei",
+                             client_id="renkei-pipeline", client_secret=CLIENT_SECRET),
+            drill=DrillClient(http("drill"), BASES["interactive_study"]),
+            passwords=lambda: pw)
+
+
+def passwords_for(roster: Roster) -> dict:
+    from harness.accounts.passwords import PasswordEntry
+    return {p.umi: PasswordEntry(p.umi, p.upn, PASSWORD) for p in roster.people.values()}
+
+
+def make_plan(roster: Roster, plan_id: str, day: str = "2025-05-01", previous=None):
+    from pipeline.model import Plan
+    return Plan(id=plan_id, export_sha256="0" * 64, created_at=f"{day}T02:00:00+00:00",
+                roster=roster, previous=previous)
