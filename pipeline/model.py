@@ -18,11 +18,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: What a decision does. ``missing``: gone from the export, reported, never deleted;
-#: ``disable``/``delete``: the grace policy's actions; ``link``/``mismatch``: the initial link.
+#: ``disable``/``delete``: the grace policy's actions; ``link``/``mismatch``: the initial link;
+#: ``cleanse``: preprocessing rewrote what C4th exported (a class title); ``enable``: a pupil
+#: back in the export after being disabled; ``report``: information only.
 ACTIONS = (
     "create", "update", "move", "rename", "promote", "graduate", "hold", "drop", "missing",
-    "disable", "delete", "link", "mismatch", "merge", "refuse",
+    "disable", "delete", "link", "mismatch", "merge", "refuse", "enable",
+    "cleanse", "report",
 )
+#: Actions that change something in a target (the rest only report).
+CHANGES = frozenset({"create", "update", "move", "rename", "promote", "disable", "delete",
+                     "enable", "missing", "graduate"})
 #: Delivery targets; ``all`` for a decision about the roster itself.
 TARGETS = ("all", "lgate", "m365", "drill")
 
@@ -87,6 +93,10 @@ class Roster:
     schools: dict[str, SchoolRecord] = field(default_factory=dict)
     classes: dict[str, ClassRecord] = field(default_factory=dict)
     people: dict[str, PersonRecord] = field(default_factory=dict)
+    #: People delivered before but missing from the export (転出, 卒業, or a C4th error): not
+    #: delivered in the bulk, never deleted; ``enabled`` is False once the grace policy
+    #: disabled them. Kept so the drill delta and Microsoft 365 can act on them.
+    absent: dict[str, PersonRecord] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +104,7 @@ class Roster:
             "schools": [asdict(s) for s in self.schools.values()],
             "classes": [asdict(c) for c in self.classes.values()],
             "people": [asdict(p) for p in self.people.values()],
+            "absent": [asdict(p) for p in self.absent.values()],
         }
 
     @classmethod
@@ -103,7 +114,8 @@ class Roster:
         classes = {c["key"]: ClassRecord(**{**c, "grades": tuple(c["grades"])})
                    for c in data["classes"]}
         people = {p["umi"]: PersonRecord(**p) for p in data["people"]}
-        return cls(int(data["school_year"]), schools, classes, people)
+        absent = {p["umi"]: PersonRecord(**p) for p in data.get("absent", ())}
+        return cls(int(data["school_year"]), schools, classes, people, absent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +146,14 @@ class Plan:
     decisions: list[Decision] = field(default_factory=list)
     #: True when the mass-change guard refused the plan; nothing may be applied then.
     refused: bool = False
+    #: Per-target sourcedIds that differ from ``PersonRecord.sourced_id`` (target → umi → id):
+    #: the drill app's own ids adopted by the initial link (名寄せ) when they differ from the
+    #: e-portal's.
+    target_ids: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        """True when nothing would change in any target (reports and holds may remain)."""
+        return not any(d.action in CHANGES for d in self.decisions)
 
     def by_action(self, action: str) -> list[Decision]:
         return [d for d in self.decisions if d.action == action]

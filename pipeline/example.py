@@ -1,0 +1,79 @@
+"""The commented example configuration ``renkei pipeline init`` writes (see pipeline.config)."""
+
+EXAMPLE_CONFIG = '''\
+# renkei pipeline: one municipality's settings (TOML).
+# Works out of the box against the mocks as `renkei mock up --all` starts them
+# (c4th 8100, lgate 8101, m365 8102, interactive_study 8103) after
+#   renkei city generate --profile small --seed 1 --out city
+# has written the board's ID・初期パスワード file(s) beside its exports.
+# Relative paths are taken from the folder this file is in.
+# Secrets are NEVER written here: a key ending in _env names the environment variable that
+# holds the secret (a client_secret, token or password written here is a config error).
+
+[municipality]
+name = "サンプル市"            # shown in reports
+board_code = "089901"          # 教育委員会コード (six digits)
+
+[state]
+path = "state/renkei.sqlite"   # SQLite (WAL): key map, snapshots, plans, run log, holds
+keep_days = 90                 # keep received exports this many days ...
+keep_count = 100               # ... and at most this many (for audit and replay)
+# installation_salt = "..."    # made once at the first run and kept in the state; set it only
+#                              # to move an installation (stable ids derive from it)
+
+[source]
+# C4th's export endpoint (GET returns the OneRoster bulk zip) ...
+url = "http://127.0.0.1:8100/oneroster/export"
+# token_env = "RENKEI_C4TH_TOKEN"   # bearer token, if C4th asks for one
+# ... or a folder C4th (or its RPA job) writes exports to; the newest file is taken.
+# drop_dir = "drop"
+# pattern = "RO_*.zip"
+
+[targets.lgate]                # 学習eポータル: bulk import, initial passwords, read API
+url = "http://127.0.0.1:8101"
+# token_env = "RENKEI_LGATE_TOKEN"
+
+[targets.m365]                 # Microsoft 365 (GIGA accounts) over Graph
+graph_url = "http://127.0.0.1:8102"
+tenant = "renkei"
+client_id = "renkei-pipeline"
+client_secret_env = "RENKEI_M365_CLIENT_SECRET"   # the mocks accept renkei-dev-secret
+# token_url = "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token"
+
+[targets.drill]                # the drill app (インタラクティブスタディ): OneRoster delta
+url = "http://127.0.0.1:8103"
+# enabled = false              # any target can be switched off
+
+[accounts]
+# The board's ID・初期パスワード file: a path or a glob (all matches are read, later files
+# win). `renkei city generate` / `renkei city event` write one beside each export.
+password_file = "city/exports/*/*.csv"
+teachers = false               # teachers stay outside the flow (pilot §3.1)
+
+[special_needs]
+# Special-needs class titles must not name a disability (pilot §3.3.3). Exact titles first:
+[special_needs.titles]
+# "ひまわり1組（知的障害）" = "ひまわり1組"
+# then text replaced anywhere in a title (here: C4th's appended disability kinds):
+[special_needs.terms]
+"（知的障害）" = ""
+"（自閉症・情緒障害）" = ""
+"（肢体不自由）" = ""
+"（病弱・身体虚弱）" = ""
+"（弱視）" = ""
+"（難聴）" = ""
+"（言語障害）" = ""
+# A title still naming a disability after this is held with its pupils (PL222).
+
+[display_grades]
+enabled = false                # true: J1–J3 classes 1年/2年/3年 → 7年/8年/9年 (Tsukuba)
+
+[grace]
+enabled = false                # true: disable pupils missing longer than `days` (PL308)
+days = 90                      # the pilot waited about three months
+
+[guard]
+max_share = 0.05               # refuse a plan moving/disabling/dropping more than 5% of users
+min_users = 50                 # below this many previous users the guard counts absolute
+                               # changes against min_users instead of a share
+'''

@@ -1,0 +1,81 @@
+"""People: placement (PL205–PL208) and stale duplicates by GIGA id (PL211, PL212).
+
+After an in-city transfer C4th keeps the pupil's old affiliation for 指導要録 as a second
+record: its own userMasterIdentifier, the old school and class, the pupil's GIGA account id
+(pilot §3.3.3). How the current record is told from the stale one (docs/pipeline.md):
+
+1. A record is *current-looking* when it is enabled, enrolled in a homeroom class of the
+   export's 年度, and its primaryOrg is the school of that class.
+2. A userMasterIdentifier stays with a person for life; the stale record is the copy C4th
+   made. So when the pipeline already knows which userMasterIdentifier owns the GIGA id (its
+   previous roster, or on the first run an account a target already holds), that record is
+   the current one — provided it is current-looking.
+3. Without such knowledge, a group with exactly one current-looking record keeps it.
+4. Anything else (none or several current-looking, the known record not current-looking,
+   several known) is ambiguous: every record of the group is held. Never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pipeline.preprocess.work import PersonDraft, Work
+
+
+def place_people(work: Work) -> None:
+    """Hold people who cannot be placed: no homeroom this 年度, no GIGA id, a repeated key."""
+    counts: dict[str, int] = {}
+    for p in work.people:
+        counts[p.umi] = counts.get(p.umi, 0) + 1
+    for p in work.people:
+        if counts[p.umi] > 1 or not p.umi:
+            work.hold(p, "PL208", umi=p.umi or p.sourced_id)
+            continue
+        cls = work.classes.get(p.class_id)
+        if cls is None:
+            work.hold(p, "PL205", umi=p.umi)
+            continue
+        if not p.upn:
+            work.hold(p, "PL206", umi=p.umi)
+        if not p.grade and cls.grades and len(cls.grades) == 1:
+            p.grade = cls.grades[0]  # a pupil without grades takes their class's only grade
+
+
+def _current_looking(p: PersonDraft, work: Work) -> bool:
+    return (p.enabled and p.class_id in work.classes
+            and bool(p.school_code) and p.primary_org == p.school_code)
+
+
+def drop_stale_duplicates(work: Work, known: Mapping[str, str]) -> None:
+    """Keep one record per GIGA id, drop the stale ones, hold ambiguous groups.
+
+    :param known: GIGA id (lower-case) → the userMasterIdentifier already known to own it.
+    """
+    groups: dict[str, list[PersonDraft]] = {}
+    for p in work.people:
+        if p.upn and p.umi:
+            groups.setdefault(p.upn, []).append(p)
+    dropped: set[int] = set()
+    for upn, group in groups.items():
+        if len(group) < 2:
+            continue
+        current = [p for p in group if _current_looking(p, work)]
+        owner = known.get(upn)
+        owned = [p for p in group if owner and p.umi == owner]
+        if owned:
+            keep = owned[0] if owned[0] in current else None
+        else:
+            keep = current[0] if len(current) == 1 else None
+        if keep is None:
+            for p in group:
+                work.hold(p, "PL212", umi=p.umi, upn=upn, count=len(group))
+            continue
+        for p in group:
+            if p is keep:
+                continue
+            cls = work.classes.get(p.class_id)
+            work.decide("PL211", "drop", p.umi, upn=upn, school_code=p.school_code or "?",
+                        class_title=cls.source_title if cls else "?", kept_umi=keep.umi)
+            dropped.add(id(p))
+    if dropped:
+        work.people = [p for p in work.people if id(p) not in dropped]

@@ -1,0 +1,340 @@
+"""The pipeline's state in one SQLite database (WAL): what it knows between nights.
+
+Tables: ``meta`` (schema version, the installation salt), ``keymap`` (stable key → the sourcedId
+the targets see, per target when an initial link adopted a different one), ``snapshots`` (the
+roster as last applied), ``plans``, ``runs`` (the run log), ``holds`` (open holds),
+``absent`` (people missing from the export, since when), ``received`` (every export kept).
+Delivery keeps its journal in the same database (:meth:`State.transaction` and
+:attr:`State.conn` are the API it uses).
+
+Every write happens inside a transaction; a crash (even ``kill -9``) leaves the database as it
+was before the transaction or after it. Nothing here ever stores a password.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pipeline.model import Decision, Plan, Roster
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS keymap (
+    kind TEXT NOT NULL, key TEXT NOT NULL, target TEXT NOT NULL DEFAULT '',
+    sourced_id TEXT NOT NULL, first_seen TEXT NOT NULL, origin TEXT NOT NULL DEFAULT 'derived',
+    PRIMARY KEY (kind, key, target));
+CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, plan_id TEXT NOT NULL, created_at TEXT NOT NULL,
+    roster BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS plans (
+    id TEXT PRIMARY KEY, created_at TEXT NOT NULL, export_sha256 TEXT NOT NULL,
+    status TEXT NOT NULL, refused INTEGER NOT NULL DEFAULT 0, summary TEXT NOT NULL,
+    body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
+    plan_id TEXT, export_sha256 TEXT, dry_run INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL, exit_code INTEGER, summary TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS holds (
+    umi TEXT PRIMARY KEY, since TEXT NOT NULL, last_seen TEXT NOT NULL, rules TEXT NOT NULL,
+    detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS absent (
+    umi TEXT PRIMARY KEY, since TEXT NOT NULL, record TEXT NOT NULL,
+    disabled_at TEXT, reason TEXT NOT NULL DEFAULT 'missing');
+CREATE TABLE IF NOT EXISTS received (
+    sha256 TEXT PRIMARY KEY, filename TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
+    received_at TEXT NOT NULL, origin TEXT NOT NULL, quarantined INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '');
+"""
+#: How many applied rosters to keep (the newest is the previous state of the next run).
+KEEP_SNAPSHOTS = 5
+
+
+class StateError(Exception):
+    """The state database cannot be opened or is from an incompatible version."""
+
+
+def _pack(data: Any) -> bytes:
+    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                         .encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes) -> Any:
+    return json.loads(zlib.decompress(blob).decode("utf-8"))
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """A plan as JSON-able data (decisions, roster, previous roster; never a password)."""
+    return {
+        "id": plan.id, "export_sha256": plan.export_sha256, "created_at": plan.created_at,
+        "refused": plan.refused, "roster": plan.roster.to_json(),
+        "previous": plan.previous.to_json() if plan.previous else None,
+        "decisions": [{**asdict(d), "fields": dict(d.fields)} for d in plan.decisions],
+        "target_ids": getattr(plan, "target_ids", {}),
+    }
+
+
+def plan_from_json(data: dict[str, Any]) -> Plan:
+    plan = Plan(
+        id=data["id"], export_sha256=data["export_sha256"], created_at=data["created_at"],
+        roster=Roster.from_json(data["roster"]),
+        previous=Roster.from_json(data["previous"]) if data.get("previous") else None,
+        decisions=[Decision(**d) for d in data["decisions"]], refused=bool(data["refused"]))
+    plan.target_ids = data.get("target_ids") or {}
+    return plan
+
+
+class State:
+    """The state database at ``path`` (created with its folders on first use).
+
+    Use as a context manager or call :meth:`close`. One connection, serialized by a lock, so
+    the orchestration and delivery may share it from one process.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                        check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StateError(f"cannot open the state database {self.path}: {exc}") from None
+        self.lock = threading.RLock()
+        self._depth = 0
+        version = self.meta("schema_version")
+        if version is None:
+            with self.transaction():
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
+        elif version != str(SCHEMA_VERSION):
+            raise StateError(f"{self.path}: state schema {version}, this renkei reads "
+                             f"{SCHEMA_VERSION}")
+
+    def __repr__(self) -> str:
+        return f"State({str(self.path)!r})"
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on any exception); nests."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    # --- meta and the installation salt ---------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
+                      "SET value = excluded.value", (key, value))
+
+    def installation_salt(self, configured: str | None = None) -> str:
+        """The salt stable ids derive from: made once per installation (so two municipalities
+        never share ids), or the configured one when an installation is moved."""
+        with self.transaction():
+            salt = self.meta("installation_salt")
+            if salt is None:
+                salt = configured or secrets.token_hex(16)
+                self.set_meta("installation_salt", salt)
+            return salt
+
+    # --- key map ----------------------------------------------------------------------------
+    def keymap(self, kind: str, target: str = "") -> dict[str, str]:
+        """Stable key → sourcedId for ``kind`` (``person``, ``school``, ``class``)."""
+        rows = self.conn.execute("SELECT key, sourced_id FROM keymap WHERE kind = ? AND "
+                                 "target = ?", (kind, target))
+        return dict(rows.fetchall())
+
+    def keymap_targets(self, kind: str) -> dict[str, dict[str, str]]:
+        """Per-target ids that differ from the main one: target → key → sourcedId."""
+        out: dict[str, dict[str, str]] = {}
+        for key, target, sid in self.conn.execute(
+                "SELECT key, target, sourced_id FROM keymap WHERE kind = ? AND target != ''",
+                (kind,)):
+            out.setdefault(target, {})[key] = sid
+        return out
+
+    def keymap_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM keymap LIMIT 1").fetchone() is None
+
+    def put_keys(self, rows: list[tuple[str, str, str, str, str]], when: str) -> None:
+        """Insert (kind, key, target, sourced_id, origin) rows; existing keys keep their id."""
+        with self.transaction() as c:
+            c.executemany(
+                "INSERT OR IGNORE INTO keymap (kind, key, target, sourced_id, first_seen, origin)"
+                " VALUES (?, ?, ?, ?, ?, ?)", [(k, key, t, s, when, o) for k, key, t, s, o in rows])
+
+    # --- snapshots and plans ----------------------------------------------------------------
+    def previous_roster(self) -> Roster | None:
+        row = self.conn.execute("SELECT roster FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
+        return Roster.from_json(_unpack(row[0])) if row else None
+
+    def save_snapshot(self, plan_id: str, roster: Roster, when: str) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO snapshots (plan_id, created_at, roster) VALUES (?, ?, ?)",
+                      (plan_id, when, _pack(roster.to_json())))
+            c.execute("DELETE FROM snapshots WHERE id NOT IN (SELECT id FROM snapshots "
+                      "ORDER BY id DESC LIMIT ?)", (KEEP_SNAPSHOTS,))
+
+    def save_plan(self, plan: Plan, status: str, summary: dict[str, Any],
+                  commit: dict[str, Any] | None = None) -> None:
+        """Store ``plan`` (and what the state becomes once it is applied: ``commit``)."""
+        body = {**plan_to_json(plan), "commit": commit or {}}
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO plans (id, created_at, export_sha256, status, refused, summary, body)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = "
+                "excluded.status, summary = excluded.summary",
+                (plan.id, plan.created_at, plan.export_sha256, status, int(plan.refused),
+                 json.dumps(summary, ensure_ascii=False), _pack(body)))
+
+    def set_plan_status(self, plan_id: str, status: str) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE plans SET status = ? WHERE id = ?", (status, plan_id))
+
+    def load_plan(self, plan_id: str) -> Plan | None:
+        row = self.conn.execute("SELECT body FROM plans WHERE id = ?", (plan_id,)).fetchone()
+        return plan_from_json(_unpack(row[0])) if row else None
+
+    def load_commit(self, plan_id: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT body FROM plans WHERE id = ?", (plan_id,)).fetchone()
+        return dict(_unpack(row[0]).get("commit") or {}) if row else {}
+
+    def plan_rows(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT id, created_at, export_sha256, status, refused, summary "
+                                 "FROM plans ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                                 (limit,)).fetchall()
+        return [{"id": i, "created_at": c, "export_sha256": e, "status": s,
+                 "refused": bool(r), "summary": json.loads(m)} for i, c, e, s, r, m in rows]
+
+    def plans_with_status(self, *statuses: str) -> list[str]:
+        marks = ",".join("?" * len(statuses))
+        rows = self.conn.execute(f"SELECT id FROM plans WHERE status IN ({marks}) "
+                                 "ORDER BY created_at, rowid", statuses)
+        return [r[0] for r in rows]
+
+    # --- run log ----------------------------------------------------------------------------
+    def start_run(self, when: str, *, dry_run: bool) -> int:
+        with self.transaction() as c:
+            cur = c.execute("INSERT INTO runs (started_at, dry_run, status) VALUES (?, ?, ?)",
+                            (when, int(dry_run), "running"))
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, when: str, *, status: str, exit_code: int,
+                   plan_id: str | None, export_sha256: str | None,
+                   summary: dict[str, Any]) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE runs SET finished_at = ?, status = ?, exit_code = ?, plan_id = ?, "
+                      "export_sha256 = ?, summary = ? WHERE id = ?",
+                      (when, status, exit_code, plan_id, export_sha256,
+                       json.dumps(summary, ensure_ascii=False), run_id))
+
+    def runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, started_at, finished_at, plan_id, export_sha256, dry_run, status, "
+            "exit_code, summary FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        keys = ("id", "started_at", "finished_at", "plan_id", "export_sha256", "dry_run",
+                "status", "exit_code", "summary")
+        out = [dict(zip(keys, r, strict=True)) for r in rows]
+        for r in out:
+            r["summary"] = json.loads(r["summary"] or "{}")
+            r["dry_run"] = bool(r["dry_run"])
+        return out
+
+    # --- holds and absent people -----------------------------------------------------------
+    def holds(self) -> dict[str, dict[str, Any]]:
+        rows = self.conn.execute("SELECT umi, since, last_seen, rules, detail FROM holds")
+        return {u: {"since": s, "last_seen": last, "rules": json.loads(r),
+                    "detail": json.loads(d)} for u, s, last, r, d in rows}
+
+    def replace_holds(self, holds: dict[str, tuple[list[str], list[dict[str, str]]]],
+                      when: str) -> None:
+        """Set the open holds to exactly ``holds`` (umi → (rule ids, decision fields))."""
+        with self.transaction() as c:
+            old = {u: s for u, s in c.execute("SELECT umi, since FROM holds")}
+            c.execute("DELETE FROM holds")
+            c.executemany("INSERT INTO holds (umi, since, last_seen, rules, detail) VALUES "
+                          "(?, ?, ?, ?, ?)",
+                          [(u, old.get(u, when), when, json.dumps(rules),
+                            json.dumps(detail, ensure_ascii=False))
+                           for u, (rules, detail) in holds.items()])
+
+    def absent(self) -> dict[str, dict[str, Any]]:
+        rows = self.conn.execute("SELECT umi, since, record, disabled_at, reason FROM absent")
+        return {u: {"since": s, "record": json.loads(r), "disabled_at": d, "reason": why}
+                for u, s, r, d, why in rows}
+
+    def replace_absent(self, absent: dict[str, dict[str, Any]]) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM absent")
+            c.executemany(
+                "INSERT INTO absent (umi, since, record, disabled_at, reason) VALUES "
+                "(?, ?, ?, ?, ?)",
+                [(u, a["since"], json.dumps(a["record"], ensure_ascii=False),
+                  a.get("disabled_at"), a.get("reason", "missing")) for u, a in absent.items()])
+
+    # --- received files -----------------------------------------------------------------------
+    def add_received(self, sha256: str, filename: str, path: str, size: int, when: str,
+                     origin: str) -> bool:
+        """Record a kept export; False when the same bytes were received before."""
+        with self.transaction() as c:
+            cur = c.execute("INSERT OR IGNORE INTO received (sha256, filename, path, size, "
+                            "received_at, origin) VALUES (?, ?, ?, ?, ?, ?)",
+                            (sha256, filename, path, size, when, origin))
+            return cur.rowcount == 1
+
+    def mark_quarantined(self, sha256: str, note: str) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE received SET quarantined = 1, note = ? WHERE sha256 = ?",
+                      (note, sha256))
+
+    def received(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT sha256, filename, path, size, received_at, origin, "
+                                 "quarantined, note FROM received ORDER BY received_at, rowid")
+        keys = ("sha256", "filename", "path", "size", "received_at", "origin", "quarantined",
+                "note")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def forget_received(self, sha256s: list[str]) -> None:
+        with self.transaction() as c:
+            c.executemany("DELETE FROM received WHERE sha256 = ?", [(s,) for s in sha256s])
