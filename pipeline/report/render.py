@@ -1,0 +1,105 @@
+"""Render the run report as JSON, text (rich tables) or one self-contained HTML page."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.report.build import CHANGE_TYPES
+
+FORMATS = ("text", "json", "html")
+
+_STATUS_JA = {"applied": "反映しました", "nothing-to-do": "変更はありません",
+              "dry-run": "試行（何も反映していません）",
+              "holds": "反映しました（保留あり・要確認）",
+              "refused": "拒否しました（何も反映していません）",
+              "quarantined": "隔離しました（何も反映していません）",
+              "interrupted": "中断しました（再実行してください）"}
+
+
+def render_report(report: dict[str, Any], fmt: str) -> str:
+    """The report as ``text``, ``json`` or ``html``."""
+    if fmt == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "html":
+        from pipeline.report.html import render_html
+        return render_html(report)
+    if fmt == "text":
+        return render_text(report)
+    raise ValueError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
+
+
+def _columns(by_action: dict[str, int]) -> list[str]:
+    return [a for a in CHANGE_TYPES if by_action.get(a)] + sorted(
+        a for a in by_action if a not in CHANGE_TYPES)
+
+
+def plan_table(report: dict[str, Any]) -> Table | None:
+    """Decisions by school (rows) and change type (columns), with totals."""
+    plan = report.get("plan")
+    if not plan:
+        return None
+    cols = _columns(plan["by_action"])
+    table = Table(title=f"plan {plan['id']} — by school and change type / 学校別・変更種別",
+                  show_footer=bool(cols))
+    table.add_column("school / 学校", footer="total / 合計")
+    for a in cols:
+        table.add_column(a, justify="right", footer=str(plan["by_action"].get(a, 0)))
+    names = report.get("schools", {})
+    for school, counts in plan["by_school"].items():
+        label = f"{names.get(school, '')} {school}".strip() if school != "-" else "(city / 市全体)"
+        table.add_row(label, *[str(counts.get(a, "")) for a in cols])
+    return table
+
+
+def delivery_table(report: dict[str, Any]) -> Table | None:
+    if not report.get("delivery"):
+        return None
+    table = Table(title="delivery / 配信")
+    for col in ("target", "status", "counts", "message"):
+        table.add_column(col)
+    for name, r in report["delivery"].items():
+        counts = ", ".join(f"{k} {v}" for k, v in r.get("counts", {}).items())
+        table.add_row(name, r.get("status", ""), counts, r.get("message", ""))
+    return table
+
+
+def render_text(report: dict[str, Any], *, width: int = 140) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, color_system=None, force_terminal=False,
+                      highlight=False, emoji=False)
+    run = report["run"]
+    console.print(f"renkei pipeline — {report['municipality']} ({report['board_code']})")
+    console.print(f"status: {run['status']} (exit {run['exit_code']}) — "
+                  f"{_STATUS_JA.get(run['status'], '')}")
+    if run.get("message"):
+        console.print(run["message"])
+    if run.get("export"):
+        console.print(f"export: {run['export'].get('file', '')} "
+                      f"sha256 {run['export'].get('sha256', '')}")
+    for table in (plan_table(report), delivery_table(report)):
+        if table is not None:
+            console.print(table)
+    decisions = report["decisions"]
+    if decisions:
+        table = Table(title=f"decisions / 判断 ({len(decisions)})", expand=True)
+        for col in ("rule", "sev", "action", "target", "who / 対象", "reason / 理由"):
+            table.add_column(col, overflow="fold")
+        for d in decisions:
+            table.add_row(d["rule"], d["severity"], d["action"], d["target"],
+                          d["label"] or d["subject"], f"{d['message_ja']}\n{d['message_en']}")
+        console.print(table)
+    problems = [(t, p) for t, r in report.get("delivery", {}).items()
+                for p in r.get("problems", [])]
+    if problems:
+        table = Table(title="delivery problems / 配信時の問題")
+        for col in ("target", "subject", "reason"):
+            table.add_column(col, overflow="fold")
+        for t, p in problems:
+            table.add_row(t, p.get("subject", ""), p.get("reason", ""))
+        console.print(table)
+    return buf.getvalue()
