@@ -1,0 +1,212 @@
+"""``renkei pipeline``: run the nightly integration, see its state, write an example config."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.cli.common import write_output
+from harness.cli.main import UsageError
+
+RUN_EPILOG = """\
+exit codes:
+  0  applied, or nothing to do
+  1  applied, with holds needing attention (see the report)
+  2  refused: the export was quarantined or the mass-change guard tripped; nothing applied
+     (also: a configuration error, named with its key and line)
+  3  interrupted: a target failed; what was done is journaled, re-run to finish
+
+The plan is printed as a table (by school and by change type); while applying, a progress bar
+per target goes to stderr when it is a terminal. The run report lists every change, hold and
+drop with its PL rule id and reason; passwords, tokens and secrets never appear in it.
+
+examples:
+  renkei pipeline init city-config/
+  RENKEI_M365_CLIENT_SECRET=renkei-dev-secret renkei pipeline run --config city.toml
+  renkei pipeline run --config city.toml --dry-run
+  renkei pipeline run --config city.toml --export received/RO_20250501_082201.zip \\
+      --format html -o report.html
+  renkei pipeline status --config city.toml
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "pipeline", help="run the nightly integration pipeline (C4th → e-portal, M365, drill)",
+        description="The integration pipeline a board of education runs each night: collect "
+                    "the C4th export, check, clean, plan, and deliver to the e-portal, "
+                    "Microsoft 365 and the drill app.")
+    psub = parser.add_subparsers(dest="pipeline_command", metavar="SUBCOMMAND")
+    psub.required = True
+
+    run = psub.add_parser("run", help="collect, plan and apply (or --dry-run)",
+                          epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--config", required=True, metavar="FILE", help="the municipality's TOML")
+    run.add_argument("--export", metavar="FILE",
+                     help="use this bundle instead of fetching (replay a kept export)")
+    run.add_argument("--dry-run", action="store_true", help="plan and report, apply nothing")
+    run.add_argument("--format", choices=("text", "json", "html"), default="text",
+                     help="run report format (default text)")
+    run.add_argument("-o", "--output", metavar="FILE", help="write the report here")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.set_defaults(func=cmd_run)
+
+    status = psub.add_parser("status", help="the last runs, open holds and interrupted plans")
+    status.add_argument("--config", required=True, metavar="FILE")
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.add_argument("--limit", type=int, default=10, help="runs to list (default 10)")
+    status.set_defaults(func=cmd_status)
+
+    init = psub.add_parser("init", help="write a commented example configuration")
+    init.add_argument("dir", metavar="DIR")
+    init.add_argument("--name", default="city.toml", help="file name (default city.toml)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=cmd_init)
+
+
+def _load(path: str) -> Any:
+    from pipeline.config import ConfigError, load_config
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+class _Bars:
+    """One rich progress bar per target on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress = None
+        self.tasks: dict[str, Any] = {}
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            self.progress = Progress(TextColumn("{task.description:<6}"), BarColumn(),
+                                     MofNCompleteColumn(), console=Console(stderr=True),
+                                     transient=False)
+
+    def __enter__(self) -> _Bars:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, target: str, done: int, total: int) -> None:
+        if self.progress is None:
+            return
+        if target not in self.tasks:
+            self.tasks[target] = self.progress.add_task(target, total=total)
+        self.progress.update(self.tasks[target], completed=done, total=total)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.report import render_report
+    from pipeline.report.run import report_for_run
+    from pipeline.run import run_pipeline
+
+    config = _load(args.config)
+    export = None
+    if args.export:
+        export = Path(args.export)
+        if not export.exists():
+            raise UsageError(f"--export {args.export}: no such file")
+    bars_on = not args.no_progress and sys.stderr.isatty()
+    try:
+        with _Bars(bars_on) as bars:
+            result = run_pipeline(config, export=export, dry_run=args.dry_run, progress=bars)
+    except Exception as exc:  # noqa: BLE001 — a clean line, never a traceback (no secrets)
+        from pipeline.report.run import safe_error
+        print(f"renkei: pipeline error: {safe_error(exc, config)}", file=sys.stderr)
+        return 3
+    report = report_for_run(result, config, dry_run=args.dry_run)
+    if args.format == "text" and args.output is None:
+        sys.stdout.write(render_report(report, "text"))  # the text report holds the tables
+    else:
+        _print_plan(report, to_stderr=args.output is None)
+        write_output(render_report(report, args.format), args.output)
+    return int(report["run"]["exit_code"])
+
+
+def _print_plan(report: dict[str, Any], *, to_stderr: bool) -> None:
+    """The plan table, the delivery table and a one-line verdict."""
+    from rich.console import Console
+
+    from pipeline.report.render import delivery_table, plan_table
+    console = Console(stderr=to_stderr, highlight=False)
+    for table in (plan_table(report), delivery_table(report)):
+        if table is not None:
+            console.print(table)
+    run, summary = report["run"], report["summary"]
+    console.print(f"{run['status']} (exit {run['exit_code']}): {summary['decisions']} "
+                  f"decisions, {summary['holds']} holds, {summary['drops']} drops")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipeline.apply import unfinished
+    from pipeline.state import State, StateError
+
+    config = _load(args.config)
+    if not Path(config.state_path).exists():
+        raise UsageError(f"no state yet at {config.state_path} (run `renkei pipeline run`)")
+    try:
+        with State(config.state_path) as state:
+            data = {"runs": state.runs(args.limit), "holds": state.holds(),
+                    "unfinished": [{"plan_id": u.plan_id, "started_at": u.started_at,
+                                    "targets": list(u.targets)} for u in unfinished(state)]}
+    except StateError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    _print_status(data)
+    return 0
+
+
+def _print_status(data: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    runs = Table(title="last runs / 最近の実行")
+    for col in ("#", "started", "finished", "plan", "dry", "status", "exit"):
+        runs.add_column(col)
+    for r in data["runs"]:
+        runs.add_row(str(r["id"]), str(r["started_at"] or ""), str(r["finished_at"] or ""),
+                     str(r["plan_id"] or ""), "yes" if r["dry_run"] else "",
+                     str(r["status"] or ""), str(r["exit_code"] if r["exit_code"] is not None
+                                                 else ""))
+    console.print(runs)
+    holds = Table(title=f"open holds / 保留中 ({len(data['holds'])})")
+    for col in ("userMasterIdentifier", "since", "last seen", "rules"):
+        holds.add_column(col)
+    for umi, h in sorted(data["holds"].items(), key=lambda kv: str(kv[1]["since"])):
+        holds.add_row(umi, str(h["since"]), str(h["last_seen"]), ", ".join(h["rules"]))
+    console.print(holds)
+    if data["unfinished"]:
+        table = Table(title="interrupted plans / 中断された計画 (the next run finishes them)")
+        for col in ("plan", "started", "targets left"):
+            table.add_column(col)
+        for u in data["unfinished"]:
+            table.add_row(u["plan_id"], u["started_at"], ", ".join(u["targets"]))
+        console.print(table)
+    else:
+        console.print("no interrupted plan / 中断された計画はありません")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from pipeline.config import example_config
+
+    target = Path(args.dir) / args.name
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists (use --force to overwrite)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(example_config(), encoding="utf-8")
+    print(f"wrote {target}: edit it, set RENKEI_M365_CLIENT_SECRET, then "
+          f"`renkei pipeline run --config {target} --dry-run`")
+    return 0
