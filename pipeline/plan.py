@@ -5,6 +5,7 @@ reconcile → guard. No network and no writes: :mod:`pipeline.run` fetches and r
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,13 +26,28 @@ def plan_id_for(now: dt.datetime, sha256: str) -> str:
 def make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: str,
               now: dt.datetime,
               accounts: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-              passwords: Passwords | None = None) -> Outcome:
-    """Decide everything for one export.
+              passwords: Passwords | None = None, plan_id: str | None = None) -> Outcome:
+    """Decide everything for one export (preprocess + link + reconcile, no network).
 
     :param accounts: on the first run, target name → the accounts it already holds (OneRoster
         JSON users), the e-portal first; None or empty: no initial link.
     :param passwords: the board's file, read from ``config.password_file`` when None.
     """
+    # Tens of thousands of small records and no reference cycles: the cyclic collector would
+    # rescan them over and over (the checker does the same, harness/oneroster/checker.py).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _make_plan(bundle, config, state, export_sha256=export_sha256, now=now,
+                          accounts=accounts, passwords=passwords, plan_id=plan_id)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: str,
+               now: dt.datetime, accounts: Mapping[str, Sequence[Mapping[str, Any]]] | None,
+               passwords: Passwords | None, plan_id: str | None) -> Outcome:
     previous = state.previous_roster()
     absent = state.absent()
     year = school_year_of(bundle) or _school_year(now)
@@ -39,6 +55,12 @@ def make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: st
     if accounts:
         for upn, umi in known_owners(accounts).items():
             owners.setdefault(upn, umi)
+    if passwords is None:
+        passwords = load_passwords(config.password_file)
+    # The board's ID file pairs each pupil's userMasterIdentifier with their GIGA id: the
+    # last source of who owns a GIGA id, after the pipeline's own history and the targets.
+    for umi, entry in passwords.entries.items():
+        owners.setdefault(entry.user_principal_name.lower(), umi)
     work = preprocess(bundle, school_year=year, known_owners=owners, teachers=config.teachers,
                       titles=config.special_needs_titles, terms=config.special_needs_terms,
                       display_grades=config.display_grades)
@@ -51,8 +73,6 @@ def make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: st
         known |= set(previous.people)
     if link is not None:
         known |= set(link.ids)
-    if passwords is None:
-        passwords = load_passwords(config.password_file)
     attach_passwords(work, passwords, known)
     keys = Keys(salt=state.installation_salt(config.installation_salt), people=people_keys,
                 schools=state.keymap("school"), classes=state.keymap("class"),
@@ -60,7 +80,8 @@ def make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: st
     policy = Policy(grace_days=config.grace_days, max_share=config.guard_max_share,
                     min_users=config.guard_min_users)
     return reconcile(work, previous, keys, link=link, absent=absent, policy=policy,
-                     plan_id=plan_id_for(now, export_sha256), export_sha256=export_sha256,
+                     plan_id=plan_id or plan_id_for(now, export_sha256),
+                     export_sha256=export_sha256,
                      now=now)
 
 

@@ -7,9 +7,10 @@ record: its own userMasterIdentifier, the old school and class, the pupil's GIGA
 1. A record is *current-looking* when it is enabled, enrolled in a homeroom class of the
    export's 年度, and its primaryOrg is the school of that class.
 2. A userMasterIdentifier stays with a person for life; the stale record is the copy C4th
-   made. So when the pipeline already knows which userMasterIdentifier owns the GIGA id (its
-   previous roster, or on the first run an account a target already holds), that record is
-   the current one — provided it is current-looking.
+   made. So when the pipeline already knows which userMasterIdentifier owns the GIGA id — its
+   previous roster first, then (on the first run) an account a target already holds, then the
+   board's ID・初期パスワード file, which pairs each pupil's userMasterIdentifier with their
+   GIGA id — that record is the current one, provided it is current-looking.
 3. Without such knowledge, a group with exactly one current-looking record keeps it.
 4. Anything else (none or several current-looking, the known record not current-looking,
    several known) is ambiguous: every record of the group is held. Never a guess.

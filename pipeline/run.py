@@ -1,0 +1,252 @@
+"""One nightly run: collect → validate → preprocess → link → reconcile → guard → apply → record.
+
+:func:`run_pipeline` is what ``renkei pipeline run`` and every scenario call. Exit codes:
+
+- 0: applied, or nothing to do;
+- 1: applied, with holds needing attention;
+- 2: refused — the export was quarantined or unreadable, or the mass-change guard tripped;
+  nothing was applied;
+- 3: interrupted — a source or target failed; safe to re-run (the next run first finishes the
+  interrupted plan from the delivery journal, then makes a new one).
+
+The state (key map, snapshot, absent people, holds) moves on only when a plan was applied to
+every target, in one transaction; a dry run, a refusal or an interruption leave it as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.collect import CollectError, Received, collect, prune
+from pipeline.config import Config
+from pipeline.http import SessionFactory, TargetError
+from pipeline.model import Decision, Plan
+from pipeline.plan import make_plan, plan_id_for
+from pipeline.reconcile import Outcome
+from pipeline.state import State
+from pipeline.validate import BundleReadError, Validation, load, validate
+
+log = logging.getLogger("pipeline.run")
+
+EXIT_OK, EXIT_HOLDS, EXIT_REFUSED, EXIT_INTERRUPTED = 0, 1, 2, 3
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunResult:
+    """What a run did. ``status``: applied, nothing-to-do, dry-run, refused, quarantined,
+    interrupted. ``decisions`` are the plan's (or, without a plan, the run's own)."""
+
+    exit_code: int
+    status: str
+    run_id: int = 0
+    plan: Plan | None = None
+    received: Received | None = None
+    validation: Validation | None = None
+    apply: Any = None
+    resumed: list[Any] = field(default_factory=list)
+    guard: dict[str, Any] = field(default_factory=dict)
+    holds: dict[str, Any] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)
+    message: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for the run log and reports (never a name or a password)."""
+        counts: dict[str, int] = {}
+        for d in self.decisions:
+            counts[d.action] = counts.get(d.action, 0) + 1
+        return {"status": self.status, "exit_code": self.exit_code, "actions": counts,
+                "holds": len(self.holds), "guard": self.guard, "message": self.message,
+                "export": self.received.filename if self.received else None}
+
+
+def _decision(rule: str, action: str, subject: str, **fields: object) -> Decision:
+    return Decision(rule, action, subject, "all", {k: str(v) for k, v in fields.items()})
+
+
+def run_pipeline(config: Config, *, session_factory: SessionFactory | None = None,
+                 export: str | os.PathLike[str] | None = None, dry_run: bool = False,
+                 progress: Progress | None = None, now: dt.datetime | None = None
+                 ) -> RunResult:
+    """Run the pipeline once for ``config``; see the module docstring for the exit codes.
+
+    :param export: replay this file instead of collecting (``--export``).
+    :param now: the run's time (tests and rehearsals); default the clock, in UTC.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
+    if not dry_run and config.m365 is not None:
+        config.m365_client_secret()  # a missing secret is a ConfigError before anything runs
+    with State(config.state_path) as state:
+        run_id = state.start_run(now.isoformat(), dry_run=dry_run)
+        result = _run(config, state, session_factory, export, dry_run, progress, now, run_id)
+        result.run_id = run_id
+        state.finish_run(run_id, dt.datetime.now(dt.UTC).isoformat(), status=result.status,
+                         exit_code=result.exit_code,
+                         plan_id=result.plan.id if result.plan else None,
+                         export_sha256=result.received.sha256 if result.received else None,
+                         summary=result.summary())
+        log.info("run %s: %s (exit %s) %s", run_id, result.status, result.exit_code,
+                 result.message)
+        return result
+
+
+def _run(config: Config, state: State, session_factory: SessionFactory | None,
+         export: str | os.PathLike[str] | None, dry_run: bool, progress: Progress | None,
+         now: dt.datetime, run_id: int) -> RunResult:
+    resumed: list[Any] = []
+    if not dry_run:
+        outcome = _finish_interrupted(config, state, session_factory, progress, now, resumed)
+        if outcome is not None:
+            return outcome
+    try:
+        received = collect(config, state, session_factory=session_factory, export=export,
+                           now=now)
+    except CollectError as exc:
+        return RunResult(EXIT_INTERRUPTED, "interrupted", resumed=resumed,
+                         message=f"no export collected: {exc}")
+    notes = [_decision("PL105" if received.replay else "PL101", "report", received.sha256,
+                       file=received.filename, sha256=received.sha256)]
+    pruned = prune(config, state, now, keep_sha=received.sha256)
+    if pruned:
+        notes.append(_decision("PL106", "report", "received", count=pruned))
+    validation = validate(received.path, profile=config.profile)
+    if validation.quarantined:
+        rules = ", ".join(sorted(validation.errors)) or "unreadable"
+        count = sum(validation.errors.values()) or 1
+        state.mark_quarantined(received.sha256, f"ERROR findings: {rules}")
+        notes.append(_decision("PL103", "refuse", received.sha256, count=count, rules=rules))
+        return RunResult(EXIT_REFUSED, "quarantined", received=received, validation=validation,
+                         decisions=notes, resumed=resumed,
+                         message=f"quarantined: {count} ERROR findings ({rules})")
+    if validation.tolerated:
+        notes.append(_decision("PL104", "report", received.sha256,
+                               count=sum(validation.tolerated.values()),
+                               rules=", ".join(sorted(validation.tolerated))))
+    try:
+        bundle = load(received.path, profile=config.profile)
+    except BundleReadError as exc:
+        state.mark_quarantined(received.sha256, "unreadable")
+        notes.append(_decision("PL102", "refuse", received.sha256, reason=str(exc)))
+        return RunResult(EXIT_REFUSED, "quarantined", received=received, validation=validation,
+                         decisions=notes, resumed=resumed, message=f"unreadable: {exc}")
+    try:
+        accounts = _existing_accounts(config, state, session_factory)
+    except TargetError as exc:
+        return RunResult(EXIT_INTERRUPTED, "interrupted", received=received,
+                         validation=validation, decisions=notes, resumed=resumed,
+                         message=f"initial link: cannot list accounts: {exc}")
+    outcome = make_plan(bundle, config, state, export_sha256=received.sha256, now=now,
+                        accounts=accounts,
+                        plan_id=f"{plan_id_for(now, received.sha256)}-r{run_id}")
+    plan = outcome.plan
+    plan.decisions[:0] = notes
+    base = RunResult(EXIT_OK, "", plan=plan, received=received, validation=validation,
+                     guard=outcome.guard, holds=_holds_json(outcome), decisions=plan.decisions,
+                     resumed=resumed)
+    commit = _commit_data(outcome)
+    if plan.refused:
+        state.save_plan(plan, "refused", base.summary(), commit)
+        base.exit_code, base.status = EXIT_REFUSED, "refused"
+        base.message = (f"mass-change guard: {outcome.guard['count']} of "
+                        f"{outcome.guard['total']} users; nothing applied")
+        return base
+    held_code = EXIT_HOLDS if outcome.holds else EXIT_OK
+    if dry_run:
+        state.save_plan(plan, "dry-run", base.summary(), commit)
+        base.exit_code, base.status = held_code, "dry-run"
+        return base
+    if plan.is_empty():
+        plan.decisions.append(_decision("PL502", "report", "plan"))
+        state.save_plan(plan, "applied", base.summary(), commit)
+        _commit(state, plan, commit, now)
+        base.exit_code, base.status = held_code, "nothing-to-do"
+        return base
+    state.save_plan(plan, "applying", base.summary(), commit)
+    from pipeline.apply import apply_plan
+
+    applied = apply_plan(plan, config=config, state=state, session_factory=session_factory,
+                         progress=progress)
+    base.apply = applied
+    if not applied.ok:
+        state.set_plan_status(plan.id, "interrupted")
+        base.exit_code, base.status = EXIT_INTERRUPTED, "interrupted"
+        base.message = f"interrupted: {', '.join(applied.failed)} failed; safe to re-run"
+        return base
+    _commit(state, plan, commit, now)
+    base.exit_code, base.status = held_code, "applied"
+    return base
+
+
+def _finish_interrupted(config: Config, state: State, session_factory: SessionFactory | None,
+                        progress: Progress | None, now: dt.datetime, resumed: list[Any]
+                        ) -> RunResult | None:
+    """Deliver every interrupted plan first; a RunResult (exit 3) if one still fails."""
+    from pipeline.apply import apply_plan, unfinished
+
+    for item in unfinished(state):
+        plan = item.plan or state.load_plan(item.plan_id)
+        if plan is None:
+            continue
+        note = _decision("PL501", "report", plan.id, plan=plan.id,
+                         targets=", ".join(item.targets) or "-")
+        applied = apply_plan(plan, config=config, state=state,
+                             session_factory=session_factory, progress=progress)
+        resumed.append(applied)
+        if not applied.ok:
+            return RunResult(EXIT_INTERRUPTED, "interrupted", plan=plan, apply=applied,
+                             decisions=[note], resumed=resumed,
+                             message=f"interrupted plan {plan.id} still fails: "
+                             f"{', '.join(applied.failed)}; safe to re-run")
+        _commit(state, plan, state.load_commit(plan.id), now)
+    return None
+
+
+def _existing_accounts(config: Config, state: State, session_factory: SessionFactory | None
+                       ) -> dict[str, list[dict[str, Any]]] | None:
+    """On the first run only: the accounts the e-portal and the drill app already hold."""
+    if not state.keymap_empty() or state.previous_roster() is not None:
+        return None
+    from pipeline.clients import DrillClient, LgateClient
+    from pipeline.http import HttpClient
+
+    accounts: dict[str, list[dict[str, Any]]] = {}
+    for name, target, cls in (("lgate", config.lgate, LgateClient),
+                              ("drill", config.drill, DrillClient)):
+        if target is None:
+            continue
+        token = config.env(target.token_env, key=f"targets.{name}.token_env")
+        client = cls(HttpClient(session_factory, target=name), target.url, token=token)
+        try:
+            accounts[name] = client.list_users()
+        finally:
+            client.http.close()
+    return accounts
+
+
+def _holds_json(outcome: Outcome) -> dict[str, Any]:
+    return {umi: {"rules": rules, "detail": detail}
+            for umi, (rules, detail) in outcome.holds.items()}
+
+
+def _commit_data(outcome: Outcome) -> dict[str, Any]:
+    return {"absent": outcome.absent, "holds": _holds_json(outcome),
+            "key_rows": [list(r) for r in outcome.key_rows]}
+
+
+def _commit(state: State, plan: Plan, commit: dict[str, Any], now: dt.datetime) -> None:
+    """Move the state on to ``plan``: snapshot, key map, absent people, holds — atomically."""
+    when = now.isoformat()
+    with state.transaction():
+        state.save_snapshot(plan.id, plan.roster, when)
+        state.put_keys([tuple(r) for r in commit.get("key_rows", [])], when)  # type: ignore[misc]
+        state.replace_absent(commit.get("absent", {}))
+        state.replace_holds({u: (h["rules"], h["detail"])
+                             for u, h in commit.get("holds", {}).items()}, when)
+        state.set_plan_status(plan.id, "applied")
