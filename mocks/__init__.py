@@ -75,8 +75,11 @@ def info(name: str) -> MockInfo:
 def is_available(name: str) -> bool:
     """Whether the mock's package exists in this checkout (without importing it).
 
-    A folder without ``__init__.py`` (a mock still being written) is not a mock yet.
+    A folder without ``__init__.py`` (a mock still being written) is not a mock yet; an
+    unknown name is not available either.
     """
+    if name not in MOCKS:
+        return False
     try:
         spec = importlib.util.find_spec(info(name).module)
     except ModuleNotFoundError:

@@ -121,7 +121,7 @@ class MockServers:
                                            clear_untrusted_proxy_headers=True)
                 except OSError as exc:
                     raise _bind_error(name, self.host, self.ports[name], exc) from None
-                port = server.effective_port
+                port = int(server.effective_port)
                 self.served[name] = Served(name, port, f"http://{self._url_host()}:{port}",
                                            server=server)
             peers = default_peers(live=True, port_base=self.port_base)
