@@ -1,14 +1,34 @@
 """renkei's pytest plugin (entry point ``pytest11: renkei``).
 
-Adds the ``--renkei-profile`` option (ini key ``renkei_profile``), the ``scale`` marker, and
-fixtures to check OneRoster bundles in any project's tests::
+OneRoster checks in any project's tests::
 
     def test_our_export_is_conformant(check_oneroster, tmp_path):
         result = check_oneroster(export_roster(tmp_path))
         assert result.exit_code == 0, result.findings
+
+The synthetic city and the vendor systems, for a vendor testing their own system::
+
+    def test_our_tool_takes_every_pupil(vendors, pipeline, launch, city):
+        pipeline.run()                                  # c4th → pipeline → lgate, m365, drill
+        pupil = next(iter(city.students.values()))
+        assert launch(pupil.umi, "tsubasa_book").ok     # lgate launches the tool (LTI 1.3)
+
+Scenario steps as test cases (one JUnit test case per step)::
+
+    @pytest.mark.scenario("transfer", "rollover")
+    def test_scenario(scenario_step):
+        assert scenario_step.passed, scenario_step.explain()
+
+Options: ``--renkei-profile``, ``--renkei-scale`` (small|tsukuba|prefecture), ``--renkei-seed``,
+``--renkei-live`` (ini keys ``renkei_profile``, ``renkei_scale``, ``renkei_seed``). Every
+fixture builds its own systems in its own temporary folder, so runs scale out with
+pytest-xdist (``-n auto``) with no state shared between workers.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -16,6 +36,9 @@ from harness.oneroster.checker import CheckResult, check_bundle
 from harness.oneroster.schema import default_profile_id, profile_ids
 
 PROFILE_KEY = pytest.StashKey[str]()
+RUNS_KEY = pytest.StashKey[dict]()
+SCALES = ("small", "tsukuba", "prefecture")
+AS_OF = dt.date(2025, 5, 1)
 
 
 def _profile(value: str) -> str:
@@ -26,19 +49,54 @@ def _profile(value: str) -> str:
     return value
 
 
+def _scale(value: str) -> str:
+    if value not in SCALES:
+        raise pytest.UsageError(
+            f"--renkei-scale: unknown scale {value!r}; choose one of {', '.join(SCALES)}")
+    return value
+
+
+def _seed(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise pytest.UsageError(f"--renkei-seed: not a whole number: {value!r}") from None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("renkei", "renkei conformance checks")
+    group = parser.getgroup("renkei", "renkei conformance checks and scenarios")
     group.addoption("--renkei-profile", dest="renkei_profile", default=None, metavar="PROFILE",
                     help="OneRoster profile the check_oneroster fixture uses "
                     f"(default: ini renkei_profile or {default_profile_id()})")
+    group.addoption("--renkei-scale", dest="renkei_scale", default=None, metavar="SCALE",
+                    help="size of the synthetic city: small, tsukuba or prefecture "
+                    "(default: ini renkei_scale or small)")
+    group.addoption("--renkei-seed", dest="renkei_seed", default=None, metavar="N",
+                    help="seed of the synthetic city (default: ini renkei_seed or 1)")
+    group.addoption("--renkei-live", dest="renkei_live", action="store_true", default=False,
+                    help="serve the vendor mocks as real HTTP servers on 127.0.0.1 "
+                    "(default: in-process)")
     parser.addini("renkei_profile", "default OneRoster profile for check_oneroster",
                   default=default_profile_id())
+    parser.addini("renkei_scale", "default size of the synthetic city", default="small")
+    parser.addini("renkei_seed", "default seed of the synthetic city", default="1")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scale: Tsukuba-scale runs (slow; own tox environment)")
+    config.addinivalue_line("markers", "scenario(*names): run the test once per step of each "
+                            "named renkei scenario (fixture scenario_step)")
+    config.addinivalue_line("markers", "browser: real headless Chromium (own tox environment)")
     chosen = config.getoption("renkei_profile") or config.getini("renkei_profile")
     config.stash[PROFILE_KEY] = _profile(chosen)
+    _scale(config.getoption("renkei_scale") or config.getini("renkei_scale"))
+    _seed(config.getoption("renkei_seed") or config.getini("renkei_seed"))
+    config.stash[RUNS_KEY] = {}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for run in config.stash.get(RUNS_KEY, {}).values():
+        run.close()
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +114,151 @@ def check_oneroster(renkei_profile: str):
         return check_bundle(path, **kwargs)
 
     return check
+
+
+# --- the synthetic city and the vendor systems -------------------------------------------
+
+@pytest.fixture(scope="session")
+def renkei_scale(pytestconfig: pytest.Config) -> str:
+    """The city's size for this run (``--renkei-scale``)."""
+    return _scale(pytestconfig.getoption("renkei_scale") or pytestconfig.getini("renkei_scale"))
+
+
+@pytest.fixture(scope="session")
+def renkei_seed(pytestconfig: pytest.Config) -> int:
+    """The city's seed for this run (``--renkei-seed``)."""
+    return _seed(pytestconfig.getoption("renkei_seed") or pytestconfig.getini("renkei_seed"))
+
+
+@pytest.fixture(scope="session")
+def city(renkei_scale: str, renkei_seed: int):
+    """The synthetic municipality (``fixtures.City``) the ``vendors`` fixture seeds c4th with.
+
+    Session-scoped and read-only by convention: drive life events through c4th
+    (``vendors.event("transfer")``), not on this object.
+    """
+    from fixtures import generate_city, load_profile
+
+    return generate_city(load_profile(renkei_scale), renkei_seed, as_of=AS_OF)
+
+
+@pytest.fixture
+def vendors(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory,
+            renkei_scale: str, renkei_seed: int):
+    """The six vendor mocks with the city seeded in c4th (quirks off), in-process or, with
+    ``--renkei-live``, as real servers on 127.0.0.1. Its own state folder per test."""
+    from scenarios.vendors import Vendors
+
+    state = tmp_path_factory.mktemp("renkei-vendors")
+    v = Vendors.serve(state) if pytestconfig.getoption("renkei_live") else \
+        Vendors.in_process(state)
+    try:
+        v.seed("c4th", {"profile": renkei_scale, "seed": renkei_seed,
+                        "as_of": AS_OF.isoformat(), "quirks": "none"})
+        yield v
+    finally:
+        v.close()
+
+
+@pytest.fixture
+def pipeline(vendors, tmp_path_factory: pytest.TempPathFactory):
+    """The real pipeline configured against ``vendors`` with the board's password file for
+    every pupil; call ``pipeline.run()`` (a :class:`scenarios.pipeline_driver.RunOutcome`)."""
+    from scenarios.pipeline_driver import PipelineDriver
+
+    driver = PipelineDriver(vendors, tmp_path_factory.mktemp("renkei-pipeline"))
+    driver.fetch_passwords(only_new=True)
+    return driver
+
+
+@pytest.fixture
+def launch(vendors):
+    """``launch(umi, tool)``: lgate launches the pupil into the tool through the whole LTI
+    1.3 flow; returns a :class:`scenarios.launches.LaunchOutcome` (``.ok``, ``.reason``)."""
+    from scenarios.launches import launch_one
+
+    return lambda umi, tool: launch_one(vendors, umi, tool)
+
+
+# --- scenario steps as test cases --------------------------------------------------------
+
+class _ScenarioRun:
+    """One scenario running in this process, step by step, as its tests ask for the steps."""
+
+    def __init__(self, name: str, scale: str, seed: int, live: bool) -> None:
+        import tempfile
+
+        from scenarios import SCENARIOS
+        from scenarios.runner import fast_tmp, make_context
+
+        self.scenario = SCENARIOS[name]
+        # A folder of its own (RAM-backed when there is one: the mocks commit every request).
+        self.workdir = tempfile.mkdtemp(prefix=f"renkei-{name}-", dir=fast_tmp())
+        self.ctx = make_context(self.scenario, workdir=self.workdir, scale=scale, seed=seed,
+                                live=live, workers=1)
+        self.results: dict[str, Any] = {}
+        self.stopped = False
+
+    def result(self, step_id: str) -> Any:
+        from scenarios.runner import run_step
+
+        for step in self.scenario.steps:
+            if step.id in self.results:
+                if step.id == step_id:
+                    return self.results[step_id]
+                continue
+            if self.stopped:
+                pytest.skip(f"an earlier step of {self.scenario.name} could not run")
+            self.results[step.id] = res = run_step(self.ctx, step)
+            self.stopped = bool(res.facts.get("stopped"))
+            if step.id == step_id:
+                return res
+        raise KeyError(step_id)
+
+    def close(self) -> None:
+        import shutil
+
+        self.ctx.vendors.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "scenario_step" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("scenario")
+    from scenarios import SCENARIOS
+
+    names = list(marker.args) if marker and marker.args else list(SCENARIOS)
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise pytest.UsageError(f"@pytest.mark.scenario: unknown scenario(s) "
+                                f"{', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    params = [(n, s.id) for n in names for s in SCENARIOS[n].steps]
+    metafunc.parametrize("scenario_step", params, indirect=True,
+                         ids=[f"{n}/{s}" for n, s in params])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Keep a scenario's steps on one xdist worker (--dist loadgroup); any other distribution
+    # is still correct, as each worker runs the steps it lacks itself.
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "scenario_step" in callspec.params:
+            item.add_marker(pytest.mark.xdist_group(callspec.params["scenario_step"][0]))
+
+
+@pytest.fixture
+def scenario_step(request: pytest.FixtureRequest, renkei_scale: str, renkei_seed: int):
+    """The :class:`scenarios.model.StepResult` of this test's scenario step (earlier steps run
+    first, once per process)."""
+    name, step_id = request.param
+    live = bool(request.config.getoption("renkei_live"))
+    runs = request.config.stash[RUNS_KEY]
+    key = (name, renkei_scale, renkei_seed, live)
+    if key not in runs:
+        runs[key] = _ScenarioRun(name, renkei_scale, renkei_seed, live)
+    result = runs[key].result(step_id)
+    for f in result.findings:
+        if f.severity.name != "INFO":
+            request.node.user_properties.append((f.rule, f"{f.location()} {f.message_en}"))
+    return result

@@ -103,7 +103,7 @@ board_code = "{o.get("board_code", "089901")}"
 path = "state/renkei.sqlite"
 
 [source]
-url = "{u["c4th"]}/oneroster/export"
+url = "{u["c4th"]}"
 
 [targets.lgate]
 url = "{u["lgate"]}"
@@ -192,11 +192,13 @@ min_users = {o["guard_min_users"]}
             return RunOutcome(exit_code=-1, error=f"{type(exc).__name__}: {exc}",
                               seconds=time.perf_counter() - started)
         plan = getattr(result, "plan", None)
-        decisions = [_decision(d) for d in getattr(plan, "decisions", None) or ()]
+        raw = getattr(result, "decisions", None) or getattr(plan, "decisions", None) or ()
+        decisions = [_decision(d) for d in raw]
         return RunOutcome(
             exit_code=int(getattr(result, "exit_code", -1)), decisions=decisions,
             refused=bool(getattr(plan, "refused", False)),
-            error=str(getattr(result, "error", "") or ""),
+            error="" if int(getattr(result, "exit_code", -1)) in (0, 1) else
+            f"{getattr(result, 'status', '')}: {getattr(result, 'message', '')}".strip(": "),
             seconds=time.perf_counter() - started,
             phases=dict(getattr(result, "timings", None) or {}),
         )

@@ -1,0 +1,110 @@
+"""``renkei scenario``: list and run the end-to-end scenario suites."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from harness.cli.common import write_output
+from harness.cli.main import UsageError
+from harness.report import render
+
+FORMATS = ("text", "json", "junit", "html")
+
+RUN_EPILOG = """\
+Each scenario builds the synthetic city in the c4th mock, runs the real pipeline against the
+six vendor mocks and after every step checks the invariants in every system (each active pupil
+in lgate once with the right school, grade, class and name; one Microsoft 365 account; the
+right status in the drill app; nobody lost, duplicated or silently moved), then launches the
+affected pupils into every tool that applies through the full LTI 1.3 flow.
+
+exit codes: 0 every step held, 1 a step failed (ERROR findings), 2 bad arguments or a system
+could not be started.
+
+examples:
+  renkei scenario list
+  renkei scenario run transfer                       one scenario, in-process, text report
+  renkei scenario run --all --format junit -o scenarios.xml
+  renkei scenario run rollover --scale tsukuba --workers 2
+  renkei scenario run outage --live                  the mocks as real servers on 127.0.0.1
+  renkei scenario run holds --format html -o holds.html
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("scenario", help="run the end-to-end scenario suites",
+                              description="The end-to-end scenario suites (新入生登録, 転入, "
+                              "市内転出入, 転出, 卒業, 年次更新, 初回連携 and the failure "
+                              "stories).")
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    ls = sub.add_parser("list", help="list the scenarios and their steps")
+    ls.add_argument("--steps", action="store_true", help="also list every step")
+    ls.set_defaults(func=run_list)
+    run = sub.add_parser("run", help="run scenarios and report",
+                         description="Run scenarios against the vendor mocks and the pipeline.",
+                         epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("names", nargs="*", metavar="NAME", help="scenarios to run")
+    run.add_argument("--all", action="store_true", help="run every scenario")
+    run.add_argument("--scale", choices=("small", "tsukuba", "prefecture"), default="small",
+                     help="the city's size (default: %(default)s)")
+    run.add_argument("--seed", type=int, default=1, help="the city's seed (default: 1)")
+    run.add_argument("--live", action="store_true",
+                     help="serve the mocks as real HTTP servers on 127.0.0.1 (free ports)")
+    run.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="processes for launches (default: all cores)")
+    run.add_argument("--format", choices=FORMATS, default="text",
+                     help="report format (default: %(default)s)")
+    run.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    run.add_argument("--quiet", "-q", action="store_true", help="no per-step lines on stderr")
+    run.set_defaults(func=run_scenarios)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from scenarios import SCENARIOS
+
+    for s in SCENARIOS.values():
+        kind = " (failure story)" if s.failure_story else ""
+        print(f"{s.name:18} {s.title_ja} — {s.title_en}{kind}  [{s.source}]")
+        if args.steps:
+            for step in s.steps:
+                print(f"    {step.id:18} {step.title_ja} / {step.title_en}")
+                if step.outcome_en != "—":
+                    print(f"    {'':18} → {step.outcome_ja} / {step.outcome_en}")
+    return 0
+
+
+def run_scenarios(args: argparse.Namespace) -> int:
+    from scenarios import SCENARIOS, build_report, run_scenario
+    from scenarios.launches import default_workers
+    from scenarios.runner import ScenarioSetupError
+
+    if args.all and args.names:
+        raise UsageError("give scenario names or --all, not both")
+    names = list(SCENARIOS) if args.all else args.names
+    if not names:
+        raise UsageError("name at least one scenario (renkei scenario list) or give --all")
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        raise UsageError(f"unknown scenario(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(SCENARIOS)}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    workers = args.workers or default_workers()
+
+    def echo(step) -> None:  # noqa: ANN001 - a StepResult
+        if not args.quiet:
+            mark = "ok  " if step.passed else "FAIL"
+            print(f"{mark} {step.name:34} {step.seconds:6.2f}s  {step.step.title_ja}",
+                  file=sys.stderr)
+
+    results = []
+    for name in names:
+        try:
+            results.append(run_scenario(SCENARIOS[name], scale=args.scale, seed=args.seed,
+                                        live=args.live, workers=workers, on_step=echo))
+        except ScenarioSetupError as exc:
+            raise UsageError(f"cannot start the systems: {exc}") from None
+    report = build_report(results, subject=", ".join(names), scale=args.scale)
+    write_output(render(report, args.format), args.output)
+    return 0 if all(r.passed for r in results) else 1

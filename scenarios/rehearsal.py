@@ -1,0 +1,240 @@
+"""The April rollover rehearsal (年次更新のリハーサル, pilot §4): the main job.
+
+On a copy of the city — the synthetic Tsukuba by default, with every c4th quirk — it runs, phase
+by phase:
+
+1. ``generate``: the city in c4th;
+2. ``baseline``: this year's accounts everywhere (the board's password file, the first run);
+3. ``rollover``: c4th moves into the new 年度 (graduates out, everyone up a grade, new classes,
+   new entrants) and the board hands over the new entrants' passwords;
+4. ``preview``: the pipeline's dry run — what the rollover will create, move, promote,
+   graduate and hold, by school;
+5. ``apply``: the rollover run;
+6. ``verify``: every invariant in every system;
+7. ``launches``: every pupil into every tool that applies, through the full LTI 1.3 flow;
+8. ``verify-launches``: each launch checked in the tool.
+
+The result renders as the rehearsal's HTML (scenarios.rehearsal_html) and JSON. It passes only
+when every invariant and every launch holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.core import Severity
+from harness.report import Report
+from scenarios.actions import Context
+from scenarios.expected import CityExpectation
+from scenarios.invariants import check_invariants
+from scenarios.launches import default_workers, launch_pairs, run_launches, verify_launches
+from scenarios.model import Scenario, Step, StepFindings
+from scenarios.observe import Observed
+from scenarios.pipeline_driver import RunOutcome
+from scenarios.rules import REGISTRY
+from scenarios.runner import fast_tmp, make_context
+
+PHASES = ("generate", "baseline", "rollover", "preview", "apply", "verify", "launches",
+          "verify-launches")
+Progress = Callable[[str, int, int | None], None]
+
+REHEARSAL = Scenario(
+    "rehearsal", "年次更新リハーサル", "April rollover rehearsal", "§4",
+    "新年度への切り替えを本番前に全システムで再現し、何が起きるか・何が止まるかを確かめる。",
+    "The rollover into the new 年度, run on a copy of every system before April.",
+    (Step("rehearsal", "run", "年次更新", "Rollover", "—", "—"),), quirks="all",
+    config={"guard_max_share": 1.0},
+)
+
+
+@dataclass
+class RehearsalResult:
+    """Everything the rehearsal's reports show."""
+
+    scale: str
+    seed: int
+    workers: int
+    started: str
+    phases: dict[str, float] = field(default_factory=dict)
+    schools: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    plan_counts: dict[str, int] = field(default_factory=dict)
+    holds: list[dict[str, str]] = field(default_factory=list)
+    invariants: list[dict[str, Any]] = field(default_factory=list)
+    launches: dict[str, dict[str, int]] = field(default_factory=dict)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    findings: StepFindings | None = None
+    signing_per_s: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.findings is not None and self.findings.errors() == 0 and all(
+            r.get("exit_code") in (0, 1) for r in self.runs.values())
+
+    def report(self) -> Report:
+        """The findings as a harness Report (text, JSON, JUnit, HTML formats)."""
+        f = self.findings or StepFindings("rehearsal", "rollover")
+        by_severity: Counter[str] = Counter()
+        for rule, n in f.counts.items():
+            by_severity[str(REGISTRY[rule].severity)] += n
+        return Report(kit="scenario", subject=f"rehearsal {self.scale} seed {self.seed}",
+                      profile=self.scale, registry=REGISTRY, findings=f.findings,
+                      summary={"total": sum(f.counts.values()),
+                               "by_severity": {s.name: by_severity.get(s.name, 0)
+                                               for s in reversed(Severity)},
+                               "by_rule": dict(sorted(f.counts.items())),
+                               "suppressed": f.suppressed()},
+                      rules_run=[r.id for r in REGISTRY])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "renkei-rehearsal", "version": 1, "scale": self.scale, "seed": self.seed,
+            "workers": self.workers, "started": self.started, "passed": self.passed,
+            "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "totals": self.totals, "plan": self.plan_counts, "schools": self.schools,
+            "holds": self.holds, "invariants": self.invariants, "launches": self.launches,
+            "runs": self.runs,
+            "findings": [x.as_dict() for x in (self.findings.findings if self.findings else [])],
+        }
+
+
+def _timed(result: RehearsalResult, phase: str, progress: Progress | None,
+           fn: Callable[[], Any]) -> Any:
+    if progress:
+        progress(phase, 0, None)
+    started = time.perf_counter()
+    value = fn()
+    result.phases[phase] = time.perf_counter() - started
+    if progress:
+        progress(phase, 1, 1)
+    return value
+
+
+def _run_facts(run: RunOutcome) -> dict[str, Any]:
+    return {"exit_code": run.exit_code, "seconds": round(run.seconds, 2),
+            "decisions": run.counts(), "error": run.error, "phases": run.phases}
+
+
+def rehearse(*, scale: str = "tsukuba", seed: int = 1, workers: int | None = None,
+             workdir: str | Path | None = None, live: bool = False,
+             progress: Progress | None = None) -> RehearsalResult:
+    """Run the whole rehearsal; see the module docstring for the phases."""
+    workers = workers or default_workers()
+    result = RehearsalResult(scale, seed, workers,
+                             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    tmp = None
+    if workdir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="renkei-rehearsal-", dir=fast_tmp())
+        workdir = tmp.name
+    ctx = make_context(REHEARSAL, workdir=workdir, scale=scale, seed=seed, live=live,
+                       workers=workers)
+    out = StepFindings("rehearsal", "rollover", cap_per_rule=200)
+    result.findings = out
+    try:
+        from scenarios.actions import ACTIONS
+
+        _timed(result, "generate", progress, lambda: ACTIONS["seed_city"](ctx, out))
+        before = ctx.vendors.city()
+
+        def baseline() -> RunOutcome:
+            ctx.driver.fetch_passwords(only_new=True)
+            return ctx.driver.run()
+        first = _timed(result, "baseline", progress, baseline)
+        result.runs["baseline"] = _run_facts(first)
+
+        def rollover() -> None:
+            ctx.vendors.event("advance_year")
+            ctx.driver.fetch_passwords(only_new=True)
+        _timed(result, "rollover", progress, rollover)
+        after = ctx.vendors.city()
+        preview = _timed(result, "preview", progress, lambda: ctx.driver.run(dry_run=True))
+        result.runs["preview"] = _run_facts(preview)
+        applied = _timed(result, "apply", progress, lambda: ctx.driver.run())
+        ctx.last_run = applied
+        result.runs["apply"] = _run_facts(applied)
+        for name, run in result.runs.items():
+            if run["exit_code"] not in (0, 1):
+                out.add("SC102", system="pipeline", record=name, expected="0 or 1",
+                        found=f"{run['exit_code']} {run['error']}".strip())
+        expect = ctx.expectation()
+        _timed(result, "verify", progress, lambda: _verify(ctx, expect, applied, out))
+        result.schools, result.totals = by_school(before, after, preview, expect)
+        result.plan_counts = preview.counts()
+        result.holds = [{"subject": d["subject"], "rule": d["rule"],
+                         "reason": d["fields"].get("reason", ""),
+                         "name": expect.name_of(d["subject"])}
+                        for d in applied.by_action("hold")]
+        pairs = [(u, t) for u, t in launch_pairs(expect) if u not in applied.held]
+
+        def launch_all() -> Any:
+            total = len(pairs)
+            return run_launches(ctx.vendors, pairs, workers=workers,
+                                progress=(lambda n: progress("launches", n, total))
+                                if progress else None)
+        outcomes = _timed(result, "launches", progress, launch_all)
+        result.launches = _timed(result, "verify-launches", progress,
+                                 lambda: verify_launches(ctx.vendors, outcomes, expect, out))
+        result.invariants = invariant_table(out)
+    finally:
+        ctx.vendors.close()
+        if tmp is not None:
+            tmp.cleanup()
+    return result
+
+
+def _verify(ctx: Context, expect: CityExpectation, run: RunOutcome, out: StepFindings) -> None:
+    seen = Observed.read(ctx.vendors)
+    reported = dict(run.held)
+    reported.update({d["subject"]: "mismatch" for d in run.by_action("mismatch")})
+    check_invariants(expect, seen, out, delivered_before=ctx.delivered, reported=reported)
+
+
+def invariant_table(out: StepFindings) -> list[dict[str, Any]]:
+    """Every IV rule with how often it broke (0 = held)."""
+    return [{"id": r.id, "title": r.title, "family": r.family, "severity": str(r.severity),
+             "broken": out.counts.get(r.id, 0), "what": r.what}
+            for r in REGISTRY if r.id.startswith("IV")]
+
+
+def by_school(before: Mapping[str, Any], after: Mapping[str, Any], preview: RunOutcome,
+              expect: CityExpectation) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Per school: what the rollover creates, moves, promotes, graduates and holds (from c4th
+    before and after) and what the pipeline's plan does there (its decisions)."""
+    schools_after = {s["key"]: s for s in after["schools"]}
+    code_of = {s["key"]: s["school_code"] for s in before["schools"]}
+    code_of.update({k: s["school_code"] for k, s in schools_after.items()})
+    old = {s["umi"]: s for s in before["students"]}
+    new = {s["umi"]: s for s in after["students"]}
+    rows: dict[str, Counter[str]] = defaultdict(Counter)
+    for umi, s in new.items():
+        school = code_of[s["school"]]
+        rows[school]["students"] += 1
+        if umi not in old:
+            rows[school]["created"] += 1
+        else:
+            rows[school]["promoted"] += old[umi]["grade"] != s["grade"]
+            rows[school]["moved"] += old[umi]["school"] != s["school"]
+        rows[school]["held"] += umi in expect.held
+    for d in after.get("departed", ()):
+        if d["umi"] in old and d.get("reason") == "graduated":
+            rows[str(d["school"])]["graduated"] += 1
+    school_of = {umi: code_of[s["school"]] for umi, s in {**old, **new}.items()}
+    for d in preview.decisions:
+        school = school_of.get(d["subject"])
+        if school:
+            rows[school][f"plan:{d['action']}"] += 1
+    names = {s["school_code"]: s["name"] for s in after["schools"]}
+    kinds = {s["school_code"]: s["kind"] for s in after["schools"]}
+    table = [{"school_code": code, "name": names.get(code, code), "kind": kinds.get(code, ""),
+              **dict(counts)} for code, counts in sorted(rows.items())]
+    totals: Counter[str] = Counter()
+    for counts in rows.values():
+        totals.update(counts)
+    return table, dict(totals)
