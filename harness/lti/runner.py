@@ -180,6 +180,10 @@ def _nonce_pair(spec: Any, first: dict[str, Any]) -> tuple[Any, Any]:
         if spec.patch is not None:
             spec.patch(claims)
         claims["nonce"] = first.get("nonce", claims.get("nonce"))
+        if isinstance(claims.get("iat"), int):
+            # RS256 is deterministic: within the same second the "fresh" token would be the
+            # earlier one byte for byte; a tool must not pass this case by hashing tokens
+            claims["iat"] -= 1
 
     return replace(spec, patch=record), replace(spec, patch=reuse)
 

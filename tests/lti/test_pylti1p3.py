@@ -63,13 +63,17 @@ PYLTI_WRONGLY_ACCEPTS = {
 }
 
 
-def test_certify_reports_what_pylti1p3_wrongly_accepts(tmp_path, serve):
+@pytest.mark.parametrize("check_cookies", [False, True], ids=["plain", "enable_check_cookies"])
+def test_certify_reports_what_pylti1p3_wrongly_accepts(tmp_path, serve, check_cookies):
+    """Same outcomes whether or not the tool puts PyLTI1p3's cookie-check page in front of
+    its login: renkei's browser gets through it as a person's browser does."""
     port = free_port()
     issuer = "https://platform.renkei.example"
     srv = serve(lambda url: create_pylti_tool(
         issuer=issuer, client_id="pylti", auth_login_url=f"http://127.0.0.1:{port}/auth",
         auth_token_url=f"http://127.0.0.1:{port}/token", deployment_ids=["1"], base_url=url,
-        key_set_url=f"http://127.0.0.1:{port}/.well-known/jwks.json"))
+        key_set_url=f"http://127.0.0.1:{port}/.well-known/jwks.json",
+        check_cookies=check_cookies))
     toml = tmp_path / "tool.toml"
     toml.write_text(f"""
 [tool]
@@ -99,6 +103,11 @@ json_field = "accepted"
     assert code == 1
     assert wrongly_accepted == PYLTI_WRONGLY_ACCEPTS
     assert wrongly_rejected == set()
+    assert not any(c["observed"] == "not reached" for c in cases.values())
+    # every good launch went through the cookie-check page first (and was then accepted)
+    passed = {tuple(c.get("interstitials", [])) for c in cases.values()
+              if c["expected"] == "accept"}
+    assert passed == ({("pylti1p3 cookie check",)} if check_cookies else {()})
     # every wrongly accepted case is an LT701 finding naming the case
     assert {f["file"] for f in doc["findings"] if f["rule"] == "LT701"} == wrongly_accepted
     # and it rightly rejects the guide's bad cases, for these observed reasons
