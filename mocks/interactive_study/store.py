@@ -57,20 +57,25 @@ def columns(name: str) -> list[str]:
             + ["origin", "data"])
 
 
+_CSV_COLUMNS = {name: tuple(csv_col for _, csv_col in cols) for name, cols in FILES.items()}
+
+
 def row_values(name: str, row: Mapping[str, Any], *, origin: str = "delta") -> tuple[Any, ...]:
-    """The SQL values of one CSV row (strings, as read from the bundle) for table ``name``."""
-    out: list[Any] = [row.get("sourcedId", ""), row.get("status") or "active",
-                      row.get("dateLastModified", "")]
-    for sql, csv_col in FILES[name]:
-        value = row.get(csv_col, "")
-        if sql == "enabledUser":
-            # OneRoster booleans are lower-case text; anything but "false" keeps the account on
-            out.append(0 if str(value).lower() == "false" else 1)
-        else:
-            out.append(value if value is not None else "")
-    out.append(origin)
-    out.append(json.dumps(dict(row), ensure_ascii=False, sort_keys=True))
-    return tuple(out)
+    """The SQL values of one CSV row (strings, as read from the bundle) for table ``name``.
+
+    ``data`` keeps the non-blank fields in the row's own (header) order: a replayed row gives
+    the same text, so "unchanged" is one string comparison in SQL. Runs once per row of a
+    Tsukuba-scale delta (~92k rows), hence no per-column branching beyond enabledUser.
+    """
+    get = row.get
+    lifted = [get(col) or "" for col in _CSV_COLUMNS[name]]
+    if name == "users":
+        # OneRoster booleans are lower-case text; anything but "false" keeps the account on
+        lifted[0] = 0 if str(lifted[0]).lower() == "false" else 1
+    data = json.dumps({k: v for k, v in row.items() if v != "" and v is not None},
+                      ensure_ascii=False)
+    return (get("sourcedId", ""), get("status") or "active", get("dateLastModified", ""),
+            *lifted, origin, data)
 
 
 def _split(value: str | None) -> list[str]:
