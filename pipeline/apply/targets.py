@@ -20,6 +20,8 @@ from pipeline.http import HttpClient, SessionFactory
 
 #: Delivery order: the e-portal first (it is the hub), then the accounts, then the drill app.
 ORDER = ("lgate", "m365", "drill")
+#: The HTTP clients' retry policy (read when clients are made, so a test may shorten it).
+RETRIES, BACKOFF, TIMEOUT = 5, 0.5, 60.0
 
 
 class PasswordSourceError(Exception):
@@ -73,11 +75,12 @@ def password_loader(pattern: Path | str | None) -> Callable[[], dict[str, Passwo
 
 def targets_from_config(config: Any, session_factory: SessionFactory | None, *,
                         sleep: Callable[[float], None] = time.sleep,
-                        retries: int = 5, timeout: float = 60) -> Targets:
+                        retries: int | None = None, timeout: float | None = None) -> Targets:
     """Clients for every target the configuration enables (``pipeline.config.Config``)."""
 
     def http(target: str) -> HttpClient:
-        return HttpClient(session_factory, target=target, timeout=timeout, retries=retries,
+        return HttpClient(session_factory, target=target, timeout=timeout or TIMEOUT,
+                          retries=RETRIES if retries is None else retries, backoff=BACKOFF,
                           sleep=sleep)
 
     source = Source(board_name(config), str(config.board_code))
