@@ -69,8 +69,8 @@ _rule("OR704", W, FAMILY, "unquoted field (importer practice)",
       "strict importers reject it)",
       (AA, M, F),
       NOT_SPEC + "every field of every data row (manifest.csv included) is enclosed in double "
-      "quotes, empty fields as \"\"; the header row is not quoted. renkei checks the records "
-      "in the first 64 KiB of each file (a writer quotes all rows or none).",
+      "quotes, empty fields as \"\"; the header row is not quoted. renkei judges the records "
+      "in the first 16 KiB of each file (a writer quotes all rows or none).",
       "Rejected by AA社 (check_d_quote: 'ダブルクォーテーションで囲まれていない項目が存在します') "
       "and M社 (convertLinesToMatrix: a data line without quotes is an error). F社 "
       "(check_manifest.sh) compares the manifest header unquoted, so the header stays bare.",

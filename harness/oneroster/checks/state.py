@@ -43,3 +43,5 @@ class BundleState:
     users_with_roles: set[str] = field(default_factory=set)
     enrollment_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
     demographics: dict[str, int] = field(default_factory=dict)
+    #: ids already judged lower-case UUID v4 (OR701), so each is judged once per bundle
+    uuid4_ok: set[str] = field(default_factory=set)
