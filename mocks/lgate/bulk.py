@@ -104,10 +104,13 @@ def check_upload(data: bytes, filename: str | None = None) -> tuple[Bundle, list
 
 
 # -- row → stored record ----------------------------------------------------------------------
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def _canonical(row: Mapping[str, Any]) -> str:
-    # blank columns carry nothing; dropping them makes "unchanged" independent of column order
-    return json.dumps({k: v for k, v in row.items() if v not in ("", None)},
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # blank columns carry nothing; dropping them (and sorting keys) makes "unchanged"
+    # independent of which optional columns an export writes and in what order
+    return _ENCODER.encode({k: v for k, v in row.items() if v})
 
 
 @dataclass(frozen=True)

@@ -255,3 +255,29 @@ def test_api_token_guards_the_bulk_endpoint(base_bundle: Bundle, make_zip: Any) 
     assert post(client, data, headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert post(client, data, headers={"Authorization": "Bearer s3cret-token"}).status_code \
         == 200
+
+
+def test_injected_failure_leaves_the_store_unchanged(client: FlaskClient, base_bundle: Bundle,
+                                                     make_zip: Any) -> None:
+    rule = {"kind": "status", "status": 503, "route": "^/oneroster/bulk$", "count": 1}
+    assert client.post("/_admin/faults", json=rule).status_code == 201
+    data = make_zip(base_bundle)
+    assert post(client, data).status_code == 503
+    assert state(client)["users"] == []
+    assert post(client, data).status_code == 200  # the fault was for one call only
+
+
+@pytest.mark.scale
+def test_tsukuba_scale_bulk_applies_and_is_idempotent(tmp_path: Path) -> None:
+    city = generate_city(load_profile("tsukuba"), seed=1, as_of=datetime.date(2025, 5, 1))
+    bundle = build_bundle(city, quirks=frozenset())
+    data = write_bundle(bundle, tmp_path / NAME).read_bytes()
+    client = create_app({"DATABASE": str(tmp_path / "lgate.sqlite")}).test_client()
+    first = post(client, data).get_json()
+    n = len(bundle.tables["users"])
+    assert first["created"]["users"] == n > 20000
+    assert first["created"]["enrollments"] == len(bundle.tables["enrollments"])
+    second = post(client, data).get_json()
+    assert second["unchanged"]["users"] == n and sum(second["updated"].values()) == 0
+    total = client.get("/ims/oneroster/rostering/v1p2/users?limit=1").headers["X-Total-Count"]
+    assert int(total) == n
