@@ -41,6 +41,8 @@ def lti_paths(title: str) -> dict[str, Any]:
                 "headers": {"Location": {"schema": {"type": "string"}}}},
         "400": {"description": "login refused (missing parameter, unknown issuer or client); "
                                "recorded in the launch log", "content": _PAGE},
+        "403": {"description": "a reject_launch fault hit this request; recorded",
+                "content": _PAGE},
     }
     return {
         "/lti/login": {

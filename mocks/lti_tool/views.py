@@ -114,6 +114,16 @@ bp = Blueprint("lti_tool", __name__, url_prefix="/lti")
 def login() -> Any:
     """Third-party initiated login (OIDC step 1): answer with the authentication request."""
     params = request.values.to_dict()
+    fault = take_fault(REJECT_FAULT)
+    if fault is not None:
+        # a reject_launch fault set without a route lands here first: honour it, never lose it
+        reason = f"launches are being rejected (fault #{fault.id})"
+        entry = record_launch(get_db(), LaunchRecord(
+            step="login", outcome=OUTCOME_REJECTED, status=403, verified=False, reason=reason,
+            claimed_sub=params.get("login_hint") or None,
+            client_id=params.get("client_id") or None))
+        return _page(entry, "このツールは起動を受け付けていません",
+                     "This tool is rejecting launches", [reason])
     try:
         url, record = context().tool.login(params)
     except LoginError as exc:

@@ -68,12 +68,17 @@ class World:
 
 
 def make_world(config: dict[str, Any] | None = None, *, database: Callable[[str], str] | None
-               = None) -> World:
+               = None, keys: Path | None = None) -> World:
+    """The platform and the three tools, wired in-process.
+
+    :param keys: a folder of tool keys reused across tests (RSA key generation is the slow
+        part of building an app); None → each tool makes its own, as in production.
+    """
     session = requests.Session()
     tools = {}
     for name, (base, _) in TOOLS.items():
         cfg = {"DATABASE": database(name) if database else ":memory:", "BASE_URL": base,
-               "HTTP_SESSION": session,
+               "HTTP_SESSION": session, "KEY_DIR": str(keys / name) if keys else None,
                "LTI_PLATFORM": {"issuer": ISSUER, "auth_login_url": f"{PLATFORM}/auth",
                                 "auth_token_url": f"{PLATFORM}/token",
                                 "key_set_url": f"{PLATFORM}/.well-known/jwks.json"}}
@@ -90,9 +95,14 @@ def make_world(config: dict[str, Any] | None = None, *, database: Callable[[str]
     return World(platform, tools, Browser(WsgiTransport(apps)))
 
 
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tool-keys")
+
+
 @pytest.fixture()
-def world() -> World:
-    return make_world()
+def world(keys: Path) -> World:
+    return make_world(keys=keys)
 
 
 def provision(world: World, *, sub: str = SUB, enabled: bool = True) -> None:
@@ -215,8 +225,8 @@ def test_drill_app_refuses_a_disabled_account(world: World) -> None:
 
 
 # -- rejecting launches on purpose ------------------------------------------------------------
-def test_reject_launches_setting_rejects_every_launch() -> None:
-    world = make_world({"REJECT_LAUNCHES": "maintenance until 06:00"})
+def test_reject_launches_setting_rejects_every_launch(keys: Path) -> None:
+    world = make_world({"REJECT_LAUNCHES": "maintenance until 06:00"}, keys=keys)
     provision(world)
     for tool, grade in (("tsubasa_book", "P1"), ("mirai_school", "J3"),
                         ("interactive_study", "P3")):
@@ -235,6 +245,17 @@ def test_reject_launch_fault_rejects_the_next_launch_only(world: World) -> None:
     assert world.launch("tsubasa_book").status == 403
     assert "fault" in world.last("tsubasa_book")["reason"]
     assert world.launch("tsubasa_book").status == 200
+
+
+def test_reject_launch_fault_without_route_rejects_at_login(world: World) -> None:
+    client = world.tools["mirai_school"].test_client()
+    assert client.post("/_admin/faults", json={"kind": "reject_launch", "count": 1}
+                       ).status_code == 201
+    page = world.launch("mirai_school", grade="J1")
+    assert page.status == 403 and "fault" in page.text
+    entry = world.last("mirai_school")
+    assert entry["step"] == "login" and entry["outcome"] == "rejected"
+    assert client.get("/_admin/faults").json["faults"][0]["fired"] == 1
 
 
 # -- keys, Deep Linking, persistence -----------------------------------------------------------
