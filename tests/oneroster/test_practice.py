@@ -7,6 +7,7 @@ import csv
 import io
 import zipfile
 
+import hypothesis
 import pytest
 
 from harness.core import FindingCollector, Severity
@@ -206,3 +207,35 @@ def test_warn_only_bundle_still_passes(make_bundle):
 
     result = _edit(make_bundle, edit)
     assert result.rule_ids() == {"OR701"} and result.exit_code == 0
+
+
+# --- hostile input under every profile ---------------------------------------------------------
+@pytest.mark.parametrize("profile", profile_ids())
+@pytest.mark.parametrize("seed", range(25))
+def test_damaged_bundles_never_raise_under_any_profile(tmp_path, profile, seed):
+    import random
+
+    from harness.oneroster.testset.tables import serialize, to_tables, zip_members
+
+    rng = random.Random(seed)
+    alphabet = [b'"', b",", b"\r", b"\n", b"\xef\xbb\xbf", b"\xff", b"-", b"A", b"metadata.x"]
+    members = []
+    for name, data in serialize(to_tables(sample_bundle(profile))):
+        buf = bytearray(data)
+        for _ in range(rng.randint(0, 6)):
+            pos = rng.randrange(len(buf) + 1)
+            buf[pos:pos + rng.randint(0, 3)] = rng.choice(alphabet)
+        members.append((name, bytes(buf)))
+    path = tmp_path / "RO_20250501_082201.zip"
+    path.write_bytes(zip_members(members))
+    result = check_bundle(path, profile=profile)  # must not raise
+    assert result.exit_code in (0, 1)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(hypothesis.strategies.text(alphabet='",\r\nx"', max_size=200),
+                  hypothesis.strategies.booleans())
+def test_quoting_check_terminates_on_any_text(text, complete):
+    sink = FindingCollector(REGISTRY, profile="jp-eportal-v4")
+    check_quoting(text, complete, "users.csv", sink)
+    assert all(f.rule == "OR704" and f.line and f.line > 1 for f in sink.findings)
