@@ -23,6 +23,7 @@ ATTACKS = {
     "bad_replayed_nonce", "bad_nonce_reused_fresh_login", "bad_form_reposted_with_cookie",
     "bad_form_reposted_without_cookie", "bad_state_mismatch", "bad_no_state",
     "bad_signature_stripped", "bad_payload_tampered", "bad_embedded_jwk", "bad_oversize_token",
+    "bad_no_iss", "bad_no_aud", "bad_sub_too_long",
 }
 
 

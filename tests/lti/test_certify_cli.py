@@ -63,7 +63,7 @@ def test_show_platform_then_certify_renkeis_own_tool(tmp_path, capsys, serve):
     doc = json.loads(report.read_text(encoding="utf-8"))
     failed = [c for c in doc["extra"]["cases"] if not c["ok"]]
     assert code == 0, failed
-    assert len(doc["extra"]["cases"]) == len(all_cases()) == 69 and doc["summary"]["passed"]
+    assert len(doc["extra"]["cases"]) == len(all_cases()) == 72 and doc["summary"]["passed"]
 
 
 def lax_tool(shown_auth_url: str):

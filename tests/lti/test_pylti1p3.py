@@ -60,6 +60,7 @@ PYLTI_WRONGLY_ACCEPTS = {
     "bad_nonce_reused_fresh_login",  # a nonce is not bound to its own login or consumed
     "bad_form_reposted_with_cookie", # the state cookie is not consumed by a launch
     "bad_oversize_token",            # no size limit below the form limit
+    "bad_sub_too_long",              # sub length (OIDC Core §2: at most 255) not checked
 }
 
 
