@@ -84,15 +84,22 @@ class Work:
 
     def decide(self, rule: str, action: str, subject: str, target: str = "all",
                **fields: object) -> Decision:
-        d = Decision(rule, action, subject, target,
-                     {k: "" if v is None else str(v) for k, v in fields.items()})
+        values = {k: "" if v is None else str(v) for k, v in fields.items()}
+        if target != "all":
+            values["target"] = target  # the message templates name the target too
+        d = Decision(rule, action, subject, target, values)
         self.decisions.append(d)
         return d
 
     def hold(self, person: PersonDraft, rule: str, **fields: object) -> None:
-        """Hold ``person`` under ``rule``; the decision names the person and the reason."""
+        """Hold ``person`` under ``rule``; the decision names the person and the reason.
+
+        A hold concerns every target (nothing is applied anywhere for a held person); a
+        ``target`` field names the system that revealed the problem.
+        """
         person.held.append(rule)
-        self.decide(rule, "hold", person.umi, **fields)
+        values = {k: "" if v is None else str(v) for k, v in fields.items()}
+        self.decisions.append(Decision(rule, "hold", person.umi, "all", values))
 
     def active_people(self) -> list[PersonDraft]:
         return [p for p in self.people if not p.held]
