@@ -239,3 +239,14 @@ def test_quoting_check_terminates_on_any_text(text, complete):
     sink = FindingCollector(REGISTRY, profile="jp-eportal-v4")
     check_quoting(text, complete, "users.csv", sink)
     assert all(f.rule == "OR704" and f.line and f.line > 1 for f in sink.findings)
+
+
+@pytest.mark.parametrize(("profile", "version"), [
+    ("jp-1.1", "1.2"),            # what the 2022 pilot importers accept, and nothing else
+    ("jp-eportal-v4", "1.2.1"),   # meibo Eportal::V4
+    ("jp-k12-v1", "1.2_JP"),      # meibo JapanK12SchoolsProfile::V1
+    ("or-1.2.1", "1.2"),          # the binding's text
+])
+def test_manifest_writes_the_version_each_profiles_importers_expect(tmp_path, profile, version):
+    assert _manifest(write_bundle(sample_bundle(profile), tmp_path / "b.zip")) [
+        "oneroster.version"] == version
