@@ -248,5 +248,5 @@ def test_quoting_check_terminates_on_any_text(text, complete):
     ("or-1.2.1", "1.2"),          # the binding's text
 ])
 def test_manifest_writes_the_version_each_profiles_importers_expect(tmp_path, profile, version):
-    assert _manifest(write_bundle(sample_bundle(profile), tmp_path / "b.zip")) [
-        "oneroster.version"] == version
+    manifest = _manifest(write_bundle(sample_bundle(profile), tmp_path / "b.zip"))
+    assert manifest["oneroster.version"] == version
