@@ -138,7 +138,8 @@ def list_users() -> Any:
     rows = db.execute('SELECT * FROM users ORDER BY "sourcedId" LIMIT ? OFFSET ?',
                       (limit, offset)).fetchall()
     roles = roles_by_user(db, [r["sourcedId"] for r in rows])
-    resp = jsonify({"users": [user_json(r, roles[r["sourcedId"]]) for r in rows]})
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    resp = jsonify({"users": [user_json(r, roles[r["sourcedId"]], base) for r in rows]})
     resp.headers["X-Total-Count"] = str(total)
     return resp
 
@@ -152,4 +153,5 @@ def get_user(sourced_id: str) -> Any:
     row = db.execute('SELECT * FROM users WHERE "sourcedId" = ?', (sourced_id,)).fetchone()
     if row is None:
         return _imsx(404, "unknownobject", f"no user with sourcedId {sourced_id!r}")
-    return jsonify({"user": user_json(row, roles_by_user(db, [sourced_id])[sourced_id])})
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    return jsonify({"user": user_json(row, roles_by_user(db, [sourced_id])[sourced_id], base)})

@@ -35,12 +35,14 @@ _IMSX = {
                    "imsx_description": {"type": "string"},
                    "imsx_CodeMinor": {"type": "object"}},
 }
-_REF = {"type": ["object", "null"],
-        "properties": {"sourcedId": {"type": "string"}, "type": {"type": "string"}}}
+_REF = {"type": "object", "required": ["href", "sourcedId", "type"],
+        "properties": {"href": {"type": "string"}, "sourcedId": {"type": "string"},
+                       "type": {"type": "string"}}}
 _USER = {
     "type": "object",
-    "required": ["sourcedId", "status", "dateLastModified", "enabledUser", "username",
-                 "userIds", "givenName", "familyName", "roles", "grades"],
+    "required": ["sourcedId", "status", "dateLastModified", "userMasterIdentifier",
+                 "enabledUser", "username", "userIds", "givenName", "familyName", "roles",
+                 "grades"],
     "properties": {
         "sourcedId": {"type": "string"}, "status": {"enum": ["active", "tobedeleted"]},
         "dateLastModified": {"type": "string"}, "enabledUser": {"type": "boolean"},
@@ -55,6 +57,9 @@ _USER = {
                                              "role": {"type": "string"}, "org": _REF}}},
         "grades": {"type": "array", "items": {"type": "string"}},
         "primaryOrg": _REF, "metadata": {"type": "object"},
+        **{k: {"type": "string"} for k in ("middleName", "identifier", "email",
+                                           "preferredFirstName", "preferredMiddleName",
+                                           "preferredLastName", "pronouns")},
     },
 }
 

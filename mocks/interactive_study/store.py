@@ -93,29 +93,50 @@ def _user_ids(value: str | None) -> list[dict[str, str]]:
     return out
 
 
-def _ref(kind: str, sourced_id: str | None) -> dict[str, str] | None:
-    return {"sourcedId": sourced_id, "type": kind} if sourced_id else None
+_COLLECTIONS = {"org": "orgs", "class": "classes", "user": "users"}
 
 
-def user_json(row: sqlite3.Row, roles: list[dict[str, Any]]) -> dict[str, Any]:
-    """One stored user as a OneRoster 1.2 REST user object (the read API's shape)."""
+def _ref(kind: str, sourced_id: str | None, base: str = "") -> dict[str, str] | None:
+    """A OneRoster 1.2 REST GUIDRef (href, sourcedId, type)."""
+    if not sourced_id:
+        return None
+    return {"href": f"{base}/ims/oneroster/rostering/v1p2/{_COLLECTIONS[kind]}/{sourced_id}",
+            "sourcedId": sourced_id, "type": kind}
+
+
+#: CSV column → OneRoster 1.2 REST field, for the optional user fields
+_REST_NAMES = (("middleName", "middleName"), ("identifier", "identifier"), ("email", "email"),
+               ("preferredGivenName", "preferredFirstName"),
+               ("preferredMiddleName", "preferredMiddleName"),
+               ("preferredFamilyName", "preferredLastName"), ("pronouns", "pronouns"))
+
+
+def user_json(row: sqlite3.Row, roles: list[dict[str, Any]], base: str = "") -> dict[str, Any]:
+    """One stored user as a OneRoster 1.2 REST user object (the read API's shape, as lgate's).
+
+    :param base: the app's base URL, for the ``href`` of references.
+    """
     data = json.loads(row["data"])
-    metadata = {k.removeprefix("metadata."): v for k, v in data.items()
-                if k.startswith("metadata.") and v}
     out: dict[str, Any] = {
         "sourcedId": row["sourcedId"], "status": row["status"],
         "dateLastModified": row["dateLastModified"],
-        "enabledUser": bool(row["enabledUser"]), "username": row["username"],
-        "userIds": _user_ids(data.get("userIds")),
         "userMasterIdentifier": row["userMasterIdentifier"] or None,
+        "username": row["username"], "userIds": _user_ids(data.get("userIds")),
+        "enabledUser": bool(row["enabledUser"]),
         "givenName": row["givenName"] or "", "familyName": row["familyName"] or "",
-        "roles": roles, "grades": _split(row["grades"]),
-        "primaryOrg": _ref("org", row["primaryOrgSourcedId"]),
-        "metadata": metadata,
+        "roles": [{**r, "org": _ref("org", r["org"], base)} if r.get("org") else
+                  {k: v for k, v in r.items() if k != "org"} for r in roles],
+        "grades": _split(row["grades"]),
     }
-    for key in ("preferredGivenName", "preferredFamilyName", "identifier", "email"):
-        if data.get(key):
-            out[key] = data[key]
+    metadata = {k.removeprefix("metadata."): v for k, v in data.items()
+                if k.startswith("metadata.") and v}
+    if metadata:
+        out["metadata"] = metadata
+    for csv_name, rest_name in _REST_NAMES:
+        if data.get(csv_name):
+            out[rest_name] = data[csv_name]
+    if row["primaryOrgSourcedId"]:
+        out["primaryOrg"] = _ref("org", row["primaryOrgSourcedId"], base)
     return out
 
 
@@ -131,15 +152,14 @@ def roles_by_user(db: sqlite3.Connection, user_ids: list[str]) -> dict[str, list
     marks = ",".join("?" * len(user_ids))
     for r in db.execute(f'SELECT "userSourcedId", "roleType", "role", "orgSourcedId" FROM roles '
                         f'WHERE "userSourcedId" IN ({marks}) ORDER BY "sourcedId"', user_ids):
-        out[r[0]].append({"roleType": r[1] or "primary", "role": r[2],
-                          "org": _ref("org", r[3])})
+        out[r[0]].append({"roleType": r[1] or "primary", "role": r[2], "org": r[3]})
     missing = [u for u, roles in out.items() if not roles]
     if missing:
         marks = ",".join("?" * len(missing))
         for r in db.execute(f'SELECT DISTINCT "userSourcedId", "role", "schoolSourcedId" '
                             f'FROM enrollments WHERE "userSourcedId" IN ({marks}) '
                             f'ORDER BY "schoolSourcedId"', missing):
-            out[r[0]].append({"roleType": "primary", "role": r[1], "org": _ref("org", r[2])})
+            out[r[0]].append({"roleType": "primary", "role": r[1], "org": r[2]})
     return out
 
 

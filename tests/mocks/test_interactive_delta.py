@@ -260,6 +260,10 @@ def test_read_api_pages_users_with_total_count(client: Any, city_bundle: Bundle,
     upn = src["userIds"][0].strip("{}").split(":", 1)[1]
     assert user["userIds"] == [{"type": "Office365", "identifier": upn}]
     assert user["roles"][0]["role"] == "student" and user["grades"] == src["grades"]
+    assert user["primaryOrg"]["sourcedId"] == src["primaryOrgSourcedId"]
+    assert user["primaryOrg"]["href"].endswith(f"/orgs/{src['primaryOrgSourcedId']}")
+    assert user["preferredFirstName"] == src["preferredGivenName"]
+    assert user["metadata"]["jp.homeClass"] == src["metadata.jp.homeClass"]
     assert len(client.get("/ims/oneroster/rostering/v1p2/users").json["users"]) == min(n, 100)
 
 
