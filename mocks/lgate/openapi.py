@@ -114,12 +114,11 @@ def _imsx(description: str) -> dict[str, Any]:
 
 
 def _upload_body(text_type: str) -> dict[str, Any]:
+    file = {"type": "string", "contentMediaType": text_type, "minLength": 1}
     return {"required": True, "content": {
-        text_type: {"schema": {"type": "string", "contentMediaType": text_type}},
+        text_type: {"schema": file},
         "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                           "properties": {"file": {"type": "string",
-                                                                   "contentMediaType":
-                                                                       text_type}}}}}}
+                                           "properties": {"file": file}}}}}
 
 
 def _read_paths() -> dict[str, Any]:

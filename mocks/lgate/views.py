@@ -106,11 +106,17 @@ def _or_error(status: int, minor: str, description: str) -> tuple[Response, int]
                          "imsx_codeMinorFieldValue": minor}]}}), status
 
 
+_MAX_OFFSET = 2**62  # SQLite integers are 64-bit; an offset past every row is just empty
+
+
 def _int_arg(name: str, default: int) -> int | None:
+    """A whole-number query argument (ASCII digits only), capped at :data:`_MAX_OFFSET`."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    return int(raw) if raw.isdigit() else None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 40:
+        return None
+    return min(int(raw), _MAX_OFFSET)
 
 
 @bp.get(f"{READ_API}/<any(users, orgs, classes, enrollments):collection>")

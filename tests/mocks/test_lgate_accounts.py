@@ -263,3 +263,14 @@ def test_openapi_describes_served_routes(client: FlaskClient) -> None:
             generic = generic.replace(f"/{coll}", "/{any(users, orgs, classes, enrollments):"
                                       "collection}")
         assert concrete in rules or generic in rules, path
+
+
+@pytest.mark.parametrize("query", ["offset=18637623036536384265388032",
+                                   "limit=99999999999999999999"])
+def test_read_api_huge_numbers_are_served_not_crashed(client: FlaskClient, query: str) -> None:
+    resp = client.get(f"{READ}/users?{query}")
+    assert resp.status_code == 200
+
+
+def test_read_api_non_ascii_digits_are_a_400(client: FlaskClient) -> None:
+    assert client.get(f"{READ}/users?limit=²").status_code == 400
