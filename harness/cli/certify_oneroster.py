@@ -28,8 +28,11 @@ from harness.report import FORMATS
 
 EPILOG = """\
 renkei writes its OneRoster conformance test set (valid bundles and bundles with one known
-defect each) to a temporary folder and posts every bundle to your import endpoint. Exit 1
-when the importer got a case wrong, 2 when the endpoint is unreachable or the config is bad.
+defect each) to a temporary folder and posts every bundle to your import endpoint. A valid
+bundle must be accepted and one with an ERROR-level defect rejected; a bundle whose defects are
+only WARN/INFO may be imported, and rejecting it is reported as a WARN note (OC702), not a
+failure. Exit 1 when the importer got a case wrong, 2 when the endpoint is unreachable or the
+config is bad. Header values are sent but never written to the report.
 
 consumer.toml:
   [consumer]
@@ -38,6 +41,7 @@ consumer.toml:
   field = "file"               # multipart field; leave out to send the zip as the raw body
   headers = { Authorization = "Bearer ..." }   # sent, never reported
   timeout = 30                 # seconds per bundle (default 30)
+  imports = "both"             # "bulk" or "delta" when the importer takes only one kind
   [acceptance]                 # how an accepted import looks; default: any 2xx status
   status = 200
   marker = "imported"          # text in the answer, and/or
@@ -107,6 +111,8 @@ class Consumer:
     field: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
     timeout: float = 30.0
+    #: which bundles the importer takes: ``bulk``, ``delta`` or ``both``
+    imports: str = "both"
 
     def __repr__(self) -> str:  # the headers hold tokens
         return f"Consumer(url={self.url!r}, method={self.method!r}, field={self.field!r})"
@@ -147,11 +153,15 @@ def consumer_config(cfg: dict[str, Any], path: str) -> Consumer:
     timeout = table.get("timeout", 30)
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
         raise bad("timeout", "must be a positive number of seconds")
-    unknown = set(table) - {"url", "method", "field", "headers", "timeout"}
+    imports = table.get("imports", "both")
+    if imports not in ("bulk", "delta", "both"):
+        raise bad("imports", "must be \"bulk\", \"delta\" or \"both\"")
+    unknown = set(table) - {"url", "method", "field", "headers", "timeout", "imports"}
     if unknown:
         raise bad(sorted(unknown)[0], "is not a known key (url, method, field, headers, "
-                                      "timeout)")
-    return Consumer(url, method.upper(), field, tuple(headers.items()), float(timeout))
+                                      "timeout, imports)")
+    return Consumer(url, method.upper(), field, tuple(headers.items()), float(timeout),
+                    imports)
 
 
 def run_consumer(args: argparse.Namespace) -> int:
@@ -219,13 +229,18 @@ def certify_consumer(consumer: Consumer, acceptance: Any, *, profile: str,
     """Post every test-set bundle to ``consumer``; (report, per-case table for text)."""
     import requests
 
-    from harness.oneroster.testset import write_testset
+    from harness.oneroster.testset import cases_for, write_testset
 
     out = FindingCollector(REGISTRY)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="renkei-testset-") as tmp:
         doc = write_testset(tmp, profile)
         cases = list(doc["cases"])  # type: ignore[call-overload]
+        if consumer.imports != "both":
+            # a bulk-only importer is certified on the bulk bundles (1EdTech certifies bulk
+            # and delta consumers separately)
+            delta = {c.id for c in cases_for(profile) if c.delta}
+            cases = [c for c in cases if (c["id"] in delta) == (consumer.imports == "delta")]
         if case_ids:
             unknown = set(case_ids) - {c["id"] for c in cases}
             if unknown:
@@ -299,7 +314,8 @@ def _report(consumer: Consumer, profile: str, out: FindingCollector,
             results: list[dict[str, Any]]) -> Any:
     verdicts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("pass", "note", "fail")}
     extra = {"cases": results, "consumer": {"url": consumer.url, "method": consumer.method,
-                                            "field": consumer.field},
+                                            "field": consumer.field,
+                                            "imports": consumer.imports},
              "verdicts": verdicts, "test_identifier": f"oneroster-consumer-{profile}"}
     return findings_report("oneroster", REGISTRY, consumer.url, profile, out.findings,
                            out.counts, ["OC700", "OC701", "OC702", "OC703"], extra)

@@ -211,3 +211,17 @@ def test_certify_help_lists_all_three_kinds(capsys):
         main(["certify", "--help"])
     out = capsys.readouterr().out
     assert all(k in out for k in ("lti-tool", "lti-platform", "oneroster-consumer"))
+
+
+@pytest.mark.parametrize("imports", ["bulk", "delta"])
+def test_a_bulk_only_or_delta_only_importer_gets_only_its_bundles(tmp_path, serve, imports):
+    from harness.oneroster.testset import cases_for
+
+    srv = serve(strict_importer())
+    toml = write_config(tmp_path, srv.url + "/import")
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'field = "file"\n', f'field = "file"\nimports = "{imports}"\n'), encoding="utf-8")
+    code, text = run(tmp_path, toml)
+    got = {c["case"] for c in json.loads(text)["extra"]["cases"]}
+    delta = {c.id for c in cases_for("jp-eportal-v4") if c.delta}
+    assert code == 0 and got and (got <= delta if imports == "delta" else not got & delta)
