@@ -221,6 +221,11 @@ def jwks() -> Response:
 def guard_lti() -> Any:
     """Before ``/lti/*``: the auth endpoint answers only for the user logged in by /launch;
     the platform app's demo launcher (a made-up pupil) is not part of lgate."""
+    if request.endpoint in ("services.lineitems", "services.scores") \
+            and request.method == "POST" \
+            and not isinstance(request.get_json(force=True, silent=True), dict):
+        # AGS bodies are JSON objects (AGS 2.0 §3.2, §3.4); anything else is a client error
+        return _error(400, "badRequest", "the body must be a JSON object")
     if request.endpoint == "lti.start_launch":
         return _not_found("Not here", "start launches with GET /launch?user=<umi>&tool=<name>")
     if request.endpoint == "lti.auth":

@@ -311,3 +311,12 @@ def test_two_instances_have_different_guids_and_keys(bundle_bytes: bytes) -> Non
     a, b = World(b""), World(b"")
     sa, sb = (w.client.get("/_admin/state").get_json()["platform"] for w in (a, b))
     assert sa["guid"] != sb["guid"] and sa["kids"] != sb["kids"]
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b""])
+def test_ags_bodies_that_are_not_objects_are_a_400(world: World, body: bytes) -> None:
+    token = _service_client(world).token(c.SCOPE_LINEITEM)
+    resp = world.session.post(f"{LGATE}/lti/ags/some-class/lineitems", data=body,
+                              headers={"Authorization": f"Bearer {token}",
+                                       "Content-Type": c.LINEITEM_MEDIA})
+    assert resp.status_code == 400
