@@ -91,12 +91,10 @@ def init_tool(app: Flask, *, client_id: str, name: str, decide: Decide, title_ja
     reg = platform_registration(app.config, client_id=client_id)
     base = str(app.config["BASE_URL"]).rstrip("/")
 
-    def session() -> Any:
-        with app.app_context():
-            return http_session()
-
+    # the JWKS is fetched while a launch request of this app is being served, so the app's
+    # own session (config HTTP_SESSION) is the current one
     tool = Tool([reg], redirect_uri=base + "/lti/launch", keys=key_store(app.config, name),
-                fetch=session_fetcher(session), leeway=float(app.config["LTI_LEEWAY"]),
+                fetch=session_fetcher(http_session), leeway=float(app.config["LTI_LEEWAY"]),
                 profile=str(app.config["LTI_PROFILE"]))
     ctx = ToolContext(tool, decide, title_ja, title_en, item_title)
     app.extensions["renkei_tool"] = ctx

@@ -174,6 +174,15 @@ def test_wrong_audience_is_refused_with_its_rule(world: World) -> None:
     assert world.last("mirai_school")["rules"]  # the aud check's rule id(s)
 
 
+def test_unreachable_platform_jwks_is_a_recorded_rejection(keys: Path) -> None:
+    world = make_world({"LTI_PLATFORM": {"issuer": ISSUER, "auth_login_url": f"{PLATFORM}/auth",
+                                         "key_set_url": f"{PLATFORM}/no-such-jwks"}}, keys=keys)
+    page = world.launch("tsubasa_book")
+    assert page.status == 401
+    entry = world.last("tsubasa_book")
+    assert entry["rules"] == ["LT118"] and "HTTP 404" in entry["reason"]
+
+
 def test_unknown_issuer_login_is_refused_and_recorded(world: World) -> None:
     client = world.tools["tsubasa_book"].test_client()
     resp = client.get("/lti/login", query_string={
