@@ -59,6 +59,15 @@ platform.toml:
   auth_login_url = "https://lms.example/auth"
   auth_token_url = "https://lms.example/token"
   key_set_url = "https://lms.example/jwks"
+  [acceptance]             # optional: how the platform answers an accepted Deep Linking
+  status = 200             # response (default: any 2xx status); marker / json_field as for
+  marker = "saved"         # lti-tool
+
+Launch renkei once as a Deep Linking tool (content selection) to certify Deep Linking: renkei
+answers with four responses, posted by itself to deep_link_return_url in this order: a bad
+signature, a wrong aud, a good one, the good one replayed. A correct platform takes only the
+good one. (The bad ones go first so a platform that closes the Deep Linking session after one
+answer cannot pass them by refusing everything.)
 """
 
 
@@ -172,13 +181,13 @@ def run_platform(args: argparse.Namespace) -> int:
         raise UsageError("--timeout must be positive and --messages at least 1")
     state_dir = Path(args.state_dir)
     port = port_for(args, state_dir)
-    from harness.cli.certify_lti_platform import certify_platform
+    from harness.cli.certify_lti_platform import case_table, certify_platform
 
     report = certify_platform(reg, state_dir, port, timeout=args.timeout,
                               messages=args.messages, services=not args.no_services,
                               profile=args.profile,
                               acceptance=acceptance_from(cfg, args.config, optional=True))
-    emit(report, args)
+    emit(report, args, case_table(report))
     return 0 if report.passed else 1
 
 

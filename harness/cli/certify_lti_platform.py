@@ -204,3 +204,16 @@ def _judge_dl(cases: list[dict[str, Any]], launches: list[dict[str, Any]], out: 
         elif row["verdict"] == "fail":
             out.add("LT704", file=row["case"], value=row["title"])
     return cases
+
+
+def case_table(report: Report) -> str:
+    """The per-case lines leading the text report (messages, then Deep Linking cases)."""
+    cases = report.extra.get("cases") or []
+    if not isinstance(cases, list) or not cases:
+        return ""
+    marks = {"pass": "ok  ", "fail": "FAIL", "not reached": "SKIP"}
+    lines = [f"renkei certify lti-platform: {report.subject} ({len(cases)} cases)"]
+    for c in cases:
+        lines.append(f"  {marks.get(c['verdict'], '?   ')} {c['case']:<18} expected "
+                     f"{c['expected']:<18} {c['observed']:<14} {str(c.get('detail', ''))[:50]}")
+    return "\n".join(lines) + "\n\n"
