@@ -93,8 +93,8 @@ def upn_taken(upn: str, except_id: str | None = None) -> bool:
     return row is not None and row["id"] != except_id
 
 
-def insert_user(conn: sqlite3.Connection, fields: dict[str, Any], password: str) -> str:
-    """Store a new user (fields already validated); returns its object id."""
+def insert_user(conn: sqlite3.Connection, fields: dict[str, Any], password_hash: str) -> str:
+    """Store a new user (fields already validated, password already hashed); its object id."""
     user_id = str(uuid.uuid4())
     conn.execute(
         "INSERT INTO users (id, userPrincipalName, displayName, mailNickname, accountEnabled,"
@@ -104,7 +104,7 @@ def insert_user(conn: sqlite3.Connection, fields: dict[str, Any], password: str)
         (user_id, fields["userPrincipalName"], fields["displayName"], fields["mailNickname"],
          int(fields["accountEnabled"]), fields.get("givenName"), fields.get("surname"),
          fields.get("department"), fields.get("jobTitle"), fields.get("usageLocation"),
-         now_iso(), hash_password(password),
+         now_iso(), password_hash,
          int(fields.get("forceChangePasswordNextSignIn", True))))
     return user_id
 

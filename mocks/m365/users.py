@@ -13,7 +13,7 @@ from mocks.base import db_transaction, get_db
 from mocks.m365.auth import check_throttle, require_token
 from mocks.m365.errors import GraphError, graph_response
 from mocks.m365.query import encode_skiptoken, parse_user_query, project
-from mocks.m365.store import find_user, insert_user, to_graph, upn_taken
+from mocks.m365.store import find_user, hash_password, insert_user, to_graph, upn_taken
 
 bp = Blueprint("m365_graph", __name__, url_prefix="/v1.0")
 
@@ -150,11 +150,14 @@ def create_user(data: dict[str, Any]) -> dict[str, Any]:
     """Validate and store a new user; returns the Graph user (no password)."""
     fields, password = validate(data, creating=True)
     assert password is not None  # validate() requires it when creating
+    if upn_taken(fields["userPrincipalName"]):
+        raise _conflict()  # before the (deliberately slow) hash
+    digest = hash_password(password)  # outside the write transaction: hashing takes a while
     with db_transaction() as conn:
         if upn_taken(fields["userPrincipalName"]):
             raise _conflict()
         try:
-            user_id = insert_user(conn, fields, password)
+            user_id = insert_user(conn, fields, digest)
         except sqlite3.IntegrityError:
             raise _conflict() from None
     row = find_user(user_id)
@@ -216,8 +219,6 @@ def patch_user(key: str) -> Any:
                 raise _invalid(name)
         sets = {k: (int(v) if isinstance(v, bool) else v) for k, v in fields.items()}
         if password is not None:
-            from mocks.m365.store import hash_password
-
             sets["password_hash"] = hash_password(password)
         if sets:
             assignments = ", ".join(f"{name} = ?" for name in sets)
