@@ -43,7 +43,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class SourceConfig:
-    """Where the C4th export comes from: its HTTP endpoint, or a drop folder."""
+    """Where the C4th export comes from: C4th's base URL (``GET <url>/oneroster/export``), or a
+    drop folder."""
 
     url: str | None = None
     drop_dir: Path | None = None
@@ -268,6 +269,8 @@ class _Reader:
 
     def _source(self) -> SourceConfig:
         url = self.url("source.url")
+        if url and url.endswith("/oneroster/export"):
+            url = url[: -len("/oneroster/export")]  # the base URL; the client adds the path
         drop = self.path_of("source.drop_dir")
         if not url and drop is None:
             raise self.fail("source", "set source.url (C4th's export endpoint) or "

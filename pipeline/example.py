@@ -22,8 +22,8 @@ keep_count = 100               # ... and at most this many (for audit and replay
 #                              # to move an installation (stable ids derive from it)
 
 [source]
-# C4th's export endpoint (GET returns the OneRoster bulk zip) ...
-url = "http://127.0.0.1:8100/oneroster/export"
+# C4th's base URL (GET <url>/oneroster/export returns the OneRoster bulk zip) ...
+url = "http://127.0.0.1:8100"
 # token_env = "RENKEI_C4TH_TOKEN"   # bearer token, if C4th asks for one
 # ... or a folder C4th (or its RPA job) writes exports to; the newest file is taken.
 # drop_dir = "drop"
@@ -47,7 +47,7 @@ url = "http://127.0.0.1:8103"
 [accounts]
 # The board's ID・初期パスワード file: a path or a glob (all matches are read, later files
 # win). `renkei city generate` / `renkei city event` write one beside each export.
-password_file = "city/exports/*/*.csv"
+password_file = "city/exports/*/ID_PW_*.csv"
 teachers = false               # teachers stay outside the flow (pilot §3.1)
 
 [special_needs]

@@ -22,7 +22,7 @@ def test_example_config_parses_and_targets_the_default_mock_ports(tmp_path: Path
     path = tmp_path / "renkei.toml"
     path.write_text(example_config(), encoding="utf-8")
     config = load_config(path)
-    assert config.source.url == "http://127.0.0.1:8100/oneroster/export"
+    assert config.source.url == "http://127.0.0.1:8100"
     assert config.lgate is not None and config.lgate.url == "http://127.0.0.1:8101"
     assert config.m365 is not None and config.m365.graph_url == "http://127.0.0.1:8102"
     assert config.m365.client_secret_env == "RENKEI_M365_CLIENT_SECRET"
@@ -76,6 +76,10 @@ def test_config_errors_name_key_and_line(text: str, key: str, line: int, words: 
         parse_config(text)
     assert (err.value.key, err.value.line) == (key, line)
     assert words in str(err.value)
+
+
+def test_the_export_path_may_be_written_out() -> None:
+    assert parse_config(BASE).source.url == "http://127.0.0.1:8100"
 
 
 def test_no_source_is_an_error() -> None:
