@@ -210,6 +210,11 @@ def describe() -> dict[str, Any]:
                         "content": {"application/json": {"schema": {
                             "$ref": "#/components/schemas/Error"}},
                             "text/html": {"schema": {"type": "string"}}}},
+                "403": {"description": "the user's account is disabled (enabledUser false "
+                                       "or status tobedeleted)",
+                        "content": {"application/json": {"schema": {
+                            "$ref": "#/components/schemas/Error"}},
+                            "text/html": {"schema": {"type": "string"}}}},
                 "422": _err("the user's role has no LTI role")}}},
         "/lti/jwks": {"get": {
             "summary": "The platform's public key set (RFC 7517)", "operationId": "jwks",

@@ -187,6 +187,13 @@ def launch() -> Any:
     if target is None:
         return _not_found("Unknown user", f"lgate holds no user with userMasterIdentifier "
                           f"{umi!r}")
+    if not target.user["enabled_user"] or target.user["status"] == "tobedeleted":
+        # a disabled account cannot log in to the e-portal, so it launches nothing
+        message = f"the lgate account {umi!r} is disabled; it cannot launch tools"
+        if request.accept_mimetypes.best == "application/json":
+            return _error(403, "accountDisabled", message)
+        return message_page("Account disabled", [message],
+                            marker="renkei-launch-not-started"), 403
     try:
         spec = launch_spec(target, reg, deep_link=request.args.get("type") == "deeplink")
     except LaunchError as exc:

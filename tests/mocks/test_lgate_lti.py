@@ -320,3 +320,20 @@ def test_ags_bodies_that_are_not_objects_are_a_400(world: World, body: bytes) ->
                               headers={"Authorization": f"Bearer {token}",
                                        "Content-Type": c.LINEITEM_MEDIA})
     assert resp.status_code == 400
+
+
+def test_disabled_account_cannot_launch(bundle_bytes: bytes, tmp_path: Path) -> None:
+    # jp-eportal-v4 bulks carry enabledUser=true only (OR515), so an account is disabled in
+    # the e-portal itself; here that is done in its store
+    import sqlite3
+
+    db = tmp_path / "lgate.sqlite"
+    world = World(bundle_bytes, str(db))
+    umi = world.pupil()["userMasterIdentifier"]
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE users SET enabled_user = 0 WHERE user_master_identifier = ?",
+                     (umi,))
+    resp = world.client.get(f"/launch?user={umi}&tool=tsubasa_book",
+                            headers={"Accept": "application/json"})
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "accountDisabled"
+    assert world.client.get(f"/launch?user={umi}&tool=tsubasa_book").status_code == 403
