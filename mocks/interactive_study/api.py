@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from harness.oneroster.checker import BUNDLE_NAME
 from mocks.base import db_transaction, get_db
-from mocks.interactive_study.delta import apply_delta, check_delta, finding_json, read_delta
+from mocks.interactive_study.delta import apply_delta, check_delta, finding_json
 from mocks.interactive_study.store import roles_by_user, user_json
 
 bp = Blueprint("drill_api", __name__)
@@ -76,12 +76,8 @@ def import_delta() -> Any:
             return _error(422, str(verdict.code), verdict.message,
                           findings=[finding_json(f) for f in verdict.findings],
                           modes=verdict.modes)
-        try:
-            tables = read_delta(path, profile=profile)
-        except ValueError as exc:
-            return _error(422, "invalidBundle", f"the bundle could not be read: {exc}")
     with db_transaction() as db:
-        result = apply_delta(db, tables)
+        result = apply_delta(db, verdict.tables)
     result["modes"] = verdict.modes
     result["waived"] = [finding_json(f) for f in verdict.waived]
     result["warnings"] = [finding_json(f) for f in verdict.findings][:100]

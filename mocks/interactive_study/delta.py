@@ -50,6 +50,8 @@ class DeltaCheck:
     findings: list[Finding] = field(default_factory=list)
     waived: list[Finding] = field(default_factory=list)
     modes: dict[str, str] = field(default_factory=dict)
+    #: the rows of the files the drill app imports (others are ignored), once checked
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -64,11 +66,16 @@ def finding_json(f: Finding) -> dict[str, Any]:
 
 def check_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4",
                 waived: Iterable[str] = DEFAULT_WAIVED, name_is_ours: bool = False) -> DeltaCheck:
-    """Check the bundle at ``path`` as a delta the drill app may apply.
+    """Check the bundle at ``path`` as a delta the drill app may apply, and read it.
+
+    A file counts as delta only when both its rows (the checker's effective mode) and the
+    manifest (``file.<name>`` = ``delta``) say so: the checker lets the data win where they
+    disagree, but a drill app must not guess what the sender meant.
 
     :param waived: rule ids reported but not enforced (see :data:`DEFAULT_WAIVED`).
     :param name_is_ours: the file name was chosen by the server, not the sender, so the
         bundle-name finding (OR125) says nothing about the upload and is dropped.
+    :returns: a :class:`DeltaCheck`; when ``ok``, ``tables`` holds the rows to apply.
     """
     result = check_bundle(path, profile=profile)
     skip = set(waived)
@@ -76,34 +83,26 @@ def check_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4",
     kept = [f for f in findings if f.rule not in skip]
     waived_found = [f for f in findings if f.rule in skip]
     modes = dict(result.report.extra.get("modes", {}))  # type: ignore[union-attr]
+
+    def refuse(code: str, message: str) -> DeltaCheck:
+        return DeltaCheck(code, message + "; nothing was applied", kept, waived_found, modes)
+
     errors = [f for f in kept if f.severity is Severity.ERROR]
     if errors:
-        return DeltaCheck("invalidBundle",
-                          f"the bundle has {len(errors)} ERROR finding(s); nothing was applied",
-                          kept, waived_found, modes)
-    bulk = sorted(f"{n}.csv" for n, m in modes.items() if m != "delta")
-    if bulk:
-        return DeltaCheck("notDelta",
-                          "the drill app takes delta bundles only (manifest file.* = delta); "
-                          f"in bulk mode: {', '.join(bulk)}; nothing was applied",
-                          kept, waived_found, modes)
-    if not modes:
-        return DeltaCheck(None, "manifest only: no changes", kept, waived_found, modes)
-    return DeltaCheck(None, "ok", kept, waived_found, modes)
-
-
-def read_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4"
-               ) -> dict[str, list[dict[str, Any]]]:
-    """The rows of the files the drill app imports (others are ignored).
-
-    Raises :class:`ValueError` naming the first unreadable spot (only reachable when the
-    checker passed a bundle the reader cannot read, which would be a checker bug).
-    """
+        return refuse("invalidBundle", f"the bundle has {len(errors)} ERROR finding(s)")
     try:
         bundle = read_bundle(path, profile=profile)
-    except BundleReadError as exc:
-        raise ValueError(str(exc)) from None
-    return {name: bundle.tables[name] for name in FILES if bundle.tables.get(name)}
+    except BundleReadError as exc:  # the checker passed it, so this would be a reader gap
+        return refuse("invalidBundle", f"the bundle could not be read: {exc}")
+    bulk = sorted({f"{n}.csv" for n, m in modes.items() if m != "delta"} |
+                  {f"{n}.csv" for n, rows in bundle.tables.items()
+                   if rows and bundle.modes.get(n) != "delta"})
+    if bulk:
+        return refuse("notDelta", "the drill app takes delta bundles only (manifest file.* = "
+                                  f"delta, rows with status); not delta: {', '.join(bulk)}")
+    tables = {name: bundle.tables[name] for name in FILES if bundle.tables.get(name)}
+    return DeltaCheck(None, "ok" if modes else "manifest only: no changes", kept, waived_found,
+                      modes, tables)
 
 
 def ordered_latest(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import re
 import sqlite3
 import time
+import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -195,6 +197,23 @@ def test_bulk_bundle_is_rejected_as_not_delta(client: Any, city_bundle: Bundle,
     assert resp.json["error"]["code"] == "notDelta"
     assert "users.csv" in resp.json["error"]["message"]
     assert client.get("/_admin/state").json["counts"] == before
+
+
+def test_manifest_saying_bulk_is_not_delta_even_when_rows_carry_status(
+        client: Any, city_bundle: Bundle, tmp_path: Path) -> None:
+    data = zip_bytes(tmp_path, {"users": delta_rows(city_bundle, "users", limit=2)})
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            body = src.read(name)
+            if name == "manifest.csv":
+                body = re.sub(rb'"?file\.users"?,"?delta"?', b"file.users,bulk", body)
+                assert b"file.users,bulk" in body
+            dst.writestr(name, body)
+    resp = post_delta(client, out.getvalue())
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "notDelta"
+    assert client.get("/_admin/state").json["counts"]["users"] == 0
 
 
 def test_bundle_with_errors_is_rejected_with_findings(client: Any, city_bundle: Bundle,
