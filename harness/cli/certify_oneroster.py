@@ -115,11 +115,24 @@ class Consumer:
     imports: str = "both"
 
     def __repr__(self) -> str:  # the headers hold tokens
-        return f"Consumer(url={self.url!r}, method={self.method!r}, field={self.field!r})"
+        return (f"Consumer(url={self.shown_url!r}, method={self.method!r}, "
+                f"field={self.field!r})")
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as reports show it: query values (``?api_key=…``) are replaced by ***."""
+        parts = urlsplit(self.url)
+        if not parts.query:
+            return self.url
+        query = "&".join(p.split("=", 1)[0] + "=***" for p in parts.query.split("&"))
+        return parts._replace(query=query).geturl()
 
     def scrub(self, text: str) -> str:
-        """``text`` with every header value replaced, so no token reaches a report."""
-        for _, value in self.headers:
+        """``text`` with every header value (and URL query value) replaced, so no token
+        reaches a report."""
+        secrets = [v for _, v in self.headers]
+        secrets += [p.split("=", 1)[1] for p in urlsplit(self.url).query.split("&") if "=" in p]
+        for value in secrets:
             if len(value) >= 4:
                 text = text.replace(value, "***")
                 for part in value.split():
@@ -259,7 +272,7 @@ def certify_consumer(consumer: Consumer, acceptance: Any, *, profile: str,
                 resp = post_bundle(consumer, session, name, data)
             except requests.RequestException as exc:
                 if not answered:
-                    raise UsageError(f"cannot reach the importer at {consumer.url} "
+                    raise UsageError(f"cannot reach the importer at {consumer.shown_url} "
                                      f"({type(exc).__name__}); is it running?") from None
                 row.update(observed="no answer", status=None, verdict="fail",
                            detail=type(exc).__name__)
@@ -313,16 +326,18 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
 def _report(consumer: Consumer, profile: str, out: FindingCollector,
             results: list[dict[str, Any]]) -> Any:
     verdicts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("pass", "note", "fail")}
-    extra = {"cases": results, "consumer": {"url": consumer.url, "method": consumer.method,
+    extra = {"cases": results, "consumer": {"url": consumer.shown_url,
+                                            "method": consumer.method,
                                             "field": consumer.field,
                                             "imports": consumer.imports},
              "verdicts": verdicts, "test_identifier": f"oneroster-consumer-{profile}"}
-    return findings_report("oneroster", REGISTRY, consumer.url, profile, out.findings,
+    return findings_report("oneroster", REGISTRY, consumer.shown_url, profile, out.findings,
                            out.counts, ["OC700", "OC701", "OC702", "OC703"], extra)
 
 
 def _table(consumer: Consumer, results: list[dict[str, Any]]) -> str:
-    lines = [f"renkei certify oneroster-consumer: {consumer.url} ({len(results)} bundles)"]
+    lines = [f"renkei certify oneroster-consumer: {consumer.shown_url} ({len(results)} "
+             "bundles)"]
     marks = {"pass": "ok  ", "note": "note", "fail": "FAIL"}
     for r in results:
         lines.append(f"  {marks[r['verdict']]} {r['case']:<36} expected {r['expected']:<6} "

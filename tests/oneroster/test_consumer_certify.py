@@ -225,3 +225,18 @@ def test_a_bulk_only_or_delta_only_importer_gets_only_its_bundles(tmp_path, serv
     got = {c["case"] for c in json.loads(text)["extra"]["cases"]}
     delta = {c.id for c in cases_for("jp-eportal-v4") if c.delta}
     assert code == 0 and got and (got <= delta if imports == "delta" else not got & delta)
+
+
+def test_a_token_in_the_url_query_is_not_reported_either(tmp_path, serve):
+    from harness.cli.certify_oneroster import consumer_config
+
+    seen: list[dict] = []
+    srv = serve(lenient_importer(seen))
+    toml = write_config(tmp_path, srv.url + "/import?api_key=qk-9f8e7d6c5b4a")
+    for fmt in ("text", "json", "junit", "html", "1edtech-log"):
+        code, text = run(tmp_path, toml, fmt, "--cases", "valid-bulk")
+        assert code == 0 and "qk-9f8e7d6c5b4a" not in text and TOKEN not in text, fmt
+    consumer = consumer_config({"consumer": {"url": srv.url + "/i?api_key=qk-9f8e7d6c5b4a",
+                                             "headers": {"X-Key": "hk-123456789"}}}, "c.toml")
+    assert "qk-9f8e" not in repr(consumer) and "hk-1234" not in repr(consumer)
+    assert consumer.shown_url.endswith("/i?api_key=***")
