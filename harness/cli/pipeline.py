@@ -106,6 +106,7 @@ class _Bars:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.config import ConfigError
     from pipeline.report import render_report
     from pipeline.report.run import report_for_run
     from pipeline.run import run_pipeline
@@ -120,6 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with _Bars(bars_on) as bars:
             result = run_pipeline(config, export=export, dry_run=args.dry_run, progress=bars)
+    except ConfigError as exc:  # e.g. a secret's environment variable is not set
+        raise UsageError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 — a clean line, never a traceback (no secrets)
         from pipeline.report.run import safe_error
         print(f"renkei: pipeline error: {safe_error(exc, config)}", file=sys.stderr)

@@ -1,0 +1,136 @@
+"""``renkei pipeline run|status|init`` against the mocks in-process: tables, reports, exit codes,
+clean errors, and no secret in any output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from harness.accounts.passwords import read_password_file
+from harness.cli import pipeline as cli
+from harness.cli.main import UsageError
+from tests.pipeline.test_e2e_support import CLIENT_SECRET, SECRET_ENV, World, config_text
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "pipeline-report.schema.json")
+                    .read_text(encoding="utf-8"))
+
+
+def renkei(*argv: str) -> int:
+    """What `renkei pipeline …` does once registered (main's error handling included)."""
+    parser = argparse.ArgumentParser(prog="renkei")
+    sub = parser.add_subparsers(dest="command")
+    cli.register(sub)
+    args = parser.parse_args(["pipeline", *argv])
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"renkei: error: {exc}", file=__import__("sys").stderr)
+        return 2
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
+    monkeypatch.setattr("pipeline.apply.targets.BACKOFF", 0.001)
+    w = World()
+    w.seed_city("small", 1, "2025-05-01")
+    w.save_passwords(tmp_path / "passwords", 1)
+    w.config = tmp_path / "city.toml"
+    w.config.write_text(config_text(tmp_path, w.bases), encoding="utf-8")
+    import pipeline.run
+    real = pipeline.run.run_pipeline
+    monkeypatch.setattr(pipeline.run, "run_pipeline",
+                        lambda config, **kw: real(config, session_factory=w.session, **kw))
+    w.tmp = tmp_path
+    return w
+
+
+def secrets_of(world) -> list[str]:
+    entries = read_password_file(next((world.tmp / "passwords").glob("*.csv"))).entries
+    return [CLIENT_SECRET, *(e.initial_password for e in entries.values())]
+
+
+def test_run_json_then_html_then_status(world, capsys):
+    report = world.tmp / "report.json"
+    code = renkei("run", "--config", str(world.config), "--format", "json", "-o", str(report))
+    out = capsys.readouterr()
+    assert code in (0, 1), out.err
+    data = json.loads(report.read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA)
+    assert data["run"]["status"] == "applied" and data["run"]["exit_code"] == code
+    assert data["delivery"]["m365"]["status"] == "done"
+    assert "by school and change type" in out.out and "create" in out.out
+
+    html = world.tmp / "report.html"
+    code2 = renkei("run", "--config", str(world.config), "--format", "html", "-o", str(html))
+    assert code2 in (0, 1)
+    assert "変更はありません" in html.read_text(encoding="utf-8")
+
+    assert renkei("status", "--config", str(world.config)) == 0
+    status = capsys.readouterr().out
+    assert "last runs" in status and "no interrupted plan" in status
+    assert renkei("status", "--config", str(world.config), "--format", "json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed["runs"]) == 2 and listed["unfinished"] == []
+
+    everything = out.out + out.err + status + report.read_text() + html.read_text()
+    for secret in secrets_of(world):
+        assert secret not in everything
+
+
+def test_text_report_to_stdout_and_dry_run(world, capsys):
+    code = renkei("run", "--config", str(world.config), "--dry-run")
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    assert "dry-run" in out and "PL301" in out
+    assert world.changing_calls() == 0  # a dry run changes nothing anywhere
+
+
+def test_exit_2_when_the_guard_trips_and_3_when_a_target_fails(world, capsys):
+    assert renkei("run", "--config", str(world.config), "--format", "json") in (0, 1)
+    world.fault("c4th", kind="truncate", keep=0.3)
+    assert renkei("run", "--config", str(world.config)) == 2
+    assert "refused" in capsys.readouterr().out
+    world.clear_faults("c4th")
+    world.event("transfer_out")
+    world.fault("m365", kind="status", status=503, route=r"\$batch", count=1000)
+    world.fault("interactive_study", kind="drop", route="/oneroster/delta", count=1000)
+    assert renkei("run", "--config", str(world.config), "--format", "json") == 3
+    out = capsys.readouterr()
+    assert json.loads(out.out)["run"]["status"] == "interrupted"
+    assert renkei("status", "--config", str(world.config)) == 0
+    assert "interrupted plans" in capsys.readouterr().out
+    world.clear_faults("m365")
+    world.clear_faults("interactive_study")
+    assert renkei("run", "--config", str(world.config)) in (0, 1)
+    for secret in secrets_of(world):
+        assert secret not in out.out + out.err
+
+
+def test_config_error_names_key_and_line_without_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[municipality]\nname = "x"\nboard_code = 12\n', encoding="utf-8")
+    assert renkei("run", "--config", str(bad)) == 2
+    err = capsys.readouterr().err
+    assert "municipality.board_code" in err and "bad.toml:3:" in err and "Traceback" not in err
+
+
+def test_missing_secret_is_a_clean_error(world, monkeypatch, capsys):
+    monkeypatch.delenv(SECRET_ENV)
+    assert renkei("run", "--config", str(world.config)) == 2
+    assert SECRET_ENV in capsys.readouterr().err
+
+
+def test_init_writes_the_example_once(tmp_path, capsys):
+    assert renkei("init", str(tmp_path / "cfg")) == 0
+    written = tmp_path / "cfg" / "city.toml"
+    assert "[targets.m365]" in written.read_text(encoding="utf-8")
+    assert renkei("init", str(tmp_path / "cfg")) == 2
+    assert "exists" in capsys.readouterr().err
+    assert renkei("init", str(tmp_path / "cfg"), "--force") == 0
+    from pipeline.config import load_config
+    assert load_config(written).m365 is not None
