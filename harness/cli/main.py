@@ -12,7 +12,9 @@ import sys
 from collections.abc import Sequence
 
 #: Command modules, in the order ``renkei --help`` lists them.
-COMMANDS: tuple[str, ...] = ("check", "testset", "city", "certify")
+COMMANDS: tuple[str, ...] = (
+    "check", "testset", "city", "certify", "mock", "pipeline", "scenario",
+)
 
 DESCRIPTION = """\
 renkei (連携) — conformance tests and mock vendors for Japanese school roster and account
@@ -25,6 +27,9 @@ examples:
   renkei testset oneroster out/                           write a conformance test set
   renkei city generate --profile tsukuba --seed 1 --out city/   a synthetic Tsukuba
   renkei certify lti-tool --config tool.toml              certify an LTI 1.3 tool
+  renkei mock up --all                                    serve every vendor mock on 127.0.0.1
+  renkei pipeline run --config city.toml                  one nightly run of the pipeline
+  renkei scenario run --all                               every scenario suite (small city)
 """
 
 
