@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import BadRequest
 
 from harness.lti.platform_app import lti_bp, services_bp
 from harness.lti.platform_app import state as lti_state
 from mocks.base import MockSpec, create_mock_app, database, db_transaction, get_db
-from mocks.lgate import store
+from mocks.lgate import persist, store
 from mocks.lgate.lti import ensure_guid, setup_platform
 from mocks.lgate.openapi import describe
 from mocks.lgate.passwords import DEFAULT_ITERATIONS
@@ -77,6 +77,7 @@ def reset() -> None:
     with db_transaction() as conn:
         for table in (*reversed(ENTITY_TABLES), "initial_passwords", "imports", "launches"):
             conn.execute(f"DELETE FROM {table}")
+        persist.forget(conn)
     st = lti_state()
     st.platform.log.clear()
     st.findings.clear()
@@ -102,13 +103,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     conn = database(app).connect()
     try:
         guid = ensure_guid(conn)
+        st = setup_platform(app, guid)
+        persist.load(conn, st)
     finally:
         conn.close()
-    setup_platform(app, guid)
     app.register_blueprint(lti_bp, url_prefix="/lti")
     app.register_blueprint(services_bp, url_prefix="/lti")
     app.before_request(guard_lti)
+    app.after_request(_keep_lti_services)
     return app
+
+
+def _keep_lti_services(response: Response) -> Response:
+    """After a request that changed AGS or Deep Linking data, store the new snapshot."""
+    if (request.endpoint, request.method) in persist.CHANGES and response.status_code < 400:
+        with db_transaction() as conn:
+            persist.save(conn, lti_state())
+    return response
 
 
 __all__ = ["DEFAULTS", "SPEC", "create_app"]

@@ -337,3 +337,24 @@ def test_disabled_account_cannot_launch(bundle_bytes: bytes, tmp_path: Path) -> 
                             headers={"Accept": "application/json"})
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "accountDisabled"
     assert world.client.get(f"/launch?user={umi}&tool=tsubasa_book").status_code == 403
+
+
+def test_restart_keeps_ags_line_items_and_scores(bundle_bytes: bytes, tmp_path: Path) -> None:
+    db = str(tmp_path / "lgate.sqlite")
+    first = World(bundle_bytes, db)
+    pupil = first.pupil("P6")
+    lineitems = _claims(first, pupil["userMasterIdentifier"])[c.AGS_CLAIM]["lineitems"]
+    client = _service_client(first)
+    item = client.create_lineitem(lineitems, {"label": "計算ドリル", "scoreMaximum": 20})
+    assert client.post_score(item["id"], {
+        "userId": pupil["userMasterIdentifier"], "scoreGiven": 17, "scoreMaximum": 20,
+        "timestamp": "2025-05-02T09:00:00+09:00", "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded"}) == 204
+
+    second = World(b"", db)
+    results = _service_client(second).results(item["id"])
+    assert [(r["userId"], r["resultScore"]) for r in results] == [
+        (pupil["userMasterIdentifier"], 17)]
+    assert second.client.post("/_admin/reset").status_code == 200
+    third = World(b"", db)
+    assert third.client.get("/_admin/state").get_json()["platform"]["lineitems"] == {}
