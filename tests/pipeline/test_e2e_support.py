@@ -136,14 +136,10 @@ def check_invariants(admin: Admin, holds: Iterable[str] = ()) -> dict[str, int]:
     """
     held = set(holds)
     city = admin.city()
-    lg, m3, dr = admin.state("lgate"), admin.state("m365"), admin.state("interactive_study")
+    lg, m3, dr = check_unique(admin)
     code_of = {s["key"]: s["school_code"] for s in _values(city["schools"])}
     org_code = {o["sourcedId"]: o.get("identifier") for o in lg["orgs"]}
     lg_users = [u for u in lg["users"] if not u.get("manual")]
-    _unique("lgate userMasterIdentifier", (u["userMasterIdentifier"] for u in lg_users))
-    _unique("lgate username", (u["username"].lower() for u in lg_users))
-    _unique("m365 userPrincipalName", (u["userPrincipalName"].lower() for u in m3["users"]))
-    _unique("drill userMasterIdentifier", (u["userMasterIdentifier"] for u in dr["users"]))
     lg_by = {u["userMasterIdentifier"]: u for u in lg_users}
     m3_by = {u["userPrincipalName"].lower(): u for u in m3["users"]}
     dr_by = {u["userMasterIdentifier"]: u for u in dr["users"]}
@@ -174,6 +170,18 @@ def check_invariants(admin: Admin, holds: Iterable[str] = ()) -> dict[str, int]:
         assert d is None or d["enabledUser"] is False, f"departed {gone['umi']} active in drill"
     return {"checked": checked, "lgate": len(lg_users), "m365": len(m3["users"]),
             "drill": len(dr["users"])}
+
+
+def check_unique(admin: Admin) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Nobody twice anywhere: one lgate user per person and per UPN, one m365 account per UPN,
+    one drill user per person. Holds whatever state the run left (even an interrupted one)."""
+    lg, m3, dr = admin.state("lgate"), admin.state("m365"), admin.state("interactive_study")
+    lg_users = [u for u in lg["users"] if not u.get("manual")]
+    _unique("lgate userMasterIdentifier", (u["userMasterIdentifier"] for u in lg_users))
+    _unique("lgate username", (u["username"].lower() for u in lg_users))
+    _unique("m365 userPrincipalName", (u["userPrincipalName"].lower() for u in m3["users"]))
+    _unique("drill userMasterIdentifier", (u["userMasterIdentifier"] for u in dr["users"]))
+    return lg, m3, dr
 
 
 def _values(x: Any) -> list[Any]:
