@@ -242,23 +242,11 @@ def certify_consumer(consumer: Consumer, acceptance: Any, *, profile: str,
     """Post every test-set bundle to ``consumer``; (report, per-case table for text)."""
     import requests
 
-    from harness.oneroster.testset import cases_for, write_testset
 
     out = FindingCollector(REGISTRY)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="renkei-testset-") as tmp:
-        doc = write_testset(tmp, profile)
-        cases = list(doc["cases"])  # type: ignore[call-overload]
-        if consumer.imports != "both":
-            # a bulk-only importer is certified on the bulk bundles (1EdTech certifies bulk
-            # and delta consumers separately)
-            delta = {c.id for c in cases_for(profile) if c.delta}
-            cases = [c for c in cases if (c["id"] in delta) == (consumer.imports == "delta")]
-        if case_ids:
-            unknown = set(case_ids) - {c["id"] for c in cases}
-            if unknown:
-                raise UsageError(f"unknown case id(s): {', '.join(sorted(unknown))}")
-            cases = [c for c in cases if c["id"] in set(case_ids)]
+        cases = _write_cases(Path(tmp), profile, consumer.imports, case_ids)
         session = requests.Session()
         answered = 0
         for case in cases:
@@ -297,6 +285,29 @@ def certify_consumer(consumer: Consumer, acceptance: Any, *, profile: str,
                 out.add("OC701", file=case["id"], expected="/".join(case["expected_rules"]))
             results.append(_finish(row))
     return _report(consumer, profile, out, results), _table(consumer, results)
+
+
+def _write_cases(root: Path, profile: str, imports: str, case_ids: list[str] | None
+                 ) -> list[dict[str, Any]]:
+    """Write the test-set bundles to post (all, or the ones asked for) under ``root``; one
+    entry per bundle as in the test set's ``expected.json``."""
+    from harness.oneroster.schema import load_profile
+    from harness.oneroster.testset import cases_for, write_case
+
+    prof = load_profile(profile).id
+    cases = cases_for(prof)
+    if imports != "both":
+        # a bulk-only importer is certified on the bulk bundles (1EdTech certifies bulk and
+        # delta consumers separately)
+        cases = [c for c in cases if c.delta == (imports == "delta")]
+    if case_ids:
+        unknown = set(case_ids) - {c.id for c in cases}
+        if unknown:
+            raise UsageError(f"unknown case id(s): {', '.join(sorted(unknown))}")
+        cases = [c for c in cases if c.id in set(case_ids)]
+    return [{"id": c.id, "family": c.family, "title": c.title, "valid": c.valid,
+             "bundle": write_case(c, prof, root).relative_to(root).as_posix(),
+             "expected_rules": list(c.expected)} for c in cases]
 
 
 def _csv_members(name: str, data: bytes) -> list[str]:
