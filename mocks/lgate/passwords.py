@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -108,6 +109,4 @@ def verify_initial_password(conn: sqlite3.Connection, user_master_identifier: st
 
 
 def _json_list(values: list[str]) -> str:
-    import json
-
     return json.dumps(values, ensure_ascii=False)

@@ -5,6 +5,7 @@ launch entry point (``GET /launch``) plus ``/lti/jwks``.
 from __future__ import annotations
 
 import hmac
+import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request, 
 
 from harness.accounts import PasswordFileError
 from harness.lti.keys import JWKS_MAX_AGE
+from harness.lti.platform_app import state as lti_state
 from harness.lti.web import message_page
 from mocks.base import db_transaction, get_db
 from mocks.lgate import bulk, passwords, store
@@ -171,8 +173,6 @@ def launch() -> Any:
 
     ``?user=<userMasterIdentifier>&tool=<name>[&type=deeplink]``.
     """
-    from harness.lti.platform_app import state as lti_state
-
     umi = request.args.get("user", "").strip()
     name = request.args.get("tool", "").strip()
     tools = current_app.extensions["lgate_tools"]
@@ -210,16 +210,12 @@ def launch() -> Any:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 
 @bp.get("/lti/jwks")
 def jwks() -> Response:
     """The platform's public keys (also at /lti/.well-known/jwks.json)."""
-    from harness.lti.platform_app import state as lti_state
-
     resp = jsonify(lti_state().platform.keys.jwks())
     resp.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
     return resp
