@@ -294,6 +294,16 @@ def test_launch_log_and_licences_survive_a_restart(tmp_path: Path) -> None:
     assert (tmp_path / "tsubasa_book-keys" / "keys.json").exists()
 
 
+def test_reset_empties_launches_and_licences(world: World) -> None:
+    world.launch("tsubasa_book")
+    client = world.tools["tsubasa_book"].test_client()
+    kids = world.state("tsubasa_book")["kids"]
+    assert client.post("/_admin/reset").status_code == 200
+    state = world.state("tsubasa_book")
+    assert state["launches"] == [] and state["licences"] == [] and state["kids"] == kids
+    assert world.launch("tsubasa_book").status == 200  # still registered, still verifying
+
+
 def test_registration_defaults_come_from_the_lgate_peer() -> None:
     app = create_app("mirai_school", {"DATABASE": ":memory:",
                                       "PEERS": {"lgate": "http://127.0.0.1:8101"}})
