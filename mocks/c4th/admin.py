@@ -12,7 +12,7 @@ from werkzeug.exceptions import BadRequest
 from fixtures import BUILTIN, City, generate_city, load_profile, parse_quirks
 from fixtures.events import EVENTS, apply_event
 from harness.accounts.passwords import render_password_file
-from mocks.base import json_body
+from mocks.base import db_transaction, get_db, json_body
 from mocks.c4th.passwords import entries_for, password_file_name
 from mocks.c4th.store import changing_city, city_summary, require_city, store_city
 
@@ -124,8 +124,9 @@ def password_file() -> Any:
     only = request.args.get("only", "all")
     if only not in ("all", "new"):
         raise BadRequest(f"only must be 'all' or 'new', got {only!r}")
-    with changing_city() as (city, conn):
-        assert city is not None
+    get_db()  # the database lock (memory databases) before the city's
+    city = require_city()
+    with db_transaction() as conn:
         issued = None
         if only == "new":
             issued = {r[0] for r in conn.execute("SELECT umi FROM password_issued")}

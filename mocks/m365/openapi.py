@@ -119,10 +119,14 @@ def describe() -> dict[str, Any]:
                     SELECT,
                     {"name": "$top", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP}},
-                    {"name": "$skiptoken", "in": "query", "schema": _S}],
+                    {"name": "$skiptoken", "in": "query", "schema": _S},
+                    {"name": "$count", "in": "query", "schema": {"enum": ["true", "false"]}},
+                    {"name": "ConsistencyLevel", "in": "header",
+                     "schema": {"enum": ["eventual"]}}],
                     "responses": {"200": _ok("A page of users", {
                         "type": "object", "required": ["value"], "properties": {
                             "@odata.context": _S, "@odata.nextLink": _S,
+                            "@odata.count": {"type": "integer"},
                             "value": {"type": "array", "items": user_ref}}}), **COMMON}},
                 "post": {"summary": "Create a user",
                          "requestBody": {"required": True, "content": {"application/json": {

@@ -36,6 +36,7 @@ class UserQuery:
     select: tuple[str, ...] = DEFAULT_SELECT
     top: int = DEFAULT_TOP
     after_seq: int = 0
+    count: bool = False
 
 
 def _prop(name: str, allowed: set[str]) -> str:
@@ -139,6 +140,11 @@ def parse_user_query(args: Any) -> UserQuery:
         query.top = parse_top(args["$top"])
     if "$skiptoken" in args:
         query.after_seq = decode_skiptoken(args["$skiptoken"])
+    if "$count" in args:
+        if args["$count"] not in ("true", "false"):
+            raise GraphError(400, "BadRequest", f"Invalid value '{args['$count']}' for "
+                             "$count: use true or false.")
+        query.count = args["$count"] == "true"
     if "$orderby" in args:
         raise GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current "
                          "query.")

@@ -184,6 +184,14 @@ def list_users() -> Any:
         [query.after_seq, *query.params, query.top + 1]).fetchall()
     page, more = rows[:query.top], len(rows) > query.top
     body: dict[str, Any] = {"@odata.context": _context("users")}
+    if query.count:
+        # Graph counts directory objects only with ConsistencyLevel: eventual
+        if request.headers.get("ConsistencyLevel", "").lower() != "eventual":
+            raise GraphError(400, "Request_BadRequest", "$count is not currently supported "
+                             "without the ConsistencyLevel: eventual header.")
+        body["@odata.count"] = get_db().execute(
+            f"SELECT COUNT(*) FROM users WHERE {' AND '.join(query.where) or '1'}",
+            query.params).fetchone()[0]
     if more:
         args = {k: v for k, v in request.args.items() if k != "$skiptoken"}
         args["$skiptoken"] = encode_skiptoken(page[-1]["seq"])

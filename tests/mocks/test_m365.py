@@ -287,6 +287,18 @@ def test_filter(client: FlaskClient, auth: dict[str, str], flt: str,
         f"s{n:06d}@{DOMAIN}" for n in expected]
 
 
+def test_count_needs_consistency_level_eventual(client: FlaskClient,
+                                               auth: dict[str, str]) -> None:
+    for n in range(1, 4):
+        client.post("/v1.0/users", json=user(n), headers=auth)
+    query = {"$count": "true", "$filter": "startswith(userPrincipalName,'s00000')", "$top": "1"}
+    assert_graph_error(client.get("/v1.0/users", query_string=query, headers=auth), 400,
+                       "Request_BadRequest")
+    body = client.get("/v1.0/users", query_string=query,
+                      headers={**auth, "ConsistencyLevel": "eventual"}).json
+    assert body["@odata.count"] == 3 and len(body["value"]) == 1
+
+
 @pytest.mark.parametrize(("query", "code"), [
     ({"$filter": "jobTitle gt 'x'"}, "BadRequest"),
     ({"$filter": "city eq 'Tsukuba'"}, "Request_UnsupportedQuery"),
@@ -296,6 +308,8 @@ def test_filter(client: FlaskClient, auth: dict[str, str], flt: str,
     ({"$top": "1000"}, "Request_BadRequest"),
     ({"$skiptoken": "garbage!"}, "Request_BadRequest"),
     ({"$expand": "manager"}, "BadRequest"),
+    ({"$count": "maybe"}, "BadRequest"),
+    ({"$orderby": "displayName"}, "Request_UnsupportedQuery"),
 ])
 def test_bad_query_options_are_400(client: FlaskClient, auth: dict[str, str],
                                    query: dict[str, str], code: str) -> None:
