@@ -286,6 +286,22 @@ def test_read_api_pages_users_with_total_count(client: Any, city_bundle: Bundle,
     assert len(client.get("/ims/oneroster/rostering/v1p2/users").json["users"]) == min(n, 100)
 
 
+def test_roles_file_feeds_the_read_api_roles(client: Any, city_bundle: Bundle,
+                                             tmp_path: Path) -> None:
+    users_rows = delta_rows(city_bundle, "users", limit=2)
+    ids = {u["sourcedId"] for u in users_rows}
+    roles = [r for r in delta_rows(city_bundle, "roles") if r["userSourcedId"] in ids]
+    roles[0]["role"] = "teacher"  # so the answer can only have come from roles.csv
+    resp = post_delta(client, zip_bytes(tmp_path, {"users": users_rows, "roles": roles}))
+    assert resp.status_code == 200 and resp.json["created"] == {"users": 2, "roles": 2}
+    user = client.get(f"/ims/oneroster/rostering/v1p2/users/{roles[0]['userSourcedId']}"
+                      ).json["user"]
+    assert user["roles"] == [{"roleType": "primary", "role": "teacher", "org": {
+        "href": f"http://interactive-study.test/ims/oneroster/rostering/v1p2/orgs/"
+                f"{roles[0]['orgSourcedId']}",
+        "sourcedId": roles[0]["orgSourcedId"], "type": "org"}}]
+
+
 @pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=abc", "offset=-1"])
 def test_read_api_rejects_bad_paging(client: Any, query: str) -> None:
     resp = client.get(f"/ims/oneroster/rostering/v1p2/users?{query}")
