@@ -41,6 +41,15 @@ def client(bundle_bytes: bytes, db_path: Path) -> FlaskClient:
     return c
 
 
+@pytest.fixture(scope="module")
+def reader(bundle_bytes: bytes) -> FlaskClient:
+    """One loaded lgate shared by the tests that only read."""
+    c = create_app({"DATABASE": ":memory:"}).test_client()
+    assert c.post("/oneroster/bulk", data=bundle_bytes,
+                  content_type="application/zip").status_code == 200
+    return c
+
+
 def users(client: FlaskClient) -> list[dict[str, Any]]:
     return client.get("/_admin/state").get_json()["users"]
 
@@ -158,44 +167,44 @@ def test_password_file_needs_the_token_when_one_is_set(bundle_bytes: bytes) -> N
 
 
 # -- the OneRoster read API -----------------------------------------------------------------
-def test_read_api_pages_with_total_count(client: FlaskClient) -> None:
-    total = len(users(client))
-    first = client.get(f"{READ}/users?limit=10")
+def test_read_api_pages_with_total_count(reader: FlaskClient) -> None:
+    total = len(users(reader))
+    first = reader.get(f"{READ}/users?limit=10")
     assert first.status_code == 200
     assert first.headers["X-Total-Count"] == str(total)
     assert 'rel="next"' in first.headers["Link"]
     seen: list[str] = []
     offset = 0
     while offset < total:
-        page = client.get(f"{READ}/users", query_string={"limit": 100, "offset": offset})
+        page = reader.get(f"{READ}/users", query_string={"limit": 100, "offset": offset})
         seen += [u["sourcedId"] for u in page.get_json()["users"]]
         offset += 100
     assert len(seen) == len(set(seen)) == total
-    last = client.get(f"{READ}/users?limit=10&offset={total - 3}").get_json()["users"]
+    last = reader.get(f"{READ}/users?limit=10&offset={total - 3}").get_json()["users"]
     assert len(last) == 3
-    assert client.get(f"{READ}/users?offset={total}").get_json()["users"] == []
+    assert reader.get(f"{READ}/users?offset={total}").get_json()["users"] == []
 
 
-def test_read_api_default_and_maximum_page_size(client: FlaskClient) -> None:
-    assert len(client.get(f"{READ}/users").get_json()["users"]) == 100
-    total = len(users(client))
-    assert len(client.get(f"{READ}/users?limit=5000").get_json()["users"]) == min(total, 1000)
+def test_read_api_default_and_maximum_page_size(reader: FlaskClient) -> None:
+    assert len(reader.get(f"{READ}/users").get_json()["users"]) == 100
+    total = len(users(reader))
+    assert len(reader.get(f"{READ}/users?limit=5000").get_json()["users"]) == min(total, 1000)
 
 
-def test_read_api_user_shape(client: FlaskClient) -> None:
-    u = client.get(f"{READ}/users?limit=1").get_json()["users"][0]
+def test_read_api_user_shape(reader: FlaskClient) -> None:
+    u = reader.get(f"{READ}/users?limit=1").get_json()["users"][0]
     assert u["status"] == "active" and u["enabledUser"] is True
     assert u["userMasterIdentifier"] and u["username"]
     assert u["userIds"] == [{"type": "Office365", "identifier": u["username"]}]
     assert u["roles"][0]["role"] == "student" and u["roles"][0]["org"]["type"] == "org"
     assert u["grades"] and u["metadata"]["jp.homeClass"]
-    one = client.get(f"{READ}/users/{u['sourcedId']}").get_json()["user"]
+    one = reader.get(f"{READ}/users/{u['sourcedId']}").get_json()["user"]
     assert one == u
 
 
 @pytest.mark.parametrize("collection", ["orgs", "classes", "enrollments"])
-def test_read_api_other_collections(client: FlaskClient, collection: str) -> None:
-    resp = client.get(f"{READ}/{collection}?limit=2")
+def test_read_api_other_collections(reader: FlaskClient, collection: str) -> None:
+    resp = reader.get(f"{READ}/{collection}?limit=2")
     items = resp.get_json()[collection]
     assert resp.status_code == 200 and len(items) == 2
     assert int(resp.headers["X-Total-Count"]) >= 2
@@ -203,14 +212,14 @@ def test_read_api_other_collections(client: FlaskClient, collection: str) -> Non
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=abc", "offset=-1", "limit=-5"])
-def test_read_api_bad_paging_is_a_400(client: FlaskClient, query: str) -> None:
-    resp = client.get(f"{READ}/users?{query}")
+def test_read_api_bad_paging_is_a_400(reader: FlaskClient, query: str) -> None:
+    resp = reader.get(f"{READ}/users?{query}")
     assert resp.status_code == 400
     assert resp.get_json()["imsx_codeMajor"] == "failure"
 
 
-def test_read_api_unknown_object_is_a_404(client: FlaskClient) -> None:
-    resp = client.get(f"{READ}/users/no-such-user")
+def test_read_api_unknown_object_is_a_404(reader: FlaskClient) -> None:
+    resp = reader.get(f"{READ}/users/no-such-user")
     assert resp.status_code == 404 and resp.get_json()["imsx_codeMajor"] == "failure"
 
 
@@ -244,17 +253,17 @@ def test_reset_empties_the_store(client: FlaskClient) -> None:
     assert st["users"] == [] and st["initial_passwords"] == 0 and st["imports"] == []
 
 
-def test_index_page_names_the_system(client: FlaskClient) -> None:
-    page = client.get("/").get_data(as_text=True)
+def test_index_page_names_the_system(reader: FlaskClient) -> None:
+    page = reader.get("/").get_data(as_text=True)
     assert "学習eポータル L-Gate" in page and "L-Gate" in page
     assert "/oneroster/bulk" in page and "/launch" in page
 
 
-def test_openapi_describes_served_routes(client: FlaskClient) -> None:
-    doc = client.get("/openapi.json").get_json()
+def test_openapi_describes_served_routes(reader: FlaskClient) -> None:
+    doc = reader.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     rules = {r.rule.replace("<", "{").replace(">", "}")
-             for r in client.application.url_map.iter_rules()}
+             for r in reader.application.url_map.iter_rules()}
     for path in doc["paths"]:
         concrete = path.replace("{sourcedId}", "{sourced_id}")
         generic = concrete.replace("/users", "/{any(users, orgs, classes, enrollments):"
@@ -267,10 +276,10 @@ def test_openapi_describes_served_routes(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("query", ["offset=18637623036536384265388032",
                                    "limit=99999999999999999999"])
-def test_read_api_huge_numbers_are_served_not_crashed(client: FlaskClient, query: str) -> None:
-    resp = client.get(f"{READ}/users?{query}")
+def test_read_api_huge_numbers_are_served_not_crashed(reader: FlaskClient, query: str) -> None:
+    resp = reader.get(f"{READ}/users?{query}")
     assert resp.status_code == 200
 
 
-def test_read_api_non_ascii_digits_are_a_400(client: FlaskClient) -> None:
-    assert client.get(f"{READ}/users?limit=²").status_code == 400
+def test_read_api_non_ascii_digits_are_a_400(reader: FlaskClient) -> None:
+    assert reader.get(f"{READ}/users?limit=²").status_code == 400
