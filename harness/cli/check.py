@@ -24,6 +24,10 @@ examples:
   renkei check oneroster bundle.zip --format 1edtech-log     the 1EdTech consumer log row
   renkei check oneroster --list-rules --format json          the catalogue, machine-readable
   renkei check oneroster --sample                            check renkei's bundled sample
+
+OR7xx (importer practice, WARN) are not the spec: they name what strict Japanese e-portal
+importers refuse (non-UUID-v4 ids, a manifest without source.systemCode, a BOM, unquoted
+fields, extra columns, a blank homeClass, unknown subject codes).
 """
 
 
@@ -103,7 +107,7 @@ def _catalogue(fmt: str, profile: str) -> str:
     lines = []
     for rule in REGISTRY:
         scope = "" if rule.applies_to(profile) else f"  (not in {profile})"
-        lines.append(f"{rule.id} {rule.severity!s:5} {rule.family:11} {rule.title}{scope}")
+        lines.append(f"{rule.id} {rule.severity!s:5} {rule.family:17} {rule.title}{scope}")
         lines.append(f"    {rule.message_en}")
         lines.append(f"    {rule.message_ja}")
     return "\n".join(lines) + "\n"
