@@ -95,6 +95,12 @@ def world(bundle_bytes: bytes) -> World:
     return World(bundle_bytes)
 
 
+@pytest.fixture(scope="module")
+def shared(bundle_bytes: bytes) -> World:
+    """One world for the tests that change nothing lgate keeps."""
+    return World(bundle_bytes)
+
+
 def _claims(world: World, umi: str, tool: str = "tsubasa_book") -> dict[str, Any]:
     """Launch ``umi`` into ``tool`` and return the id_token claims lgate issued."""
     page = world.browser().go("GET", f"{LGATE}/launch?user={umi}&tool={tool}")
@@ -147,27 +153,27 @@ def test_teacher_entered_by_hand_launches_as_instructor(world: World) -> None:
     ("user=nobody&tool=tsubasa_book", "nobody"),
     ("user={umi}&tool=no_such_tool", "no_such_tool"),
 ])
-def test_unknown_user_or_tool_is_a_clear_404(world: World, query: str, needle: str) -> None:
-    query = query.format(umi=world.pupil()["userMasterIdentifier"])
-    page = world.client.get(f"/launch?{query}")
+def test_unknown_user_or_tool_is_a_clear_404(shared: World, query: str, needle: str) -> None:
+    query = query.format(umi=shared.pupil()["userMasterIdentifier"])
+    page = shared.client.get(f"/launch?{query}")
     assert page.status_code == 404
     assert needle in page.get_data(as_text=True)
-    as_json = world.client.get(f"/launch?{query}", headers={"Accept": "application/json"})
+    as_json = shared.client.get(f"/launch?{query}", headers={"Accept": "application/json"})
     assert as_json.status_code == 404 and as_json.get_json()["error"]["code"] == "notFound"
 
 
-def test_launch_without_parameters_is_a_400(world: World) -> None:
-    resp = world.client.get("/launch")
+def test_launch_without_parameters_is_a_400(shared: World) -> None:
+    resp = shared.client.get("/launch")
     assert resp.status_code == 400
     assert "tsubasa_book" in resp.get_json()["error"]["message"]
 
 
-def test_auth_endpoint_requires_the_user_logged_in_by_launch(world: World) -> None:
-    umi = world.pupil()["userMasterIdentifier"]
-    first = world.client.get(f"/launch?user={umi}&tool=tsubasa_book")
+def test_auth_endpoint_requires_the_user_logged_in_by_launch(shared: World) -> None:
+    umi = shared.pupil()["userMasterIdentifier"]
+    first = shared.client.get(f"/launch?user={umi}&tool=tsubasa_book")
     params = dict(re.findall(r"([a-z_]+)=([^&]+)", first.headers["Location"].split("?", 1)[1]))
     # another browser (no lgate session) cannot redeem the hint
-    stranger = world.lgate.test_client()
+    stranger = shared.lgate.test_client()
     resp = stranger.get("/lti/auth", query_string={
         "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
         "prompt": "none", "client_id": "tsubasa-book", "nonce": "n1", "state": "s1",
@@ -177,8 +183,8 @@ def test_auth_endpoint_requires_the_user_logged_in_by_launch(world: World) -> No
     assert "login_required" in resp.get_data(as_text=True)
 
 
-def test_platform_demo_launcher_is_not_exposed(world: World) -> None:
-    assert world.client.get("/lti/launch/tsubasa-book").status_code == 404
+def test_platform_demo_launcher_is_not_exposed(shared: World) -> None:
+    assert shared.client.get("/lti/launch/tsubasa-book").status_code == 404
 
 
 def test_external_tool_from_config_is_launched_with_its_deployment(world: World) -> None:
@@ -233,16 +239,16 @@ def test_nrps_lists_the_class_from_the_account_store(world: World) -> None:
     assert all(m["roles"] == [c.LEARNER, c.STUDENT] for m in members)
 
 
-def test_nrps_for_an_unknown_class_is_a_404(world: World) -> None:
-    client = _service_client(world)
+def test_nrps_for_an_unknown_class_is_a_404(shared: World) -> None:
+    client = _service_client(shared)
     token = client.token(c.SCOPE_NRPS)
-    resp = world.session.get(f"{LGATE}/lti/nrps/no-such-class",
+    resp = shared.session.get(f"{LGATE}/lti/nrps/no-such-class",
                              headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 404
 
 
-def test_nrps_without_a_token_is_refused(world: World) -> None:
-    assert world.session.get(f"{LGATE}/lti/nrps/anything").status_code == 401
+def test_nrps_without_a_token_is_refused(shared: World) -> None:
+    assert shared.session.get(f"{LGATE}/lti/nrps/anything").status_code == 401
 
 
 def test_ags_line_item_and_score_round_trip(world: World) -> None:
@@ -275,8 +281,8 @@ def test_deep_linking_request_and_response(world: World) -> None:
     assert responses[-1]["content_items"][0]["type"] == "ltiResourceLink"
 
 
-def test_jwks_is_public_only(world: World) -> None:
-    keys = world.client.get("/lti/jwks").get_json()["keys"]
+def test_jwks_is_public_only(shared: World) -> None:
+    keys = shared.client.get("/lti/jwks").get_json()["keys"]
     assert keys and all("d" not in k and k["alg"] == "RS256" for k in keys)
 
 
@@ -314,9 +320,9 @@ def test_two_instances_have_different_guids_and_keys(bundle_bytes: bytes) -> Non
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b"not json", b""])
-def test_ags_bodies_that_are_not_objects_are_a_400(world: World, body: bytes) -> None:
-    token = _service_client(world).token(c.SCOPE_LINEITEM)
-    resp = world.session.post(f"{LGATE}/lti/ags/some-class/lineitems", data=body,
+def test_ags_bodies_that_are_not_objects_are_a_400(shared: World, body: bytes) -> None:
+    token = _service_client(shared).token(c.SCOPE_LINEITEM)
+    resp = shared.session.post(f"{LGATE}/lti/ags/some-class/lineitems", data=body,
                               headers={"Authorization": f"Bearer {token}",
                                        "Content-Type": c.LINEITEM_MEDIA})
     assert resp.status_code == 400
