@@ -27,7 +27,15 @@ from mocks.interactive_study.openapi import describe
 from mocks.interactive_study.store import FILES, SCHEMA_SQL, columns, counts, row_values
 from mocks.interactive_study.store import user_summary as users_for_state
 from mocks.lti_tool.launches import LAUNCHES_SQL, list_launches
-from mocks.lti_tool.views import REJECT_FAULT, TOOL_DEFAULTS, Decision, bp, context, init_tool
+from mocks.lti_tool.views import (
+    REJECT_FAULT,
+    TOOL_DEFAULTS,
+    Decision,
+    admin_bp,
+    bp,
+    context,
+    init_tool,
+)
 
 NAME = "interactive_study"
 CLIENT_ID = "interactive-study"
@@ -117,7 +125,7 @@ def seed(payload: dict[str, Any]) -> dict[str, Any]:
 
 SPEC = MockSpec(
     name=NAME, title_ja=TITLE_JA, title_en=TITLE_EN, import_name=__name__,
-    schema_sql=SCHEMA_SQL + LAUNCHES_SQL, defaults=DEFAULTS, blueprints=[api.bp, bp],
+    schema_sql=SCHEMA_SQL + LAUNCHES_SQL, defaults=DEFAULTS, blueprints=[api.bp, bp, admin_bp],
     state=state, seed=seed, openapi=describe, fault_kinds=(REJECT_FAULT,),
 )
 

@@ -28,6 +28,7 @@ from mocks.lti_tool.views import (
     TOOL_DEFAULTS,
     Decide,
     Decision,
+    admin_bp,
     bp,
     context,
     init_tool,
@@ -201,7 +202,7 @@ def make_spec(product: Product, import_name: str) -> MockSpec:
     return MockSpec(
         name=product.name, title_ja=product.title_ja, title_en=product.title_en,
         import_name=import_name, schema_sql=LAUNCHES_SQL + LICENCES_SQL,
-        defaults=dict(TOOL_DEFAULTS), blueprints=[bp], state=state, seed=seed,
+        defaults=dict(TOOL_DEFAULTS), blueprints=[bp, admin_bp], state=state, seed=seed,
         openapi=openapi, fault_kinds=(REJECT_FAULT,))
 
 

@@ -4,8 +4,9 @@
 Every launch is verified with :class:`harness.lti.tool.Tool` (signature against the platform's
 JWKS, every claim check, state and nonce) and then put to the mock's own rule (``decide``: is
 the account provisioned, is the grade served). Whatever happens is written to the launch log
-(:mod:`mocks.lti_tool.launches`). ``REJECT_LAUNCHES = "<reason>"`` in config, or a
-``reject_launch`` fault, makes the tool turn away every launch with that reason.
+(:mod:`mocks.lti_tool.launches`). ``REJECT_LAUNCHES = "<reason>"`` in config (or set on a
+running server with ``PUT /_admin/reject-launches {"reason": ...}``), or a ``reject_launch``
+fault (give it ``"route": "^/lti/"``), makes the tool turn away every launch.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from harness.lti.tool import LoginError, Tool
 from harness.lti.tool_app import ACCEPTED, REJECTED, STATE_COOKIE
 from harness.lti.verify import peek_claims
 from harness.lti.web import autosubmit_form, message_page
-from mocks.base import get_db, http_session, take_fault
+from mocks.base import admin_error, get_db, http_session, json_body, take_fault
 from mocks.lti_tool.config import key_store, platform_registration, session_fetcher
 from mocks.lti_tool.launches import (
     OUTCOME_ACCEPTED,
@@ -197,6 +198,26 @@ def jwks() -> Response:
     resp = jsonify(context().tool.keys.jwks())
     resp.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
     return resp
+
+
+#: the tool's own admin surface (mounted beside the base's /_admin): switching launch
+#: rejection on a running server, where config cannot be edited (``renkei mock up``)
+admin_bp = Blueprint("lti_tool_admin", __name__, url_prefix="/_admin")
+
+
+@admin_bp.route("/reject-launches", methods=["GET", "PUT", "POST", "DELETE"])
+def reject_launches() -> Any:
+    """``PUT {"reason": "..."}`` rejects every launch with that reason; ``DELETE`` stops it."""
+    if request.method in ("PUT", "POST"):
+        body = json_body()
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if not isinstance(reason, str) or not reason.strip():
+            return admin_error(400, "invalidReason",
+                               'expected {"reason": "<why launches are rejected>"}')
+        current_app.config["REJECT_LAUNCHES"] = reason.strip()
+    elif request.method == "DELETE":
+        current_app.config["REJECT_LAUNCHES"] = None
+    return jsonify({"reject_launches": current_app.config.get("REJECT_LAUNCHES")})
 
 
 def _forced_rejection() -> str | None:

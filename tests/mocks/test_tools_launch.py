@@ -246,6 +246,17 @@ def test_reject_launches_setting_rejects_every_launch(keys: Path) -> None:
         assert entry["reason"] == "maintenance until 06:00"
 
 
+def test_reject_launches_can_be_switched_on_a_running_tool(world: World) -> None:
+    client = world.tools["mirai_school"].test_client()
+    assert client.put("/_admin/reject-launches", json={}).status_code == 400
+    on = client.put("/_admin/reject-launches", json={"reason": "licence server down"})
+    assert on.json == {"reject_launches": "licence server down"}
+    page = world.launch("mirai_school", grade="J1")
+    assert page.status == 403 and "licence server down" in page.text
+    assert client.delete("/_admin/reject-launches").json == {"reject_launches": None}
+    assert world.launch("mirai_school", grade="J1").status == 200
+
+
 def test_reject_launch_fault_rejects_the_next_launch_only(world: World) -> None:
     client = world.tools["tsubasa_book"].test_client()
     added = client.post("/_admin/faults", json={"kind": "reject_launch",
