@@ -158,6 +158,11 @@ def run_case(case: Case, platform: Platform, client_id: str,
         url, params = platform.initiate_login(client_id, spec)
         page = browser.go(case.method, url, params)
     except HttpError as exc:
+        if _reached(judged, reg):
+            # the id_token was posted and the tool dropped the connection: an answer (no
+            # session was opened), unlike a launch that never got there
+            return CaseResult(case, False, None, f"no answer to the launch: {exc}",
+                              interstitials=list(judged.passed))
         last = judged.history[-1] if judged.history else None
         return CaseResult(case, None, None, str(exc), reached=False,
                           stopped_at=_where(last) if last else str(exc),

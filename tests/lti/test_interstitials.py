@@ -134,3 +134,22 @@ def test_junit_has_one_testcase_per_certification_case(tmp_path, serve):
     assert [tc.get("name").split()[0] for tc in cases] == ["good_student_plain", "bad_no_kid"]
     assert all(tc.find("error") is not None for tc in cases)  # not reached: nothing tested
     assert suite.get("errors") == "2" and suite.get("tests") == "2"
+
+
+def test_a_tool_that_drops_the_launch_connection_was_reached(pair):
+    from harness.lti.http import HttpError
+    from harness.lti.runner import Acceptance, run_case
+    from tests.lti.conftest import CLIENT_ID, T
+
+    class Dropping:
+        def __init__(self) -> None:
+            self.inner = pair.transport()
+
+        def send(self, method, url, data):
+            if method == "POST" and url.startswith(T + "/launch"):
+                raise HttpError(f"{method} {url} failed: ConnectionError")
+            return self.inner.send(method, url, data)
+
+    good = next(k for k in bad_cases() if k.id == "bad_no_kid")
+    r = run_case(good, pair.platform, CLIENT_ID, Dropping, Acceptance(status=200))
+    assert r.reached and r.observed == "reject" and "no answer to the launch" in r.detail
