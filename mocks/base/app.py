@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from mocks.base import admin, db, pages
 from mocks.base.faults import Fault, FaultError, FaultStore
-from mocks.base.middleware import FAULT_KEY, FaultMiddleware, RequestLog
+from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, FaultMiddleware, RequestLog, note_fault
 from mocks.base.spec import MockSpec
 
 log = logging.getLogger("mocks")
@@ -109,10 +109,17 @@ def _register_errors(app: Flask, spec: MockSpec) -> None:
 def take_fault(kind: str) -> Fault | None:
     """The mock-handled fault (``MockSpec.fault_kinds``) that hit this request, if any.
 
-    The base selects it (route, method, probability, count) and logs it; the view applies it.
+    The rule is matched (route, method, probability, count) and logged only now, when the view
+    can apply it; the view then applies it.
     """
-    fault = request.environ.get(FAULT_KEY)
-    return fault if fault is not None and fault.kind == kind else None
+    store: FaultStore | None = request.environ.get(FAULTS_KEY)
+    if store is None:  # called outside the fault middleware (e.g. a $batch sub-request)
+        return None
+    fault = store.pick(request.method, request.path, kinds=(kind,))
+    if fault is not None:
+        note_fault(request.environ[RECORD_KEY], fault, current_app.extensions["renkei"].spec.name,
+                   request.method, request.path)
+    return fault
 
 
 def http_session() -> requests.Session:

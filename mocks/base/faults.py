@@ -190,16 +190,21 @@ class FaultStore:
         with self._lock:
             return [f.as_dict() for f in self._faults]
 
-    def pick(self, method: str, path: str) -> Fault | None:
-        """The first rule that hits this request (rolling its probability), counted as fired.
+    def pick(self, method: str, path: str, kinds: Iterable[str] = BUILTIN_KINDS
+             ) -> Fault | None:
+        """The first rule of ``kinds`` that hits this request (rolling its probability),
+        counted as fired.
 
         Paths under ``/_admin`` are never faulted: the harness must always reach the controls.
+        Mock-handled kinds are picked only when the view asks (:func:`mocks.base.take_fault`),
+        so a ``truncate`` rule is never spent on a request that could not apply it.
         """
         if path.startswith("/_admin"):
             return None
+        wanted = set(kinds)
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(method, path):
+                if fault.kind not in wanted or not fault.matches(method, path):
                     continue
                 if fault.probability < 1 and self.rng.random() >= fault.probability:
                     continue

@@ -20,8 +20,8 @@ from mocks.base.faults import Fault, FaultStore
 log = logging.getLogger("mocks.faults")
 
 WsgiApp = Callable[..., Iterable[bytes]]
-#: environ key under which a mock-handled fault (e.g. c4th's ``truncate``) reaches the view
-FAULT_KEY = "renkei.fault"
+#: environ keys through which a view takes a mock-handled fault (e.g. c4th's ``truncate``)
+FAULTS_KEY, RECORD_KEY = "renkei.faults", "renkei.request_record"
 
 ErrorBody = Callable[[int, str], tuple[bytes, str]]
 
@@ -56,6 +56,14 @@ def _default_error(status: int, message: str) -> tuple[bytes, str]:
     return json.dumps(body).encode(), "application/json"
 
 
+def note_fault(record: dict[str, Any], fault: Fault, mock_name: str, method: str,
+               path: str) -> None:
+    """Mark the request's log entry with the injected fault, and log it."""
+    record["fault"] = {"id": fault.id, "kind": fault.kind}
+    log.info("%s: injecting fault %s #%d on %s %s", mock_name, fault.kind, fault.id, method,
+             path)
+
+
 class FaultMiddleware:
     """Wrap a WSGI app: log each request, and apply the fault rule that hits it, if any."""
 
@@ -81,9 +89,8 @@ class FaultMiddleware:
             "status": None, "ms": None, "fault": None,
         }
         if fault is not None:
-            record["fault"] = {"id": fault.id, "kind": fault.kind}
-            log.info("%s: injecting fault %s #%d on %s %s", self.mock_name, fault.kind,
-                     fault.id, method, path)
+            note_fault(record, fault, self.mock_name, method, path)
+        environ[FAULTS_KEY], environ[RECORD_KEY] = self.faults, record
         logged = not path.startswith("/_admin")
 
         def finish(status: int | None) -> None:
@@ -92,10 +99,7 @@ class FaultMiddleware:
             if logged:
                 self.requests.add(record)
 
-        if fault is None or fault.kind not in ("latency", "status", "drop", "malformed",
-                                                "trickle"):
-            if fault is not None:
-                environ[FAULT_KEY] = fault
+        if fault is None:
             return self._passthrough(environ, start_response, finish)
         if fault.kind == "latency":
             self.sleep(fault.latency_seconds(self.faults.rng))

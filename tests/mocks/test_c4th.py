@@ -124,6 +124,17 @@ def test_truncate_fault_exports_a_valid_bundle_with_a_share_of_pupils(
     assert [e["fault"]["kind"] for e in log] == ["truncate"]
 
 
+def test_truncate_fault_is_not_spent_on_requests_that_cannot_apply_it(
+        client: FlaskClient) -> None:
+    client.post("/_admin/faults", json={"kind": "truncate", "keep": 0.1, "count": 1})
+    client.get("/")
+    client.get("/openapi.json")
+    full = client.get("/_admin/state").json["city"]["students"]
+    client.get("/oneroster/export")
+    exported = client.get("/_admin/state").json["exports"][-1]
+    assert exported["truncated"] is True and exported["users"] < full / 5
+
+
 @pytest.mark.parametrize(("payload", "message"), [
     ({"profile": "/etc/passwd.toml"}, "profile must be one of"),
     ({"seed": "one"}, "seed must be a whole number"),
