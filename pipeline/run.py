@@ -54,6 +54,8 @@ class RunResult:
     holds: dict[str, Any] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)
     message: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """Counts for the run log and reports (never a name or a password)."""
@@ -87,7 +89,9 @@ def run_pipeline(config: Config, *, session_factory: SessionFactory | None = Non
         run_id = state.start_run(now.isoformat(), dry_run=dry_run)
         result = _run(config, state, session_factory, export, dry_run, progress, now, run_id)
         result.run_id = run_id
-        state.finish_run(run_id, dt.datetime.now(dt.UTC).isoformat(), status=result.status,
+        result.started_at = now.isoformat()
+        result.finished_at = dt.datetime.now(dt.UTC).isoformat()
+        state.finish_run(run_id, result.finished_at, status=result.status,
                          exit_code=result.exit_code,
                          plan_id=result.plan.id if result.plan else None,
                          export_sha256=result.received.sha256 if result.received else None,
