@@ -76,11 +76,13 @@ def key_line(path: str, table: str, key: str | None = None) -> str:
     return f"{path}:{header}" if header else path
 
 
-def need(section: dict[str, Any], name: str, where: str, kind: type = str) -> Any:
-    """``section[name]`` when it has type ``kind`` (non-empty for str), else a UsageError."""
+def need(section: dict[str, Any], name: str, path: str, table: str, kind: type = str) -> Any:
+    """``section[name]`` when it has type ``kind`` (non-empty for str), else a UsageError
+    naming the key's line (or the table's, when the key is missing)."""
     value = section.get(name)
     if not isinstance(value, kind) or (kind is str and not value):
-        raise UsageError(f"{where}: '{name}' is required ({kind.__name__})")
+        raise UsageError(f"{key_line(path, table, name)}: [{table}] '{name}' is required "
+                         f"({kind.__name__})")
     return value
 
 

@@ -14,7 +14,6 @@ from harness.cli.certify import (
     acceptance_from,
     emit,
     findings_report,
-    key_line,
     load_toml,
     need,
     port_for,
@@ -111,12 +110,11 @@ def _tool_config(cfg: dict[str, Any], path: str) -> tuple[dict[str, Any], Any]:
     tool = cfg.get("tool")
     if not isinstance(tool, dict):
         raise UsageError(f"{path}: a [tool] table is required")
-    where = key_line(path, "tool")
     reg = {
-        "client_id": need(tool, "client_id", where),
-        "login_url": need(tool, "login_url", where),
-        "redirect_uris": need(tool, "redirect_uris", where, list),
-        "target_link_uri": need(tool, "target_link_uri", where),
+        "client_id": need(tool, "client_id", path, "tool"),
+        "login_url": need(tool, "login_url", path, "tool"),
+        "redirect_uris": need(tool, "redirect_uris", path, "tool", list),
+        "target_link_uri": need(tool, "target_link_uri", path, "tool"),
         "deployment_ids": [str(tool.get("deployment_id", "1"))],
         "jwks_url": tool.get("jwks_url") or None,
         "deep_link_url": tool.get("deep_link_url") or None,
@@ -169,12 +167,12 @@ def run_platform(args: argparse.Namespace) -> int:
     plat = cfg.get("platform")
     if not isinstance(plat, dict):
         raise UsageError(f"{args.config}: a [platform] table is required")
-    where = key_line(args.config, "platform")
     reg = {
-        "issuer": need(plat, "issuer", where), "client_id": need(plat, "client_id", where),
-        "auth_login_url": need(plat, "auth_login_url", where),
+        "issuer": need(plat, "issuer", args.config, "platform"),
+        "client_id": need(plat, "client_id", args.config, "platform"),
+        "auth_login_url": need(plat, "auth_login_url", args.config, "platform"),
         "auth_token_url": plat.get("auth_token_url", ""),
-        "key_set_url": need(plat, "key_set_url", where),
+        "key_set_url": need(plat, "key_set_url", args.config, "platform"),
         "deployment_ids": [str(d) for d in plat.get("deployment_ids", [])],
     }
     if args.timeout <= 0 or args.messages < 1:

@@ -225,3 +225,13 @@ def test_certify_platform_flags_whitespace_in_claims(tmp_path):
                      case="m")
     assert [(f.rule, f.value) for f in out.findings] == [("LT218", "'太郎 '"),
                                                           ("LT218", "' P3'")]
+
+
+def test_a_wrongly_typed_key_is_named_with_its_line(tmp_path, capsys):
+    toml = tmp_path / "tool.toml"
+    toml.write_text("[tool]\nclient_id = 'x'\nlogin_url = 'http://127.0.0.1:9/l'\n"
+                    "redirect_uris = 'http://127.0.0.1:9/launch'\n", encoding="utf-8")
+    code = main(["certify", "lti-tool", "--config", str(toml), "--state-dir",
+                 str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{toml}:4: [tool] 'redirect_uris' is required (list)" in err
