@@ -9,10 +9,12 @@ from __future__ import annotations
 import collections
 import contextlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from harness.transport import ConnectionDropped
 from mocks.base.faults import Fault, FaultStore
@@ -56,6 +58,17 @@ def _default_error(status: int, message: str) -> tuple[bytes, str]:
     return json.dumps(body).encode(), "application/json"
 
 
+_SECRET_PARAM = re.compile(r"token|secret|password|passwd|assertion|code|key", re.IGNORECASE)
+
+
+def redact_query(query: str) -> str:
+    """The query string with the values of secret-looking parameters replaced by ``***``."""
+    if not query or not _SECRET_PARAM.search(query):
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs])
+
+
 def note_fault(record: dict[str, Any], fault: Fault, mock_name: str, method: str,
                path: str) -> None:
     """Mark the request's log entry with the injected fault, and log it."""
@@ -85,7 +98,7 @@ class FaultMiddleware:
         fault = self.faults.pick(method, path)
         record: dict[str, Any] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "method": method, "path": path, "query": environ.get("QUERY_STRING", ""),
+            "method": method, "path": path, "query": redact_query(environ.get("QUERY_STRING", "")),
             "status": None, "ms": None, "fault": None,
         }
         if fault is not None:

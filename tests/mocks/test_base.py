@@ -272,6 +272,13 @@ def test_request_log_records_method_path_status_ms_and_injected_faults() -> None
     assert client.get("/_admin/requests").json["requests"] == []
 
 
+def test_request_log_never_keeps_secret_query_values() -> None:
+    client = make().test_client()
+    client.get("/items?access_token=abc123&user=u1&client_secret=s3")
+    query = client.get("/_admin/requests").json["requests"][0]["query"]
+    assert "abc123" not in query and "s3" not in query and "user=u1" in query
+
+
 def test_request_log_is_bounded() -> None:
     client = make(REQUEST_LOG_SIZE=5).test_client()
     for _ in range(12):
