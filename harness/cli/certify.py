@@ -180,12 +180,17 @@ def quiet_werkzeug() -> None:
 def emit(report: Report, args: argparse.Namespace, preface: str = "") -> None:
     """Write ``report`` in ``--format`` to ``--output``; the per-case table leads the text.
 
-    A certification report (one with ``extra['cases']``) gets the per-case 1EdTech log.
+    A certification report (one with ``extra['cases']``) gets the per-case 1EdTech log and
+    a table of its cases in HTML.
     """
     if args.format == "1edtech-log" and report.extra.get("cases"):
         from harness.report.cases import format_case_log
 
         text = format_case_log(report)
+    elif args.format == "html" and report.extra.get("cases"):
+        from harness.report.cases import format_html_cases
+
+        text = format_html_cases(report)
     else:
         text = render(report, args.format)
     if args.format == "text":

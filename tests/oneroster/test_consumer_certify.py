@@ -173,6 +173,8 @@ def test_junit_has_one_case_per_bundle_and_log_one_row_per_bundle(tmp_path, serv
     assert by_id["valid-bulk"][2] == "Success" and "users.csv" in by_id["valid-bulk"][3]
     assert by_id["no-manifest"][2] == "Fail" and "right" not in by_id["no-manifest"][5]
     assert "expected reject" in by_id["no-manifest"][5]
+    code, html = run(tmp_path, toml, "html", "--cases", ids)
+    assert html.count('<tr class="pass">') == 3 and ">no-manifest<" in html
 
 
 def _free_port() -> int:
