@@ -240,7 +240,9 @@ def _diff_person(before: PersonRecord, after: PersonRecord, prev: Roster, roster
     if before.school_code != after.school_code:
         decisions.append(_d("PL303", "move", umi, umi=umi, from_school=before.school_code,
                             to_school=after.school_code))
-        counts["school_moves"] += 1
+        # At a rollover P6 pupils go on to junior high (進学): expected, not a mass change.
+        going_up = rollover and before.grade == "P6" and after.grade == "J1"
+        counts["school_moves"] += 0 if going_up else 1
     elif before.class_key != after.class_key:
         old = prev.classes.get(before.class_key)
         decisions.append(_d("PL304", "move", umi, umi=umi,

@@ -278,8 +278,9 @@ _rule("PL321", E, R, "mass-change guard",
       "The plan would move, disable or drop {count} of {total} users ({share}), more than the "
       "limit of {limit}; refused, nothing applied",
       (S424, f"{DESIGN} 11"),
-      "Counts school moves, class moves within the 年度, people missing (graduates at a "
-      "rollover excepted), disables and dropped records against the previous roster.",
+      "Counts school moves (P6 → J1 at a rollover excepted), class moves within the 年度, "
+      "people missing (graduates at a rollover excepted), disables and dropped records "
+      "against the previous roster.",
       "A truncated or wrong export must never cost accounts.")
 
 # --- PL4xx initial link ----------------------------------------------------------------------

@@ -100,24 +100,30 @@ def test_a_pupil_back_in_the_export_is_enabled_again(tmp_path: Path) -> None:
 
 def test_rollover_graduates_and_promotions(env: Env) -> None:
     env.kit.add(50, J_SCHOOL, "3年1組", "J3")
+    env.kit.add_class(P_SCHOOL, "6年1組", ("P6",))
+    env.kit.add(51, P_SCHOOL, "6年1組", "P6")
     env.run(day=1, month=5)
     kit = env.kit
     kit.year = 2026
     kit.pupils = [p for p in kit.pupils if p.grade != "J3"]
-    up = {"P1": "P2", "P2": "P3", "J1": "J2"}
+    up = {"P1": "P2", "P2": "P3", "J1": "J2", "P6": "J1"}
     kit.classes = [(P_SCHOOL, "2年1組", ("P2",), False), (P_SCHOOL, "3年1組", ("P3",), False),
                    (J_SCHOOL, "2年1組", ("J2",), False), (GIMU, "2年1組", ("P2",), False),
-                   (GIMU, "8年1組", ("J2",), False)]
+                   (GIMU, "8年1組", ("J2",), False), (J_SCHOOL, "1年1組", ("J1",), False)]
     for p in kit.pupils:
         p.grade = up[p.grade]
-        p.title = {"P2": "2年1組", "P3": "3年1組", "J2": "2年1組"}[p.grade]
+        p.title = {"P2": "2年1組", "P3": "3年1組", "J2": "2年1組", "J1": "1年1組"}[p.grade]
+        if p.grade == "J1":
+            p.school = J_SCHOOL  # 進学 to the city's junior high
         if p.school == GIMU and p.grade == "J2":
             p.title = "8年1組"
     result = env.run(day=1, month=4, year=2026)
     assert ("PL315", "2026") in rules(result, "report")
     assert ("PL316", umi_for(50)) in rules(result, "graduate")
     assert {("PL306", "promote"), ("PL304", "move")} <= _actions(result, umi_for(1))
+    assert {("PL303", "move"), ("PL306", "promote")} <= _actions(result, umi_for(51))
     assert result.guard["missing"] == 0 and result.guard["class_moves"] == 0
+    assert result.guard["school_moves"] == 0  # P6 → J1 at a rollover is expected
     assert result.status == "applied" and result.exit_code == 0
     assert f"{P_SCHOOL}/2025/1年1組" not in result.plan.roster.classes
     assert ("PL314", f"{P_SCHOOL}/2025/1年1組") in rules(result, "report")

@@ -66,3 +66,48 @@ def test_small_city_every_quirk_decided(tmp_path: Path) -> None:
 def test_tsukuba_city_every_quirk_decided(tmp_path: Path) -> None:
     city, out = _plan_city("tsukuba", tmp_path)
     _check_quirks(city, out)
+
+
+def _city_rollover(profile: str, tmp_path: Path):
+    from fixtures.events import advance_year, transfer
+    from pipeline.run import _commit, _commit_data
+
+    city = generate_city(load_profile(profile), seed=2, as_of=dt.date(2025, 5, 1),
+                         quirks=parse_quirks("all"))
+    config = parse_config(example_config(), path=tmp_path / "renkei.toml")
+    outcomes = []
+    with State(config.state_path) as state:
+        for step, when in enumerate((NOW, NOW.replace(month=6), NOW.replace(year=2026, month=4))):
+            if step == 1:
+                for _ in range(3):
+                    transfer(city)
+            if step == 2:
+                advance_year(city)
+            city.export_serial += 1
+            path = write_bundle(build_bundle(city), tmp_path / f"RO_{step}.zip")
+            passwords = Passwords(entries={e.user_master_identifier: e
+                                           for e in password_entries(city)})
+            out = make_plan(read_bundle(path), config, state, export_sha256=f"{step}" * 64,
+                            now=when, passwords=passwords)
+            outcomes.append(out)
+            if not out.plan.refused:
+                _commit(state, out.plan, _commit_data(out), when)
+    return city, outcomes
+
+
+def test_small_city_transfers_and_rollover_pass_the_guard(tmp_path: Path) -> None:
+    city, (first, nightly, rollover) = _city_rollover("small", tmp_path)
+    by_rule = Counter(d.rule for d in nightly.plan.decisions)
+    assert by_rule["PL303"] == 3  # three in-city transfers: same people, new school
+    assert by_rule["PL211"] >= 3  # their old affiliations dropped as stale duplicates
+    assert by_rule["PL301"] == 0 and by_rule["PL307"] == 0
+    assert not rollover.plan.refused, rollover.guard
+    assert rollover.guard["school_moves"] == 0 and rollover.guard["missing"] == 0
+    r = Counter(d.rule for d in rollover.plan.decisions)
+    assert r["PL315"] == 1 and r["PL316"] > 0 and r["PL306"] > 0
+
+
+@pytest.mark.scale
+def test_tsukuba_rollover_passes_the_guard(tmp_path: Path) -> None:
+    city, (first, nightly, rollover) = _city_rollover("tsukuba", tmp_path)
+    assert not rollover.plan.refused, rollover.guard
