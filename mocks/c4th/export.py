@@ -24,7 +24,7 @@ from fixtures.export import bundle_name
 from harness.oneroster.model import Bundle
 from harness.oneroster.writer import write_bundle
 from mocks.base import take_fault
-from mocks.c4th.store import changing_city
+from mocks.c4th.store import exporting_city
 
 bp = Blueprint("c4th_export", __name__)
 
@@ -73,9 +73,7 @@ def export() -> Any:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="c4th"'
         return resp
     fault = take_fault("truncate")
-    with changing_city() as (city, conn):
-        assert city is not None
-        city.export_serial += 1
+    with exporting_city() as (city, conn):
         bundle = build_bundle(city, teachers=bool(current_app.config["EXPORT_TEACHERS"]))
         users = len(student_ids(bundle))
         if fault is not None:

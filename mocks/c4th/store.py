@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS city (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     version INTEGER NOT NULL,
     data TEXT NOT NULL,
+    export_serial INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE TABLE IF NOT EXISTS exports (
@@ -74,13 +75,16 @@ def load_city() -> City | None:
     conn = get_db()  # before the city lock: the memory database's lock always comes first
     cache = _cache()
     with cache.lock:
-        row = conn.execute("SELECT version, data FROM city WHERE id = 1").fetchone()
+        row = conn.execute("SELECT version, data, export_serial FROM city WHERE id = 1"
+                           ).fetchone()
         if row is None:
             cache.version, cache.city = -1, None
             return None
         if row["version"] != cache.version or cache.city is None:
             cache.city = City.from_json(json.loads(row["data"]))
             cache.version = row["version"]
+        # kept beside the JSON: an export moves only the serial, not worth re-saving the city
+        cache.city.export_serial = row["export_serial"]
         return cache.city
 
 
@@ -97,9 +101,11 @@ def store_city(city: City) -> None:
     conn = get_db()
     row = conn.execute("SELECT version FROM city WHERE id = 1").fetchone()
     version = (row["version"] + 1) if row else 1
-    conn.execute("INSERT INTO city (id, version, data) VALUES (1, ?, ?) ON CONFLICT(id) DO "
-                 "UPDATE SET version = excluded.version, data = excluded.data, "
-                 "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", (version, data))
+    conn.execute("INSERT INTO city (id, version, data, export_serial) VALUES (1, ?, ?, ?) "
+                 "ON CONFLICT(id) DO UPDATE SET version = excluded.version, "
+                 "data = excluded.data, export_serial = excluded.export_serial, "
+                 "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                 (version, data, city.export_serial))
     cache = _cache()
     cache.city, cache.version = city, version
 
@@ -122,6 +128,27 @@ def changing_city(*, required: bool = True) -> Iterator[tuple[City | None, Any]]
                 yield city, conn
                 if city is not None and cache.city is city:
                     store_city(city)
+        except BaseException:
+            cache.version, cache.city = -1, None
+            raise
+
+
+@contextlib.contextmanager
+def exporting_city() -> Iterator[tuple[City, Any]]:
+    """Move the city's export serial on by one and yield ``(city, conn)`` for the export.
+
+    Only the serial is written (the city itself does not change), all in one transaction.
+    """
+    get_db()  # before the city lock: the memory database's lock always comes first
+    cache = _cache()
+    with cache.lock:
+        try:
+            with db_transaction() as conn:
+                city = require_city()
+                city.export_serial += 1
+                conn.execute("UPDATE city SET export_serial = ? WHERE id = 1",
+                             (city.export_serial,))
+                yield city, conn
         except BaseException:
             cache.version, cache.city = -1, None
             raise
