@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.accounts.passwords import PasswordEntry, read_password_file
@@ -42,9 +43,19 @@ def check_password(password: str, algorithm: str, salt: bytes, digest: bytes) ->
     return hmac.compare_digest(candidate, digest)
 
 
-def intake(conn: sqlite3.Connection, data: bytes, *, now: str,
-           iterations: int = DEFAULT_ITERATIONS) -> dict[str, Any]:
-    """Store the file's passwords inside the caller's transaction; return the counts.
+@dataclass
+class Prepared:
+    """A checked, hashed password file, ready to store (holds hashes, never passwords)."""
+
+    rows: list[tuple[str, str, str, bytes, bytes]] = field(repr=False)
+    pending: int
+    rejected: list[dict[str, Any]]
+
+
+def prepare(conn: sqlite3.Connection, data: bytes, *,
+            iterations: int = DEFAULT_ITERATIONS) -> Prepared:
+    """Read the file, check each row against the store and hash the good ones (no writes, so
+    the slow hashing happens outside the write transaction).
 
     A row is rejected (with its line) when the file's reader rejects it, or when the account
     holding its userMasterIdentifier has another account id (username) than the row's
@@ -53,9 +64,6 @@ def intake(conn: sqlite3.Connection, data: bytes, *, now: str,
     the bulk, pilot §4.2.1).
 
     :raises harness.accounts.PasswordFileError: the file cannot be read at all.
-    :return: ``{"accepted", "replaced", "pending", "rejected": [{"line", "column",
-        "message_en", "message_ja"}]}``; ``accepted`` counts every stored row, ``replaced``
-        those of them that replaced an earlier password.
     """
     parsed = read_password_file(data)
     rejected = [{"line": p.line, "column": p.column, "message_en": p.message_en,
@@ -85,19 +93,35 @@ def intake(conn: sqlite3.Connection, data: bytes, *, now: str,
     workers = max(1, min(4, os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
         hashed = list(pool.map(lambda e: hash_password(e.initial_password, iterations), good))
+    rows = [(e.user_master_identifier, e.user_principal_name, algo, salt, digest)
+            for e, (algo, salt, digest) in zip(good, hashed, strict=True)]
+    return Prepared(rows, pending, rejected)
+
+
+def save(conn: sqlite3.Connection, prepared: Prepared, *, now: str) -> dict[str, Any]:
+    """Write a prepared file inside the caller's transaction; return the counts.
+
+    :return: ``{"accepted", "replaced", "pending", "rejected": [{"line", "column",
+        "message_en", "message_ja"}]}``; ``accepted`` counts every stored row, ``replaced``
+        those of them that replaced an earlier password.
+    """
     before = conn.execute("SELECT count(*) FROM initial_passwords WHERE user_master_identifier "
                           "IN (SELECT value FROM json_each(?))",
-                          (_json_list([e.user_master_identifier for e in good]),)).fetchone()[0]
+                          (_json_list([r[0] for r in prepared.rows]),)).fetchone()[0]
     conn.executemany(
         "INSERT INTO initial_passwords (user_master_identifier, user_principal_name, algorithm, "
         "salt, hash, set_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_master_identifier) "
         "DO UPDATE SET user_principal_name = excluded.user_principal_name, "
         "algorithm = excluded.algorithm, salt = excluded.salt, hash = excluded.hash, "
-        "set_at = excluded.set_at",
-        ((e.user_master_identifier, e.user_principal_name, algo, salt, digest, now)
-         for e, (algo, salt, digest) in zip(good, hashed, strict=True)))
-    return {"accepted": len(good), "replaced": before, "pending": pending,
-            "rejected": rejected}
+        "set_at = excluded.set_at", ((*r, now) for r in prepared.rows))
+    return {"accepted": len(prepared.rows), "replaced": before, "pending": prepared.pending,
+            "rejected": prepared.rejected}
+
+
+def intake(conn: sqlite3.Connection, data: bytes, *, now: str,
+           iterations: int = DEFAULT_ITERATIONS) -> dict[str, Any]:
+    """:func:`prepare` and :func:`save` in one call (inside the caller's transaction)."""
+    return save(conn, prepare(conn, data, iterations=iterations), now=now)
 
 
 def verify_initial_password(conn: sqlite3.Connection, user_master_identifier: str,

@@ -87,14 +87,15 @@ def initial_passwords() -> Any:
                       "CSV as multipart field 'file' or as a text/csv body")
     stamp = now()
     try:
-        with db_transaction() as conn:
-            result = passwords.intake(conn, data, now=stamp, iterations=int(
-                current_app.config["PASSWORD_HASH_ITERATIONS"]))
-            store.record_import(conn, "initial-passwords", stamp, {
-                "accepted": result["accepted"], "replaced": result["replaced"],
-                "pending": result["pending"], "rejected": len(result["rejected"])})
+        prepared = passwords.prepare(get_db(), data, iterations=int(
+            current_app.config["PASSWORD_HASH_ITERATIONS"]))
     except PasswordFileError as exc:
         return _error(400, "unreadableFile", str(exc))
+    with db_transaction() as conn:
+        result = passwords.save(conn, prepared, now=stamp)
+        store.record_import(conn, "initial-passwords", stamp, {
+            "accepted": result["accepted"], "replaced": result["replaced"],
+            "pending": result["pending"], "rejected": len(result["rejected"])})
     return jsonify(result)
 
 
