@@ -32,7 +32,7 @@ DRAWS = 22_900
 
 
 def run_one(profile_name: str) -> dict[str, object]:
-    from fixtures import QUIRKS, build_bundle, generate_city, load_profile
+    from fixtures import QUIRKS, build_bundle, generate_city, load_profile, write_password_file_for
     from harness.oneroster.writer import write_bundle
 
     t0 = time.perf_counter()
@@ -42,11 +42,13 @@ def run_one(profile_name: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         path = write_bundle(build_bundle(city), Path(tmp) / "RO_20250501_000000.zip")
         size = path.stat().st_size
-    t2 = time.perf_counter()
+        t2 = time.perf_counter()
+        write_password_file_for(city, Path(tmp) / "ID_PW.csv")
+    t3 = time.perf_counter()
     names = Counter(s.full_name for s in city.students.values())
     return {
         "profile": profile_name, "students": len(city.students), "generate": t1 - t0,
-        "export": t2 - t1, "total": t2 - t0, "zip_bytes": size,
+        "export": t2 - t1, "passwords": t3 - t2, "total": t2 - t0, "zip_bytes": size,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "distinct": len(names) / len(city.students), "max_repeat": max(names.values()),
     }
@@ -73,7 +75,7 @@ def main(argv: list[str]) -> int:
         results.append(r)
         print(f"{r['profile']:<11}{r['students']:>8,} pupils  generate {r['generate']:.2f} s  "
               f"export {r['export']:.2f} s  total {r['total']:.2f} s  "
-              f"peak RSS {r['rss_mb']:.0f} MB")
+              f"peak RSS {r['rss_mb']:.0f} MB  (+ password file {r['passwords']:.2f} s)")
     if len(results) == 2:
         a, b = results
         print(f"{b['profile']} / {a['profile']}: {b['students'] / a['students']:.1f}× pupils, "
