@@ -240,3 +240,12 @@ def guard_lti() -> Any:
                 "no lgate session for this login_hint; start with /launch?user=&tool="],
                 marker="renkei-login-required"), 401
     return None
+
+
+@bp.post("/_admin/lti/rotate")
+def rotate_keys() -> Any:
+    """Start signing with a new key; the old one stays in the JWKS for the overlap period, so
+    tools that re-fetch on an unknown kid keep verifying (Security Framework §6.3)."""
+    kid = lti_state().platform.keys.rotate().kid
+    return jsonify({"kid": kid, "kids": [k["kid"] for k in
+                                          lti_state().platform.keys.jwks()["keys"]]})

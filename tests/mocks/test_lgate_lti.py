@@ -364,3 +364,12 @@ def test_restart_keeps_ags_line_items_and_scores(bundle_bytes: bytes, tmp_path: 
     assert second.client.post("/_admin/reset").status_code == 200
     third = World(b"", db)
     assert third.client.get("/_admin/state").get_json()["platform"]["lineitems"] == {}
+
+
+def test_key_rotation_keeps_launches_verifying(world: World) -> None:
+    umi = world.pupil()["userMasterIdentifier"]
+    _claims(world, umi)  # the tool has cached the first key set
+    old = [k["kid"] for k in world.client.get("/lti/jwks").get_json()["keys"]]
+    rotated = world.client.post("/_admin/lti/rotate").get_json()
+    assert rotated["kid"] not in old and set(old) < set(rotated["kids"])
+    assert _claims(world, umi)["sub"] == umi  # signed with the new kid, re-fetched by the tool
