@@ -5,6 +5,7 @@
     apps = make_mocks(["c4th", "lgate", "m365"])
     session = session_for(apps)                # requests → the apps, no sockets
     session.get("http://c4th.test/oneroster/export")
+    browser_for(apps).go("GET", "http://lgate.test/launch?user=<umi>&tool=tsubasa_book")
 
 Every app's ``HTTP_SESSION`` is mounted on all the apps made together, so a tool fetching
 lgate's JWKS reaches lgate in-process.
@@ -22,6 +23,8 @@ from mocks import MOCKS, available, create_app, default_peers, info
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from harness.lti.browser import Browser
 
 
 def make_mocks(names: Iterable[str] | None = None, *, peers: Mapping[str, str] | None = None,
@@ -63,9 +66,16 @@ def session_for(apps: Mapping[str, Flask], session: requests.Session | None = No
     return mount_wsgi(session, {app.config["BASE_URL"]: app for app in apps.values()})
 
 
+def browser_for(apps: Mapping[str, Flask]) -> Browser:
+    """A scripted browser whose requests go to the apps in-process (fresh cookies)."""
+    from harness.lti.browser import Browser, WsgiTransport
+
+    return Browser(WsgiTransport({app.config["BASE_URL"]: app for app in apps.values()}))
+
+
 def base_urls(apps: Mapping[str, Flask]) -> dict[str, str]:
     """{name: base URL} of the apps."""
     return {name: app.config["BASE_URL"] for name, app in apps.items()}
 
 
-__all__ = ["MOCKS", "base_urls", "make_mocks", "session_for"]
+__all__ = ["MOCKS", "base_urls", "browser_for", "make_mocks", "session_for"]

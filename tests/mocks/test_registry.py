@@ -6,7 +6,7 @@ import pytest
 import requests
 
 import mocks
-from mocks.testing import base_urls, make_mocks, session_for
+from mocks.testing import base_urls, browser_for, make_mocks, session_for
 
 
 def test_registry_is_in_port_order_with_titles() -> None:
@@ -52,6 +52,12 @@ def test_make_mocks_per_mock_config_and_state_dir(tmp_path: object) -> None:
                       state_dir=str(tmp_path))
     assert apps["m365"].config["THROTTLE"] == {"per_second": 5}
     assert apps["m365"].config["DATABASE"] == f"{tmp_path}/m365.sqlite"
+
+
+def test_browser_for_reaches_the_apps_in_process() -> None:
+    apps = make_mocks(["m365"])
+    page = browser_for(apps).go("GET", "http://m365.test/")
+    assert page.status == 200 and "Microsoft 365" in page.text
 
 
 def test_make_mocks_defaults_to_every_available_mock() -> None:
