@@ -87,7 +87,16 @@ def run_pipeline(config: Config, *, session_factory: SessionFactory | None = Non
         config.m365_client_secret()  # a missing secret is a ConfigError before anything runs
     with State(config.state_path) as state:
         run_id = state.start_run(now.isoformat(), dry_run=dry_run)
-        result = _run(config, state, session_factory, export, dry_run, progress, now, run_id)
+        try:
+            result = _run(config, state, session_factory, export, dry_run, progress, now,
+                          run_id)
+        except BaseException as exc:
+            # the run log says the run died and how (the message never carries a secret:
+            # no pipeline error puts one in); the caller reports the exception itself
+            state.finish_run(run_id, dt.datetime.now(dt.UTC).isoformat(), status="failed",
+                             exit_code=EXIT_INTERRUPTED, plan_id=None, export_sha256=None,
+                             summary={"error": type(exc).__name__})
+            raise
         result.run_id = run_id
         result.started_at = now.isoformat()
         result.finished_at = dt.datetime.now(dt.UTC).isoformat()
@@ -191,10 +200,22 @@ def _run(config: Config, state: State, session_factory: SessionFactory | None,
 def _finish_interrupted(config: Config, state: State, session_factory: SessionFactory | None,
                         progress: Progress | None, now: dt.datetime, resumed: list[Any]
                         ) -> RunResult | None:
-    """Deliver every interrupted plan first; a RunResult (exit 3) if one still fails."""
-    from pipeline.apply import apply_plan, unfinished
+    """Deliver every interrupted plan first; a RunResult (exit 3) if one still fails.
 
-    for item in unfinished(state):
+    Two crash windows are closed here: a plan the delivery journal lists as unfinished is
+    delivered again (each step is idempotent and journaled); a plan the journal finished but
+    whose state commit never happened (a crash between the two) is committed without a call.
+    """
+    from pipeline.apply import Journal, apply_plan, unfinished
+
+    pending = {item.plan_id: item for item in unfinished(state)}
+    finished = {row["plan_id"] for row in Journal(state).recent(100) if row["status"] == "done"}
+    for plan_id in state.plans_with_status("applying", "interrupted"):
+        if plan_id in finished and plan_id not in pending:
+            plan = state.load_plan(plan_id)
+            if plan is not None:
+                _commit(state, plan, state.load_commit(plan_id), now)
+    for item in pending.values():
         plan = item.plan or state.load_plan(item.plan_id)
         if plan is None:
             continue
@@ -204,11 +225,16 @@ def _finish_interrupted(config: Config, state: State, session_factory: SessionFa
                              session_factory=session_factory, progress=progress)
         resumed.append(applied)
         if not applied.ok:
+            state.set_plan_status(plan.id, "interrupted")
             return RunResult(EXIT_INTERRUPTED, "interrupted", plan=plan, apply=applied,
                              decisions=[note], resumed=resumed,
                              message=f"interrupted plan {plan.id} still fails: "
                              f"{', '.join(applied.failed)}; safe to re-run")
         _commit(state, plan, state.load_commit(plan.id), now)
+    for plan_id in state.plans_with_status("applying"):
+        if plan_id not in pending and plan_id not in finished:
+            # saved but delivery never began (a crash in between): superseded by a new plan
+            state.set_plan_status(plan_id, "abandoned")
     return None
 
 
