@@ -76,24 +76,85 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
     return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history))
 
 
-_WORKER: dict[str, Vendors] = {}
+_WORKER: dict[str, Any] = {}
 
 
 def _init_worker(spec: Mapping[str, Any]) -> None:
+    import atexit
+    import shutil
+    import sqlite3
+    import tempfile
+    from pathlib import Path
+
+    spec = dict(spec)
+    if spec.get("state_dir"):
+        # A private copy of every system's state: launches write (sessions, launch logs,
+        # licences), and processes sharing one SQLite file serialise on its write lock.
+        src = Path(spec["state_dir"])
+        mine = Path(tempfile.mkdtemp(prefix="renkei-launch-", dir=src.parent))
+        atexit.register(shutil.rmtree, mine, True)
+        for db in src.glob("*.sqlite3"):
+            with sqlite3.connect(db) as a, sqlite3.connect(mine / db.name) as b:
+                a.backup(b)
+        spec["state_dir"] = str(mine)
+        _WORKER["private"] = True
     _WORKER["vendors"] = Vendors.from_spec(spec)
 
 
-def _run_slice(pairs: Sequence[tuple[str, str]]) -> list[LaunchOutcome]:
+def _run_slice(pairs: Sequence[tuple[str, str]]
+               ) -> tuple[list[LaunchOutcome], dict[str, dict[str, Any]]]:
     vendors = _WORKER["vendors"]
-    return [launch_one(vendors, umi, tool) for umi, tool in pairs]
+    outcomes = [launch_one(vendors, umi, tool) for umi, tool in pairs]
+    recorded: dict[str, dict[str, Any]] = {}
+    if _WORKER.get("private"):
+        # The tools recorded these launches in this worker's copy: read them here.
+        for tool in sorted({t for _, t in pairs}):
+            subs = {u for u, t in pairs if t == tool}
+            recorded[tool] = {k: v for k, v in recorded_launches(vendors, tool).items()
+                              if k in subs}
+    return outcomes, recorded
+
+
+def recorded_launches(vendors: Vendors, tool: str) -> dict[str, Mapping[str, Any]]:
+    """sub → the last launch the tool recorded for it (the launch step, with its verdict)."""
+    last: dict[str, Mapping[str, Any]] = {}
+    for rec in tool_launches(vendors, tool):
+        if rec.get("step") not in (None, "launch"):
+            continue  # the login step's record carries no verdict
+        last[str(pick(rec, "sub", "user", "umi", default=""))] = rec
+    return last
+
+
+@dataclass
+class LaunchRun:
+    """The outcomes of many launches and, when workers ran them on private copies of the
+    systems, what each tool recorded (else the tools are read afterwards)."""
+
+    outcomes: list[LaunchOutcome]
+    recorded: dict[str, dict[str, Any]] | None = None
+    workers: int = 1
+    seconds: float = 0.0
+
+    def __iter__(self):  # noqa: ANN204 - iterate the outcomes
+        return iter(self.outcomes)
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
 
 
 def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
-                 workers: int | None = None, progress: Any = None) -> list[LaunchOutcome]:
+                 workers: int | None = None, progress: Any = None) -> LaunchRun:
     """Launch every (umi, tool) pair; ``workers`` processes (default: all cores).
 
-    :param progress: called with the number of launches done so far, after each slice.
+    In-process, each worker launches on its own copy of the systems' state (no lock
+    contention between processes) and reads back what its tools recorded; live, workers
+    share the real servers.
+
+    :param progress: called with the number of launches done so far.
     """
+    import time
+
+    started = time.perf_counter()
     workers = workers or default_workers()
     if workers <= 1 or len(pairs) < PARALLEL_MIN:
         out = []
@@ -103,18 +164,27 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
                 progress(i)
         if progress:
             progress(len(pairs))
-        return out
+        return LaunchRun(out, None, 1, time.perf_counter() - started)
     size = max(20, min(500, len(pairs) // (workers * 8) or 1))
     slices = [pairs[i:i + size] for i in range(0, len(pairs), size)]
-    # spawn, not fork: a forked child would inherit the parent's SQLite handles and locks.
-    ctx = multiprocessing.get_context("spawn")
-    out = []
+    # fork: the children start at once, with no re-import (and no __main__ guard needed in
+    # the caller's script). Each builds its own view of the systems in _init_worker; the
+    # parent holds no SQLite connection between requests (the mocks close it at teardown),
+    # so none is shared across the fork.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    out: list[LaunchOutcome] = []
+    recorded: dict[str, dict[str, Any]] = {}
     with ctx.Pool(workers, initializer=_init_worker, initargs=(vendors.spec(),)) as pool:
-        for part in pool.imap(_run_slice, slices):
+        for part, rec in pool.imap_unordered(_run_slice, slices):
             out.extend(part)
+            for tool, entries in rec.items():
+                recorded.setdefault(tool, {}).update(entries)
             if progress:
                 progress(len(out))
-    return out
+    private = bool(vendors.state_dir)
+    return LaunchRun(out, recorded if private else None, workers,
+                     time.perf_counter() - started)
 
 
 def launch_pairs(expect: CityExpectation, umis: Iterable[str] | None = None
@@ -137,7 +207,7 @@ def _claim_roles(launch: Mapping[str, Any]) -> str:
     return str(roles)
 
 
-def verify_launches(vendors: Vendors, outcomes: Sequence[LaunchOutcome],
+def verify_launches(vendors: Vendors, outcomes: LaunchRun | Sequence[LaunchOutcome],
                     expect: CityExpectation, out: StepFindings, *,
                     expect_refusal: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Check each launch in what the tool recorded (IV501–IV505).
@@ -147,14 +217,10 @@ def verify_launches(vendors: Vendors, outcomes: Sequence[LaunchOutcome],
     :returns: counts per tool (launched, verified, refused, failed).
     """
     expect_refusal = dict(expect_refusal or {})
-    recorded: dict[str, dict[str, Mapping[str, Any]]] = {}
-    for tool in sorted({o.tool for o in outcomes}):
-        last: dict[str, Mapping[str, Any]] = {}
-        for rec in tool_launches(vendors, tool):
-            if rec.get("step") not in (None, "launch"):
-                continue  # the login step's record carries no verdict
-            last[str(pick(rec, "sub", "user", "umi", default=""))] = rec
-        recorded[tool] = last
+    recorded: dict[str, dict[str, Any]] | None = getattr(outcomes, "recorded", None)
+    if recorded is None:
+        recorded = {tool: recorded_launches(vendors, tool)
+                    for tool in sorted({o.tool for o in outcomes})}
     stats: dict[str, dict[str, int]] = {}
     for o in outcomes:
         s = stats.setdefault(o.tool, {"launched": 0, "verified": 0, "refused": 0, "failed": 0})

@@ -30,7 +30,8 @@ class Step:
     :param outcome_ja: what every system should look like afterwards.
     :param invariants: check the invariants in every system after this step.
     :param launch: launch the affected students into their tools after this step
-        (``"affected"``), everyone (``"all"``) or nobody (``None``).
+        (``"affected"``), everyone (``"all"``), a fixed sample (``"sample:N"``, the first N
+        by userMasterIdentifier) or nobody (``None``).
     """
 
     id: str

@@ -115,11 +115,19 @@ def _check_world(ctx: Context, step: Step, out: StepFindings) -> dict[str, Any]:
         facts["counts"] = seen.counts()
         ctx.delivered |= set(seen.lgate)
     if step.launch:
-        umis = None if step.launch == "all" else sorted(ctx.affected)
+        if step.launch == "all":
+            umis = None
+        elif step.launch.startswith("sample:"):  # the first N pupils by id: a fixed sample
+            umis = sorted(expect.people)[: int(step.launch.split(":", 1)[1])]
+        else:
+            umis = sorted(ctx.affected)
         pairs = [(u, t) for u, t in launch_pairs(expect, umis) if u not in reported]
         outcomes = run_launches(ctx.vendors, pairs, workers=ctx.workers)
         facts["launches"] = verify_launches(ctx.vendors, outcomes, expect, out,
                                             expect_refusal=ctx.expect_refusal)
+        for tool in ctx.expect_refusal:
+            if not facts["launches"].get(tool, {}).get("refused"):
+                out.add("SC105", system=tool, record=tool, tool=tool)  # nothing was refused
         ctx.affected.clear()
     return facts
 
