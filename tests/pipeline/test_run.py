@@ -238,3 +238,25 @@ def test_an_unreachable_source_interrupts_safely(tmp_path: Path) -> None:
     result = run_pipeline(env.config, dry_run=True, now=NOW)
     assert (result.exit_code, result.status) == (3, "interrupted")
     assert "c4th" in result.message
+
+
+def test_a_crash_between_delivery_and_the_state_commit_is_recovered(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.run as run_module
+
+    real_commit = run_module._commit
+
+    def crash(*a: Any, **k: Any) -> None:
+        raise KeyboardInterrupt("killed after delivery")
+
+    monkeypatch.setattr(run_module, "_commit", crash)
+    with pytest.raises(KeyboardInterrupt):
+        env.run(day=1)  # delivery (no targets configured) is journaled done, state not moved
+    with env.state() as state:
+        assert state.previous_roster() is None
+        assert state.runs()[0]["status"] == "failed"
+    monkeypatch.setattr(run_module, "_commit", real_commit)
+    result = env.run(day=2, export=False)  # the same export, still the newest in the folder
+    assert result.plan.is_empty() and result.status == "nothing-to-do"
+    with env.state() as state:
+        assert len(state.previous_roster().people) == 6
