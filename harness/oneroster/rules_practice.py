@@ -105,3 +105,15 @@ _rule("OR707", W, FAMILY, "subject code outside 学習指導要領 codes (import
       "P010–P100, 中学校 J010–J090.",
       "Rejected by K社 (APPLIC_SUBJECTS), D社 (validSubjectCodes), M社 (a P/J/T code pattern) "
       "and AA社 (subject-name lookup: 'subjectCodesが不正').", "01", profiles=JP)
+_rule("OR708", W, FAMILY, "space at the ends of a name (importer practice)",
+      "{file} の {field} の前後に空白（全角空白を含む）があります: 「{value}」"
+      "（仕様上は可。厳格な取込が拒否します）",
+      "{file} {field} has a space (or an ideographic space) at its start or end: '{value}' "
+      "(the spec allows it; strict importers reject it)",
+      (M,),
+      NOT_SPEC + "names, titles and locations (users' names and kana names, orgs.name, "
+      "classes.title and location, courses.title) neither start nor end with a space or an "
+      "ideographic space (U+3000).",
+      "Rejected by M社: its notHalfKana pattern, applied to every one of these columns, also "
+      "forbids white space at the start or end of the value. School-affairs systems often pad "
+      "names with 全角空白.", "太郎　", profiles=JP)

@@ -111,6 +111,32 @@ def _subject_codes_hook(ctx: Ctx) -> Hook | None:
     return hook
 
 
+#: The columns M社 checks with its notHalfKana pattern (no white space at either end).
+PADDED_COLUMNS = {
+    "users": ("givenName", "familyName", "middleName", "preferredGivenName",
+              "preferredFamilyName", "preferredMiddleName", "metadata.jp.kanaGivenName",
+              "metadata.jp.kanaFamilyName", "metadata.jp.kanaMiddleName"),
+    "orgs": ("name",), "classes": ("title", "location"), "courses": ("title",),
+}
+_PADDED = re.compile(r"(?m)^[ \t\u3000]|[ \t\u3000]$")
+
+
+def _padding_hook(ctx: Ctx, names: tuple[str, ...]) -> Hook | None:
+    cols = [(ctx.index[n], n) for n in names if n in ctx.index]
+    if not cols:
+        return None
+
+    def hook(lines: list[int], rows: list[list[str]], columns: list[tuple[str, ...]]) -> None:
+        for pos, name in cols:
+            col = columns[pos]
+            if not _PADDED.search("\n".join(col)):
+                continue  # one regex pass per column in the usual, clean case
+            for line, v in zip(lines, col, strict=True):
+                if v != v.strip(" \t\u3000"):
+                    ctx.add("OR708", line, name, value=v)
+    return hook
+
+
 def hooks(ctx: Ctx, spec: FileSpec) -> list[Hook]:
     """The OR7xx row hooks for one file (every id column, homeClass, subjectCodes)."""
     out: list[Hook | None] = []
@@ -122,6 +148,8 @@ def hooks(ctx: Ctx, spec: FileSpec) -> list[Hook]:
         out.append(_home_class_hook(ctx))
     if spec.name in ("classes", "courses"):
         out.append(_subject_codes_hook(ctx))
+    if spec.name in PADDED_COLUMNS:
+        out.append(_padding_hook(ctx, PADDED_COLUMNS[spec.name]))
     return [h for h in out if h is not None]
 
 

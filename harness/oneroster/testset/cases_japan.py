@@ -235,3 +235,8 @@ def _(t):
 @_practice("subject-code", "subjectCodes 01 instead of a 学習指導要領 code", "OR707")
 def _(t):
     T.setv(t, C, 2, "subjectCodes", "P010,01")
+
+
+@_practice("name-padding", "a given name ending in an ideographic space", "OR708")
+def _(t):
+    T.setv(t, U, 0, "givenName", "太郎\u3000")
