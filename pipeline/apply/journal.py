@@ -110,6 +110,7 @@ class Journal:
 
     def __init__(self, state: Any) -> None:
         self.conn = connection_of(state)
+        self._state = state
         # the state's own transaction (it serialises the shared connection with a lock)
         self._state_tx = getattr(state, "transaction", None)
         with self.tx() as db:
@@ -140,9 +141,13 @@ class Journal:
               ) -> None:
         """Record that ``plan`` is being delivered (idempotent: a resumed plan keeps its rows)."""
         now = _now()
+        # the pipeline's state keeps every plan (save_plan/load_plan); a bare connection
+        # (tests, tools) gets its own copy so an interrupted plan can always be reloaded
+        keeps_plans = callable(getattr(self._state, "load_plan", None))
+        blob = None if keeps_plans else plan_to_blob(plan)
         with self.tx() as db:
             db.execute("INSERT OR IGNORE INTO apply_plans (plan_id, started_at, status, plan) "
-                       "VALUES (?, ?, 'running', ?)", (plan.id, now, plan_to_blob(plan)))
+                       "VALUES (?, ?, 'running', ?)", (plan.id, now, blob))
             db.execute("UPDATE apply_plans SET status = 'running' WHERE plan_id = ?",
                        (plan.id,))
             for target in targets:
@@ -180,7 +185,11 @@ class Journal:
             targets = tuple(t for (t,) in self.conn.execute(
                 "SELECT DISTINCT target FROM apply_steps WHERE plan_id = ? AND status != 'done' "
                 "ORDER BY target", (plan_id,)))
-            plan = plan_from_blob(blob) if load and blob else None
+            plan = None
+            if load and blob:
+                plan = plan_from_blob(blob)
+            elif load and callable(getattr(self._state, "load_plan", None)):
+                plan = self._state.load_plan(plan_id)
             out.append(Unfinished(plan_id, started, targets, plan))
         return out
 
