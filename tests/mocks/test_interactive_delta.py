@@ -54,9 +54,15 @@ def first_delta(bundle: Bundle, tmp_path: Path) -> bytes:
     return zip_bytes(tmp_path, {n: delta_rows(bundle, n) for n in DELTA_FILES})
 
 
+@pytest.fixture(scope="module")
+def key_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    # one tool key for the module: RSA generation is most of the cost of building an app
+    return str(tmp_path_factory.mktemp("drill-keys"))
+
+
 @pytest.fixture()
-def app() -> Any:
-    return create_app({"DATABASE": ":memory:"})
+def app(key_dir: str) -> Any:
+    return create_app({"DATABASE": ":memory:", "KEY_DIR": key_dir})
 
 
 @pytest.fixture()
