@@ -134,3 +134,14 @@ def test_init_writes_the_example_once(tmp_path, capsys):
     assert renkei("init", str(tmp_path / "cfg"), "--force") == 0
     from pipeline.config import load_config
     assert load_config(written).m365 is not None
+
+
+def test_progress_bars_draw_per_target(capsys):
+    with cli._Bars(True) as bars:
+        bars("lgate", 0, 2)
+        bars("lgate", 2, 2)
+        bars("m365", 20, 40)
+    assert set(bars.tasks) == {"lgate", "m365"}
+    with cli._Bars(False) as off:
+        off("lgate", 1, 2)
+    assert off.tasks == {}

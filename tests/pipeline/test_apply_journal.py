@@ -1,0 +1,57 @@
+"""The delivery journal on its own: plans, steps, items and delivered state survive reopening."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from pipeline.apply import STEPS
+from pipeline.apply.journal import Journal, unfinished
+from pipeline.model import Roster
+from tests.pipeline.test_apply_support import make_plan
+
+
+def _db(path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+def test_an_interrupted_plan_is_found_after_reopening(tmp_path):
+    plan = make_plan(Roster(2025), "p1")
+    j = Journal(_db(tmp_path / "s.sqlite"))
+    j.begin(plan, ("lgate", "m365", "drill"), STEPS)
+    j.set_step("p1", "lgate", "bulk", "done")
+    j.set_step("p1", "lgate", "passwords", "done")
+    j.set_step("p1", "m365", "users", "failed", "m365: gave up")
+    j.conn.close()
+    left = unfinished(_db(tmp_path / "s.sqlite"))
+    assert [(u.plan_id, u.targets) for u in left] == [("p1", ("drill", "m365"))]
+    assert left[0].plan is not None and left[0].plan.id == "p1"
+    j2 = Journal(_db(tmp_path / "s.sqlite"))
+    j2.begin(plan, ("lgate", "m365", "drill"), STEPS)  # resuming keeps what was done
+    assert j2.step_status("p1", "lgate", "bulk") == "done"
+    j2.finish("p1", "done")
+    assert unfinished(j2.conn) == []
+    assert j2.recent()[0]["status"] == "done"
+
+
+def test_items_resume_pending_and_failed_only(tmp_path):
+    j = Journal(_db(tmp_path / "s.sqlite"))
+    j.add_items("p1", "m365", [("a", "upsert"), ("b", "upsert"), ("c", "disable")])
+    j.confirm("m365", [("a", "active", "d1", {}, "id-a")], plan_id="p1",
+              items=[("a", "done", "created"), ("b", "failed", "HTTP 503")])
+    j.add_items("p1", "m365", [("a", "upsert")])  # registering again changes nothing
+    assert j.pending_items("p1", "m365") == [("b", "upsert"), ("c", "disable")]
+    assert j.item_counts("p1", "m365") == {"done": 1, "failed": 1, "pending": 1}
+    got = j.delivered("m365")["a"]
+    assert (got.state, got.digest, got.remote_id) == ("active", "d1", "id-a")
+
+
+def test_delivered_keeps_since_while_the_state_holds(tmp_path):
+    j = Journal(_db(tmp_path / "s.sqlite"))
+    j.confirm("drill", [("a", "left", "left", {}, None)])
+    since = j.delivered("drill")["a"].since
+    j.conn.execute("UPDATE delivered SET since = '2000-01-01T00:00:00+00:00'")
+    j.confirm("drill", [("a", "left", "left", {}, None)])
+    assert j.delivered("drill")["a"].since == "2000-01-01T00:00:00+00:00"
+    j.confirm("drill", [("a", "deleted", "deleted", {}, None)])
+    assert j.delivered("drill")["a"].since not in ("2000-01-01T00:00:00+00:00",)
+    assert since
