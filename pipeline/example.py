@@ -3,9 +3,14 @@
 EXAMPLE_CONFIG = '''\
 # renkei pipeline: one municipality's settings (TOML).
 # Works out of the box against the mocks as `renkei mock up --all` starts them
-# (c4th 8100, lgate 8101, m365 8102, interactive_study 8103) after
-#   renkei city generate --profile small --seed 1 --out city
-# has written the board's ID・初期パスワード file(s) beside its exports.
+# (c4th 8100, lgate 8101, m365 8102, interactive_study 8103), run from this file's folder:
+#   renkei mock up --all &
+#   curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8100/_admin/seed \
+#        -d '{"profile": "small", "seed": 1, "as_of": "2025-05-01"}'
+#   renkei city generate --profile small --seed 1 --as-of 2025-05-01 --out city
+#   export RENKEI_M365_CLIENT_SECRET=renkei-dev-secret
+#   renkei pipeline run --config <this file> --dry-run      (then without --dry-run)
+# The city generate step writes the board's ID・初期パスワード file for the same city.
 # Relative paths are taken from the folder this file is in.
 # Secrets are NEVER written here: a key ending in _env names the environment variable that
 # holds the secret (a client_secret, token or password written here is a config error).
