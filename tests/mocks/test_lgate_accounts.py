@@ -27,14 +27,21 @@ def bundle_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return write_bundle(build_bundle(city), out).read_bytes()
 
 
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One platform key directory for the module: an RSA key is made once, then loaded."""
+    return str(tmp_path_factory.mktemp("lgate-keys"))
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "lgate.sqlite"
 
 
 @pytest.fixture
-def client(bundle_bytes: bytes, db_path: Path) -> FlaskClient:
-    app = create_app({"DATABASE": str(db_path), "PASSWORD_HASH_ITERATIONS": 50})
+def client(bundle_bytes: bytes, db_path: Path, keys: str) -> FlaskClient:
+    app = create_app({"DATABASE": str(db_path), "PASSWORD_HASH_ITERATIONS": 50,
+                      "LTI_KEY_DIR": keys})
     c = app.test_client()
     assert c.post("/oneroster/bulk", data=bundle_bytes,
                   content_type="application/zip").status_code == 200
@@ -42,9 +49,9 @@ def client(bundle_bytes: bytes, db_path: Path) -> FlaskClient:
 
 
 @pytest.fixture(scope="module")
-def reader(bundle_bytes: bytes) -> FlaskClient:
+def reader(bundle_bytes: bytes, keys: str) -> FlaskClient:
     """One loaded lgate shared by the tests that only read."""
-    c = create_app({"DATABASE": ":memory:"}).test_client()
+    c = create_app({"DATABASE": ":memory:", "LTI_KEY_DIR": keys}).test_client()
     assert c.post("/oneroster/bulk", data=bundle_bytes,
                   content_type="application/zip").status_code == 200
     return c
@@ -160,8 +167,8 @@ def test_passwords_are_never_shown_and_stored_only_hashed(client: FlaskClient,
     assert all(e.initial_password not in dump for e in rows)
 
 
-def test_password_file_needs_the_token_when_one_is_set(bundle_bytes: bytes) -> None:
-    c = create_app({"DATABASE": ":memory:", "API_TOKEN": "tok"}).test_client()
+def test_password_file_needs_the_token_when_one_is_set(keys: str) -> None:
+    c = create_app({"DATABASE": ":memory:", "API_TOKEN": "tok", "LTI_KEY_DIR": keys}).test_client()
     assert send(c, b"userMasterIdentifier,userPrincipalName,initialPassword\n").status_code \
         == 401
 
@@ -223,8 +230,9 @@ def test_read_api_unknown_object_is_a_404(reader: FlaskClient) -> None:
     assert resp.status_code == 404 and resp.get_json()["imsx_codeMajor"] == "failure"
 
 
-def test_read_api_token(bundle_bytes: bytes) -> None:
-    c = create_app({"DATABASE": ":memory:", "API_TOKEN": "tok-1"}).test_client()
+def test_read_api_token(keys: str) -> None:
+    c = create_app({"DATABASE": ":memory:", "API_TOKEN": "tok-1", "LTI_KEY_DIR": keys}
+                   ).test_client()
     assert c.get(f"{READ}/users").status_code == 401
     ok = c.get(f"{READ}/users", headers={"Authorization": "Bearer tok-1"})
     assert ok.status_code == 200 and ok.headers["X-Total-Count"] == "0"

@@ -41,9 +41,15 @@ def make_zip(tmp_path: Path):  # noqa: ANN201 - a factory fixture
     return make
 
 
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One platform key directory for the module: an RSA key is made once, then loaded."""
+    return str(tmp_path_factory.mktemp("lgate-keys"))
+
+
 @pytest.fixture
-def client() -> FlaskClient:
-    return create_app({"DATABASE": ":memory:"}).test_client()
+def client(keys: str) -> FlaskClient:
+    return create_app({"DATABASE": ":memory:", "LTI_KEY_DIR": keys}).test_client()
 
 
 def post(client: FlaskClient, data: bytes, **kw: Any) -> Any:
@@ -247,8 +253,10 @@ def test_multipart_upload_reports_the_file_name_rule(client: FlaskClient, base_b
     assert good.status_code == 200 and good.get_json()["findings"] == []
 
 
-def test_api_token_guards_the_bulk_endpoint(base_bundle: Bundle, make_zip: Any) -> None:
-    client = create_app({"DATABASE": ":memory:", "API_TOKEN": "s3cret-token"}).test_client()
+def test_api_token_guards_the_bulk_endpoint(base_bundle: Bundle, make_zip: Any,
+                                            keys: str) -> None:
+    client = create_app({"DATABASE": ":memory:", "API_TOKEN": "s3cret-token",
+                         "LTI_KEY_DIR": keys}).test_client()
     data = make_zip(base_bundle)
     refused = post(client, data)
     assert refused.status_code == 401 and "s3cret" not in refused.get_data(as_text=True)

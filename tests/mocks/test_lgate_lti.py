@@ -41,12 +41,12 @@ def bundle_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return write_bundle(build_bundle(city), out).read_bytes()
 
 
-def _tool(base: str, client_id: str, session: requests.Session, *, profile: str = "core"
-          ) -> Any:
+def _tool(base: str, client_id: str, session: requests.Session, *, profile: str = "core",
+          keys: str | None = None) -> Any:
     """A harness.lti tool app whose platform is lgate (keys fetched in-process)."""
     # PLATFORM_SIDE: the tool records the verified claims, so the test can read them
     return create_tool_app({
-        "BASE_URL": base, "PROFILE": profile, "PLATFORM_SIDE": True,
+        "BASE_URL": base, "PROFILE": profile, "PLATFORM_SIDE": True, "STATE_DIR": keys,
         "PLATFORMS": [{"issuer": LGATE, "client_id": client_id,
                        "auth_login_url": f"{LGATE}/lti/auth",
                        "auth_token_url": f"{LGATE}/lti/token",
@@ -58,11 +58,16 @@ class World:
     """lgate plus a tool standing where the tsubasa_book mock lives (under /lti), and an
     external vendor tool registered from config, all in-process."""
 
-    def __init__(self, bundle: bytes, db: str = ":memory:", **cfg: Any) -> None:
+    def __init__(self, bundle: bytes, db: str = ":memory:", keys: Path | None = None,
+                 **cfg: Any) -> None:
+        """:param keys: a directory to keep every app's keys in (made once, then loaded)."""
         self.session = requests.Session()
         self.tool_app = _tool(f"{TSUBASA}/lti", "tsubasa-book", self.session,
-                              profile="jp-eportal")
-        self.external = _tool(EXTERNAL, "vendor-1", self.session)
+                              profile="jp-eportal", keys=keys and str(keys / "tsubasa"))
+        self.external = _tool(EXTERNAL, "vendor-1", self.session,
+                              keys=keys and str(keys / "external"))
+        if keys is not None:
+            cfg.setdefault("LTI_KEY_DIR", str(keys / "lgate"))
         self.lgate = create_app({
             "DATABASE": db, "BASE_URL": LGATE, "HTTP_SESSION": self.session,
             "PEERS": {"lgate": LGATE, "tsubasa_book": TSUBASA},
@@ -90,15 +95,22 @@ class World:
         return (app or self.tool_app).extensions["renkei_lti_tool_log"]
 
 
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Key directories shared by the module's worlds: RSA keys are made once, then loaded
+    (the tests on keys themselves make their own)."""
+    return tmp_path_factory.mktemp("lgate-lti-keys")
+
+
 @pytest.fixture
-def world(bundle_bytes: bytes) -> World:
-    return World(bundle_bytes)
+def world(bundle_bytes: bytes, keys: Path) -> World:
+    return World(bundle_bytes, keys=keys)
 
 
 @pytest.fixture(scope="module")
-def shared(bundle_bytes: bytes) -> World:
+def shared(bundle_bytes: bytes, keys: Path) -> World:
     """One world for the tests that change nothing lgate keeps."""
-    return World(bundle_bytes)
+    return World(bundle_bytes, keys=keys)
 
 
 def _claims(world: World, umi: str, tool: str = "tsubasa_book") -> dict[str, Any]:
@@ -366,7 +378,8 @@ def test_restart_keeps_ags_line_items_and_scores(bundle_bytes: bytes, tmp_path: 
     assert third.client.get("/_admin/state").get_json()["platform"]["lineitems"] == {}
 
 
-def test_key_rotation_keeps_launches_verifying(world: World) -> None:
+def test_key_rotation_keeps_launches_verifying(bundle_bytes: bytes) -> None:
+    world = World(bundle_bytes)  # own keys: rotating must not touch the shared ones
     umi = world.pupil()["userMasterIdentifier"]
     _claims(world, umi)  # the tool has cached the first key set
     old = [k["kid"] for k in world.client.get("/lti/jwks").get_json()["keys"]]
