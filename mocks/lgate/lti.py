@@ -8,7 +8,8 @@ blueprints are reused as they are, mounted under ``/lti``. What lgate adds:
   from config ``TOOLS``, their key sets fetched through the mock's ``HTTP_SESSION``;
 - keys per deployment, persisted beside a file database (``<db>-lti-keys/``, PEM files 0600);
 - a ``tool_platform`` guid (UUID v4) made once per instance and kept in the store;
-- launches built from the account store (:func:`launch_spec`), and NRPS rosters read from it.
+- launches built from the account store (:func:`launch_spec`), and NRPS rosters read from it;
+- AGS and Deep Linking data kept across restarts (:mod:`mocks.lgate.persist`).
 """
 
 from __future__ import annotations
