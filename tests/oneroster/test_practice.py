@@ -250,3 +250,20 @@ def test_quoting_check_terminates_on_any_text(text, complete):
 def test_manifest_writes_the_version_each_profiles_importers_expect(tmp_path, profile, version):
     manifest = _manifest(write_bundle(sample_bundle(profile), tmp_path / "b.zip"))
     assert manifest["oneroster.version"] == version
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    (sample_id("u1"), True),
+    ("xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx", False),   # the shape check's own letter
+    ("0f8fad5b-d9cb-169f-a165-70867728950e", False),   # version 1
+    ("0f8fad5b-d9cb-469f-c165-70867728950e", False),   # variant c
+    ("0F8FAD5B-D9CB-469F-A165-70867728950E", False),   # upper case: F社 refuses it
+    ("0f8fad5bd9cb469fa16570867728950e", False),       # no hyphens
+    ("0f8fad5b-d9cb-469f-a165-70867728950e ", False),
+])
+def test_uuid4_shape_test_agrees_with_the_regex(value, ok):
+    from harness.oneroster.checks.practice import UUID4_LOWER, _all_uuid4
+
+    assert _all_uuid4([value]) is ok
+    assert _all_uuid4([sample_id("u2"), value]) is ok
+    assert (UUID4_LOWER.fullmatch(value) is not None) is ok
