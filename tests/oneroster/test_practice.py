@@ -267,3 +267,13 @@ def test_uuid4_shape_test_agrees_with_the_regex(value, ok):
     assert _all_uuid4([value]) is ok
     assert _all_uuid4([sample_id("u2"), value]) is ok
     assert (UUID4_LOWER.fullmatch(value) is not None) is ok
+
+
+@hypothesis.settings(max_examples=500, deadline=None)
+@hypothesis.given(hypothesis.strategies.lists(
+    hypothesis.strategies.text(alphabet="0123456789abcdefxA-\n", min_size=34, max_size=38)
+    | hypothesis.strategies.uuids(version=4).map(str), min_size=1, max_size=4))
+def test_uuid4_shape_test_never_disagrees_with_the_regex(values):
+    from harness.oneroster.checks.practice import UUID4_LOWER, _all_uuid4
+
+    assert _all_uuid4(values) == all(UUID4_LOWER.fullmatch(v) for v in values)
