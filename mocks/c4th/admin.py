@@ -85,7 +85,12 @@ def city_json() -> Any:
 
 @bp.post("/events")
 def events() -> Any:
-    """Apply a life event: ``{"event": "transfer", "args": {"student": "<umi>"}}``."""
+    """Apply a life event: ``{"event": "transfer", "args": {"student": "<umi>"}}``.
+
+    ``"count": N`` applies it N times (pupils drawn from the city's seed, as ``renkei city
+    event --count``) and answers a list of results; ``"as_of"`` moves the city's date first.
+    For ``transfer``, ``school`` is accepted for ``to_school``.
+    """
     payload = json_body()
     if not isinstance(payload, dict):
         raise BadRequest("expected a JSON object {\"event\": ..., \"args\": {...}}")
@@ -96,6 +101,11 @@ def events() -> Any:
     args = payload.get("args", {}) or {}
     if not isinstance(args, dict):
         raise BadRequest("args must be a JSON object")
+    if event == "transfer" and "school" in args and "to_school" not in args:
+        args = {("to_school" if k == "school" else k): v for k, v in args.items()}
+    count = payload.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
+        raise BadRequest(f"count must be a whole number 1-1000, got {count!r}")
     unknown = set(args) - EVENT_ARGS[event]
     if unknown:
         allowed = ", ".join(sorted(EVENT_ARGS[event])) or "none"
@@ -110,11 +120,14 @@ def events() -> Any:
             if as_of < city.as_of:
                 raise BadRequest(f"as_of {as_of} is before the city's date {city.as_of}")
             city.as_of = as_of
-        try:
-            result = apply_event(city, event, **args)
-        except (KeyError, ValueError) as exc:
-            message = exc.args[0] if exc.args else str(exc)
-            raise BadRequest(f"{name}: {message}") from None
+        results = []
+        for _ in range(count):
+            try:
+                results.append(apply_event(city, event, **args))
+            except (KeyError, ValueError) as exc:
+                message = exc.args[0] if exc.args else str(exc)
+                raise BadRequest(f"{name}: {message}") from None
+    result = results[0] if "count" not in payload else results
     return jsonify({"result": _jsonable(result), "city": city_summary(city)})
 
 

@@ -203,6 +203,24 @@ def test_bad_events_are_400_and_change_nothing(client: FlaskClient, payload: Any
     assert client.get("/_admin/city").json == before
 
 
+def test_event_count_applies_it_n_times_and_school_names_the_target(
+        client: FlaskClient) -> None:
+    before = client.get("/_admin/state").json["city"]
+    resp = client.post("/_admin/events", json={"event": "transfer_out", "count": 3})
+    assert len(resp.json["result"]) == 3
+    assert resp.json["city"]["students"] == before["students"] - 3
+    city = client.get("/_admin/city").json
+    elementary = {s["key"] for s in city["schools"] if s["kind"] == "elementary"}
+    pupil = next(s for s in city["students"] if s["school"] in elementary)
+    target = next(s for s in city["schools"] if s["kind"] == "compulsory")
+    moved = client.post("/_admin/events", json={"event": "transfer", "args": {
+        "student": pupil["umi"], "school": target["school_code"]}})
+    assert moved.status_code == 200, moved.json
+    assert moved.json["result"]["school"] == target["key"]
+    assert client.post("/_admin/events", json={"event": "enrol", "count": 0}
+                       ).status_code == 400
+
+
 def test_event_as_of_moves_the_city_date(client: FlaskClient) -> None:
     resp = client.post("/_admin/events", json={"event": "enrol", "as_of": "2025-06-10"})
     assert resp.json["city"]["as_of"] == "2025-06-10"
