@@ -140,7 +140,8 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
                                 class_title=roster.classes[person.class_key].title,
                                 grade=person.grade))
             continue
-        _diff_person(before, person, prev, roster, decisions, counts, rollover)
+        if before != person:  # the usual night: most records are equal, compared in one go
+            _diff_person(before, person, prev, roster, decisions, counts, rollover)
     for umi, before in prev.people.items():
         if umi in roster.people:
             continue

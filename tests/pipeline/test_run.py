@@ -260,3 +260,17 @@ def test_a_crash_between_delivery_and_the_state_commit_is_recovered(
     assert result.plan.is_empty() and result.status == "nothing-to-do"
     with env.state() as state:
         assert len(state.previous_roster().people) == 6
+
+
+def test_a_file_that_is_not_a_bundle_is_quarantined(env: Env, fake_apply: FakeApply) -> None:
+    (env.root / "drop" / "RO_20250501_089901.zip").write_bytes(b"%PDF-1.4 not a zip")
+    result = env.run(export=False)
+    assert (result.exit_code, result.status) == (2, "quarantined")
+    assert any(d.rule == "PL103" and "OR100" in d.fields["rules"] for d in result.decisions)
+    assert not fake_apply.plans
+
+
+def test_an_empty_drop_folder_is_a_clean_interruption(env: Env) -> None:
+    result = env.run(export=False)
+    assert (result.exit_code, result.status) == (3, "interrupted")
+    assert "holds no file" in result.message
