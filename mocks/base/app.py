@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 from flask import Flask, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadGateway, HTTPException, InternalServerError
 
 from mocks.base import admin, db, pages
 from mocks.base.faults import Fault, FaultError, FaultStore
@@ -98,6 +98,16 @@ def _register_errors(app: Flask, spec: MockSpec) -> None:
         if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
             resp.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         return resp
+
+    @app.errorhandler(requests.RequestException)
+    def upstream(exc: requests.RequestException) -> Any:
+        # an outbound call to a peer failed (down, dropped, timed out): the peer's fault, so
+        # 502 as a gateway answers, not the 500 of a bug
+        url = getattr(exc.request, "url", None) or "a peer"
+        log.warning("%s: outbound call to %s failed: %s", spec.name, url,
+                    type(exc).__name__)
+        return http_error(BadGateway(f"an outbound call to {url.split('?')[0]} failed "
+                                     f"({type(exc).__name__})"))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

@@ -11,7 +11,7 @@ import pytest
 import requests
 from flask import Blueprint, Flask, jsonify
 
-from harness.transport import mount_wsgi
+from harness.transport import WsgiAdapter, mount_wsgi
 from mocks.base import MockSpec, create_mock_app, db_transaction, get_db
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
@@ -22,6 +22,13 @@ bp = Blueprint("items", __name__)
 @bp.get("/items")
 def list_items() -> Any:
     return jsonify([dict(r) for r in get_db().execute("SELECT * FROM items ORDER BY id")])
+
+
+@bp.get("/relay")
+def relay() -> Any:
+    from mocks.base import http_session
+
+    return jsonify(http_session().get("http://peer.test/anything?token=x", timeout=1).json())
 
 
 @bp.post("/items/<name>")
@@ -87,6 +94,16 @@ def test_a_failing_view_rolls_back_and_answers_json_500_without_internals() -> N
     assert resp.json["error"]["code"] == "internalServerError"
     assert "on purpose" not in resp.get_data(as_text=True)
     assert client.get("/items").json == []
+
+
+def test_a_failed_outbound_call_is_a_502_naming_the_peer_without_its_query() -> None:
+    session = requests.Session()
+    app = make(HTTP_SESSION=session)
+    session.mount("http://", WsgiAdapter({}))  # nothing serves peer.test; no network used
+    resp = app.test_client().get("/relay")
+    assert resp.status_code == 502 and resp.json["error"]["code"] == "badGateway"
+    assert "http://peer.test/anything" in resp.json["error"]["message"]
+    assert "token=x" not in resp.json["error"]["message"]
 
 
 def test_unknown_path_and_wrong_method_are_json_errors() -> None:
