@@ -1,0 +1,124 @@
+"""Preprocessing on exports the checker would already refuse or only warn about: each rule
+still decides (make_plan is never handed a validated bundle only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, umi_for
+
+from harness.oneroster import read_bundle, write_bundle
+from harness.oneroster.model import Bundle
+from pipeline.plan import make_plan
+from pipeline.preprocess.passwords import load_passwords
+from pipeline.reconcile import Outcome
+
+NOW = dt.datetime(2025, 5, 1, 20, tzinfo=dt.UTC)
+
+
+def planned(env: Env, mutate: Callable[[Bundle], None] = lambda b: None) -> Outcome:
+    env.kit.write_passwords(env.root / "passwords.csv")
+    bundle = env.kit.bundle()
+    mutate(bundle)
+    path = write_bundle(bundle, env.root / f"edge-{env.kit.serial}.zip")
+    with env.state() as state:
+        return make_plan(read_bundle(path), env.config, state, export_sha256="0" * 64, now=NOW,
+                         passwords=load_passwords(env.config.password_file))
+
+
+def held(out: Outcome, rule: str) -> set[str]:
+    return {d.subject for d in out.plan.decisions if d.rule == rule}
+
+
+def _org(bundle: Bundle, code: str) -> dict:
+    return next(o for o in bundle.rows("orgs") if o.get("identifier") == code)
+
+
+def test_school_without_a_valid_code_holds_its_people(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(5)
+    out = planned(env, lambda b: _org(b, J_SCHOOL).update(identifier="12345"))
+    assert held(out, "PL202") >= {"みらい市立西中学校", umi_for(3)}
+    assert J_SCHOOL not in out.plan.roster.schools and umi_for(3) not in out.plan.roster.people
+    assert umi_for(1) in out.plan.roster.people
+
+
+def test_code_shared_by_unrelated_orgs_holds_both(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(5)
+    out = planned(env, lambda b: _org(b, J_SCHOOL).update(identifier=P_SCHOOL))
+    assert P_SCHOOL in held(out, "PL203")
+    assert not out.plan.roster.people.keys() & {umi_for(1), umi_for(2), umi_for(3)}
+    assert umi_for(4) in out.plan.roster.people  # the 義務教育学校 is unaffected
+
+
+def test_two_classes_with_one_key_are_held(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(5)
+    env.kit.add_class(P_SCHOOL, "1年1組", ("P1",))  # C4th exports the same title twice
+    out = planned(env)
+    assert f"{P_SCHOOL}/2025/1年1組" in held(out, "PL204")
+    assert umi_for(1) in held(out, "PL204") and umi_for(1) not in out.plan.roster.people
+
+
+def test_pupil_without_a_current_homeroom_is_held(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(3)
+
+    def unenrol(b: Bundle) -> None:
+        user = next(u for u in b.rows("users") if u["userMasterIdentifier"] == umi_for(2))
+        b.tables["enrollments"] = [e for e in b.rows("enrollments")
+                                   if e["userSourcedId"] != user["sourcedId"]]
+    out = planned(env, unenrol)
+    assert umi_for(2) in held(out, "PL205")
+
+
+def test_pupil_without_giga_id_is_held(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(3)
+
+    def strip(b: Bundle) -> None:
+        next(u for u in b.rows("users") if u["userMasterIdentifier"] == umi_for(3)
+             ).update(userIds=[])
+    out = planned(env, strip)
+    assert umi_for(3) in held(out, "PL206")
+
+
+def test_repeated_user_master_identifier_holds_both(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(3)
+    env.kit.person(2).umi = umi_for(1)
+    env.kit.person(2).upn = "s7777777@city.example.ed.jp"
+    out = planned(env)
+    assert [d.subject for d in out.plan.decisions if d.rule == "PL208"] == [umi_for(1)] * 2
+    assert umi_for(1) not in out.plan.roster.people
+
+
+def test_a_bad_password_file_row_is_reported_without_the_password(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(2)
+    env.kit.write_passwords(env.root / "passwords.csv")
+    with open(env.root / "passwords.csv", "ab") as fh:
+        fh.write(f"{umi_for(9)},s9@city.example.ed.jp,short\r\n".encode())
+    bundle = read_bundle(env.kit.write(env.root / "x.zip"))
+    with env.state() as state:
+        out = make_plan(bundle, env.config, state, export_sha256="0" * 64, now=NOW)
+    row = next(d for d in out.plan.decisions if d.rule == "PL255")
+    assert row.fields["line"] == "4" and "short" not in str(row)
+
+
+def test_school_and_class_changes_are_planned(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(5)
+    first = env.run(day=1)
+    creates = {d.subject for d in first.decisions if d.rule in ("PL312", "PL313")}
+    assert {P_SCHOOL, J_SCHOOL, GIMU, f"{P_SCHOOL}/2025/1年1組"} <= creates
+    env.kit.schools[P_SCHOOL] = [("みらい市立東小学校（新）", env.kit.schools[P_SCHOOL][0][1])]
+    env.kit.add_class(P_SCHOOL, "3年1組", ("P3",))
+    second = env.run(day=2)
+    changes = {(d.rule, d.action, d.subject) for d in second.decisions}
+    assert ("PL312", "update", P_SCHOOL) in changes
+    assert ("PL313", "create", f"{P_SCHOOL}/2025/3年1組") in changes
+    assert ("PL101", "report", second.received.sha256) in changes
