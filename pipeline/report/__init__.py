@@ -2,9 +2,9 @@
 
 One JSON-able document (:func:`build_report`, following ``docs/pipeline-report.schema.json``)
 rendered as JSON, text (rich tables) or HTML (Japanese, with an English toggle). The document
-holds no secret: decisions never carry one, delivery results never carry one, and
-:func:`build_report` refuses any string that looks like it came from the board's password file
-only by construction (nothing here reads it).
+holds no secret by construction: decisions and delivery results never carry one, nothing here
+reads the board's password file, and run messages are scrubbed of the secret values the
+configuration's environment variables hold (:func:`pipeline.report.run.scrub`).
 """
 
 from pipeline.report.build import SCHEMA_ID, build_report, plan_tables
