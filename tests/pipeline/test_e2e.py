@@ -96,3 +96,18 @@ def test_interrupted_target_is_finished_by_the_next_run(world):
     assert fixed.exit_code in (0, 1), fixed.message
     assert fixed.resumed and fixed.resumed[0].ok
     check_invariants(world, state_holds(config.state_path))
+
+
+def test_initial_link_adopts_accounts_the_systems_already_hold(world):
+    """初回連携: a first run against systems that already hold everyone duplicates nobody."""
+    import shutil
+
+    config, first = run(world)
+    assert first.exit_code in (0, 1)
+    counts = {n: len(world.state(n)["users"]) for n in ("lgate", "m365", "interactive_study")}
+    shutil.rmtree(config.state_path.parent)  # a new installation: new salt, empty key map
+    _, linked = run(world)
+    assert linked.exit_code in (0, 1), linked.message
+    assert any(d.action == "link" for d in linked.plan.decisions)
+    check_invariants(world, state_holds(config.state_path))
+    assert {n: len(world.state(n)["users"]) for n in counts} == counts
