@@ -81,6 +81,24 @@ def test_file_database_keeps_state_across_app_restarts(tmp_path: Any) -> None:
         assert get_db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.parametrize("where", ["memory", "file"])
+def test_concurrent_writers_never_see_a_locked_database(where: str, tmp_path: Any) -> None:
+    app = make(DATABASE=":memory:" if where == "memory" else str(tmp_path / "db.sqlite"))
+    statuses: list[int] = []
+
+    def writer(k: int) -> None:
+        client = app.test_client()
+        statuses.extend(client.post(f"/items/w{k}-{n}").status_code for n in range(15))
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 120
+    assert len(app.test_client().get("/items").json) == 120
+
+
 def test_default_database_lives_under_the_instance_path(tmp_path: Any) -> None:
     app = create_mock_app(SPEC, {"DATABASE": None})
     assert app.config["DATABASE"].startswith(app.instance_path)
