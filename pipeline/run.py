@@ -16,10 +16,12 @@ every target, in one transaction; a dry run, a refusal or an interruption leave 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline.collect import CollectError, Received, collect, prune
@@ -85,6 +87,45 @@ def run_pipeline(config: Config, *, session_factory: SessionFactory | None = Non
         now = now.replace(tzinfo=dt.UTC)
     if not dry_run and config.m365 is not None:
         config.m365_client_secret()  # a missing secret is a ConfigError before anything runs
+    lock = _RunLock(config.state_path)
+    if not lock.acquire():
+        return RunResult(EXIT_INTERRUPTED, "interrupted",
+                         message=f"another run holds {lock.path}; nothing was done")
+    try:
+        return _locked_run(config, session_factory, export, dry_run, progress, now)
+    finally:
+        lock.release()
+
+
+class _RunLock:
+    """One run at a time per state (an overlapping cron job must not deliver twice). An
+    advisory ``flock``: the kernel drops it when the process dies, even by ``kill -9``."""
+
+    def __init__(self, state_path: Path) -> None:
+        self.path = state_path.with_name(state_path.name + ".lock")
+        self.fd: int | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self.fd = fd
+        return True
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _locked_run(config: Config, session_factory: SessionFactory | None,
+                export: str | os.PathLike[str] | None, dry_run: bool,
+                progress: Progress | None, now: dt.datetime) -> RunResult:
     with State(config.state_path) as state:
         run_id = state.start_run(now.isoformat(), dry_run=dry_run)
         try:

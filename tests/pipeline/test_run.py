@@ -274,3 +274,17 @@ def test_an_empty_drop_folder_is_a_clean_interruption(env: Env) -> None:
     result = env.run(export=False)
     assert (result.exit_code, result.status) == (3, "interrupted")
     assert "holds no file" in result.message
+
+
+def test_only_one_run_at_a_time(env: Env, fake_apply: FakeApply) -> None:
+    from pipeline.run import _RunLock
+
+    other = _RunLock(env.config.state_path)
+    assert other.acquire()
+    try:
+        blocked = env.run()
+        assert (blocked.exit_code, blocked.status) == (3, "interrupted")
+        assert "another run" in blocked.message and not fake_apply.plans
+    finally:
+        other.release()
+    assert env.run(export=False).status == "applied"
