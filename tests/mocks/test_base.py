@@ -99,10 +99,12 @@ def test_concurrent_writers_never_see_a_locked_database(where: str, tmp_path: An
     assert len(app.test_client().get("/items").json) == 120
 
 
-def test_default_database_lives_under_the_instance_path(tmp_path: Any) -> None:
+def test_default_database_lives_under_the_instance_path(tmp_path: Any,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "inst"))
     app = create_mock_app(SPEC, {"DATABASE": None})
     assert app.config["DATABASE"].startswith(app.instance_path)
-    assert app.config["DATABASE"].endswith("sample.sqlite")
+    assert app.config["DATABASE"] == str(tmp_path / "inst" / "sample.sqlite")
 
 
 def test_a_failing_view_rolls_back_and_answers_json_500_without_internals() -> None:
