@@ -148,7 +148,8 @@ class HttpClient:
                 resp = self.session.request(method, url, **kwargs)
             except requests.Timeout:
                 last, status = f"{where} timed out after {self.timeout:g} s", None
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                # ChunkedEncodingError: the socket closed while the body was read (a drop)
                 last, status = f"{where}: connection failed or dropped", None
             except requests.RequestException as exc:
                 raise TargetError(self.target, f"{where}: {type(exc).__name__}") from None

@@ -137,7 +137,11 @@ class GraphClient:
         resp = self._call("GET", "/users", params={
             "$filter": f"userPrincipalName eq '{literal}'",
             "$select": "id,userPrincipalName,displayName,accountEnabled,department,jobTitle"})
-        values = resp.json().get("value", [])
+        try:
+            values = list(resp.json().get("value", []))
+        except (ValueError, AttributeError, TypeError):
+            raise TargetError(self.http.target, "GET /v1.0/users: not a Graph user list",
+                              status=resp.status_code) from None
         for user in values:
             if str(user.get("userPrincipalName", "")).lower() == upn.lower():
                 return user

@@ -64,6 +64,14 @@ def test_dropped_connection_is_retried():
 
 
 @responses.activate
+def test_connection_dropped_while_reading_the_body_is_retried():
+    responses.get(URL, body=requests.exceptions.ChunkedEncodingError("closed mid-body"))
+    responses.get(URL, body="whole")
+    http, waits = client()
+    assert http.get(URL).text == "whole" and len(waits) == 1
+
+
+@responses.activate
 def test_gives_up_with_a_target_error():
     for _ in range(4):
         responses.get(URL, body=requests.ConnectionError("down"))
