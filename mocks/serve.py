@@ -110,7 +110,9 @@ class MockServers:
 
     def start(self) -> MockServers:
         """Bind every port, build the apps, start serving; :class:`ServeError` if one fails."""
-        logging.getLogger("waitress").addFilter(_QuietDrops())
+        waitress_log = logging.getLogger("waitress")
+        if not any(isinstance(f, _QuietDrops) for f in waitress_log.filters):
+            waitress_log.addFilter(_QuietDrops())
         slots: dict[str, _Slot] = {}
         try:
             for name in self.names:
