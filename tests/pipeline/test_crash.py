@@ -158,3 +158,23 @@ def test_sigkill_at_many_points_then_rerun_loses_and_duplicates_nothing(tmp_path
 def test_sigkill_thirty_points(tmp_path, servers, monkeypatch):
     log = _crash_loop(tmp_path, servers, 30, seed=30, monkeypatch=monkeypatch)
     assert sum("KILLED" in line for line in log) >= 15, log
+
+
+def test_dropped_connections_and_throttling_on_loopback_are_retried(tmp_path, servers,
+                                                                    monkeypatch):
+    """Real sockets closed mid-response (waitress) and 429s: retried, nothing doubled."""
+    admin = Admin(requests.Session(), servers.urls)
+    admin.seed_city("small", 1, "2025-05-01")
+    admin.save_passwords(tmp_path / "passwords", 1)
+    for name, route in (("m365", r"\$batch"), ("lgate", "/oneroster/bulk"),
+                        ("interactive_study", "/oneroster/delta"),
+                        ("c4th", "/oneroster/export")):
+        admin.fault(name, kind="drop", route=route, count=2)
+    admin.fault("m365", kind="status", status=429, retry_after=0, route=r"\$batch", count=2)
+    config = tmp_path / "city.toml"
+    config.write_text(config_text(tmp_path, servers.urls), encoding="utf-8")
+    assert _run_to_end(config, monkeypatch).startswith("EXIT")
+    dropped = [r for r in admin.get("m365", "/_admin/requests")["requests"] if r["fault"]]
+    assert len(dropped) == 4
+    found = check_invariants(admin, state_holds(tmp_path / "state" / "renkei.sqlite"))
+    assert found["m365"] == found["checked"] == found["lgate"]
