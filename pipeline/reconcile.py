@@ -73,7 +73,7 @@ class Outcome:
 
 def build_roster(work: Work, keys: Keys, link: LinkResult | None
                  ) -> tuple[Roster, list[tuple[str, str, str, str, str]]]:
-    """The roster of everyone not held, with stable ids; and the key map rows it uses."""
+    """The roster of everyone not held, with stable ids; and the key map rows it adds."""
     roster = Roster(school_year=work.school_year)
     rows: list[tuple[str, str, str, str, str]] = []
     for s in work.schools.values():
@@ -81,13 +81,15 @@ def build_roster(work: Work, keys: Keys, link: LinkResult | None
             sid = keys.school(s.school_code)
             roster.schools[s.school_code] = SchoolRecord(s.school_code, sid, s.name,
                                                          tuple(s.grades))
-            rows.append(("school", s.school_code, "", sid, "derived"))
+            if s.school_code not in keys.schools:
+                rows.append(("school", s.school_code, "", sid, "derived"))
     for c in work.classes.values():
         if not c.held and c.school_code in roster.schools:
             sid = keys.klass(c.key)
             roster.classes[c.key] = ClassRecord(c.key, sid, c.school_code, c.school_year, c.title,
                                                 c.source_title, tuple(c.grades), c.special_needs)
-            rows.append(("class", c.key, "", sid, "derived"))
+            if c.key not in keys.classes:
+                rows.append(("class", c.key, "", sid, "derived"))
     for p in work.people:
         if p.held:
             continue
@@ -99,7 +101,8 @@ def build_roster(work: Work, keys: Keys, link: LinkResult | None
             given_kana=p.given_kana.strip(), grade=p.grade, school_code=p.school_code,
             class_key=cls.key, attendance_number=p.attendance_number, role=p.role,
             enabled=p.enabled)
-        rows.append(("person", p.umi, "", sid, origin))
+        if origin != "kept":  # only new keys go to the key map
+            rows.append(("person", p.umi, "", sid, origin))
     if link is not None:
         for target, ids in link.target_ids.items():
             rows += [("person", umi, target, sid, "adopted") for umi, sid in ids.items()
