@@ -39,3 +39,92 @@ def test_unknown_profile_is_a_usage_error(pytester):
 def test_scale_marker_is_registered(pytester):
     result = pytester.runpytest("--markers", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["@pytest.mark.scale:*"])
+
+
+# --- the synthetic city, the vendor systems and the scenarios -------------------------------
+
+def test_scenario_and_browser_markers_are_registered(pytester):
+    result = pytester.runpytest("--markers", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["@pytest.mark.scenario(*names):*", "@pytest.mark.browser:*"])
+
+
+def test_bad_scale_and_seed_are_usage_errors(pytester):
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = pytester.runpytest("--renkei-scale", "village", "-p", "no:cacheprovider")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*unknown scale 'village'*small*tsukuba*"])
+    result = pytester.runpytest("--renkei-seed", "abc", "-p", "no:cacheprovider")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--renkei-seed: not a whole number*"])
+
+
+def test_scenario_marker_makes_one_test_per_step(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.scenario("holds", "truncated-export")
+        def test_scenario(scenario_step):
+            assert scenario_step.passed
+        """
+    )
+    result = pytester.runpytest("--collect-only", "-q", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines([
+        "*test_scenario?holds/seed?", "*test_scenario?holds/passwords?",
+        "*test_scenario?holds/first-run?", "*test_scenario?truncated-export/guarded?",
+    ])
+    result.stdout.fnmatch_lines(["*10 tests collected*"])
+
+
+def test_unknown_scenario_in_the_marker_is_a_usage_error(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.scenario("no-such-story")
+        def test_scenario(scenario_step):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret in (2, 4)
+    result.stdout.fnmatch_lines(["*unknown scenario*no-such-story*enrolment*"])
+
+
+def test_junit_has_one_test_case_per_scenario_step(pytester):
+    import xml.etree.ElementTree as ET
+
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.scenario("holds")
+        def test_scenario(scenario_step):
+            assert scenario_step.passed, scenario_step.explain()
+        """
+    )
+    result = pytester.runpytest("--junitxml=out.xml", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+    cases = ET.parse(pytester.path / "out.xml").getroot().iter("testcase")
+    assert [c.get("name") for c in cases] == [
+        "test_scenario[holds/seed]", "test_scenario[holds/passwords]",
+        "test_scenario[holds/first-run]"]
+
+
+def test_a_vendor_tests_their_tool_with_the_citys_pupils(pytester):
+    pytester.makepyfile(
+        """
+        def test_every_elementary_pupil_reaches_tsubasa_book(vendors, pipeline, launch, city):
+            run = pipeline.run()
+            assert run.exit_code in (0, 1), run.error
+            pupils = [s for s in city.students.values() if s.grade.startswith("P")][:3]
+            for pupil in pupils:
+                outcome = launch(pupil.umi, "tsubasa_book")
+                assert outcome.ok, outcome.reason
+            refused = launch(pupils[0].umi, "mirai_school")   # junior high only
+            assert not refused.ok and "P" in refused.reason
+        """
+    )
+    # In a subprocess: the mocks' key loading and cryptography do not survive pytester's
+    # in-process module snapshot.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
