@@ -1,0 +1,82 @@
+"""``renkei scenario`` and ``renkei rehearse``: listing, bad arguments, a real run, a preview."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def test_list_names_every_scenario_with_its_source(renkei, capsys):
+    assert renkei("scenario", "list", "--steps") == 0
+    out = capsys.readouterr().out
+    for name in ("enrolment", "transfer-in", "transfer", "transfer-out", "graduation",
+                 "rollover", "initial-link", "truncated-export", "outage", "holds",
+                 "rejecting-tool"):
+        assert name in out
+    assert "§4.2.3" in out and "新入生登録" in out and "→" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("scenario", "run"), "name at least one scenario"),
+    (("scenario", "run", "nope"), "unknown scenario(s) nope"),
+    (("scenario", "run", "holds", "--all"), "not both"),
+    (("scenario", "run", "holds", "--workers", "0"), "at least 1"),
+    (("rehearse", "--export", "x.zip"), "go together"),
+])
+def test_bad_arguments_are_clear_errors(renkei, capsys, args, message):
+    assert renkei(*args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_scenario_run_writes_a_report_in_any_format(renkei, tmp_path, capsys):
+    out = tmp_path / "holds.json"
+    assert renkei("scenario", "run", "holds", "--format", "json", "-o", out, "-q") == 0
+    data = json.loads(out.read_text("utf-8"))
+    rules = {f["rule"] for f in data["findings"]}
+    assert "SC100" in rules and "IV403" in rules  # steps passed, holds reported
+    assert not any(f["severity"] == "ERROR" for f in data["findings"])
+
+
+def test_preview_of_a_municipalitys_own_export_lists_holds_with_rule_and_fix(
+        renkei, tmp_path, capsys):
+    import datetime as dt
+
+    from fixtures import export_city, generate_city, load_profile
+    from fixtures.passwords import write_password_file_for
+
+    city = generate_city(load_profile("small"), 3, as_of=dt.date(2025, 5, 1),
+                         quirks=frozenset({"gaiji", "missing-external-name"}))
+    export = export_city(city, tmp_path / "c4th")
+    write_password_file_for(city, tmp_path / "passwords.csv")
+    config = tmp_path / "city.toml"
+    config.write_text(
+        '[municipality]\nname = "さくら市"\nboard_code = "089901"\n'
+        '[state]\npath = "state/renkei.sqlite"\n'
+        '[source]\nurl = "http://127.0.0.1:9/"\n'  # never contacted
+        '[accounts]\npassword_file = "passwords.csv"\n'
+        '[special_needs.terms]\n"（知的障害）" = ""\n"（自閉症・情緒障害）" = ""\n'
+        '"（肢体不自由）" = ""\n"（病弱・身体虚弱）" = ""\n"（弱視）" = ""\n"（難聴）" = ""\n',
+        "utf-8")
+    code = renkei("rehearse", "--export", export, "--config", config, "-o", tmp_path / "p")
+    out = capsys.readouterr().out
+    assert code == 1, out  # gaiji pupils without an external name will be held in April
+    data = json.loads((tmp_path / "p" / "preview.json").read_text("utf-8"))
+    holds = [f for f in data["findings"] if f["rule"].startswith(("PL24", "PL31"))]
+    assert holds and all("fix:" in f["message_en"] for f in holds)
+    gaiji = [s.umi for s in city.students.values() if s.gaiji and not s.external_name]
+    assert gaiji and {f["value"] for f in holds} >= set(gaiji)
+    assert data["preview"]["holds"] >= 1
+    assert (tmp_path / "p" / "preview.html").read_text("utf-8").startswith("<!doctype html")
+    assert not (tmp_path / "state").exists(), "the preview writes no state of theirs"
+
+
+def test_preview_refuses_an_unreadable_export(renkei, tmp_path, capsys):
+    config = tmp_path / "city.toml"
+    config.write_text('[municipality]\nname = "x"\nboard_code = "089901"\n'
+                      '[source]\nurl = "http://127.0.0.1:9/"\n', "utf-8")
+    bad = tmp_path / "RO_broken.zip"
+    bad.write_bytes(b"not a zip")
+    code = renkei("rehearse", "--export", bad, "--config", config, "-o", tmp_path / "p")
+    assert code == 2
+    assert "OR100" in capsys.readouterr().out
