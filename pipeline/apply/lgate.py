@@ -4,6 +4,11 @@ The bulk holds the whole roster (bulk semantics: the e-portal creates and update
 from it are listed by the e-portal and never deleted). It is sent only when it differs from the
 last bulk the e-portal accepted (compared by SHA-256), so a night without changes sends nothing.
 
+The grace policy's disable (DESIGN.md rule 11) reaches Microsoft 365 and the drill app; in the
+e-portal a long-missing pupil stays a reported "missing" user for manual handling, because the
+jp-eportal-v4 bulk cannot carry a disabled user (OR515: enabledUser must be true) and the e-portal
+deletes nothing on its own.
+
 Initial passwords: only the board's entries for people the e-portal gets for the first time
 in this run (not adopted by the initial link, 名寄せ), so a person's password is never reset.
 """
