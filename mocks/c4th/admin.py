@@ -14,7 +14,7 @@ from fixtures.events import EVENTS, apply_event
 from harness.accounts.passwords import render_password_file
 from mocks.base import db_transaction, get_db, json_body
 from mocks.c4th.passwords import entries_for, password_file_name
-from mocks.c4th.store import changing_city, city_summary, require_city, store_city
+from mocks.c4th.store import changing_city, city_summary, replace_city, require_city
 
 bp = Blueprint("c4th_admin", __name__, url_prefix="/_admin")
 
@@ -62,10 +62,7 @@ def seed(payload: dict[str, Any]) -> dict[str, Any]:
         as_of = _date(payload["as_of"], "as_of") if "as_of" in payload else None
         city = generate_city(load_profile(profile_name), seed_value, as_of=as_of,
                              quirks=quirks)
-    with changing_city(required=False) as (_old, conn):
-        for table in ("exports", "password_issued", "password_files"):
-            conn.execute(f"DELETE FROM {table}")
-        store_city(city)
+    replace_city(city)
     return {"city": city_summary(city)}
 
 
@@ -115,7 +112,6 @@ def events() -> Any:
         raise BadRequest("event arguments must be strings")
     as_of = _date(payload["as_of"], "as_of") if "as_of" in payload else None
     with changing_city() as (city, _conn):
-        assert city is not None
         if as_of is not None:
             if as_of < city.as_of:
                 raise BadRequest(f"as_of {as_of} is before the city's date {city.as_of}")

@@ -111,10 +111,10 @@ def store_city(city: City) -> None:
 
 
 @contextlib.contextmanager
-def changing_city(*, required: bool = True) -> Iterator[tuple[City | None, Any]]:
+def changing_city() -> Iterator[tuple[City, Any]]:
     """Load the city, let the block change it, then save it — all or nothing.
 
-    Yields ``(city, conn)``; the block may call :func:`store_city` with a new city instead.
+    Yields ``(city, conn)``; a 409 when no city has been seeded yet.
     If the block raises, the cache is dropped so the next request re-reads the stored city.
     """
     get_db()  # before the city lock: the memory database's lock always comes first
@@ -122,12 +122,24 @@ def changing_city(*, required: bool = True) -> Iterator[tuple[City | None, Any]]
     with cache.lock:
         try:
             with db_transaction() as conn:
-                city = load_city()
-                if city is None and required:
-                    raise no_city()
+                city = require_city()
                 yield city, conn
-                if city is not None and cache.city is city:
-                    store_city(city)
+                store_city(city)
+        except BaseException:
+            cache.version, cache.city = -1, None
+            raise
+
+
+def replace_city(city: City) -> None:
+    """Store ``city`` in place of any other, forgetting the old one's exports and files."""
+    get_db()  # before the city lock: the memory database's lock always comes first
+    cache = _cache()
+    with cache.lock:
+        try:
+            with db_transaction() as conn:
+                for table in ("exports", "password_issued", "password_files"):
+                    conn.execute(f"DELETE FROM {table}")
+                store_city(city)
         except BaseException:
             cache.version, cache.city = -1, None
             raise
