@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.oneroster.ids import stable_uuid4
 from pipeline.link import LinkResult
-from pipeline.model import ClassRecord, Decision, PersonRecord, Plan, Roster, SchoolRecord
+from pipeline.model import (
+    ClassRecord,
+    Decision,
+    PersonRecord,
+    Plan,
+    Roster,
+    SchoolRecord,
+    record_json,
+)
 from pipeline.preprocess.work import Work
 
 #: Fields whose change is an ``update`` (PL302); school, class, grade and names have their own.
@@ -186,7 +194,7 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
 
 
 def _record_json(p: PersonRecord) -> dict[str, Any]:
-    return asdict(p)
+    return record_json(p)
 
 
 def _keep_held(work: Work, prev: Roster, roster: Roster, decisions: list[Decision]

@@ -21,7 +21,6 @@ import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,7 @@ class StateError(Exception):
 
 def _pack(data: Any) -> bytes:
     return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-                         .encode("utf-8"), 6)
+                         .encode("utf-8"), 1)  # level 1: 5x faster, a little larger
 
 
 def _unpack(blob: bytes) -> Any:
@@ -79,7 +78,8 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "id": plan.id, "export_sha256": plan.export_sha256, "created_at": plan.created_at,
         "refused": plan.refused, "roster": plan.roster.to_json(),
         "previous": plan.previous.to_json() if plan.previous else None,
-        "decisions": [{**asdict(d), "fields": dict(d.fields)} for d in plan.decisions],
+        "decisions": [{"rule": d.rule, "action": d.action, "subject": d.subject,
+                       "target": d.target, "fields": dict(d.fields)} for d in plan.decisions],
         "target_ids": getattr(plan, "target_ids", {}),
     }
 
@@ -104,7 +104,10 @@ class State:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Names and ids of every pupil live here: owner-only, like the kept exports.
+            # SQLite gives its -wal and -shm files the database file's mode.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                         check_same_thread=False)
             self.conn.execute("PRAGMA journal_mode=WAL")

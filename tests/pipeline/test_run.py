@@ -288,3 +288,9 @@ def test_only_one_run_at_a_time(env: Env, fake_apply: FakeApply) -> None:
     finally:
         other.release()
     assert env.run(export=False).status == "applied"
+
+
+def test_state_and_kept_exports_are_owner_only(env: Env, fake_apply: FakeApply) -> None:
+    result = env.run()
+    assert env.config.state_path.stat().st_mode & 0o777 == 0o600
+    assert result.received.path.stat().st_mode & 0o777 == 0o600
