@@ -277,3 +277,16 @@ def test_uuid4_shape_test_never_disagrees_with_the_regex(values):
     from harness.oneroster.checks.practice import UUID4_LOWER, _all_uuid4
 
     assert _all_uuid4(values) == all(UUID4_LOWER.fullmatch(v) for v in values)
+
+
+def test_padding_found_at_either_end_of_any_row_but_not_inside(make_bundle):
+    def edit(b):
+        users = b.tables["users"]
+        users[0]["familyName"] = " 山田"              # first value of the column, leading
+        users[1]["metadata.jp.kanaGivenName"] = "ハナ\u3000コ"  # inside: fine
+        users[3]["preferredFamilyName"] = "高橋\t"    # last row, trailing tab
+        b.tables["orgs"][1]["name"] = "\u3000竹園東小学校"
+
+    found = sorted((f.file, f.line, f.value) for f in _edit(make_bundle, edit).findings)
+    assert found == [("orgs.csv", 3, "\u3000竹園東小学校"), ("users.csv", 2, " 山田"),
+                     ("users.csv", 5, "高橋\t")]

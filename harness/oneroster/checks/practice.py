@@ -21,6 +21,11 @@ UUID4_LOWER = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3
 _HEX_TO_X = str.maketrans("0123456789abcdef", "x" * 16)
 _SHAPE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\n"
 ID_TYPES = frozenset({"guid", "guid_ref", "guid_ref_list"})
+#: Files whose sourcedIds no other file refers to: not worth remembering as judged.
+UNREFERENCED = frozenset({"enrollments", "roles", "demographics", "classResources",
+                          "courseResources", "userResources", "lineItemScoreScales",
+                          "resultScoreScales", "lineItemLearningObjectiveIds",
+                          "resultLearningObjectiveIds"})
 
 # One RFC 4180 record (quoted fields may hold line breaks), and one whose fields are all quoted.
 _QUOTED = r'"(?:[^"]|"")*"'
@@ -55,6 +60,7 @@ def _id_hook(ctx: Ctx, name: str, is_list: bool, null_is_blank: bool) -> Hook:
     pos = ctx.index[name]
     ok = ctx.state.uuid4_ok  # ids judged once per bundle: references repeat the sourcedIds
     unique = name == "sourcedId"
+    remember = not unique or ctx.file[:-4] not in UNREFERENCED
 
     def bad_value(value: str) -> bool:
         items = value.split(",") if is_list else (value,)
@@ -62,9 +68,12 @@ def _id_hook(ctx: Ctx, name: str, is_list: bool, null_is_blank: bool) -> Hook:
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
         col = cols[pos]
+        if ok.issuperset(col):
+            return  # references to ids already judged (and demographics' user ids)
         if unique and "" not in col and _all_uuid4(col):
-            ok.update(col)  # the usual sourcedId column: one pass over the whole chunk
-            return
+            if remember:
+                ok.update(col)
+            return  # the usual sourcedId column: one pass over the whole chunk
         values = set(col).difference(ok)
         values.discard("")
         if null_is_blank:
@@ -119,7 +128,8 @@ PADDED_COLUMNS = {
               "metadata.jp.kanaFamilyName", "metadata.jp.kanaMiddleName"),
     "orgs": ("name",), "classes": ("title", "location"), "courses": ("title",),
 }
-_PADDED = re.compile(r"(?m)^[ \t\u3000]|[ \t\u3000]$")
+_PADS = (" ", "\t", "\u3000")
+_PAD_MARKS = tuple(m for p in _PADS for m in (f"\n{p}", f"{p}\n"))
 
 
 def _padding_hook(ctx: Ctx, names: tuple[str, ...]) -> Hook | None:
@@ -130,8 +140,10 @@ def _padding_hook(ctx: Ctx, names: tuple[str, ...]) -> Hook | None:
     def hook(lines: list[int], rows: list[list[str]], columns: list[tuple[str, ...]]) -> None:
         for pos, name in cols:
             col = columns[pos]
-            if not _PADDED.search("\n".join(col)):
-                continue  # one regex pass per column in the usual, clean case
+            joined = "\n".join(col)
+            if not (joined[:1] in _PADS or joined[-1:] in _PADS
+                    or any(mark in joined for mark in _PAD_MARKS)):
+                continue  # a few substring scans per column in the usual, clean case
             for line, v in zip(lines, col, strict=True):
                 if v != v.strip(" \t\u3000"):
                     ctx.add("OR708", line, name, value=v)
