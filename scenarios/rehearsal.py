@@ -36,7 +36,7 @@ from scenarios.expected import CityExpectation
 from scenarios.invariants import check_invariants
 from scenarios.launches import default_workers, launch_pairs, run_launches, verify_launches
 from scenarios.model import Scenario, Step, StepFindings
-from scenarios.observe import Observed
+from scenarios.observe import Observed, lgate_users
 from scenarios.pipeline_driver import RunOutcome
 from scenarios.rules import REGISTRY
 from scenarios.runner import fast_tmp, make_context
@@ -148,6 +148,8 @@ def rehearse(*, scale: str = "tsukuba", seed: int = 1, workers: int | None = Non
             return ctx.driver.run()
         first = _timed(result, "baseline", progress, baseline)
         result.runs["baseline"] = _run_facts(first)
+        # Who the e-portal holds before the rollover: graduates among them must stay (IV108).
+        ctx.delivered |= set(lgate_users(ctx.vendors))
 
         def rollover() -> None:
             ctx.vendors.event("advance_year")
