@@ -8,13 +8,23 @@ the homeroom classes of that 年度, and each person's one homeroom enrolment.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from harness.oneroster.model import Bundle, split_list
+from harness.oneroster.model import Bundle, format_value, split_list
 from pipeline.preprocess.work import ClassDraft, PersonDraft, Work
 
 #: {Office365:name@domain} in users.userIds: the GIGA (Microsoft 365) account id.
 OFFICE365 = re.compile(r"\{\s*Office365\s*:\s*([^}\s]+)\s*\}", re.IGNORECASE)
 SCHOOL_CODE = re.compile(r"[A-H][0-9]\d{11}")
+
+
+def _text(row: Mapping[str, object], key: str, default: str = "") -> str:
+    """A cell as the CSV text it stands for: rows read from a file hold strings already; a
+    bundle built in memory may hold lists, booleans or numbers (harness.oneroster.model)."""
+    value = row.get(key)
+    if value is None:
+        return default
+    return value if type(value) is str else format_value(value)
 
 
 def giga_id(user_ids: str) -> str:
@@ -26,7 +36,7 @@ def giga_id(user_ids: str) -> str:
 def school_year_of(bundle: Bundle) -> int | None:
     """The export's 年度: the latest ``schoolYear`` of its academicSessions."""
     years = [int(r["schoolYear"]) for r in bundle.rows("academicSessions")
-             if str(r.get("schoolYear", "")).isdigit()]
+             if _text(r, "schoolYear").isdigit()]
     return max(years) if years else None
 
 
@@ -37,45 +47,45 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
     them by 学校コード. People keep their org and class sourcedIds until then.
     """
     work = Work(school_year=school_year)
-    session_year = {str(r["sourcedId"]): int(r["schoolYear"])
+    session_year = {_text(r, "sourcedId"): int(r["schoolYear"])
                     for r in bundle.rows("academicSessions")
-                    if str(r.get("schoolYear", "")).isdigit()}
-    orgs = {str(r["sourcedId"]): r for r in bundle.rows("orgs") if r.get("type") == "school"}
+                    if _text(r, "schoolYear").isdigit()}
+    orgs = {_text(r, "sourcedId"): r for r in bundle.rows("orgs") if r.get("type") == "school"}
     work.raw_orgs = orgs
     for row in bundle.rows("classes"):
         if row.get("classType", "homeroom") != "homeroom":
             continue
-        years = [session_year[t] for t in split_list(str(row.get("termSourcedIds", "")))
+        years = [session_year[t] for t in split_list(_text(row, "termSourcedIds"))
                  if t in session_year]
         year = max(years) if years else school_year
         if year != school_year:
             continue  # a past 年度's class: C4th may keep it for 指導要録; never delivered
-        sid = str(row["sourcedId"])
-        title = str(row.get("title", "")).strip()
+        sid = _text(row, "sourcedId")
+        title = _text(row, "title").strip()
         work.classes[sid] = ClassDraft(
-            sourced_id=sid, key="", school_code=str(row.get("schoolSourcedId", "")),
+            sourced_id=sid, key="", school_code=_text(row, "schoolSourcedId"),
             school_year=year, source_title=title, title=title,
-            grades=split_list(str(row.get("grades", ""))),
-            special_needs=str(row.get("metadata.jp.specialNeeds", "")).lower() == "true")
+            grades=split_list(_text(row, "grades")),
+            special_needs=_text(row, "metadata.jp.specialNeeds").lower() == "true")
     role_of = {}
     for r in bundle.rows("roles"):
         if r.get("roleType", "primary") == "primary":
-            role_of[str(r["userSourcedId"])] = str(r.get("role", ""))
+            role_of[_text(r, "userSourcedId")] = _text(r, "role")
     homes: dict[str, list[tuple[str, str]]] = {}
     for e in bundle.rows("enrollments"):
-        cid = str(e.get("classSourcedId", ""))
+        cid = _text(e, "classSourcedId")
         if cid in work.classes:
-            homes.setdefault(str(e["userSourcedId"]), []).append(
-                (cid, str(e.get("metadata.jp.ShussekiNo", ""))))
+            homes.setdefault(_text(e, "userSourcedId"), []).append(
+                (cid, _text(e, "metadata.jp.ShussekiNo")))
     for u in bundle.rows("users"):
-        sid = str(u["sourcedId"])
+        sid = _text(u, "sourcedId")
         role = role_of.get(sid, "student")
         if role != "student" and not (teachers and role == "teacher"):
             if role == "teacher":
                 work.teachers_skipped += 1
             continue
         enrolled = homes.get(sid, [])
-        home = str(u.get("metadata.jp.homeClass", ""))
+        home = _text(u, "metadata.jp.homeClass")
         # The homeroom is the enrolment homeClass names; without homeClass, the one enrolment
         # of this 年度. Several and no homeClass: none is chosen and the person is held.
         chosen = [x for x in enrolled if x[0] == home] or (enrolled if len(enrolled) == 1
@@ -83,19 +93,19 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
         if not chosen and role == "teacher" and enrolled:
             chosen = enrolled[:1]  # a teacher may teach several classes; the first is theirs
         class_id, number = chosen[0] if chosen else ("", "")
-        grades = split_list(str(u.get("grades", "")))
+        grades = split_list(_text(u, "grades"))
         work.people.append(PersonDraft(
-            sourced_id=sid, umi=str(u.get("userMasterIdentifier", "")).strip().lower(),
-            upn=giga_id(str(u.get("userIds", ""))), role=role,
-            family_name=str(u.get("preferredFamilyName", "")),
-            given_name=str(u.get("preferredGivenName", "")),
-            family_kana=str(u.get("metadata.jp.kanaFamilyName", "")),
-            given_kana=str(u.get("metadata.jp.kanaGivenName", "")),
+            sourced_id=sid, umi=_text(u, "userMasterIdentifier").strip().lower(),
+            upn=giga_id(_text(u, "userIds")), role=role,
+            family_name=_text(u, "preferredFamilyName"),
+            given_name=_text(u, "preferredGivenName"),
+            family_kana=_text(u, "metadata.jp.kanaFamilyName"),
+            given_kana=_text(u, "metadata.jp.kanaGivenName"),
             grade=grades[0] if grades else "",
-            school_code="", primary_org=str(u.get("primaryOrgSourcedId", "")),
+            school_code="", primary_org=_text(u, "primaryOrgSourcedId"),
             class_id=class_id,
             attendance_number=int(number) if number.isdigit() else None,
-            enabled=str(u.get("enabledUser", "true")).lower() != "false",
-            display_family=str(u.get("familyName", "")),
-            display_given=str(u.get("givenName", ""))))
+            enabled=_text(u, "enabledUser", "true").lower() != "false",
+            display_family=_text(u, "familyName"),
+            display_given=_text(u, "givenName")))
     return work

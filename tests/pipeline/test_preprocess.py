@@ -263,3 +263,53 @@ def test_teachers_stay_outside_by_default(tmp_path: Path) -> None:
     teachers = next(d for d in out.plan.decisions if d.rule == "PL207")
     assert int(teachers.fields["count"]) > 0
     assert all(p.role == "student" for p in out.plan.roster.people.values())
+
+
+def test_teachers_are_delivered_when_switched_on(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from fixtures import build_bundle, generate_city, load_profile
+    from pipeline.config import parse_config
+    from pipeline.plan import make_plan
+    from pipeline.preprocess.passwords import Passwords
+
+    config = parse_config('[municipality]\nname = "x"\nboard_code = "089901"\n'
+                          '[source]\ndrop_dir = "drop"\n[accounts]\nteachers = true\n',
+                          path=tmp_path / "renkei.toml")
+    city = generate_city(load_profile("small"), seed=3)
+    from pipeline.state import State
+    with State(config.state_path) as state:
+        out = make_plan(build_bundle(city, teachers=True), config, state,
+                        export_sha256="0" * 64, now=dt.datetime(2025, 5, 1, tzinfo=dt.UTC),
+                        passwords=Passwords())
+    teachers = [p for p in out.plan.roster.people.values() if p.role == "teacher"]
+    assert teachers and all(p.class_key in out.plan.roster.classes for p in teachers)
+    # initial passwords are asked for pupils only; teachers are registered by the board
+    assert not [d for d in out.plan.decisions if d.rule == "PL252"
+                and d.subject in {t.umi for t in teachers}]
+
+
+def test_a_bundle_built_in_memory_plans_like_one_read_from_a_file(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from harness.oneroster import read_bundle, write_bundle
+    from pipeline.plan import make_plan
+    from pipeline.preprocess.passwords import load_passwords
+
+    env = Env(tmp_path)
+    env.kit.fill(6)
+    env.kit.add_class(P_SCHOOL, "ひまわり1組", ("P1", "P2"), special=True)
+    env.kit.add(20, P_SCHOOL, "ひまわり1組", "P2")
+    env.kit.write_passwords(tmp_path / "passwords.csv")
+    raw = env.kit.bundle()  # lists, booleans and numbers in the cells
+    from_file = read_bundle(write_bundle(env.kit.bundle(), tmp_path / "x.zip"))
+    rosters = []
+    for bundle in (raw, from_file):
+        with env.state() as state:
+            out = make_plan(bundle, env.config, state, export_sha256="0" * 64,
+                            now=dt.datetime(2025, 5, 1, tzinfo=dt.UTC),
+                            passwords=load_passwords(env.config.password_file))
+        rosters.append(out.plan.roster.to_json())
+    assert rosters[0] == rosters[1]
+    cls = next(c for c in rosters[0]["classes"] if c["title"] == "ひまわり1組")
+    assert cls["grades"] == ["P1", "P2"] and cls["special_needs"] is True
