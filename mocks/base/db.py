@@ -6,6 +6,11 @@ a keeper connection that lives as long as the app. Shared-cache connections lock
 and do not wait for each other, so requests on a memory database take the app's lock for as
 long as they hold a connection: the mock's requests run one at a time, which is what a
 single-writer SQLite does anyway.
+
+One consequence for views: on a memory database served over loopback, a view that holds a
+connection must not make an outbound call that comes back to the same mock (the call back
+would wait for the lock the view holds). Call peers before the first :func:`get_db`, or after
+the work is committed. In-process the call back runs on the same thread and re-enters the lock.
 """
 
 from __future__ import annotations
