@@ -13,7 +13,14 @@ from mocks.base import db_transaction, get_db
 from mocks.m365.auth import check_throttle, require_token
 from mocks.m365.errors import GraphError, graph_response
 from mocks.m365.query import encode_skiptoken, parse_user_query, project
-from mocks.m365.store import find_user, hash_password, insert_user, to_graph, upn_taken
+from mocks.m365.store import (
+    DEFAULT_SELECT,
+    find_user,
+    hash_password,
+    insert_user,
+    to_graph,
+    upn_taken,
+)
 
 bp = Blueprint("m365_graph", __name__, url_prefix="/v1.0")
 
@@ -141,6 +148,11 @@ def _context(suffix: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/$metadata#{suffix}"
 
 
+def _users_context(select: tuple[str, ...]) -> str:
+    """``users``, or ``users(id,displayName)`` when $select chose the properties (as Graph)."""
+    return "users" if select == DEFAULT_SELECT else f"users({','.join(select)})"
+
+
 def _not_found(key: str) -> GraphError:
     return GraphError(404, "Request_ResourceNotFound", f"Resource '{key}' does not exist or "
                       "one of its queried reference-property objects are not present.")
@@ -183,7 +195,7 @@ def list_users() -> Any:
         f"SELECT * FROM users WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
         [query.after_seq, *query.params, query.top + 1]).fetchall()
     page, more = rows[:query.top], len(rows) > query.top
-    body: dict[str, Any] = {"@odata.context": _context("users")}
+    body: dict[str, Any] = {"@odata.context": _context(_users_context(query.select))}
     if query.count:
         # Graph counts directory objects only with ConsistencyLevel: eventual
         if request.headers.get("ConsistencyLevel", "").lower() != "eventual":
@@ -207,7 +219,7 @@ def get_user(key: str) -> Any:
     row = find_user(key)
     if row is None:
         raise _not_found(key)
-    return jsonify({"@odata.context": _context("users/$entity"),
+    return jsonify({"@odata.context": _context(f"{_users_context(query.select)}/$entity"),
                     **project(to_graph(row), query.select)})
 
 

@@ -205,6 +205,8 @@ def test_get_by_id_or_upn_with_default_properties_and_select(
     assert by_id["userPrincipalName"] == f"s000001@{DOMAIN}"
     selected = client.get(f"/v1.0/users/{created['id']}?$select=id,accountEnabled,department",
                           headers=auth).json
+    assert selected["@odata.context"].endswith(
+        "$metadata#users(id,accountEnabled,department)/$entity")
     assert {k: v for k, v in selected.items() if not k.startswith("@")} == {
         "id": created["id"], "accountEnabled": True, "department": "A"}
 
