@@ -51,8 +51,11 @@ def password_paths(pattern: Path | None) -> list[Path]:
 def load_passwords(pattern: Path | None) -> Passwords:
     """Read the board's file(s); unreadable files are listed in ``errors`` (no password)."""
     out = Passwords()
+    if pattern is None:
+        out.errors.append("accounts.password_file is not set")
+        return out
     paths = password_paths(pattern)
-    if pattern is not None and not paths:
+    if not paths:
         out.errors.append(f"no file matches {pattern}")
     for path in paths:
         try:
