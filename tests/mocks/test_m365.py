@@ -240,6 +240,29 @@ def test_patch_updates_fields_and_password_and_returns_204(
     assert old.json == {"match": False}
 
 
+@pytest.mark.parametrize(("body", "code", "message"), [
+    ({"accountEnabled": "no"}, "Request_BadRequest", "property 'accountEnabled'"),
+    ({"displayName": None}, "Request_BadRequest", "property 'displayName'"),
+    ({"passwordProfile": {"password": "weak"}}, "Request_BadRequest", "complexity"),
+    ({"passwordProfile": "Secret-123"}, "Request_BadRequest", "property 'passwordProfile'"),
+    ({"id": "another-id"}, "Request_BadRequest", "Property 'id' does not exist"),
+    ([1, 2], "BadRequest", "Unable to read JSON"),
+])
+def test_invalid_patches_are_400_and_change_nothing(
+        client: FlaskClient, auth: dict[str, str], body: Any, code: str, message: str) -> None:
+    created = client.post("/v1.0/users", json=user(1), headers=auth).json
+    before = client.get("/_admin/state").json
+    resp = client.patch(f"/v1.0/users/{created['id']}", json=body, headers=auth)
+    assert message in assert_graph_error(resp, 400, code)["message"]
+    assert client.get("/_admin/state").json == before
+
+
+def test_get_with_an_unknown_select_is_400(client: FlaskClient, auth: dict[str, str]) -> None:
+    created = client.post("/v1.0/users", json=user(1), headers=auth).json
+    assert_graph_error(client.get(f"/v1.0/users/{created['id']}?$select=shoeSize",
+                                  headers=auth), 400, "BadRequest")
+
+
 def test_patch_to_a_taken_upn_is_the_conflict_error(
         client: FlaskClient, auth: dict[str, str]) -> None:
     client.post("/v1.0/users", json=user(1), headers=auth)
