@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.core import Severity
+from harness.core import Finding, RuleRegistry, Severity
 from harness.report import Report
 from scenarios.actions import ACTIONS, EXPECTATIONS, Context
 from scenarios.invariants import check_invariants
@@ -165,13 +165,41 @@ def run_scenario(scenario: Scenario, *, workdir: str | Path | None = None,
 
 def build_report(results: Iterable[ScenarioResult], *, subject: str, scale: str = "small"
                  ) -> Report:
-    """One Report over every step of every scenario (all formats render it)."""
-    findings = []
+    """One Report over every step of every scenario (all formats render it).
+
+    Besides the SC/IV rules, each step is declared as a rule of its own (id
+    ``<scenario>/<step>``, family ``step:<scenario>``) that carries one ERROR finding when the
+    step failed, so the JUnit format shows one test case per scenario step as well as one per
+    invariant.
+    """
+    registry = RuleRegistry("scenario", list(REGISTRY))
+    findings: list[Finding] = []
     counts: Counter[str] = Counter()
     suppressed: Counter[str] = Counter()
     steps = []
+    step_rules: list[str] = []
     for r in results:
-        for s in r.steps:
+        for step in r.scenario.steps:
+            rule = registry.declare(
+                f"{r.scenario.name}/{step.id}", Severity.ERROR, f"step:{r.scenario.name}",
+                f"{step.title_en}", "手順が失敗しました: {detail}", "The step failed: {detail}",
+                (f"{r.scenario.title_ja} ({r.scenario.source})",), step.outcome_en,
+                step.title_ja)
+            step_rules.append(rule.id)
+        ran = {s.step.id: s for s in r.steps}
+        for step in r.scenario.steps:
+            s = ran.get(step.id)
+            if s is None or not s.passed:
+                detail = "not run (an earlier step could not run)" if s is None else \
+                    ", ".join(f"{k} ×{n}" for k, n in sorted(s.counts.items())
+                              if REGISTRY[k].severity is Severity.ERROR)
+                ja, en = registry[f"{r.scenario.name}/{step.id}"].render({"detail": detail})
+                findings.append(Finding(f"{r.scenario.name}/{step.id}", Severity.ERROR,
+                                        f"{r.scenario.name}/{step.id}", None, None, None, ja,
+                                        en, (r.scenario.source,)))
+                counts[f"{r.scenario.name}/{step.id}"] += 1
+            if s is None:
+                continue
             findings.extend(s.findings)
             counts.update(s.counts)
             suppressed.update(s.suppressed)
@@ -179,19 +207,15 @@ def build_report(results: Iterable[ScenarioResult], *, subject: str, scale: str 
                           "title_ja": s.step.title_ja, "title_en": s.step.title_en,
                           "passed": s.passed, "seconds": round(s.seconds, 3),
                           "facts": _plain(s.facts)})
-        missing = len(r.scenario.steps) - len(r.steps)
-        if missing:
-            steps.append({"scenario": r.scenario.name, "step": "(not run)",
-                          "passed": False, "skipped_steps": missing})
     by_severity: Counter[str] = Counter()
     for rule_id, n in counts.items():
-        by_severity[str(REGISTRY[rule_id].severity)] += n
+        by_severity[str(registry[rule_id].severity)] += n
     summary = {"total": sum(counts.values()),
                "by_severity": {s.name: by_severity.get(s.name, 0) for s in reversed(Severity)},
                "by_rule": dict(sorted(counts.items())), "suppressed": dict(suppressed)}
-    return Report(kit="scenario", subject=subject, profile=scale, registry=REGISTRY,
-                  findings=findings, summary=summary, rules_run=[r.id for r in REGISTRY],
-                  extra={"steps": steps})
+    return Report(kit="scenario", subject=subject, profile=scale, registry=registry,
+                  findings=findings, summary=summary,
+                  rules_run=step_rules + [r.id for r in REGISTRY], extra={"steps": steps})
 
 
 def _plain(value: Any) -> Any:

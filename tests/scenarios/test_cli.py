@@ -36,6 +36,17 @@ def test_a_scenario_run_writes_a_report_in_any_format(renkei, tmp_path, capsys):
     rules = {f["rule"] for f in data["findings"]}
     assert "SC100" in rules and "IV403" in rules  # steps passed, holds reported
     assert not any(f["severity"] == "ERROR" for f in data["findings"])
+    # No initial password of the board's file ever appears in a report.
+    import datetime as dt
+
+    from fixtures import generate_city, load_profile
+    from fixtures.passwords import password_entries
+
+    city = generate_city(load_profile("small"), 1, as_of=dt.date(2025, 5, 1))
+    text = out.read_text("utf-8")
+    leaked = [e.user_master_identifier for e in password_entries(city)
+              if e.initial_password in text]
+    assert leaked == []
 
 
 def test_preview_of_a_municipalitys_own_export_lists_holds_with_rule_and_fix(
