@@ -163,6 +163,45 @@ def run_scenario(scenario: Scenario, *, workdir: str | Path | None = None,
     return result
 
 
+def _run_named(name: str, options: dict[str, Any]) -> ScenarioResult:
+    from scenarios.suites import SCENARIOS
+
+    return run_scenario(SCENARIOS[name], **options)
+
+
+def run_many(names: Iterable[str], *, workers: int = 1, on_result: Callable[
+        [ScenarioResult], None] | None = None, **options: Any) -> list[ScenarioResult]:
+    """Run scenarios, ``workers`` at a time in separate processes (each has its own systems
+    and folder: nothing is shared), and return their results in the order given.
+
+    With several scenarios the processes are the parallelism, so each scenario launches in
+    one process; with one scenario its launches use the workers.
+    """
+    from scenarios.suites import SCENARIOS
+
+    names = list(names)
+    if workers <= 1 or len(names) == 1:
+        out = []
+        for name in names:
+            out.append(run_scenario(SCENARIOS[name], workers=workers, **options))
+            if on_result:
+                on_result(out[-1])
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    done: dict[str, ScenarioResult] = {}
+    with ProcessPoolExecutor(min(workers, len(names)),
+                             mp_context=multiprocessing.get_context(method)) as pool:
+        futures = {pool.submit(_run_named, n, {**options, "workers": 1}): n for n in names}
+        for future in as_completed(futures):
+            done[futures[future]] = result = future.result()
+            if on_result:
+                on_result(result)
+    return [done[n] for n in names]
+
+
 def build_report(results: Iterable[ScenarioResult], *, subject: str, scale: str = "small"
                  ) -> Report:
     """One Report over every step of every scenario (all formats render it).

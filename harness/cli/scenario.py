@@ -52,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--live", action="store_true",
                      help="serve the mocks as real HTTP servers on 127.0.0.1 (free ports)")
     run.add_argument("--workers", type=int, default=None, metavar="N",
-                     help="processes for launches (default: all cores)")
+                     help="processes: scenarios run side by side, or one scenario's launches "
+                     "(default: all cores)")
     run.add_argument("--format", choices=FORMATS, default="text",
                      help="report format (default: %(default)s)")
     run.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
@@ -75,9 +76,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_scenarios(args: argparse.Namespace) -> int:
-    from scenarios import SCENARIOS, build_report, run_scenario
+    from scenarios import SCENARIOS, build_report
     from scenarios.launches import default_workers
-    from scenarios.runner import ScenarioSetupError
+    from scenarios.runner import ScenarioSetupError, run_many
 
     if args.all and args.names:
         raise UsageError("give scenario names or --all, not both")
@@ -92,19 +93,19 @@ def run_scenarios(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1")
     workers = args.workers or default_workers()
 
-    def echo(step) -> None:  # noqa: ANN001 - a StepResult
-        if not args.quiet:
+    def echo(result) -> None:  # noqa: ANN001 - a ScenarioResult
+        if args.quiet:
+            return
+        for step in result.steps:
             mark = "ok  " if step.passed else "FAIL"
             print(f"{mark} {step.name:34} {step.seconds:6.2f}s  {step.step.title_ja}",
                   file=sys.stderr)
 
-    results = []
-    for name in names:
-        try:
-            results.append(run_scenario(SCENARIOS[name], scale=args.scale, seed=args.seed,
-                                        live=args.live, workers=workers, on_step=echo))
-        except ScenarioSetupError as exc:
-            raise UsageError(f"cannot start the systems: {exc}") from None
+    try:
+        results = run_many(names, workers=workers, on_result=echo, scale=args.scale,
+                           seed=args.seed, live=args.live)
+    except ScenarioSetupError as exc:
+        raise UsageError(f"cannot start the systems: {exc}") from None
     report = build_report(results, subject=", ".join(names), scale=args.scale)
     write_output(render(report, args.format), args.output)
     return 0 if all(r.passed for r in results) else 1
