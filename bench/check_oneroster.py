@@ -14,6 +14,20 @@ Figures (2-core container, Python 3.11.7, best of 3; bundle from bench/_bundle.p
 Before the column-wise rewrite (row at a time): renkei 0.594 s, 9.05x floor; frictionless
 3.9x slower. Target "within 3x of the bare parse" is not met yet (4.1x); the rest is mostly
 set/dict work on the key maps and freeing them.
+
+Issue 10 (importer practice, OR701–OR708; the bench bundle now has UUID v4 ids and the
+writer quotes every data field). Measured on a shared machine under load 5–10 on 2 cores, so
+the reliable figures are CPU time (process_time, best of 5, the trees before and after the
+change run interleaved on the same bundle, /tmp/cpu_cmp-style child processes):
+
+    same 1x bundle (UUID v4, quoted, 4.4 MB zipped): csv floor 0.215 s CPU
+      before 0.681 s (3.2x floor)   after 0.733 s (3.4x floor): the new rules cost 5–8%
+      (in-process accounting of the OR7xx hooks and the quoting check: 47 ms of 0.87 s)
+    the bundle itself: 36-character UUIDs and full quoting make it 4.4 MB zipped (was
+      1.2 MB) and double the bare parse (0.109 s -> 0.22 s CPU); renkei / floor fell from
+      4.3-4.6x to 3.4-3.8x because the extra bytes are the parser's, not the checks'
+    wall clock under that load: 1x floor 0.304 s | renkei 1.145 s (3.76x floor), peak RSS
+      84 MB | frictionless 8.4x slower; 10x floor 3.01 s | renkei 16.6 s (5.51x), 508 MB
 """
 
 from __future__ import annotations
