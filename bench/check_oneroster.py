@@ -18,7 +18,7 @@ set/dict work on the key maps and freeing them.
 Issue 10 (importer practice, OR701–OR708; the bench bundle now has UUID v4 ids and the
 writer quotes every data field). Measured on a shared machine under load 5–10 on 2 cores, so
 the reliable figures are CPU time (process_time, best of 5, the trees before and after the
-change run interleaved on the same bundle, /tmp/cpu_cmp-style child processes):
+change — a git archive of b262c9b — run interleaved on the same bundle, one child each):
 
     same 1x bundle (UUID v4, quoted, 4.4 MB zipped): csv floor 0.215 s CPU
       before 0.681 s (3.2x floor)   after 0.733 s (3.4x floor): the new rules cost 5–8%
