@@ -331,3 +331,16 @@ def expect_launch_refused(ctx: Context, out: StepFindings, memory: str, tool: st
         if o.ok:
             out.add("IV501", system=tool, record=umi, tool=tool,
                     reason="a leaver's launch was accepted; it must be refused")
+
+
+@expectation("wrong_giga_reported")
+def expect_wrong_giga_reported(ctx: Context, out: StepFindings) -> None:
+    """Every pupil whose GIGA id c4th holds mistyped is reported by the initial link (held or
+    listed as a mismatch), never silently linked to someone else's account (pilot §3.5.1)."""
+    wrong = [s["umi"] for s in ctx.vendors.city()["students"] if s.get("recorded_upn")]
+    said = {d["subject"] for d in (ctx.last_run.decisions if ctx.last_run else [])
+            if d["action"] in ("hold", "mismatch", "report")}
+    for umi in wrong:
+        if umi not in said:
+            out.add("SC103", system="pipeline", record=umi,
+                    expected="mismatch reported (wrong GIGA id)", subject=umi)
