@@ -143,13 +143,17 @@ def city(renkei_scale: str, renkei_seed: int):
 
 
 @pytest.fixture
-def vendors(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory,
-            renkei_scale: str, renkei_seed: int):
+def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int):
     """The six vendor mocks with the city seeded in c4th (quirks off), in-process or, with
     ``--renkei-live``, as real servers on 127.0.0.1. Its own state folder per test."""
+    import shutil
+    import tempfile
+
+    from scenarios.runner import fast_tmp
     from scenarios.vendors import Vendors
 
-    state = tmp_path_factory.mktemp("renkei-vendors")
+    # RAM-backed when there is one: the mocks commit every request to SQLite.
+    state = tempfile.mkdtemp(prefix="renkei-vendors-", dir=fast_tmp())
     v = Vendors.serve(state) if pytestconfig.getoption("renkei_live") else \
         Vendors.in_process(state)
     try:
@@ -158,6 +162,7 @@ def vendors(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactor
         yield v
     finally:
         v.close()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 @pytest.fixture
