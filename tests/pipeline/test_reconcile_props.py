@@ -53,7 +53,7 @@ def _apply(env: Env, ops: list[tuple], serial: list[int], skip: set[int]) -> Non
             skip.add(p.n)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(nights=st.lists(st.lists(op, max_size=6), min_size=1, max_size=3))
 def test_random_nights_keep_the_invariants(nights: list[list[tuple]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
