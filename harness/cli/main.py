@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 #: Command modules, in the order ``renkei --help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    "check", "testset", "city", "certify", "mock", "pipeline", "scenario",
+    "check", "testset", "city", "certify", "mock", "pipeline", "scenario", "rehearse",
 )
 
 DESCRIPTION = """\
@@ -30,6 +30,7 @@ examples:
   renkei mock up --all                                    serve every vendor mock on 127.0.0.1
   renkei pipeline run --config city.toml                  one nightly run of the pipeline
   renkei scenario run --all                               every scenario suite (small city)
+  renkei rehearse                                         the April rollover, Tsukuba scale
 """
 
 
