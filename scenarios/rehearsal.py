@@ -169,10 +169,7 @@ def rehearse(*, scale: str = "tsukuba", seed: int = 1, workers: int | None = Non
         _timed(result, "verify", progress, lambda: _verify(ctx, expect, applied, out))
         result.schools, result.totals = by_school(before, after, preview, expect)
         result.plan_counts = preview.counts()
-        result.holds = [{"subject": d["subject"], "rule": d["rule"],
-                         "reason": d["fields"].get("reason", ""),
-                         "name": expect.name_of(d["subject"])}
-                        for d in applied.by_action("hold")]
+        result.holds = hold_list(applied, expect)
         pairs = [(u, t) for u, t in launch_pairs(expect) if u not in applied.held]
 
         def launch_all() -> Any:
@@ -196,6 +193,23 @@ def _verify(ctx: Context, expect: CityExpectation, run: RunOutcome, out: StepFin
     reported = dict(run.held)
     reported.update({d["subject"]: "mismatch" for d in run.by_action("mismatch")})
     check_invariants(expect, seen, out, delivered_before=ctx.delivered, reported=reported)
+
+
+def hold_list(run: RunOutcome, expect: CityExpectation) -> list[dict[str, str]]:
+    """One line per held pupil and rule, with the pipeline's own message (its PL rule)."""
+    from pipeline.rules import REGISTRY as PL
+
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for d in run.by_action("hold"):
+        key = (d["subject"], d["rule"])
+        if key in seen:
+            continue
+        seen.add(key)
+        ja, en = PL[d["rule"]].render(d["fields"]) if d["rule"] in PL else ("", "")
+        out.append({"subject": d["subject"], "rule": d["rule"], "reason": en,
+                    "reason_ja": ja, "name": expect.name_of(d["subject"])})
+    return out
 
 
 def invariant_table(out: StepFindings) -> list[dict[str, Any]]:

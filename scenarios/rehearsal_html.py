@@ -108,7 +108,8 @@ th{background:#f3f5f8} td.n{text-align:right}
 <table id="holds"><tr><th>rule</th><th><span class="ja">児童生徒</span>
 <span class="en">pupil</span></th>
 <th><span class="ja">理由</span><span class="en">reason</span></th></tr>
-{% for h in d.holds %}<tr><td>{{ h.rule }}</td><td>{{ h.name }}</td><td>{{ h.reason }}</td></tr>
+{% for h in d.holds %}<tr><td>{{ h.rule }}</td><td>{{ h.name }}</td>
+<td><span class="ja">{{ h.reason_ja }}</span><span class="en">{{ h.reason }}</span></td></tr>
 {% endfor %}</table>
 
 <h2><span class="ja">所見</span><span class="en">Findings</span></h2>
