@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             check_invariants(expect, Observed.read(ctx.vendors), out,
                              reported=applied.held)
         phase("verify", verify)
-        pairs = [(u, t) for u, t in launch_pairs(expect) if u not in applied.held]
+        held = applied.held
+        pairs = [(u, t) for u, t in launch_pairs(expect) if u not in held]
         launched = phase("launches", lambda: run_launches(ctx.vendors, pairs, workers=workers))
         stats = phase("verify-l", lambda: verify_launches(ctx.vendors, launched, expect, out))
     finally:

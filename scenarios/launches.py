@@ -79,7 +79,7 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(spec: Mapping[str, Any]) -> None:
+def _init_worker(spec: Mapping[str, Any], counter: Any = None) -> None:
     import atexit
     import shutil
     import sqlite3
@@ -87,6 +87,7 @@ def _init_worker(spec: Mapping[str, Any]) -> None:
     from pathlib import Path
 
     spec = dict(spec)
+    _WORKER["counter"] = counter
     if spec.get("state_dir"):
         # A private copy of every system's state: launches write (sessions, launch logs,
         # licences), and processes sharing one SQLite file serialise on its write lock.
@@ -104,10 +105,17 @@ def _init_worker(spec: Mapping[str, Any]) -> None:
 def _run_slice(pairs: Sequence[tuple[str, str]]
                ) -> tuple[list[LaunchOutcome], dict[str, dict[str, Any]]]:
     vendors = _WORKER["vendors"]
-    outcomes = [launch_one(vendors, umi, tool) for umi, tool in pairs]
+    counter = _WORKER.get("counter")
+    outcomes = []
+    for umi, tool in pairs:
+        outcomes.append(launch_one(vendors, umi, tool))
+        if counter is not None:
+            with counter.get_lock():
+                counter.value += 1
     recorded: dict[str, dict[str, Any]] = {}
     if _WORKER.get("private"):
-        # The tools recorded these launches in this worker's copy: read them here.
+        # The tools recorded these launches in this worker's copy: read them here, once
+        # (each worker gets one slice, so its tools are read once, not once per chunk).
         for tool in sorted({t for _, t in pairs}):
             subs = {u for u, t in pairs if t == tool}
             recorded[tool] = {k: v for k, v in recorded_launches(vendors, tool).items()
@@ -165,23 +173,30 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
         if progress:
             progress(len(pairs))
         return LaunchRun(out, None, 1, time.perf_counter() - started)
-    size = max(20, min(500, len(pairs) // (workers * 8) or 1))
-    slices = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+    # One slice per worker: each reads its tools' records once at the end.
+    slices = [list(pairs[i::workers]) for i in range(workers)]
     # fork: the children start at once, with no re-import (and no __main__ guard needed in
     # the caller's script). Each builds its own view of the systems in _init_worker; the
     # parent holds no SQLite connection between requests (the mocks close it at teardown),
     # so none is shared across the fork.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
+    counter = ctx.Value("i", 0)
     out: list[LaunchOutcome] = []
     recorded: dict[str, dict[str, Any]] = {}
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(vendors.spec(),)) as pool:
-        for part, rec in pool.imap_unordered(_run_slice, slices):
+    with ctx.Pool(workers, initializer=_init_worker,
+                  initargs=(vendors.spec(), counter)) as pool:
+        pending = pool.map_async(_run_slice, slices)
+        while not pending.ready():
+            pending.wait(0.5)
+            if progress:
+                progress(counter.value)
+        for part, rec in pending.get():
             out.extend(part)
             for tool, entries in rec.items():
                 recorded.setdefault(tool, {}).update(entries)
-            if progress:
-                progress(len(out))
+    if progress:
+        progress(len(out))
     private = bool(vendors.state_dir)
     return LaunchRun(out, recorded if private else None, workers,
                      time.perf_counter() - started)

@@ -13,6 +13,7 @@ variable the configuration names (the pipeline reads secrets only from there).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -45,9 +46,9 @@ class RunOutcome:
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def held(self) -> dict[str, str]:
-        """umi → reason for every person the run held (action ``hold``)."""
+        """umi → reason for every person the run held (action ``hold``); computed once."""
         out: dict[str, str] = {}
         for d in self.decisions:
             if d["action"] == "hold":

@@ -170,7 +170,8 @@ def rehearse(*, scale: str = "tsukuba", seed: int = 1, workers: int | None = Non
         result.schools, result.totals = by_school(before, after, preview, expect)
         result.plan_counts = preview.counts()
         result.holds = hold_list(applied, expect)
-        pairs = [(u, t) for u, t in launch_pairs(expect) if u not in applied.held]
+        held = applied.held
+        pairs = [(u, t) for u, t in launch_pairs(expect) if u not in held]
 
         def launch_all() -> Any:
             total = len(pairs)
