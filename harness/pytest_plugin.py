@@ -143,9 +143,26 @@ def city(renkei_scale: str, renkei_seed: int):
 
 
 @pytest.fixture
-def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int):
+def renkei_vendor_config() -> dict:
+    """Per-mock configuration for the ``vendors`` fixture; override it in your conftest, e.g.
+    to have lgate launch YOUR tool::
+
+        @pytest.fixture
+        def renkei_vendor_config():
+            return {"lgate": {"TOOLS": {"our_tool": {
+                "client_id": "our-tool", "login_url": "http://127.0.0.1:9000/login",
+                "redirect_uris": ["http://127.0.0.1:9000/launch"],
+                "jwks_url": "http://127.0.0.1:9000/jwks", "deployment_ids": ["renkei-1"]}}}}
+    """
+    return {}
+
+
+@pytest.fixture
+def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int,
+            renkei_vendor_config: dict):
     """The six vendor mocks with the city seeded in c4th (quirks off), in-process or, with
-    ``--renkei-live``, as real servers on 127.0.0.1. Its own state folder per test."""
+    ``--renkei-live``, as real servers on 127.0.0.1. Its own state folder per test; per-mock
+    configuration from ``renkei_vendor_config``."""
     import shutil
     import tempfile
 
@@ -154,8 +171,9 @@ def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int):
 
     # RAM-backed when there is one: the mocks commit every request to SQLite.
     state = tempfile.mkdtemp(prefix="renkei-vendors-", dir=fast_tmp())
-    v = Vendors.serve(state) if pytestconfig.getoption("renkei_live") else \
-        Vendors.in_process(state)
+    config = renkei_vendor_config or {}
+    v = Vendors.serve(state, config=config) if pytestconfig.getoption("renkei_live") else \
+        Vendors.in_process(state, config=config)
     try:
         v.seed("c4th", {"profile": renkei_scale, "seed": renkei_seed,
                         "as_of": AS_OF.isoformat(), "quirks": "none"})
