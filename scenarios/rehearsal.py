@@ -167,7 +167,8 @@ def rehearse(*, scale: str = "tsukuba", seed: int = 1, workers: int | None = Non
                         found=f"{run['exit_code']} {run['error']}".strip())
         expect = ctx.expectation()
         _timed(result, "verify", progress, lambda: _verify(ctx, expect, applied, out))
-        result.schools, result.totals = by_school(before, after, preview, expect)
+        result.schools, result.totals = by_school(before, after, preview,
+                                                  set(expect.held) | set(applied.held))
         result.plan_counts = preview.counts()
         result.holds = hold_list(applied, expect)
         held = applied.held
@@ -221,9 +222,10 @@ def invariant_table(out: StepFindings) -> list[dict[str, Any]]:
 
 
 def by_school(before: Mapping[str, Any], after: Mapping[str, Any], preview: RunOutcome,
-              expect: CityExpectation) -> tuple[list[dict[str, Any]], dict[str, int]]:
+              held: set[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Per school: what the rollover creates, moves, promotes, graduates and holds (from c4th
-    before and after) and what the pipeline's plan does there (its decisions)."""
+    before and after; ``held``: the people the pipeline holds) and what the pipeline's plan
+    does there (its decisions)."""
     schools_after = {s["key"]: s for s in after["schools"]}
     code_of = {s["key"]: s["school_code"] for s in before["schools"]}
     code_of.update({k: s["school_code"] for k, s in schools_after.items()})
@@ -238,7 +240,7 @@ def by_school(before: Mapping[str, Any], after: Mapping[str, Any], preview: RunO
         else:
             rows[school]["promoted"] += old[umi]["grade"] != s["grade"]
             rows[school]["moved"] += old[umi]["school"] != s["school"]
-        rows[school]["held"] += umi in expect.held
+        rows[school]["held"] += umi in held
     for d in after.get("departed", ()):
         if d["umi"] in old and d.get("reason") == "graduated":
             rows[str(d["school"])]["graduated"] += 1
