@@ -20,8 +20,24 @@ Phases (targets for Tsukuba, ~22,900 pupils, on the 2-core container: ≤ 120 s 
 and the signing floor: RS256 id_token signatures per second on one core (harness.lti.keys),
 so launches/s can be read against what signing alone allows.
 
-Figures (measured): see the note printed at the end and the lead's report; this machine was
-shared with other jobs (load average 6–9 on 2 cores) while they were taken.
+Figures measured 2026-11-22 on the 2-core container (Python 3.11, /dev/shm state), Tsukuba
+seed 1 (22,9xx pupils, every c4th quirk), 2 workers, load average 2–5 from other jobs:
+  generate      2.7 s     rollover   1.2 s     export   2.1 s    check   0.9 s
+  baseline    117.3 s     (the first full apply: 22.9k Graph creates through the m365 mock's
+                          $batch — each sub-request a Flask request, each password scrypt-hashed)
+  preprocess    2.6 s     (67,622 decisions)
+  apply        74.3 s     (the rollover run: collect, validate, plan, deliver to all three)
+  verify        5.4 s     (every invariant in every system)
+  launches    206.5 s     46,876 launches, all verified: 227/s with 2 workers (113/s each)
+  verify-l      0.2 s
+  total       413.2 s     target 120 s: NOT met
+  peak RSS    595 MB main, 623 MB largest worker (forked: shared pages counted in each)
+  RS256 signing floor 1,427 signatures/s per core in the same run: launches reach 8% of it.
+Launches dominate (50%): each is four HTTP hops (lgate /launch, tool /lti/login, lgate
+/lti/auth, tool /lti/launch), each a full Flask request in a mock that opens and commits
+SQLite per request and records the launch; signing is ~0.7 ms of ~9 ms per launch per core.
+harness's own platform and tool do 880 launches/s in-process (bench/lti_launch.py), so the
+mocks' per-request cost, not LTI, sets the pace. Next: the baseline (m365 $batch).
 """
 
 from __future__ import annotations
