@@ -21,7 +21,8 @@ and the signing floor: RS256 id_token signatures per second on one core (harness
 so launches/s can be read against what signing alone allows.
 
 Figures measured 2026-11-22 on the 2-core container (Python 3.11, /dev/shm state), Tsukuba
-seed 1 (22,9xx pupils, every c4th quirk), 2 workers, load average 2–5 from other jobs:
+seed 1 (23,438 pupils launched after the rollover, every c4th quirk), 2 workers, load
+average 2–5 from other jobs:
   generate      2.7 s     rollover   1.2 s     export   2.1 s    check   0.9 s
   baseline    117.3 s     (the first full apply: 22.9k Graph creates through the m365 mock's
                           $batch — each sub-request a Flask request, each password scrypt-hashed)
