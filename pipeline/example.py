@@ -5,7 +5,7 @@ EXAMPLE_CONFIG = '''\
 # Works out of the box against the mocks as `renkei mock up --all` starts them
 # (c4th 8100, lgate 8101, m365 8102, interactive_study 8103), run from this file's folder:
 #   renkei mock up --all &
-#   curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8100/_admin/seed \
+#   curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:8100/_admin/seed \\
 #        -d '{"profile": "small", "seed": 1, "as_of": "2025-05-01"}'
 #   renkei city generate --profile small --seed 1 --as-of 2025-05-01 --out city
 #   export RENKEI_M365_CLIENT_SECRET=renkei-dev-secret
