@@ -254,10 +254,12 @@ _rule("PL311", W, R, "held: not delivered",
       "{umi} は保留中のため連携しません（{reasons}）", "{umi} is held and not delivered ({reasons})",
       (S333,), "A held pupil not delivered before is left out.", "")
 _rule("PL312", I, R, "school added or changed",
-      "学校 {school_code}（{name}）を{change}します", "School {school_code} ({name}): {change}",
+      "学校 {school_code}（{name}）を追加または変更します（{change}）",
+      "School {school_code} ({name}) added or changed ({change})",
       (S331,), "A school appears or its name or grades change.", "")
 _rule("PL313", I, R, "class added or changed",
-      "学級 {title}（{school_code}）を{change}します", "Class {title} ({school_code}): {change}",
+      "学級 {title}（{school_code}）を追加または変更します（{change}）",
+      "Class {title} ({school_code}) added or changed ({change})",
       (S332,), "A class appears, is renamed by the mapping, or changes grades.", "")
 _rule("PL314", I, R, "class no longer exported",
       "学級 {title}（{school_code}、{school_year} 年度）はエクスポートにありません",

@@ -129,7 +129,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 3
     report = report_for_run(result, config, dry_run=args.dry_run)
     if args.format == "text" and args.output is None:
-        sys.stdout.write(render_report(report, "text"))  # the text report holds the tables
+        # the terminal gets the tables, routine decisions counted per rule, and every decision
+        # that needs attention; `-o FILE` keeps the full list
+        sys.stdout.write(render_report(report, "text", brief=True))
     else:
         _print_plan(report, to_stderr=args.output is None)
         write_output(render_report(report, args.format), args.output)

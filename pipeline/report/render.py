@@ -21,15 +21,20 @@ _STATUS_JA = {"applied": "反映しました", "nothing-to-do": "変更はあり
               "interrupted": "中断しました（再実行してください）"}
 
 
-def render_report(report: dict[str, Any], fmt: str) -> str:
-    """The report as ``text``, ``json`` or ``html``."""
+def render_report(report: dict[str, Any], fmt: str, *, brief: bool = False) -> str:
+    """The report as ``text``, ``json`` or ``html``.
+
+    :param brief: text for a terminal: INFO decisions are counted per rule, and only the
+        decisions that need attention (WARN, ERROR) are listed one by one. The report written
+        with ``-o`` lists every decision.
+    """
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     if fmt == "html":
         from pipeline.report.html import render_html
         return render_html(report)
     if fmt == "text":
-        return render_text(report)
+        return render_text(report, brief=brief)
     raise ValueError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
@@ -68,7 +73,24 @@ def delivery_table(report: dict[str, Any]) -> Table | None:
     return table
 
 
-def render_text(report: dict[str, Any], *, width: int = 140) -> str:
+def _routine_table(routine: list[dict[str, Any]]) -> Table:
+    """INFO decisions counted per rule, with one example each (the full list is in -o)."""
+    first: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    for d in routine:
+        first.setdefault(d["rule"], d)
+        counts[d["rule"]] = counts.get(d["rule"], 0) + 1
+    table = Table(title=f"routine decisions / 通常の判断 ({len(routine)}; "
+                        "every one is listed in the report written with -o)", expand=True)
+    for col in ("rule", "action", "count", "example / 例"):
+        table.add_column(col, overflow="fold")
+    for rule, d in first.items():
+        table.add_row(rule, d["action"], str(counts[rule]),
+                      f"{d['message_ja']}\n{d['message_en']}")
+    return table
+
+
+def render_text(report: dict[str, Any], *, width: int = 140, brief: bool = False) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=width, color_system=None, force_terminal=False,
                       highlight=False, emoji=False)
@@ -85,8 +107,14 @@ def render_text(report: dict[str, Any], *, width: int = 140) -> str:
         if table is not None:
             console.print(table)
     decisions = report["decisions"]
+    if brief:
+        routine = [d for d in decisions if d["severity"] == "INFO"]
+        decisions = [d for d in decisions if d["severity"] != "INFO"]
+        if routine:
+            console.print(_routine_table(routine))
     if decisions:
-        table = Table(title=f"decisions / 判断 ({len(decisions)})", expand=True)
+        title = "needing attention / 要確認" if brief else "decisions / 判断"
+        table = Table(title=f"{title} ({len(decisions)})", expand=True)
         for col in ("rule", "sev", "action", "target", "who / 対象", "reason / 理由"):
             table.add_column(col, overflow="fold")
         for d in decisions:

@@ -91,3 +91,16 @@ def test_unknown_status_and_format_are_clear_errors(report):
         build_report(municipality="x", board_code="1", status="fine", plan=None)
     with pytest.raises(ValueError, match="unknown report format"):
         render_report(report, "pdf")
+
+
+def test_brief_text_counts_routine_decisions_and_lists_those_needing_attention(report):
+    brief = render_report(report, "text", brief=True)
+    full = render_report(report, "text")
+    routine = [d for d in report["decisions"] if d["severity"] == "INFO"]
+    attention = [d for d in report["decisions"] if d["severity"] != "INFO"]
+    assert routine and attention
+    assert f"routine decisions / 通常の判断 ({len(routine)};" in brief
+    assert f"needing attention / 要確認 ({len(attention)})" in brief
+    for d in report["decisions"]:  # every rule still shows, routine ones once with a count
+        assert d["rule"] in brief
+    assert "decisions / 判断 (" in full and "routine decisions" not in full
