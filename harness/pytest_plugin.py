@@ -76,6 +76,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--renkei-live", dest="renkei_live", action="store_true", default=False,
                     help="serve the vendor mocks as real HTTP servers on 127.0.0.1 "
                     "(default: in-process)")
+    group.addoption("--renkei-port-base", dest="renkei_port_base", default="0", metavar="N",
+                    help="with --renkei-live: c4th on N, lgate on N+1, … (your tool then knows "
+                    "lgate's URL, e.g. 8100 → http://127.0.0.1:8101); default 0: free ports")
     parser.addini("renkei_profile", "default OneRoster profile for check_oneroster",
                   default=default_profile_id())
     parser.addini("renkei_scale", "default size of the synthetic city", default="small")
@@ -172,8 +175,11 @@ def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int,
     # RAM-backed when there is one: the mocks commit every request to SQLite.
     state = tempfile.mkdtemp(prefix="renkei-vendors-", dir=fast_tmp())
     config = renkei_vendor_config or {}
-    v = Vendors.serve(state, config=config) if pytestconfig.getoption("renkei_live") else \
-        Vendors.in_process(state, config=config)
+    if pytestconfig.getoption("renkei_live"):
+        port_base = _seed(pytestconfig.getoption("renkei_port_base"))
+        v = Vendors.serve(state, config=config, port_base=port_base)
+    else:
+        v = Vendors.in_process(state, config=config)
     try:
         v.seed("c4th", {"profile": renkei_scale, "seed": renkei_seed,
                         "as_of": AS_OF.isoformat(), "quirks": "none"})

@@ -19,10 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from harness.lti.browser import Browser, RequestsTransport, WsgiTransport
+from harness.lti.browser import Browser, Page, RequestsTransport, WsgiTransport
 from harness.transport import mount_wsgi
 
 #: the six systems, in port order (contract)
@@ -32,6 +33,22 @@ NAMES: tuple[str, ...] = ("c4th", "lgate", "m365", "interactive_study", "tsubasa
 
 class VendorError(RuntimeError):
     """A vendor system did not answer as the contract says (never carries a secret)."""
+
+
+class _MixedTransport:
+    """In-process for the mocks' hosts, real HTTP (loopback) for every other host."""
+
+    def __init__(self, wsgi: WsgiTransport, hosts: set[str]) -> None:
+        self.wsgi = wsgi
+        self.hosts = hosts
+        self._http: RequestsTransport | None = None
+
+    def send(self, method: str, url: str, data: Mapping[str, str] | None) -> Page:
+        if urlsplit(url).netloc in self.hosts:
+            return self.wsgi.send(method, url, data)
+        if self._http is None:
+            self._http = RequestsTransport(timeout=30.0)
+        return self._http.send(method, url, data)
 
 
 @dataclass
@@ -144,9 +161,15 @@ class Vendors:
         return self._session
 
     def browser(self) -> Browser:
-        """A fresh scripted browser (own cookie jar) for one launch."""
+        """A fresh scripted browser (own cookie jar) for one launch.
+
+        In-process, the six mocks are reached through their WSGI apps and any other host (a
+        vendor's own tool registered in lgate's ``TOOLS``) over real HTTP.
+        """
         if self.apps:
-            return Browser(WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}))
+            return Browser(_MixedTransport(
+                WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}),
+                {urlsplit(self.urls[n]).netloc for n in NAMES}))
         return Browser(RequestsTransport(timeout=30.0))
 
     def call(self, name: str, method: str, path: str, *, json: Any = None,
