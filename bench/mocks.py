@@ -9,22 +9,24 @@ Measures, for each transport:
   - complete lgate → tool launches per second (GET /launch on lgate, OIDC login, auth, form
     post of the id_token, verified by the textbook tool), one client.
 
-Figures from ``python bench/mocks.py --users 800 --launches 200`` on the shared development
-container (2 cores, Python 3.11, load average 4-7 from other work, so wall figures wobble by
-2x between runs; the CPU-second figures are steadier). Tsukuba city, 22,900 pupils, 4.8 MB zip:
+Figures from ``python bench/mocks.py --users 800 --launches 200`` on the development
+container (2 cores, Python 3.11, waitress 8 threads a mock, memory databases), measured when the
+machine was quiet (load average 1). Tsukuba city: 22,900 pupils, a 4.8 MB bulk zip.
 
-                                              in-process           loopback (waitress)
-  lgate bulk import                        11.3 s (CPU 3.7 s)      6.3 s (CPU 3.1 s)
-  m365 creations, single POST, 1 client     119 /s (277 /CPU s)     168 /s (334 /CPU s)
-  m365 creations, $batch of 20, 1 client    242 /s (612 /CPU s)     348 /s (702 /CPU s)
-  m365 creations, single POST, 8 clients    191 /s (401 /CPU s)     232 /s (295 /CPU s)
-  m365 creations, $batch of 20, 8 clients   170 /s (537 /CPU s)     553 /s (728 /CPU s)
-  lgate → tool launches, 1 client            47 /s (144 /CPU s)      54 /s (68 /CPU s)
+                                              in-process        loopback (waitress)
+  lgate bulk import (22,900 pupils)            3.17 s            3.41 s
+  m365 creations, single POST, 1 client         395 /s            250 /s
+  m365 creations, $batch of 20, 1 client        721 /s            566 /s
+  m365 creations, single POST, 8 clients        375 /s            204 /s
+  m365 creations, $batch of 20, 8 clients       576 /s            660 /s
+  lgate → tool launches, 1 client               120 /s             51 /s
 
-Each Graph creation hashes its password with scrypt (n=2**8, about 1.3 ms of CPU); $batch
-saves the per-request HTTP and auth work, about half the CPU of a single POST. A memory
-database serialises each mock's requests (see mocks/base/db.py), so 8 in-process clients gain
-only the client-side overlap; waitress's threads overlap the socket work as well.
+Client and servers share one process, so wall time is CPU time here (the figures in brackets
+of a run differ from the wall ones only when other work loads the machine: under a load
+average of 5-7 the wall rates fell to a third, the per-CPU-second ones held). Each Graph
+creation hashes its password with scrypt (n=2**8, about 1.3 ms); $batch saves the per-request
+HTTP and auth work, about half the CPU of a single POST. One process and a memory database per
+mock serialise the work, so 8 clients add nothing in-process (GIL) and little over loopback.
 """
 
 from __future__ import annotations
