@@ -68,8 +68,11 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
         page = browser.go("GET", url)
     except HttpError as exc:
         return LaunchOutcome(umi, tool, 0, False, str(exc)[:200], len(browser.history))
-    tool_host = urlsplit(vendors.urls[tool]).netloc
-    at_tool = urlsplit(page.url).netloc == tool_host
+    end = urlsplit(page.url).netloc
+    if tool in vendors.urls:
+        at_tool = end == urlsplit(vendors.urls[tool]).netloc
+    else:  # a vendor's own tool registered in lgate's TOOLS: the flow ends there, or at lgate
+        at_tool = end != urlsplit(vendors.urls["lgate"]).netloc
     ok = page.status == 200 and at_tool
     reason = "" if ok else f"HTTP {page.status} at {urlsplit(page.url).path}: " \
                            f"{page_reason(page.text)}"

@@ -128,3 +128,83 @@ def test_a_vendor_tests_their_tool_with_the_citys_pupils(pytester):
     # In a subprocess: the mocks' key loading and cryptography do not survive pytester's
     # in-process module snapshot.
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def _free_port_block(n: int = 6) -> int:
+    """A base port with ``n`` free consecutive loopback ports after it."""
+    import socket
+
+    for base in range(20100, 40000, 97):
+        socks = []
+        try:
+            for port in range(base, base + n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", port))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port block")
+
+
+def test_the_readme_example_lgate_launches_a_vendors_own_tool_live(pytester):
+    """README: a vendor registers their own tool with lgate and has it launched, for real
+    over loopback, with the city's pupils (--renkei-live)."""
+    base = _free_port_block()
+    pytester.makeconftest(
+        f"""
+        import threading
+
+        import pytest
+        from werkzeug.serving import make_server
+
+        from harness.lti.tool_app import create_tool_app
+
+        LGATE = "http://127.0.0.1:{base + 1}"
+
+
+        @pytest.fixture(scope="session")
+        def our_tool():
+            app = create_tool_app({{
+                "BASE_URL": "http://127.0.0.1:0",
+                "PLATFORMS": [{{"issuer": LGATE, "client_id": "our-tool",
+                               "auth_login_url": LGATE + "/lti/auth",
+                               "key_set_url": LGATE + "/lti/jwks",
+                               "deployment_ids": ["renkei-1"]}}]}})
+            server = make_server("127.0.0.1", 0, app, threaded=True)
+            url = f"http://127.0.0.1:{{server.server_port}}"
+            app.config["BASE_URL"] = url
+            from harness.lti.tool_app import tool
+            tool(app).redirect_uri = url + "/launch"
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            yield url
+            server.shutdown()
+
+
+        @pytest.fixture
+        def renkei_vendor_config(our_tool):
+            return {{"lgate": {{"TOOLS": {{"our_tool": {{
+                "login_url": our_tool + "/login", "redirect_uris": [our_tool + "/launch"],
+                "jwks_url": our_tool + "/jwks", "client_id": "our-tool",
+                "deployment_id": "renkei-1"}}}}}}}}
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_every_pupil_launches(vendors, pipeline, launch, city):
+            run = pipeline.run()
+            launched = 0
+            for pupil in list(city.students.values())[:25]:
+                if pupil.umi not in run.held:
+                    outcome = launch(pupil.umi, "our_tool")
+                    assert outcome.ok, outcome.reason
+                    launched += 1
+            assert launched >= 20
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--renkei-live",
+                                           "--renkei-port-base", str(base))
+    result.assert_outcomes(passed=1)
