@@ -100,11 +100,19 @@ def run_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title="renkei mocks")
-    for col in ("name", "名称", "system", "port", ""):
-        table.add_column(col)
+    # names and ports never wrap (they are what you type); the titles may
+    table.add_column("name", no_wrap=True)
+    table.add_column("名称", overflow="fold")
+    table.add_column("system", overflow="fold")
+    table.add_column("port", no_wrap=True, justify="right")
+    missing = any(not r["available"] for r in rows)
+    if missing:
+        table.add_column("")
     for r in rows:
-        table.add_row(r["name"], r["title_ja"], r["title_en"], str(r["port"]),
-                      "" if r["available"] else "(not in this checkout)")
+        cells = [r["name"], r["title_ja"], r["title_en"], str(r["port"])]
+        if missing:
+            cells.append("" if r["available"] else "(not in this checkout)")
+        table.add_row(*cells)
     Console().print(table)
     return 0
 
@@ -210,8 +218,11 @@ def _print_table(servers: Any, state_dir: str | None) -> None:
     from mocks import MOCKS
 
     table = Table(title="renkei mocks (Ctrl-C to stop)")
-    for col in ("name", "名称", "URL", "state"):
-        table.add_column(col)
+    # the URL and the name are what you copy: never cut them, let the title and path wrap
+    table.add_column("name", no_wrap=True)
+    table.add_column("名称", overflow="fold")
+    table.add_column("URL", no_wrap=True)
+    table.add_column("state", overflow="fold")
     for name, served in servers.served.items():
         state = f"{state_dir}/{name}.sqlite" if state_dir else "memory"
         table.add_row(name, MOCKS[name].title_ja, served.url, state)
