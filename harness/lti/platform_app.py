@@ -20,7 +20,7 @@ from harness.lti.jwks import KeySetCache, http_fetcher
 from harness.lti.keys import JWKS_MAX_AGE, KeyStore
 from harness.lti.platform import LaunchSpec, Platform, ToolRegistration
 from harness.lti.rules import REGISTRY
-from harness.lti.services import Member, ServiceState
+from harness.lti.services import Member, ServiceState, launch_service_claims
 from harness.lti.verify import verify_jwt
 from harness.lti.web import autosubmit_form, message_page
 
@@ -111,14 +111,7 @@ def _service_claims(st: PlatformState) -> Any:
         if p.sub and not any(m.user_id == p.sub for m in roster):
             roster.append(Member(p.sub, list(p.roles), p.name, p.given_name, p.family_name,
                                  p.email, p.person_sourcedid))
-        out: dict[str, Any] = {}
-        if c.SCOPE_NRPS in reg.scopes:
-            out[c.NRPS_CLAIM] = {"context_memberships_url": f"{base}/nrps/{ctx_id}",
-                                 "service_versions": ["2.0"]}
-        ags = [s for s in reg.scopes if s.startswith(c.AGS_SCOPE)]
-        if ags:
-            out[c.AGS_CLAIM] = {"scope": ags, "lineitems": f"{base}/ags/{ctx_id}/lineitems"}
-        return out
+        return launch_service_claims(reg.scopes, base, ctx_id)
 
     return claims
 

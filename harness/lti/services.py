@@ -25,6 +25,21 @@ from harness.lti.stores import SeenStore
 TOKEN_LIFETIME = 3600
 
 
+def launch_service_claims(scopes: Any, service_base: str, context_id: str) -> dict[str, Any]:
+    """The NRPS and AGS claims of a launch into ``context_id``, as far as ``scopes`` (the tool's
+    granted scopes) allow; ``service_base`` is where the platform serves ``/nrps`` and ``/ags``.
+    """
+    out: dict[str, Any] = {}
+    if c.SCOPE_NRPS in scopes:
+        out[c.NRPS_CLAIM] = {"context_memberships_url": f"{service_base}/nrps/{context_id}",
+                             "service_versions": ["2.0"]}
+    ags = [s for s in scopes if s.startswith(c.AGS_SCOPE)]
+    if ags:
+        out[c.AGS_CLAIM] = {"scope": ags,
+                            "lineitems": f"{service_base}/ags/{context_id}/lineitems"}
+    return out
+
+
 @dataclass
 class Answer:
     """An HTTP-shaped answer: status, JSON body, headers and the findings behind it."""

@@ -30,7 +30,7 @@ from harness.lti.jwks import KeySetCache, http_fetcher
 from harness.lti.keys import KeyStore
 from harness.lti.platform import LaunchSpec, Platform, ToolRegistration
 from harness.lti.platform_app import PlatformState
-from harness.lti.services import Member, ServiceState
+from harness.lti.services import Member, ServiceState, launch_service_claims
 from harness.oneroster.ids import stable_uuid4
 from mocks.lgate.store import LaunchTarget, class_roster
 
@@ -190,14 +190,7 @@ def _service_claims(lti_base: str) -> Any:
         ctx_id = str((spec.context or {}).get("id") or "")
         if not ctx_id:
             return {}
-        out: dict[str, Any] = {}
-        if c.SCOPE_NRPS in reg.scopes:
-            out[c.NRPS_CLAIM] = {"context_memberships_url": f"{lti_base}/nrps/{ctx_id}",
-                                 "service_versions": ["2.0"]}
-        ags = [s for s in reg.scopes if s.startswith(c.AGS_SCOPE)]
-        if ags:
-            out[c.AGS_CLAIM] = {"scope": ags, "lineitems": f"{lti_base}/ags/{ctx_id}/lineitems"}
-        return out
+        return launch_service_claims(reg.scopes, lti_base, ctx_id)
 
     return claims
 
