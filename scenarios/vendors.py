@@ -29,6 +29,18 @@ from harness.transport import mount_wsgi
 #: the six systems, in port order (contract)
 NAMES: tuple[str, ...] = ("c4th", "lgate", "m365", "interactive_study", "tsubasa_book",
                           "mirai_school")
+#: The mocks' password-hash cost for synthetic systems. Every password here is synthetic and
+#: lives in a throwaway state folder, so a slow hash protects nothing, while at Tsukuba scale
+#: the mocks' defaults (scrypt 2**8 in m365, PBKDF2 ×1000 in lgate) cost ~30 s of a rehearsal.
+#: Passwords are still never stored in the clear. A caller's config overrides these.
+SYNTHETIC_COSTS: dict[str, dict[str, Any]] = {
+    "m365": {"PASSWORD_SCRYPT_N": 2 ** 4},
+    "lgate": {"PASSWORD_HASH_ITERATIONS": 10},
+}
+
+
+def _with_costs(config: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    return {n: {**SYNTHETIC_COSTS.get(n, {}), **dict((config or {}).get(n, {}))} for n in NAMES}
 
 
 class VendorError(RuntimeError):
@@ -91,7 +103,7 @@ class Vendors:
         urls = mocks.default_peers(live=False)
         key = secret_key or secrets.token_hex(16)
         session = requests.Session()  # the mocks' own outbound calls (JWKS fetches)
-        conf = {n: dict((config or {}).get(n, {})) for n in NAMES}
+        conf = _with_costs(config)
         apps = {}
         for name in NAMES:
             apps[name] = mocks.create_app(name, {
@@ -122,12 +134,10 @@ class Vendors:
         Path(state_dir).mkdir(parents=True, exist_ok=True)
         try:
             servers = MockServers(NAMES, port_base=port_base, state_dir=str(state_dir),
-                                  config={n: dict(c) for n, c in (config or {}).items()}
-                                  ).start()
+                                  config=_with_costs(config)).start()
         except ServeError as exc:
             raise VendorError(str(exc)) from None
-        return cls(urls=servers.urls, servers=servers,
-                   config={n: dict((config or {}).get(n, {})) for n in NAMES})
+        return cls(urls=servers.urls, servers=servers, config=_with_costs(config))
 
     @property
     def is_live(self) -> bool:
