@@ -32,6 +32,9 @@ average 2–5 from other jobs:
   launches    206.5 s     46,876 launches, all verified: 227/s with 2 workers (113/s each)
   verify-l      0.2 s
   total       413.2 s     target 120 s: NOT met
+  (later, with the mocks hashing synthetic passwords cheaply (scenarios/vendors.py) and a
+  quieter machine, `renkei rehearse` in a fresh venv: baseline 65.4 s, apply 68.1 s,
+  launches 204.4 s, total 366.6 s wall — launches still dominate; target still not met)
   peak RSS    595 MB main, 623 MB largest worker (forked: shared pages counted in each)
   RS256 signing floor 1,427 signatures/s per core in the same run: launches reach 8% of it.
 Launches dominate (50%): each is four HTTP hops (lgate /launch, tool /lti/login, lgate
