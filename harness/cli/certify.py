@@ -170,6 +170,18 @@ def serving(app: Any, port: int) -> Iterator[str]:
         thread.join(5)
 
 
+def check_remote_jwks(url: str, sink: Any, case: str) -> None:
+    """Fetch the key set at ``url`` and check it into ``sink``; unreachable → LT118."""
+    from harness.lti.http import HttpClient, HttpError
+    from harness.lti.jwks import check_jwks
+
+    try:
+        resp = HttpClient(timeout=5).get(url)
+        check_jwks(resp.json(), sink, case=case, cache_control=resp.headers.get("Cache-Control"))
+    except HttpError as exc:
+        sink.add("LT118", file=case, reason=str(exc))
+
+
 def quiet_werkzeug() -> None:
     import logging
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.cli.certify import (
     acceptance_from,
+    check_remote_jwks,
     emit,
     findings_report,
     load_toml,
@@ -204,8 +205,6 @@ def certify_tool(reg: dict[str, Any], acceptance: Any, cases: list[Any],
     """Run ``cases`` against the tool; (report, per-case table for the text format)."""
     from harness.core import FindingCollector
     from harness.lti.browser import RequestsTransport
-    from harness.lti.http import HttpClient, HttpError
-    from harness.lti.jwks import check_jwks
     from harness.lti.platform_app import create_platform_app, register_tool, state
     from harness.lti.rules import REGISTRY
     from harness.lti.runner import judge, run_cases
@@ -221,12 +220,7 @@ def certify_tool(reg: dict[str, Any], acceptance: Any, cases: list[Any],
         results = run_cases(cases, platform, reg["client_id"], RequestsTransport, acceptance)
         jwks_out = FindingCollector(REGISTRY, profile=profile)
         if reg.get("jwks_url"):
-            try:
-                resp = HttpClient(timeout=5).get(reg["jwks_url"])
-                check_jwks(resp.json(), jwks_out, case="tool_jwks",
-                           cache_control=resp.headers.get("Cache-Control"))
-            except HttpError as exc:
-                jwks_out.add("LT118", file="tool_jwks", reason=str(exc))
+            check_remote_jwks(reg["jwks_url"], jwks_out, "tool_jwks")
     out = judge(results, profile=profile)
     findings = out.findings + jwks_out.findings
     counts = out.counts + jwks_out.counts

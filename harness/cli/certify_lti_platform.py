@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.cli.certify import quiet_werkzeug, serving
+from harness.cli.certify import check_remote_jwks, quiet_werkzeug, serving
 from harness.cli.certify_lti import lti_report
 from harness.report import Report
 
@@ -26,8 +26,6 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
         (:class:`harness.lti.runner.Acceptance`); None means any 2xx status.
     """
     from harness.core import Finding, FindingCollector
-    from harness.lti.http import HttpClient, HttpError
-    from harness.lti.jwks import check_jwks
     from harness.lti.rules import REGISTRY
     from harness.lti.tool_app import create_tool_app
 
@@ -39,12 +37,7 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
     log = app.extensions["renkei_lti_tool_log"]
     tool = app.extensions["renkei_lti_tool"]
     out = FindingCollector(REGISTRY, profile=profile)
-    try:
-        resp = HttpClient(timeout=5).get(reg["key_set_url"])
-        check_jwks(resp.json(), out, case="platform_jwks",
-                   cache_control=resp.headers.get("Cache-Control"))
-    except HttpError as exc:
-        out.add("LT118", file="platform_jwks", reason=str(exc))
+    check_remote_jwks(reg["key_set_url"], out, "platform_jwks")
     with serving(app, port):
         sys.stderr.write(
             "renkei is now an LTI tool. Register it on the platform with:\n"
