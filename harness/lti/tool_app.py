@@ -38,6 +38,15 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def redirect_with_state(url: str, state: str) -> Response:
+    """The login's redirect to the platform, setting the OIDC state cookie the launch checks."""
+    resp = redirect(url)
+    # SameSite=None is what iframes need in real browsers; Secure is set only on https
+    resp.set_cookie(STATE_COOKIE, state, max_age=600, httponly=True,
+                    secure=request.is_secure, samesite="None" if request.is_secure else "Lax")
+    return resp
+
+
 def tool(app: Flask | None = None) -> Tool:
     return (app or current_app).extensions["renkei_lti_tool"]
 
@@ -84,11 +93,7 @@ def login() -> Any:
     except LoginError as exc:
         _log().append({"step": "login", "accepted": False, "rules": [exc.rule]})
         return message_page("LTI login refused", [f"{exc.rule} {exc}"], marker=REJECTED), 400
-    resp = redirect(url)
-    # SameSite=None is what iframes need in real browsers; Secure is set only on https
-    resp.set_cookie(STATE_COOKIE, record.state, max_age=600, httponly=True,
-                    secure=request.is_secure, samesite="None" if request.is_secure else "Lax")
-    return resp
+    return redirect_with_state(url, record.state)
 
 
 @bp.post("/launch")

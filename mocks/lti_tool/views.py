@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from harness.lti import constants as c
 from harness.lti.claims import resource_link_item
 from harness.lti.keys import JWKS_MAX_AGE
 from harness.lti.tool import LoginError, Tool
-from harness.lti.tool_app import ACCEPTED, REJECTED, STATE_COOKIE
+from harness.lti.tool_app import ACCEPTED, REJECTED, STATE_COOKIE, redirect_with_state
 from harness.lti.verify import peek_claims
 from harness.lti.web import autosubmit_form, message_page
 from mocks.base import admin_error, get_db, http_session, json_body, take_fault
@@ -132,11 +132,7 @@ def login() -> Any:
             client_id=params.get("client_id") or None))
         return _page(entry, "LTIログインを受け付けませんでした", "LTI login refused",
                      [f"{exc.rule} {exc}"])
-    resp = redirect(url)
-    # SameSite=None is what iframes need in real browsers; Secure only on https
-    resp.set_cookie(STATE_COOKIE, record.state, max_age=600, httponly=True,
-                    secure=request.is_secure, samesite="None" if request.is_secure else "Lax")
-    return resp
+    return redirect_with_state(url, record.state)
 
 
 @bp.post("/launch")
