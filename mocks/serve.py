@@ -168,10 +168,14 @@ class MockServers:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop every server and wait for their threads."""
+        from mocks.base import close_app_db
+
         self._stop.set()
         for served in self.served.values():
             if served.thread is not None:
                 served.thread.join(timeout)
+            if served.app is not None:
+                close_app_db(served.app)
 
     def wait(self) -> None:
         """Block until :meth:`stop` is called (from a signal handler or another thread)."""

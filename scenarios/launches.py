@@ -179,9 +179,9 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
     # One slice per worker: each reads its tools' records once at the end.
     slices = [list(pairs[i::workers]) for i in range(workers)]
     # fork: the children start at once, with no re-import (and no __main__ guard needed in
-    # the caller's script). Each builds its own view of the systems in _init_worker; the
-    # parent holds no SQLite connection between requests (the mocks close it at teardown),
-    # so none is shared across the fork.
+    # the caller's script). Each builds its own view of the systems in _init_worker; a child
+    # never uses the SQLite connections the parent's mocks keep (mocks.base.db opens its own
+    # after a fork).
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     counter = ctx.Value("i", 0)

@@ -262,6 +262,10 @@ class Vendors:
             offset += limit
 
     def close(self) -> None:
+        from mocks.base import close_app_db
+
+        for app in self.apps.values():
+            close_app_db(app)
         if self._session is not None:
             self._session.close()
             self._session = None
