@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import http.client
 import io
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote_to_bytes, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
 from requests.cookies import extract_cookies_to_jar
 from requests.structures import CaseInsensitiveDict
 from urllib3.response import HTTPResponse
-from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 WsgiApp = Callable[..., Any]
 
@@ -53,24 +53,13 @@ class WsgiAdapter(BaseAdapter):
         body = request.body
         if isinstance(body, str):
             body = body.encode("utf-8")
-        builder = EnvironBuilder(
-            path=parts.path or "/", base_url=f"{parts.scheme}://{parts.netloc}",
-            query_string=parts.query, method=request.method,
-            headers=dict(request.headers), input_stream=io.BytesIO(body or b""),
-        )
-        env = builder.get_environ()
-        env["CONTENT_LENGTH"] = str(len(body or b""))
+        environ = wsgi_environ(request.method or "GET", parts, body or b"", request.headers)
         try:
-            app_iter, status, headers = run_wsgi_app(app, env, buffered=True)
-            content = b"".join(app_iter)
-            if hasattr(app_iter, "close"):
-                app_iter.close()
+            status, headers, content = call_wsgi(app, environ)
         except ConnectionDropped:
             raise requests.ConnectionError(
                 f"connection to {parts.netloc} dropped", request=request) from None
-        finally:
-            builder.close()
-        return self._response(request, status, list(headers.items()), content)
+        return self._response(request, status, headers, content)
 
     def _response(self, request: requests.PreparedRequest, status: str,
                   headers: list[tuple[str, str]], content: bytes) -> requests.Response:
@@ -96,6 +85,55 @@ class WsgiAdapter(BaseAdapter):
 
     def close(self) -> None:
         pass
+
+
+def wsgi_environ(method: str, parts: SplitResult, body: bytes,
+                 headers: Mapping[str, str]) -> dict[str, Any]:
+    """A PEP 3333 environ for one request to ``parts`` (a ``urlsplit`` result).
+
+    Built by hand rather than with werkzeug's ``EnvironBuilder``: a rehearsal makes hundreds
+    of thousands of in-process requests, and this is several times cheaper.
+    """
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method, "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "QUERY_STRING": parts.query, "SERVER_NAME": parts.hostname or "localhost",
+        "SERVER_PORT": str(parts.port or (443 if parts.scheme == "https" else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": parts.netloc,
+        "CONTENT_LENGTH": str(len(body)), "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme or "http", "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if key == "CONTENT_TYPE":
+                environ[key] = value
+        elif key != "HOST":
+            environ["HTTP_" + key] = value
+    return environ
+
+
+def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call ``app`` once and return its status line, headers and whole body.
+
+    :class:`ConnectionDropped` from the app, or from reading its body, passes through.
+    """
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]],
+                       exc_info: Any = None) -> Callable[[bytes], None]:
+        seen["status"], seen["headers"] = status, headers
+        return seen.setdefault("written", bytearray()).extend
+
+    result = app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return seen["status"], list(seen["headers"]), bytes(seen.get("written", b"")) + content
 
 
 class _Original:

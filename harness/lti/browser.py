@@ -7,16 +7,21 @@ PyLTI1p3's cookie check (``enable_check_cookies``), script and meta-refresh redi
 ``js_redirect``, the LTI 1.3 PHP library's hybrid redirect). Any other page ends the walk.
 
 Transports: :class:`RequestsTransport` (real HTTP on 127.0.0.1, cookies in a requests session)
-and :class:`WsgiTransport` (Flask apps in-process, one werkzeug client and cookie jar per host).
+and :class:`WsgiTransport` (WSGI apps in-process, one cookie jar per host).
 """
 
 from __future__ import annotations
 
+import email.utils
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
+
+from harness.lti.http import HttpError
+from harness.transport import ConnectionDropped, call_wsgi, wsgi_environ
 
 
 @dataclass
@@ -50,7 +55,6 @@ class RequestsTransport:
         self._exc = requests.RequestException
 
     def send(self, method: str, url: str, data: Mapping[str, str] | None) -> Page:
-        from harness.lti.http import HttpError
 
         try:
             r = self.session.request(method, url, data=data, allow_redirects=False,
@@ -61,24 +65,90 @@ class RequestsTransport:
 
 
 class WsgiTransport:
-    """In-process: ``apps`` maps a base URL (``http://tool.test``) to a WSGI app."""
+    """In-process: ``apps`` maps a base URL (``http://tool.test``) to a WSGI app.
+
+    Each request is one WSGI call with a plain environ (no test client in between: a launch
+    makes four of these, tens of thousands of times in a rehearsal), with a cookie jar per host.
+    An app that drops the connection (:class:`harness.transport.ConnectionDropped`) gives the
+    same :class:`HttpError` as a real socket would.
+    """
 
     def __init__(self, apps: Mapping[str, Any]) -> None:
-        from werkzeug.test import Client
-
-        self.clients = {urlsplit(base).netloc: Client(app) for base, app in apps.items()}
+        self.apps = {urlsplit(base).netloc: app for base, app in apps.items()}
+        self.jars: dict[str, CookieJar] = {}
 
     def send(self, method: str, url: str, data: Mapping[str, str] | None) -> Page:
         parts = urlsplit(url)
-        client = self.clients.get(parts.netloc)
-        if client is None:
-            from harness.lti.http import HttpError
-
+        app = self.apps.get(parts.netloc)
+        if app is None:
             raise HttpError(f"{method} {url} failed: no in-process app for {parts.netloc}")
-        resp = client.open(parts.path, method=method, query_string=parts.query, data=data,
-                           base_url=f"{parts.scheme}://{parts.netloc}")
-        return Page(method, url, resp.status_code, dict(resp.headers),
-                    resp.get_data(as_text=True))
+        jar = self.jars.setdefault(parts.netloc, CookieJar())
+        body = urlencode(data).encode() if data else b""
+        sent = {"Cookie": jar.header(parts.path or "/")}
+        if data is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            status, got, content = call_wsgi(app, wsgi_environ(method, parts, body, sent))
+        except ConnectionDropped:
+            raise HttpError(f"{method} {url} failed: connection dropped") from None
+        headers: dict[str, str] = {}
+        for name, value in got:
+            if name.lower() == "set-cookie":
+                jar.store(value)
+            headers[name] = value  # as requests' dict(r.headers): the last value wins
+        return Page(method, url, int(status.split(" ", 1)[0]), headers,
+                    content.decode(_charset(headers), "replace"))
+
+
+def _charset(headers: Mapping[str, str]) -> str:
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    _, _, rest = ctype.partition("charset=")
+    return rest.split(";", 1)[0].strip().strip('"') or "utf-8"
+
+
+class CookieJar:
+    """The cookies one host set: name and path → value, dropped when they expire.
+
+    Enough of RFC 6265 for one scripted browser talking to one host: ``Path`` scoping,
+    deletion by ``Max-Age`` ≤ 0 or an ``Expires`` in the past; ``Domain`` is not needed
+    because each host has its own jar.
+    """
+
+    def __init__(self) -> None:
+        self.cookies: dict[tuple[str, str], str] = {}
+
+    def store(self, set_cookie: str) -> None:
+        pair, *attrs = set_cookie.split(";")
+        name, eq, value = pair.partition("=")
+        if not eq or not name.strip():
+            return
+        path, expired = "/", False
+        for attr in attrs:
+            key, _, val = attr.strip().partition("=")
+            key = key.lower()
+            if key == "path" and val.startswith("/"):
+                path = val
+            elif key == "max-age":
+                expired = not val.strip().lstrip("-").isdigit() or int(val) <= 0
+            elif key == "expires" and not any(a.strip().lower().startswith("max-age")
+                                              for a in attrs):
+                try:
+                    when = email.utils.parsedate_to_datetime(val)
+                except (TypeError, ValueError):
+                    continue
+                expired = when.timestamp() <= time.time()
+        key = (name.strip(), path)
+        if expired:
+            self.cookies.pop(key, None)
+        else:
+            self.cookies[key] = value.strip()
+
+    def header(self, path: str) -> str:
+        """The ``Cookie`` header for a request to ``path`` (longer paths first)."""
+        chosen = sorted(((p, n, v) for (n, p), v in self.cookies.items()
+                         if path == p or path.startswith(p.rstrip("/") + "/")),
+                        key=lambda c: -len(c[0]))
+        return "; ".join(f"{n}={v}" for _, n, v in chosen)
 
 
 class _FormParser(HTMLParser):

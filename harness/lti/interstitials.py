@@ -52,16 +52,18 @@ def understand(page: Any) -> Step | None:
         return None
     if "lti1p3_test_cookie" in text:
         return _pylti_cookie_check(page.url, text)
-    scripts = _scripts(text)
-    targets = {_js_string(m.group(2)) for src in scripts
+    lower = text.lower()
+    if "<script" not in lower and "refresh" not in lower:
+        return None  # most pages: nothing that could redirect, so no need to parse
+    scan = _parse(text)
+    targets = {_js_string(m.group(2)) for src in scan.scripts
                for rx in (_JS_ASSIGN, _JS_CALL) for m in rx.finditer(src)}
     if len(targets) == 1:
         return Step("script redirect", urljoin(page.url, targets.pop()))
     if targets:
         return None
-    refresh = _meta_refresh(text)
-    if refresh:
-        return Step("meta refresh", urljoin(page.url, refresh))
+    if scan.refresh:
+        return Step("meta refresh", urljoin(page.url, scan.refresh))
     return None
 
 
@@ -126,11 +128,3 @@ def _parse(text: str) -> _Scan:
     scan.feed(text)
     scan.close()
     return scan
-
-
-def _scripts(text: str) -> list[str]:
-    return _parse(text).scripts
-
-
-def _meta_refresh(text: str) -> str | None:
-    return _parse(text).refresh

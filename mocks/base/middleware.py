@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from harness.transport import ConnectionDropped
+from harness.transport import ConnectionDropped, call_wsgi
 from mocks.base.faults import Fault, FaultStore
 
 log = logging.getLogger("mocks.faults")
@@ -159,7 +159,7 @@ class FaultMiddleware:
               finish: Callable[[int | None], None]) -> Iterable[bytes]:
         # The request is served (its side effects happen, as when a real server dies while
         # answering), then the connection dies mid-body: headers promise more bytes than come.
-        status, headers, body = _run(self.app, environ)
+        status, headers, body = call_wsgi(self.app, environ)
         finish(None)
         if fault.at == "start":
             _close_client_socket(environ)
@@ -172,7 +172,7 @@ class FaultMiddleware:
     def _rewrite(self, fault: Fault, environ: dict[str, Any],
                  start_response: Callable[..., Any], finish: Callable[[int | None], None]
                  ) -> Iterable[bytes]:
-        status, headers, body = _run(self.app, environ)
+        status, headers, body = call_wsgi(self.app, environ)
         finish(int(status.split(" ", 1)[0]))
         if fault.kind == "malformed":
             body = body[: len(body) // 2] + b'\x00\xff{"<<malformed'
@@ -184,23 +184,6 @@ class FaultMiddleware:
         if fault.kind == "trickle":
             return _trickle(body, fault.bytes_per_s, self.sleep)
         return [body]
-
-
-def _run(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Call the app and collect its whole response."""
-    got: dict[str, Any] = {}
-
-    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        got["status"], got["headers"] = status, list(headers)
-        return lambda data: None
-
-    result = app(environ, start)
-    try:
-        body = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return got["status"], got["headers"], body
 
 
 def _close_client_socket(environ: dict[str, Any]) -> None:

@@ -1,0 +1,96 @@
+"""The scripted browser's in-process transport: environ, cookies, charset, dropped connections."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask, make_response, request
+
+from harness.lti.browser import CookieJar, WsgiTransport
+from harness.lti.http import HttpError
+from harness.transport import ConnectionDropped
+
+
+def _app() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/echo", methods=["GET", "POST"])
+    def echo():  # noqa: ANN202
+        return {"method": request.method, "path": request.path, "args": request.args,
+                "form": request.form, "cookies": request.cookies, "host": request.host,
+                "query": request.query_string.decode("ascii")}
+
+    @app.get("/set")
+    def set_cookie():  # noqa: ANN202
+        resp = make_response("ok")
+        resp.set_cookie("site", "1")
+        resp.set_cookie("scoped", "2", path="/lti")
+        return resp
+
+    @app.get("/forget")
+    def forget():  # noqa: ANN202
+        resp = make_response("bye")
+        resp.delete_cookie("site")
+        return resp
+
+    @app.get("/sjis")
+    def sjis():  # noqa: ANN202
+        resp = make_response("学校".encode("shift_jis"))
+        resp.headers["Content-Type"] = "text/plain; charset=shift_jis"
+        return resp
+
+    return app
+
+
+def _dropping_app(environ: dict, start_response: object) -> list[bytes]:
+    """A raw WSGI app that drops the connection, as the fault middleware does outside Flask."""
+    raise ConnectionDropped
+
+
+@pytest.fixture
+def transport() -> WsgiTransport:
+    return WsgiTransport({"http://tool.test:8080": _app(), "http://down.test": _dropping_app})
+
+
+def test_request_reaches_the_app_as_sent(transport: WsgiTransport) -> None:
+    page = transport.send("POST", "http://tool.test:8080/echo?a=%E5%AD%A6&b=2",
+                          {"id_token": "x.y.z", "state": "s"})
+    body = page.json()
+    assert page.status == 200
+    assert body["method"] == "POST" and body["path"] == "/echo"
+    assert body["args"] == {"a": "学", "b": "2"}
+    assert body["form"] == {"id_token": "x.y.z", "state": "s"}
+    assert body["host"] == "tool.test:8080"
+    assert body["query"] == "a=%E5%AD%A6&b=2"  # passed on byte for byte
+
+
+def test_cookies_follow_path_and_deletion(transport: WsgiTransport) -> None:
+    transport.send("GET", "http://tool.test:8080/set", None)
+    assert transport.send("GET", "http://tool.test:8080/echo", None).json()["cookies"] == {
+        "site": "1"}  # the /lti cookie stays off other paths
+    transport.send("GET", "http://tool.test:8080/forget", None)
+    assert transport.send("GET", "http://tool.test:8080/echo", None).json()["cookies"] == {}
+
+
+def test_cookie_jar_rules() -> None:
+    jar = CookieJar()
+    jar.store("a=1; Path=/lti; HttpOnly")
+    jar.store("b=2")
+    jar.store("c=3; Max-Age=0")
+    jar.store("d=4; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+    jar.store("e=5; Expires=Fri, 01 Jan 2100 00:00:00 GMT")
+    jar.store("no-equals-sign")
+    assert jar.header("/lti/launch") == "a=1; b=2; e=5"
+    assert jar.header("/ltix") == "b=2; e=5"
+    jar.store("b=; Max-Age=-1")
+    assert jar.header("/") == "e=5"
+
+
+def test_charset_from_content_type(transport: WsgiTransport) -> None:
+    assert transport.send("GET", "http://tool.test:8080/sjis", None).text == "学校"
+
+
+def test_dropped_connection_and_unknown_host(transport: WsgiTransport) -> None:
+    with pytest.raises(HttpError, match="connection dropped"):
+        transport.send("GET", "http://down.test/anything", None)
+    with pytest.raises(HttpError, match="no in-process app"):
+        transport.send("GET", "http://other.test/echo", None)
