@@ -54,13 +54,17 @@ def _invalid(prop: str) -> GraphError:
                       details=[{"target": prop, "code": "InvalidValue"}])
 
 
-def _json_object() -> dict[str, Any]:
-    data = request.get_json(force=True, silent=True)
+def json_object(data: Any) -> dict[str, Any]:
+    """A request body that must be a JSON object (``request.get_json`` or a batch item's)."""
     if not isinstance(data, dict):
         raise GraphError(400, "BadRequest", "Unable to read JSON request payload. Please "
                          "ensure Content-Type header is set and payload is of valid JSON "
                          "format.")
     return data
+
+
+def _json_object() -> dict[str, Any]:
+    return json_object(request.get_json(force=True, silent=True))
 
 
 def _password_ok(password: str) -> bool:
@@ -177,13 +181,19 @@ def create_user(data: dict[str, Any]) -> dict[str, Any]:
     return to_graph(row)
 
 
+def created_entity(user: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The 201 body for a new user and its ``Location``, as Graph answers a create."""
+    location = (f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/directoryObjects/"
+                f"{user['id']}/Microsoft.DirectoryServices.User")
+    return {"@odata.context": _context("users/$entity"), **user}, location
+
+
 @bp.post("/users")
 def post_user() -> Any:
-    user = create_user(_json_object())
-    resp = jsonify({"@odata.context": _context("users/$entity"), **user})
+    body, location = created_entity(create_user(_json_object()))
+    resp = jsonify(body)
     resp.status_code = 201
-    resp.headers["Location"] = (f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/"
-                                f"directoryObjects/{user['id']}/Microsoft.DirectoryServices.User")
+    resp.headers["Location"] = location
     return resp
 
 
@@ -213,19 +223,18 @@ def list_users() -> Any:
     return jsonify(body)
 
 
-@bp.get("/users/<path:key>")
-def get_user(key: str) -> Any:
-    query = parse_user_query({k: v for k, v in request.args.items() if k == "$select"})
+def read_user(key: str, select: str | None) -> dict[str, Any]:
+    """One user by id or userPrincipalName, projected on ``$select`` (None: Graph's default)."""
+    query = parse_user_query({} if select is None else {"$select": select})
     row = find_user(key)
     if row is None:
         raise _not_found(key)
-    return jsonify({"@odata.context": _context(f"{_users_context(query.select)}/$entity"),
-                    **project(to_graph(row), query.select)})
+    return {"@odata.context": _context(f"{_users_context(query.select)}/$entity"),
+            **project(to_graph(row), query.select)}
 
 
-@bp.patch("/users/<path:key>")
-def patch_user(key: str) -> Any:
-    data = _json_object()
+def update_user(key: str, data: dict[str, Any]) -> None:
+    """Apply a PATCH body to one user (by id or userPrincipalName)."""
     fields, password = validate(data, creating=False)
     with db_transaction() as conn:
         row = find_user(key)
@@ -244,14 +253,29 @@ def patch_user(key: str) -> Any:
             assignments = ", ".join(f"{name} = ?" for name in sets)
             conn.execute(f"UPDATE users SET {assignments} WHERE id = ?",
                          [*sets.values(), row["id"]])
-    return Response(status=204)
 
 
-@bp.delete("/users/<path:key>")
-def delete_user(key: str) -> Any:
+def delete_user(key: str) -> None:
+    """Delete one user (by id or userPrincipalName); there is no recycle bin in the mock."""
     with db_transaction() as conn:
         row = find_user(key)
         if row is None:
             raise _not_found(key)
         conn.execute("DELETE FROM users WHERE id = ?", (row["id"],))
+
+
+@bp.get("/users/<path:key>")
+def get_user_view(key: str) -> Any:
+    return jsonify(read_user(key, request.args.get("$select")))
+
+
+@bp.patch("/users/<path:key>")
+def patch_user_view(key: str) -> Any:
+    update_user(key, _json_object())
+    return Response(status=204)
+
+
+@bp.delete("/users/<path:key>")
+def delete_user_view(key: str) -> Any:
+    delete_user(key)
     return Response(status=204)
