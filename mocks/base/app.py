@@ -14,6 +14,7 @@ from werkzeug.exceptions import BadGateway, HTTPException, InternalServerError
 from mocks.base import admin, db, pages
 from mocks.base.faults import Fault, FaultError, FaultStore
 from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, FaultMiddleware, RequestLog, note_fault
+from mocks.base.sessions import KeptSerializerSessionInterface
 from mocks.base.spec import MockSpec
 
 log = logging.getLogger("mocks")
@@ -63,6 +64,7 @@ def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Fla
         app.config["PEERS"] = dict(peers)
         if app.config["BASE_URL"] is None:
             app.config["BASE_URL"] = peers.get(spec.name, f"http://{spec.name}.test")
+    app.session_interface = KeptSerializerSessionInterface()
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 

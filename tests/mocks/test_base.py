@@ -322,3 +322,37 @@ def test_request_log_is_bounded() -> None:
         client.get("/items")
     log = client.get("/_admin/requests").json["requests"]
     assert len(log) == 5 and log[-1]["seq"] == 12
+
+
+@pytest.mark.parametrize(("query", "logged"), [
+    ("", ""),
+    ("response_type=id_token&scope=openid", "response_type=id_token&scope=openid"),
+    ("user=u1&access_token=abc&tool=t", "user=u1&access_token=%2A%2A%2A&tool=t"),
+    ("client%5Fsecret=abc", "client_secret=%2A%2A%2A"),
+    ("pass+word=x&Code=y", "pass+word=x&Code=%2A%2A%2A"),
+    ("api%4Bey=z", "apiKey=%2A%2A%2A"),  # an escaped name is read as it decodes
+])
+def test_the_request_log_redacts_secret_looking_parameters_by_name(query: str,
+                                                                   logged: str) -> None:
+    from mocks.base.middleware import redact_query
+
+    assert redact_query(query) == logged
+
+
+def test_sessions_survive_requests_and_a_new_secret_key_drops_them() -> None:
+    from flask import session
+
+    app = make()
+
+    def remember() -> Any:
+        session["who"] = "u1"
+        return "ok"
+
+    app.add_url_rule("/remember", view_func=remember)
+    app.add_url_rule("/who", view_func=lambda: jsonify(session.get("who")))
+    client = app.test_client()
+    client.get("/remember")
+    assert client.get("/who").json == "u1"
+    assert client.get("/who").json == "u1"
+    app.secret_key = "rotated"
+    assert client.get("/who").json is None
