@@ -10,7 +10,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harness.lti import constants as c
@@ -81,7 +81,18 @@ class LaunchRecord:
     id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field; lists and mappings copied one level (they hold only plain values).
+
+        Not ``dataclasses.asdict``: its deep copy was a tenth of a tool's launch view."""
+        out = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, list) else (
+                dict(value) if isinstance(value, dict) else value)
+        return out
+
+
+_FIELDS = tuple(f.name for f in fields(LaunchRecord))
 
 
 def custom_claims(claims: Mapping[str, Any]) -> Mapping[str, Any]:
