@@ -79,7 +79,7 @@ JSON_TYPE = {"Content-Type": "application/json"}
 
 def _read(key: str, query: dict[str, str], body: Any) -> Entry:
     user = users.read_user(key, query.get("$select"))
-    return {"status": 200, "headers": JSON_TYPE, "body": user}
+    return {"status": 200, "headers": {**JSON_TYPE}, "body": user}
 
 
 def _create(query: dict[str, str], body: Any) -> Entry:
@@ -128,7 +128,7 @@ def _run(item: dict[str, Any], routes: MapAdapter) -> Entry:
                 "body": graph_body(exc.code, exc.message, exc.details)}
     except Exception:  # as Flask answers a view's bug: logged, 500 for this item only
         current_app.logger.exception("$batch item %s (%s %s) failed", item["id"], method, path)
-        return {"id": item["id"], "status": 500, "headers": JSON_TYPE,
+        return {"id": item["id"], "status": 500, "headers": {**JSON_TYPE},
                 "body": graph_body("UnknownError", "An internal server error occurred.")}
 
 
