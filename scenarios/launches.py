@@ -176,8 +176,7 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
         if progress:
             progress(len(pairs))
         return LaunchRun(out, None, 1, time.perf_counter() - started)
-    # One slice per worker: each reads its tools' records once at the end.
-    slices = [list(pairs[i::workers]) for i in range(workers)]
+    slices = balanced_slices(pairs, workers)
     # fork: the children start at once, with no re-import (and no __main__ guard needed in
     # the caller's script). Each builds its own view of the systems in _init_worker; a child
     # never uses the SQLite connections the parent's mocks keep (mocks.base.db opens its own
@@ -203,6 +202,24 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
     private = bool(vendors.state_dir)
     return LaunchRun(out, recorded if private else None, workers,
                      time.perf_counter() - started)
+
+
+def balanced_slices(pairs: Sequence[tuple[str, str]], workers: int
+                    ) -> list[list[tuple[str, str]]]:
+    """One slice per worker (each reads its tools' records once, at the end), with every
+    tool's launches dealt out evenly: tools differ in cost, and pairs come person by person
+    (an elementary pupil's two tools side by side), so plain striding would give one worker
+    all of one tool."""
+    slices: list[list[tuple[str, str]]] = [[] for _ in range(workers)]
+    by_tool: dict[str, list[tuple[str, str]]] = {}
+    for pair in pairs:
+        by_tool.setdefault(pair[1], []).append(pair)
+    turn = 0
+    for tool_pairs in by_tool.values():
+        for pair in tool_pairs:
+            slices[turn % workers].append(pair)
+            turn += 1
+    return slices
 
 
 def launch_pairs(expect: CityExpectation, umis: Iterable[str] | None = None
