@@ -24,25 +24,27 @@ Figures measured 2026-12-06 on the 2-core container (Python 3.11, /dev/shm state
 seed 1 (23,438 pupils launched after the rollover, every c4th quirk), 2 workers, quiet machine
 (load average ≤ 1.6). Before → after this round of work, both measured on the same machine:
   phase        before    after
-  generate      1.1 s     1.0 s
-  baseline     31.7 s    19.1 s   the first full apply (22.9k accounts created everywhere)
-  rollover      0.6 s     0.5 s
+  generate      1.1 s     0.9 s
+  baseline     31.7 s    19.3 s   the first full apply (22.9k accounts created everywhere)
+  rollover      0.6 s     0.6 s
   export        1.3 s     1.2 s
-  check         0.6 s     0.6 s
-  preprocess    1.3 s     1.4 s   (67,622 decisions)
-  apply        30.1 s    20.1 s   the rollover run: collect, validate, plan, deliver to all three
-  verify        3.5 s     3.6 s   every invariant in every system
-  launches    107.0 s    58.3 s   46,876 launches, all verified: 438/s → 805/s with 2 workers
+  check         0.6 s     0.5 s
+  preprocess    1.3 s     1.2 s   (67,622 decisions)
+  apply        30.1 s    18.7 s   the rollover run: collect, validate, plan, deliver to all three
+  verify        3.5 s     3.4 s   every invariant in every system
+  launches    107.0 s    58.5 s   46,876 launches, all verified: 438/s → 802/s with 2 workers
   verify-l      0.2 s     0.2 s
-  total       177.3 s   105.9 s   target 120 s: met
-  peak RSS    623 MB main, 652 MB largest worker (forked: shared pages counted in each)
-  RS256 signing floor 3,540 signatures/s per core in the same run: launches reach 11% of it.
-(`renkei rehearse`, the README's main job, in the same state: 113.5 s wall from start to the
-written reports, 701 MB peak RSS.) What changed: the in-process transport builds a plain WSGI
-environ instead of going through werkzeug's test client; mocks keep one SQLite connection per
-serving thread and one session serializer; m365's $batch answers its user items with the
-routes' own functions instead of a WSGI round each.
-Launches dominate (55%): each is four HTTP hops (lgate /launch, tool /lti/login, lgate
+  total       177.3 s   104.5 s   target 120 s: met
+  peak RSS    616 MB main, 598 MB largest worker (forked: shared pages counted in each)
+  RS256 signing floor 3,474 signatures/s per core in the same run: launches reach 11.5% of it.
+(`renkei rehearse`, the README's main job, from a fresh `pip install .`: 108.5 s wall from
+start to the written reports, 673 MB peak RSS.)
+What changed: the in-process transport builds a plain WSGI environ instead of going through
+werkzeug's test client; mocks keep one SQLite connection per serving thread and one session
+serializer; m365's $batch answers its user items with the routes' own functions instead of a
+WSGI round each; each tool's launches are dealt out evenly to the workers (striding gave one
+worker all of one tool).
+Launches dominate (56%): each is four HTTP hops (lgate /launch, tool /lti/login, lgate
 /lti/auth, tool /lti/launch), each a full Flask request with its hooks, session and SQLite
 work; RS256 signing is ~0.28 ms of the ~2.3 ms a launch costs one core, Flask's own request
 handling ~0.65 ms. The machine matters: on 2026-11-22's container (signing floor 1,375/s) the
