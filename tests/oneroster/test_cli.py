@@ -93,3 +93,13 @@ def test_python_dash_m_harness_runs():
 def test_rules_doc_is_current():
     doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert doc == rules_markdown(), "regenerate: python -m harness.oneroster.docs > docs/rules.md"
+
+
+def test_consumer_rules_doc_is_current_and_linked_from_the_catalogue():
+    from harness.oneroster.docs import consumer_rules_markdown
+
+    doc = (ROOT / "docs" / "consumer-rules.md").read_text(encoding="utf-8")
+    assert doc == consumer_rules_markdown(), (
+        "regenerate: python -m harness.oneroster.docs consumer > docs/consumer-rules.md")
+    assert all(f"### {rule}" in doc for rule in ("OC700", "OC701", "OC702", "OC703"))
+    assert "(consumer-rules.md)" in (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
