@@ -25,6 +25,6 @@ from mocks.base.spec import JsonDict, MockSpec
 __all__ = [
     "BASE_DEFAULTS", "BUILTIN_KINDS", "MEMORY", "Fault", "FaultError", "FaultStore",
     "JsonDict", "MockSpec", "MockState", "RequestLog", "admin_error", "close_app_db",
-    "create_mock_app",
-    "database", "db_transaction", "get_db", "http_session", "json_body", "take_fault",
+    "create_mock_app", "database", "db_transaction", "get_db", "http_session", "json_body",
+    "take_fault",
 ]
