@@ -107,10 +107,9 @@ def wsgi_environ(method: str, parts: SplitResult, body: bytes,
     }
     for name, value in headers.items():
         key = name.upper().replace("-", "_")
-        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            if key == "CONTENT_TYPE":
-                environ[key] = value
-        elif key != "HOST":
+        if key == "CONTENT_TYPE":
+            environ[key] = value
+        elif key not in ("CONTENT_LENGTH", "HOST"):  # both set above, from the body and URL
             environ["HTTP_" + key] = value
     return environ
 
@@ -121,11 +120,12 @@ def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[st
     :class:`ConnectionDropped` from the app, or from reading its body, passes through.
     """
     seen: dict[str, Any] = {}
+    written = bytearray()  # what an app sends through start_response's legacy write()
 
     def start_response(status: str, headers: list[tuple[str, str]],
                        exc_info: Any = None) -> Callable[[bytes], None]:
         seen["status"], seen["headers"] = status, headers
-        return seen.setdefault("written", bytearray()).extend
+        return written.extend
 
     result = app(environ, start_response)
     try:
@@ -133,7 +133,9 @@ def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[st
     finally:
         if hasattr(result, "close"):
             result.close()
-    return seen["status"], list(seen["headers"]), bytes(seen.get("written", b"")) + content
+    if written:
+        content = bytes(written) + content
+    return seen["status"], list(seen["headers"]), content
 
 
 class _Original:

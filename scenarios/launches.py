@@ -210,16 +210,8 @@ def balanced_slices(pairs: Sequence[tuple[str, str]], workers: int
     tool's launches dealt out evenly: tools differ in cost, and pairs come person by person
     (an elementary pupil's two tools side by side), so plain striding would give one worker
     all of one tool."""
-    slices: list[list[tuple[str, str]]] = [[] for _ in range(workers)]
-    by_tool: dict[str, list[tuple[str, str]]] = {}
-    for pair in pairs:
-        by_tool.setdefault(pair[1], []).append(pair)
-    turn = 0
-    for tool_pairs in by_tool.values():
-        for pair in tool_pairs:
-            slices[turn % workers].append(pair)
-            turn += 1
-    return slices
+    by_tool = sorted(pairs, key=lambda pair: pair[1])  # stable: each tool's pairs in order
+    return [by_tool[i::workers] for i in range(workers)]
 
 
 def launch_pairs(expect: CityExpectation, umis: Iterable[str] | None = None

@@ -94,3 +94,14 @@ def test_dropped_connection_and_unknown_host(transport: WsgiTransport) -> None:
         transport.send("GET", "http://down.test/anything", None)
     with pytest.raises(HttpError, match="no in-process app"):
         transport.send("GET", "http://other.test/echo", None)
+
+
+def test_a_body_sent_through_the_legacy_write_callable_comes_first() -> None:
+    from harness.transport import call_wsgi
+
+    def app(environ: dict, start_response: object) -> list[bytes]:
+        write = start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore
+        write(b"written ")
+        return [b"returned"]
+
+    assert call_wsgi(app, {}) == ("200 OK", [("Content-Type", "text/plain")], b"written returned")
