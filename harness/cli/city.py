@@ -197,14 +197,12 @@ def run_event(args: argparse.Namespace) -> int:
 def _event_args(args: argparse.Namespace) -> dict[str, str | None]:
     """The event's arguments from the flags (fixtures.events.EVENTS says which it takes)."""
     event = EVENTS[args.event]
-    wanted: dict[str, str | None] = {}
-    for flag in ("student", "grade", "school"):
-        name = event.aliases.get(flag, flag)
-        if name in event.args:
-            wanted[name] = getattr(args, flag)
-        elif getattr(args, flag):
-            raise UsageError(f"{args.event} takes no --{flag}")
-    return wanted
+    given = event.resolve({"student": args.student, "grade": args.grade,
+                           "school": args.school})
+    extra = [k for k, v in given.items() if v and k not in event.args]
+    if extra:
+        raise UsageError(f"{args.event} takes no --{extra[0]}")
+    return {k: v for k, v in given.items() if k in event.args}
 
 
 def _describe(event: str, result: object) -> str:

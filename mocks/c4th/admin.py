@@ -96,9 +96,7 @@ def events() -> Any:
     args = payload.get("args", {}) or {}
     if not isinstance(args, dict):
         raise BadRequest("args must be a JSON object")
-    for alias, arg in spec.aliases.items():
-        if alias in args and arg not in args:
-            args = {(arg if k == alias else k): v for k, v in args.items()}
+    args = spec.resolve(args)  # "school" names a transfer's target
     count = payload.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
         raise BadRequest(f"count must be a whole number 1-1000, got {count!r}")
