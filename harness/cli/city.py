@@ -175,14 +175,7 @@ def run_event(args: argparse.Namespace) -> int:
         if args.on < city.as_of:
             raise UsageError(f"--on {args.on} is before the city's date {city.as_of}")
         city.as_of = args.on
-    options = {"student": args.student, "grade": args.grade}
-    options["to_school" if args.event == "transfer" else "school"] = args.school
-    allowed = {"enrol": ("school", "grade"), "transfer-in": ("school", "grade"),
-               "transfer": ("student", "to_school"), "transfer-out": ("student",)}
-    wanted = {k: v for k, v in options.items() if k in allowed.get(args.event, ())}
-    extra = [k for k, v in options.items() if v and k not in wanted]
-    if extra:
-        raise UsageError(f"{args.event} takes no --{extra[0].replace('to_', '')}")
+    wanted = _event_args(args)
     watermark = city.next_id  # pupils with an id from here on are new to the board's file
     try:
         for _ in range(args.count):
@@ -199,6 +192,17 @@ def run_event(args: argparse.Namespace) -> int:
             city, path.parent / password_file_name(city), new_since=watermark)
         print(f"{secret} ({count} new pupils, mode 0600)")
     return 0
+
+
+def _event_args(args: argparse.Namespace) -> dict[str, str | None]:
+    """The event's arguments from the flags (fixtures.events.EVENTS says which it takes)."""
+    event = EVENTS[args.event]
+    given = event.resolve({"student": args.student, "grade": args.grade,
+                           "school": args.school})
+    extra = [k for k, v in given.items() if v and k not in event.args]
+    if extra:
+        raise UsageError(f"{args.event} takes no --{extra[0]}")
+    return {k: v for k, v in given.items() if k in event.args}
 
 
 def _describe(event: str, result: object) -> str:

@@ -18,11 +18,8 @@ from mocks.c4th.store import changing_city, city_summary, replace_city, require_
 
 bp = Blueprint("c4th_admin", __name__, url_prefix="/_admin")
 
-#: the contract's event names (snake_case) → fixtures' CLI names
+#: the contract's event names (snake_case) → fixtures' names (fixtures.events.EVENTS)
 EVENT_NAMES = {name.replace("-", "_"): name for name in EVENTS}
-EVENT_ARGS = {"enrol": {"school", "grade"}, "transfer-in": {"school", "grade"},
-              "transfer": {"student", "to_school"}, "transfer-out": {"student"},
-              "graduate": set(), "advance-year": set()}
 
 
 def _date(value: Any, name: str) -> dt.date:
@@ -95,17 +92,17 @@ def events() -> Any:
     if not isinstance(name, str) or name.replace("-", "_") not in EVENT_NAMES:
         raise BadRequest(f"event must be one of {', '.join(EVENT_NAMES)}, got {name!r}")
     event = EVENT_NAMES[name.replace("-", "_")]
+    spec = EVENTS[event]
     args = payload.get("args", {}) or {}
     if not isinstance(args, dict):
         raise BadRequest("args must be a JSON object")
-    if event == "transfer" and "school" in args and "to_school" not in args:
-        args = {("to_school" if k == "school" else k): v for k, v in args.items()}
+    args = spec.resolve(args)  # "school" names a transfer's target
     count = payload.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1000:
         raise BadRequest(f"count must be a whole number 1-1000, got {count!r}")
-    unknown = set(args) - EVENT_ARGS[event]
+    unknown = set(args) - set(spec.args)
     if unknown:
-        allowed = ", ".join(sorted(EVENT_ARGS[event])) or "none"
+        allowed = ", ".join(sorted(spec.args)) or "none"
         raise BadRequest(f"unknown argument(s) {', '.join(sorted(unknown))} for {name}; "
                          f"allowed: {allowed}")
     if not all(v is None or isinstance(v, str) for v in args.values()):
