@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import apply as delivery
+from pipeline.clients import DrillClient, LgateClient
 from pipeline.collect import CollectError, Received, collect, prune
 from pipeline.config import Config
-from pipeline.http import SessionFactory, TargetError
+from pipeline.http import RetryingHttpClient, SessionFactory, TargetError
 from pipeline.model import Decision, Plan
 from pipeline.plan import make_plan, plan_id_for
 from pipeline.reconcile import Outcome
@@ -223,9 +225,7 @@ def _run(config: Config, state: State, session_factory: SessionFactory | None,
         base.exit_code, base.status = held_code, "nothing-to-do"
         return base
     state.save_plan(plan, "applying", base.summary(), commit)
-    from pipeline.apply import apply_plan
-
-    applied = apply_plan(plan, config=config, state=state, session_factory=session_factory,
+    applied = delivery.apply_plan(plan, config=config, state=state, session_factory=session_factory,
                          progress=progress)
     base.apply = applied
     if not applied.ok:
@@ -247,10 +247,9 @@ def _finish_interrupted(config: Config, state: State, session_factory: SessionFa
     delivered again (each step is idempotent and journaled); a plan the journal finished but
     whose state commit never happened (a crash between the two) is committed without a call.
     """
-    from pipeline.apply import Journal, apply_plan, unfinished
-
-    pending = {item.plan_id: item for item in unfinished(state)}
-    finished = {row["plan_id"] for row in Journal(state).recent(100) if row["status"] == "done"}
+    pending = {item.plan_id: item for item in delivery.unfinished(state)}
+    finished = {row["plan_id"] for row in delivery.Journal(state).recent(100)
+                if row["status"] == "done"}
     for plan_id in state.plans_with_status("applying", "interrupted"):
         if plan_id in finished and plan_id not in pending:
             plan = state.load_plan(plan_id)
@@ -262,7 +261,7 @@ def _finish_interrupted(config: Config, state: State, session_factory: SessionFa
             continue
         note = _decision("PL501", "report", plan.id, plan=plan.id,
                          targets=", ".join(item.targets) or "-")
-        applied = apply_plan(plan, config=config, state=state,
+        applied = delivery.apply_plan(plan, config=config, state=state,
                              session_factory=session_factory, progress=progress)
         resumed.append(applied)
         if not applied.ok:
@@ -284,16 +283,14 @@ def _existing_accounts(config: Config, state: State, session_factory: SessionFac
     """On the first run only: the accounts the e-portal and the drill app already hold."""
     if not state.keymap_empty() or state.previous_roster() is not None:
         return None
-    from pipeline.clients import DrillClient, LgateClient
-    from pipeline.http import HttpClient
-
     accounts: dict[str, list[dict[str, Any]]] = {}
     for name, target, cls in (("lgate", config.lgate, LgateClient),
                               ("drill", config.drill, DrillClient)):
         if target is None:
             continue
         token = config.env(target.token_env, key=f"targets.{name}.token_env")
-        client = cls(HttpClient(session_factory, target=name), target.url, token=token)
+        http = RetryingHttpClient(session_factory, target=name, policy=config.retry)
+        client = cls(http, target.url, token=token)
         try:
             accounts[name] = client.list_users()
         finally:

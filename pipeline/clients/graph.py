@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from pipeline.http import HttpClient, TargetError, parse_retry_after
+from pipeline.http import RetryingHttpClient, TargetError, parse_retry_after
 
 #: Graph's limit on requests in one $batch.
 BATCH_LIMIT = 20
@@ -77,7 +77,7 @@ class GraphClient:
     :param client_secret: from the environment, never from a file; never shown.
     """
 
-    def __init__(self, http: HttpClient, base_url: str, *, tenant: str, client_id: str,
+    def __init__(self, http: RetryingHttpClient, base_url: str, *, tenant: str, client_id: str,
                  client_secret: str, login_url: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.http = http
@@ -180,7 +180,7 @@ class GraphClient:
         results: dict[str, BatchResult] = {}
         for start in range(0, len(items), BATCH_LIMIT):
             pending = list(items[start:start + BATCH_LIMIT])
-            for attempt in range(self.http.retries + 1):
+            for attempt in range(self.http.policy.retries + 1):
                 answered = self._batch_once(pending)
                 retry: list[BatchItem] = []
                 waits: list[float] = []
@@ -191,9 +191,9 @@ class GraphClient:
                         retry.append(item)
                         if after is not None:
                             waits.append(after)
-                if not retry or attempt == self.http.retries:
+                if not retry or attempt == self.http.policy.retries:
                     break
-                wait = (min(max(waits), self.http.max_retry_after) if waits
+                wait = (min(max(waits), self.http.policy.max_retry_after) if waits
                         else self.http.backoff_delay(attempt))
                 self.http.sleep(wait)
                 pending = retry
