@@ -193,7 +193,7 @@ class _Reader:
         return node
 
     def env_name(self, key: str, *, required: bool = False) -> str | None:
-        value = self.get(key, str, required=required)
+        value: str | None = self.get(key, str, required=required)
         if value is not None and not ENV_NAME.fullmatch(value):
             raise self.fail(key, "must name an environment variable (letters, digits, _)")
         return value
@@ -206,7 +206,7 @@ class _Reader:
         return p if p.is_absolute() else (self.base / p)
 
     def url(self, key: str, *, required: bool = False) -> str | None:
-        value = self.get(key, str, required=required)
+        value: str | None = self.get(key, str, required=required)
         if value is not None and not re.match(r"https?://[^/\s]+", value):
             raise self.fail(key, f"expected an http(s) URL, found {value!r}")
         return value.rstrip("/") if value else value
@@ -264,7 +264,7 @@ class _Reader:
         )
 
     def _positive(self, key: str, default: int, *, zero: bool = False) -> int:
-        value = self.get(key, int, default)
+        value: int = self.get(key, int, default)
         if value < (0 if zero else 1):
             raise self.fail(key, f"expected a {'non-negative' if zero else 'positive'} number")
         return value

@@ -233,11 +233,11 @@ def _diff_frame(prev: Roster, roster: Roster, decisions: list[Decision]) -> None
             decisions.append(_d("PL312", "update", code, school_code=code, name=s.name,
                                 change="update"))
     for key, c in roster.classes.items():
-        old = prev.classes.get(key)
-        if old is None:
+        was = prev.classes.get(key)
+        if was is None:
             decisions.append(_d("PL313", "create", key, title=c.title, school_code=c.school_code,
                                 change="create"))
-        elif (old.title, old.grades, old.special_needs) != (c.title, c.grades, c.special_needs):
+        elif (was.title, was.grades, was.special_needs) != (c.title, c.grades, c.special_needs):
             decisions.append(_d("PL313", "update", key, title=c.title, school_code=c.school_code,
                                 change="update"))
     for key, c in prev.classes.items():

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from pipeline.apply.bundles import DeltaUser, build_delta, frame, person_rows
 from pipeline.apply.context import Context, TargetResult, digest
+from pipeline.apply.journal import Confirmation
 from pipeline.model import PersonRecord, Roster
 
 TARGET = "drill"
@@ -85,7 +86,7 @@ def deliver(ctx: Context) -> TargetResult:
             for key, n in applied["users"].items():
                 if isinstance(n, int):
                     result.counts[f"app_{key}"] = n
-        confirmed = []
+        confirmed: list[Confirmation] = []
         for u in users:
             state = {"active": "active", "left": "left", "tobedeleted": "deleted"}[u.state]
             d = digest(person_rows(u.record, plan.roster, {})) if state == "active" else state

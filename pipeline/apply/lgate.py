@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from harness.accounts.passwords import render_password_file
 from pipeline.apply.bundles import build_bulk, user_row
 from pipeline.apply.context import Context, TargetResult, digest
+from pipeline.apply.journal import Confirmation
 
 TARGET = "lgate"
 STEPS = ("bulk", "passwords")
@@ -52,7 +54,7 @@ def deliver(ctx: Context) -> TargetResult:
         delivered = journal.delivered(TARGET)
         linked = {d.subject for d in plan.decisions
                   if d.action == "link" and d.target in (TARGET, "all")}
-        rows = []
+        rows: list[Confirmation] = []
         new = []
         for person in plan.roster.people.values():
             d = digest(user_row(person, plan.roster))
@@ -83,7 +85,7 @@ def deliver(ctx: Context) -> TargetResult:
     return result
 
 
-def _summary(answer: dict) -> dict:
+def _summary(answer: dict[str, Any]) -> dict[str, Any]:
     keep = ("created", "updated", "unchanged")
     out = {k: answer.get(k) for k in keep if isinstance(answer.get(k), dict)}
     out["missing"] = len((answer.get("missing") or {}).get("users") or [])

@@ -138,7 +138,7 @@ class GraphClient:
             "$filter": f"userPrincipalName eq '{literal}'",
             "$select": "id,userPrincipalName,displayName,accountEnabled,department,jobTitle"})
         try:
-            values = list(resp.json().get("value", []))
+            values: list[dict[str, Any]] = list(resp.json().get("value", []))
         except (ValueError, AttributeError, TypeError):
             raise TargetError(self.http.target, "GET /v1.0/users: not a Graph user list",
                               status=resp.status_code) from None
@@ -162,7 +162,8 @@ class GraphClient:
 
     def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /users; a duplicate UPN raises :class:`TargetError` with status 400."""
-        return self._call("POST", "/users", json=body).json()
+        created: dict[str, Any] = self._call("POST", "/users", json=body).json()
+        return created
 
     def update_user(self, user_id: str, changes: dict[str, Any]) -> None:
         self._call("PATCH", f"/users/{quote(user_id, safe='@')}", json=changes)

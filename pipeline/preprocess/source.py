@@ -35,7 +35,7 @@ def giga_id(user_ids: str) -> str:
 
 def school_year_of(bundle: Bundle) -> int | None:
     """The export's 年度: the latest ``schoolYear`` of its academicSessions."""
-    years = [int(r["schoolYear"]) for r in bundle.rows("academicSessions")
+    years = [int(_text(r, "schoolYear")) for r in bundle.rows("academicSessions")
              if _text(r, "schoolYear").isdigit()]
     return max(years) if years else None
 
@@ -47,7 +47,7 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
     them by 学校コード. People keep their org and class sourcedIds until then.
     """
     work = Work(school_year=school_year)
-    session_year = {_text(r, "sourcedId"): int(r["schoolYear"])
+    session_year = {_text(r, "sourcedId"): int(_text(r, "schoolYear"))
                     for r in bundle.rows("academicSessions")
                     if _text(r, "schoolYear").isdigit()}
     orgs = {_text(r, "sourcedId"): r for r in bundle.rows("orgs") if r.get("type") == "school"}
