@@ -102,13 +102,7 @@ def build_roster(work: Work, keys: Keys, link: LinkResult | None
         if p.held:
             continue
         sid, origin = keys.person(p.umi, link)
-        cls = work.classes[p.class_id]
-        roster.people[p.umi] = PersonRecord(
-            umi=p.umi, sourced_id=sid, upn=p.upn, family_name=p.family_name,
-            given_name=p.given_name, family_kana=p.family_kana.strip(),
-            given_kana=p.given_kana.strip(), grade=p.grade, school_code=p.school_code,
-            class_key=cls.key, attendance_number=p.attendance_number, role=p.role,
-            enabled=p.enabled)
+        roster.people[p.umi] = p.to_record(sid, work.classes[p.class_id].key)
         if origin != "kept":  # only new keys go to the key map
             rows.append(("person", p.umi, "", sid, origin))
     if link is not None:

@@ -64,10 +64,10 @@ def deliver(ctx: Context) -> TargetResult:
     """Build, check and send the delta; raises TargetError (or BundleRejected) on failure."""
     client = ctx.targets.drill
     assert client is not None
-    plan, journal = ctx.plan, ctx.journal
     result = TargetResult(TARGET, "unchanged")
-    if journal.step_status(plan.id, TARGET, "delta") == "done":
+    if ctx.step_done(TARGET, "delta"):
         return result
+    plan, journal = ctx.plan, ctx.journal
     users = changes(ctx)
     frame = frame_digest(plan.roster, ctx)
     ctx.tick(TARGET, 0, max(1, len(users)))

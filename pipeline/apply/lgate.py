@@ -35,7 +35,7 @@ def deliver(ctx: Context) -> TargetResult:
     plan, journal = ctx.plan, ctx.journal
     result = TargetResult(TARGET, "unchanged")
     ctx.tick(TARGET, 0, 2)
-    if journal.step_status(plan.id, TARGET, "bulk") != "done":
+    if not ctx.step_done(TARGET, "bulk"):
         built = build_bulk(plan.roster, ctx.targets.source, day=ctx.day)
         sha = hashlib.sha256(built.content).hexdigest()
         detail = ""
@@ -50,7 +50,7 @@ def deliver(ctx: Context) -> TargetResult:
             result.counts["users_missing"] = len(missing)
         journal.set_step(plan.id, TARGET, "bulk", "done", detail)
     ctx.tick(TARGET, 1, 2)
-    if journal.step_status(plan.id, TARGET, "passwords") != "done":
+    if not ctx.step_done(TARGET, "passwords"):
         delivered = journal.delivered(TARGET)
         linked = {d.subject for d in plan.decisions
                   if d.action == "link" and d.target in (TARGET, "all")}

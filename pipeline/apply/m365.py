@@ -68,12 +68,10 @@ def _work(ctx: Context) -> list[tuple[str, str]]:
 
 def deliver(ctx: Context) -> TargetResult:
     """Bring every changed account in line; raises TargetError when items fail."""
-    client = ctx.targets.m365
-    assert client is not None
-    plan, journal = ctx.plan, ctx.journal
     result = TargetResult(TARGET, "unchanged")
-    if journal.step_status(plan.id, TARGET, "users") == "done":
+    if ctx.step_done(TARGET, "users"):
         return result
+    plan, journal = ctx.plan, ctx.journal
     journal.add_items(plan.id, TARGET, _work(ctx))
     pending = journal.pending_items(plan.id, TARGET)
     total = len(pending)
