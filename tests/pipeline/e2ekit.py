@@ -133,6 +133,15 @@ class World(Admin):
         self._mount(s, self.apps)
         return s
 
+    @classmethod
+    def seeded(cls, tmp: Path) -> World:
+        """The small city on its first day, with the board's password file under ``tmp``."""
+        world = cls()
+        world.seed_city("small", 1, "2025-05-01")
+        world.save_passwords(tmp / "passwords", 1)
+        world.tmp = tmp
+        return world
+
 
 def check_invariants(admin: Admin, holds: Iterable[str] = ()) -> dict[str, int]:
     """DESIGN.md's invariants over the mocks' state; raises AssertionError naming the breach.

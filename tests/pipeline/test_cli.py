@@ -35,9 +35,7 @@ def renkei(*argv: str) -> int:
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    w = World()
-    w.seed_city("small", 1, "2025-05-01")
-    w.save_passwords(tmp_path / "passwords", 1)
+    w = World.seeded(tmp_path)
     w.config = tmp_path / "city.toml"
     w.config.write_text(config_text(tmp_path, w.bases), encoding="utf-8")
     import pipeline.run
@@ -45,7 +43,6 @@ def world(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline.run, "run_pipeline",
                         lambda config, **kw: real(quick_retries(config),
                                                   session_factory=w.session, **kw))
-    w.tmp = tmp_path
     return w
 
 

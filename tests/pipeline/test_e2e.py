@@ -20,11 +20,7 @@ from tests.pipeline.e2ekit import (
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    w = World()
-    w.seed_city("small", 1, "2025-05-01")
-    w.save_passwords(tmp_path / "passwords", 1)
-    w.tmp = tmp_path
-    return w
+    return World.seeded(tmp_path)
 
 
 def run(world, **kw):
