@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from pipeline.clients.base import TargetClient
 from pipeline.http import RetryingHttpClient, TargetError, parse_retry_after
 
 #: Graph's limit on requests in one $batch.
@@ -68,7 +69,7 @@ def is_duplicate(status: int | None, body: Any) -> bool:
     return "already exists" in text or "duplicate" in text or "conflict" in text
 
 
-class GraphClient:
+class GraphClient(TargetClient):
     """Graph users for one tenant.
 
     :param base_url: Graph's root (``https://graph.microsoft.com`` or a mock's base).
@@ -80,8 +81,7 @@ class GraphClient:
     def __init__(self, http: RetryingHttpClient, base_url: str, *, tenant: str, client_id: str,
                  client_secret: str, login_url: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.http = http
-        self.base_url = base_url.rstrip("/")
+        super().__init__(http, base_url)  # the bearer token is fetched: see token()
         self.tenant = tenant
         self.client_id = client_id
         self._secret = client_secret
