@@ -1,7 +1,7 @@
 """Collect: fetch the nightly export and keep it, checksummed, for audit and replay (PL101–PL106).
 
-The export comes from C4th's HTTP endpoint (through :class:`pipeline.http.HttpClient`), from
-the newest file in a drop folder, or — for a replay — from a file named on the command line
+The export comes from C4th's HTTP endpoint (through :class:`pipeline.http.RetryingHttpClient`),
+from the newest file in a drop folder, or — for a replay — from a file named on the command line
 (``--export``). Every received file is copied into ``<state folder>/received/`` (mode 0600: it
 holds personal data) and recorded with its SHA-256 and arrival time; files past the retention
 (days, count) are pruned.
@@ -16,8 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.clients.c4th import C4thClient
 from pipeline.config import Config, ConfigError
-from pipeline.http import SessionFactory, TargetError
+from pipeline.http import RetryingHttpClient, SessionFactory, TargetError
 from pipeline.state import State
 
 
@@ -67,15 +68,12 @@ def collect(config: Config, state: State, *, session_factory: SessionFactory | N
 
 
 def _fetch(config: Config, session_factory: SessionFactory | None) -> tuple[bytes, str]:
-    from pipeline.clients.c4th import C4thClient
-    from pipeline.http import HttpClient
-
     token = config.env(config.source.token_env, key="source.token_env")
     if config.source.token_env and token is None:
         raise ConfigError(f"environment variable {config.source.token_env} is not set",
                           key="source.token_env", path=str(config.path))
-    client = C4thClient(HttpClient(session_factory, target="c4th"), config.source.url or "",
-                        token=token)
+    http = RetryingHttpClient(session_factory, target="c4th", policy=config.retry)
+    client = C4thClient(http, config.source.url or "", token=token)
     try:
         export = client.fetch_export()
     except TargetError as exc:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.example import EXAMPLE_CONFIG
+from pipeline.http import RetryPolicy
 
 #: Key names that would hold a secret; their value must come from an ``…_env`` key instead.
 SECRET_KEY = re.compile(r"(secret|password|passwd|token|api_key|private_key|credential)s?$",
@@ -28,6 +29,9 @@ SECRET_KEY = re.compile(r"(secret|password|passwd|token|api_key|private_key|cred
 NOT_SECRET = frozenset({"password_file"})
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_PROFILE = "jp-eportal-v4"
+#: Delivery's retry policy: the e-portal answers a bulk upload only once it has applied the
+#: whole bundle in one transaction, so a delivery call may take longer than a read.
+DELIVERY_RETRY = RetryPolicy(timeout=60.0)
 
 
 class ConfigError(Exception):
@@ -81,6 +85,9 @@ class Config:
     :param grace_days: disable pupils missing longer than this (None: the policy is off).
     :param guard_max_share: the mass-change guard's limit (share of previous users).
     :param teachers: deliver teachers too (off by default, as in the pilot).
+    :param retry: how the clients that read (C4th's export, the initial link's account lists)
+        retry; not set from the file.
+    :param delivery_retry: how the delivery targets' clients retry; not set from the file.
     """
 
     path: Path
@@ -103,6 +110,8 @@ class Config:
     retention_count: int = 100
     profile: str = DEFAULT_PROFILE
     installation_salt: str | None = None
+    retry: RetryPolicy = RetryPolicy()
+    delivery_retry: RetryPolicy = DELIVERY_RETRY
 
     def env(self, var: str | None, *, key: str) -> str | None:
         """The value of environment variable ``var`` (named by config ``key``), or None."""
@@ -184,7 +193,7 @@ class _Reader:
         return node
 
     def env_name(self, key: str, *, required: bool = False) -> str | None:
-        value = self.get(key, str, required=required)
+        value: str | None = self.get(key, str, required=required)
         if value is not None and not ENV_NAME.fullmatch(value):
             raise self.fail(key, "must name an environment variable (letters, digits, _)")
         return value
@@ -197,7 +206,7 @@ class _Reader:
         return p if p.is_absolute() else (self.base / p)
 
     def url(self, key: str, *, required: bool = False) -> str | None:
-        value = self.get(key, str, required=required)
+        value: str | None = self.get(key, str, required=required)
         if value is not None and not re.match(r"https?://[^/\s]+", value):
             raise self.fail(key, f"expected an http(s) URL, found {value!r}")
         return value.rstrip("/") if value else value
@@ -255,7 +264,7 @@ class _Reader:
         )
 
     def _positive(self, key: str, default: int, *, zero: bool = False) -> int:
-        value = self.get(key, int, default)
+        value: int = self.get(key, int, default)
         if value < (0 if zero else 1):
             raise self.fail(key, f"expected a {'non-negative' if zero else 'positive'} number")
         return value

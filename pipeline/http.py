@@ -1,6 +1,6 @@
 """The pipeline's one way to talk HTTP: retries with backoff, Retry-After, timeouts, clean errors.
 
-Every call a target client makes goes through :class:`HttpClient`, which gets its
+Every call a target client makes goes through :class:`RetryingHttpClient`, which gets its
 ``requests.Session`` from an injected factory (in-process runs mount
 :func:`harness.transport.mount_wsgi` on it; live runs use a plain session). Nothing above the
 transport differs between the two.
@@ -8,7 +8,8 @@ transport differs between the two.
 Retried: connection errors (including a connection dropped mid-response), timeouts, 5xx and
 429. A 429 or 503 with ``Retry-After`` waits that long (capped, so a hostile header cannot stall
 the nightly run); otherwise the wait is exponential backoff with full jitter. Any other 4xx is
-the caller's mistake or the target's verdict and is not retried.
+the caller's mistake or the target's verdict and is not retried. How many times, how long and
+how far apart is one :class:`RetryPolicy`, passed in (the configuration holds the defaults).
 
 When it gives up, :class:`TargetError` names the target, the method, the URL path (never the
 query string, which may carry a token) and what went wrong — never a header or a body, which may
@@ -22,6 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +40,22 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 #: The longest one backoff wait, in seconds.
 MAX_BACKOFF = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How a :class:`RetryingHttpClient` retries and how long it waits.
+
+    :param retries: how many times to retry after the first attempt.
+    :param backoff: the base of the exponential backoff, in seconds.
+    :param timeout: seconds for connect and read, per attempt.
+    :param max_retry_after: the longest a ``Retry-After`` header may make the client wait.
+    """
+
+    retries: int = 5
+    backoff: float = 0.5
+    timeout: float = 30.0
+    max_retry_after: float = MAX_RETRY_AFTER
 
 
 class TargetError(Exception):
@@ -89,34 +107,30 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-class HttpClient:
-    """A retrying HTTP client for one target.
+class RetryingHttpClient:
+    """A retrying HTTP client for one target system (the rules are in the module docstring).
 
     :param session_factory: makes the ``requests.Session`` (called once, lazily).
     :param target: the target's name, used in errors and logs.
-    :param timeout: seconds for connect and read, per attempt.
-    :param retries: how many times to retry after the first attempt.
-    :param backoff: the base of the exponential backoff, in seconds.
+    :param policy: retries, backoff and timeouts.
     :param sleep: how to wait (tests pass a recorder).
+    :param rng: the jitter's random source (tests pass a seeded one).
     """
 
     def __init__(self, session_factory: SessionFactory | None, *, target: str,
-                 timeout: float = 30, retries: int = 5, backoff: float = 0.5,
+                 policy: RetryPolicy = RetryPolicy(),
                  sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None,
-                 max_retry_after: float = MAX_RETRY_AFTER) -> None:
+                 rng: random.Random | None = None) -> None:
         self._factory = session_factory or requests.Session
         self._session: requests.Session | None = None
         self.target = target
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+        self.policy = policy
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self.max_retry_after = max_retry_after
 
     def __repr__(self) -> str:
-        return f"HttpClient(target={self.target!r}, timeout={self.timeout}, retries={self.retries})"
+        return (f"RetryingHttpClient(target={self.target!r}, timeout={self.policy.timeout}, "
+                f"retries={self.policy.retries})")
 
     @property
     def session(self) -> requests.Session:
@@ -126,7 +140,7 @@ class HttpClient:
 
     def backoff_delay(self, attempt: int) -> float:
         """Full-jitter exponential backoff for retry number ``attempt`` (0-based)."""
-        ceiling = min(MAX_BACKOFF, self.backoff * (2 ** attempt))
+        ceiling = min(MAX_BACKOFF, self.policy.backoff * (2 ** attempt))
         return self.rng.uniform(ceiling / 2, ceiling)
 
     def request(self, method: str, url: str, *, ok: Iterable[int] = (),
@@ -138,16 +152,17 @@ class HttpClient:
         :raises TargetError: on giving up, or on a 4xx not in ``ok``.
         """
         accepted = frozenset(ok)
-        kwargs.setdefault("timeout", self.timeout)
+        retries, timeout = self.policy.retries, self.policy.timeout
+        kwargs.setdefault("timeout", timeout)
         where = f"{method.upper()} {urlsplit(url).path}"
         last = "no attempt made"
         status: int | None = None
-        for attempt in range(self.retries + 1):
+        for attempt in range(retries + 1):
             wait: float | None = None
             try:
                 resp = self.session.request(method, url, **kwargs)
             except requests.Timeout:
-                last, status = f"{where} timed out after {self.timeout:g} s", None
+                last, status = f"{where} timed out after {timeout:g} s", None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
                 # ChunkedEncodingError: the socket closed while the body was read (a drop)
                 last, status = f"{where}: connection failed or dropped", None
@@ -163,16 +178,16 @@ class HttpClient:
                 last = f"{where} → HTTP {status}{_hint(resp)}"
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 if retry_after is not None:
-                    wait = min(retry_after, self.max_retry_after)
+                    wait = min(retry_after, self.policy.max_retry_after)
                 resp.close()
-            if attempt == self.retries:
+            if attempt == retries:
                 break
             if wait is None:
                 wait = self.backoff_delay(attempt)
             log.info("%s: %s; retry %d/%d in %.2f s", self.target, last, attempt + 1,
-                     self.retries, wait)
+                     retries, wait)
             self.sleep(wait)
-        raise TargetError(self.target, f"gave up after {self.retries + 1} attempts: {last}",
+        raise TargetError(self.target, f"gave up after {retries + 1} attempts: {last}",
                           status=status)
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:

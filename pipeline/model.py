@@ -65,6 +65,11 @@ class ClassRecord:
 class PersonRecord:
     """A pupil (児童生徒) as delivered, keyed by ``umi`` (userMasterIdentifier).
 
+    Preprocessing works on :class:`pipeline.preprocess.work.PersonDraft`, which says why it is
+    a separate record, and makes this one with ``PersonDraft.to_record``. This record's fields
+    are the state's format (``record_json``): an added field needs a default, so that a state
+    written before it still loads.
+
     :param upn: the GIGA (Microsoft 365) account id, from userIds ``{Office365:…}``.
     :param family_name: the gaiji-free name for external linkage (外部連携用氏名).
     :param attendance_number: 出席番号 (shusseki bangō).

@@ -102,13 +102,7 @@ def build_roster(work: Work, keys: Keys, link: LinkResult | None
         if p.held:
             continue
         sid, origin = keys.person(p.umi, link)
-        cls = work.classes[p.class_id]
-        roster.people[p.umi] = PersonRecord(
-            umi=p.umi, sourced_id=sid, upn=p.upn, family_name=p.family_name,
-            given_name=p.given_name, family_kana=p.family_kana.strip(),
-            given_kana=p.given_kana.strip(), grade=p.grade, school_code=p.school_code,
-            class_key=cls.key, attendance_number=p.attendance_number, role=p.role,
-            enabled=p.enabled)
+        roster.people[p.umi] = p.to_record(sid, work.classes[p.class_id].key)
         if origin != "kept":  # only new keys go to the key map
             rows.append(("person", p.umi, "", sid, origin))
     if link is not None:
@@ -130,7 +124,6 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
     roster, key_rows = build_roster(work, keys, link)
     prev = previous or Roster(school_year=work.school_year)
     decisions = list(work.decisions)
-    today = now.date().isoformat()
     held = _keep_held(work, prev, roster, decisions)
     rollover = previous is not None and roster.school_year > prev.school_year
     if rollover:
@@ -138,7 +131,24 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
                             from_year=prev.school_year, to_year=roster.school_year))
     _diff_frame(prev, roster, decisions)
     counts = {"school_moves": 0, "class_moves": 0, "missing": 0, "disable": 0, "drop": 0}
-    new_absent: dict[str, dict[str, Any]] = {}
+    _diff_present(prev, roster, absent, decisions, counts, rollover)
+    new_absent = _absent(prev, roster, absent, policy, now, decisions, counts, rollover)
+    counts["drop"] = sum(1 for d in work.decisions if d.rule == "PL211")
+    plan = Plan(id=plan_id, export_sha256=export_sha256, created_at=now.isoformat(),
+                roster=roster, previous=previous, decisions=decisions)
+    sources = link.target_ids if link is not None else keys.targets
+    known = set(roster.people) | set(roster.absent)
+    plan.target_ids = {t: {u: i for u, i in ids.items() if u in known}
+                       for t, ids in sources.items()}
+    plan.target_ids = {t: ids for t, ids in plan.target_ids.items() if ids}
+    guard = _guard(plan, prev, counts, policy)
+    return Outcome(plan, new_absent, held, key_rows, guard)
+
+
+def _diff_present(prev: Roster, roster: Roster, absent: Mapping[str, Mapping[str, Any]],
+                  decisions: list[Decision], counts: dict[str, int], rollover: bool) -> None:
+    """Decide for everyone in the export: create, enable (back after being absent) or the
+    changes since the previous roster."""
     for umi, person in roster.people.items():
         before = prev.people.get(umi)
         gone = absent.get(umi)
@@ -153,6 +163,16 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
             continue
         if before != person:  # the usual night: most records are equal, compared in one go
             _diff_person(before, person, prev, roster, decisions, counts, rollover)
+
+
+def _absent(prev: Roster, roster: Roster, absent: Mapping[str, Mapping[str, Any]],
+            policy: Policy, now: dt.datetime, decisions: list[Decision],
+            counts: dict[str, int], rollover: bool) -> dict[str, dict[str, Any]]:
+    """Everyone missing from the export: newly missing (or graduated) people, and the grace
+    policy for those missing longer. Puts them in ``roster.absent``; returns the state's
+    new absent table."""
+    today = now.date().isoformat()
+    new_absent: dict[str, dict[str, Any]] = {}
     for umi, before in prev.people.items():
         if umi in roster.people:
             continue
@@ -161,7 +181,7 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
         decisions.append(_d(rule, action, umi, umi=umi, school_code=before.school_code,
                             grade=before.grade))
         counts["missing"] += 0 if graduated else 1
-        new_absent[umi] = {"since": today, "record": _record_json(before), "disabled_at": None,
+        new_absent[umi] = {"since": today, "record": record_json(before), "disabled_at": None,
                            "reason": "graduated" if graduated else "missing"}
     for umi, gone in absent.items():
         if umi in roster.people or umi in new_absent:
@@ -181,20 +201,7 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
         record = PersonRecord(**entry["record"])
         roster.absent[umi] = replace(record, enabled=False) if entry.get("disabled_at") \
             else record
-    counts["drop"] = sum(1 for d in work.decisions if d.rule == "PL211")
-    plan = Plan(id=plan_id, export_sha256=export_sha256, created_at=now.isoformat(),
-                roster=roster, previous=previous, decisions=decisions)
-    sources = link.target_ids if link is not None else keys.targets
-    known = set(roster.people) | set(roster.absent)
-    plan.target_ids = {t: {u: i for u, i in ids.items() if u in known}
-                       for t, ids in sources.items()}
-    plan.target_ids = {t: ids for t, ids in plan.target_ids.items() if ids}
-    guard = _guard(plan, prev, counts, policy)
-    return Outcome(plan, new_absent, held, key_rows, guard)
-
-
-def _record_json(p: PersonRecord) -> dict[str, Any]:
-    return record_json(p)
+    return new_absent
 
 
 def _keep_held(work: Work, prev: Roster, roster: Roster, decisions: list[Decision]
@@ -233,11 +240,11 @@ def _diff_frame(prev: Roster, roster: Roster, decisions: list[Decision]) -> None
             decisions.append(_d("PL312", "update", code, school_code=code, name=s.name,
                                 change="update"))
     for key, c in roster.classes.items():
-        old = prev.classes.get(key)
-        if old is None:
+        was = prev.classes.get(key)
+        if was is None:
             decisions.append(_d("PL313", "create", key, title=c.title, school_code=c.school_code,
                                 change="create"))
-        elif (old.title, old.grades, old.special_needs) != (c.title, c.grades, c.special_needs):
+        elif (was.title, was.grades, was.special_needs) != (c.title, c.grades, c.special_needs):
             decisions.append(_d("PL313", "update", key, title=c.title, school_code=c.school_code,
                                 change="update"))
     for key, c in prev.classes.items():

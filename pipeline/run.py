@@ -24,9 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.oneroster.model import Bundle
+from pipeline import apply as delivery
+from pipeline.clients import DrillClient, LgateClient
 from pipeline.collect import CollectError, Received, collect, prune
 from pipeline.config import Config
-from pipeline.http import SessionFactory, TargetError
+from pipeline.http import RetryingHttpClient, SessionFactory, TargetError
 from pipeline.model import Decision, Plan
 from pipeline.plan import make_plan, plan_id_for
 from pipeline.reconcile import Outcome
@@ -154,17 +157,53 @@ def _locked_run(config: Config, session_factory: SessionFactory | None,
 def _run(config: Config, state: State, session_factory: SessionFactory | None,
          export: str | os.PathLike[str] | None, dry_run: bool, progress: Progress | None,
          now: dt.datetime, run_id: int) -> RunResult:
+    """Finish any interrupted plan, then receive the export, plan, and apply the plan."""
     resumed: list[Any] = []
     if not dry_run:
-        outcome = _finish_interrupted(config, state, session_factory, progress, now, resumed)
-        if outcome is not None:
-            return outcome
+        stopped = _finish_interrupted(config, state, session_factory, progress, now, resumed)
+        if stopped is not None:
+            return stopped
+    intake = _receive(config, state, session_factory, export, now)
+    if isinstance(intake, RunResult):
+        intake.resumed = resumed
+        return intake
+    planned = _plan(config, state, session_factory, intake, now, run_id)
+    if isinstance(planned, RunResult):
+        planned.resumed = resumed
+        return planned
+    planned.result.resumed = resumed
+    return _apply(config, state, session_factory, progress, planned, dry_run, now)
+
+
+@dataclass
+class _Intake:
+    """An export received, checked and read: what planning starts from."""
+
+    received: Received
+    validation: Validation
+    bundle: Bundle
+    #: the run's own decisions so far (received, pruned, tolerated findings)
+    notes: list[Decision]
+
+
+@dataclass
+class _Planned:
+    """A plan and the run result that reports it (its status not yet decided)."""
+
+    outcome: Outcome
+    result: RunResult
+    #: what the state takes on once the plan is applied
+    commit: dict[str, Any]
+
+
+def _receive(config: Config, state: State, session_factory: SessionFactory | None,
+             export: str | os.PathLike[str] | None, now: dt.datetime) -> _Intake | RunResult:
+    """Collect the export, prune old ones, validate and read it; a RunResult if it stops."""
     try:
         received = collect(config, state, session_factory=session_factory, export=export,
                            now=now)
     except CollectError as exc:
-        return RunResult(EXIT_INTERRUPTED, "interrupted", resumed=resumed,
-                         message=f"no export collected: {exc}")
+        return RunResult(EXIT_INTERRUPTED, "interrupted", message=f"no export collected: {exc}")
     notes = [_decision("PL105" if received.replay else "PL101", "report", received.sha256,
                        file=received.filename, sha256=received.sha256)]
     pruned = prune(config, state, now, keep_sha=received.sha256)
@@ -177,7 +216,7 @@ def _run(config: Config, state: State, session_factory: SessionFactory | None,
         state.mark_quarantined(received.sha256, f"ERROR findings: {rules}")
         notes.append(_decision("PL103", "refuse", received.sha256, count=count, rules=rules))
         return RunResult(EXIT_REFUSED, "quarantined", received=received, validation=validation,
-                         decisions=notes, resumed=resumed,
+                         decisions=notes,
                          message=f"quarantined: {count} ERROR findings ({rules})")
     if validation.tolerated:
         notes.append(_decision("PL104", "report", received.sha256,
@@ -189,22 +228,38 @@ def _run(config: Config, state: State, session_factory: SessionFactory | None,
         state.mark_quarantined(received.sha256, "unreadable")
         notes.append(_decision("PL102", "refuse", received.sha256, reason=str(exc)))
         return RunResult(EXIT_REFUSED, "quarantined", received=received, validation=validation,
-                         decisions=notes, resumed=resumed, message=f"unreadable: {exc}")
+                         decisions=notes, message=f"unreadable: {exc}")
+    return _Intake(received, validation, bundle, notes)
+
+
+def _plan(config: Config, state: State, session_factory: SessionFactory | None,
+          intake: _Intake, now: dt.datetime, run_id: int) -> _Planned | RunResult:
+    """Decide everything for the export (listing the targets' accounts on the first run); a
+    RunResult if the accounts cannot be listed."""
+    received = intake.received
     try:
         accounts = _existing_accounts(config, state, session_factory)
     except TargetError as exc:
         return RunResult(EXIT_INTERRUPTED, "interrupted", received=received,
-                         validation=validation, decisions=notes, resumed=resumed,
+                         validation=intake.validation, decisions=intake.notes,
                          message=f"initial link: cannot list accounts: {exc}")
-    outcome = make_plan(bundle, config, state, export_sha256=received.sha256, now=now,
+    outcome = make_plan(intake.bundle, config, state, export_sha256=received.sha256, now=now,
                         accounts=accounts,
                         plan_id=f"{plan_id_for(now, received.sha256)}-r{run_id}")
     plan = outcome.plan
-    plan.decisions[:0] = notes
-    base = RunResult(EXIT_OK, "", plan=plan, received=received, validation=validation,
-                     guard=outcome.guard, holds=_holds_json(outcome), decisions=plan.decisions,
-                     resumed=resumed)
-    commit = _commit_data(outcome)
+    plan.decisions[:0] = intake.notes
+    result = RunResult(EXIT_OK, "", plan=plan, received=received, validation=intake.validation,
+                       guard=outcome.guard, holds=_holds_json(outcome),
+                       decisions=plan.decisions)
+    return _Planned(outcome, result, _commit_data(outcome))
+
+
+def _apply(config: Config, state: State, session_factory: SessionFactory | None,
+           progress: Progress | None, planned: _Planned, dry_run: bool, now: dt.datetime
+           ) -> RunResult:
+    """Record the plan, and deliver it unless it is refused, a dry run or empty."""
+    outcome, base, commit = planned.outcome, planned.result, planned.commit
+    plan = outcome.plan
     if plan.refused:
         state.save_plan(plan, "refused", base.summary(), commit)
         base.exit_code, base.status = EXIT_REFUSED, "refused"
@@ -223,10 +278,8 @@ def _run(config: Config, state: State, session_factory: SessionFactory | None,
         base.exit_code, base.status = held_code, "nothing-to-do"
         return base
     state.save_plan(plan, "applying", base.summary(), commit)
-    from pipeline.apply import apply_plan
-
-    applied = apply_plan(plan, config=config, state=state, session_factory=session_factory,
-                         progress=progress)
+    applied = delivery.apply_plan(plan, config=config, state=state,
+                                  session_factory=session_factory, progress=progress)
     base.apply = applied
     if not applied.ok:
         state.set_plan_status(plan.id, "interrupted")
@@ -247,10 +300,9 @@ def _finish_interrupted(config: Config, state: State, session_factory: SessionFa
     delivered again (each step is idempotent and journaled); a plan the journal finished but
     whose state commit never happened (a crash between the two) is committed without a call.
     """
-    from pipeline.apply import Journal, apply_plan, unfinished
-
-    pending = {item.plan_id: item for item in unfinished(state)}
-    finished = {row["plan_id"] for row in Journal(state).recent(100) if row["status"] == "done"}
+    pending = {item.plan_id: item for item in delivery.unfinished(state)}
+    finished = {row["plan_id"] for row in delivery.Journal(state).recent(100)
+                if row["status"] == "done"}
     for plan_id in state.plans_with_status("applying", "interrupted"):
         if plan_id in finished and plan_id not in pending:
             plan = state.load_plan(plan_id)
@@ -262,7 +314,7 @@ def _finish_interrupted(config: Config, state: State, session_factory: SessionFa
             continue
         note = _decision("PL501", "report", plan.id, plan=plan.id,
                          targets=", ".join(item.targets) or "-")
-        applied = apply_plan(plan, config=config, state=state,
+        applied = delivery.apply_plan(plan, config=config, state=state,
                              session_factory=session_factory, progress=progress)
         resumed.append(applied)
         if not applied.ok:
@@ -284,16 +336,14 @@ def _existing_accounts(config: Config, state: State, session_factory: SessionFac
     """On the first run only: the accounts the e-portal and the drill app already hold."""
     if not state.keymap_empty() or state.previous_roster() is not None:
         return None
-    from pipeline.clients import DrillClient, LgateClient
-    from pipeline.http import HttpClient
-
     accounts: dict[str, list[dict[str, Any]]] = {}
     for name, target, cls in (("lgate", config.lgate, LgateClient),
                               ("drill", config.drill, DrillClient)):
         if target is None:
             continue
         token = config.env(target.token_env, key=f"targets.{name}.token_env")
-        client = cls(HttpClient(session_factory, target=name), target.url, token=token)
+        http = RetryingHttpClient(session_factory, target=name, policy=config.retry)
+        client = cls(http, target.url, token=token)
         try:
             accounts[name] = client.list_users()
         finally:
@@ -316,7 +366,7 @@ def _commit(state: State, plan: Plan, commit: dict[str, Any], now: dt.datetime) 
     when = now.isoformat()
     with state.transaction():
         state.save_snapshot(plan.id, plan.roster, when)
-        state.put_keys([tuple(r) for r in commit.get("key_rows", [])], when)  # type: ignore[misc]
+        state.put_keys([tuple(r) for r in commit.get("key_rows", [])], when)
         state.replace_absent(commit.get("absent", {}))
         state.replace_holds({u: (h["rules"], h["detail"])
                              for u, h in commit.get("holds", {}).items()}, when)

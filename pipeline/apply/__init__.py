@@ -59,8 +59,8 @@ def apply_plan(plan: Plan, *, config: Any, state: Any,
         raise ValueError(f"plan {plan.id} was refused by the mass-change guard; "
                          "nothing may be applied")
     if targets is None:
-        kw = {"sleep": sleep} if sleep is not None else {}
-        targets = targets_from_config(config, session_factory, **kw)
+        targets = (targets_from_config(config, session_factory) if sleep is None
+                   else targets_from_config(config, session_factory, sleep=sleep))
     return apply_to(plan, targets, state, progress=progress)
 
 

@@ -134,12 +134,12 @@ def person_rows(person: PersonRecord, roster: Roster, extra: Mapping[str, str]
     user = {**user_row(person, roster), **extra}
     if school is None:
         return user, None, None
-    role = {"sourcedId": stable_uuid4("role", person.sourced_id, school.sourced_id),
+    role: Row = {"sourcedId": stable_uuid4("role", person.sourced_id, school.sourced_id),
             "userSourcedId": person.sourced_id, "roleType": "primary", "role": person.role,
             "orgSourcedId": school.sourced_id, **extra}
     if cls is None or cls.school_code != person.school_code:
         return user, role, None
-    enrol = {"sourcedId": stable_uuid4("enrollment", person.sourced_id, cls.sourced_id),
+    enrol: Row = {"sourcedId": stable_uuid4("enrollment", person.sourced_id, cls.sourced_id),
              "classSourcedId": cls.sourced_id, "schoolSourcedId": school.sourced_id,
              "userSourcedId": person.sourced_id, "role": person.role, "primary": False,
              "metadata.jp.ShussekiNo": person.attendance_number, **extra}

@@ -56,6 +56,10 @@ class Context:
     def day(self) -> str:
         return self.stamp[:10]
 
+    def step_done(self, target: str, step: str) -> bool:
+        """Whether the journal has ``step`` of ``target`` done for this plan (a resumed plan)."""
+        return self.journal.step_status(self.plan.id, target, step) == "done"
+
     def tick(self, target: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(target, done, total)

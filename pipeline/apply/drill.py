@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from pipeline.apply.bundles import DeltaUser, build_delta, frame, person_rows
 from pipeline.apply.context import Context, TargetResult, digest
+from pipeline.apply.journal import Confirmation
 from pipeline.model import PersonRecord, Roster
 
 TARGET = "drill"
@@ -63,10 +64,10 @@ def deliver(ctx: Context) -> TargetResult:
     """Build, check and send the delta; raises TargetError (or BundleRejected) on failure."""
     client = ctx.targets.drill
     assert client is not None
-    plan, journal = ctx.plan, ctx.journal
     result = TargetResult(TARGET, "unchanged")
-    if journal.step_status(plan.id, TARGET, "delta") == "done":
+    if ctx.step_done(TARGET, "delta"):
         return result
+    plan, journal = ctx.plan, ctx.journal
     users = changes(ctx)
     frame = frame_digest(plan.roster, ctx)
     ctx.tick(TARGET, 0, max(1, len(users)))
@@ -85,7 +86,7 @@ def deliver(ctx: Context) -> TargetResult:
             for key, n in applied["users"].items():
                 if isinstance(n, int):
                     result.counts[f"app_{key}"] = n
-        confirmed = []
+        confirmed: list[Confirmation] = []
         for u in users:
             state = {"active": "active", "left": "left", "tobedeleted": "deleted"}[u.state]
             d = digest(person_rows(u.record, plan.roster, {})) if state == "active" else state

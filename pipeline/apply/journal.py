@@ -33,6 +33,9 @@ from typing import Any
 from pipeline.model import Plan
 from pipeline.state import plan_from_json, plan_to_json
 
+#: What a target was confirmed to hold for one person: (umi, state, digest, record, remote id).
+Confirmation = tuple[str, str, str, dict[str, Any], str | None]
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS apply_plans (
     plan_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
@@ -236,10 +239,8 @@ class Journal:
                     "SELECT umi, state, digest, record, remote_id, since FROM delivered "
                     "WHERE target = ?", (target,))}
 
-    def confirm(self, target: str, rows: Iterable[tuple[str, str, str, dict[str, Any],
-                                                        str | None]],
-                *, plan_id: str | None = None, items: Iterable[tuple[str, str, str]] = ()
-                ) -> None:
+    def confirm(self, target: str, rows: Iterable[Confirmation], *, plan_id: str | None = None,
+                items: Iterable[tuple[str, str, str]] = ()) -> None:
         """In one transaction: record ``(umi, state, digest, record, remote_id)`` as held by
         ``target`` and set ``(item, status, detail)`` of this plan's items."""
         now = _now()

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from harness.accounts.passwords import render_password_file
 from pipeline.apply.bundles import build_bulk, user_row
 from pipeline.apply.context import Context, TargetResult, digest
+from pipeline.apply.journal import Confirmation
 
 TARGET = "lgate"
 STEPS = ("bulk", "passwords")
@@ -33,7 +35,7 @@ def deliver(ctx: Context) -> TargetResult:
     plan, journal = ctx.plan, ctx.journal
     result = TargetResult(TARGET, "unchanged")
     ctx.tick(TARGET, 0, 2)
-    if journal.step_status(plan.id, TARGET, "bulk") != "done":
+    if not ctx.step_done(TARGET, "bulk"):
         built = build_bulk(plan.roster, ctx.targets.source, day=ctx.day)
         sha = hashlib.sha256(built.content).hexdigest()
         detail = ""
@@ -48,11 +50,11 @@ def deliver(ctx: Context) -> TargetResult:
             result.counts["users_missing"] = len(missing)
         journal.set_step(plan.id, TARGET, "bulk", "done", detail)
     ctx.tick(TARGET, 1, 2)
-    if journal.step_status(plan.id, TARGET, "passwords") != "done":
+    if not ctx.step_done(TARGET, "passwords"):
         delivered = journal.delivered(TARGET)
         linked = {d.subject for d in plan.decisions
                   if d.action == "link" and d.target in (TARGET, "all")}
-        rows = []
+        rows: list[Confirmation] = []
         new = []
         for person in plan.roster.people.values():
             d = digest(user_row(person, plan.roster))
@@ -83,7 +85,7 @@ def deliver(ctx: Context) -> TargetResult:
     return result
 
 
-def _summary(answer: dict) -> dict:
+def _summary(answer: dict[str, Any]) -> dict[str, Any]:
     keep = ("created", "updated", "unchanged")
     out = {k: answer.get(k) for k in keep if isinstance(answer.get(k), dict)}
     out["missing"] = len((answer.get("missing") or {}).get("users") or [])

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pipeline.apply.context import Context, TargetResult, digest
+from pipeline.apply.journal import Confirmation
 from pipeline.clients.graph import BATCH_LIMIT, BatchItem, BatchResult, is_duplicate
 from pipeline.http import TargetError
 from pipeline.model import PersonRecord, Roster
@@ -67,12 +68,10 @@ def _work(ctx: Context) -> list[tuple[str, str]]:
 
 def deliver(ctx: Context) -> TargetResult:
     """Bring every changed account in line; raises TargetError when items fail."""
-    client = ctx.targets.m365
-    assert client is not None
-    plan, journal = ctx.plan, ctx.journal
     result = TargetResult(TARGET, "unchanged")
-    if journal.step_status(plan.id, TARGET, "users") == "done":
+    if ctx.step_done(TARGET, "users"):
         return result
+    plan, journal = ctx.plan, ctx.journal
     journal.add_items(plan.id, TARGET, _work(ctx))
     pending = journal.pending_items(plan.id, TARGET)
     total = len(pending)
@@ -134,11 +133,11 @@ def _chunk(ctx: Context, items: list[tuple[str, str]], result: TargetResult) -> 
             writes.append(BatchItem(str(i), "PATCH", f"/users/{quote(rid, safe='@')}", changes))
     answers = client.batch(writes) if writes else {}
     for i, (umi, _) in enumerate(items):
-        res = answers.get(str(i))
-        if res is None:
+        answer = answers.get(str(i))
+        if answer is None:
             continue
-        outcome[umi] = _written(ctx, people[umi], res, outcome[umi], view(people[umi], roster,
-                                                                          usage))
+        outcome[umi] = _written(ctx, people[umi], answer, outcome[umi],
+                                view(people[umi], roster, usage))
     return _journal(ctx, items, outcome, result)
 
 
@@ -169,7 +168,9 @@ def _written(ctx: Context, person: PersonRecord, res: BatchResult,
 def _journal(ctx: Context, items: list[tuple[str, str]],
              outcome: dict[str, tuple[str, str, str | None]], result: TargetResult) -> int:
     roster, usage = ctx.plan.roster, ctx.targets.usage_location
-    confirmed, marks, failures = [], [], 0
+    confirmed: list[Confirmation] = []
+    marks: list[tuple[str, str, str]] = []
+    failures = 0
     for umi, op in items:
         status, detail, rid = outcome[umi]
         marks.append((umi, status, detail))

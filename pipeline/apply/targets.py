@@ -16,12 +16,10 @@ from typing import Any
 from harness.accounts.passwords import PasswordEntry, PasswordFileError, read_password_file
 from pipeline.apply.bundles import Source
 from pipeline.clients import DrillClient, GraphClient, LgateClient
-from pipeline.http import HttpClient, SessionFactory
+from pipeline.http import RetryingHttpClient, RetryPolicy, SessionFactory
 
 #: Delivery order: the e-portal first (it is the hub), then the accounts, then the drill app.
 ORDER = ("lgate", "m365", "drill")
-#: The HTTP clients' retry policy (read when clients are made, so a test may shorten it).
-RETRIES, BACKOFF, TIMEOUT = 5, 0.5, 60.0
 
 
 class PasswordSourceError(Exception):
@@ -75,13 +73,15 @@ def password_loader(pattern: Path | str | None) -> Callable[[], dict[str, Passwo
 
 def targets_from_config(config: Any, session_factory: SessionFactory | None, *,
                         sleep: Callable[[float], None] = time.sleep,
-                        retries: int | None = None, timeout: float | None = None) -> Targets:
-    """Clients for every target the configuration enables (``pipeline.config.Config``)."""
+                        policy: RetryPolicy | None = None) -> Targets:
+    """Clients for every target the configuration enables (``pipeline.config.Config``).
 
-    def http(target: str) -> HttpClient:
-        return HttpClient(session_factory, target=target, timeout=timeout or TIMEOUT,
-                          retries=RETRIES if retries is None else retries, backoff=BACKOFF,
-                          sleep=sleep)
+    :param policy: the clients' retry policy; default ``config.delivery_retry``.
+    """
+    policy = policy or config.delivery_retry
+
+    def http(target: str) -> RetryingHttpClient:
+        return RetryingHttpClient(session_factory, target=target, policy=policy, sleep=sleep)
 
     source = Source(board_name(config), str(config.board_code))
     targets = Targets(source=source,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.clients.rostering import bearer
-from pipeline.http import HttpClient, TargetError
+from pipeline.clients.base import TargetClient, bearer
+from pipeline.http import TargetError
 
 _FILENAME = re.compile(r'filename\*?=(?:UTF-8\'\')?"?([^";]+)"?', re.IGNORECASE)
 
@@ -19,16 +19,8 @@ class Export:
     filename: str
 
 
-class C4thClient:
+class C4thClient(TargetClient):
     """The C4th export endpoint (``GET /oneroster/export``, optional bearer token)."""
-
-    def __init__(self, http: HttpClient, base_url: str, *, token: str | None = None) -> None:
-        self.http = http
-        self.base_url = base_url.rstrip("/")
-        self._token = token
-
-    def __repr__(self) -> str:
-        return f"C4thClient({self.base_url!r})"
 
     def fetch_export(self) -> Export:
         """Download one export; raise :class:`TargetError` unless it is a zip."""

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from pipeline.http import HttpClient, TargetError, parse_retry_after
+from pipeline.clients.base import TargetClient
+from pipeline.http import RetryingHttpClient, TargetError, parse_retry_after
 
 #: Graph's limit on requests in one $batch.
 BATCH_LIMIT = 20
@@ -68,7 +69,7 @@ def is_duplicate(status: int | None, body: Any) -> bool:
     return "already exists" in text or "duplicate" in text or "conflict" in text
 
 
-class GraphClient:
+class GraphClient(TargetClient):
     """Graph users for one tenant.
 
     :param base_url: Graph's root (``https://graph.microsoft.com`` or a mock's base).
@@ -77,11 +78,10 @@ class GraphClient:
     :param client_secret: from the environment, never from a file; never shown.
     """
 
-    def __init__(self, http: HttpClient, base_url: str, *, tenant: str, client_id: str,
+    def __init__(self, http: RetryingHttpClient, base_url: str, *, tenant: str, client_id: str,
                  client_secret: str, login_url: str | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.http = http
-        self.base_url = base_url.rstrip("/")
+        super().__init__(http, base_url)  # the bearer token is fetched: see token()
         self.tenant = tenant
         self.client_id = client_id
         self._secret = client_secret
@@ -138,7 +138,7 @@ class GraphClient:
             "$filter": f"userPrincipalName eq '{literal}'",
             "$select": "id,userPrincipalName,displayName,accountEnabled,department,jobTitle"})
         try:
-            values = list(resp.json().get("value", []))
+            values: list[dict[str, Any]] = list(resp.json().get("value", []))
         except (ValueError, AttributeError, TypeError):
             raise TargetError(self.http.target, "GET /v1.0/users: not a Graph user list",
                               status=resp.status_code) from None
@@ -162,7 +162,8 @@ class GraphClient:
 
     def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /users; a duplicate UPN raises :class:`TargetError` with status 400."""
-        return self._call("POST", "/users", json=body).json()
+        created: dict[str, Any] = self._call("POST", "/users", json=body).json()
+        return created
 
     def update_user(self, user_id: str, changes: dict[str, Any]) -> None:
         self._call("PATCH", f"/users/{quote(user_id, safe='@')}", json=changes)
@@ -180,7 +181,7 @@ class GraphClient:
         results: dict[str, BatchResult] = {}
         for start in range(0, len(items), BATCH_LIMIT):
             pending = list(items[start:start + BATCH_LIMIT])
-            for attempt in range(self.http.retries + 1):
+            for attempt in range(self.http.policy.retries + 1):
                 answered = self._batch_once(pending)
                 retry: list[BatchItem] = []
                 waits: list[float] = []
@@ -191,9 +192,9 @@ class GraphClient:
                         retry.append(item)
                         if after is not None:
                             waits.append(after)
-                if not retry or attempt == self.http.retries:
+                if not retry or attempt == self.http.policy.retries:
                     break
-                wait = (min(max(waits), self.http.max_retry_after) if waits
+                wait = (min(max(waits), self.http.policy.max_retry_after) if waits
                         else self.http.backoff_delay(attempt))
                 self.http.sleep(wait)
                 pending = retry

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.clients.rostering import bearer, list_collection
-from pipeline.http import HttpClient, TargetError
+from pipeline.clients.base import TargetClient, bearer, json_object
+from pipeline.clients.rostering import list_collection
 
 
-class LgateClient:
+class LgateClient(TargetClient):
     """L-Gate's import endpoints and its OneRoster read API.
 
     :param token: the read API's bearer token (from the environment), or None.
     """
-
-    def __init__(self, http: HttpClient, base_url: str, *, token: str | None = None) -> None:
-        self.http = http
-        self.base_url = base_url.rstrip("/")
-        self._token = token
-
-    def __repr__(self) -> str:
-        return f"LgateClient({self.base_url!r})"
 
     def upload_bulk(self, content: bytes, filename: str) -> dict[str, Any]:
         """POST the bulk bundle (multipart ``file``); the e-portal applies it in one transaction.
@@ -30,27 +22,16 @@ class LgateClient:
         resp = self.http.post(f"{self.base_url}/oneroster/bulk",
                               files={"file": (filename, content, "application/zip")},
                               headers=bearer(self._token))
-        return _json(self.http, resp, "POST /oneroster/bulk")
+        return json_object(self.http, resp, "POST /oneroster/bulk")
 
     def upload_passwords(self, content: bytes) -> dict[str, Any]:
         """POST the ID・初期パスワード file (multipart ``file``). The answer never echoes one."""
         resp = self.http.post(f"{self.base_url}/accounts/initial-passwords",
                               files={"file": ("initial-passwords.csv", content, "text/csv")},
                               headers=bearer(self._token))
-        return _json(self.http, resp, "POST /accounts/initial-passwords")
+        return json_object(self.http, resp, "POST /accounts/initial-passwords")
 
     def list_users(self) -> list[dict[str, Any]]:
         """Every user the e-portal holds (for the initial link, 名寄せ)."""
         return list_collection(self.http, self.base_url, "users", token=self._token)
 
-
-def _json(http: HttpClient, resp: Any, where: str) -> dict[str, Any]:
-    try:
-        body = resp.json()
-    except ValueError:
-        raise TargetError(http.target, f"{where}: the answer is not JSON",
-                          status=resp.status_code) from None
-    if not isinstance(body, dict):
-        raise TargetError(http.target, f"{where}: the answer is not a JSON object",
-                          status=resp.status_code)
-    return body

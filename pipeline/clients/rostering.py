@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.http import HttpClient, TargetError
+from pipeline.clients.base import bearer
+from pipeline.http import RetryingHttpClient, TargetError
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 #: The largest page the read API allows (OneRoster REST binding; the mocks cap at 1000).
@@ -13,11 +14,7 @@ PAGE = 1000
 MAX_PAGES = 10_000
 
 
-def bearer(token: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
-def list_collection(http: HttpClient, base_url: str, collection: str, *,
+def list_collection(http: RetryingHttpClient, base_url: str, collection: str, *,
                     token: str | None = None, page: int = PAGE) -> list[dict[str, Any]]:
     """Every record of ``collection`` (``users``, ``orgs``, …), page by page.
 

@@ -88,6 +88,6 @@ def _rewrite_references(work: Work) -> None:
                                 school_code=code, school_year=c.school_year)
         seen[cls.key] = cls
     for person in work.people:
-        cls = work.classes.get(person.class_id)
-        person.school_code = cls.school_code if cls else ""
+        home = work.classes.get(person.class_id)
+        person.school_code = home.school_code if home else ""
         person.primary_org = work.org_code.get(person.primary_org, "")

@@ -35,7 +35,7 @@ def giga_id(user_ids: str) -> str:
 
 def school_year_of(bundle: Bundle) -> int | None:
     """The export's 年度: the latest ``schoolYear`` of its academicSessions."""
-    years = [int(r["schoolYear"]) for r in bundle.rows("academicSessions")
+    years = [int(_text(r, "schoolYear")) for r in bundle.rows("academicSessions")
              if _text(r, "schoolYear").isdigit()]
     return max(years) if years else None
 
@@ -47,11 +47,31 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
     them by 学校コード. People keep their org and class sourcedIds until then.
     """
     work = Work(school_year=school_year)
-    session_year = {_text(r, "sourcedId"): int(r["schoolYear"])
+    work.raw_orgs = {_text(r, "sourcedId"): r for r in bundle.rows("orgs")
+                     if r.get("type") == "school"}
+    work.classes = homeroom_classes(bundle, school_year)
+    role_of = {}
+    for r in bundle.rows("roles"):
+        if r.get("roleType", "primary") == "primary":
+            role_of[_text(r, "userSourcedId")] = _text(r, "role")
+    homes = _enrolments(bundle, work.classes)
+    for u in bundle.rows("users"):
+        role = role_of.get(_text(u, "sourcedId"), "student")
+        if role != "student" and not (teachers and role == "teacher"):
+            if role == "teacher":
+                work.teachers_skipped += 1
+            continue
+        work.people.append(_person(u, role, homes.get(_text(u, "sourcedId"), [])))
+    return work
+
+
+def homeroom_classes(bundle: Bundle, school_year: int) -> dict[str, ClassDraft]:
+    """The homeroom classes of ``school_year`` (年度), by sourcedId; a class without a term of
+    a known year counts as this year's."""
+    session_year = {_text(r, "sourcedId"): int(_text(r, "schoolYear"))
                     for r in bundle.rows("academicSessions")
                     if _text(r, "schoolYear").isdigit()}
-    orgs = {_text(r, "sourcedId"): r for r in bundle.rows("orgs") if r.get("type") == "school"}
-    work.raw_orgs = orgs
+    classes: dict[str, ClassDraft] = {}
     for row in bundle.rows("classes"):
         if row.get("classType", "homeroom") != "homeroom":
             continue
@@ -62,50 +82,48 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
             continue  # a past 年度's class: C4th may keep it for 指導要録; never delivered
         sid = _text(row, "sourcedId")
         title = _text(row, "title").strip()
-        work.classes[sid] = ClassDraft(
+        classes[sid] = ClassDraft(
             sourced_id=sid, key="", school_code=_text(row, "schoolSourcedId"),
             school_year=year, source_title=title, title=title,
             grades=split_list(_text(row, "grades")),
             special_needs=_text(row, "metadata.jp.specialNeeds").lower() == "true")
-    role_of = {}
-    for r in bundle.rows("roles"):
-        if r.get("roleType", "primary") == "primary":
-            role_of[_text(r, "userSourcedId")] = _text(r, "role")
+    return classes
+
+
+def _enrolments(bundle: Bundle, classes: Mapping[str, ClassDraft]
+                ) -> dict[str, list[tuple[str, str]]]:
+    """User sourcedId → (class sourcedId, 出席番号) of each enrolment in one of ``classes``."""
     homes: dict[str, list[tuple[str, str]]] = {}
     for e in bundle.rows("enrollments"):
         cid = _text(e, "classSourcedId")
-        if cid in work.classes:
+        if cid in classes:
             homes.setdefault(_text(e, "userSourcedId"), []).append(
                 (cid, _text(e, "metadata.jp.ShussekiNo")))
-    for u in bundle.rows("users"):
-        sid = _text(u, "sourcedId")
-        role = role_of.get(sid, "student")
-        if role != "student" and not (teachers and role == "teacher"):
-            if role == "teacher":
-                work.teachers_skipped += 1
-            continue
-        enrolled = homes.get(sid, [])
-        home = _text(u, "metadata.jp.homeClass")
-        # The homeroom is the enrolment homeClass names; without homeClass, the one enrolment
-        # of this 年度. Several and no homeClass: none is chosen and the person is held.
-        chosen = [x for x in enrolled if x[0] == home] or (enrolled if len(enrolled) == 1
-                                                           else [])
-        if not chosen and role == "teacher" and enrolled:
-            chosen = enrolled[:1]  # a teacher may teach several classes; the first is theirs
-        class_id, number = chosen[0] if chosen else ("", "")
-        grades = split_list(_text(u, "grades"))
-        work.people.append(PersonDraft(
-            sourced_id=sid, umi=_text(u, "userMasterIdentifier").strip().lower(),
-            upn=giga_id(_text(u, "userIds")), role=role,
-            family_name=_text(u, "preferredFamilyName"),
-            given_name=_text(u, "preferredGivenName"),
-            family_kana=_text(u, "metadata.jp.kanaFamilyName"),
-            given_kana=_text(u, "metadata.jp.kanaGivenName"),
-            grade=grades[0] if grades else "",
-            school_code="", primary_org=_text(u, "primaryOrgSourcedId"),
-            class_id=class_id,
-            attendance_number=int(number) if number.isdigit() else None,
-            enabled=_text(u, "enabledUser", "true").lower() != "false",
-            display_family=_text(u, "familyName"),
-            display_given=_text(u, "givenName")))
-    return work
+    return homes
+
+
+def _person(u: Mapping[str, object], role: str, enrolled: list[tuple[str, str]]
+            ) -> PersonDraft:
+    """The draft of user row ``u``, placed in the homeroom its enrolments name."""
+    home = _text(u, "metadata.jp.homeClass")
+    # The homeroom is the enrolment homeClass names; without homeClass, the one enrolment
+    # of this 年度. Several and no homeClass: none is chosen and the person is held.
+    chosen = [x for x in enrolled if x[0] == home] or (enrolled if len(enrolled) == 1 else [])
+    if not chosen and role == "teacher" and enrolled:
+        chosen = enrolled[:1]  # a teacher may teach several classes; the first is theirs
+    class_id, number = chosen[0] if chosen else ("", "")
+    grades = split_list(_text(u, "grades"))
+    return PersonDraft(
+        sourced_id=_text(u, "sourcedId"), umi=_text(u, "userMasterIdentifier").strip().lower(),
+        upn=giga_id(_text(u, "userIds")), role=role,
+        family_name=_text(u, "preferredFamilyName"),
+        given_name=_text(u, "preferredGivenName"),
+        family_kana=_text(u, "metadata.jp.kanaFamilyName"),
+        given_kana=_text(u, "metadata.jp.kanaGivenName"),
+        grade=grades[0] if grades else "",
+        school_code="", primary_org=_text(u, "primaryOrgSourcedId"),
+        class_id=class_id,
+        attendance_number=int(number) if number.isdigit() else None,
+        enabled=_text(u, "enabledUser", "true").lower() != "false",
+        display_family=_text(u, "familyName"),
+        display_given=_text(u, "givenName"))

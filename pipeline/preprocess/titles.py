@@ -49,10 +49,10 @@ def rename_special_needs(work: Work, titles: Mapping[str, str], terms: Mapping[s
             cls.title = title
             work.decide("PL221", "cleanse", cls.key, from_title=cls.source_title,
                         to_title=title)
-        term = disability_term(cls.title)
-        if term is not None or not cls.title:
+        named = disability_term(cls.title)
+        if named is not None or not cls.title:
             cls.held.append("PL222")
-            work.decide("PL222", "hold", cls.key, title=cls.title, term=term or "(blank)")
+            work.decide("PL222", "hold", cls.key, title=cls.title, term=named or "(blank)")
 
 
 def rewrite_display_grades(work: Work) -> None:

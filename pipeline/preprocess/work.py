@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.model import Decision
+from pipeline.model import Decision, PersonRecord
 
 
 @dataclass(slots=True)
@@ -44,9 +44,20 @@ class ClassDraft:
 
 @dataclass(slots=True)
 class PersonDraft:
-    """A person of the export, by ``umi`` (userMasterIdentifier).
+    """A person of the export, by ``umi`` (userMasterIdentifier), while preprocessing works on it.
 
-    :param class_id: the sourcedId of the homeroom class of the current 年度.
+    Why this is not :class:`~pipeline.model.PersonRecord`, though most fields are the same: a
+    draft speaks the export's language, a record the targets'. The draft's ``sourced_id`` and
+    ``class_id`` are the sourcedIds of this one export, which C4th regenerates every night;
+    the record's ``sourced_id`` is the stable id the targets keep and its ``class_key`` the
+    stable class key, both known only once schools are merged and keys are looked up. Each
+    step rewrites the draft in place (school code, grade, names) and marks the rules that hold
+    it, and it keeps what only the cleanse needs (``primary_org``, C4th's display names);
+    the record is frozen, holds only what is delivered, is compared field by field with last
+    night's and stored in the state. :meth:`to_record` is the one way from one to the other.
+
+    :param sourced_id: the user's sourcedId in this export.
+    :param class_id: the sourcedId (in this export) of the homeroom class of the current 年度.
     :param attendance_number: 出席番号 (shusseki bangō).
     """
 
@@ -67,6 +78,15 @@ class PersonDraft:
     display_family: str = ""
     display_given: str = ""
     held: list[str] = field(default_factory=list)
+
+    def to_record(self, sourced_id: str, class_key: str) -> PersonRecord:
+        """The person as delivered, under the stable ``sourced_id`` and ``class_key``."""
+        return PersonRecord(
+            umi=self.umi, sourced_id=sourced_id, upn=self.upn, family_name=self.family_name,
+            given_name=self.given_name, family_kana=self.family_kana.strip(),
+            given_kana=self.given_kana.strip(), grade=self.grade, school_code=self.school_code,
+            class_key=class_key, attendance_number=self.attendance_number, role=self.role,
+            enabled=self.enabled)
 
 
 @dataclass

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.model import Decision, Plan, Roster
+from pipeline.model import ClassRecord, Decision, PersonRecord, Plan, Roster, SchoolRecord
+from pipeline.rules import REGISTRY
 
 SCHEMA_ID = "https://renkei.example/schemas/pipeline-report/1"
 #: Run statuses and the exit code each gives (issue 8).
@@ -19,50 +20,48 @@ CHANGE_TYPES = ("create", "update", "move", "rename", "promote", "graduate", "di
                 "refuse")
 
 
-def _registry() -> Any:
-    from pipeline.rules import REGISTRY  # the PL catalogue (declared by the first half)
-    return REGISTRY
-
-
 def _severity_and_messages(d: Decision) -> tuple[str, str, str]:
     try:
-        rule = _registry()[d.rule]
-    except (KeyError, ImportError):
+        rule = REGISTRY[d.rule]
+    except KeyError:
         text = ", ".join(f"{k}={v}" for k, v in sorted(d.fields.items()))
         return "INFO", f"{d.rule} {text}", f"{d.rule} {text}"
     ja, en = rule.render(dict(d.fields))
     return str(rule.severity), ja, en
 
 
-def _school_of(subject: str, rosters: Iterable[Roster | None]) -> str:
+def _find(subject: str, rosters: Iterable[Roster | None]
+          ) -> tuple[Roster, PersonRecord | SchoolRecord | ClassRecord] | None:
+    """The first roster that knows ``subject`` (a person, then a school, then a class) and the
+    record it holds for it."""
     for roster in rosters:
         if roster is None:
             continue
-        person = roster.people.get(subject) or roster.absent.get(subject)
-        if person is not None:
-            return person.school_code
-        if subject in roster.schools:
-            return subject
-        cls = roster.classes.get(subject)
-        if cls is not None:
-            return cls.school_code
+        record = (roster.people.get(subject) or roster.absent.get(subject)
+                  or roster.schools.get(subject) or roster.classes.get(subject))
+        if record is not None:
+            return roster, record
+    return None
+
+
+def _school_of(subject: str, rosters: Iterable[Roster | None]) -> str:
+    found = _find(subject, rosters)
+    if found is not None:
+        return found[1].school_code
     head = subject.split("/", 1)[0]
     return head if len(head) == 13 and head[:1].isalpha() else ""
 
 
 def _label(subject: str, rosters: Iterable[Roster | None]) -> str:
-    for roster in rosters:
-        if roster is None:
-            continue
-        p = roster.people.get(subject) or roster.absent.get(subject)
-        if p is not None:
-            cls = roster.classes.get(p.class_key)
-            return f"{p.family_name} {p.given_name}（{p.grade} {cls.title if cls else ''}）"
-        if subject in roster.schools:
-            return roster.schools[subject].name
-        if subject in roster.classes:
-            return roster.classes[subject].title
-    return ""
+    found = _find(subject, rosters)
+    if found is None:
+        return ""
+    roster, record = found
+    if isinstance(record, PersonRecord):
+        cls = roster.classes.get(record.class_key)
+        return (f"{record.family_name} {record.given_name}"
+                f"（{record.grade} {cls.title if cls else ''}）")
+    return record.name if isinstance(record, SchoolRecord) else record.title
 
 
 def school_names(plan: Plan | None) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from pipeline.report.render import _STATUS_JA, _columns
+from pipeline.report.labels import STATUS_JA, plan_columns
 
 TEMPLATE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8">
@@ -78,6 +78,6 @@ _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string
 
 
 def render_html(report: dict[str, Any]) -> str:
-    cols = _columns(report["plan"]["by_action"]) if report.get("plan") else []
+    cols = plan_columns(report["plan"]["by_action"]) if report.get("plan") else []
     return _ENV.from_string(TEMPLATE).render(
-        r=report, cols=cols, status_ja=_STATUS_JA.get(report["run"]["status"], ""))
+        r=report, cols=cols, status_ja=STATUS_JA.get(report["run"]["status"], ""))

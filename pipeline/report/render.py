@@ -9,16 +9,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.report.build import CHANGE_TYPES
+from pipeline.report.html import render_html
+from pipeline.report.labels import STATUS_JA, plan_columns
 
 FORMATS = ("text", "json", "html")
-
-_STATUS_JA = {"applied": "反映しました", "nothing-to-do": "変更はありません",
-              "dry-run": "試行（何も反映していません）",
-              "holds": "反映しました（保留あり・要確認）",
-              "refused": "拒否しました（何も反映していません）",
-              "quarantined": "隔離しました（何も反映していません）",
-              "interrupted": "中断しました（再実行してください）"}
 
 
 def render_report(report: dict[str, Any], fmt: str, *, brief: bool = False) -> str:
@@ -31,16 +25,10 @@ def render_report(report: dict[str, Any], fmt: str, *, brief: bool = False) -> s
     if fmt == "json":
         return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     if fmt == "html":
-        from pipeline.report.html import render_html
         return render_html(report)
     if fmt == "text":
         return render_text(report, brief=brief)
     raise ValueError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
-
-
-def _columns(by_action: dict[str, int]) -> list[str]:
-    return [a for a in CHANGE_TYPES if by_action.get(a)] + sorted(
-        a for a in by_action if a not in CHANGE_TYPES)
 
 
 def plan_table(report: dict[str, Any]) -> Table | None:
@@ -48,7 +36,7 @@ def plan_table(report: dict[str, Any]) -> Table | None:
     plan = report.get("plan")
     if not plan:
         return None
-    cols = _columns(plan["by_action"])
+    cols = plan_columns(plan["by_action"])
     table = Table(title=f"plan {plan['id']} — by school and change type / 学校別・変更種別",
                   show_footer=bool(cols))
     table.add_column("school / 学校", footer="total / 合計")
@@ -97,7 +85,7 @@ def render_text(report: dict[str, Any], *, width: int = 140, brief: bool = False
     run = report["run"]
     console.print(f"renkei pipeline — {report['municipality']} ({report['board_code']})")
     console.print(f"status: {run['status']} (exit {run['exit_code']}) — "
-                  f"{_STATUS_JA.get(run['status'], '')}")
+                  f"{STATUS_JA.get(run['status'], '')}")
     if run.get("message"):
         console.print(run["message"])
     if run.get("export"):

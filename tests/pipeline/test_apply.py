@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.apply import apply_to, unfinished
 from pipeline.apply.journal import Journal
-from tests.pipeline.test_apply_support import (
+from tests.pipeline.applykit import (
     CLIENT_SECRET,
     PASSWORD,
     MockWorld,

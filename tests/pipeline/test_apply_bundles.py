@@ -12,7 +12,7 @@ import pytest
 
 from harness.oneroster.ids import is_uuid4
 from pipeline.apply.bundles import BundleRejected, DeltaUser, build_bulk, build_delta
-from tests.pipeline.test_apply_support import SOURCE, roster_from_city, small_city
+from tests.pipeline.applykit import SOURCE, roster_from_city, small_city
 
 STAMP = "2025-05-01T02:00:00.000Z"
 

@@ -7,7 +7,7 @@ import sqlite3
 from pipeline.apply import STEPS
 from pipeline.apply.journal import Journal, unfinished
 from pipeline.model import Roster
-from tests.pipeline.test_apply_support import make_plan
+from tests.pipeline.applykit import make_plan
 
 
 def _db(path) -> sqlite3.Connection:

@@ -13,7 +13,7 @@ import pytest
 from harness.accounts.passwords import read_password_file
 from harness.cli import pipeline as cli
 from harness.cli.main import UsageError
-from tests.pipeline.test_e2e_support import CLIENT_SECRET, SECRET_ENV, World, config_text
+from tests.pipeline.e2ekit import CLIENT_SECRET, SECRET_ENV, World, config_text, quick_retries
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "pipeline-report.schema.json")
                     .read_text(encoding="utf-8"))
@@ -35,17 +35,14 @@ def renkei(*argv: str) -> int:
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    monkeypatch.setattr("pipeline.apply.targets.BACKOFF", 0.001)
-    w = World()
-    w.seed_city("small", 1, "2025-05-01")
-    w.save_passwords(tmp_path / "passwords", 1)
+    w = World.seeded(tmp_path)
     w.config = tmp_path / "city.toml"
     w.config.write_text(config_text(tmp_path, w.bases), encoding="utf-8")
     import pipeline.run
     real = pipeline.run.run_pipeline
     monkeypatch.setattr(pipeline.run, "run_pipeline",
-                        lambda config, **kw: real(config, session_factory=w.session, **kw))
-    w.tmp = tmp_path
+                        lambda config, **kw: real(quick_retries(config),
+                                                  session_factory=w.session, **kw))
     return w
 
 

@@ -11,16 +11,18 @@ import responses
 from responses import matchers
 
 from pipeline.clients import BatchItem, C4thClient, DrillClient, GraphClient, LgateClient
-from pipeline.http import HttpClient, TargetError
+from pipeline.http import RetryingHttpClient, RetryPolicy, TargetError
 
 LG, GR, DR, C4 = "http://lgate.test", "http://m365.test", "http://drill.test", "http://c4th.test"
 TOKEN_URL = f"{GR}/tenant1/oauth2/v2.0/token"
 
 
-def http(target: str, waits: list[float] | None = None, retries: int = 3) -> HttpClient:
+def http(target: str, waits: list[float] | None = None, retries: int = 3
+         ) -> RetryingHttpClient:
     sink = waits if waits is not None else []
-    return HttpClient(requests.Session, target=target, retries=retries, sleep=sink.append,
-                      rng=random.Random(0))
+    return RetryingHttpClient(requests.Session, target=target,
+                              policy=RetryPolicy(retries=retries), sleep=sink.append,
+                              rng=random.Random(0))
 
 
 class Clock:

@@ -21,25 +21,26 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.pipeline.test_e2e_support import (
+from tests.pipeline.e2ekit import (
     CLIENT_SECRET,
     FAST,
     SECRET_ENV,
     Admin,
     check_invariants,
     config_text,
+    quick_retries,
     state_holds,
 )
 
 DRIVER = textwrap.dedent('''
     import sys, time
+    from dataclasses import replace
     import requests
-    import pipeline.apply.targets as targets
     from pipeline.config import load_config
     from pipeline.run import run_pipeline
 
-    targets.BACKOFF = 0.01
     config = load_config(sys.argv[1])
+    config = replace(config, delivery_retry=replace(config.delivery_retry, backoff=0.01))
     stop_at = int(sys.argv[2])
     count = 0
 
@@ -77,25 +78,34 @@ def _start(script: Path, config: Path, stop_at: int) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
+def _ended(proc: subprocess.Popen[str], out: str, err: str) -> str:
+    """The outcome line of a child that ended on its own; a test failure showing its stderr
+    when it failed (exited non-zero or printed no outcome)."""
+    lines = out.strip().splitlines()
+    assert proc.returncode == 0 and lines, (
+        f"the pipeline child failed (exit {proc.returncode}); its stderr:\n{err}")
+    return lines[-1]
+
+
 def _run_killed(script: Path, config: Path, *, stop_at: int = 0,
                 after: float | None = None) -> str:
     """Run the pipeline and SIGKILL it at the point asked for; the outcome line."""
     proc = _start(script, config, stop_at)
     if after is not None:
         try:
-            out, _ = proc.communicate(timeout=after)
-            return out.strip().splitlines()[-1] if out.strip() else "EXIT ?"
+            out, err = proc.communicate(timeout=after)
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
             proc.communicate()
             return "KILLED (timer)"
+        return _ended(proc, out, err)
     line = proc.stdout.readline() if proc.stdout else ""
     if line.startswith("STOP"):
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate()
         return f"KILLED (after response {stop_at})"
-    proc.communicate(timeout=120)
-    return line.strip()
+    out, err = proc.communicate(timeout=120)
+    return _ended(proc, line + out, err)
 
 
 def _run_to_end(config: Path, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -103,8 +113,7 @@ def _run_to_end(config: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     from pipeline.config import load_config
     from pipeline.run import run_pipeline
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    monkeypatch.setattr("pipeline.apply.targets.BACKOFF", 0.01)
-    result = run_pipeline(load_config(config))
+    result = run_pipeline(quick_retries(load_config(config), backoff=0.01))
     assert result.exit_code in (0, 1), result.message
     resumed = f", finished {len(result.resumed)} interrupted" if result.resumed else ""
     return f"EXIT {result.exit_code} {result.status}{resumed}"

@@ -6,12 +6,13 @@ import pytest
 
 from pipeline.config import parse_config
 from pipeline.run import run_pipeline
-from tests.pipeline.test_e2e_support import (
+from tests.pipeline.e2ekit import (
     CLIENT_SECRET,
     SECRET_ENV,
     World,
     check_invariants,
     config_text,
+    quick_retries,
     state_holds,
 )
 
@@ -19,17 +20,12 @@ from tests.pipeline.test_e2e_support import (
 @pytest.fixture
 def world(tmp_path, monkeypatch):
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    monkeypatch.setattr("pipeline.apply.targets.BACKOFF", 0.001)
-    w = World()
-    w.seed_city("small", 1, "2025-05-01")
-    w.save_passwords(tmp_path / "passwords", 1)
-    w.tmp = tmp_path
-    return w
+    return World.seeded(tmp_path)
 
 
 def run(world, **kw):
-    config = parse_config(config_text(world.tmp, world.bases, **kw),
-                          path=world.tmp / "city.toml")
+    config = quick_retries(parse_config(config_text(world.tmp, world.bases, **kw),
+                                        path=world.tmp / "city.toml"))
     return config, run_pipeline(config, session_factory=world.session)
 
 

@@ -8,16 +8,23 @@ import pytest
 import requests
 import responses
 
-from pipeline.http import HttpClient, TargetError, parse_retry_after, safe_url
+from pipeline.http import (
+    RetryingHttpClient,
+    RetryPolicy,
+    TargetError,
+    parse_retry_after,
+    safe_url,
+)
 
 URL = "http://lgate.test/oneroster/bulk"
 
 
-def client(**kw) -> tuple[HttpClient, list[float]]:
+def client(**policy) -> tuple[RetryingHttpClient, list[float]]:
+    """A client for lgate whose waits are recorded, not slept; ``policy``: RetryPolicy fields."""
     waits: list[float] = []
-    kw.setdefault("retries", 3)
-    return HttpClient(requests.Session, target="lgate", sleep=waits.append,
-                      rng=random.Random(1), **kw), waits
+    policy.setdefault("retries", 3)
+    return RetryingHttpClient(requests.Session, target="lgate", sleep=waits.append,
+                              rng=random.Random(1), policy=RetryPolicy(**policy)), waits
 
 
 @responses.activate
@@ -121,7 +128,7 @@ def test_session_factory_used_once():
         made.append(1)
         return requests.Session()
 
-    http = HttpClient(factory, target="m365")
+    http = RetryingHttpClient(factory, target="m365")
     assert http.session is http.session
     assert made == [1]
 

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rosterkit import GIMU, P_SCHOOL, Env, umi_for, upn_for
 
 from harness.oneroster import read_bundle
 from pipeline.plan import make_plan
 from pipeline.preprocess.passwords import load_passwords
 from pipeline.reconcile import Outcome
+from tests.pipeline.rosterkit import GIMU, P_SCHOOL, Env, umi_for, upn_for
 
 NOW = dt.datetime(2025, 5, 1, 20, tzinfo=dt.UTC)
 

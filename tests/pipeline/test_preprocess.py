@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, Kit, rules, umi_for, upn_for
 
 from harness.accounts.passwords import PasswordEntry, write_password_file
 from harness.oneroster.ids import is_uuid4
+from tests.pipeline.rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, Kit, rules, umi_for, upn_for
 
 TERMS = '[special_needs.terms]\n"（知的障害）" = ""\n'
 

@@ -7,13 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, umi_for
-
 from harness.oneroster import read_bundle, write_bundle
 from harness.oneroster.model import Bundle
 from pipeline.plan import make_plan
 from pipeline.preprocess.passwords import load_passwords
 from pipeline.reconcile import Outcome
+from tests.pipeline.rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, umi_for
 
 NOW = dt.datetime(2025, 5, 1, 20, tzinfo=dt.UTC)
 

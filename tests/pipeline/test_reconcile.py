@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, rules, umi_for
+
+from tests.pipeline.rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, rules, umi_for
 
 GRACE = "[grace]\nenabled = true\ndays = 90\n"
 

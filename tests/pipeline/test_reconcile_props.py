@@ -8,7 +8,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, umi_for
+
+from tests.pipeline.rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, umi_for
 
 SLOTS = [(P_SCHOOL, "1年1組", "P1"), (P_SCHOOL, "1年2組", "P1"), (P_SCHOOL, "2年1組", "P2"),
          (J_SCHOOL, "1年1組", "J1"), (GIMU, "1年1組", "P1"), (GIMU, "7年1組", "J1")]

@@ -14,7 +14,7 @@ import pytest
 from pipeline.apply.context import TargetResult
 from pipeline.model import Decision
 from pipeline.report import build_report, render_report
-from tests.pipeline.test_apply_support import make_plan, roster_from_city, small_city
+from tests.pipeline.applykit import make_plan, roster_from_city, small_city
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "pipeline-report.schema.json")
                     .read_text(encoding="utf-8"))

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 import responses
-from rosterkit import P_SCHOOL, Env, rules, umi_for, upn_for
 
 import pipeline.apply
 from pipeline.config import ConfigError, load_config
 from pipeline.run import run_pipeline
+from tests.pipeline.rosterkit import P_SCHOOL, Env, rules, umi_for, upn_for
 
 NOW = dt.datetime(2025, 5, 1, 20, tzinfo=dt.UTC)
 

@@ -19,13 +19,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from pipeline.config import parse_config
 from pipeline.run import run_pipeline
-from tests.pipeline.test_e2e_support import (
+from tests.pipeline.e2ekit import (
     CLIENT_SECRET,
     SECRET_ENV,
     World,
     check_invariants,
     check_unique,
     config_text,
+    quick_retries,
     state_holds,
 )
 
@@ -55,7 +56,7 @@ class PipelineMachine(RuleBasedStateMachine):
     def run(self):
         config = parse_config(config_text(self.tmp, self.world.bases, guard=0.2),
                               path=self.tmp / "city.toml")
-        result = run_pipeline(config, session_factory=self.world.session)
+        result = run_pipeline(quick_retries(config), session_factory=self.world.session)
         self.log.append(f"run → {result.status} ({result.exit_code})")
         return config, result
 
@@ -122,7 +123,6 @@ class PipelineMachine(RuleBasedStateMachine):
 @pytest.fixture(autouse=True)
 def _env(monkeypatch):
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    monkeypatch.setattr("pipeline.apply.targets.BACKOFF", 0.001)
 
 
 def test_random_nights_keep_the_invariants():

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from pipeline.config import Config
 
 #: mock name → in-process base URL
 BASES = {"c4th": "http://c4th.test", "lgate": "http://lgate.test", "m365": "http://m365.test",
@@ -21,6 +24,11 @@ FAST = {"m365": {"PASSWORD_SCRYPT_N": 16}, "lgate": {"PASSWORD_HASH_ITERATIONS":
 SECRET_ENV = "RENKEI_M365_CLIENT_SECRET"
 CLIENT_SECRET = "renkei-dev-secret"
 TERMS = ("知的障害", "自閉症・情緒障害", "肢体不自由", "病弱・身体虚弱", "弱視", "難聴", "言語障害")
+
+
+def quick_retries(config: Config, backoff: float = 0.001) -> Config:
+    """``config`` with the delivery clients' backoff cut short (faults are retried at once)."""
+    return replace(config, delivery_retry=replace(config.delivery_retry, backoff=backoff))
 
 
 def config_text(tmp: Path, bases: dict[str, str], *, guard: float = 0.05,
@@ -124,6 +132,15 @@ class World(Admin):
         s = requests.Session()
         self._mount(s, self.apps)
         return s
+
+    @classmethod
+    def seeded(cls, tmp: Path) -> World:
+        """The small city on its first day, with the board's password file under ``tmp``."""
+        world = cls()
+        world.seed_city("small", 1, "2025-05-01")
+        world.save_passwords(tmp / "passwords", 1)
+        world.tmp = tmp
+        return world
 
 
 def check_invariants(admin: Admin, holds: Iterable[str] = ()) -> dict[str, int]:

@@ -91,11 +91,11 @@ class MockWorld:
     def targets(self, passwords: dict | None = None, *, retries: int = 2):
         from pipeline.apply import Targets
         from pipeline.clients import DrillClient, GraphClient, LgateClient
-        from pipeline.http import HttpClient
+        from pipeline.http import RetryingHttpClient, RetryPolicy
 
-        def http(target: str) -> HttpClient:
-            return HttpClient(self.session, target=target, retries=retries,
-                              sleep=lambda s: None)
+        def http(target: str) -> RetryingHttpClient:
+            return RetryingHttpClient(self.session, target=target,
+                                      policy=RetryPolicy(retries=retries), sleep=lambda s: None)
         pw = passwords if passwords is not None else {}
         return Targets(
             source=SOURCE, lgate=LgateClient(http("lgate"), BASES["lgate"]),
