@@ -120,6 +120,13 @@ def test_a_bad_snapshot_is_a_clear_400_and_changes_nothing(case: str, tmp_path: 
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+def test_a_snapshot_beyond_the_size_limit_is_refused_unread() -> None:
+    app = create_mock_app(_spec(), {"DATABASE": ":memory:", "MAX_CONTENT_LENGTH": 1024})
+    resp = app.test_client().post("/_admin/state/import", data=export(with_notes("a")))
+    assert resp.status_code == 413
+    assert resp.json["error"]["code"] == "requestEntityTooLarge"
+
+
 def test_a_real_mock_round_trips_and_refuses_another_mocks_snapshot(make_mock: Any) -> None:
     lgate = make_mock("lgate")
     users = [{"userMasterIdentifier": f"umi-{n}", "username": f"p{n}@school.example.jp",
