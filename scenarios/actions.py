@@ -190,7 +190,7 @@ def clock(ctx: Context, out: StepFindings, *, days: int) -> dict[str, Any]:
 def reject_launches(ctx: Context, out: StepFindings, *, tool: str, reason: str
                     ) -> dict[str, Any]:
     """A tool starts refusing every launch with ``reason`` (its licence server is down …)."""
-    ctx.vendors.set_config(tool, "REJECT_LAUNCHES", reason)
+    ctx.vendors.reject_launches(tool, reason)
     ctx.expect_refusal[tool] = reason
     return {"tool": tool}
 
