@@ -7,8 +7,9 @@ replaces the database with it in one transaction, or answers 400 and changes not
 how a second instance of a mock (a launch worker's private copy, a server on another machine)
 reaches the same state through the surface, in-process and live alike. Only the database
 travels: the request log, the fault rules and the configuration stay the instance's own, and
-so does what a mock derives from its database when it starts (lgate's platform guid and LTI
-service data): import into a freshly built mock.
+so does what a mock keeps in memory from its database (lgate reads its platform guid and LTI
+service data when it starts; c4th keeps its parsed city by version number): import into a
+freshly built mock, as the scenarios' launch workers do.
 """
 
 from __future__ import annotations
