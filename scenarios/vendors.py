@@ -72,8 +72,8 @@ class Vendors:
     :param urls: {name: base URL}.
     :param apps: {name: Flask app} in-process; empty when live.
     :param state_dir: where in-process mocks keep their SQLite files.
-    :param secret_key: the Flask SECRET_KEY every in-process view shares (session cookies of
-        one view must be readable by another process's view of the same lgate).
+    :param secret_key: the Flask SECRET_KEY of the in-process mocks (generated per run; a
+        launch worker's own mocks are built with it too).
     """
 
     urls: dict[str, str]
