@@ -1,5 +1,6 @@
-"""Launch workers: each launches on a private world it reached through the systems' admin
-surface, and brings back what each tool recorded."""
+"""Launch workers: in-process, each launches on a private world it reached through the
+systems' admin surface and brings back what each tool recorded; live, they share the servers.
+Either way a tool told to refuse launches (its admin surface) refuses them in every worker."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from scenarios.suites import SCENARIOS
 REASON = "licence server unavailable"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
-    """A small city after its first run, in-process."""
-    ctx = make_context(SCENARIOS["rejecting-tool"], workdir=tmp_path_factory.mktemp("w"))
+@pytest.fixture(scope="module", params=["in-process", "live"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[Context]:
+    """A small city after its first run, in-process or on loopback servers."""
+    ctx = make_context(SCENARIOS["rejecting-tool"], workdir=tmp_path_factory.mktemp("w"),
+                       live=request.param == "live")
     ACTIONS["seed_city"](ctx, StepFindings("t", "seed"))
     ctx.driver.fetch_passwords(only_new=True)
     assert ctx.driver.run().exit_code in (0, 1)
@@ -56,7 +59,7 @@ def test_workers_launch_on_private_worlds_and_bring_back_each_tools_record(
     finally:
         world.vendors.reject_launches("tsubasa_book", None)
     assert (run.workers, len(run)) == (2, len(pairs))
-    assert run.recorded is not None
+    assert (run.recorded is None) == world.vendors.is_live, "private worlds bring records back"
     out = StepFindings("t", "launch")
     stats = verify_launches(world.vendors, run, expect, out,
                             expect_refusal={"tsubasa_book": REASON})
@@ -64,6 +67,9 @@ def test_workers_launch_on_private_worlds_and_bring_back_each_tools_record(
     assert stats["tsubasa_book"]["refused"] == tools["tsubasa_book"]
     assert stats["interactive_study"]["verified"] == tools["interactive_study"]
     after = {tool: len(tool_launches(world.vendors, tool)) for tool in tools}
-    assert after == before, "the parent's systems took no launch: the workers had their own"
-    assert not list(Path(world.vendors.state_dir).parent.glob("renkei-launch-*")), \
-        "the workers' worlds are removed"
+    if world.vendors.is_live:
+        assert all(after[tool] > before[tool] for tool in tools), "the servers took them"
+    else:
+        assert after == before, "the parent's systems took no launch: workers had their own"
+        assert not list(Path(world.vendors.state_dir).parent.glob("renkei-launch-*")), \
+            "the workers' worlds are removed"
