@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.accounts.passwords import read_password_file
 from harness.oneroster.ids import stable_uuid4
 from scenarios.expected import CityExpectation, expect_city
+from scenarios.launches import launch_one
 from scenarios.model import Scenario, StepFindings
-from scenarios.observe import Observed, pick
+from scenarios.observe import Observed, enabled, pick
 from scenarios.pipeline_driver import PipelineDriver, RunOutcome
 from scenarios.vendors import Vendors
 
@@ -102,8 +104,6 @@ def passwords(ctx: Context, out: StepFindings, *, only_new: bool = True,
               leave_out: int = 0, grade: str | None = None) -> dict[str, Any]:
     """The board hands over its ID・初期パスワード file (optionally missing some pupils)."""
     data = ctx.vendors.password_file(only_new=only_new)
-    from harness.accounts.passwords import read_password_file
-
     umis = sorted(read_password_file(data).entries)
     if grade:
         city = {s["umi"]: s for s in ctx.vendors.city()["students"]}
@@ -190,7 +190,7 @@ def clock(ctx: Context, out: StepFindings, *, days: int) -> dict[str, Any]:
 def reject_launches(ctx: Context, out: StepFindings, *, tool: str, reason: str
                     ) -> dict[str, Any]:
     """A tool starts refusing every launch with ``reason`` (its licence server is down …)."""
-    ctx.vendors.set_config(tool, "REJECT_LAUNCHES", reason)
+    ctx.vendors.reject_launches(tool, reason)
     ctx.expect_refusal[tool] = reason
     return {"tool": tool}
 
@@ -311,8 +311,6 @@ def expect_leavers_disabled(ctx: Context, out: StepFindings, memory: str,
     seen = Observed.read(ctx.vendors)
     for umi in ctx.memory.get(memory, []):
         users = seen.drill.get(umi, [])
-        from scenarios.observe import enabled
-
         if removed and users:
             out.add("IV302", system="drill", record=umi, name=umi,
                     expected="removed (tobedeleted)", found=f"{len(users)} record(s)")
@@ -324,8 +322,6 @@ def expect_leavers_disabled(ctx: Context, out: StepFindings, memory: str,
 @expectation("launch_refused")
 def expect_launch_refused(ctx: Context, out: StepFindings, memory: str, tool: str) -> None:
     """A launch of each remembered pupil into ``tool`` is refused (a leaver in the drill app)."""
-    from scenarios.launches import launch_one
-
     for umi in ctx.memory.get(memory, []):
         o = launch_one(ctx.vendors, umi, tool)
         if o.ok:

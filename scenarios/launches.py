@@ -8,8 +8,13 @@ the tool recorded (``/_admin/state`` launches) and checks it against the LTI cat
 verdict and the expected person, class, role, grade and licence.
 
 Parallel: launches are independent, so with ``workers > 1`` the list is cut into slices and
-each worker process builds its own view of the systems (:meth:`Vendors.from_spec`: its own
-in-process apps on the same SQLite files, or plain HTTP to live servers) and runs its slice.
+each worker process runs its slice on its own view of the systems. Live, workers share the real
+servers (plain HTTP). In-process, each worker launches on a private world, because launches
+write (sessions, launch logs, licences) and processes sharing one SQLite file serialise on its
+write lock: the parent takes a :class:`WorldCopy` of the systems a launch touches through their
+admin surface (``GET /_admin/state/export``, each tool's ``/_admin/reject-launches``), and each
+worker builds fresh in-process mocks and gives them that state (``POST /_admin/state/import``).
+The tools record each launch in the worker's world, so the worker reads those records back.
 """
 
 from __future__ import annotations
@@ -18,15 +23,20 @@ import html
 import multiprocessing
 import os
 import re
+import shutil
+import tempfile
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from harness.lti.http import HttpError
 from scenarios.expected import CityExpectation
 from scenarios.model import StepFindings
 from scenarios.observe import pick, tool_launches
-from scenarios.vendors import Vendors
+from scenarios.vendors import NAMES, Vendors
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
@@ -60,8 +70,6 @@ def page_reason(text: str, limit: int = 200) -> str:
 
 def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
     """Launch ``umi`` into ``tool`` through the whole flow; never raises for a failed launch."""
-    from harness.lti.http import HttpError
-
     browser = vendors.browser()
     url = f"{vendors.urls['lgate']}/launch?user={quote(umi)}&tool={quote(tool)}"
     try:
@@ -79,30 +87,51 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
     return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history))
 
 
+@dataclass(frozen=True)
+class WorldCopy:
+    """What a launch worker needs to launch on a private world as the parent's systems would.
+
+    :param snapshots: system → its state (``GET /_admin/state/export``), for the systems a
+        launch touches: lgate (the e-portal logs the pupil in and signs the launch) and the
+        tools launched into. c4th and Microsoft 365 take no part in a launch.
+    :param rejecting: tool → the reason it refuses every launch with (a run-time setting,
+        not state: ``/_admin/reject-launches``).
+    """
+
+    snapshots: dict[str, bytes]
+    rejecting: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def take(cls, vendors: Vendors, tools: Iterable[str]) -> WorldCopy:
+        """Read the copy from ``vendors``' admin surface, once for every worker."""
+        tools = sorted(set(tools) & set(NAMES))  # a vendor's own tool is reached as it is
+        rejecting = {t: r for t in tools if (r := vendors.launch_rejection(t))}
+        return cls({n: vendors.export_state(n) for n in ("lgate", *tools)}, rejecting)
+
+    def build(self, vendors: Vendors) -> None:
+        """Give fresh systems ``vendors`` this copy's state and settings."""
+        for name, snapshot in self.snapshots.items():
+            vendors.import_state(name, snapshot)
+        for tool, reason in self.rejecting.items():
+            vendors.reject_launches(tool, reason)
+
+
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(spec: Mapping[str, Any], counter: Any = None) -> None:
-    import atexit
-    import shutil
-    import sqlite3
-    import tempfile
-    from pathlib import Path
-
-    spec = dict(spec)
+def _init_worker(spec: Mapping[str, Any], world: WorldCopy | None, scratch: str | None,
+                 counter: Any = None) -> None:
     _WORKER["counter"] = counter
-    if spec.get("state_dir"):
-        # A private copy of every system's state: launches write (sessions, launch logs,
-        # licences), and processes sharing one SQLite file serialise on its write lock.
-        src = Path(spec["state_dir"])
-        mine = Path(tempfile.mkdtemp(prefix="renkei-launch-", dir=src.parent))
-        atexit.register(shutil.rmtree, mine, True)
-        for db in src.glob("*.sqlite3"):
-            with sqlite3.connect(db) as a, sqlite3.connect(mine / db.name) as b:
-                a.backup(b)
-        spec["state_dir"] = str(mine)
-        _WORKER["private"] = True
-    _WORKER["vendors"] = Vendors.from_spec(spec)
+    if world is None:  # live: share the real servers
+        _WORKER["vendors"] = Vendors.live(spec["urls"])
+        return
+    # in-process: fresh mocks in the parent's scratch folder (the parent removes it: a pool's
+    # worker ends without running exit handlers)
+    vendors = Vendors.in_process(tempfile.mkdtemp(prefix="worker-", dir=scratch),
+                                 secret_key=spec["secret_key"], config=spec["config"])
+    world.build(vendors)
+    _WORKER["vendors"] = vendors
+    _WORKER["private"] = True
 
 
 def _run_slice(pairs: Sequence[tuple[str, str]]
@@ -163,8 +192,6 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
 
     :param progress: called with the number of launches done so far.
     """
-    import time
-
     started = time.perf_counter()
     workers = workers or default_workers()
     if workers <= 1 or len(pairs) < PARALLEL_MIN:
@@ -186,21 +213,29 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
     counter = ctx.Value("i", 0)
     out: list[LaunchOutcome] = []
     recorded: dict[str, dict[str, Any]] = {}
-    with ctx.Pool(workers, initializer=_init_worker,
-                  initargs=(vendors.spec(), counter)) as pool:
-        pending = pool.map_async(_run_slice, slices)
-        while not pending.ready():
-            pending.wait(0.5)
-            if progress:
-                progress(counter.value)
-        for part, rec in pending.get():
-            out.extend(part)
-            for tool, entries in rec.items():
-                recorded.setdefault(tool, {}).update(entries)
+    world = scratch = None
+    if not vendors.is_live:
+        world = WorldCopy.take(vendors, {t for _, t in pairs})
+        # beside the state (a fast folder: every launch commits to SQLite)
+        scratch = tempfile.mkdtemp(prefix="renkei-launch-", dir=Path(vendors.state_dir).parent)
+    try:
+        with ctx.Pool(workers, initializer=_init_worker,
+                      initargs=(vendors.spec(), world, scratch, counter)) as pool:
+            pending = pool.map_async(_run_slice, slices)
+            while not pending.ready():
+                pending.wait(0.5)
+                if progress:
+                    progress(counter.value)
+            for part, rec in pending.get():
+                out.extend(part)
+                for tool, entries in rec.items():
+                    recorded.setdefault(tool, {}).update(entries)
+    finally:  # the pool has stopped its workers: nothing writes there any more
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     if progress:
         progress(len(out))
-    private = bool(vendors.state_dir)
-    return LaunchRun(out, recorded if private else None, workers,
+    return LaunchRun(out, None if world is None else recorded, workers,
                      time.perf_counter() - started)
 
 

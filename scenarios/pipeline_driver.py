@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -178,8 +179,6 @@ min_users = {o["guard_min_users"]}
             now: dt.datetime | None = None,
             progress: Callable[..., Any] | None = None) -> RunOutcome:
         """Run the pipeline once; a pipeline failure becomes ``error``, never an exception."""
-        import time
-
         try:
             from pipeline.run import run_pipeline
         except ImportError as exc:

@@ -31,7 +31,8 @@ from typing import Any
 
 from harness.core import Severity
 from harness.report import Report
-from scenarios.actions import Context
+from pipeline.rules import REGISTRY as PL
+from scenarios.actions import ACTIONS, Context
 from scenarios.expected import CityExpectation
 from scenarios.invariants import check_invariants
 from scenarios.launches import default_workers, launch_pairs, run_launches, verify_launches
@@ -138,8 +139,6 @@ def rehearse(*, scale: str = "tsukuba", seed: int = 1, workers: int | None = Non
     out = StepFindings("rehearsal", "rollover", cap_per_rule=200)
     result.findings = out
     try:
-        from scenarios.actions import ACTIONS
-
         _timed(result, "generate", progress, lambda: ACTIONS["seed_city"](ctx, out))
         before = ctx.vendors.city()
 
@@ -199,8 +198,6 @@ def _verify(ctx: Context, expect: CityExpectation, run: RunOutcome, out: StepFin
 
 def hold_list(run: RunOutcome, expect: CityExpectation) -> list[dict[str, str]]:
     """One line per held pupil and rule, with the pipeline's own message (its PL rule)."""
-    from pipeline.rules import REGISTRY as PL
-
     seen: set[tuple[str, str]] = set()
     out = []
     for d in run.by_action("hold"):

@@ -28,6 +28,12 @@ FIRST_RUN = (
 )
 
 
+def _scene(step_id: str, action: str, title_ja: str, title_en: str, **args: object) -> Step:
+    """A step that only sets the scene (a pick, an event, a fault, time passing): no outcome of
+    its own to check, and no invariants until the run that follows."""
+    return Step(step_id, action, title_ja, title_en, "—", "—", args=args, invariants=False)
+
+
 def _nightly(step_id: str = "nightly", expect: dict | None = None, launch: str | None =
              "affected", **args: object) -> tuple[Step, Step]:
     return (
@@ -76,9 +82,8 @@ TRANSFER = Scenario(
     "Same person, same accounts; new school and class everywhere. The stale record c4th keeps "
     "for 指導要録 (same GIGA id) is cleansed.",
     FIRST_RUN + (
-        Step("pick", "pick", "転校する児童を決め、各システムのアカウントを控える",
-             "Note the accounts of the pupil who will move", "—", "—",
-             args={"grade": "P4", "count": 1}, invariants=False),
+        _scene("pick", "pick", "転校する児童を決め、各システムのアカウントを控える",
+               "Note the accounts of the pupil who will move", grade="P4", count=1),
         Step("move", "event", "市内の別の学校へ転校する（c4th で転出・転入処理）",
              "The pupil moves to another school of the city (c4th transfer)",
              "c4th に新しい所属と旧所属レコード。", "c4th holds the new and the stale record.",
@@ -110,8 +115,8 @@ TRANSFER_OUT = Scenario(
              expect={**OK_OR_HOLDS, "decisions": {"action": "missing", "memory": "leavers"},
                      "leavers_disabled": {"memory": "leavers"},
                      "launch_refused": {"memory": "leavers", "tool": "interactive_study"}}),
-        Step("grace", "clock", "猶予期間（100日）が過ぎる", "The grace period (100 days) passes",
-             "—", "—", args={"days": 100}, invariants=False),
+        _scene("grace", "clock", "猶予期間（100日）が過ぎる", "The grace period (100 days) passes",
+               days=100),
         Step("after-grace", "run", "猶予期間の方針を有効にして連携する",
              "The run with the grace policy on",
              "ドリルから削除（tobedeleted）。学習eポータルには残る。",
@@ -127,8 +132,8 @@ GRADUATION = Scenario(
     "中3が卒業して外れ、小6は同じアカウントのまま市内の中学校へ進む。",
     "J3 pupils leave; P6 pupils go on to a city junior high with the same accounts.",
     FIRST_RUN + (
-        Step("pick", "pick", "小6のアカウントを控える", "Note the P6 pupils' accounts", "—", "—",
-             args={"grade": "P6", "count": 5}, invariants=False),
+        _scene("pick", "pick", "小6のアカウントを控える", "Note the P6 pupils' accounts",
+               grade="P6", count=5),
         Step("graduate", "event", "中3が卒業する", "The J3 pupils graduate",
              "c4th から中3が外れる。", "c4th no longer lists the J3 pupils.",
              args={"name": "graduate", "remember": "graduates"}, invariants=False),
@@ -137,9 +142,8 @@ GRADUATION = Scenario(
              "Graduates stay in lgate, reported; disabled in the drill app.",
              args={"guard_max_share": 0.5},
              expect={**OK_OR_HOLDS, "leavers_disabled": {"memory": "graduates"}}),
-        Step("april", "event", "4月: 年度が替わり小6が中学校へ進む",
-             "April: the new 年度; P6 pupils move to junior high", "—", "—",
-             args={"name": "advance_year"}, invariants=False),
+        _scene("april", "event", "4月: 年度が替わり小6が中学校へ進む",
+               "April: the new 年度; P6 pupils move to junior high", name="advance_year"),
     ) + _nightly("april-run", expect={**OK_OR_HOLDS, "same_accounts": {"memory": "picked"}},
                  launch="all", guard_max_share=1.0),
 )
@@ -185,16 +189,16 @@ TRUNCATED = Scenario(
     "一部の児童生徒しか含まないエクスポートは大量変更ガードで止まり、何も失われない。",
     "An export holding only part of the pupils trips the mass-change guard; nothing is lost.",
     FIRST_RUN + (
-        Step("truncate", "fault", "c4th のエクスポートが途中で切れる（3割だけ）",
-             "c4th's export is truncated (30% of the pupils)", "—", "—",
-             args={"system": "c4th", "kind": "truncate", "keep": 0.3}, invariants=False),
+        _scene("truncate", "fault", "c4th のエクスポートが途中で切れる（3割だけ）",
+               "c4th's export is truncated (30% of the pupils)", system="c4th",
+               kind="truncate", keep=0.3),
         Step("guarded", "run", "連携処理を実行する", "The run",
              "ガードが止め、どのシステムも変わらない。",
              "The guard refuses; nothing changes anywhere.",
              args={"snapshot": True},
              expect={"exit": (2,), "unchanged": {"systems": ("lgate", "m365", "drill")}}),
-        Step("fixed", "fault", "エクスポートが正常に戻る", "The export is whole again", "—", "—",
-             args={"system": "c4th", "clear": True}, invariants=False),
+        _scene("fixed", "fault", "エクスポートが正常に戻る", "The export is whole again",
+               system="c4th", clear=True),
         Step("rerun", "run", "再実行する", "The re-run", "全員がそろっている。",
              "Everyone is there.",
              expect=OK_OR_HOLDS),
@@ -208,24 +212,21 @@ OUTAGE = Scenario(
     "Microsoft 365 が停止し、学習eポータルへの接続が途中で切れても、再実行で全システムがそろう。",
     "Microsoft 365 is down and a connection to lgate drops mid-run; the re-run converges.",
     FIRST_RUN + (
-        Step("arrive", "event", "3 名が転入する", "Three pupils arrive", "—", "—",
-             args={"name": "transfer_in", "count": 3}, invariants=False),
-        Step("arrival-passwords", "passwords", "初期パスワードを渡す", "The board's file", "—", "—",
-             invariants=False),
-        Step("m365-down", "fault", "Microsoft 365 が 503 を返す", "Microsoft 365 answers 503",
-             "—", "—", args={"system": "m365", "kind": "status", "status": 503,
-                             "retry_after": 0, "route": "^/v1.0/", "count": 1000},
-             invariants=False),
-        Step("lgate-drop", "fault", "学習eポータルへの接続が一度切れる",
-             "One connection to lgate drops", "—", "—",
-             args={"system": "lgate", "kind": "drop", "route": "^/oneroster/bulk",
-                   "count": 1}, invariants=False),
+        _scene("arrive", "event", "3 名が転入する", "Three pupils arrive", name="transfer_in",
+               count=3),
+        _scene("arrival-passwords", "passwords", "初期パスワードを渡す", "The board's file"),
+        _scene("m365-down", "fault", "Microsoft 365 が 503 を返す", "Microsoft 365 answers 503",
+               system="m365", kind="status", status=503, retry_after=0, route="^/v1.0/",
+               count=1000),
+        _scene("lgate-drop", "fault", "学習eポータルへの接続が一度切れる",
+               "One connection to lgate drops", system="lgate", kind="drop",
+               route="^/oneroster/bulk", count=1),
         Step("interrupted", "run", "連携処理を実行する（中断する）", "The run (interrupted)",
              "Microsoft 365 の段階で中断、安全に再実行できる。",
              "Interrupted at Microsoft 365; safe to re-run.",
              expect={"exit": (3,)}, invariants=False),
-        Step("recovered", "fault", "Microsoft 365 が復旧する", "Microsoft 365 is back", "—", "—",
-             args={"system": "m365", "clear": True}, invariants=False),
+        _scene("recovered", "fault", "Microsoft 365 が復旧する", "Microsoft 365 is back",
+               system="m365", clear=True),
         Step("rerun", "run", "再実行する", "The re-run", "全システムがそろう。",
              "Every system converges.", expect=OK_OR_HOLDS, launch="affected"),
     ),
@@ -258,10 +259,9 @@ REJECTING_TOOL = Scenario(
     "ツールが起動を拒否すると、その理由付きで報告される。",
     "When a tool refuses launches, each refusal is reported with the tool's reason.",
     FIRST_RUN + (
-        Step("licence-down", "reject_launches", "つばさブックのライセンスサーバーが停止する",
-             "つばさブック's licence server is down", "—", "—",
-             args={"tool": "tsubasa_book", "reason": "licence server unavailable"},
-             invariants=False),
+        _scene("licence-down", "reject_launches", "つばさブックのライセンスサーバーが停止する",
+               "つばさブック's licence server is down", tool="tsubasa_book",
+               reason="licence server unavailable"),
         Step("launch", "run", "翌日の連携のあと 40 名を起動する",
              "The next run, then launch forty pupils",
              "つばさブックの起動は理由付きで拒否・報告される。",

@@ -3,9 +3,10 @@
 In-process, each mock is its Flask app built by :func:`mocks.create_app` on a SQLite file in a
 state folder; every HTTP call — the pipeline's, the harness's, the mocks' own (a tool fetching
 lgate's JWKS) — goes through a ``requests.Session`` with :func:`harness.transport.mount_wsgi`,
-so nothing above the transport differs from a live run. Because the state is in files, another
-process can build its own in-process view of the same systems (:meth:`Vendors.in_process` with
-the same folder and secret): that is how launches run in parallel across processes.
+so nothing above the transport differs from a live run. Another process builds its own systems
+from :meth:`Vendors.spec` and gives them a state through their admin surface
+(:meth:`Vendors.export_state`, :meth:`Vendors.import_state`): that is how launches run in
+parallel across processes (:mod:`scenarios.launches`).
 
 Live, the mocks are real servers on 127.0.0.1 — started here (:meth:`Vendors.serve`, waitress
 via :mod:`mocks.serve`) or already running (``renkei mock up``, :meth:`Vendors.live`) — and the
@@ -23,12 +24,13 @@ from urllib.parse import urlsplit
 
 import requests
 
+import mocks
 from harness.lti.browser import Browser, Page, RequestsTransport, WsgiTransport
 from harness.transport import mount_wsgi
+from mocks.base import close_app_db
 
-#: the six systems, in port order (contract)
-NAMES: tuple[str, ...] = ("c4th", "lgate", "m365", "interactive_study", "tsubasa_book",
-                          "mirai_school")
+#: the six systems, in port order: the mocks' registry
+NAMES: tuple[str, ...] = tuple(mocks.MOCKS)
 #: The mocks' password-hash cost for synthetic systems. Every password here is synthetic and
 #: lives in a throwaway state folder, so a slow hash protects nothing, while at Tsukuba scale
 #: the mocks' defaults (scrypt 2**8 in m365, PBKDF2 ×1000 in lgate) cost ~30 s of a rehearsal.
@@ -70,8 +72,8 @@ class Vendors:
     :param urls: {name: base URL}.
     :param apps: {name: Flask app} in-process; empty when live.
     :param state_dir: where in-process mocks keep their SQLite files.
-    :param secret_key: the Flask SECRET_KEY every in-process view shares (session cookies of
-        one view must be readable by another process's view of the same lgate).
+    :param secret_key: the Flask SECRET_KEY of the in-process mocks (generated per run; a
+        launch worker's own mocks are built with it too).
     """
 
     urls: dict[str, str]
@@ -79,7 +81,7 @@ class Vendors:
     state_dir: Path | None = None
     secret_key: str = ""
     config: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: live servers this process started (``serve``); their apps allow run-time config
+    #: live servers this process started (``serve``); :meth:`close` stops them
     servers: Any = None
     _session: requests.Session | None = None
 
@@ -93,8 +95,6 @@ class Vendors:
         :param config: per-mock config overrides, e.g. ``{"tsubasa_book": {"REJECT_LAUNCHES":
             "licence server down"}}``.
         """
-        import mocks
-
         missing = [n for n in NAMES if not mocks.is_available(n)]
         if missing:
             raise VendorError(f"mocks not available in this checkout: {', '.join(missing)}")
@@ -129,7 +129,7 @@ class Vendors:
 
         :param port_base: 0 → free ports chosen by the OS; else port base + registry index.
         """
-        from mocks.serve import MockServers, ServeError
+        from mocks.serve import MockServers, ServeError  # waitress: only when serving
 
         Path(state_dir).mkdir(parents=True, exist_ok=True)
         try:
@@ -144,16 +144,9 @@ class Vendors:
         return not self.apps
 
     def spec(self) -> dict[str, Any]:
-        """Plain data another process needs to build its own view (see the module doc)."""
-        return {"urls": self.urls, "state_dir": str(self.state_dir) if self.state_dir else None,
-                "secret_key": self.secret_key, "config": self.config}
-
-    @classmethod
-    def from_spec(cls, spec: Mapping[str, Any]) -> Vendors:
-        if spec.get("state_dir"):
-            return cls.in_process(spec["state_dir"], secret_key=spec["secret_key"],
-                                  config=spec.get("config"))
-        return cls.live(spec["urls"])
+        """Plain data another process needs to reach these systems (live) or to build its own
+        in-process ones configured alike (see the module doc)."""
+        return {"urls": self.urls, "secret_key": self.secret_key, "config": self.config}
 
     # --- HTTP ------------------------------------------------------------------------------
 
@@ -188,17 +181,29 @@ class Vendors:
 
         :raises VendorError: on a connection error or a status not in ``ok``.
         """
-        url = self.urls[name] + path
-        try:
-            resp = self.session.request(method, url, json=json, params=params, timeout=300)
-        except requests.RequestException as exc:
-            raise VendorError(f"{name}: {method} {path} failed: {type(exc).__name__}") from None
-        if resp.status_code not in set(ok):
-            raise VendorError(f"{name}: {method} {path} answered {resp.status_code}: "
-                              f"{resp.text[:300]}")
+        resp = self.send(name, method, path, json=json, params=params, ok=ok)
         if resp.headers.get("Content-Type", "").startswith("application/json"):
             return resp.json()
         return resp.text
+
+    def send(self, name: str, method: str, path: str, *, ok: Iterable[int] = (200,),
+             what: str = "", **kwargs: Any) -> requests.Response:
+        """Send one request to system ``name`` and return the response as it came.
+
+        :param what: names the call in errors instead of the path and the error body (for a
+            call whose answer may hold a secret, such as the password file).
+        :param kwargs: passed to :meth:`requests.Session.request` (``json``, ``data`` …).
+        :raises VendorError: on a connection error or a status not in ``ok``.
+        """
+        label = f"{name}: {what or f'{method} {path}'}"
+        try:
+            resp = self.session.request(method, self.urls[name] + path, timeout=300, **kwargs)
+        except requests.RequestException as exc:
+            raise VendorError(f"{label} failed: {type(exc).__name__}") from None
+        if resp.status_code not in set(ok):
+            detail = "" if what else f": {resp.text[:300]}"
+            raise VendorError(f"{label} answered {resp.status_code}{detail}")
+        return resp
 
     # --- the admin surface every mock has (contract) -----------------------------------------
 
@@ -230,24 +235,29 @@ class Vendors:
 
     def password_file(self, *, only_new: bool = False) -> bytes:
         """The board's ID・初期パスワード file for the city's pupils (never logged)."""
-        url = self.urls["c4th"] + "/_admin/password-file" + ("?only=new" if only_new else "")
-        try:
-            resp = self.session.get(url, timeout=300)
-        except requests.RequestException as exc:
-            raise VendorError(f"c4th: password file failed: {type(exc).__name__}") from None
-        if resp.status_code != 200:
-            raise VendorError(f"c4th: password file answered {resp.status_code}")
-        return resp.content
+        path = "/_admin/password-file" + ("?only=new" if only_new else "")
+        return self.send("c4th", "GET", path, what="password file").content
 
-    def set_config(self, name: str, key: str, value: Any) -> None:
-        """Change one mock's configuration at run time (in-process only: a live server's
-        configuration is fixed when it starts)."""
-        apps = self.apps or ({n: s.app for n, s in self.servers.served.items()}
-                             if self.servers is not None else {})
-        if name not in apps:
-            raise VendorError(f"cannot reconfigure live {name}; start it with {key} set")
-        apps[name].config[key] = value
-        self.config.setdefault(name, {})[key] = value
+    def export_state(self, name: str) -> bytes:
+        """System ``name``'s whole state as one SQLite file (``GET /_admin/state/export``)."""
+        return self.send(name, "GET", "/_admin/state/export").content
+
+    def import_state(self, name: str, snapshot: bytes) -> None:
+        """Replace system ``name``'s state with an :meth:`export_state` snapshot, at once."""
+        self.send(name, "POST", "/_admin/state/import", data=snapshot,
+                  headers={"Content-Type": "application/vnd.sqlite3"})
+
+    def launch_rejection(self, tool: str) -> str | None:
+        """The reason ``tool`` refuses every launch with, or None when it accepts them."""
+        return self.call(tool, "GET", "/_admin/reject-launches")["reject_launches"]
+
+    def reject_launches(self, tool: str, reason: str | None) -> None:
+        """Make ``tool`` refuse every launch with ``reason`` (its licence server is down …),
+        or accept them again with None (``/_admin/reject-launches``)."""
+        if reason is None:
+            self.call(tool, "DELETE", "/_admin/reject-launches")
+        else:
+            self.call(tool, "PUT", "/_admin/reject-launches", json={"reason": reason})
 
     def paged(self, name: str, path: str, key: str, *, limit: int = 1000) -> list[dict]:
         """Every record of a OneRoster read API collection (limit/offset paging)."""
@@ -262,8 +272,6 @@ class Vendors:
             offset += limit
 
     def close(self) -> None:
-        from mocks.base import close_app_db
-
         for app in self.apps.values():
             close_app_db(app)
         if self._session is not None:

@@ -1,14 +1,33 @@
-"""The ``/_admin`` blueprint every mock gets: state, reset, seed, request log, faults."""
+"""The ``/_admin`` blueprint every mock gets: state, reset, seed, request log, faults, and
+the state snapshot.
+
+``GET /_admin/state/export`` answers the mock's whole database as one consistent SQLite file
+(``application/vnd.sqlite3``); ``POST /_admin/state/import`` with such a file as the body
+replaces the database with it in one transaction, or answers 400 and changes nothing. That is
+how a second instance of a mock (a launch worker's private copy, a server on another machine)
+reaches the same state through the surface, in-process and live alike. Only the database
+travels: the request log, the fault rules and the configuration stay the instance's own, and
+so does what a mock keeps in memory from its database (lgate reads its platform guid and LTI
+service data when it starts; c4th keeps its parsed city by version number): import into a
+freshly built mock, as the scenarios' launch workers do.
+"""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from mocks.base.db import delete_all_rows
+from mocks.base.db import delete_all_rows, get_db, table_names
 from mocks.base.faults import FaultError
+
+#: the media type of a SQLite database file (IANA: application/vnd.sqlite3)
+SQLITE_TYPE = "application/vnd.sqlite3"
+#: the first 16 bytes of every SQLite database file (sqlite.org/fileformat.html §1.3)
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 bp = Blueprint("admin", __name__, url_prefix="/_admin")
 
@@ -20,8 +39,6 @@ def admin_error(status: int, code: str, message: str) -> tuple[Response, int]:
 
 def json_body(*, required: bool = True) -> Any:
     """The request's JSON body, or raise a 400 that says what was wrong with it."""
-    from werkzeug.exceptions import BadRequest
-
     if not request.data:
         if required:
             raise BadRequest("expected a JSON body, got an empty request")
@@ -40,6 +57,91 @@ def _ext() -> Any:
 def state() -> Any:
     spec = _ext().spec
     return jsonify(spec.state() if spec.state else {})
+
+
+@bp.get("/state/export")
+def export_state() -> Response:
+    """The whole database as one SQLite file, read in one transaction (a consistent snapshot)."""
+    snapshot = sqlite3.connect(":memory:")
+    try:
+        get_db().backup(snapshot)
+        data = bytearray(snapshot.serialize())
+    finally:
+        snapshot.close()
+    # bytes 18-19 = 1: a rollback-journal file, so the snapshot opens anywhere as it is (a WAL
+    # header without its -wal file cannot be read; the journal mode is the instance's own)
+    data[18:20] = b"\x01\x01"
+    name = _ext().spec.name
+    return Response(bytes(data), mimetype=SQLITE_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="{name}.sqlite3"'})
+
+
+@bp.post("/state/import")
+def import_state() -> Any:
+    """Replace the database with the SQLite file in the body (``GET /_admin/state/export``),
+    all at once: a body that is not a sound database of this mock changes nothing (400)."""
+    data = _body()
+    if not data.startswith(SQLITE_MAGIC):
+        found = "an empty body" if not data else f"{len(data)} bytes that are not one"
+        return admin_error(400, "invalidSnapshot", f"expected a SQLite database file "
+                           f"(the body of GET /_admin/state/export), got {found}")
+    if data[18:20] == b"\x02\x02":  # a WAL file copied from disk: read it as a plain one
+        data = data[:18] + b"\x01\x01" + data[20:]
+    snapshot = sqlite3.connect(":memory:")
+    try:
+        problem = _unusable(snapshot, data)
+        if problem:
+            return admin_error(400, "invalidSnapshot", problem)
+        # one backup step copies every page inside one write transaction of the target:
+        # other connections see the old database or the new one, never a mix
+        snapshot.backup(get_db())
+    finally:
+        snapshot.close()
+    return jsonify({"imported": _ext().spec.name, "bytes": len(data)})
+
+
+def _body() -> bytes:
+    """The request body, read in one piece: a snapshot is tens of MB, and Werkzeug's
+    ``get_data`` would read it 64 KiB at a time, copying each piece twice."""
+    size = request.content_length
+    if size is None:
+        return request.get_data(cache=False)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and size > limit:
+        raise RequestEntityTooLarge()
+    parts, got = [], 0
+    while got < size:  # a server's input stream may answer fewer bytes than asked
+        part = request.input_stream.read(size - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _unusable(snapshot: sqlite3.Connection, data: bytes) -> str:
+    """Why ``data`` cannot replace this mock's database ("" when it can), loading it into
+    ``snapshot``: unreadable, damaged, or not this mock's tables and columns."""
+    try:
+        snapshot.deserialize(data)
+        check = [str(r[0]) for r in snapshot.execute("PRAGMA quick_check").fetchall()]
+        theirs = _columns(snapshot)
+    except sqlite3.DatabaseError as exc:
+        return f"the SQLite file cannot be read: {exc}"
+    if check != ["ok"]:
+        return f"the SQLite file is damaged: {'; '.join(check[:3])}"
+    ours = _columns(get_db())
+    if theirs != ours:
+        wrong = sorted(t for t in ours.keys() | theirs.keys() if ours.get(t) != theirs.get(t))
+        return (f"the SQLite file is not the {_ext().spec.name} mock's database: tables "
+                f"{', '.join(wrong)} differ (expected {', '.join(ours) or 'none'})")
+    return ""
+
+
+def _columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """table → its column names, for every table of the database."""
+    return {t: [str(r[1]) for r in conn.execute(f'PRAGMA table_info("{t}")')]
+            for t in table_names(conn)}
 
 
 @bp.post("/reset")

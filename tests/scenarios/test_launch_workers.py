@@ -1,0 +1,75 @@
+"""Launch workers: in-process, each launches on a private world it reached through the
+systems' admin surface and brings back what each tool recorded; live, they share the servers.
+Either way a tool told to refuse launches (its admin surface) refuses them in every worker."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scenarios import launches
+from scenarios.actions import ACTIONS, Context
+from scenarios.launches import WorldCopy, launch_pairs, run_launches, verify_launches
+from scenarios.model import StepFindings
+from scenarios.observe import tool_launches
+from scenarios.runner import make_context
+from scenarios.suites import SCENARIOS
+
+REASON = "licence server unavailable"
+
+
+@pytest.fixture(scope="module", params=["in-process", "live"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[Context]:
+    """A small city after its first run, in-process or on loopback servers."""
+    ctx = make_context(SCENARIOS["rejecting-tool"], workdir=tmp_path_factory.mktemp("w"),
+                       live=request.param == "live")
+    ACTIONS["seed_city"](ctx, StepFindings("t", "seed"))
+    ctx.driver.fetch_passwords(only_new=True)
+    assert ctx.driver.run().exit_code in (0, 1)
+    yield ctx
+    ctx.vendors.close()
+
+
+def test_a_world_copy_holds_the_e_portal_and_the_tools_launched_into(world: Context) -> None:
+    world.vendors.reject_launches("tsubasa_book", REASON)
+    try:
+        copy = WorldCopy.take(world.vendors, ["tsubasa_book", "interactive_study", "own-tool"])
+    finally:
+        world.vendors.reject_launches("tsubasa_book", None)
+    assert sorted(copy.snapshots) == ["interactive_study", "lgate", "tsubasa_book"]
+    assert copy.rejecting == {"tsubasa_book": REASON}
+    assert all(s.startswith(b"SQLite format 3\x00") for s in copy.snapshots.values())
+
+
+def test_workers_launch_on_private_worlds_and_bring_back_each_tools_record(
+        world: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(launches, "PARALLEL_MIN", 1)
+    expect = world.expectation()
+    pairs = launch_pairs(expect)[:40]
+    tools = Counter(tool for _, tool in pairs)
+    assert set(tools) >= {"interactive_study", "tsubasa_book"}
+    before = {tool: len(tool_launches(world.vendors, tool)) for tool in tools}
+    world.vendors.reject_launches("tsubasa_book", REASON)
+    try:
+        run = run_launches(world.vendors, pairs, workers=2)
+    finally:
+        world.vendors.reject_launches("tsubasa_book", None)
+    assert (run.workers, len(run)) == (2, len(pairs))
+    assert (run.recorded is None) == world.vendors.is_live, "private worlds bring records back"
+    out = StepFindings("t", "launch")
+    stats = verify_launches(world.vendors, run, expect, out,
+                            expect_refusal={"tsubasa_book": REASON})
+    assert out.errors() == 0, [f.message_en for f in out.findings][:5]
+    assert stats["tsubasa_book"]["refused"] == tools["tsubasa_book"]
+    assert stats["interactive_study"]["verified"] == tools["interactive_study"]
+    after = {tool: len(tool_launches(world.vendors, tool)) for tool in tools}
+    if world.vendors.is_live:
+        assert all(after[tool] > before[tool] for tool in tools), "the servers took them"
+    else:
+        assert after == before, "the parent's systems took no launch: workers had their own"
+        assert not list(Path(world.vendors.state_dir).parent.glob("renkei-launch-*")), \
+            "the workers' worlds are removed"
