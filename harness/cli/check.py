@@ -8,8 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.cli.common import write_output
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError, write_output
 from harness.oneroster import REGISTRY, check_bundle, profile_ids, write_bundle
 from harness.oneroster.schema import default_profile_id
 from harness.report import FORMATS, render

@@ -18,7 +18,7 @@ from fixtures import (
 )
 from fixtures.events import EVENTS, apply_event
 from fixtures.summary import format_summary
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError
 
 CITY_FILE = "city.json"
 

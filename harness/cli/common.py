@@ -1,4 +1,4 @@
-"""Helpers shared by command modules: writing outputs safely, profile choices."""
+"""Helpers shared by command modules: the usage error, writing outputs safely."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
+
+class UsageError(Exception):
+    """Bad arguments or unusable input named by the user; printed without a traceback."""
 
 
 def write_output(text: str, output: str | None) -> None:

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError
 
 LIST_EPILOG = """\
 examples:

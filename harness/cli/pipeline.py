@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import write_output
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError, write_output
 
 RUN_EPILOG = """\
 exit codes:

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import write_output
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError, write_output
 
 EPILOG = """\
 Without --export: a full 年次更新 at Tsukuba scale on the embedded default (SQLite, the six

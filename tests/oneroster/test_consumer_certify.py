@@ -233,7 +233,7 @@ def test_a_bulk_only_or_delta_only_importer_gets_only_its_bundles(tmp_path, serv
 
 
 def test_a_token_in_the_url_query_is_not_reported_either(tmp_path, serve):
-    from harness.cli.certify_oneroster import consumer_config
+    from harness.cli.certify.oneroster_consumer import consumer_config
 
     seen: list[dict] = []
     srv = serve(lenient_importer(seen))

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.cli.certify import acceptance_from, emit, findings_report, key_line, load_toml
-from harness.cli.main import UsageError
+from harness.cli.certify.common import acceptance_from, emit, findings_report, key_line, load_toml
+from harness.cli.common import UsageError
 from harness.core import FindingCollector, Severity
 from harness.oneroster.consumer_rules import REGISTRY
 from harness.report import FORMATS
