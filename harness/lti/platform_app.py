@@ -67,9 +67,9 @@ def register_tool(app: Flask, reg: ToolRegistration | dict[str, Any]) -> ToolReg
     st.platform.register(reg)
     fetch = None
     if reg.jwks_url:
-        from harness.lti.http import HttpClient
+        from harness.lti.http import LtiHttpClient
 
-        fetch = http_fetcher(HttpClient(timeout=5))
+        fetch = http_fetcher(LtiHttpClient(timeout=5))
     st.key_sets[reg.client_id] = KeySetCache(reg.jwks_url, fetch, static=reg.jwks)
     st.services.allowed_scopes[reg.client_id] = tuple(reg.scopes)  # type: ignore[index]
     return reg
