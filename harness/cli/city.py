@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from fixtures import (
+    BUILTIN,
     City,
     export_city,
     generate_city,
@@ -63,7 +64,7 @@ examples:
 def register(subparsers: argparse._SubParsersAction) -> None:
     city = subparsers.add_parser(
         "city", help="generate a synthetic municipality and apply life events",
-        description="A synthetic municipality at any scale (small, tsukuba, prefecture), "
+        description=f"A synthetic municipality at any scale ({', '.join(BUILTIN)}), "
         "deterministic by seed, with the Tsukuba pilot's data quirks.")
     sub = city.add_subparsers(dest="action", metavar="ACTION")
     sub.required = True
@@ -72,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "its first OneRoster export.", epilog=GENERATE_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("--profile", default="tsukuba",
-                   help="small, tsukuba, prefecture, or a .toml file (default: %(default)s)")
+                   help=f"{', '.join(BUILTIN)}, or a .toml file (default: %(default)s)")
     g.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     g.add_argument("--out", required=True, metavar="DIR", help="output folder")
     g.add_argument("--quirks", default="all", metavar="LIST",

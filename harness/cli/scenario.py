@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fixtures.profiles import BUILTIN
 from harness.cli.common import UsageError, write_output
 from harness.report import FORMATS as REPORT_FORMATS
 from harness.report import render
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("names", nargs="*", metavar="NAME", help="scenarios to run")
     run.add_argument("--all", action="store_true", help="run every scenario")
-    run.add_argument("--scale", choices=("small", "tsukuba", "prefecture"), default="small",
+    run.add_argument("--scale", choices=tuple(BUILTIN), default="small",
                      help="the city's size (default: %(default)s)")
     run.add_argument("--seed", type=int, default=1, help="the city's seed (default: 1)")
     run.add_argument("--live", action="store_true",
