@@ -19,7 +19,7 @@ from fixtures import (
 )
 from fixtures.events import EVENTS, apply_event
 from fixtures.summary import format_summary
-from harness.cli.common import UsageError
+from harness.cli.common import UsageError, command_group
 
 CITY_FILE = "city.json"
 
@@ -62,12 +62,10 @@ examples:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    city = subparsers.add_parser(
-        "city", help="generate a synthetic municipality and apply life events",
+    sub = command_group(
+        subparsers, "city", help="generate a synthetic municipality and apply life events",
         description=f"A synthetic municipality at any scale ({', '.join(BUILTIN)}), "
         "deterministic by seed, with the Tsukuba pilot's data quirks.")
-    sub = city.add_subparsers(dest="action", metavar="ACTION")
-    sub.required = True
     g = sub.add_parser("generate", help="build a city and write its first export",
                        description="Build a city from a profile and a seed, save it and write "
                        "its first OneRoster export.", epilog=GENERATE_EPILOG,

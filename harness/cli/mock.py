@@ -11,7 +11,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from harness.cli.common import UsageError
+from harness.cli.common import UsageError, add_names_or_all, command_group, names_or_all
 from mocks import DEFAULT_PORT_BASE, MOCKS, available, default_port, is_available
 
 LIST_EPILOG = """\
@@ -55,12 +55,10 @@ mocks.toml holds one table per mock, e.g.:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    mock = subparsers.add_parser(
-        "mock", help="list and serve the vendor mocks (c4th, lgate, m365, tools)",
+    sub = command_group(
+        subparsers, "mock", help="list and serve the vendor mocks (c4th, lgate, m365, tools)",
         description="Flask mocks of every vendor system of the Tsukuba pilot: the same apps "
         "the tests run in-process, served as real HTTP servers on 127.0.0.1.")
-    sub = mock.add_subparsers(dest="action", metavar="ACTION")
-    sub.required = True
     lst = sub.add_parser("list", help="the mocks, their titles and default ports",
                          description="List every registered mock.", epilog=LIST_EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,8 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="serve mocks on 127.0.0.1 until Ctrl-C or SIGTERM",
                         description="Serve the named mocks (or --all) with waitress.",
                         epilog=UP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    up.add_argument("names", nargs="*", metavar="NAME", help="mocks to serve (see mock list)")
-    up.add_argument("--all", action="store_true", help="serve every mock in this checkout")
+    add_names_or_all(up, names_help="mocks to serve (see mock list)",
+                     all_help="serve every mock in this checkout")
     up.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE, metavar="PORT",
                     help="port of the first mock in the list (default: %(default)s)")
     up.add_argument("--port", action="append", default=[], metavar="NAME=PORT",
@@ -149,14 +147,12 @@ def _load_config(path: str | None) -> dict[str, dict[str, Any]]:
 
 
 def _choose(args: argparse.Namespace) -> list[str]:
-    if args.all and args.names:
-        raise UsageError("give mock names or --all, not both")
+    names = names_or_all(args, "mock", available())
     if args.all:
-        names = available()
         if not names:
             raise UsageError("no mock is present in this checkout")
         return names
-    if not args.names:
+    if not names:
         raise UsageError("name the mocks to serve (see `renkei mock list`) or give --all")
     for name in args.names:
         if name not in MOCKS:

@@ -12,14 +12,15 @@ from __future__ import annotations
 import argparse
 
 from harness.cli.certify import lti_platform, lti_tool, oneroster_consumer
+from harness.cli.common import command_group
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    certify = subparsers.add_parser(
-        "certify", help="certify an LTI tool or platform, or a OneRoster importer, over HTTP",
-        description="Certify someone else's LTI 1.3 system or OneRoster CSV importer.")
-    kinds = certify.add_subparsers(dest="kind", metavar="KIND")
-    kinds.required = True
+    kinds = command_group(
+        subparsers, "certify",
+        help="certify an LTI tool or platform, or a OneRoster importer, over HTTP",
+        description="Certify someone else's LTI 1.3 system or OneRoster CSV importer.",
+        dest="kind", metavar="KIND")
     lti_tool.register(kinds)
     lti_platform.register(kinds)
     oneroster_consumer.register(kinds)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.common import UsageError, write_output
+from harness.lti.rule_refs import PROFILES as LTI_PROFILES
 from harness.lti.rules import REGISTRY as LTI_REGISTRY
 from harness.report import FORMATS, Report, render_cases
 
@@ -26,7 +27,7 @@ def lti_options(p: argparse.ArgumentParser) -> None:
                    help="port on 127.0.0.1 (default: the one saved in the state dir, or free)")
     p.add_argument("--state-dir", default=".renkei/lti", metavar="D",
                    help="keys and settings that persist between runs (default: %(default)s)")
-    p.add_argument("--profile", choices=("core", "jp-eportal"), default="core",
+    p.add_argument("--profile", choices=LTI_PROFILES, default="core",
                    help="rule profile (default: %(default)s)")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="report format (default: %(default)s)")

@@ -10,18 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.cli.certify.common import (
-    acceptance_from,
-    check_remote_jwks,
-    emit,
-    load_toml,
-    lti_options,
-    lti_report,
-    need,
-    port_for,
-    quiet_werkzeug,
-    serving,
-)
+from harness.cli.certify import common
 from harness.cli.common import UsageError
 from harness.report import Report
 
@@ -54,7 +43,7 @@ def register(kinds: argparse._SubParsersAction) -> None:
     p = kinds.add_parser("lti-platform", help="renkei acts as a tool your platform launches",
                          epilog=EPILOG_PLATFORM,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    lti_options(p)
+    common.lti_options(p)
     p.add_argument("--timeout", type=float, default=120.0, metavar="S",
                    help="seconds to wait for messages (default: %(default)s)")
     p.add_argument("--messages", type=int, default=1, metavar="N",
@@ -65,27 +54,27 @@ def register(kinds: argparse._SubParsersAction) -> None:
 
 
 def run_platform(args: argparse.Namespace) -> int:
-    cfg = load_toml(args.config)
+    cfg = common.load_toml(args.config)
     plat = cfg.get("platform")
     if not isinstance(plat, dict):
         raise UsageError(f"{args.config}: a [platform] table is required")
     reg = {
-        "issuer": need(plat, "issuer", args.config, "platform"),
-        "client_id": need(plat, "client_id", args.config, "platform"),
-        "auth_login_url": need(plat, "auth_login_url", args.config, "platform"),
+        "issuer": common.need(plat, "issuer", args.config, "platform"),
+        "client_id": common.need(plat, "client_id", args.config, "platform"),
+        "auth_login_url": common.need(plat, "auth_login_url", args.config, "platform"),
         "auth_token_url": plat.get("auth_token_url", ""),
-        "key_set_url": need(plat, "key_set_url", args.config, "platform"),
+        "key_set_url": common.need(plat, "key_set_url", args.config, "platform"),
         "deployment_ids": [str(d) for d in plat.get("deployment_ids", [])],
     }
     if args.timeout <= 0 or args.messages < 1:
         raise UsageError("--timeout must be positive and --messages at least 1")
     state_dir = Path(args.state_dir)
-    port = port_for(args, state_dir)
+    port = common.port_for(args, state_dir)
     report = certify_platform(reg, state_dir, port, timeout=args.timeout,
                               messages=args.messages, services=not args.no_services,
                               profile=args.profile,
-                              acceptance=acceptance_from(cfg, args.config, optional=True))
-    emit(report, args, case_table(report))
+                              acceptance=common.acceptance_from(cfg, args.config, optional=True))
+    common.emit(report, args, case_table(report))
     return 0 if report.passed else 1
 
 
@@ -104,7 +93,7 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
     from harness.lti.rules import REGISTRY
     from harness.lti.tool_app import create_tool_app
 
-    quiet_werkzeug()
+    common.quiet_werkzeug()
     base = f"http://127.0.0.1:{port}"
     app = create_tool_app({"BASE_URL": base, "PLATFORMS": [reg], "PROFILE": profile,
                            "STATE_DIR": state_dir / "tool-keys", "PLATFORM_SIDE": True,
@@ -112,8 +101,8 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
     log = app.extensions["renkei_lti_tool_log"]
     tool = app.extensions["renkei_lti_tool"]
     out = FindingCollector(REGISTRY, profile=profile)
-    check_remote_jwks(reg["key_set_url"], out, "platform_jwks")
-    with serving(app, port):
+    common.check_remote_jwks(reg["key_set_url"], out, "platform_jwks")
+    with common.serving(app, port):
         sys.stderr.write(
             "renkei is now an LTI tool. Register it on the platform with:\n"
             f"  OIDC login URL (initiate_login_uri): {base}/login\n"
@@ -152,8 +141,8 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
     counts.update(cert.counts)
     rules = [r.id for r in REGISTRY.active(profile) if r.id[:3] in ("LT1", "LT2", "LT6")]
     rules += ["LT704", "LT705"] if dl_cases else []
-    return lti_report(reg["issuer"], profile, findings, counts, rules,
-                   {"messages": len(launches), "cases": cases})
+    return common.lti_report(reg["issuer"], profile, findings, counts, rules,
+                             {"messages": len(launches), "cases": cases})
 
 
 def _call_services(reg: dict[str, Any], tool: Any, launches: list[dict[str, Any]],

@@ -10,19 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from harness.cli.certify.common import (
-    acceptance_from,
-    check_remote_jwks,
-    emit,
-    load_toml,
-    lti_options,
-    lti_report,
-    need,
-    port_for,
-    quiet_werkzeug,
-    saved,
-    serving,
-)
+from harness.cli.certify import common
 from harness.cli.common import UsageError
 from harness.report import Report
 
@@ -52,7 +40,7 @@ def register(kinds: argparse._SubParsersAction) -> None:
     """Add ``lti-tool`` to the ``certify`` group."""
     t = kinds.add_parser("lti-tool", help="renkei acts as the platform and launches your tool",
                          epilog=EPILOG_TOOL, formatter_class=argparse.RawDescriptionHelpFormatter)
-    lti_options(t)
+    common.lti_options(t)
     t.add_argument("--show-platform", action="store_true",
                    help="print renkei's platform settings for this run as JSON and exit")
     t.add_argument("--cases", metavar="IDS", help="comma-separated case ids (default: all)")
@@ -65,15 +53,15 @@ def _tool_config(cfg: dict[str, Any], path: str) -> tuple[dict[str, Any], Any]:
     if not isinstance(tool, dict):
         raise UsageError(f"{path}: a [tool] table is required")
     reg = {
-        "client_id": need(tool, "client_id", path, "tool"),
-        "login_url": need(tool, "login_url", path, "tool"),
-        "redirect_uris": need(tool, "redirect_uris", path, "tool", list),
-        "target_link_uri": need(tool, "target_link_uri", path, "tool"),
+        "client_id": common.need(tool, "client_id", path, "tool"),
+        "login_url": common.need(tool, "login_url", path, "tool"),
+        "redirect_uris": common.need(tool, "redirect_uris", path, "tool", list),
+        "target_link_uri": common.need(tool, "target_link_uri", path, "tool"),
         "deployment_ids": [str(tool.get("deployment_id", "1"))],
         "jwks_url": tool.get("jwks_url") or None,
         "deep_link_url": tool.get("deep_link_url") or None,
     }
-    return reg, acceptance_from(cfg, path)
+    return reg, common.acceptance_from(cfg, path)
 
 
 def platform_settings(state_dir: Path, port: int, client_id: str, deployment_id: str
@@ -83,7 +71,7 @@ def platform_settings(state_dir: Path, port: int, client_id: str, deployment_id:
     base = f"http://127.0.0.1:{port}"
     keys = KeyStore(state_dir / "platform-keys")
     return {
-        "issuer": saved(state_dir, "issuer", "https://platform.renkei.example"),
+        "issuer": common.saved(state_dir, "issuer", "https://platform.renkei.example"),
         "client_id": client_id, "deployment_id": deployment_id,
         "auth_login_url": base + "/auth", "auth_token_url": base + "/token",
         "key_set_url": base + "/.well-known/jwks.json",
@@ -94,10 +82,10 @@ def platform_settings(state_dir: Path, port: int, client_id: str, deployment_id:
 def run_tool(args: argparse.Namespace) -> int:
     from harness.lti.cases import all_cases
 
-    cfg = load_toml(args.config)
+    cfg = common.load_toml(args.config)
     reg, acceptance = _tool_config(cfg, args.config)
     state_dir = Path(args.state_dir)
-    port = port_for(args, state_dir)
+    port = common.port_for(args, state_dir)
     settings = platform_settings(state_dir, port, reg["client_id"], reg["deployment_ids"][0])
     if args.show_platform:
         sys.stdout.write(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
@@ -111,7 +99,7 @@ def run_tool(args: argparse.Namespace) -> int:
         cases = [k for k in cases if k.id in wanted]
     report, preface = certify_tool(reg, acceptance, cases, settings, state_dir, port,
                                    profile=args.profile)
-    emit(report, args, preface)
+    common.emit(report, args, preface)
     return 0 if report.passed else 1
 
 
@@ -125,18 +113,18 @@ def certify_tool(reg: dict[str, Any], acceptance: Any, cases: list[Any],
     from harness.lti.rules import REGISTRY
     from harness.lti.runner import judge, run_cases
 
-    quiet_werkzeug()
-    guid = saved(state_dir, "guid", str(uuid.uuid4()))
+    common.quiet_werkzeug()
+    guid = common.saved(state_dir, "guid", str(uuid.uuid4()))
     app = create_platform_app({"ISSUER": settings["issuer"], "STATE_DIR": state_dir /
                                "platform-keys", "GUID": guid,
                                "BASE_URL": f"http://127.0.0.1:{port}"})
     register_tool(app, reg)
     platform = state(app).platform
-    with serving(app, port):
+    with common.serving(app, port):
         results = run_cases(cases, platform, reg["client_id"], RequestsTransport, acceptance)
         jwks_out = FindingCollector(REGISTRY, profile=profile)
         if reg.get("jwks_url"):
-            check_remote_jwks(reg["jwks_url"], jwks_out, "tool_jwks")
+            common.check_remote_jwks(reg["jwks_url"], jwks_out, "tool_jwks")
     out = judge(results, profile=profile)
     findings = out.findings + jwks_out.findings
     counts = out.counts + jwks_out.counts
@@ -160,5 +148,5 @@ def certify_tool(reg: dict[str, Any], acceptance: Any, cases: list[Any],
              "platform": {k: v for k, v in settings.items() if k != "public_jwk"}}
     rules = ["LT700", "LT701", "LT703"] + (
         ["LT600", "LT601", "LT603", "LT604"] if reg.get("jwks_url") else [])
-    return lti_report(reg["login_url"], profile, findings, counts, rules, extra), \
+    return common.lti_report(reg["login_url"], profile, findings, counts, rules, extra), \
         "\n".join(lines) + "\n"
