@@ -1,6 +1,10 @@
 """``renkei certify lti-platform``: renkei is a tool on 127.0.0.1; it checks every message the
 platform sends, calls its NRPS and AGS services, and answers a Deep Linking request with one
-good and three bad responses (a correct platform takes only the good one)."""
+good and three bad responses (a correct platform takes only the good one).
+
+``harness.lti`` is imported inside the functions that run a certification: every ``renkei``
+command module is imported to build the parser, and --help should not wait for PyJWT,
+cryptography, Flask and requests."""
 
 from __future__ import annotations
 

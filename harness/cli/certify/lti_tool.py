@@ -1,5 +1,9 @@
 """``renkei certify lti-tool``: renkei is the platform on 127.0.0.1 and launches someone
-else's LTI 1.3 tool case by case, with a rule-by-rule report."""
+else's LTI 1.3 tool case by case, with a rule-by-rule report.
+
+``harness.lti`` is imported inside the functions that run a certification: every ``renkei``
+command module is imported to build the parser, and --help should not wait for PyJWT,
+cryptography, Flask and requests."""
 
 from __future__ import annotations
 

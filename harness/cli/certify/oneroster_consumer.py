@@ -8,6 +8,10 @@ profile asks, so it is reported as a WARN-level note (rule OC702), never as a fa
 
 Header values (bearer tokens, API keys) are sent but never written to a report: they are
 scrubbed from every response text renkei keeps.
+
+``requests`` and ``harness.lti`` (for the acceptance check) are imported inside the functions
+that run a certification: every ``renkei`` command module is imported to build the parser,
+and --help should not wait for them.
 """
 
 from __future__ import annotations
