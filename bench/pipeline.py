@@ -39,6 +39,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from fixtures.profiles import BUILTIN
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
@@ -197,7 +199,7 @@ def bench(profile: str, *, apply: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", action="append", choices=("small", "tsukuba", "prefecture"))
+    parser.add_argument("--profile", action="append", choices=tuple(BUILTIN))
     parser.add_argument("--no-apply", action="store_true", help="plan only")
     parser.add_argument("--no-apply-prefecture", action="store_true",
                         help="skip the full apply at prefecture scale (minutes)")

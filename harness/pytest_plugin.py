@@ -32,12 +32,14 @@ from typing import Any
 
 import pytest
 
+from fixtures.profiles import BUILTIN
 from harness.oneroster.checker import CheckResult, check_bundle
 from harness.oneroster.schema import default_profile_id, profile_ids
+from mocks import DEFAULT_PORT_BASE, default_port
 
 PROFILE_KEY = pytest.StashKey[str]()
 RUNS_KEY = pytest.StashKey[dict]()
-SCALES = ("small", "tsukuba", "prefecture")
+SCALES = tuple(BUILTIN)
 AS_OF = dt.date(2025, 5, 1)
 
 
@@ -69,7 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="OneRoster profile the check_oneroster fixture uses "
                     f"(default: ini renkei_profile or {default_profile_id()})")
     group.addoption("--renkei-scale", dest="renkei_scale", default=None, metavar="SCALE",
-                    help="size of the synthetic city: small, tsukuba or prefecture "
+                    help=f"size of the synthetic city: {', '.join(SCALES[:-1])} or {SCALES[-1]} "
                     "(default: ini renkei_scale or small)")
     group.addoption("--renkei-seed", dest="renkei_seed", default=None, metavar="N",
                     help="seed of the synthetic city (default: ini renkei_seed or 1)")
@@ -78,7 +80,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "(default: in-process)")
     group.addoption("--renkei-port-base", dest="renkei_port_base", default="0", metavar="N",
                     help="with --renkei-live: c4th on N, lgate on N+1, … (your tool then knows "
-                    "lgate's URL, e.g. 8100 → http://127.0.0.1:8101); default 0: free ports")
+                    f"lgate's URL, e.g. {DEFAULT_PORT_BASE} → "
+                    f"http://127.0.0.1:{default_port('lgate', DEFAULT_PORT_BASE)}); "
+                    "default 0: free ports")
     parser.addini("renkei_profile", "default OneRoster profile for check_oneroster",
                   default=default_profile_id())
     parser.addini("renkei_scale", "default size of the synthetic city", default="small")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from fixtures.profiles import BUILTIN
 from harness.core import Finding, RuleRegistry, Severity
 from harness.report import Report
 from scenarios.actions import ACTIONS, EXPECTATIONS, Context
@@ -27,7 +28,7 @@ from scenarios.pipeline_driver import PipelineDriver, PipelineUnavailable
 from scenarios.rules import REGISTRY
 from scenarios.vendors import VendorError, Vendors
 
-SCALES = ("small", "tsukuba", "prefecture")
+SCALES = tuple(BUILTIN)
 StepHook = Callable[[StepResult], None]
 
 

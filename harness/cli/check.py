@@ -8,8 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.cli.common import write_output
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError, command_group, write_output
 from harness.oneroster import REGISTRY, check_bundle, profile_ids, write_bundle
 from harness.oneroster.schema import default_profile_id
 from harness.report import FORMATS, render
@@ -32,10 +31,9 @@ fields, extra columns, a blank homeClass, unknown subject codes).
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    check = subparsers.add_parser("check", help="check a bundle against the standards",
-                                  description="Check data against the standards.")
-    kinds = check.add_subparsers(dest="kind", metavar="KIND")
-    kinds.required = True
+    kinds = command_group(subparsers, "check", help="check a bundle against the standards",
+                          description="Check data against the standards.", dest="kind",
+                          metavar="KIND")
     p = kinds.add_parser(
         "oneroster", help="check a OneRoster CSV bundle (zip or folder)",
         description="Check a OneRoster 1.2 CSV bundle (zip file or folder) against a profile. "

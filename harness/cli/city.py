@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from fixtures import (
+    BUILTIN,
     City,
     export_city,
     generate_city,
@@ -18,7 +19,7 @@ from fixtures import (
 )
 from fixtures.events import EVENTS, apply_event
 from fixtures.summary import format_summary
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError, command_group
 
 CITY_FILE = "city.json"
 
@@ -61,18 +62,16 @@ examples:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    city = subparsers.add_parser(
-        "city", help="generate a synthetic municipality and apply life events",
-        description="A synthetic municipality at any scale (small, tsukuba, prefecture), "
+    sub = command_group(
+        subparsers, "city", help="generate a synthetic municipality and apply life events",
+        description=f"A synthetic municipality at any scale ({', '.join(BUILTIN)}), "
         "deterministic by seed, with the Tsukuba pilot's data quirks.")
-    sub = city.add_subparsers(dest="action", metavar="ACTION")
-    sub.required = True
     g = sub.add_parser("generate", help="build a city and write its first export",
                        description="Build a city from a profile and a seed, save it and write "
                        "its first OneRoster export.", epilog=GENERATE_EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("--profile", default="tsukuba",
-                   help="small, tsukuba, prefecture, or a .toml file (default: %(default)s)")
+                   help=f"{', '.join(BUILTIN)}, or a .toml file (default: %(default)s)")
     g.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     g.add_argument("--out", required=True, metavar="DIR", help="output folder")
     g.add_argument("--quirks", default="all", metavar="LIST",

@@ -1,11 +1,41 @@
-"""Helpers shared by command modules: writing outputs safely, profile choices."""
+"""Helpers shared by command modules: the usage error, command groups, writing outputs
+safely."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
 from pathlib import Path
+
+
+class UsageError(Exception):
+    """Bad arguments or unusable input named by the user; printed without a traceback."""
+
+
+def command_group(subparsers: argparse._SubParsersAction, name: str, *, help: str,
+                  description: str, dest: str = "action", metavar: str = "ACTION"
+                  ) -> argparse._SubParsersAction:
+    """Add the command ``name`` whose own subcommands (one required) go in the returned
+    action, e.g. ``renkei mock`` with ``list`` and ``up``."""
+    parser = subparsers.add_parser(name, help=help, description=description)
+    sub = parser.add_subparsers(dest=dest, metavar=metavar)
+    sub.required = True
+    return sub
+
+
+def add_names_or_all(p: argparse.ArgumentParser, *, names_help: str, all_help: str) -> None:
+    """Positional NAMEs, or ``--all`` (:func:`names_or_all` reads them)."""
+    p.add_argument("names", nargs="*", metavar="NAME", help=names_help)
+    p.add_argument("--all", action="store_true", help=all_help)
+
+
+def names_or_all(args: argparse.Namespace, what: str, every: list[str]) -> list[str]:
+    """``every`` for ``--all``, else the NAMEs given (maybe none); both is a UsageError."""
+    if args.all and args.names:
+        raise UsageError(f"give {what} names or --all, not both")
+    return every if args.all else args.names
 
 
 def write_output(text: str, output: str | None) -> None:

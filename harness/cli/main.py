@@ -11,6 +11,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from harness import __version__
+from harness.cli.common import UsageError
+
 #: Command modules, in the order ``renkei --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "check", "testset", "city", "certify", "mock", "pipeline", "scenario", "rehearse",
@@ -34,17 +37,11 @@ examples:
 """
 
 
-class UsageError(Exception):
-    """Bad arguments or unusable input named by the user; printed without a traceback."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="renkei", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from harness import __version__
-
     parser.add_argument("--version", action="version", version=f"renkei {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

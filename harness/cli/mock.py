@@ -8,9 +8,11 @@ import signal
 import sys
 import tomllib
 from pathlib import Path
+from string import Template
 from typing import Any
 
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError, add_names_or_all, command_group, names_or_all
+from mocks import DEFAULT_PORT_BASE, MOCKS, available, default_port, is_available
 
 LIST_EPILOG = """\
 examples:
@@ -18,10 +20,11 @@ examples:
   renkei mock list --format json
 """
 
-UP_EPILOG = """\
+# $pN is the default port of the N-th mock (mocks.DEFAULT_PORT_BASE + N, the registry's order).
+UP_EPILOG = Template("""\
 Each mock is served by waitress on 127.0.0.1, at port base + its place in the list
-(c4th 8100, lgate 8101, m365 8102, interactive_study 8103, tsubasa_book 8104,
-mirai_school 8105). Every mock knows the others' live URLs (PEERS), so lgate launches
+(c4th $p0, lgate $p1, m365 $p2, interactive_study $p3, tsubasa_book $p4,
+mirai_school $p5). Every mock knows the others' live URLs (PEERS), so lgate launches
 the tools over loopback. Without --state each mock keeps its state in memory and starts empty;
 with --state DIR each keeps an SQLite file DIR/<name>.sqlite and picks up where it left off.
 Ctrl-C or SIGTERM stops every server cleanly.
@@ -30,16 +33,16 @@ Every mock offers GET / (what it is, its endpoints), /openapi.json and the admin
 (/_admin/state, /_admin/reset, /_admin/seed, /_admin/requests, /_admin/faults).
 
 examples:
-  renkei mock up --all                              all six on ports 8100-8105
+  renkei mock up --all                              all six on ports $p0-$p5
   renkei mock up c4th lgate --port-base 9000        two mocks on 9000 and 9001
   renkei mock up --all --port m365=9443             m365 on 9443, the rest as usual
   renkei mock up --all --state ./mock-state         state survives a restart
   renkei mock up m365 --config mocks.toml           per-mock settings from a file
 
-  curl -X POST localhost:8100/_admin/seed -H 'Content-Type: application/json' \\
+  curl -X POST localhost:$p0/_admin/seed -H 'Content-Type: application/json' \\
        -d '{"profile": "small", "seed": 1}'         give c4th a city
-  curl -o ro.zip localhost:8100/oneroster/export    export it
-  curl -X POST localhost:8102/_admin/faults -H 'Content-Type: application/json' \\
+  curl -o ro.zip localhost:$p0/oneroster/export    export it
+  curl -X POST localhost:$p2/_admin/faults -H 'Content-Type: application/json' \\
        -d '{"kind": "status", "status": 429, "retry_after": 2, "count": 3}'
 
 mocks.toml holds one table per mock, e.g.:
@@ -48,20 +51,18 @@ mocks.toml holds one table per mock, e.g.:
   [c4th]
   DROP_DIR = "./drop"
   FAULTS = [{ kind = "latency", ms = 200, ms_max = 800, probability = 0.5 }]
-"""
+""").substitute({f"p{i}": default_port(name) for i, name in enumerate(MOCKS)})
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    mock = subparsers.add_parser(
-        "mock", help="list and serve the vendor mocks (c4th, lgate, m365, tools)",
+    sub = command_group(
+        subparsers, "mock", help="list and serve the vendor mocks (c4th, lgate, m365, tools)",
         description="Flask mocks of every vendor system of the Tsukuba pilot: the same apps "
         "the tests run in-process, served as real HTTP servers on 127.0.0.1.")
-    sub = mock.add_subparsers(dest="action", metavar="ACTION")
-    sub.required = True
     lst = sub.add_parser("list", help="the mocks, their titles and default ports",
                          description="List every registered mock.", epilog=LIST_EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    lst.add_argument("--port-base", type=int, default=8100, metavar="PORT",
+    lst.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE, metavar="PORT",
                      help="port of the first mock (default: %(default)s)")
     lst.add_argument("--format", choices=("text", "json"), default="text",
                      help="output format (default: %(default)s)")
@@ -70,9 +71,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="serve mocks on 127.0.0.1 until Ctrl-C or SIGTERM",
                         description="Serve the named mocks (or --all) with waitress.",
                         epilog=UP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    up.add_argument("names", nargs="*", metavar="NAME", help="mocks to serve (see mock list)")
-    up.add_argument("--all", action="store_true", help="serve every mock in this checkout")
-    up.add_argument("--port-base", type=int, default=8100, metavar="PORT",
+    add_names_or_all(up, names_help="mocks to serve (see mock list)",
+                     all_help="serve every mock in this checkout")
+    up.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE, metavar="PORT",
                     help="port of the first mock in the list (default: %(default)s)")
     up.add_argument("--port", action="append", default=[], metavar="NAME=PORT",
                     help="serve one mock on its own port (repeatable)")
@@ -88,8 +89,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from mocks import MOCKS, default_port, is_available
-
     rows = [{"name": m.name, "title_ja": m.title_ja, "title_en": m.title_en,
              "port": default_port(m.name, args.port_base), "available": is_available(m.name)}
             for m in MOCKS.values()]
@@ -118,8 +117,6 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _parse_ports(items: list[str]) -> dict[str, int]:
-    from mocks import MOCKS
-
     ports: dict[str, int] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -134,8 +131,6 @@ def _parse_ports(items: list[str]) -> dict[str, int]:
 
 
 def _load_config(path: str | None) -> dict[str, dict[str, Any]]:
-    from mocks import MOCKS
-
     if not path:
         return {}
     file = Path(path)
@@ -152,16 +147,12 @@ def _load_config(path: str | None) -> dict[str, dict[str, Any]]:
 
 
 def _choose(args: argparse.Namespace) -> list[str]:
-    from mocks import MOCKS, available, is_available
-
-    if args.all and args.names:
-        raise UsageError("give mock names or --all, not both")
+    names = names_or_all(args, "mock", available())
     if args.all:
-        names = available()
         if not names:
             raise UsageError("no mock is present in this checkout")
         return names
-    if not args.names:
+    if not names:
         raise UsageError("name the mocks to serve (see `renkei mock list`) or give --all")
     for name in args.names:
         if name not in MOCKS:
@@ -172,7 +163,6 @@ def _choose(args: argparse.Namespace) -> list[str]:
 
 
 def run_up(args: argparse.Namespace) -> int:
-    from mocks import MOCKS
     from mocks.serve import MockServers, ServeError
 
     names = _choose(args)
@@ -214,8 +204,6 @@ def run_up(args: argparse.Namespace) -> int:
 def _print_table(servers: Any, state_dir: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
-
-    from mocks import MOCKS
 
     table = Table(title="renkei mocks (Ctrl-C to stop)")
     # the URL and the name are what you copy: never cut them, let the title and path wrap

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import write_output
-from harness.cli.main import UsageError
+from harness.cli.common import UsageError, command_group, write_output
 
 RUN_EPILOG = """\
 exit codes:
@@ -34,13 +33,12 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser(
-        "pipeline", help="run the nightly integration pipeline (C4th → e-portal, M365, drill)",
+    psub = command_group(
+        sub, "pipeline", help="run the nightly integration pipeline (C4th → e-portal, M365, drill)",
         description="The integration pipeline a board of education runs each night: collect "
                     "the C4th export, check, clean, plan, and deliver to the e-portal, "
-                    "Microsoft 365 and the drill app.")
-    psub = parser.add_subparsers(dest="pipeline_command", metavar="SUBCOMMAND")
-    psub.required = True
+                    "Microsoft 365 and the drill app.",
+        dest="pipeline_command", metavar="SUBCOMMAND")
 
     run = psub.add_parser("run", help="collect, plan and apply (or --dry-run)",
                           epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

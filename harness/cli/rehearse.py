@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import write_output
-from harness.cli.main import UsageError
+from fixtures.profiles import BUILTIN
+from harness.cli.common import UsageError, write_output
 
 EPILOG = """\
 Without --export: a full 年次更新 at Tsukuba scale on the embedded default (SQLite, the six
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "rehearse", help="rehearse the April rollover (年次更新) end to end",
         description="Rehearse the April rollover on a copy of every system.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scale", choices=("small", "tsukuba", "prefecture"), default="tsukuba",
+    p.add_argument("--scale", choices=tuple(BUILTIN), default="tsukuba",
                    help="the synthetic city's size (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1, help="the city's seed (default: 1)")
     p.add_argument("--workers", type=int, default=None, metavar="N",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness.cli.common import command_group
 from harness.oneroster import check_bundle, profile_ids
 from harness.oneroster.schema import default_profile_id
 
@@ -20,10 +21,9 @@ examples:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    top = subparsers.add_parser("testset", help="write a conformance test set",
-                                description="Write conformance test sets.")
-    kinds = top.add_subparsers(dest="kind", metavar="KIND")
-    kinds.required = True
+    kinds = command_group(subparsers, "testset", help="write a conformance test set",
+                          description="Write conformance test sets.", dest="kind",
+                          metavar="KIND")
     p = kinds.add_parser("oneroster", help="valid and one-defect OneRoster bundles",
                          description="Write a OneRoster conformance test set like 1EdTech's.",
                          epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

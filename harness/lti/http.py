@@ -31,8 +31,14 @@ class HttpResponse:
             raise HttpError(f"response is not JSON (HTTP {self.status})") from None
 
 
-class HttpClient:
-    """GET/POST with a timeout; errors become :class:`HttpError` naming the URL, never a header."""
+class LtiHttpClient:
+    """The LTI kit's HTTP client (key sets, NRPS/AGS service calls, Deep Linking posts): GET
+    and POST on a ``requests`` session with a timeout; errors become :class:`HttpError`
+    naming the URL, never a header.
+
+    Not the pipeline's client (:mod:`pipeline.http`), which retries and speaks to the
+    vendor systems; this one makes one attempt, as a certification must see each answer.
+    """
 
     def __init__(self, *, timeout: float = 10.0, session: Any = None) -> None:
         import requests  # installed with PyLTI1p3/responses; imported late to keep import cheap

@@ -25,7 +25,7 @@ class KeySetError(Exception):
 
 
 def http_fetcher(client: Any) -> Fetcher:
-    """A :data:`Fetcher` over :class:`harness.lti.http.HttpClient`."""
+    """A :data:`Fetcher` over :class:`harness.lti.http.LtiHttpClient`."""
 
     def fetch(url: str) -> tuple[Any, str | None]:
         resp = client.get(url)

@@ -67,9 +67,9 @@ def register_tool(app: Flask, reg: ToolRegistration | dict[str, Any]) -> ToolReg
     st.platform.register(reg)
     fetch = None
     if reg.jwks_url:
-        from harness.lti.http import HttpClient
+        from harness.lti.http import LtiHttpClient
 
-        fetch = http_fetcher(HttpClient(timeout=5))
+        fetch = http_fetcher(LtiHttpClient(timeout=5))
     st.key_sets[reg.client_id] = KeySetCache(reg.jwks_url, fetch, static=reg.jwks)
     st.services.allowed_scopes[reg.client_id] = tuple(reg.scopes)  # type: ignore[index]
     return reg
@@ -230,12 +230,17 @@ def _answer(ans: Any) -> tuple[Response, int] | tuple[str, int]:
     return resp, ans.status
 
 
+def _refused(*scopes: str) -> tuple[Response, int] | tuple[str, int] | None:
+    """The 401/403 answer when this request's bearer token holds none of ``scopes``."""
+    _, denied = state().services.authorise(request.headers.get("Authorization"), *scopes)
+    return _answer(denied) if denied else None
+
+
 @services_bp.get("/nrps/<context_id>")
 def nrps(context_id: str) -> Any:
     svc = state().services
-    _, denied = svc.authorise(request.headers.get("Authorization"), c.SCOPE_NRPS)
-    if denied:
-        return _answer(denied)
+    if refused := _refused(c.SCOPE_NRPS):
+        return refused
     limit = request.args.get("limit", type=int)
     offset = request.args.get("offset", default=0, type=int)
     return _answer(svc.memberships(context_id, request.base_url, limit=limit, offset=offset,
@@ -246,15 +251,12 @@ def nrps(context_id: str) -> Any:
 def lineitems(context_id: str) -> Any:
     svc = state().services
     if request.method == "POST":
-        _, denied = svc.authorise(request.headers.get("Authorization"), c.SCOPE_LINEITEM)
-        if denied:
-            return _answer(denied)
+        if refused := _refused(c.SCOPE_LINEITEM):
+            return refused
         return _answer(svc.add_lineitem(context_id, request.get_json(force=True, silent=True)
                                         or {}, request.base_url))
-    _, denied = svc.authorise(request.headers.get("Authorization"), c.SCOPE_LINEITEM,
-                              c.SCOPE_LINEITEM_RO)
-    if denied:
-        return _answer(denied)
+    if refused := _refused(c.SCOPE_LINEITEM, c.SCOPE_LINEITEM_RO):
+        return refused
     resp = jsonify(list(svc.lineitems.get(context_id, {}).values()))
     resp.headers["Content-Type"] = c.LINEITEMS_MEDIA
     return resp, 200
@@ -263,10 +265,8 @@ def lineitems(context_id: str) -> Any:
 @services_bp.get("/ags/<context_id>/lineitems/<item_id>")
 def lineitem(context_id: str, item_id: str) -> Any:
     svc = state().services
-    _, denied = svc.authorise(request.headers.get("Authorization"), c.SCOPE_LINEITEM,
-                              c.SCOPE_LINEITEM_RO)
-    if denied:
-        return _answer(denied)
+    if refused := _refused(c.SCOPE_LINEITEM, c.SCOPE_LINEITEM_RO):
+        return refused
     item = svc.lineitems.get(context_id, {}).get(item_id)
     return (jsonify(item), 200) if item else (jsonify({"error": "unknown line item"}), 404)
 
@@ -274,9 +274,8 @@ def lineitem(context_id: str, item_id: str) -> Any:
 @services_bp.post("/ags/<context_id>/lineitems/<item_id>/scores")
 def scores(context_id: str, item_id: str) -> Any:
     svc = state().services
-    _, denied = svc.authorise(request.headers.get("Authorization"), c.SCOPE_SCORE)
-    if denied:
-        return _answer(denied)
+    if refused := _refused(c.SCOPE_SCORE):
+        return refused
     return _answer(svc.post_score(context_id, item_id,
                                   request.get_json(force=True, silent=True) or {}))
 
@@ -284,9 +283,8 @@ def scores(context_id: str, item_id: str) -> Any:
 @services_bp.get("/ags/<context_id>/lineitems/<item_id>/results")
 def results(context_id: str, item_id: str) -> Any:
     svc = state().services
-    _, denied = svc.authorise(request.headers.get("Authorization"), c.SCOPE_RESULT_RO)
-    if denied:
-        return _answer(denied)
+    if refused := _refused(c.SCOPE_RESULT_RO):
+        return refused
     base = request.base_url.rsplit("/", 2)[0]
     return _answer(svc.results(context_id, item_id, base))
 

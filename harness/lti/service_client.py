@@ -1,7 +1,7 @@
 """The tool's client for LTI Advantage services: service tokens (client_credentials with an
 RS256 client assertion), NRPS memberships following Link rel="next", AGS line items and scores.
 
-Uses :class:`harness.lti.http.HttpClient` (``requests``); tests fake it with ``responses``.
+Uses :class:`harness.lti.http.LtiHttpClient` (``requests``); tests fake it with ``responses``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from harness.lti import constants as c
-from harness.lti.http import HttpClient, HttpError
+from harness.lti.http import HttpError, LtiHttpClient
 from harness.lti.tool import PlatformRegistration, Tool
 
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
@@ -23,10 +23,10 @@ class ServiceError(Exception):
 class ServiceClient:
     """Calls one platform's services on behalf of ``tool``; one token per scope set."""
 
-    def __init__(self, tool: Tool, reg: PlatformRegistration, http: HttpClient | None = None):
+    def __init__(self, tool: Tool, reg: PlatformRegistration, http: LtiHttpClient | None = None):
         self.tool = tool
         self.reg = reg
-        self.http = http or HttpClient()
+        self.http = http or LtiHttpClient()
         self._tokens: dict[frozenset[str], str] = {}
 
     def token(self, *scopes: str) -> str:

@@ -65,9 +65,9 @@ def create_tool_app(config: dict[str, Any] | None = None) -> Flask:
             for r in app.config["PLATFORMS"]]
     fetch = app.config.get("FETCH")
     if fetch is None:
-        from harness.lti.http import HttpClient
+        from harness.lti.http import LtiHttpClient
 
-        fetch = http_fetcher(HttpClient(timeout=5))
+        fetch = http_fetcher(LtiHttpClient(timeout=5))
     app.extensions["renkei_lti_tool"] = Tool(
         regs, redirect_uri=base + "/launch", keys=KeyStore(app.config["STATE_DIR"]),
         fetch=fetch, leeway=app.config["LEEWAY"], max_age=app.config["MAX_AGE"],

@@ -10,19 +10,9 @@ use one set of fields in both languages.
 
 from __future__ import annotations
 
-from harness.core import RuleRegistry, Severity
-
-E, W, I = Severity.ERROR, Severity.WARN, Severity.INFO  # noqa: E741
-JP = ("jp-1.1", "jp-eportal-v4", "jp-k12-v1")
-
-CSV = "OneRoster 1.2.1 CSV Binding"
-OV = f"{CSV} §2 (CSV Overview)"
-FMT = f"{CSV} §3 (CSV Format)"
-DEP = f"{CSV} Appendix A (file dependency matrix)"
-JPP = "OneRoster Japan Profile 1.2.1 (学習eポータル標準モデル V4.00)"
-K12 = "1EdTech OneRoster 1.2 Japan K-12/Schools Profile v1.0"
-RFC = "RFC 4180"
-PILOT = "つくば市実証 成果報告書 §3.3"
+from harness.core import RuleRegistry
+from harness.oneroster import rules_practice
+from harness.oneroster.rule_refs import DEP, FMT, JP, JPP, K12, OV, PILOT, RFC, E, I, W
 
 REGISTRY = RuleRegistry("oneroster")
 
@@ -453,4 +443,4 @@ _rule("OR605", W, X, "user without role",
 
 
 # --- OR7xx importer practice (field practice, not the spec) ----------------------------------
-from harness.oneroster import rules_practice  # noqa: E402,F401  (declares OR7xx into REGISTRY)
+rules_practice.declare_into(REGISTRY)

@@ -13,9 +13,12 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
-from harness.report.base import Report
+from harness.report.html import format_html
+from harness.report.log1edtech import HEADER
+from harness.report.model import Report
 
 
 def report_cases(report: Report) -> list[Mapping[str, Any]]:
@@ -95,8 +98,6 @@ def format_case_log(report: Report) -> str:
     it imported the bundle, ``Fail`` when it refused it); the explanation says what was
     expected and whether that outcome is right.
     """
-    from harness.report.log1edtech import HEADER
-
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(HEADER)
@@ -114,11 +115,7 @@ _CASE_STYLE = ".fail{background:#fdd}.note{background:#ffd}.notreached{backgroun
 
 def format_html_cases(report: Report) -> str:
     """The HTML report with a table of the certification cases before the findings."""
-    from html import escape
-
-    from harness.report import render
-
-    page = render(report, "html")
+    page = format_html(report)
     rows = []
     for c in report_cases(report):
         v = verdict(c)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from harness.report.base import Report
+from harness.report.model import Report
 
 _STYLE = (
     "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from harness.report.base import Report
+from harness.report.model import Report
 
 
 def format_json(report: Report) -> str:

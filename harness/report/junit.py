@@ -10,12 +10,11 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from harness.core import Finding, Severity
-from harness.report.base import Report
+from harness.report.cases import format_junit_cases, report_cases
+from harness.report.model import Report
 
 
 def format_junit(report: Report) -> str:
-    from harness.report.cases import format_junit_cases, report_cases
-
     if report_cases(report):
         return format_junit_cases(report)
     by_rule: dict[str, list[Finding]] = defaultdict(list)

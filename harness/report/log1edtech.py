@@ -11,7 +11,7 @@ import csv
 import io
 
 from harness.core import Severity
-from harness.report.base import Report
+from harness.report.model import Report
 
 HEADER = (
     "Test Identifier",

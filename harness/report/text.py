@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.report.base import Report
+from harness.report.model import Report
 
 
 def format_text(report: Report) -> str:

@@ -25,7 +25,7 @@ from flask import Flask
 
 from harness.lti import constants as c
 from harness.lti.claims import ROLE_MAP, Person, role_uris
-from harness.lti.http import HttpClient
+from harness.lti.http import LtiHttpClient
 from harness.lti.jwks import KeySetCache, http_fetcher
 from harness.lti.keys import KeyStore
 from harness.lti.platform import LaunchSpec, Platform, ToolRegistration
@@ -172,7 +172,7 @@ def setup_platform(app: Flask, guid: str) -> PlatformState:
     services.key_sets = st.key_sets
     platform.services = _service_claims(lti_base)
     session = app.config.get("HTTP_SESSION") or requests.Session()
-    fetch = http_fetcher(HttpClient(timeout=5, session=session))
+    fetch = http_fetcher(LtiHttpClient(timeout=5, session=session))
     regs = tool_registrations(app.config.get("PEERS") or {}, app.config.get("TOOLS"))
     for reg in regs.values():
         platform.register(reg)

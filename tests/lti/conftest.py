@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from harness.lti.browser import WsgiTransport
 from harness.lti.jwks import KeySetCache
 from harness.lti.platform_app import create_platform_app, register_tool, state
 from harness.lti.tool_app import create_tool_app
+from tests.loopback import serve  # noqa: F401  (a fixture for every LTI test)
 
 P = "http://platform.test"
 T = "http://tool.test"
@@ -68,35 +66,3 @@ def make_pair(*, tool_config: dict[str, Any] | None = None) -> Pair:
 @pytest.fixture
 def pair() -> Pair:
     return make_pair()
-
-
-class Server:
-    """A WSGI app served on 127.0.0.1, port chosen by the OS, in a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        # an app factory taking the URL is called after the port is known
-        self.app: Any = None
-        self.httpd = make_server("127.0.0.1", 0, lambda e, s: self.app(e, s), threaded=True)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.app = app(self.url) if not hasattr(app, "wsgi_app") and callable(app) else app
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    servers: list[Server] = []
-
-    def start(app: Any) -> Server:
-        s = Server(app)
-        servers.append(s)
-        return s
-
-    yield start
-    for s in servers:
-        s.stop()

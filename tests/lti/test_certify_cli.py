@@ -8,39 +8,20 @@ import pytest
 
 from harness.cli.main import main
 from harness.lti.cases import all_cases
-from harness.lti.tool_app import ACCEPTED, create_tool_app
-
-
-def write_tool_toml(path, url, *, marker=ACCEPTED, jwks=True):
-    text = f"""
-[tool]
-client_id = "cert-tool"
-login_url = "{url}/login"
-redirect_uris = ["{url}/launch"]
-target_link_uri = "{url}/launch"
-deployment_id = "1"
-{'jwks_url = "' + url + '/jwks"' if jwks else ''}
-
-[acceptance]
-status = 200
-marker = "{marker}"
-"""
-    path.write_text(text, encoding="utf-8")
-    return path
+from harness.lti.tool_app import create_tool_app
+from tests.loopback import free_port
+from tests.lti.certifykit import (
+    register_renkei_tool,
+    start_certify,
+    write_platform_toml,
+    write_tool_toml,
+)
 
 
 def settings(capsys, toml, state_dir, port):
     assert main(["certify", "lti-tool", "--config", str(toml), "--state-dir", str(state_dir),
                  "--port", str(port), "--show-platform"]) == 0
     return json.loads(capsys.readouterr().out)
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_show_platform_then_certify_renkeis_own_tool(tmp_path, capsys, serve):
@@ -134,16 +115,8 @@ def test_certify_platform_times_out_cleanly_without_stdin(tmp_path, capsys, serv
 
     monkeypatch.setattr("sys.stdin", None)
     srv = serve(create_platform_app())
-    toml = tmp_path / "platform.toml"
-    toml.write_text(f"""
-[platform]
-issuer = "https://platform.renkei.example"
-client_id = "renkei"
-deployment_ids = ["1"]
-auth_login_url = "{srv.url}/auth"
-auth_token_url = "{srv.url}/token"
-key_set_url = "{srv.url}/.well-known/jwks.json"
-""", encoding="utf-8")
+    toml = write_platform_toml(tmp_path / "platform.toml", "https://platform.renkei.example",
+                               srv.url)
     code = main(["certify", "lti-platform", "--config", str(toml), "--timeout", "0.5",
                  "--state-dir", str(tmp_path / "s"), "--port", str(free_port())])
     captured = capsys.readouterr()
@@ -152,54 +125,24 @@ key_set_url = "{srv.url}/.well-known/jwks.json"
     assert "LT702" in captured.out
 
 
-def _wait_listening(port, seconds=5.0):
-    import socket
-    import time
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError("certify lti-platform did not start listening")
-
-
 def test_certify_renkeis_platform_with_launches_and_services(tmp_path, capsys, serve):
-    import threading
-
     from harness.lti.browser import Browser, RequestsTransport
     from harness.lti.cases import CONTEXT, person
     from harness.lti.platform import LaunchSpec
-    from harness.lti.platform_app import create_platform_app, register_tool, set_base_url, state
+    from harness.lti.platform_app import create_platform_app, set_base_url, state
 
     papp = create_platform_app()
     srv = serve(papp)
     set_base_url(papp, srv.url)
     st = state(papp)
     port = free_port()
-    tool_url = f"http://127.0.0.1:{port}"
-    register_tool(papp, {"client_id": "renkei", "login_url": tool_url + "/login",
-                         "redirect_uris": [tool_url + "/launch"],
-                         "target_link_uri": tool_url + "/launch", "jwks_url": tool_url + "/jwks"})
-    toml = tmp_path / "platform.toml"
-    toml.write_text(f"""
-[platform]
-issuer = "{st.platform.issuer}"
-client_id = "renkei"
-deployment_ids = ["1"]
-auth_login_url = "{srv.url}/auth"
-auth_token_url = "{srv.url}/token"
-key_set_url = "{srv.url}/.well-known/jwks.json"
-""", encoding="utf-8")
+    register_renkei_tool(papp, port)
+    toml = write_platform_toml(tmp_path / "platform.toml", st.platform.issuer, srv.url)
     report = tmp_path / "platform.json"
-    result = {}
-    worker = threading.Thread(target=lambda: result.setdefault("code", main([
+    worker, result = start_certify([
         "certify", "lti-platform", "--config", str(toml), "--timeout", "20", "--messages", "2",
         "--state-dir", str(tmp_path / "s"), "--port", str(port), "--profile", "jp-eportal",
-        "--format", "json", "--output", str(report)])))
-    worker.start()
-    _wait_listening(port)
+        "--format", "json", "--output", str(report)], port)
     for role in ("student", "instructor"):
         url, params = st.platform.initiate_login("renkei", LaunchSpec(person(role),
                                                                       context=dict(CONTEXT)))

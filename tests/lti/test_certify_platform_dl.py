@@ -4,18 +4,17 @@ one, one with a bad signature, one with a wrong aud and the good one replayed.""
 from __future__ import annotations
 
 import json
-import threading
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from harness.cli.main import main
 from harness.lti import constants as c
 from harness.lti.browser import Browser, RequestsTransport
 from harness.lti.cases import CONTEXT, person
 from harness.lti.platform import LaunchSpec
 from harness.lti.platform_app import create_platform_app, register_tool, set_base_url, state
-from tests.lti.test_certify_cli import _wait_listening, free_port
+from tests.loopback import free_port
+from tests.lti.certifykit import register_renkei_tool, start_certify, write_platform_toml
 
 
 def _certify_with_a_deep_linking_launch(tmp_path, serve, papp, fmt="json"):
@@ -23,32 +22,14 @@ def _certify_with_a_deep_linking_launch(tmp_path, serve, papp, fmt="json"):
     set_base_url(papp, srv.url)
     st = state(papp)
     port = free_port()
-    tool_url = f"http://127.0.0.1:{port}"
-    register_tool(papp, {"client_id": "renkei", "login_url": tool_url + "/login",
-                         "redirect_uris": [tool_url + "/launch"],
-                         "target_link_uri": tool_url + "/launch", "jwks_url": tool_url + "/jwks",
-                         "deep_link_url": tool_url + "/launch"})
-    toml = tmp_path / "platform.toml"
-    toml.write_text(f"""
-[platform]
-issuer = "{st.platform.issuer}"
-client_id = "renkei"
-deployment_ids = ["1"]
-auth_login_url = "{srv.url}/auth"
-auth_token_url = "{srv.url}/token"
-key_set_url = "{srv.url}/.well-known/jwks.json"
-[acceptance]
-status = 200
-marker = "received"
-""", encoding="utf-8")
+    register_renkei_tool(papp, port, deep_linking=True)
+    toml = write_platform_toml(tmp_path / "platform.toml", st.platform.issuer, srv.url,
+                               marker="received")
     report = tmp_path / f"platform.{fmt}"
-    result = {}
-    worker = threading.Thread(target=lambda: result.setdefault("code", main([
+    worker, result = start_certify([
         "certify", "lti-platform", "--config", str(toml), "--timeout", "20", "--messages", "1",
         "--no-services", "--state-dir", str(tmp_path / "s"), "--port", str(port),
-        "--format", fmt, "--output", str(report)])))
-    worker.start()
-    _wait_listening(port)
+        "--format", fmt, "--output", str(report)], port)
     url, params = st.platform.initiate_login("renkei", LaunchSpec(
         person("instructor"), context=dict(CONTEXT), message_type=c.DEEP_LINKING_REQUEST))
     page = Browser(RequestsTransport()).go("POST", url, params)

@@ -8,7 +8,7 @@ import pytest
 
 from harness.lti.browser import Browser, RequestsTransport
 from harness.lti.cases import all_cases, bad_cases, good_cases
-from harness.lti.http import HttpClient
+from harness.lti.http import LtiHttpClient
 from harness.lti.jwks import KeySetCache, http_fetcher
 from harness.lti.platform_app import register_tool
 from harness.lti.runner import Acceptance, run_case
@@ -153,7 +153,7 @@ def test_loopback_http_launches(serve):
         cache = tool.key_sets[st.platform.issuer]
         assert cache.fetches >= 1
         assert KeySetCache(psrv.url + "/.well-known/jwks.json",
-                           http_fetcher(HttpClient())).get(st.platform.keys.current.kid)
+                           http_fetcher(LtiHttpClient())).get(st.platform.keys.current.kid)
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -16,7 +16,8 @@ from harness.lti.browser import Page
 from harness.lti.cases import bad_cases
 from harness.lti.interstitials import understand
 from harness.lti.runner import CaseResult, judge
-from tests.lti.test_certify_cli import free_port, write_tool_toml
+from tests.loopback import free_port
+from tests.lti.certifykit import write_tool_toml
 
 LOGIN = "http://tool.test/lti/login"
 

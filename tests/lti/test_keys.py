@@ -8,7 +8,7 @@ import stat
 import pytest
 import responses
 
-from harness.lti.http import HttpClient
+from harness.lti.http import LtiHttpClient
 from harness.lti.jwks import KeySetCache, KeySetError, http_fetcher
 from harness.lti.keys import KeyStore
 
@@ -67,7 +67,7 @@ def test_jwks_cache_honours_max_age_and_refetches_on_unknown_kid():
     store = KeyStore(None)
     url = "https://platform.example/jwks"
     responses.get(url, json=store.jwks(), headers={"Cache-Control": "max-age=300"})
-    cache = KeySetCache(url, http_fetcher(HttpClient()))
+    cache = KeySetCache(url, http_fetcher(LtiHttpClient()))
     assert cache.get(store.current.kid, now=0) is not None
     assert cache.get(store.current.kid, now=10) is not None
     assert len(responses.calls) == 1  # cached
@@ -83,6 +83,6 @@ def test_jwks_cache_honours_max_age_and_refetches_on_unknown_kid():
 @responses.activate
 def test_jwks_fetch_failure_is_a_clear_error():
     responses.get("https://platform.example/jwks", status=500)
-    cache = KeySetCache("https://platform.example/jwks", http_fetcher(HttpClient()))
+    cache = KeySetCache("https://platform.example/jwks", http_fetcher(LtiHttpClient()))
     with pytest.raises(KeySetError, match="HTTP 500"):
         cache.get("k")

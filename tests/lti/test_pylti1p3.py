@@ -16,8 +16,9 @@ from harness.lti.browser import WsgiTransport
 from harness.lti.cases import all_cases, good_cases
 from harness.lti.platform_app import create_platform_app, register_tool, state
 from harness.lti.runner import Acceptance, run_case
+from tests.loopback import free_port
+from tests.lti.certifykit import write_tool_toml
 from tests.lti.pylti_tool import create_pylti_tool
-from tests.lti.test_certify_cli import free_port
 
 P, T = "http://platform.test", "http://pylti.test"
 CASES = {k.id: k for k in all_cases()}
@@ -75,20 +76,8 @@ def test_certify_reports_what_pylti1p3_wrongly_accepts(tmp_path, serve, check_co
         auth_token_url=f"http://127.0.0.1:{port}/token", deployment_ids=["1"], base_url=url,
         key_set_url=f"http://127.0.0.1:{port}/.well-known/jwks.json",
         check_cookies=check_cookies))
-    toml = tmp_path / "tool.toml"
-    toml.write_text(f"""
-[tool]
-client_id = "pylti"
-login_url = "{srv.url}/login"
-redirect_uris = ["{srv.url}/launch"]
-target_link_uri = "{srv.url}/launch"
-deployment_id = "1"
-jwks_url = "{srv.url}/jwks"
-
-[acceptance]
-status = 200
-json_field = "accepted"
-""", encoding="utf-8")
+    toml = write_tool_toml(tmp_path / "tool.toml", srv.url, client_id="pylti",
+                           json_field="accepted")
     out = tmp_path / "pylti.json"
     code = main(["certify", "lti-tool", "--config", str(toml), "--state-dir",
                  str(tmp_path / "state"), "--port", str(port), "--format", "json",

@@ -175,7 +175,7 @@ def dl_replayed() -> list[str]:
 
 def dl_judged(*, accept: bool = True, observed: str = "accept", none: bool = False
               ) -> list[str]:
-    from harness.cli.certify_lti_platform import _judge_dl
+    from harness.cli.certify.lti_platform import _judge_dl
 
     out = FindingCollector(REGISTRY)
     launch = [{"message_type": c.RESOURCE_LINK_REQUEST}]
@@ -190,14 +190,14 @@ def no_message() -> list[str]:
     import tempfile
     from pathlib import Path
 
-    from harness.cli.certify import free_port as _free_port
-    from harness.cli.certify_lti_platform import certify_platform
+    from harness.cli.certify.common import free_port
+    from harness.cli.certify.lti_platform import certify_platform
 
     reg = {"issuer": ISS, "client_id": CID, "auth_login_url": "http://127.0.0.1:9/auth",
            "auth_token_url": "", "key_set_url": "http://127.0.0.1:9/jwks",
            "deployment_ids": ["d1"]}
     with tempfile.TemporaryDirectory() as tmp:
-        report = certify_platform(reg, Path(tmp), _free_port(), timeout=0.2, messages=1,
+        report = certify_platform(reg, Path(tmp), free_port(), timeout=0.2, messages=1,
                                   services=False, profile="core")
     return [f.rule for f in report.findings]
 

@@ -18,7 +18,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from fixtures import build_bundle, generate_city, load_profile
 from harness.lti import constants as c
 from harness.lti.browser import Browser, WsgiTransport
-from harness.lti.http import HttpClient
+from harness.lti.http import LtiHttpClient
 from harness.lti.jwks import http_fetcher
 from harness.lti.service_client import ServiceClient
 from harness.lti.tool_app import ACCEPTED, create_tool_app
@@ -51,7 +51,7 @@ def _tool(base: str, client_id: str, session: requests.Session, *, profile: str 
                        "auth_login_url": f"{LGATE}/lti/auth",
                        "auth_token_url": f"{LGATE}/lti/token",
                        "key_set_url": f"{LGATE}/lti/jwks", "deployment_ids": ["renkei-1"]}],
-        "FETCH": http_fetcher(HttpClient(session=session))})
+        "FETCH": http_fetcher(LtiHttpClient(session=session))})
 
 
 class World:
@@ -233,7 +233,7 @@ def test_bad_tool_config_is_refused_with_the_key_named(tools: Any, message: str)
 
 def _service_client(world: World) -> ServiceClient:
     tool = tool_of(world.tool_app)
-    return ServiceClient(tool, tool.registrations[0], HttpClient(session=world.session))
+    return ServiceClient(tool, tool.registrations[0], LtiHttpClient(session=world.session))
 
 
 def test_nrps_lists_the_class_from_the_account_store(world: World) -> None:

@@ -1,24 +1,6 @@
+"""Fixtures for the OneRoster kit's tests: sample bundles, importers served on loopback."""
+
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from harness.oneroster import write_bundle
-from harness.oneroster.testset.base import sample_bundle
-
-
-@pytest.fixture
-def make_bundle(tmp_path):
-    """Factory: write the sample bundle (optionally changed by ``edit``) and return its path."""
-    counter = iter(range(1000))
-
-    def make(edit=None, *, profile: str = "jp-eportal-v4", zipped: bool = True) -> Path:
-        bundle = sample_bundle(profile)
-        if edit is not None:
-            edit(bundle)
-        folder = tmp_path / f"b{next(counter)}"
-        name = "RO_20250501_082201.zip" if zipped else "RO_20250501_082201"
-        return write_bundle(bundle, folder / name)
-
-    return make
+from tests.bundlekit import make_bundle  # noqa: F401  (a fixture)
+from tests.loopback import serve  # noqa: F401  (a fixture)

@@ -5,46 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import tempfile
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
 from harness.cli.main import main
 from harness.oneroster import check_bundle
+from tests.loopback import free_port
 
 TOKEN = "Bearer s3cret-token-value-42"
-
-
-class Served:
-    def __init__(self, app: Flask) -> None:
-        self.httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def serve():
-    servers: list[Served] = []
-
-    def start(app: Flask) -> Served:
-        servers.append(Served(app))
-        return servers[-1]
-
-    yield start
-    for s in servers:
-        s.stop()
 
 
 def lenient_importer(seen: list[dict]) -> Flask:
@@ -177,14 +149,8 @@ def test_junit_has_one_case_per_bundle_and_log_one_row_per_bundle(tmp_path, serv
     assert html.count('<tr class="pass">') == 3 and ">no-manifest<" in html
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_unreachable_endpoint_exits_2_with_a_clear_message(tmp_path, capsys):
-    toml = write_config(tmp_path, f"http://127.0.0.1:{_free_port()}/import")
+    toml = write_config(tmp_path, f"http://127.0.0.1:{free_port()}/import")
     code, _ = run(tmp_path, toml)
     err = capsys.readouterr().err
     assert code == 2 and "cannot reach the importer" in err and "Traceback" not in err
@@ -209,13 +175,6 @@ def test_bad_config_names_key_and_line(tmp_path, capsys, content, message):
     assert code == 2 and message in err and "Traceback" not in err
 
 
-def test_certify_help_lists_all_three_kinds(capsys):
-    with pytest.raises(SystemExit):
-        main(["certify", "--help"])
-    out = capsys.readouterr().out
-    assert all(k in out for k in ("lti-tool", "lti-platform", "oneroster-consumer"))
-
-
 @pytest.mark.parametrize("imports", ["bulk", "delta"])
 def test_a_bulk_only_or_delta_only_importer_gets_only_its_bundles(tmp_path, serve, imports):
     from harness.oneroster.testset import cases_for
@@ -233,7 +192,7 @@ def test_a_bulk_only_or_delta_only_importer_gets_only_its_bundles(tmp_path, serv
 
 
 def test_a_token_in_the_url_query_is_not_reported_either(tmp_path, serve):
-    from harness.cli.certify_oneroster import consumer_config
+    from harness.cli.certify.oneroster_consumer import consumer_config
 
     seen: list[dict] = []
     srv = serve(lenient_importer(seen))

@@ -1,11 +1,5 @@
-"""``renkei certify``: certify someone else's system over HTTP on 127.0.0.1.
-
-Three kinds, each in its own module: ``lti-tool`` and ``lti-platform``
-(:mod:`harness.cli.certify_lti`) and ``oneroster-consumer``
-(:mod:`harness.cli.certify_oneroster`). This module holds the command group and the helpers
-they share: TOML loading with located errors, the state directory, loopback serving and
-report output.
-"""
+"""What the ``renkei certify`` kinds share: TOML loading with located errors, the state
+directory and its ports, loopback serving, the report and its output."""
 
 from __future__ import annotations
 
@@ -20,21 +14,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import write_output
-from harness.cli.main import UsageError
-from harness.report import Report, render
+from harness.cli.common import UsageError, write_output
+from harness.report import FORMATS, Report, render_cases
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    from harness.cli import certify_lti, certify_oneroster
-
-    certify = subparsers.add_parser(
-        "certify", help="certify an LTI tool or platform, or a OneRoster importer, over HTTP",
-        description="Certify someone else's LTI 1.3 system or OneRoster CSV importer.")
-    kinds = certify.add_subparsers(dest="kind", metavar="KIND")
-    kinds.required = True
-    certify_lti.register(kinds)
-    certify_oneroster.register(kinds)
+def lti_options(p: argparse.ArgumentParser) -> None:
+    """The options ``lti-tool`` and ``lti-platform`` share."""
+    p.add_argument("--config", required=True, metavar="TOML", help="the configuration file")
+    p.add_argument("--port", type=int, default=None, metavar="N",
+                   help="port on 127.0.0.1 (default: the one saved in the state dir, or free)")
+    p.add_argument("--state-dir", default=".renkei/lti", metavar="D",
+                   help="keys and settings that persist between runs (default: %(default)s)")
+    p.add_argument("--profile", choices=("core", "jp-eportal"), default="core",
+                   help="rule profile (default: %(default)s)")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="report format (default: %(default)s)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -148,9 +143,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-_free_port = free_port  # older name, kept for callers outside the CLI
-
-
 @contextmanager
 def serving(app: Any, port: int) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1:port in a thread; stop it on exit."""
@@ -172,11 +164,11 @@ def serving(app: Any, port: int) -> Iterator[str]:
 
 def check_remote_jwks(url: str, sink: Any, case: str) -> None:
     """Fetch the key set at ``url`` and check it into ``sink``; unreachable → LT118."""
-    from harness.lti.http import HttpClient, HttpError
+    from harness.lti.http import HttpError, LtiHttpClient
     from harness.lti.jwks import check_jwks
 
     try:
-        resp = HttpClient(timeout=5).get(url)
+        resp = LtiHttpClient(timeout=5).get(url)
         check_jwks(resp.json(), sink, case=case, cache_control=resp.headers.get("Cache-Control"))
     except HttpError as exc:
         sink.add("LT118", file=case, reason=str(exc))
@@ -195,16 +187,7 @@ def emit(report: Report, args: argparse.Namespace, preface: str = "") -> None:
     A certification report (one with ``extra['cases']``) gets the per-case 1EdTech log and
     a table of its cases in HTML.
     """
-    if args.format == "1edtech-log" and report.extra.get("cases"):
-        from harness.report.cases import format_case_log
-
-        text = format_case_log(report)
-    elif args.format == "html" and report.extra.get("cases"):
-        from harness.report.cases import format_html_cases
-
-        text = format_html_cases(report)
-    else:
-        text = render(report, args.format)
+    text = render_cases(report, args.format)
     if args.format == "text":
         text = preface + text
     write_output(text, args.output)
@@ -223,3 +206,14 @@ def findings_report(kit: str, registry: Any, subject: str, profile: str, finding
     return Report(kit=kit, subject=subject, profile=profile, registry=registry,
                   findings=findings, summary=summary,
                   rules_run=sorted(set(rules_run) | {f.rule for f in findings}), extra=extra)
+
+
+def lti_report(subject: str, profile: str, findings: list[Any], counts: Any,
+               rules_run: list[str], extra: dict[str, Any]) -> Report:
+    """A Report of the LTI kit over ``findings``."""
+    # harness.lti loads PyJWT and cryptography: imported when a certification runs, so that
+    # every other ``renkei`` command (and --help) starts without them
+    from harness.lti.rules import REGISTRY as LTI_REGISTRY
+
+    return findings_report("lti", LTI_REGISTRY, subject, profile, findings, counts, rules_run,
+                           extra)

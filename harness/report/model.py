@@ -1,9 +1,8 @@
-"""The Report object every formatter reads, and the format table."""
+"""The Report object every formatter reads."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from harness.core import Finding, RuleRegistry, Severity
@@ -44,29 +43,3 @@ class Report:
             self.findings,
             key=lambda f: (-f.severity, f.file or "", f.line or 0, f.column or 0, f.rule),
         )
-
-
-Formatter = Callable[[Report], str]
-
-
-def _formats() -> dict[str, Formatter]:
-    from harness.report import html, jsonfmt, junit, log1edtech, text
-
-    return {
-        "text": text.format_text,
-        "json": jsonfmt.format_json,
-        "junit": junit.format_junit,
-        "html": html.format_html,
-        "1edtech-log": log1edtech.format_log,
-    }
-
-
-FORMATS: tuple[str, ...] = ("text", "json", "junit", "html", "1edtech-log")
-
-
-def render(report: Report, fmt: str) -> str:
-    """Render ``report`` in ``fmt`` (one of :data:`FORMATS`)."""
-    try:
-        return _formats()[fmt](report)
-    except KeyError:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}") from None

@@ -1,17 +1,85 @@
 """``renkei certify lti-platform``: renkei is a tool on 127.0.0.1; it checks every message the
 platform sends, calls its NRPS and AGS services, and answers a Deep Linking request with one
-good and three bad responses (a correct platform takes only the good one)."""
+good and three bad responses (a correct platform takes only the good one).
+
+``harness.lti`` is imported inside the functions that run a certification: every ``renkei``
+command module is imported to build the parser, and --help should not wait for PyJWT,
+cryptography, Flask and requests."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from harness.cli.certify import check_remote_jwks, quiet_werkzeug, serving
-from harness.cli.certify_lti import lti_report
+from harness.cli.certify import common
+from harness.cli.common import UsageError
 from harness.report import Report
+
+EPILOG_PLATFORM = """\
+renkei becomes a tool on 127.0.0.1, prints the URLs to register, and checks every message the
+platform sends until --messages arrived or --timeout passed (works without stdin, in CI).
+
+platform.toml:
+  [platform]
+  issuer = "https://lms.example"
+  client_id = "renkei"
+  deployment_ids = ["1"]
+  auth_login_url = "https://lms.example/auth"
+  auth_token_url = "https://lms.example/token"
+  key_set_url = "https://lms.example/jwks"
+  [acceptance]             # optional: how the platform answers an accepted Deep Linking
+  status = 200             # response (default: any 2xx status); marker / json_field as for
+  marker = "saved"         # lti-tool
+
+Launch renkei once as a Deep Linking tool (content selection) to certify Deep Linking: renkei
+answers with four responses, posted by itself to deep_link_return_url in this order: a bad
+signature, a wrong aud, a good one, the good one replayed. A correct platform takes only the
+good one. (The bad ones go first so a platform that closes the Deep Linking session after one
+answer cannot pass them by refusing everything.)
+"""
+
+
+def register(kinds: argparse._SubParsersAction) -> None:
+    """Add ``lti-platform`` to the ``certify`` group."""
+    p = kinds.add_parser("lti-platform", help="renkei acts as a tool your platform launches",
+                         epilog=EPILOG_PLATFORM,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    common.lti_options(p)
+    p.add_argument("--timeout", type=float, default=120.0, metavar="S",
+                   help="seconds to wait for messages (default: %(default)s)")
+    p.add_argument("--messages", type=int, default=1, metavar="N",
+                   help="stop after N launches have arrived (default: %(default)s)")
+    p.add_argument("--no-services", action="store_true",
+                   help="do not call the platform's NRPS and AGS endpoints")
+    p.set_defaults(func=run_platform)
+
+
+def run_platform(args: argparse.Namespace) -> int:
+    cfg = common.load_toml(args.config)
+    plat = cfg.get("platform")
+    if not isinstance(plat, dict):
+        raise UsageError(f"{args.config}: a [platform] table is required")
+    reg = {
+        "issuer": common.need(plat, "issuer", args.config, "platform"),
+        "client_id": common.need(plat, "client_id", args.config, "platform"),
+        "auth_login_url": common.need(plat, "auth_login_url", args.config, "platform"),
+        "auth_token_url": plat.get("auth_token_url", ""),
+        "key_set_url": common.need(plat, "key_set_url", args.config, "platform"),
+        "deployment_ids": [str(d) for d in plat.get("deployment_ids", [])],
+    }
+    if args.timeout <= 0 or args.messages < 1:
+        raise UsageError("--timeout must be positive and --messages at least 1")
+    state_dir = Path(args.state_dir)
+    port = common.port_for(args, state_dir)
+    report = certify_platform(reg, state_dir, port, timeout=args.timeout,
+                              messages=args.messages, services=not args.no_services,
+                              profile=args.profile,
+                              acceptance=common.acceptance_from(cfg, args.config, optional=True))
+    common.emit(report, args, case_table(report))
+    return 0 if report.passed else 1
 
 
 def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout: float,
@@ -29,7 +97,7 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
     from harness.lti.rules import REGISTRY
     from harness.lti.tool_app import create_tool_app
 
-    quiet_werkzeug()
+    common.quiet_werkzeug()
     base = f"http://127.0.0.1:{port}"
     app = create_tool_app({"BASE_URL": base, "PLATFORMS": [reg], "PROFILE": profile,
                            "STATE_DIR": state_dir / "tool-keys", "PLATFORM_SIDE": True,
@@ -37,8 +105,8 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
     log = app.extensions["renkei_lti_tool_log"]
     tool = app.extensions["renkei_lti_tool"]
     out = FindingCollector(REGISTRY, profile=profile)
-    check_remote_jwks(reg["key_set_url"], out, "platform_jwks")
-    with serving(app, port):
+    common.check_remote_jwks(reg["key_set_url"], out, "platform_jwks")
+    with common.serving(app, port):
         sys.stderr.write(
             "renkei is now an LTI tool. Register it on the platform with:\n"
             f"  OIDC login URL (initiate_login_uri): {base}/login\n"
@@ -77,8 +145,8 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
     counts.update(cert.counts)
     rules = [r.id for r in REGISTRY.active(profile) if r.id[:3] in ("LT1", "LT2", "LT6")]
     rules += ["LT704", "LT705"] if dl_cases else []
-    return lti_report(reg["issuer"], profile, findings, counts, rules,
-                   {"messages": len(launches), "cases": cases})
+    return common.lti_report(reg["issuer"], profile, findings, counts, rules,
+                             {"messages": len(launches), "cases": cases})
 
 
 def _call_services(reg: dict[str, Any], tool: Any, launches: list[dict[str, Any]],
@@ -88,7 +156,7 @@ def _call_services(reg: dict[str, Any], tool: Any, launches: list[dict[str, Any]
 
     from harness.core import FindingCollector
     from harness.lti import constants as c
-    from harness.lti.http import HttpClient
+    from harness.lti.http import LtiHttpClient
     from harness.lti.rules import REGISTRY
     from harness.lti.service_client import ServiceClient, ServiceError
     from harness.lti.tool import PlatformRegistration
@@ -96,7 +164,7 @@ def _call_services(reg: dict[str, Any], tool: Any, launches: list[dict[str, Any]
     svc = FindingCollector(REGISTRY, profile=profile)
     if not services or not reg.get("auth_token_url"):
         return [], Counter()
-    client = ServiceClient(tool, PlatformRegistration(**reg), HttpClient(timeout=10))
+    client = ServiceClient(tool, PlatformRegistration(**reg), LtiHttpClient(timeout=10))
     for entry in launches:
         claims = entry.get("claims") or {}
         nrps = claims.get(c.NRPS_CLAIM) or {}
@@ -127,14 +195,14 @@ def post_deep_linking_cases(tool: Any, launches: list[dict[str, Any]], launch_ur
     from harness.lti import constants as c
     from harness.lti.browser import Page
     from harness.lti.deep_linking import deep_linking_cases
-    from harness.lti.http import HttpClient, HttpError
+    from harness.lti.http import HttpError, LtiHttpClient
 
     request = next((e["claims"] for e in launches
                     if e.get("message_type") == c.DEEP_LINKING_REQUEST and e.get("claims")
                     and e.get("accepted")), None)
     if request is None:
         return []
-    http = HttpClient(timeout=10)
+    http = LtiHttpClient(timeout=10)
     results = []
     for case in deep_linking_cases(tool, request, launch_url=launch_url):
         row: dict[str, Any] = {"case": case.id, "title": case.title, "group": "deep_linking",

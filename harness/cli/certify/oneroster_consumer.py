@@ -8,6 +8,10 @@ profile asks, so it is reported as a WARN-level note (rule OC702), never as a fa
 
 Header values (bearer tokens, API keys) are sent but never written to a report: they are
 scrubbed from every response text renkei keeps.
+
+``requests`` and ``harness.lti`` (for the acceptance check) are imported inside the functions
+that run a certification: every ``renkei`` command module is imported to build the parser,
+and --help should not wait for them.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.cli.certify import acceptance_from, emit, findings_report, key_line, load_toml
-from harness.cli.main import UsageError
+from harness.cli.certify import common
+from harness.cli.common import UsageError
 from harness.core import FindingCollector, Severity
 from harness.oneroster.consumer_rules import REGISTRY
 from harness.report import FORMATS
@@ -120,7 +124,7 @@ def consumer_config(cfg: dict[str, Any], path: str) -> Consumer:
         raise UsageError(f"{path}: a [consumer] table is required")
 
     def bad(key: str, what: str) -> UsageError:
-        return UsageError(f"{key_line(path, 'consumer', key)}: [consumer] '{key}' {what}")
+        return UsageError(f"{common.key_line(path, 'consumer', key)}: [consumer] '{key}' {what}")
 
     url = table.get("url")
     if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") \
@@ -150,12 +154,12 @@ def consumer_config(cfg: dict[str, Any], path: str) -> Consumer:
 
 
 def run_consumer(args: argparse.Namespace) -> int:
-    cfg = load_toml(args.config)
+    cfg = common.load_toml(args.config)
     consumer = consumer_config(cfg, args.config)
-    acceptance = acceptance_from(cfg, args.config, optional=True)
+    acceptance = common.acceptance_from(cfg, args.config, optional=True)
     report, preface = certify_consumer(consumer, acceptance, profile=args.profile,
                                        case_ids=args.cases.split(",") if args.cases else None)
-    emit(report, args, preface)
+    common.emit(report, args, preface)
     return 0 if report.passed else 1
 
 
@@ -318,8 +322,9 @@ def _report(consumer: Consumer, profile: str, out: FindingCollector,
                                             "field": consumer.field,
                                             "imports": consumer.imports},
              "verdicts": verdicts, "test_identifier": f"oneroster-consumer-{profile}"}
-    return findings_report("oneroster", REGISTRY, consumer.shown_url, profile, out.findings,
-                           out.counts, ["OC700", "OC701", "OC702", "OC703"], extra)
+    return common.findings_report("oneroster", REGISTRY, consumer.shown_url, profile,
+                                  out.findings, out.counts,
+                                  ["OC700", "OC701", "OC702", "OC703"], extra)
 
 
 def _table(consumer: Consumer, results: list[dict[str, Any]]) -> str:
