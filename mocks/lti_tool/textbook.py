@@ -22,8 +22,9 @@ from werkzeug.exceptions import BadRequest
 
 from harness.oneroster.ids import stable_uuid4
 from mocks.base import MockSpec, db_transaction, get_db
+from mocks.base.openapi import document
 from mocks.lti_tool.launches import custom_claims
-from mocks.lti_tool.openapi import document, lti_paths
+from mocks.lti_tool.openapi import lti_paths
 from mocks.lti_tool.spec import tool_spec
 from mocks.lti_tool.views import Decide, Decision, ToolInfo
 
@@ -176,11 +177,11 @@ def textbook_spec(product: Product, import_name: str) -> MockSpec:
 
     def openapi() -> dict[str, Any]:
         return document(
-            f"{product.title_ja} / {product.title_en} (renkei mock)", "1.0",
+            f"{product.title_ja} / {product.title_en} (renkei mock)",
             f"LTI 1.3 tool for {product.stage_en} grades {product.grade_range()}: verifies "
             "every launch with harness.lti, refuses grades it does not serve (403), grants the "
             "school's licence per grade and 年度 from the launch.",
-            str(current_app.config["BASE_URL"]), lti_paths(product.title_en))
+            lti_paths(product.title_en), base_url=str(current_app.config["BASE_URL"]))
 
     tool = ToolInfo(name=product.name, client_id=product.client_id, title_ja=product.title_ja,
                     title_en=product.title_en, item_title=f"{product.title_ja} 教科書",
