@@ -130,6 +130,9 @@ def _read_paths() -> dict[str, Any]:
 
 def describe() -> dict[str, Any]:
     """The OpenAPI 3.1 document served at ``/openapi.json``."""
+    upload_refused = {
+        "401": _err("API_TOKEN is set and the bearer token is missing or wrong"),
+        "413": _err("the upload is larger than MAX_CONTENT_LENGTH")}
     paths: dict[str, Any] = {
         "/oneroster/bulk": {"post": {
             "summary": "Import a OneRoster 1.2 bulk bundle (jp-eportal-v4), all or nothing",
@@ -144,8 +147,7 @@ def describe() -> dict[str, Any]:
             "responses": {
                 "200": json_response({"$ref": "#/components/schemas/BulkResult"}, "applied"),
                 "400": _err("no file in the request (code emptyBody)"),
-                "401": _err("API_TOKEN is set and the bearer token is missing or wrong"),
-                "413": _err("the upload is larger than MAX_CONTENT_LENGTH"),
+                **upload_refused,
                 "422": _err("the bundle has ERROR findings (code invalidBundle, with the "
                             "findings) or is a delta (code notBulk); nothing was changed")}}},
         "/accounts/initial-passwords": {"post": {
@@ -158,8 +160,7 @@ def describe() -> dict[str, Any]:
             "responses": {
                 "200": json_response({"$ref": "#/components/schemas/PasswordResult"}, "stored"),
                 "400": _err("the file cannot be read at all (code unreadableFile)"),
-                "401": _err("API_TOKEN is set and the bearer token is missing or wrong"),
-                "413": _err("the upload is larger than MAX_CONTENT_LENGTH")}}},
+                **upload_refused}}},
         "/launch": {"get": {
             "summary": "Log a user in and launch a tool (LTI 1.3 OIDC third-party login)",
             "description": "Sets lgate's session cookie and redirects to the tool's login "
