@@ -11,6 +11,7 @@ from flask import Flask, current_app, jsonify, request
 from requests import RequestException, Session
 from werkzeug.exceptions import BadGateway, HTTPException, InternalServerError
 
+from mocks import default_peers
 from mocks.base import admin, db, pages
 from mocks.base.faults import Fault, FaultError, FaultStore
 from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, FaultMiddleware, RequestLog, note_fault
@@ -59,8 +60,6 @@ def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Fla
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if app.config["PEERS"] is None or app.config["BASE_URL"] is None:
-        from mocks import default_peers
-
         peers = app.config["PEERS"] or default_peers()
         app.config["PEERS"] = dict(peers)
         if app.config["BASE_URL"] is None:
