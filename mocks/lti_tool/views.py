@@ -70,17 +70,6 @@ class Decision:
 Decide = Callable[[Mapping[str, Any], sqlite3.Connection], Decision]
 
 
-@dataclass
-class ToolContext:
-    """What ``app.extensions["renkei_tool"]`` holds for the shared views."""
-
-    tool: Tool
-    decide: Decide
-    title_ja: str
-    title_en: str
-    item_title: str
-
-
 @dataclass(frozen=True)
 class ToolInfo:
     """What one tool mock is at its platform: the part of it the shared views need.
@@ -108,8 +97,15 @@ class ToolInfo:
                     keys=key_store(app.config, self.name), fetch=session_fetcher(http_session),
                     leeway=float(app.config["LTI_LEEWAY"]),
                     profile=str(app.config["LTI_PROFILE"]))
-        app.extensions["renkei_tool"] = ToolContext(tool, self.decide, self.title_ja,
-                                                    self.title_en, self.item_title)
+        app.extensions["renkei_tool"] = ToolContext(tool, self)
+
+
+@dataclass
+class ToolContext:
+    """What ``app.extensions["renkei_tool"]`` holds for the shared views."""
+
+    tool: Tool
+    info: ToolInfo
 
 
 def context() -> ToolContext:
@@ -179,7 +175,7 @@ def launch() -> Any:
         record_launch(db, entry)
         return _page(entry, "このツールは起動を受け付けていません",
                      "This tool is rejecting launches", [forced])
-    decision = ctx.decide(claims, db)
+    decision = ctx.info.decide(claims, db)
     entry.account, entry.licence = decision.account, decision.licence
     if not decision.allowed:
         entry.outcome, entry.status = OUTCOME_REFUSED, decision.status
@@ -190,7 +186,7 @@ def launch() -> Any:
     record_launch(db, entry)
     if claims.get(c.MESSAGE_TYPE) == c.DEEP_LINKING_REQUEST:
         item = resource_link_item(str(current_app.config["BASE_URL"]).rstrip("/") + "/lti/launch",
-                                  ctx.item_title)
+                                  ctx.info.item_title)
         url, token = ctx.tool.deep_linking_response(claims, [item])
         return autosubmit_form(url, {"JWT": token})
     return _page(entry, "ようこそ", "Welcome",
@@ -225,5 +221,5 @@ def _page(entry: LaunchRecord, title_ja: str, title_en: str, lines: list[str]) -
                         "sub": entry.sub, "rules": entry.rules, "licence": entry.licence,
                         "launch_id": entry.id})
         return resp, entry.status
-    title = f"{ctx.title_ja} — {title_ja} / {ctx.title_en} — {title_en}"
+    title = f"{ctx.info.title_ja} — {title_ja} / {ctx.info.title_en} — {title_en}"
     return message_page(title, [line for line in lines if line], marker=marker), entry.status
