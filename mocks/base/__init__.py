@@ -12,6 +12,8 @@ A mock declares itself with a :class:`MockSpec` and builds its app with
 
 Views use :func:`get_db` / :func:`db_transaction` for state, :func:`http_session` for outbound
 calls and :func:`take_fault` for the fault kinds the mock applies itself.
+A mock's OpenAPI document builds on :mod:`mocks.base.openapi` (the document, the shared error
+schemas).
 May import ``harness`` only (and ``mocks`` for the registry's peers).
 """
 
