@@ -24,13 +24,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class MockInfo:
-    """A registry entry: the mock's name, module, titles and in-process host."""
+    """A registry entry: the mock's name and titles; its module and host follow from the name."""
 
     name: str
-    module: str
     title_ja: str
     title_en: str
-    host: str
+
+    @property
+    def module(self) -> str:
+        """The mock's package (``mocks.<name>``)."""
+        return f"{__name__}.{self.name}"
+
+    @property
+    def host(self) -> str:
+        """The in-process host name (the name with ``-`` for ``_``, as DNS wants)."""
+        return self.name.replace("_", "-")
 
     @property
     def test_url(self) -> str:
@@ -40,18 +48,17 @@ class MockInfo:
 
 #: every mock, in port order (c4th → port base + 0, lgate → + 1, …)
 MOCKS: dict[str, MockInfo] = {m.name: m for m in (
-    MockInfo("c4th", "mocks.c4th", "校務支援システム EDUCOM マネージャー C4th",
-             "EDUCOM Manager C4th (school-affairs system)", "c4th"),
-    MockInfo("lgate", "mocks.lgate", "学習eポータル L-Gate",
-             "L-Gate (learning e-portal, LTI 1.3 platform)", "lgate"),
-    MockInfo("m365", "mocks.m365", "Microsoft 365 Education (GIGAアカウント)",
-             "Microsoft 365 Education (Microsoft Graph v1.0 users)", "m365"),
-    MockInfo("interactive_study", "mocks.interactive_study", "インタラクティブスタディ",
-             "Interactive Study (drill app, LTI tool)", "interactive-study"),
-    MockInfo("tsubasa_book", "mocks.tsubasa_book", "つばさブック",
-             "Tsubasa Book (elementary digital textbooks, LTI tool)", "tsubasa-book"),
-    MockInfo("mirai_school", "mocks.mirai_school", "みらいスクールプラットフォーム",
-             "Mirai School Platform (junior-high digital textbooks, LTI tool)", "mirai-school"),
+    MockInfo("c4th", "校務支援システム EDUCOM マネージャー C4th",
+             "EDUCOM Manager C4th (school-affairs system)"),
+    MockInfo("lgate", "学習eポータル L-Gate", "L-Gate (learning e-portal, LTI 1.3 platform)"),
+    MockInfo("m365", "Microsoft 365 Education (GIGAアカウント)",
+             "Microsoft 365 Education (Microsoft Graph v1.0 users)"),
+    MockInfo("interactive_study", "インタラクティブスタディ",
+             "Interactive Study (drill app, LTI tool)"),
+    MockInfo("tsubasa_book", "つばさブック",
+             "Tsubasa Book (elementary digital textbooks, LTI tool)"),
+    MockInfo("mirai_school", "みらいスクールプラットフォーム",
+             "Mirai School Platform (junior-high digital textbooks, LTI tool)"),
 )}
 
 DEFAULT_PORT_BASE = 8100

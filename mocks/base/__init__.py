@@ -4,14 +4,16 @@ A mock declares itself with a :class:`MockSpec` and builds its app with
 :func:`create_mock_app`::
 
     SPEC = MockSpec(name="m365", title_ja="…", title_en="…", import_name=__name__,
-                    schema_sql=SCHEMA, blueprints=[graph.bp], state=dump_state,
-                    openapi=describe)
+                    schema_sql=SCHEMA, blueprints=[graph.bp, admin.bp],
+                    state=admin.dump_state, openapi=describe, init_app=auth.init_app)
 
     def create_app(config=None):
         return create_mock_app(SPEC, config)
 
 Views use :func:`get_db` / :func:`db_transaction` for state, :func:`http_session` for outbound
 calls and :func:`take_fault` for the fault kinds the mock applies itself.
+A mock's OpenAPI document builds on :mod:`mocks.base.openapi` (the document, the shared error
+schemas).
 May import ``harness`` only (and ``mocks`` for the registry's peers).
 """
 
@@ -20,11 +22,11 @@ from mocks.base.app import BASE_DEFAULTS, MockState, create_mock_app, http_sessi
 from mocks.base.db import MEMORY, close_app_db, database, db_transaction, get_db
 from mocks.base.faults import BUILTIN_KINDS, Fault, FaultError, FaultStore
 from mocks.base.middleware import RequestLog
-from mocks.base.spec import JsonDict, MockSpec
+from mocks.base.spec import JsonDict, MockSpec, Mount
 
 __all__ = [
     "BASE_DEFAULTS", "BUILTIN_KINDS", "MEMORY", "Fault", "FaultError", "FaultStore",
-    "JsonDict", "MockSpec", "MockState", "RequestLog", "admin_error", "close_app_db",
+    "JsonDict", "MockSpec", "MockState", "Mount", "RequestLog", "admin_error", "close_app_db",
     "create_mock_app", "database", "db_transaction", "get_db", "http_session", "json_body",
     "take_fault",
 ]

@@ -7,10 +7,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from flask import Flask, current_app, jsonify, request
+from requests import RequestException, Session
 from werkzeug.exceptions import BadGateway, HTTPException, InternalServerError
 
+from mocks import default_peers
 from mocks.base import admin, db, pages
 from mocks.base.faults import Fault, FaultError, FaultStore
 from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, FaultMiddleware, RequestLog, note_fault
@@ -40,11 +41,12 @@ class MockState:
     spec: MockSpec
     faults: FaultStore
     requests: RequestLog
-    session: requests.Session | None = None
+    session: Session | None = None
 
 
 def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask app of one mock: state, admin, pages, faults and the vendor API.
+    """Build the Flask app of one mock: state, admin, pages, faults and the vendor API,
+    then the mock's own :attr:`MockSpec.init_app` hook.
 
     :param spec: what the mock is (:class:`MockSpec`).
     :param config: overrides of the defaults, e.g. ``{"DATABASE": ":memory:"}``.
@@ -58,8 +60,6 @@ def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Fla
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     if app.config["PEERS"] is None or app.config["BASE_URL"] is None:
-        from mocks import default_peers
-
         peers = app.config["PEERS"] or default_peers()
         app.config["PEERS"] = dict(peers)
         if app.config["BASE_URL"] is None:
@@ -77,12 +77,14 @@ def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Fla
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
-    for bp in spec.blueprints:
-        app.register_blueprint(bp)
+    for bp, url_prefix in spec.mounts():
+        app.register_blueprint(bp, url_prefix=url_prefix)
     _register_errors(app, spec)
     app.wsgi_app = FaultMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, faults, state.requests, error_body=spec.fault_error,
         mock_name=spec.name)
+    if spec.init_app is not None:
+        spec.init_app(app)
     return app
 
 
@@ -101,8 +103,8 @@ def _register_errors(app: Flask, spec: MockSpec) -> None:
             resp.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         return resp
 
-    @app.errorhandler(requests.RequestException)
-    def upstream(exc: requests.RequestException) -> Any:
+    @app.errorhandler(RequestException)
+    def upstream(exc: RequestException) -> Any:
         # an outbound call to a peer failed (down, dropped, timed out): the peer's fault, so
         # 502 as a gateway answers, not the 500 of a bug
         url = getattr(exc.request, "url", None) or "a peer"
@@ -134,14 +136,14 @@ def take_fault(kind: str) -> Fault | None:
     return fault
 
 
-def http_session() -> requests.Session:
+def http_session() -> Session:
     """The session for the mock's outbound calls (config ``HTTP_SESSION``, else a plain one)."""
-    session = current_app.config.get("HTTP_SESSION")
+    session: Session | None = current_app.config.get("HTTP_SESSION")
     if session is not None:
         return session
     state: MockState = current_app.extensions["renkei"]
     if state.session is None:
-        state.session = requests.Session()
+        state.session = Session()
     return state.session
 
 

@@ -53,7 +53,7 @@ class Database:
     def thread_connection(self) -> sqlite3.Connection:
         """This thread's kept connection, opened on first use (and again in a forked child)."""
         local: Any = self._local
-        conn = getattr(local, "conn", None)
+        conn: sqlite3.Connection | None = getattr(local, "conn", None)
         if conn is not None and local.pid == os.getpid():
             return conn
         if conn is not None:
@@ -118,12 +118,13 @@ def init_app(app: Flask, name: str, schema_sql: str) -> Database:
 
 def database(app: Flask | None = None) -> Database:
     """The :class:`Database` of ``app`` (default: the current app)."""
-    return (app or current_app).extensions["renkei_db"]
+    db: Database = (app or current_app).extensions["renkei_db"]
+    return db
 
 
 def get_db() -> sqlite3.Connection:
     """The current request's connection to the app's state (the thread's kept connection)."""
-    conn = g.get("_renkei_db")
+    conn: sqlite3.Connection | None = g.get("_renkei_db")
     if conn is None:
         db = database()
         if db.memory:

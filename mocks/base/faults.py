@@ -116,7 +116,7 @@ def parse_fault(raw: Any, fault_id: int, kinds: Sequence[str]) -> Fault:
         raise FaultError(f"unknown fault field(s) {', '.join(unknown)}; "
                          f"known: {', '.join(sorted(_FIELDS - {'id'}))}")
     kind = raw.get("kind")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise FaultError(f"fault kind must be one of {', '.join(kinds)}, got {kind!r}")
     route = raw.get("route")
     route_re = None

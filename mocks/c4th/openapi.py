@@ -6,20 +6,16 @@ from typing import Any
 
 from flask import current_app
 
-_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
-    "type": "object", "required": ["code", "message"],
-    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}
+from mocks.base.openapi import document, error_schema, json_response
+
+_ERROR = error_schema()
 
 
 def describe() -> dict[str, Any]:
-    err = {"content": {"application/json": {"schema": _ERROR}}}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "c4th mock — EDUCOM Manager C4th OneRoster export", "version": "1.0",
-                 "description": "A new OneRoster 1.2 bulk export (jp-eportal-v4) per call."},
-        "servers": [{"url": current_app.config["BASE_URL"]}],
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "paths": {"/oneroster/export": {"get": {
+    return document(
+        "c4th mock — EDUCOM Manager C4th OneRoster export",
+        "A new OneRoster 1.2 bulk export (jp-eportal-v4) per call.",
+        {"/oneroster/export": {"get": {
             "summary": "Export the city as a OneRoster bulk zip",
             "security": [{}, {"bearer": []}],
             "responses": {
@@ -27,8 +23,10 @@ def describe() -> dict[str, Any]:
                         "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
                         "content": {"application/zip": {"schema": {
                             "type": "string", "contentMediaType": "application/zip"}}}},
-                "401": {"description": "Bearer token missing or wrong (API_TOKEN set)", **err},
-                "409": {"description": "No city loaded yet (POST /_admin/seed)", **err},
+                "401": json_response(_ERROR, "Bearer token missing or wrong (API_TOKEN set)"),
+                "409": json_response(_ERROR, "No city loaded yet (POST /_admin/seed)"),
             },
         }}},
-    }
+        base_url=current_app.config["BASE_URL"],
+        components={"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    )

@@ -111,38 +111,39 @@ def store_city(city: City) -> None:
 
 
 @contextlib.contextmanager
+def _city_transaction() -> Iterator[Any]:
+    """One transaction under the city lock; if it fails, the cache is dropped so the next
+    request re-reads the stored city."""
+    get_db()  # before the city lock: the memory database's lock always comes first
+    cache = _cache()
+    with cache.lock:
+        try:
+            with db_transaction() as conn:
+                yield conn
+        except BaseException:
+            cache.version, cache.city = -1, None
+            raise
+
+
+@contextlib.contextmanager
 def changing_city() -> Iterator[tuple[City, Any]]:
     """Load the city, let the block change it, then save it — all or nothing.
 
     Yields ``(city, conn)``; a 409 when no city has been seeded yet.
     If the block raises, the cache is dropped so the next request re-reads the stored city.
     """
-    get_db()  # before the city lock: the memory database's lock always comes first
-    cache = _cache()
-    with cache.lock:
-        try:
-            with db_transaction() as conn:
-                city = require_city()
-                yield city, conn
-                store_city(city)
-        except BaseException:
-            cache.version, cache.city = -1, None
-            raise
+    with _city_transaction() as conn:
+        city = require_city()
+        yield city, conn
+        store_city(city)
 
 
 def replace_city(city: City) -> None:
     """Store ``city`` in place of any other, forgetting the old one's exports and files."""
-    get_db()  # before the city lock: the memory database's lock always comes first
-    cache = _cache()
-    with cache.lock:
-        try:
-            with db_transaction() as conn:
-                for table in ("exports", "password_issued", "password_files"):
-                    conn.execute(f"DELETE FROM {table}")
-                store_city(city)
-        except BaseException:
-            cache.version, cache.city = -1, None
-            raise
+    with _city_transaction() as conn:
+        for table in ("exports", "password_issued", "password_files"):
+            conn.execute(f"DELETE FROM {table}")
+        store_city(city)
 
 
 @contextlib.contextmanager
@@ -151,19 +152,11 @@ def exporting_city() -> Iterator[tuple[City, Any]]:
 
     Only the serial is written (the city itself does not change), all in one transaction.
     """
-    get_db()  # before the city lock: the memory database's lock always comes first
-    cache = _cache()
-    with cache.lock:
-        try:
-            with db_transaction() as conn:
-                city = require_city()
-                city.export_serial += 1
-                conn.execute("UPDATE city SET export_serial = ? WHERE id = 1",
-                             (city.export_serial,))
-                yield city, conn
-        except BaseException:
-            cache.version, cache.city = -1, None
-            raise
+    with _city_transaction() as conn:
+        city = require_city()
+        city.export_serial += 1
+        conn.execute("UPDATE city SET export_serial = ? WHERE id = 1", (city.export_serial,))
+        yield city, conn
 
 
 def city_summary(city: City) -> dict[str, Any]:

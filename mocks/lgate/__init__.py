@@ -17,18 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import BadRequest
+from flask import Flask
 
 from harness.lti.platform_app import lti_bp, services_bp
-from harness.lti.platform_app import state as lti_state
-from mocks.base import MockSpec, create_mock_app, database, db_transaction, get_db
-from mocks.lgate import persist, store
-from mocks.lgate.lti import ensure_guid, setup_platform
+from mocks.base import MockSpec, create_mock_app
+from mocks.lgate import admin, views
 from mocks.lgate.openapi import describe
 from mocks.lgate.passwords import DEFAULT_ITERATIONS
-from mocks.lgate.schema import ENTITY_TABLES, SCHEMA_SQL
-from mocks.lgate.views import bp, guard_lti, now
+from mocks.lgate.schema import SCHEMA_SQL
 
 DEFAULTS: dict[str, Any] = {
     "API_TOKEN": None,
@@ -41,56 +37,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def dump_state() -> dict[str, Any]:
-    """GET /_admin/state: the store as held, the tools, launches and LTI service data."""
-    out = store.state(get_db())
-    st = lti_state()
-    p = st.platform
-    out["tools"] = {name: {"client_id": r.client_id, "login_url": r.login_url,
-                           "redirect_uris": list(r.redirect_uris), "jwks_url": r.jwks_url,
-                           "deployment_ids": list(r.deployment_ids)}
-                    for name, r in current_app.extensions["lgate_tools"].items()}
-    out["platform"] = {"issuer": p.issuer, "guid": p.guid,
-                       "kids": [k["kid"] for k in p.keys.jwks()["keys"]],
-                       "id_tokens_issued": list(p.log),
-                       "deep_link_responses": list(st.dl_responses),
-                       "lineitems": {ctx: list(items.values())
-                                     for ctx, items in st.services.lineitems.items()},
-                       "scores": {item: {user: len(h) for user, h in users.items()}
-                                  for item, users in st.services.scores.items()},
-                       "findings": [f.as_dict() for f in st.findings][-100:]}
-    return out
-
-
-def seed(payload: dict[str, Any]) -> dict[str, Any]:
-    """POST /_admin/seed: add users entered by hand (see :func:`store.seed_manual`)."""
-    try:
-        with db_transaction() as conn:
-            return store.seed_manual(conn, payload, now=now())
-    except store.SeedError as exc:
-        raise BadRequest(str(exc)) from None
-
-
-def reset() -> None:
-    """Empty the store and the LTI service data; keys and the platform guid stay (they are
-    the installation's identity, not its data)."""
-    with db_transaction() as conn:
-        for table in (*reversed(ENTITY_TABLES), "initial_passwords", "imports", "launches"):
-            conn.execute(f"DELETE FROM {table}")
-        persist.forget(conn)
-    st = lti_state()
-    st.platform.log.clear()
-    st.findings.clear()
-    st.dl_responses.clear()
-    st.services.lineitems.clear()
-    st.services.scores.clear()
-
-
 SPEC = MockSpec(
     name="lgate", title_ja="学習eポータル L-Gate",
     title_en="L-Gate (learning e-portal, LTI 1.3 platform)", import_name=__name__,
-    schema_sql=SCHEMA_SQL, defaults=DEFAULTS, blueprints=[bp], state=dump_state, seed=seed,
-    reset=reset, openapi=describe,
+    schema_sql=SCHEMA_SQL, defaults=DEFAULTS,
+    blueprints=[views.bp, admin.bp, (lti_bp, "/lti"), (services_bp, "/lti")],
+    state=admin.dump_state, seed=admin.seed, reset=admin.reset, openapi=describe,
+    init_app=views.init_app,
 )
 
 
@@ -99,27 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     :raises mocks.lgate.lti.ToolConfigError: a ``TOOLS`` entry cannot be registered.
     """
-    app = create_mock_app(SPEC, config)
-    conn = database(app).connect()
-    try:
-        guid = ensure_guid(conn)
-        st = setup_platform(app, guid)
-        persist.load(conn, st)
-    finally:
-        conn.close()
-    app.register_blueprint(lti_bp, url_prefix="/lti")
-    app.register_blueprint(services_bp, url_prefix="/lti")
-    app.before_request(guard_lti)
-    app.after_request(_keep_lti_services)
-    return app
-
-
-def _keep_lti_services(response: Response) -> Response:
-    """After a request that changed AGS or Deep Linking data, store the new snapshot."""
-    if (request.endpoint, request.method) in persist.CHANGES and response.status_code < 400:
-        with db_transaction() as conn:
-            persist.save(conn, lti_state())
-    return response
+    return create_mock_app(SPEC, config)
 
 
 __all__ = ["DEFAULTS", "SPEC", "create_app"]

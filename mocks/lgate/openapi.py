@@ -8,28 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mocks.base.openapi import FINDING, GUID_REF, STATUS_INFO, document, error_schema, json_response
+
 READ = "/ims/oneroster/rostering/v1p2"
 
-_ERROR = {
-    "type": "object", "required": ["error"],
-    "properties": {"error": {
-        "type": "object", "required": ["code", "message"],
-        "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"},
-            "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
-            "findings_total": {"type": "integer"},
-        }}},
-}
-_FINDING = {
-    "type": "object", "required": ["rule", "severity", "message_en", "message_ja"],
-    "properties": {
-        "rule": {"type": "string", "examples": ["OR528"]},
-        "severity": {"type": "string", "enum": ["ERROR", "WARN", "INFO"]},
-        "file": {"type": ["string", "null"]}, "line": {"type": ["integer", "null"]},
-        "column": {"type": ["integer", "null"]}, "message_ja": {"type": "string"},
-        "message_en": {"type": "string"},
-    },
-}
+_ERROR = error_schema(
+    findings={"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+    findings_total={"type": "integer"})
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 _BULK_RESULT = {
     "type": "object", "required": ["created", "updated", "unchanged", "removed", "missing"],
@@ -60,14 +45,6 @@ _PASSWORD_RESULT = {
             "message_en": {"type": "string"}, "message_ja": {"type": "string"}}}},
     },
 }
-_IMSX = {"type": "object", "required": ["imsx_codeMajor", "imsx_severity"],
-         "properties": {"imsx_codeMajor": {"type": "string"},
-                        "imsx_severity": {"type": "string"},
-                        "imsx_description": {"type": "string"},
-                        "imsx_CodeMinor": {"type": "object"}}}
-_REF = {"type": "object", "required": ["href", "sourcedId", "type"],
-        "properties": {"href": {"type": "string"}, "sourcedId": {"type": "string"},
-                       "type": {"type": "string"}}}
 _BASE_OBJ = {"sourcedId": {"type": "string"}, "status": {"type": "string"},
              "dateLastModified": {"type": "string"}, "metadata": {"type": "object"}}
 _OBJECTS = {
@@ -101,16 +78,12 @@ _SINGULAR = {"users": ("user", "User"), "orgs": ("org", "Org"), "classes": ("cla
              "enrollments": ("enrollment", "Enrollment")}
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
 def _err(description: str) -> dict[str, Any]:
-    return _json({"$ref": "#/components/schemas/Error"}, description)
+    return json_response({"$ref": "#/components/schemas/Error"}, description)
 
 
 def _imsx(description: str) -> dict[str, Any]:
-    return _json({"$ref": "#/components/schemas/StatusInfo"}, description)
+    return json_response({"$ref": "#/components/schemas/StatusInfo"}, description)
 
 
 def _upload_body(text_type: str) -> dict[str, Any]:
@@ -134,12 +107,12 @@ def _read_paths() -> dict[str, Any]:
                 {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0,
                                                              "default": 0}}],
             "responses": {
-                "200": {**_json({"type": "object", "required": [coll], "properties": {
+                "200": json_response({"type": "object", "required": [coll], "properties": {
                     coll: {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}}
-                }}, "the page"), "headers": {
+                }}, "the page", headers={
                     "X-Total-Count": {"schema": {"type": "string"},
                                       "description": "size of the whole collection"},
-                    "Link": {"schema": {"type": "string"}}}},
+                    "Link": {"schema": {"type": "string"}}}),
                 "400": _imsx("limit or offset is not a whole number in range"),
                 "401": _imsx("API_TOKEN is set and the bearer token is missing or wrong")}}}
         paths[f"{READ}/{coll}/{{sourcedId}}"] = {"get": {
@@ -148,7 +121,7 @@ def _read_paths() -> dict[str, Any]:
             "parameters": [{"name": "sourcedId", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
             "responses": {
-                "200": _json({"type": "object", "required": [one], "properties": {
+                "200": json_response({"type": "object", "required": [one], "properties": {
                     one: {"$ref": f"#/components/schemas/{schema}"}}}, f"the {one}"),
                 "401": _imsx("API_TOKEN is set and the bearer token is missing or wrong"),
                 "404": _imsx(f"no {one} with this sourcedId")}}}
@@ -157,6 +130,9 @@ def _read_paths() -> dict[str, Any]:
 
 def describe() -> dict[str, Any]:
     """The OpenAPI 3.1 document served at ``/openapi.json``."""
+    upload_refused = {
+        "401": _err("API_TOKEN is set and the bearer token is missing or wrong"),
+        "413": _err("the upload is larger than MAX_CONTENT_LENGTH")}
     paths: dict[str, Any] = {
         "/oneroster/bulk": {"post": {
             "summary": "Import a OneRoster 1.2 bulk bundle (jp-eportal-v4), all or nothing",
@@ -169,10 +145,9 @@ def describe() -> dict[str, Any]:
             "operationId": "bulk_import", "security": [{"bearer": []}, {}],
             "requestBody": _upload_body("application/zip"),
             "responses": {
-                "200": _json({"$ref": "#/components/schemas/BulkResult"}, "applied"),
+                "200": json_response({"$ref": "#/components/schemas/BulkResult"}, "applied"),
                 "400": _err("no file in the request (code emptyBody)"),
-                "401": _err("API_TOKEN is set and the bearer token is missing or wrong"),
-                "413": _err("the upload is larger than MAX_CONTENT_LENGTH"),
+                **upload_refused,
                 "422": _err("the bundle has ERROR findings (code invalidBundle, with the "
                             "findings) or is a delta (code notBulk); nothing was changed")}}},
         "/accounts/initial-passwords": {"post": {
@@ -183,10 +158,9 @@ def describe() -> dict[str, Any]:
             "operationId": "initial_passwords", "security": [{"bearer": []}, {}],
             "requestBody": _upload_body("text/csv"),
             "responses": {
-                "200": _json({"$ref": "#/components/schemas/PasswordResult"}, "stored"),
+                "200": json_response({"$ref": "#/components/schemas/PasswordResult"}, "stored"),
                 "400": _err("the file cannot be read at all (code unreadableFile)"),
-                "401": _err("API_TOKEN is set and the bearer token is missing or wrong"),
-                "413": _err("the upload is larger than MAX_CONTENT_LENGTH")}}},
+                **upload_refused}}},
         "/launch": {"get": {
             "summary": "Log a user in and launch a tool (LTI 1.3 OIDC third-party login)",
             "description": "Sets lgate's session cookie and redirects to the tool's login "
@@ -218,21 +192,21 @@ def describe() -> dict[str, Any]:
                 "422": _err("the user's role has no LTI role")}}},
         "/lti/jwks": {"get": {
             "summary": "The platform's public key set (RFC 7517)", "operationId": "jwks",
-            "responses": {"200": _json({"type": "object", "required": ["keys"], "properties": {
-                "keys": {"type": "array", "items": {"type": "object"}}}}, "the key set")}}},
+            "responses": {"200": json_response({"type": "object", "required": ["keys"],
+                                                "properties": {"keys": {
+                                                    "type": "array", "items": {"type": "object"}}}},
+                                               "the key set")}}},
         **_read_paths(),
     }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "L-Gate (learning e-portal) — renkei mock", "version": "1.0",
-                 "description": "学習eポータル L-Gate: OneRoster bulk import, initial "
-                                "passwords, the OneRoster read API and LTI 1.3 launches."},
-        "paths": paths,
-        "components": {
-            "schemas": {"Error": _ERROR, "Finding": _FINDING, "BulkResult": _BULK_RESULT,
-                        "PasswordResult": _PASSWORD_RESULT, "StatusInfo": _IMSX,
-                        "GUIDRef": _REF, **_OBJECTS},
+    return document(
+        "L-Gate (learning e-portal) — renkei mock",
+        "学習eポータル L-Gate: OneRoster bulk import, initial passwords, the OneRoster read API "
+        "and LTI 1.3 launches.", paths,
+        components={
+            "schemas": {"Error": _ERROR, "Finding": FINDING, "BulkResult": _BULK_RESULT,
+                        "PasswordResult": _PASSWORD_RESULT, "StatusInfo": STATUS_INFO,
+                        "GUIDRef": GUID_REF, **_OBJECTS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "only when API_TOKEN is set"}},
         },
-    }
+    )

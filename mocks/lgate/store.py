@@ -44,20 +44,21 @@ def _ref(base: str, kind: str, sourced_id: str) -> dict[str, str]:
             "sourcedId": sourced_id, "type": kind}
 
 
-def _common(row: sqlite3.Row, data: dict[str, Any]) -> dict[str, Any]:
+def _common(row: sqlite3.Row) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The row's stored CSV fields, and the REST object's fields every kind has."""
+    data = _data(row)
     out: dict[str, Any] = {"sourcedId": row["sourced_id"],
                            "status": data.get("status") or "active",
                            "dateLastModified": data.get("dateLastModified") or row["updated_at"]}
     meta = _metadata(data)
     if meta:
         out["metadata"] = meta
-    return out
+    return data, out
 
 
 def user_json(row: sqlite3.Row, base: str) -> dict[str, Any]:
     """A stored user as a OneRoster 1.2 REST ``user`` object."""
-    d = _data(row)
-    out = _common(row, d)
+    d, out = _common(row)
     out.update({
         "userMasterIdentifier": row["user_master_identifier"], "username": row["username"],
         "userIds": [{"type": t, "identifier": i}
@@ -83,8 +84,7 @@ def user_json(row: sqlite3.Row, base: str) -> dict[str, Any]:
 
 
 def org_json(row: sqlite3.Row, base: str) -> dict[str, Any]:
-    d = _data(row)
-    out = _common(row, d)
+    d, out = _common(row)
     out.update({"name": row["name"], "type": row["type"], "identifier": row["identifier"]})
     if row["parent_sourced_id"]:
         out["parent"] = _ref(base, "org", row["parent_sourced_id"])
@@ -92,8 +92,7 @@ def org_json(row: sqlite3.Row, base: str) -> dict[str, Any]:
 
 
 def class_json(row: sqlite3.Row, base: str) -> dict[str, Any]:
-    d = _data(row)
-    out = _common(row, d)
+    d, out = _common(row)
     terms = [_ref(base, "academicSession", t) for t in _list(d.get("termSourcedIds"))]
     out.update({"title": row["title"], "classType": row["class_type"],
                 "grades": _list(row["grades"]),
@@ -106,8 +105,7 @@ def class_json(row: sqlite3.Row, base: str) -> dict[str, Any]:
 
 
 def enrollment_json(row: sqlite3.Row, base: str) -> dict[str, Any]:
-    d = _data(row)
-    out = _common(row, d)
+    d, out = _common(row)
     out.update({"user": _ref(base, "user", row["user_sourced_id"]),
                 "class": _ref(base, "class", row["class_sourced_id"]),
                 "school": _ref(base, "org", row["school_sourced_id"]),

@@ -1,5 +1,6 @@
 """lgate's vendor API: bulk import, initial-password intake, the OneRoster read API and the
-launch entry point (``GET /launch``) plus ``/lti/jwks``.
+launch entry point (``GET /launch``) plus ``/lti/jwks``; and :func:`init_app`, the LTI platform
+behind them with its request hooks around harness's ``/lti`` blueprints.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request, session
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, session
 
 from harness.accounts import PasswordFileError
 from harness.lti.keys import JWKS_MAX_AGE
 from harness.lti.platform_app import state as lti_state
 from harness.lti.web import message_page
-from mocks.base import db_transaction, get_db
-from mocks.lgate import bulk, passwords, store
-from mocks.lgate.lti import LaunchError, launch_spec
+from mocks.base import database, db_transaction, get_db
+from mocks.lgate import bulk, passwords, persist, store
+from mocks.lgate.lti import LaunchError, ensure_guid, launch_spec, setup_platform
 
 bp = Blueprint("lgate", __name__)
 #: the session key naming the user logged in to lgate (checked at /lti/auth)
@@ -242,10 +243,25 @@ def guard_lti() -> Any:
     return None
 
 
-@bp.post("/_admin/lti/rotate")
-def rotate_keys() -> Any:
-    """Start signing with a new key; the old one stays in the JWKS for the overlap period, so
-    tools that re-fetch on an unknown kid keep verifying (Security Framework §6.3)."""
-    kid = lti_state().platform.keys.rotate().kid
-    return jsonify({"kid": kid, "kids": [k["kid"] for k in
-                                          lti_state().platform.keys.jwks()["keys"]]})
+def keep_lti_services(response: Response) -> Response:
+    """After a request that changed AGS or Deep Linking data, store the new snapshot."""
+    if (request.endpoint, request.method) in persist.CHANGES and response.status_code < 400:
+        with db_transaction() as conn:
+            persist.save(conn, lti_state())
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """The ``MockSpec.init_app`` hook: the LTI platform (its guid, keys, tools and stored
+    service data) and the request hooks around harness's platform blueprints.
+
+    :raises mocks.lgate.lti.ToolConfigError: a ``TOOLS`` entry cannot be registered.
+    """
+    conn = database(app).connect()
+    try:
+        st = setup_platform(app, ensure_guid(conn))
+        persist.load(conn, st)
+    finally:
+        conn.close()
+    app.before_request(guard_lti)
+    app.after_request(keep_lti_services)

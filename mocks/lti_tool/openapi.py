@@ -90,13 +90,3 @@ def lti_paths(title: str) -> dict[str, Any]:
         },
     }
 
-
-def document(title: str, version: str, description: str, base_url: str,
-             paths: dict[str, Any]) -> dict[str, Any]:
-    """A whole OpenAPI 3.1 document around ``paths``."""
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": version, "description": description},
-        "servers": [{"url": base_url}],
-        "paths": paths,
-    }

@@ -1,10 +1,11 @@
-"""Digital textbook tools (デジタル教科書): one product definition, one app factory.
+"""Digital textbook tools (デジタル教科書): one product definition, one spec.
 
 つばさブック (elementary, P1–P6) and みらいスクールプラットフォーム (junior high, J1–J3) differ
-only in their product data. A verified launch for a grade the product serves grants the
-textbook licence (ライセンス付与) of that school, 年度 (school_year) and grade — derived from
-the launch itself, as the pilot's tools did, since no roster reaches them — and records which
-users used it. A grade the product does not serve is refused with a page naming the grade.
+only in their product data: each is a :class:`Product` and its :func:`textbook_spec`. A
+verified launch for a grade the product serves grants the textbook licence (ライセンス付与)
+of that school, 年度 (school_year) and grade — derived from the launch itself, as the
+pilot's tools did, since no roster reaches them — and records which users used it. A
+grade the product does not serve is refused with a page naming the grade.
 """
 
 from __future__ import annotations
@@ -16,23 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from werkzeug.exceptions import BadRequest
 
 from harness.oneroster.ids import stable_uuid4
-from mocks.base import MockSpec, create_mock_app, db_transaction, get_db
-from mocks.lti_tool.launches import LAUNCHES_SQL, custom_claims, list_launches
-from mocks.lti_tool.openapi import document, lti_paths
-from mocks.lti_tool.views import (
-    REJECT_FAULT,
-    TOOL_DEFAULTS,
-    Decide,
-    Decision,
-    admin_bp,
-    bp,
-    context,
-    init_tool,
-)
+from mocks.base import MockSpec, db_transaction, get_db
+from mocks.base.openapi import document
+from mocks.lti_tool.launches import custom_claims
+from mocks.lti_tool.openapi import lti_paths
+from mocks.lti_tool.spec import tool_spec
+from mocks.lti_tool.views import Decide, Decision, ToolInfo
 
 LICENCES_SQL = """
 CREATE TABLE IF NOT EXISTS licences (
@@ -152,22 +146,12 @@ def licences(db: sqlite3.Connection) -> list[dict[str, Any]]:
     return [{**dict(r), "subjects": json.loads(r["subjects"])} for r in rows]
 
 
-def make_spec(product: Product, import_name: str) -> MockSpec:
+def textbook_spec(product: Product, import_name: str) -> MockSpec:
     """The :class:`~mocks.base.MockSpec` of a textbook tool mock."""
 
-    def state() -> dict[str, Any]:
-        db = get_db()
-        reg = context().tool.registrations[0]
-        return {
-            "product": product.name, "client_id": reg.client_id,
-            "grades": list(product.grades),
-            "platform": {"issuer": reg.issuer, "auth_login_url": reg.auth_login_url,
-                         "key_set_url": reg.key_set_url,
-                         "deployment_ids": list(reg.deployment_ids)},
-            "kids": [k["kid"] for k in context().tool.keys.jwks()["keys"]],
-            "reject_launches": current_app.config.get("REJECT_LAUNCHES"),
-            "launches": list_launches(db), "licences": licences(db),
-        }
+    def state(db: sqlite3.Connection) -> dict[str, Any]:
+        return {"product": product.name, "grades": list(product.grades),
+                "licences": licences(db)}
 
     def seed(payload: dict[str, Any]) -> dict[str, Any]:
         """Licences bought ahead of any launch: ``{"licences": [{school_code, grade,
@@ -193,24 +177,14 @@ def make_spec(product: Product, import_name: str) -> MockSpec:
 
     def openapi() -> dict[str, Any]:
         return document(
-            f"{product.title_ja} / {product.title_en} (renkei mock)", "1.0",
+            f"{product.title_ja} / {product.title_en} (renkei mock)",
             f"LTI 1.3 tool for {product.stage_en} grades {product.grade_range()}: verifies "
             "every launch with harness.lti, refuses grades it does not serve (403), grants the "
             "school's licence per grade and 年度 from the launch.",
-            str(current_app.config["BASE_URL"]), lti_paths(product.title_en))
+            lti_paths(product.title_en), base_url=str(current_app.config["BASE_URL"]))
 
-    return MockSpec(
-        name=product.name, title_ja=product.title_ja, title_en=product.title_en,
-        import_name=import_name, schema_sql=LAUNCHES_SQL + LICENCES_SQL,
-        defaults=dict(TOOL_DEFAULTS), blueprints=[bp, admin_bp], state=state, seed=seed,
-        openapi=openapi, fault_kinds=(REJECT_FAULT,))
-
-
-def create_textbook_app(product: Product, spec: MockSpec, config: dict[str, Any] | None
-                        ) -> Flask:
-    """Build a textbook tool app: the mock base plus the LTI tool and its licence rule."""
-    app = create_mock_app(spec, config)
-    init_tool(app, client_id=product.client_id, name=product.name,
-              decide=decide_for(product), title_ja=product.title_ja,
-              title_en=product.title_en, item_title=f"{product.title_ja} 教科書")
-    return app
+    tool = ToolInfo(name=product.name, client_id=product.client_id, title_ja=product.title_ja,
+                    title_en=product.title_en, item_title=f"{product.title_ja} 教科書",
+                    decide=decide_for(product))
+    return tool_spec(tool, import_name, state=state, seed=seed, openapi=openapi,
+                     schema_sql=LICENCES_SQL)

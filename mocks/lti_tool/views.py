@@ -5,8 +5,9 @@ Every launch is verified with :class:`harness.lti.tool.Tool` (signature against 
 JWKS, every claim check, state and nonce) and then put to the mock's own rule (``decide``: is
 the account provisioned, is the grade served). Whatever happens is written to the launch log
 (:mod:`mocks.lti_tool.launches`). ``REJECT_LAUNCHES = "<reason>"`` in config (or set on a
-running server with ``PUT /_admin/reject-launches {"reason": ...}``), or a ``reject_launch``
-fault (give it ``"route": "^/lti/"``), makes the tool turn away every launch.
+running server with ``PUT /_admin/reject-launches {"reason": ...}``, :mod:`mocks.lti_tool.admin`),
+or a ``reject_launch`` fault (give it ``"route": "^/lti/"``), makes the tool turn away every
+launch.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from harness.lti.tool import LoginError, Tool
 from harness.lti.tool_app import ACCEPTED, REJECTED, STATE_COOKIE, redirect_with_state
 from harness.lti.verify import peek_claims
 from harness.lti.web import autosubmit_form, message_page
-from mocks.base import admin_error, get_db, http_session, json_body, take_fault
+from mocks.base import get_db, http_session, take_fault
 from mocks.lti_tool.config import key_store, platform_registration, session_fetcher
 from mocks.lti_tool.launches import (
     OUTCOME_ACCEPTED,
@@ -69,37 +70,42 @@ class Decision:
 Decide = Callable[[Mapping[str, Any], sqlite3.Connection], Decision]
 
 
+@dataclass(frozen=True)
+class ToolInfo:
+    """What one tool mock is at its platform: the part of it the shared views need.
+
+    :param name: the mock's name (names the key directory).
+    :param client_id: the default client_id lgate knows the tool by.
+    :param decide: the tool's own rule on a verified launch.
+    :param item_title: the title of the content item offered to Deep Linking.
+    """
+
+    name: str
+    client_id: str
+    title_ja: str
+    title_en: str
+    item_title: str
+    decide: Decide
+
+    def init_app(self, app: Flask) -> None:
+        """The ``MockSpec.init_app`` hook: give ``app`` its LTI tool (:class:`ToolContext`)."""
+        reg = platform_registration(app.config, client_id=self.client_id)
+        base = str(app.config["BASE_URL"]).rstrip("/")
+        # the JWKS is fetched while a launch request of this app is being served, so the app's
+        # own session (config HTTP_SESSION) is the current one
+        tool = Tool([reg], redirect_uri=base + "/lti/launch",
+                    keys=key_store(app.config, self.name), fetch=session_fetcher(http_session),
+                    leeway=float(app.config["LTI_LEEWAY"]),
+                    profile=str(app.config["LTI_PROFILE"]))
+        app.extensions["renkei_tool"] = ToolContext(tool, self)
+
+
 @dataclass
 class ToolContext:
     """What ``app.extensions["renkei_tool"]`` holds for the shared views."""
 
     tool: Tool
-    decide: Decide
-    title_ja: str
-    title_en: str
-    item_title: str
-
-
-def init_tool(app: Flask, *, client_id: str, name: str, decide: Decide, title_ja: str,
-              title_en: str, item_title: str) -> ToolContext:
-    """Give ``app`` (built by :func:`mocks.base.create_mock_app`) its LTI tool.
-
-    :param client_id: the default client_id lgate knows the tool by.
-    :param name: the mock's name (names the key directory).
-    :param decide: the tool's own rule on a verified launch.
-    :param item_title: the title of the content item offered to Deep Linking.
-    """
-    reg = platform_registration(app.config, client_id=client_id)
-    base = str(app.config["BASE_URL"]).rstrip("/")
-
-    # the JWKS is fetched while a launch request of this app is being served, so the app's
-    # own session (config HTTP_SESSION) is the current one
-    tool = Tool([reg], redirect_uri=base + "/lti/launch", keys=key_store(app.config, name),
-                fetch=session_fetcher(http_session), leeway=float(app.config["LTI_LEEWAY"]),
-                profile=str(app.config["LTI_PROFILE"]))
-    ctx = ToolContext(tool, decide, title_ja, title_en, item_title)
-    app.extensions["renkei_tool"] = ctx
-    return ctx
+    info: ToolInfo
 
 
 def context() -> ToolContext:
@@ -169,7 +175,7 @@ def launch() -> Any:
         record_launch(db, entry)
         return _page(entry, "このツールは起動を受け付けていません",
                      "This tool is rejecting launches", [forced])
-    decision = ctx.decide(claims, db)
+    decision = ctx.info.decide(claims, db)
     entry.account, entry.licence = decision.account, decision.licence
     if not decision.allowed:
         entry.outcome, entry.status = OUTCOME_REFUSED, decision.status
@@ -180,7 +186,7 @@ def launch() -> Any:
     record_launch(db, entry)
     if claims.get(c.MESSAGE_TYPE) == c.DEEP_LINKING_REQUEST:
         item = resource_link_item(str(current_app.config["BASE_URL"]).rstrip("/") + "/lti/launch",
-                                  ctx.item_title)
+                                  ctx.info.item_title)
         url, token = ctx.tool.deep_linking_response(claims, [item])
         return autosubmit_form(url, {"JWT": token})
     return _page(entry, "ようこそ", "Welcome",
@@ -194,26 +200,6 @@ def jwks() -> Response:
     resp = jsonify(context().tool.keys.jwks())
     resp.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
     return resp
-
-
-#: the tool's own admin surface (mounted beside the base's /_admin): switching launch
-#: rejection on a running server, where config cannot be edited (``renkei mock up``)
-admin_bp = Blueprint("lti_tool_admin", __name__, url_prefix="/_admin")
-
-
-@admin_bp.route("/reject-launches", methods=["GET", "PUT", "POST", "DELETE"])
-def reject_launches() -> Any:
-    """``PUT {"reason": "..."}`` rejects every launch with that reason; ``DELETE`` stops it."""
-    if request.method in ("PUT", "POST"):
-        body = json_body()
-        reason = body.get("reason") if isinstance(body, dict) else None
-        if not isinstance(reason, str) or not reason.strip():
-            return admin_error(400, "invalidReason",
-                               'expected {"reason": "<why launches are rejected>"}')
-        current_app.config["REJECT_LAUNCHES"] = reason.strip()
-    elif request.method == "DELETE":
-        current_app.config["REJECT_LAUNCHES"] = None
-    return jsonify({"reject_launches": current_app.config.get("REJECT_LAUNCHES")})
 
 
 def _forced_rejection() -> str | None:
@@ -235,5 +221,5 @@ def _page(entry: LaunchRecord, title_ja: str, title_en: str, lines: list[str]) -
                         "sub": entry.sub, "rules": entry.rules, "licence": entry.licence,
                         "launch_id": entry.id})
         return resp, entry.status
-    title = f"{ctx.title_ja} — {title_ja} / {ctx.title_en} — {title_en}"
+    title = f"{ctx.info.title_ja} — {title_ja} / {ctx.info.title_en} — {title_en}"
     return message_page(title, [line for line in lines if line], marker=marker), entry.status

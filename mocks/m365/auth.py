@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
 
 from mocks.base import db_transaction, get_db
 from mocks.m365.errors import GraphError, TokenError, token_response
@@ -137,6 +137,11 @@ def throttle_from_config(setting: Any) -> Throttle | None:
                                                        (int, float)):
         raise ValueError(f"THROTTLE must be {{'per_second': N}}, got {setting!r}")
     return Throttle(setting["per_second"])
+
+
+def init_app(app: Flask) -> None:
+    """The ``MockSpec.init_app`` hook: the throttle of config ``THROTTLE``."""
+    app.extensions["m365_throttle"] = throttle_from_config(app.config["THROTTLE"])
 
 
 def check_throttle() -> None:

@@ -17,18 +17,22 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from flask import current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 
 from harness.transport import call_wsgi, wsgi_environ
 from mocks.m365 import users
-from mocks.m365.auth import check_throttle
-from mocks.m365.errors import GraphError, graph_body
-from mocks.m365.users import bp
+from mocks.m365.auth import check_throttle, require_token
+from mocks.m365.errors import GraphError, graph_body, graph_response
 
 MAX_BATCH = 20
 METHODS = {"GET", "POST", "PATCH", "PUT", "DELETE"}
+
+bp = Blueprint("m365_batch", __name__, url_prefix="/v1.0")
+# the $batch request itself is authenticated but not throttled: each request inside it is
+bp.before_request(require_token)
+bp.register_error_handler(GraphError, graph_response)
 
 
 def _bad(message: str) -> GraphError:

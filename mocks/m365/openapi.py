@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 
+from mocks.base.openapi import document, json_response
 from mocks.m365.query import MAX_TOP
 
 _S = {"type": "string"}
@@ -59,12 +60,11 @@ TOKEN_ERROR = {
 
 
 def _err(description: str, ref: str = "#/components/schemas/GraphError") -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": ref}}}}
+    return json_response({"$ref": ref}, description)
 
 
 def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return json_response(schema, description)
 
 
 COMMON = {"400": _err("Bad request (Graph error body)"),
@@ -78,18 +78,17 @@ SELECT = {"name": "$select", "in": "query", "schema": _S}
 def describe() -> dict[str, Any]:
     """The document served at ``/openapi.json``."""
     user_ref = {"$ref": "#/components/schemas/User"}
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "m365 mock — Microsoft Graph v1.0 users subset", "version": "1.0",
-                 "description": "Entra ID client credentials, /v1.0/users and /v1.0/$batch."},
-        "servers": [{"url": current_app.config["BASE_URL"]}],
-        "components": {
+    return document(
+        "m365 mock — Microsoft Graph v1.0 users subset",
+        "Entra ID client credentials, /v1.0/users and /v1.0/$batch.",
+        base_url=current_app.config["BASE_URL"],
+        components={
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"User": USER, "NewUser": NEW_USER, "GraphError": GRAPH_ERROR,
                         "TokenError": TOKEN_ERROR},
         },
-        "security": [{"bearer": []}],
-        "paths": {
+        security=[{"bearer": []}],
+        paths={
             "/{tenant}/oauth2/v2.0/token": {"post": {
                 "summary": "Client-credentials access token", "security": [],
                 "parameters": [{"name": "tenant", "in": "path", "required": True,
@@ -168,4 +167,4 @@ def describe() -> dict[str, Any]:
                     **COMMON},
             }},
         },
-    }
+    )

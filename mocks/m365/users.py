@@ -42,10 +42,8 @@ def _graph_error(exc: GraphError) -> Response:
 
 @bp.before_request
 def _authenticate() -> None:
-    # the $batch request itself is not throttled: each request inside it is (see batch.py)
     require_token()
-    if request.endpoint != "m365_graph.batch":
-        check_throttle()
+    check_throttle()
 
 
 def _invalid(prop: str) -> GraphError:

@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import Flask
 
-from mocks.lti_tool.textbook import Product, create_textbook_app, make_spec
+from mocks.base import create_mock_app
+from mocks.lti_tool.textbook import Product, textbook_spec
 
 SUBJECTS = ("国語", "書写", "社会", "数学", "理科", "英語")
 
@@ -23,9 +24,9 @@ PRODUCT = Product(
     title_en="Mirai School Platform", stage_ja="中学校", stage_en="junior high school",
     grades={"J1": SUBJECTS, "J2": SUBJECTS, "J3": SUBJECTS},
 )
-SPEC = make_spec(PRODUCT, __name__)
+SPEC = textbook_spec(PRODUCT, __name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The みらいスクールプラットフォーム mock app; ``config`` overrides the defaults."""
-    return create_textbook_app(PRODUCT, SPEC, config)
+    return create_mock_app(SPEC, config)

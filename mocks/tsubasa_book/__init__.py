@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import Flask
 
-from mocks.lti_tool.textbook import Product, create_textbook_app, make_spec
+from mocks.base import create_mock_app
+from mocks.lti_tool.textbook import Product, textbook_spec
 
 ELEMENTARY = ("国語", "書写", "算数", "生活")
 MIDDLE = ("国語", "書写", "社会", "算数", "理科")
@@ -25,9 +26,9 @@ PRODUCT = Product(
     grades={"P1": ELEMENTARY, "P2": ELEMENTARY, "P3": MIDDLE, "P4": MIDDLE, "P5": UPPER,
             "P6": UPPER},
 )
-SPEC = make_spec(PRODUCT, __name__)
+SPEC = textbook_spec(PRODUCT, __name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The つばさブック mock app; ``config`` overrides the defaults (see mocks.lti_tool)."""
-    return create_textbook_app(PRODUCT, SPEC, config)
+    return create_mock_app(SPEC, config)
