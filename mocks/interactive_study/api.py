@@ -16,7 +16,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from harness.oneroster.checker import BUNDLE_NAME
 from mocks.base import db_transaction, get_db
-from mocks.interactive_study.delta import apply_delta, check_delta, finding_json
+from mocks.base.oneroster import finding_json, imsx_error
+from mocks.interactive_study.delta import apply_delta, check_delta
 from mocks.interactive_study.store import roles_by_user, user_json
 
 bp = Blueprint("drill_api", __name__)
@@ -85,16 +86,6 @@ def import_delta() -> Any:
 
 
 # -- read API -------------------------------------------------------------------------------
-def _imsx(status: int, minor: str, description: str) -> tuple[Response, int]:
-    """A OneRoster 1.2 REST error (imsx_StatusInfo)."""
-    return jsonify({
-        "imsx_codeMajor": "failure", "imsx_severity": "error",
-        "imsx_description": description,
-        "imsx_CodeMinor": {"imsx_codeMinorField": [
-            {"imsx_codeMinorFieldName": "TargetEndSystem", "imsx_codeMinorFieldValue": minor}]},
-    }), status
-
-
 def _unauthorised() -> tuple[Response, int] | None:
     token = current_app.config.get("API_TOKEN")
     if not token:
@@ -102,7 +93,7 @@ def _unauthorised() -> tuple[Response, int] | None:
     header = request.headers.get("Authorization", "")
     given = header[7:] if header.lower().startswith("bearer ") else ""
     if not hmac.compare_digest(given.encode(), str(token).encode()):
-        resp, status = _imsx(401, "unauthorisedrequest", "a valid bearer token is required")
+        resp, status = imsx_error(401, "unauthorisedrequest", "a valid bearer token is required")
         resp.headers["WWW-Authenticate"] = 'Bearer realm="interactive_study"'
         return resp, status
     return None
@@ -128,7 +119,7 @@ def list_users() -> Any:
     offset = _int_arg("offset", 0, 0, None)
     for value in (limit, offset):
         if isinstance(value, str):
-            return _imsx(400, "invalid_selection_field", value)
+            return imsx_error(400, "invalid_selection_field", value)
     db = get_db()
     total = db.execute("SELECT COUNT(*) FROM users").fetchone()[0]
     rows = db.execute('SELECT * FROM users ORDER BY "sourcedId" LIMIT ? OFFSET ?',
@@ -148,6 +139,6 @@ def get_user(sourced_id: str) -> Any:
     db = get_db()
     row = db.execute('SELECT * FROM users WHERE "sourcedId" = ?', (sourced_id,)).fetchone()
     if row is None:
-        return _imsx(404, "unknownobject", f"no user with sourcedId {sourced_id!r}")
+        return imsx_error(404, "unknownobject", f"no user with sourcedId {sourced_id!r}")
     base = str(current_app.config["BASE_URL"]).rstrip("/")
     return jsonify({"user": user_json(row, roles_by_user(db, [sourced_id])[sourced_id], base)})

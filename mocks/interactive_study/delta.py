@@ -58,12 +58,6 @@ class DeltaCheck:
         return self.code is None
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
-    """A finding as the 422 body lists it (the lgate contract's shape)."""
-    return {"rule": f.rule, "severity": str(f.severity), "file": f.file, "line": f.line,
-            "column": f.column, "message_ja": f.message_ja, "message_en": f.message_en}
-
-
 def check_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4",
                 waived: Iterable[str] = DEFAULT_WAIVED, name_is_ours: bool = False) -> DeltaCheck:
     """Check the bundle at ``path`` as a delta the drill app may apply, and read it.

@@ -31,6 +31,7 @@ from harness.core import Finding, Severity
 from harness.oneroster import check_bundle, read_bundle
 from harness.oneroster.model import Bundle
 from harness.oneroster.reader import BundleReadError
+from mocks.base.oneroster import finding_json
 
 PROFILE = "jp-eportal-v4"
 #: Keep a finding list a client can read; the summary still counts every finding.
@@ -60,12 +61,6 @@ class BulkRejected(Exception):
             err["findings"] = [finding_json(f) for f in self.findings[:MAX_FINDINGS]]
             err["findings_total"] = len(self.findings)
         return {"error": err}
-
-
-def finding_json(f: Finding) -> dict[str, Any]:
-    """A finding as the 422 body carries it (the contract's keys, no spec text)."""
-    return {"rule": f.rule, "severity": str(f.severity), "file": f.file, "line": f.line,
-            "column": f.column, "message_ja": f.message_ja, "message_en": f.message_en}
 
 
 def check_upload(data: bytes, filename: str | None = None) -> tuple[Bundle, list[Finding]]:

@@ -18,6 +18,7 @@ from harness.lti.keys import JWKS_MAX_AGE
 from harness.lti.platform_app import state as lti_state
 from harness.lti.web import message_page
 from mocks.base import database, db_transaction, get_db
+from mocks.base.oneroster import finding_json, imsx_error
 from mocks.lgate import bulk, passwords, persist, store
 from mocks.lgate.lti import LaunchError, ensure_guid, launch_spec, setup_platform
 
@@ -72,7 +73,7 @@ def oneroster_bulk() -> Any:
         store.record_import(conn, "bulk", stamp, {
             k: result[k] for k in ("created", "updated", "unchanged", "removed")}
             | {"missing_users": len(result["missing"]["users"]), "filename": filename})
-    result["findings"] = [bulk.finding_json(f) for f in findings[:bulk.MAX_FINDINGS]]
+    result["findings"] = [finding_json(f) for f in findings[:bulk.MAX_FINDINGS]]
     return jsonify(result)
 
 
@@ -101,15 +102,6 @@ def initial_passwords() -> Any:
 
 
 # -- the OneRoster read API -------------------------------------------------------------------
-def _or_error(status: int, minor: str, description: str) -> tuple[Response, int]:
-    """OneRoster 1.2's status-info body (imsx_codeMajor / imsx_CodeMinor)."""
-    return jsonify({"imsx_codeMajor": "failure", "imsx_severity": "error",
-                    "imsx_description": description,
-                    "imsx_CodeMinor": {"imsx_codeMinorField": [
-                        {"imsx_codeMinorFieldName": "TargetEndSystem",
-                         "imsx_codeMinorFieldValue": minor}]}}), status
-
-
 _MAX_OFFSET = 2**62  # SQLite integers are 64-bit; an offset past every row is just empty
 
 
@@ -127,12 +119,12 @@ def _int_arg(name: str, default: int) -> int | None:
 def read_collection(collection: str) -> Any:
     """One page of a collection; ``limit`` (default 100, at most 1000) and ``offset``."""
     if not _token_ok():
-        return _or_error(401, "unauthorisedrequest", "a valid bearer token is required")
+        return imsx_error(401, "unauthorisedrequest", "a valid bearer token is required")
     limit, offset = _int_arg("limit", DEFAULT_LIMIT), _int_arg("offset", 0)
     if limit is None or limit < 1:
-        return _or_error(400, "invalid_selection_field", "limit must be a whole number ≥ 1")
+        return imsx_error(400, "invalid_selection_field", "limit must be a whole number ≥ 1")
     if offset is None:
-        return _or_error(400, "invalid_selection_field", "offset must be a whole number ≥ 0")
+        return imsx_error(400, "invalid_selection_field", "offset must be a whole number ≥ 0")
     limit = min(limit, MAX_LIMIT)
     base = current_app.config["BASE_URL"].rstrip("/")
     items, total = store.page(get_db(), collection, base, limit=limit, offset=offset)
@@ -151,11 +143,11 @@ def read_collection(collection: str) -> Any:
 @bp.get(f"{READ_API}/<any(users, orgs, classes, enrollments):collection>/<sourced_id>")
 def read_one(collection: str, sourced_id: str) -> Any:
     if not _token_ok():
-        return _or_error(401, "unauthorisedrequest", "a valid bearer token is required")
+        return imsx_error(401, "unauthorisedrequest", "a valid bearer token is required")
     base = current_app.config["BASE_URL"].rstrip("/")
     item = store.one(get_db(), collection, sourced_id, base)
     if item is None:
-        return _or_error(404, "unknownobject", f"no {collection[:-1]} with sourcedId "
+        return imsx_error(404, "unknownobject", f"no {collection[:-1]} with sourcedId "
                          f"{sourced_id!r}")
     key = {"users": "user", "orgs": "org", "classes": "class",
            "enrollments": "enrollment"}[collection]
