@@ -51,7 +51,7 @@ def wait_up(url: str, proc: subprocess.Popen[str], timeout: float = 30) -> None:
         try:
             if requests.get(url, timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow under load
             time.sleep(0.1)
     raise AssertionError(f"{url} did not come up")
 
