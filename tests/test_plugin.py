@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.loopback import free_port_block
+
 pytest_plugins = ["pytester"]
 
 
@@ -130,30 +132,10 @@ def test_a_vendor_tests_their_tool_with_the_citys_pupils(pytester):
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
-def _free_port_block(n: int = 6) -> int:
-    """A base port with ``n`` free consecutive loopback ports after it."""
-    import socket
-
-    for base in range(20100, 40000, 97):
-        socks = []
-        try:
-            for port in range(base, base + n):
-                s = socket.socket()
-                s.bind(("127.0.0.1", port))
-                socks.append(s)
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port block")
-
-
 def test_the_readme_example_lgate_launches_a_vendors_own_tool_live(pytester):
     """README: a vendor registers their own tool with lgate and has it launched, for real
     over loopback, with the city's pupils (--renkei-live)."""
-    base = _free_port_block()
+    base = free_port_block()
     pytester.makeconftest(
         f"""
         import threading

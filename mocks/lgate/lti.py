@@ -195,6 +195,36 @@ def _service_claims(lti_base: str) -> Any:
     return claims
 
 
+def platform_settings(app: Flask) -> dict[str, Any]:
+    """What a tool must register to be launched by this lgate, read from the built app itself
+    (its issuer, its routes, its token URL, its registry and keys), so the values are the
+    ones it will use.
+
+    ``auth_login_url``, ``auth_token_url`` and ``key_set_url`` are the names PyLTI1p3 and
+    ``renkei certify lti-tool --show-platform`` use.
+    """
+    st: PlatformState = app.extensions["renkei_lti"]
+    base = app.config["BASE_URL"].rstrip("/")
+
+    def route(endpoint: str) -> str:
+        return base + next(app.url_map.iter_rules(endpoint)).rule
+
+    regs: dict[str, ToolRegistration] = app.extensions["lgate_tools"]
+    return {
+        "issuer": st.platform.issuer,
+        "auth_login_url": route("lti.auth"),
+        "auth_token_url": st.services.token_url,
+        "key_set_url": route("lgate.jwks"),
+        "key_set_url_well_known": route("lti.jwks"),
+        "launch_url": route("lgate.launch"),
+        "tools": {name: {"client_id": r.client_id, "deployment_ids": list(r.deployment_ids),
+                         "login_url": r.login_url, "redirect_uris": list(r.redirect_uris),
+                         "jwks_url": r.jwks_url}
+                  for name, r in regs.items()},
+        "key_set": st.platform.keys.jwks(),
+    }
+
+
 class LaunchError(Exception):
     """A launch lgate cannot start; ``status`` is the HTTP status to answer with."""
 
