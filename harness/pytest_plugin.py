@@ -35,7 +35,7 @@ import pytest
 from fixtures.profiles import BUILTIN
 from harness.oneroster.checker import CheckResult, check_bundle
 from harness.oneroster.schema import default_profile_id, profile_ids
-from mocks import DEFAULT_PORT_BASE, default_port
+from mocks import DEFAULT_PORT_BASE, MOCKS, default_port
 
 PROFILE_KEY = pytest.StashKey[str]()
 RUNS_KEY = pytest.StashKey[dict]()
@@ -164,6 +164,43 @@ def renkei_vendor_config() -> dict:
     return {}
 
 
+def misconfiguration(config: dict, *, live: bool, port_base: int) -> str:
+    """Why the vendor systems cannot launch a vendor's own tool as configured, or "".
+
+    A tool registered in lgate's ``TOOLS`` (not one of renkei's mocks) lives outside this
+    process: it must reach lgate over HTTP (``--renkei-live``), and it knows lgate only by the
+    issuer it registered, lgate's base URL, which a free port would change each run
+    (``--renkei-port-base``). Without either, every launch fails on the tool's side with an
+    error page that does not say why (issue 21).
+    """
+    tools = (config.get("lgate") or {}).get("TOOLS") or {}
+    external = [str(name) for name in tools if name not in MOCKS]
+    if not external:
+        return ""
+    named = ", ".join(external)
+    if not live:
+        return (f"renkei: your tool {named} (lgate's TOOLS) is outside this process, so the "
+                "mocks must be real servers: add --renkei-live --renkei-port-base N (N: the "
+                "port base your tool registered lgate's issuer for; "
+                "`renkei mock platform-settings --port-base N` prints it)")
+    if not port_base:
+        return (f"renkei: your tool {named} knows lgate by the issuer it registered, and "
+                "without a fixed port base lgate's URL changes every run: add "
+                "--renkei-port-base N (lgate is then http://127.0.0.1:N+1; "
+                "`renkei mock platform-settings --port-base N` prints what to register)")
+    return ""
+
+
+def serve_failure(message: str) -> str:
+    """A live start that failed, with the pytest option to change (not ``mock up``'s)."""
+    cause = message.split("; stop what uses it", 1)[0]
+    if cause != message:
+        return (f"renkei: cannot serve the live mocks: {cause}. Stop what uses it or run with "
+                "another --renkei-port-base (and register lgate's issuer for that base in "
+                "your tool)")
+    return f"renkei: cannot serve the live mocks: {message}"
+
+
 @pytest.fixture
 def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int,
             renkei_vendor_config: dict):
@@ -174,16 +211,22 @@ def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int,
     import tempfile
 
     from scenarios.runner import fast_tmp
-    from scenarios.vendors import Vendors
+    from scenarios.vendors import VendorError, Vendors
 
+    config = renkei_vendor_config or {}
+    live = bool(pytestconfig.getoption("renkei_live"))
+    port_base = _seed(pytestconfig.getoption("renkei_port_base"))
+    problem = misconfiguration(config, live=live, port_base=port_base)
+    if problem:
+        pytest.fail(problem, pytrace=False)
     # RAM-backed when there is one: the mocks commit every request to SQLite.
     state = tempfile.mkdtemp(prefix="renkei-vendors-", dir=fast_tmp())
-    config = renkei_vendor_config or {}
-    if pytestconfig.getoption("renkei_live"):
-        port_base = _seed(pytestconfig.getoption("renkei_port_base"))
-        v = Vendors.serve(state, config=config, port_base=port_base)
-    else:
-        v = Vendors.in_process(state, config=config)
+    try:
+        v = (Vendors.serve(state, config=config, port_base=port_base) if live
+             else Vendors.in_process(state, config=config))
+    except VendorError as exc:
+        shutil.rmtree(state, ignore_errors=True)
+        pytest.fail(serve_failure(str(exc)), pytrace=False)
     try:
         v.seed("c4th", {"profile": renkei_scale, "seed": renkei_seed,
                         "as_of": AS_OF.isoformat(), "quirks": "none"})

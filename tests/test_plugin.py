@@ -190,3 +190,55 @@ def test_the_readme_example_lgate_launches_a_vendors_own_tool_live(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--renkei-live",
                                            "--renkei-port-base", str(base))
     result.assert_outcomes(passed=1)
+
+
+# --- a vendor's own tool: misconfiguration says its cause (issue 21) -----------------------
+
+OWN_TOOL_CONFTEST = """
+import pytest
+
+@pytest.fixture
+def renkei_vendor_config():
+    return {"lgate": {"TOOLS": {"our_tool": {
+        "login_url": "http://127.0.0.1:9/init/", "redirect_uris": ["http://127.0.0.1:9/launch/"],
+        "jwks_url": "http://127.0.0.1:9/jwks", "client_id": "our-tool"}}}}
+"""
+
+
+def test_an_own_tool_without_live_fails_at_setup_naming_the_option(pytester):
+    pytester.makeconftest(OWN_TOOL_CONFTEST)
+    pytester.makepyfile("def test_x(vendors):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([
+        "*renkei: your tool our_tool (lgate's TOOLS) is outside this process, so the mocks "
+        "must be real servers: add --renkei-live --renkei-port-base N*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_an_own_tool_without_a_fixed_port_base_fails_at_setup_naming_the_option(pytester):
+    pytester.makeconftest(OWN_TOOL_CONFTEST)
+    pytester.makepyfile("def test_x(vendors):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--renkei-live")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([
+        "*renkei: your tool our_tool knows lgate by the issuer it registered, and without a "
+        "fixed port base lgate's URL changes every run: add --renkei-port-base N*"])
+
+
+def test_a_port_in_use_names_the_pytest_option(pytester):
+    import socket
+
+    base = free_port_block()
+    pytester.makeconftest(OWN_TOOL_CONFTEST)
+    pytester.makepyfile("def test_x(vendors):\n    pass\n")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", base + 1))
+        busy.listen()
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--renkei-live",
+                                               "--renkei-port-base", str(base))
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([
+        f"*renkei: cannot serve the live mocks: lgate: port {base + 1} on 127.0.0.1 is already "
+        "in use. Stop what uses it or run with another --renkei-port-base*"])
+    result.stdout.no_fnmatch_line("*--port NAME=PORT*")

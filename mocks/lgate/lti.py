@@ -30,6 +30,7 @@ from harness.lti.jwks import KeySetCache, http_fetcher
 from harness.lti.keys import KeyStore
 from harness.lti.platform import LaunchSpec, Platform, ToolRegistration
 from harness.lti.platform_app import PlatformState
+from harness.lti.runner import Acceptance, AcceptanceError
 from harness.lti.services import Member, ServiceState, launch_service_claims
 from harness.oneroster.ids import stable_uuid4
 from mocks.lgate.store import LaunchTarget, class_roster
@@ -39,7 +40,9 @@ DEPLOYMENT_ID = "renkei-1"
 DEFAULT_TOOLS = {"interactive_study": "interactive-study", "tsubasa_book": "tsubasa-book",
                  "mirai_school": "mirai-school"}
 _TOOL_KEYS = {"client_id", "login_url", "redirect_uris", "jwks_url", "jwks", "deployment_id",
-              "deployment_ids", "target_link_uri", "deep_link_url", "scopes", "title"}
+              "deployment_ids", "target_link_uri", "deep_link_url", "scopes", "title",
+              # how the harness recognises an accepted launch (lgate itself ignores it)
+              "acceptance"}
 COURSE_SECTION = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection"
 
 
@@ -96,6 +99,11 @@ def _external(name: str, entry: Any) -> ToolRegistration:
         raise ToolConfigError(f"TOOLS[{name!r}].redirect_uris is required (a list of URLs)")
     if not entry.get("jwks_url") and not entry.get("jwks"):
         raise ToolConfigError(f"TOOLS[{name!r}] needs jwks_url (or a static jwks)")
+    if "acceptance" in entry:
+        try:
+            Acceptance.from_mapping(entry["acceptance"])
+        except AcceptanceError as exc:
+            raise ToolConfigError(f"TOOLS[{name!r}].acceptance: {exc}") from None
     deployments = entry.get("deployment_ids") or [entry.get("deployment_id") or DEPLOYMENT_ID]
     scopes = entry.get("scopes") or c.ALL_SCOPES
     return ToolRegistration(
