@@ -242,3 +242,74 @@ def test_a_port_in_use_names_the_pytest_option(pytester):
         f"*renkei: cannot serve the live mocks: lgate: port {base + 1} on 127.0.0.1 is already "
         "in use. Stop what uses it or run with another --renkei-port-base*"])
     result.stdout.no_fnmatch_line("*--port NAME=PORT*")
+
+
+# --- one result per pupil (issue 21) ---------------------------------------------------------
+
+def test_launch_all_gives_one_junit_case_per_pupil_and_a_summary(pytester):
+    import xml.etree.ElementTree as ET
+
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.launch_all("tsubasa_book", grades=["P1"])
+        def test_pupil(pupil_launch):
+            assert pupil_launch.ok, pupil_launch.reason
+
+        @pytest.mark.launch_all("mirai_school", grades=["P2"])   # junior high only: refused
+        def test_refused(pupil_launch):
+            assert pupil_launch.ok, pupil_launch.reason
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--junitxml=out.xml")
+    from fixtures import generate_city, load_profile
+    from harness.pytest_plugin import AS_OF
+
+    city = generate_city(load_profile("small"), 1, as_of=AS_OF)
+    p1 = [s for s in city.students.values() if s.grade == "P1"]
+    p2 = [s for s in city.students.values() if s.grade == "P2"]
+    result.assert_outcomes(passed=len(p1), failed=len(p2))
+    cases = list(ET.parse(pytester.path / "out.xml").getroot().iter("testcase"))
+    names = {c.get("name") for c in cases}
+    assert {f"test_pupil[tsubasa_book/{s.school}/{s.umi}]" for s in p1} <= names
+    assert len(cases) == len(p1) + len(p2)
+    first = next(c for c in cases if c.get("name").startswith("test_refused"))
+    props = {p.get("name"): p.get("value") for p in first.iter("property")}
+    assert props["renkei.result"] == "rejected" and props["renkei.status"] == "403"
+    result.stdout.fnmatch_lines([
+        "*= renkei launches =*",
+        f"{len(p1) + len(p2)} pupils: {len(p1) + len(p2)} launched, {len(p1)} accepted, "
+        f"{len(p2)} rejected, 0 held",
+        "rejected, by reason:",
+        f"*{len(p2):>5}  the tool answered HTTP 403 at http://mirai-school.test/lti/launch "
+        "(at the tool's launch, after its login step)*学年 P2 には提供していません*",
+    ])
+
+
+def test_pupil_launch_without_the_marker_is_a_usage_error(pytester):
+    pytester.makepyfile("def test_x(pupil_launch):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*pupil_launch needs @pytest.mark.launch_all(*"])
+
+
+def test_the_summary_groups_reasons_whatever_the_pupil():
+    from types import SimpleNamespace
+
+    from harness.pytest_world import LaunchTally
+
+    tally = LaunchTally()
+    rows = [("umi-1", "accepted", "", "status only"),
+            ("umi-2", "rejected", "HTTP 500 for umi-2", ""),
+            ("umi-3", "rejected", "HTTP 500 for umi-3", ""),
+            ("umi-4", "held", "PL301 no password", "")]
+    for umi, result, reason, judged in rows:
+        props = [("renkei.pupil", umi), ("renkei.result", result), ("renkei.reason", reason),
+                 ("renkei.judged", judged)]
+        tally.pytest_runtest_logreport(SimpleNamespace(nodeid=umi, user_properties=props))
+    lines = tally.lines()
+    assert lines[0] == "4 pupils: 3 launched, 1 accepted, 2 rejected, 1 held"
+    assert "      2  HTTP 500 for <pupil>" in lines
+    assert "      1  PL301 no password" in lines
+    assert lines[-1].startswith("note: only the HTTP status could be seen")
