@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.loopback import free_port_block
 
 pytest_plugins = ["pytester"]
@@ -171,7 +173,8 @@ def test_the_readme_example_lgate_launches_a_vendors_own_tool_live(pytester):
             return {{"lgate": {{"TOOLS": {{"our_tool": {{
                 "login_url": our_tool + "/login", "redirect_uris": [our_tool + "/launch"],
                 "jwks_url": our_tool + "/jwks", "client_id": "our-tool",
-                "deployment_id": "renkei-1"}}}}}}}}
+                "deployment_id": "renkei-1",
+                "acceptance": {{"status": 200, "marker": "renkei-launch-accepted"}}}}}}}}}}
         """
     )
     pytester.makepyfile(
@@ -183,6 +186,7 @@ def test_the_readme_example_lgate_launches_a_vendors_own_tool_live(pytester):
                 if pupil.umi not in run.held:
                     outcome = launch(pupil.umi, "our_tool")
                     assert outcome.ok, outcome.reason
+                    assert outcome.judged == "acceptance" and outcome.step == "launch"
                     launched += 1
             assert launched >= 20
         """
@@ -313,3 +317,101 @@ def test_the_summary_groups_reasons_whatever_the_pupil():
     assert "      2  HTTP 500 for <pupil>" in lines
     assert "      1  PL301 no password" in lines
     assert lines[-1].startswith("note: only the HTTP status could be seen")
+
+
+# --- xdist in live mode: one world for every worker (issue 21) ------------------------------
+
+def _kit_tool(lgate: str) -> tuple[object, Any]:
+    """The LTI kit's own tool on a free loopback port, registered with ``lgate`` as issuer
+    (as a vendor registers their tool with lgate's platform settings)."""
+    from harness.lti.tool_app import create_tool_app, tool
+    from tests.loopback import Server
+
+    app = create_tool_app({"BASE_URL": "http://127.0.0.1:0", "PLATFORMS": [{
+        "issuer": lgate, "client_id": "our-tool", "auth_login_url": lgate + "/lti/auth",
+        "key_set_url": lgate + "/lti/jwks", "deployment_ids": ["renkei-1"]}]})
+    server = Server(app)
+    app.config["BASE_URL"] = server.url
+    tool(app).redirect_uri = server.url + "/launch"
+    return server, app
+
+
+def test_xdist_live_workers_share_one_world_and_launch_every_pupil_once(pytester):
+    import collections
+
+    import requests
+
+    from fixtures import generate_city, load_profile
+    from harness.pytest_plugin import AS_OF
+
+    base = free_port_block()
+    server, _ = _kit_tool(f"http://127.0.0.1:{base + 1}")
+    try:
+        pytester.makeconftest(f"""
+            import pytest
+
+            TOOL = "{server.url}"
+
+            @pytest.fixture(scope="session")
+            def renkei_vendor_config():
+                return {{"lgate": {{"TOOLS": {{"our_tool": {{
+                    "login_url": TOOL + "/login", "redirect_uris": [TOOL + "/launch"],
+                    "jwks_url": TOOL + "/jwks", "client_id": "our-tool",
+                    "acceptance": {{"status": 200, "marker": "renkei-launch-accepted"}}}}}}}}}}
+            """)
+        for name, grade in (("test_elementary", "P"), ("test_junior", "J")):
+            pytester.makepyfile(**{name: f"""
+                import os
+
+                import pytest
+
+                @pytest.mark.launch_all("our_tool", grades=["{grade}"])
+                def test_pupil(pupil_launch):
+                    assert pupil_launch.ok, pupil_launch.reason
+                    assert pupil_launch.judged == "acceptance"
+                    with open("{pytester.path}/workers.txt", "a") as f:
+                        f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+                """})
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                               "--renkei-live", "--renkei-port-base", str(base))
+        launches = requests.get(server.url + "/inspect", timeout=10).json()["launches"]
+    finally:
+        server.stop()
+    city = generate_city(load_profile("small"), 1, as_of=AS_OF)
+    pupils = {s.umi for s in city.students.values()}
+    result.assert_outcomes(passed=len(pupils))
+    result.stdout.fnmatch_lines([f"{len(pupils)} pupils: {len(pupils)} launched, "
+                                 f"{len(pupils)} accepted, 0 rejected, 0 held"])
+    assert result.stdout.str().count("= renkei launches =") == 1  # the controller's alone
+    subs = collections.Counter(rec["sub"] for rec in launches
+                               if rec.get("step") == "launch" and rec.get("accepted"))
+    assert set(subs) == pupils and set(subs.values()) == {1}  # every pupil, once, one issuer
+    # both workers launched: one into the servers it started, one attached to them
+    workers = (pytester.path / "workers.txt").read_text().split()
+    assert set(workers) == {"gw0", "gw1"} and len(workers) == len(pupils)
+
+
+def test_a_live_worker_that_never_launches_does_not_keep_the_session_waiting(pytester):
+    base = free_port_block()
+    pytester.makepyfile(
+        test_launches="""
+            import pytest
+
+            @pytest.mark.launch_all("tsubasa_book", grades=["P1"])
+            def test_pupil(pupil_launch):
+                assert pupil_launch.ok, pupil_launch.reason
+            """,
+        test_other="""
+            import pytest
+
+            @pytest.mark.parametrize("n", range(5))
+            def test_plain(n):
+                assert n < 5
+            """)
+    # loadfile: one worker gets the launches and serves the world, the other never attaches;
+    # the first must still stop once the second is done (a hang would hit the timeout)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                           "--dist", "loadfile", "--renkei-live",
+                                           "--renkei-port-base", str(base), timeout=300)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*pupils: * launched, * accepted, 0 rejected, 0 held"])
