@@ -244,6 +244,12 @@ def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int,
 
     config = renkei_vendor_config or {}
     live, port_base = _how_to_serve(pytestconfig, config)
+    worker = xdist_worker(pytestconfig)
+    if live and port_base and worker is not None and worker[1] > 1:
+        pytest.fail("renkei: the vendors fixture starts its own servers for each test, so "
+                    "xdist workers would all bind the ports of --renkei-port-base: under -n, "
+                    "launch with @pytest.mark.launch_all and the pupil_launch fixture (one "
+                    "world for every worker), or run this test without -n", pytrace=False)
     # RAM-backed when there is one: the mocks commit every request to SQLite.
     state = tempfile.mkdtemp(prefix="renkei-vendors-", dir=fast_tmp())
     try:

@@ -415,3 +415,13 @@ def test_a_live_worker_that_never_launches_does_not_keep_the_session_waiting(pyt
                                            "--renkei-port-base", str(base), timeout=300)
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*pupils: * launched, * accepted, 0 rejected, 0 held"])
+
+
+def test_the_vendors_fixture_under_xdist_live_names_what_to_use_instead(pytester):
+    pytester.makepyfile("def test_x(vendors):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--renkei-live",
+                                           "--renkei-port-base", str(free_port_block()))
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*xdist workers would all bind the ports of "
+                                 "--renkei-port-base: under -n, launch with "
+                                 "@pytest.mark.launch_all*"])
