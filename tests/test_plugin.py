@@ -134,9 +134,9 @@ def test_a_vendor_tests_their_tool_with_the_citys_pupils(pytester):
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
-def test_the_readme_example_lgate_launches_a_vendors_own_tool_live(pytester):
-    """README: a vendor registers their own tool with lgate and has it launched, for real
-    over loopback, with the city's pupils (--renkei-live)."""
+def test_lgate_launches_a_vendors_own_tool_live_with_the_launch_fixture(pytester):
+    """A vendor registers their own tool (the LTI kit's) with lgate and has it launched, for
+    real over loopback, with the city's pupils (--renkei-live), judged by its acceptance."""
     base = free_port_block()
     pytester.makeconftest(
         f"""
@@ -425,3 +425,71 @@ def test_the_vendors_fixture_under_xdist_live_names_what_to_use_instead(pytester
     result.stdout.fnmatch_lines(["*xdist workers would all bind the ports of "
                                  "--renkei-port-base: under -n, launch with "
                                  "@pytest.mark.launch_all*"])
+
+
+# --- the README's vendor example, as written (issue 21) --------------------------------------
+
+def _readme_example() -> dict[str, str]:
+    """The README's vendor section: its conftest, its test, the registration and commands."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = text[text.index("### Test your own system"):text.index("## Layout")]
+    blocks = re.findall(r"```(\w*)\n(.*?)```", section, re.S)
+    python = next(body for lang, body in blocks if lang == "python")
+    conftest, test = python.split("# test_our_tool.py\n")
+    commands = [body.strip() for lang, body in blocks if lang == "sh"]
+    return {"conftest": conftest, "test": test,
+            "registration": next(body for lang, body in blocks if lang == "json"),
+            "settings": next(c for c in commands if c.startswith("renkei ")),
+            "pytest": next(c for c in commands if c.startswith("pytest "))}
+
+
+def test_the_readme_vendor_example_works_as_written(pytester, capsys):
+    """The README's registration, conftest, test and command, with only its ports moved to
+    free ones (8100 → a free base, 9001 → the tool's port), against a PyLTI1p3 tool."""
+    import json
+    import shlex
+    import tomllib
+
+    from werkzeug.exceptions import NotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from harness.cli.main import main
+    from tests.loopback import Server
+    from tests.lti.pylti_tool import create_pylti_tool
+
+    example = _readme_example()
+    base = free_port_block()
+
+    def moved(text: str, tool: str = "http://127.0.0.1:9001") -> str:
+        return (text.replace("8101", str(base + 1)).replace("8100", str(base))
+                .replace("http://127.0.0.1:9001", tool))
+
+    # the tool, registered with lgate exactly as the README's worked registration says
+    [(issuer, [registration])] = json.loads(moved(example["registration"])).items()
+    server = Server(lambda url: DispatcherMiddleware(NotFound(), {"/lti": create_pylti_tool(
+        issuer=issuer, client_id=registration["client_id"],
+        auth_login_url=registration["auth_login_url"],
+        auth_token_url=registration["auth_token_url"],
+        key_set_url=registration["key_set_url"],
+        deployment_ids=registration["deployment_ids"], base_url=url + "/lti",
+        accepted_page="LAUNCH-OK")}))
+    registration["issuer"] = issuer
+    try:
+        # the registration the README shows is what platform-settings prints
+        assert main(shlex.split(moved(example["settings"]))[1:]) == 0
+        printed = tomllib.loads(capsys.readouterr().out)["platform"]
+        for key in ("issuer", "auth_login_url", "auth_token_url", "key_set_url"):
+            assert printed[key] == registration[key], key
+        pytester.makeconftest(moved(example["conftest"], server.url))
+        pytester.makepyfile(test_our_tool=example["test"])
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider",
+                                               *shlex.split(moved(example["pytest"]))[1:])
+    finally:
+        server.stop()
+    result.stdout.fnmatch_lines(["*= renkei launches =*",
+                                 "435 pupils: 435 launched, 435 accepted, 0 rejected, 0 held"])
+    assert result.ret == 0
+    assert (pytester.path / "launches.xml").exists()
