@@ -19,10 +19,18 @@ Scenario steps as test cases (one JUnit test case per step)::
     def test_scenario(scenario_step):
         assert scenario_step.passed, scenario_step.explain()
 
+A tool vendor's own tool, one test case per pupil, against lgate on real loopback servers
+(``docs/test-your-tool.md``)::
+
+    @pytest.mark.launch_all("our_tool")             # registered in renkei_vendor_config
+    def test_pupil_launches(pupil_launch):
+        assert pupil_launch.ok, pupil_launch.reason
+
 Options: ``--renkei-profile``, ``--renkei-scale`` (small|tsukuba|prefecture), ``--renkei-seed``,
-``--renkei-live`` (ini keys ``renkei_profile``, ``renkei_scale``, ``renkei_seed``). Every
-fixture builds its own systems in its own temporary folder, so runs scale out with
-pytest-xdist (``-n auto``) with no state shared between workers.
+``--renkei-live``, ``--renkei-port-base`` (ini keys ``renkei_profile``, ``renkei_scale``,
+``renkei_seed``). The ``vendors`` fixture builds its systems in its own temporary folder per
+test; the launch world of ``pupil_launch`` is one per session, and live under pytest-xdist
+(``-n``) one for every worker (:mod:`harness.pytest_world`).
 """
 
 from __future__ import annotations

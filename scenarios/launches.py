@@ -154,14 +154,20 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
         ok = step == "launch" and acceptance.accepted(page)
     else:
         ok = step == "launch" and page.status == 200
-    reason = "" if ok else _refusal(page.status, page.url, step, excerpt, acceptance, lgate,
-                                    own)
+    reason = "" if ok else refusal_reason(page.status, page.url, step, excerpt, acceptance,
+                                          lgate, own)
     return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history), step,
                          excerpt, judged)
 
 
-def _refusal(status: int, url: str, step: str, excerpt: str, acceptance: Any, lgate: str,
-             own: bool) -> str:
+def refusal_reason(status: int, url: str, step: str, excerpt: str, acceptance: Any,
+                   lgate: str, own: bool) -> str:
+    """Why a launch that ended on ``url`` was not taken: who answered what (or which
+    acceptance failed), at which step of the flow, then the page's words; at a vendor's tool's
+    login step, the issuer it should have registered (the commonest cause, issue 21).
+
+    :param own: the tool is one of renkei's mocks (no registration hint).
+    """
     who = "lgate" if step in ("lgate", "auth") else "the tool"
     if step == "launch" and acceptance is not None and status == (acceptance.status or status):
         head = f"the tool's page at {short_url(url)} shows no acceptance " \

@@ -493,3 +493,21 @@ def test_the_readme_vendor_example_works_as_written(pytester, capsys):
                                  "435 pupils: 435 launched, 435 accepted, 0 rejected, 0 held"])
     assert result.ret == 0
     assert (pytester.path / "launches.xml").exists()
+
+
+def test_the_guide_quotes_the_mistakes_messages_exactly():
+    """docs/test-your-tool.md's three commonest mistakes (and the port in use), as the code
+    says them."""
+    from pathlib import Path
+
+    from harness.pytest_plugin import misconfiguration, serve_failure
+    from scenarios.launches import refusal_reason
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "test-your-tool.md").read_text()
+    config = {"lgate": {"TOOLS": {"our_tool": {}}}}
+    assert misconfiguration(config, live=False, port_base=0) in guide
+    assert misconfiguration(config, live=True, port_base=0) in guide
+    assert refusal_reason(500, "http://127.0.0.1:9001/lti/login?iss=x", "login",
+                          "Server Error", None, "http://127.0.0.1:9101", False) in guide
+    assert serve_failure("lgate: port 8101 on 127.0.0.1 is already in use; stop what uses it "
+                         "or choose another with --port lgate=PORT or --port-base") in guide
