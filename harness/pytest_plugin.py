@@ -19,10 +19,18 @@ Scenario steps as test cases (one JUnit test case per step)::
     def test_scenario(scenario_step):
         assert scenario_step.passed, scenario_step.explain()
 
+A tool vendor's own tool, one test case per pupil, against lgate on real loopback servers
+(``docs/test-your-tool.md``)::
+
+    @pytest.mark.launch_all("our_tool")             # registered in renkei_vendor_config
+    def test_pupil_launches(pupil_launch):
+        assert pupil_launch.ok, pupil_launch.reason
+
 Options: ``--renkei-profile``, ``--renkei-scale`` (small|tsukuba|prefecture), ``--renkei-seed``,
-``--renkei-live`` (ini keys ``renkei_profile``, ``renkei_scale``, ``renkei_seed``). Every
-fixture builds its own systems in its own temporary folder, so runs scale out with
-pytest-xdist (``-n auto``) with no state shared between workers.
+``--renkei-live``, ``--renkei-port-base`` (ini keys ``renkei_profile``, ``renkei_scale``,
+``renkei_seed``). The ``vendors`` fixture builds its systems in its own temporary folder per
+test; the launch world of ``pupil_launch`` is one per session, and live under pytest-xdist
+(``-n``) one for every worker (:mod:`harness.pytest_world`).
 """
 
 from __future__ import annotations
@@ -35,10 +43,22 @@ import pytest
 from fixtures.profiles import BUILTIN
 from harness.oneroster.checker import CheckResult, check_bundle
 from harness.oneroster.schema import default_profile_id, profile_ids
-from mocks import DEFAULT_PORT_BASE, default_port
+from harness.pytest_world import (
+    LaunchTally,
+    LaunchWorld,
+    SharedLive,
+    build_world,
+    pupil_ids,
+    record,
+    seed_city,
+    shared_root,
+    xdist_worker,
+)
+from mocks import DEFAULT_PORT_BASE, MOCKS, default_port
 
 PROFILE_KEY = pytest.StashKey[str]()
 RUNS_KEY = pytest.StashKey[dict]()
+CITY_KEY = pytest.StashKey[Any]()
 SCALES = tuple(BUILTIN)
 AS_OF = dt.date(2025, 5, 1)
 
@@ -94,6 +114,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario(*names): run the test once per step of each "
                             "named renkei scenario (fixture scenario_step)")
     config.addinivalue_line("markers", "browser: real headless Chromium (own tox environment)")
+    config.addinivalue_line("markers", "launch_all(*tools, grades=None): run the test once per "
+                            "pupil of the city (fixture pupil_launch), launched into each tool")
+    if xdist_worker(config) is None:  # the controller (or a plain run) sums the results up
+        config.pluginmanager.register(LaunchTally(), "renkei-launch-tally")
     chosen = config.getoption("renkei_profile") or config.getini("renkei_profile")
     config.stash[PROFILE_KEY] = _profile(chosen)
     _scale(config.getoption("renkei_scale") or config.getini("renkei_scale"))
@@ -149,19 +173,69 @@ def city(renkei_scale: str, renkei_seed: int):
     return generate_city(load_profile(renkei_scale), renkei_seed, as_of=AS_OF)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def renkei_vendor_config() -> dict:
-    """Per-mock configuration for the ``vendors`` fixture; override it in your conftest, e.g.
-    to have lgate launch YOUR tool::
+    """Per-mock configuration for the ``vendors`` fixture and the session's launch world;
+    override it in your conftest (session scope, as the launch world is), e.g. to have lgate
+    launch YOUR tool::
 
-        @pytest.fixture
+        @pytest.fixture(scope="session")
         def renkei_vendor_config():
             return {"lgate": {"TOOLS": {"our_tool": {
                 "client_id": "our-tool", "login_url": "http://127.0.0.1:9000/login",
                 "redirect_uris": ["http://127.0.0.1:9000/launch"],
-                "jwks_url": "http://127.0.0.1:9000/jwks", "deployment_ids": ["renkei-1"]}}}}
+                "jwks_url": "http://127.0.0.1:9000/jwks", "deployment_ids": ["renkei-1"],
+                "acceptance": {"status": 200, "marker": "LAUNCH-OK"}}}}}
     """
     return {}
+
+
+def misconfiguration(config: dict, *, live: bool, port_base: int) -> str:
+    """Why the vendor systems cannot launch a vendor's own tool as configured, or "".
+
+    A tool registered in lgate's ``TOOLS`` (not one of renkei's mocks) lives outside this
+    process: it must reach lgate over HTTP (``--renkei-live``), and it knows lgate only by the
+    issuer it registered, lgate's base URL, which a free port would change each run
+    (``--renkei-port-base``). Without either, every launch fails on the tool's side with an
+    error page that does not say why (issue 21).
+    """
+    tools = (config.get("lgate") or {}).get("TOOLS") or {}
+    external = [str(name) for name in tools if name not in MOCKS]
+    if not external:
+        return ""
+    named = ", ".join(external)
+    if not live:
+        return (f"renkei: your tool {named} (lgate's TOOLS) is outside this process, so the "
+                "mocks must be real servers: add --renkei-live --renkei-port-base N (N: the "
+                "port base your tool registered lgate's issuer for; "
+                "`renkei mock platform-settings --port-base N` prints it)")
+    if not port_base:
+        return (f"renkei: your tool {named} knows lgate by the issuer it registered, and "
+                "without a fixed port base lgate's URL changes every run: add "
+                "--renkei-port-base N (lgate is then http://127.0.0.1:N+1; "
+                "`renkei mock platform-settings --port-base N` prints what to register)")
+    return ""
+
+
+def _how_to_serve(pytestconfig: pytest.Config, config: dict) -> tuple[bool, int]:
+    """(live, port base) from the options; fails the test's setup when a vendor's own tool
+    cannot be launched that way (:func:`misconfiguration`)."""
+    live = bool(pytestconfig.getoption("renkei_live"))
+    port_base = _seed(pytestconfig.getoption("renkei_port_base"))
+    problem = misconfiguration(config, live=live, port_base=port_base)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    return live, port_base
+
+
+def serve_failure(message: str) -> str:
+    """A live start that failed, with the pytest option to change (not ``mock up``'s)."""
+    cause = message.split("; stop what uses it", 1)[0]
+    if cause != message:
+        return (f"renkei: cannot serve the live mocks: {cause}. Stop what uses it or run with "
+                "another --renkei-port-base (and register lgate's issuer for that base in "
+                "your tool)")
+    return f"renkei: cannot serve the live mocks: {message}"
 
 
 @pytest.fixture
@@ -174,19 +248,26 @@ def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int,
     import tempfile
 
     from scenarios.runner import fast_tmp
-    from scenarios.vendors import Vendors
+    from scenarios.vendors import VendorError, Vendors
 
+    config = renkei_vendor_config or {}
+    live, port_base = _how_to_serve(pytestconfig, config)
+    worker = xdist_worker(pytestconfig)
+    if live and port_base and worker is not None and worker[1] > 1:
+        pytest.fail("renkei: the vendors fixture starts its own servers for each test, so "
+                    "xdist workers would all bind the ports of --renkei-port-base: under -n, "
+                    "launch with @pytest.mark.launch_all and the pupil_launch fixture (one "
+                    "world for every worker), or run this test without -n", pytrace=False)
     # RAM-backed when there is one: the mocks commit every request to SQLite.
     state = tempfile.mkdtemp(prefix="renkei-vendors-", dir=fast_tmp())
-    config = renkei_vendor_config or {}
-    if pytestconfig.getoption("renkei_live"):
-        port_base = _seed(pytestconfig.getoption("renkei_port_base"))
-        v = Vendors.serve(state, config=config, port_base=port_base)
-    else:
-        v = Vendors.in_process(state, config=config)
     try:
-        v.seed("c4th", {"profile": renkei_scale, "seed": renkei_seed,
-                        "as_of": AS_OF.isoformat(), "quirks": "none"})
+        v = (Vendors.serve(state, config=config, port_base=port_base) if live
+             else Vendors.in_process(state, config=config))
+    except VendorError as exc:
+        shutil.rmtree(state, ignore_errors=True)
+        pytest.fail(serve_failure(str(exc)), pytrace=False)
+    try:
+        seed_city(v, renkei_scale, renkei_seed, AS_OF.isoformat())
         yield v
     finally:
         v.close()
@@ -211,6 +292,87 @@ def launch(vendors):
     from scenarios.launches import launch_one
 
     return lambda umi, tool: launch_one(vendors, umi, tool)
+
+
+# --- one test case per pupil (issue 21) --------------------------------------------------
+
+@pytest.fixture(scope="session")
+def renkei_launch_world(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int,
+                        renkei_vendor_config: dict):
+    """The session's :class:`harness.pytest_world.LaunchWorld`: the six systems with the city
+    run through the pipeline once; ``.launch(umi, tool)``, ``.held``. Live under xdist, one
+    world for every worker (one issuer for your tool to register)."""
+    config = renkei_vendor_config or {}
+    live, port_base = _how_to_serve(pytestconfig, config)
+
+    from scenarios.vendors import VendorError
+
+    def build() -> LaunchWorld:
+        try:
+            return build_world(config, live=live, port_base=port_base, scale=renkei_scale,
+                               seed=renkei_seed, as_of=AS_OF.isoformat())
+        except VendorError as exc:
+            pytest.fail(serve_failure(str(exc)), pytrace=False)
+
+    worker = xdist_worker(pytestconfig)
+    if live and worker is not None:
+        world = SharedLive(shared_root(pytestconfig), *worker).get(build, config)
+    else:
+        world = build()
+    try:
+        yield world
+    finally:
+        world.close()
+
+
+def _launch_all_params(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("launch_all")
+    if marker is None or not marker.args:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: pupil_launch needs "
+                                "@pytest.mark.launch_all(\"your_tool\", ...)")
+    grades = marker.kwargs.get("grades")
+    city = _collection_city(metafunc.config)
+    pupils = [s for s in city.students.values()
+              if not grades or s.grade.startswith(tuple(grades))]
+    pairs = pupil_ids(marker.args, pupils)
+    metafunc.parametrize("pupil_launch", [p for p, _ in pairs], indirect=True,
+                         ids=[i for _, i in pairs])
+
+
+def _collection_city(config: pytest.Config) -> Any:
+    """The city at collection time (the same one the ``city`` fixture makes), once."""
+    if CITY_KEY not in config.stash:
+        from fixtures import generate_city, load_profile
+
+        scale = _scale(config.getoption("renkei_scale") or config.getini("renkei_scale"))
+        seed = _seed(config.getoption("renkei_seed") or config.getini("renkei_seed"))
+        config.stash[CITY_KEY] = generate_city(load_profile(scale), seed, as_of=AS_OF)
+    return config.stash[CITY_KEY]
+
+
+@pytest.fixture
+def pupil_launch(request: pytest.FixtureRequest, renkei_launch_world: LaunchWorld):
+    """This test's pupil launched into its tool (``@pytest.mark.launch_all("tool")`` makes one
+    test case per pupil): a :class:`scenarios.launches.LaunchOutcome`. A pupil the pipeline
+    held is skipped with the reason. The result goes to the test's properties (JUnit) and to
+    the session's summary."""
+    tool, umi = request.param
+    held = renkei_launch_world.held.get(umi)
+    if held is not None:
+        record(request.node, umi, None, held=held)
+        pytest.skip(f"held by the pipeline: {held}")
+    outcome = renkei_launch_world.launch(umi, tool)
+    record(request.node, umi, outcome)
+    return outcome
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # a live xdist worker that never used the shared world still says it is done, or the
+    # worker serving it would wait for it
+    config = session.config
+    worker = xdist_worker(config)
+    if worker is not None and config.getoption("renkei_live"):
+        SharedLive(shared_root(config), *worker).done()
 
 
 # --- scenario steps as test cases --------------------------------------------------------
@@ -256,6 +418,8 @@ class _ScenarioRun:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "pupil_launch" in metafunc.fixturenames:
+        _launch_all_params(metafunc)
     if "scenario_step" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("scenario")

@@ -44,9 +44,33 @@ _SPACE = re.compile(r"\s+")
 PARALLEL_MIN = 200
 
 
+#: where a launch ended, in the order of the flow (lgate → the tool's login step → lgate's
+#: auth → the tool's launch), and how a reason says it
+STEPS: dict[str, str] = {
+    "lgate": "at lgate, before the tool was reached",
+    "login": "at the tool's login step, before lgate's auth",
+    "auth": "at lgate's auth, after the tool's login step",
+    "launch": "at the tool's launch, after its login step",
+}
+#: how a launch into a vendor's own tool was judged without acceptance settings
+STATUS_ONLY = ("only the HTTP status could be seen: give the tool an acceptance entry "
+               "(status, marker or json_field) to tell its error pages from a launch")
+
+
 @dataclass(frozen=True, slots=True)
 class LaunchOutcome:
-    """How one launch ended in the browser: the final page's status and a short reason."""
+    """How one launch ended in the browser: the final page's status and a short reason.
+
+    :param ok: the tool took the launch: its acceptance held (a vendor's own tool with
+        ``acceptance`` settings), or HTTP 200 at the tool after its login step.
+    :param reason: why not, first the cause (a status and who answered it, or a transport
+        error), then where, then the page's own words.
+    :param step: where the flow ended, a key of :data:`STEPS`.
+    :param excerpt: the visible text of the final page, shortened.
+    :param judged: ``"acceptance"``, ``"status only"`` (a vendor's own tool without
+        acceptance settings; :attr:`note` says so), or ``""`` for renkei's own tools (their
+        records are checked afterwards).
+    """
 
     umi: str
     tool: str
@@ -54,6 +78,14 @@ class LaunchOutcome:
     ok: bool
     reason: str = ""
     hops: int = 0
+    step: str = ""
+    excerpt: str = ""
+    judged: str = ""
+
+    @property
+    def note(self) -> str:
+        """What the verdict could not see (empty when the acceptance settings were used)."""
+        return STATUS_ONLY if self.judged == "status only" else ""
 
 
 def default_workers() -> int:
@@ -63,28 +95,91 @@ def default_workers() -> int:
 
 def page_reason(text: str, limit: int = 200) -> str:
     """The visible text of an error page, shortened (the tool's reason for a refusal)."""
-    body = text.split("<body", 1)[-1]
+    head, sep, body = text.partition("<body")
+    body = body.partition(">")[2] if sep else head  # from after the <body …> tag
     plain = _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", body))).strip()
     return plain[:limit]
+
+
+def short_url(url: str, limit: int = 60) -> str:
+    """``url`` without its query and cut to ``limit`` characters (a login URL carries a long
+    query that would hide the rest of a message)."""
+    parts = urlsplit(url)
+    out = f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
+    return out if len(out) <= limit else out[:limit - 1] + "…"
+
+
+def flow_step(urls: Sequence[str], lgate: str) -> str:
+    """Where a launch that visited ``urls`` (in order) ended, as a key of :data:`STEPS`.
+
+    The flow alternates hosts: lgate, the tool (its login step), lgate again (its auth), the
+    tool again (the launch); no path needs knowing.
+    """
+    host = urlsplit(lgate).netloc
+    step = "lgate"
+    for url in urls:
+        at_lgate = urlsplit(url).netloc == host
+        if step == "lgate" and not at_lgate:
+            step = "login"
+        elif step == "login" and at_lgate:
+            step = "auth"
+        elif step == "auth" and not at_lgate:
+            step = "launch"
+    return step
 
 
 def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
     """Launch ``umi`` into ``tool`` through the whole flow; never raises for a failed launch."""
     browser = vendors.browser()
-    url = f"{vendors.urls['lgate']}/launch?user={quote(umi)}&tool={quote(tool)}"
+    lgate = vendors.urls["lgate"]
+    url = f"{lgate}/launch?user={quote(umi)}&tool={quote(tool)}"
+    own = tool in vendors.urls  # renkei's own tool mock (its records are checked later)
+    acceptance = None if own else vendors.acceptance(tool)
+    judged = "" if own else ("acceptance" if acceptance else "status only")
     try:
         page = browser.go("GET", url)
     except HttpError as exc:
-        return LaunchOutcome(umi, tool, 0, False, str(exc)[:200], len(browser.history))
-    end = urlsplit(page.url).netloc
-    if tool in vendors.urls:
-        at_tool = end == urlsplit(vendors.urls[tool]).netloc
-    else:  # a vendor's own tool registered in lgate's TOOLS: the flow ends there, or at lgate
-        at_tool = end != urlsplit(vendors.urls["lgate"]).netloc
-    ok = page.status == 200 and at_tool
-    reason = "" if ok else f"HTTP {page.status} at {urlsplit(page.url).path}: " \
-                           f"{page_reason(page.text)}"
-    return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history))
+        urls = [p.url for p in browser.history] + ([exc.url] if exc.url else [])
+        step = flow_step(urls, lgate)
+        where = f"{exc.method} {short_url(exc.url)}" if exc.url else short_url(url)
+        reason = f"{exc.cause or 'no answer'}: {where} ({STEPS[step]})"
+        return LaunchOutcome(umi, tool, 0, False, reason, len(browser.history), step, "",
+                             judged)
+    step = flow_step([p.url for p in browser.history], lgate)
+    excerpt = page_reason(page.text, 160)
+    if own:
+        ok = page.status == 200 and urlsplit(page.url).netloc == urlsplit(
+            vendors.urls[tool]).netloc
+    elif acceptance is not None:
+        ok = step == "launch" and acceptance.accepted(page)
+    else:
+        ok = step == "launch" and page.status == 200
+    reason = "" if ok else refusal_reason(page.status, page.url, step, excerpt, acceptance,
+                                          lgate, own)
+    return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history), step,
+                         excerpt, judged)
+
+
+def refusal_reason(status: int, url: str, step: str, excerpt: str, acceptance: Any,
+                   lgate: str, own: bool) -> str:
+    """Why a launch that ended on ``url`` was not taken: who answered what (or which
+    acceptance failed), at which step of the flow, then the page's words; at a vendor's tool's
+    login step, the issuer it should have registered (the commonest cause, issue 21).
+
+    :param own: the tool is one of renkei's mocks (no registration hint).
+    """
+    who = "lgate" if step in ("lgate", "auth") else "the tool"
+    if step == "launch" and acceptance is not None and status == (acceptance.status or status):
+        head = f"the tool's page at {short_url(url)} shows no acceptance " \
+               f"(expected {acceptance.describe()}) "
+    else:
+        head = f"{who} answered HTTP {status} at {short_url(url)} "
+    hint = ""
+    if step == "login" and not own and status >= 500:
+        # the commonest cause (issue 21): the tool knows no platform with this issuer
+        hint = f"; is lgate registered in the tool with issuer {lgate}? " \
+               "(renkei mock platform-settings)"
+    return f"{head}({STEPS[step]}): {excerpt}{hint}"
 
 
 @dataclass(frozen=True)
@@ -123,7 +218,7 @@ def _init_worker(spec: Mapping[str, Any], world: WorldCopy | None, scratch: str 
                  counter: Any = None) -> None:
     _WORKER["counter"] = counter
     if world is None:  # live: share the real servers
-        _WORKER["vendors"] = Vendors.live(spec["urls"])
+        _WORKER["vendors"] = Vendors.live(spec["urls"], config=spec["config"])
         return
     # in-process: fresh mocks in the parent's scratch folder (the parent removes it: a pool's
     # worker ends without running exit handlers)

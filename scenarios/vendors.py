@@ -26,6 +26,7 @@ import requests
 
 import mocks
 from harness.lti.browser import Browser, Page, RequestsTransport, WsgiTransport
+from harness.lti.runner import Acceptance
 from harness.transport import mount_wsgi
 from mocks.base import close_app_db
 
@@ -115,12 +116,17 @@ class Vendors:
         return cls(urls=urls, apps=apps, state_dir=state, secret_key=key, config=conf)
 
     @classmethod
-    def live(cls, urls: Mapping[str, str]) -> Vendors:
-        """Talk to real servers at ``urls`` ({name: http://127.0.0.1:port})."""
+    def live(cls, urls: Mapping[str, str], *,
+             config: Mapping[str, Mapping[str, Any]] | None = None) -> Vendors:
+        """Talk to real servers at ``urls`` ({name: http://127.0.0.1:port}).
+
+        :param config: the config they were started with, when known (a vendor's own tools
+            and their acceptance, from lgate's ``TOOLS``).
+        """
         missing = [n for n in NAMES if n not in urls]
         if missing:
             raise VendorError(f"no URL for {', '.join(missing)}")
-        return cls(urls=dict(urls))
+        return cls(urls=dict(urls), config=_with_costs(config))
 
     @classmethod
     def serve(cls, state_dir: str | Path, *, port_base: int = 0,
@@ -138,6 +144,19 @@ class Vendors:
         except ServeError as exc:
             raise VendorError(str(exc)) from None
         return cls(urls=servers.urls, servers=servers, config=_with_costs(config))
+
+    def external_tools(self) -> list[str]:
+        """The tools registered in lgate's ``TOOLS`` that are not renkei's mocks (a vendor's
+        own tool, reached over real HTTP)."""
+        tools = self.config.get("lgate", {}).get("TOOLS") or {}
+        return [str(name) for name in tools if name not in NAMES]
+
+    def acceptance(self, tool: str) -> Acceptance | None:
+        """How ``tool``'s final page shows an accepted launch (its ``acceptance`` entry in
+        lgate's ``TOOLS``), or None when only the HTTP status can be judged."""
+        entry = (self.config.get("lgate", {}).get("TOOLS") or {}).get(tool) or {}
+        raw = entry.get("acceptance") if isinstance(entry, Mapping) else None
+        return None if raw is None else Acceptance.from_mapping(raw)
 
     @property
     def is_live(self) -> bool:

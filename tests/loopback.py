@@ -56,6 +56,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_block(n: int = 6) -> int:
+    """A base port with ``n`` free consecutive loopback ports after it (for a port base)."""
+    for base in range(20100, 40000, 97):
+        socks = []
+        try:
+            for port in range(base, base + n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", port))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free block of loopback ports")
+
+
 def wait_listening(port: int, seconds: float = 5.0) -> None:
     """Return once something accepts connections on 127.0.0.1:port."""
     deadline = time.monotonic() + seconds

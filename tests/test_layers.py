@@ -9,7 +9,8 @@ at the top of a module. The layers are DESIGN.md's:
 1. ``fixtures`` and ``pipeline``, independent of each other;
 2. ``mocks`` (only ``mocks.c4th`` may stand on ``fixtures``: it holds a fixtures city);
 3. ``scenarios``;
-4. the top floor: ``harness.cli``, ``harness.pytest_plugin``, ``harness.__main__``.
+4. the top floor: ``harness.cli``, ``harness.pytest_plugin`` with ``harness.pytest_world``,
+   ``harness.__main__``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("harness", "pipeline", "mocks", "fixtures", "scenarios")
-TOP_FLOOR = ("harness.cli", "harness.pytest_plugin", "harness.__main__")
+TOP_FLOOR = ("harness.cli", "harness.pytest_plugin", "harness.pytest_world", "harness.__main__")
 
 # What each part may import, by module-name prefix (itself always allowed).
 GROUND = ("harness.core", "harness.oneroster", "harness.lti", "harness.report",

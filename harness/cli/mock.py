@@ -54,6 +54,19 @@ mocks.toml holds one table per mock, e.g.:
 """).substitute({f"p{i}": default_port(name) for i, name in enumerate(MOCKS)})
 
 
+SETTINGS_EPILOG = Template("""\
+Register lgate in your tool with these values. The issuer is lgate's base URL, so it depends
+on the port base: give the same --port-base here, to `renkei mock up` and to
+`pytest --renkei-live --renkei-port-base`. Without --state lgate makes new keys each time it
+starts: register the JWKS URL (key_set_url), not the key set.
+
+examples:
+  renkei mock platform-settings                           lgate on $p1
+  renkei mock platform-settings --port-base 9000 --format toml >> our_tool.toml
+  renkei mock platform-settings --config mocks.toml --state ./mock-state --format json
+""").substitute({f"p{i}": default_port(name) for i, name in enumerate(MOCKS)})
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     sub = command_group(
         subparsers, "mock", help="list and serve the vendor mocks (c4th, lgate, m365, tools)",
@@ -86,6 +99,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("--threads", type=int, default=8, metavar="N",
                     help="worker threads per mock (default: %(default)s)")
     up.set_defaults(func=run_up)
+
+    ps = sub.add_parser("platform-settings", help="what your LTI tool registers for lgate",
+                        description="Print what an LTI 1.3 tool must register to be launched "
+                        "by lgate: issuer, auth, token and JWKS URLs, the client id and "
+                        "deployment id of every registered tool and lgate's public key set. "
+                        "The values are read from an lgate built as `renkei mock up` and the "
+                        "pytest plugin (--renkei-live) build it.",
+                        epilog=SETTINGS_EPILOG,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ps.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE, metavar="PORT",
+                    help="the port base lgate will run under (default: %(default)s; lgate is "
+                    "base + 1)")
+    ps.add_argument("--tls", action="store_true", help="print https URLs (lgate served "
+                    "over TLS)")
+    ps.add_argument("--config", metavar="FILE", help="the same TOML or JSON mock settings "
+                    "file as `mock up --config` (your tool in [lgate] TOOLS)")
+    ps.add_argument("--state", metavar="DIR", help="the same state folder as `mock up --state`:"
+                    " its keys are kept there, so the key set printed is the one served")
+    ps.add_argument("--format", choices=("text", "json", "toml"), default="text",
+                    help="output format (default: %(default)s; toml is ready to paste)")
+    ps.set_defaults(func=run_platform_settings)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -216,3 +250,95 @@ def _print_table(servers: Any, state_dir: str | None) -> None:
         table.add_row(name, MOCKS[name].title_ja, served.url, state)
     Console(soft_wrap=True).print(table)
     sys.stdout.flush()
+
+
+def run_platform_settings(args: argparse.Namespace) -> int:
+    from mocks import create_app, default_peers
+    from mocks.base import close_app_db
+    from mocks.lgate.lti import ToolConfigError, platform_settings
+
+    if not 1 <= args.port_base <= 65535 - len(MOCKS):
+        raise UsageError(f"--port-base must be 1-{65535 - len(MOCKS)}, got {args.port_base}")
+    config = _load_config(args.config)
+    peers = default_peers(live=True, port_base=args.port_base)
+    if args.tls:
+        peers = {name: "https" + url.removeprefix("http") for name, url in peers.items()}
+    database = ":memory:"
+    if args.state:
+        try:
+            Path(args.state).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot use --state {args.state}: {exc.strerror}") from None
+        database = str(Path(args.state).resolve() / "lgate.sqlite")
+    # the lgate app `mock up` builds for these ports: the settings are read from it
+    try:
+        app = create_app("lgate", {"BASE_URL": peers["lgate"], "PEERS": peers,
+                                   "DATABASE": database, **config.get("lgate", {})})
+    except ToolConfigError as exc:
+        raise UsageError(f"--config {args.config}: {exc}") from None
+    try:
+        settings = platform_settings(app)
+    finally:
+        close_app_db(app)
+    settings["keys_kept"] = bool(args.state)
+    if args.format == "json":
+        print(json.dumps(settings, ensure_ascii=False, indent=2))
+    elif args.format == "toml":
+        sys.stdout.write(settings_toml(settings))
+    else:
+        sys.stdout.write(settings_text(settings))
+    return 0
+
+
+_PLATFORM_KEYS = ("issuer", "auth_login_url", "auth_token_url", "key_set_url",
+                  "key_set_url_well_known", "launch_url")
+_KEYS_NOTE = ("without --state lgate makes a new key set each time it starts: register "
+              "key_set_url, not these keys")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()
+                                if v is not None) + " }"
+    raise TypeError(f"no TOML form for {type(value).__name__}")
+
+
+def settings_toml(settings: dict[str, Any]) -> str:
+    """The settings as TOML a tool's config can take as it is."""
+    lines = ["# lgate (renkei mock) as your LTI 1.3 platform: `renkei mock platform-settings`",
+             "[platform]"]
+    lines += [f"{k} = {_toml_value(settings[k])}" for k in _PLATFORM_KEYS]
+    for name, tool in settings["tools"].items():
+        lines += ["", f"[tools.{json.dumps(name)}]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in tool.items() if v is not None]
+    lines += ["", "[key_set]"]
+    if not settings["keys_kept"]:
+        lines.append(f"# {_KEYS_NOTE}")
+    lines.append("keys = [")
+    lines += [f"  {_toml_value(key)}," for key in settings["key_set"]["keys"]]
+    lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
+def settings_text(settings: dict[str, Any]) -> str:
+    """The settings as a short list to read."""
+    width = max(len(k) for k in _PLATFORM_KEYS)
+    lines = ["lgate (renkei mock) as your LTI 1.3 platform"]
+    lines += [f"  {k:<{width}}  {settings[k]}" for k in _PLATFORM_KEYS]
+    lines.append("tools (client_id, deployment_ids):")
+    for name, tool in settings["tools"].items():
+        lines.append(f"  {name:<{width}}  {tool['client_id']}  "
+                     f"{', '.join(tool['deployment_ids'])}")
+    lines.append("key set (public; --format json or toml for the keys):")
+    lines += [f"  kid {key['kid']}" for key in settings["key_set"]["keys"]]
+    if not settings["keys_kept"]:
+        lines.append(f"  ({_KEYS_NOTE})")
+    return "\n".join(lines) + "\n"

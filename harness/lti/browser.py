@@ -60,7 +60,8 @@ class RequestsTransport:
             r = self.session.request(method, url, data=data, allow_redirects=False,
                                      timeout=self.timeout)
         except self._exc as exc:
-            raise HttpError(f"{method} {url} failed: {type(exc).__name__}") from None
+            raise HttpError(f"{method} {url} failed: {type(exc).__name__}",
+                            cause=type(exc).__name__, method=method, url=url) from None
         return Page(method, url, r.status_code, dict(r.headers), r.text)
 
 
@@ -81,7 +82,9 @@ class WsgiTransport:
         parts = urlsplit(url)
         app = self.apps.get(parts.netloc)
         if app is None:
-            raise HttpError(f"{method} {url} failed: no in-process app for {parts.netloc}")
+            raise HttpError(f"{method} {url} failed: no in-process app for {parts.netloc}",
+                            cause=f"no in-process app for {parts.netloc}", method=method,
+                            url=url)
         jar = self.jars.setdefault(parts.netloc, CookieJar())
         body = urlencode(data).encode() if data else b""
         sent = {"Cookie": jar.header(parts.path or "/")}
@@ -90,7 +93,8 @@ class WsgiTransport:
         try:
             status, got, content = call_wsgi(app, wsgi_environ(method, parts, body, sent))
         except ConnectionDropped:
-            raise HttpError(f"{method} {url} failed: connection dropped") from None
+            raise HttpError(f"{method} {url} failed: connection dropped",
+                            cause="connection dropped", method=method, url=url) from None
         headers: dict[str, str] = {}
         for name, value in got:
             if name.lower() == "set-cookie":

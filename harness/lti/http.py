@@ -13,7 +13,17 @@ USER_AGENT = "renkei-lti/0.1"
 
 
 class HttpError(Exception):
-    """A request failed (unreachable host, timeout, non-JSON body); the message holds no secret."""
+    """A request failed (unreachable host, timeout, non-JSON body); the message holds no secret.
+
+    :param cause: what failed, first (``ConnectionError``, ``ReadTimeout``, ``connection
+        dropped``), when a request never got an answer.
+    :param method: the request's method, with ``url`` the request that failed.
+    """
+
+    def __init__(self, message: str, *, cause: str = "", method: str = "",
+                 url: str = "") -> None:
+        super().__init__(message)
+        self.cause, self.method, self.url = cause, method, url
 
 
 @dataclass
@@ -53,7 +63,8 @@ class LtiHttpClient:
         try:
             resp = self.session.request(method, url, **kwargs)
         except self._exc as exc:
-            raise HttpError(f"{method} {url} failed: {type(exc).__name__}") from None
+            raise HttpError(f"{method} {url} failed: {type(exc).__name__}",
+                            cause=type(exc).__name__, method=method, url=url) from None
         return HttpResponse(resp.status_code, dict(resp.headers), resp.content)
 
     def get(self, url: str, **kwargs: Any) -> HttpResponse:

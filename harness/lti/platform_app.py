@@ -130,11 +130,22 @@ def _learn_base_url() -> None:
         st.services.token_url = st.platform.base_url + "/token"
 
 
+def jwks_response() -> Response:
+    """The platform's public key set with its cache lifetime.
+
+    An app that mounts these blueprints without :func:`create_platform_app`'s config (lgate
+    builds its own app) gets :data:`DEFAULTS`' lifetime: a missing ``JWKS_MAX_AGE`` made this
+    route answer 500 in lgate (issue 21).
+    """
+    resp = jsonify(state().platform.keys.jwks())
+    max_age = current_app.config.get("JWKS_MAX_AGE", DEFAULTS["JWKS_MAX_AGE"])
+    resp.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return resp
+
+
 @lti_bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
-    resp = jsonify(state().platform.keys.jwks())
-    resp.headers["Cache-Control"] = f"public, max-age={current_app.config['JWKS_MAX_AGE']}"
-    return resp
+    return jwks_response()
 
 
 @lti_bp.route("/auth", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ the browser's transport (real HTTP on 127.0.0.1, or in-process WSGI in tests).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +18,17 @@ from harness.lti.cases import Case
 from harness.lti.http import HttpError
 from harness.lti.platform import Platform
 from harness.lti.rules import REGISTRY
+
+
+class AcceptanceError(ValueError):
+    """An acceptance table that cannot be used; ``key`` names the offending key, if one."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+ACCEPTANCE_KEYS = ("status", "marker", "json_field", "json_value")
 
 
 @dataclass
@@ -32,6 +43,40 @@ class Acceptance:
     marker: str | None = None
     json_field: str | None = None
     json_value: Any = None
+
+    @classmethod
+    def from_mapping(cls, acc: Any) -> Acceptance:
+        """The acceptance of a ``[acceptance]`` table (``certify``) or an ``acceptance`` entry
+        of a tool's settings (the pytest plugin): ``{"status": 200, "marker": "LAUNCH-OK"}``.
+
+        :raises AcceptanceError: no condition, a wrong type or an unknown key.
+        """
+        if not isinstance(acc, Mapping) or not ({"status", "marker", "json_field"} & set(acc)):
+            raise AcceptanceError("[acceptance] needs status, marker or json_field")
+        for key, kind in (("status", int), ("marker", str), ("json_field", str)):
+            if key in acc and (not isinstance(acc[key], kind) or isinstance(acc[key], bool)):
+                raise AcceptanceError(f"[acceptance] '{key}' must be "
+                                      f"{'an integer' if kind is int else 'a string'}", key)
+        unknown = set(acc) - set(ACCEPTANCE_KEYS)
+        if unknown:
+            first = sorted(unknown)[0]
+            raise AcceptanceError(f"[acceptance] has unknown key(s) {', '.join(sorted(unknown))}",
+                                  first)
+        return cls(status=acc.get("status"), marker=acc.get("marker"),
+                   json_field=acc.get("json_field"), json_value=acc.get("json_value"))
+
+    def describe(self) -> str:
+        """The conditions in words (for a refusal's reason)."""
+        parts = []
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.marker is not None:
+            parts.append(f"the text {self.marker!r} on the page")
+        if self.json_field is not None:
+            parts.append(f"JSON field {self.json_field!r} "
+                         + (f"= {self.json_value!r}" if self.json_value is not None
+                            else "present and true"))
+        return " and ".join(parts)
 
     def accepted(self, page: Page) -> bool:
         if self.status is not None and page.status != self.status:

@@ -30,6 +30,7 @@ from harness.lti.jwks import KeySetCache, http_fetcher
 from harness.lti.keys import KeyStore
 from harness.lti.platform import LaunchSpec, Platform, ToolRegistration
 from harness.lti.platform_app import PlatformState
+from harness.lti.runner import Acceptance, AcceptanceError
 from harness.lti.services import Member, ServiceState, launch_service_claims
 from harness.oneroster.ids import stable_uuid4
 from mocks.lgate.store import LaunchTarget, class_roster
@@ -39,7 +40,9 @@ DEPLOYMENT_ID = "renkei-1"
 DEFAULT_TOOLS = {"interactive_study": "interactive-study", "tsubasa_book": "tsubasa-book",
                  "mirai_school": "mirai-school"}
 _TOOL_KEYS = {"client_id", "login_url", "redirect_uris", "jwks_url", "jwks", "deployment_id",
-              "deployment_ids", "target_link_uri", "deep_link_url", "scopes", "title"}
+              "deployment_ids", "target_link_uri", "deep_link_url", "scopes", "title",
+              # how the harness recognises an accepted launch (lgate itself ignores it)
+              "acceptance"}
 COURSE_SECTION = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection"
 
 
@@ -96,6 +99,11 @@ def _external(name: str, entry: Any) -> ToolRegistration:
         raise ToolConfigError(f"TOOLS[{name!r}].redirect_uris is required (a list of URLs)")
     if not entry.get("jwks_url") and not entry.get("jwks"):
         raise ToolConfigError(f"TOOLS[{name!r}] needs jwks_url (or a static jwks)")
+    if "acceptance" in entry:
+        try:
+            Acceptance.from_mapping(entry["acceptance"])
+        except AcceptanceError as exc:
+            raise ToolConfigError(f"TOOLS[{name!r}].acceptance: {exc}") from None
     deployments = entry.get("deployment_ids") or [entry.get("deployment_id") or DEPLOYMENT_ID]
     scopes = entry.get("scopes") or c.ALL_SCOPES
     return ToolRegistration(
@@ -193,6 +201,36 @@ def _service_claims(lti_base: str) -> Any:
         return launch_service_claims(reg.scopes, lti_base, ctx_id)
 
     return claims
+
+
+def platform_settings(app: Flask) -> dict[str, Any]:
+    """What a tool must register to be launched by this lgate, read from the built app itself
+    (its issuer, its routes, its token URL, its registry and keys), so the values are the
+    ones it will use.
+
+    ``auth_login_url``, ``auth_token_url`` and ``key_set_url`` are the names PyLTI1p3 and
+    ``renkei certify lti-tool --show-platform`` use.
+    """
+    st: PlatformState = app.extensions["renkei_lti"]
+    base = app.config["BASE_URL"].rstrip("/")
+
+    def route(endpoint: str) -> str:
+        return base + next(app.url_map.iter_rules(endpoint)).rule
+
+    regs: dict[str, ToolRegistration] = app.extensions["lgate_tools"]
+    return {
+        "issuer": st.platform.issuer,
+        "auth_login_url": route("lti.auth"),
+        "auth_token_url": st.services.token_url,
+        "key_set_url": route("lgate.jwks"),
+        "key_set_url_well_known": route("lti.jwks"),
+        "launch_url": route("lgate.launch"),
+        "tools": {name: {"client_id": r.client_id, "deployment_ids": list(r.deployment_ids),
+                         "login_url": r.login_url, "redirect_uris": list(r.redirect_uris),
+                         "jwks_url": r.jwks_url}
+                  for name, r in regs.items()},
+        "key_set": st.platform.keys.jwks(),
+    }
 
 
 class LaunchError(Exception):

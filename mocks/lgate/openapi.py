@@ -190,12 +190,15 @@ def describe() -> dict[str, Any]:
                             "$ref": "#/components/schemas/Error"}},
                             "text/html": {"schema": {"type": "string"}}}},
                 "422": _err("the user's role has no LTI role")}}},
-        "/lti/jwks": {"get": {
-            "summary": "The platform's public key set (RFC 7517)", "operationId": "jwks",
+        # the same key set at both URLs a tool may be told (issue 21)
+        **{path: {"get": {
+            "summary": "The platform's public key set (RFC 7517)", "operationId": op,
             "responses": {"200": json_response({"type": "object", "required": ["keys"],
                                                 "properties": {"keys": {
                                                     "type": "array", "items": {"type": "object"}}}},
-                                               "the key set")}}},
+                                               "the key set")}}}
+           for path, op in (("/lti/jwks", "jwks"),
+                            ("/lti/.well-known/jwks.json", "jwksWellKnown"))},
         **_read_paths(),
     }
     return document(

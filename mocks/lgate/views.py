@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, session
 
 from harness.accounts import PasswordFileError
-from harness.lti.keys import JWKS_MAX_AGE
+from harness.lti.platform_app import jwks_response
 from harness.lti.platform_app import state as lti_state
 from harness.lti.web import message_page
 from mocks.base import database, db_transaction, get_db
@@ -210,9 +210,7 @@ def _json(value: Any) -> str:
 @bp.get("/lti/jwks")
 def jwks() -> Response:
     """The platform's public keys (also at /lti/.well-known/jwks.json)."""
-    resp = jsonify(lti_state().platform.keys.jwks())
-    resp.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
-    return resp
+    return jwks_response()
 
 
 def guard_lti() -> Any:

@@ -21,8 +21,10 @@ from harness.lti.keys import KeyPair
 
 def create_pylti_tool(*, issuer: str, client_id: str, auth_login_url: str, auth_token_url: str,
                       deployment_ids: list[str], base_url: str, key_set_url: str | None = None,
-                      key_set: dict[str, Any] | None = None, check_cookies: bool = False
-                      ) -> Flask:
+                      key_set: dict[str, Any] | None = None, check_cookies: bool = False,
+                      accepted_page: str | None = None) -> Flask:
+    """:param accepted_page: answer an accepted launch with this text in an HTML page (as most
+        tools do) instead of JSON."""
     app = Flask(__name__)
     app.secret_key = "pylti-test-tool-session-key"
     key = KeyPair.generate("pylti-tool")
@@ -56,6 +58,8 @@ def create_pylti_tool(*, issuer: str, client_id: str, auth_login_url: str, auth_
             return jsonify({"accepted": False, "error": str(exc)}), 401
         except Exception as exc:  # noqa: BLE001 - an uncaught library error is an answer too
             return jsonify({"accepted": False, "error": f"{type(exc).__name__}: {exc}"}), 500
+        if accepted_page is not None:
+            return f"<!doctype html><p>{accepted_page}</p>"
         return jsonify({"accepted": True, "sub": data.get("sub")})
 
     @app.get("/jwks")

@@ -86,25 +86,16 @@ def acceptance_from(cfg: dict[str, Any], path: str, *, optional: bool = False) -
 
     :param optional: a missing table gives None (the caller then has its own default).
     """
-    from harness.lti.runner import Acceptance
+    from harness.lti.runner import Acceptance, AcceptanceError
 
     acc = cfg.get("acceptance")
     if acc is None and optional:
         return None
-    if not isinstance(acc, dict) or not ({"status", "marker", "json_field"} & set(acc)):
-        raise UsageError(f"{key_line(path, 'acceptance')}: [acceptance] needs status, marker "
-                         "or json_field")
-    for key, kind in (("status", int), ("marker", str), ("json_field", str)):
-        if key in acc and (not isinstance(acc[key], kind) or isinstance(acc[key], bool)):
-            raise UsageError(f"{key_line(path, 'acceptance', key)}: [acceptance] '{key}' must "
-                             f"be {'an integer' if kind is int else 'a string'}")
-    unknown = set(acc) - {"status", "marker", "json_field", "json_value"}
-    if unknown:
-        first = sorted(unknown)[0]
-        raise UsageError(f"{key_line(path, 'acceptance', first)}: [acceptance] has unknown "
-                         f"key(s) {', '.join(sorted(unknown))}")
-    return Acceptance(status=acc.get("status"), marker=acc.get("marker"),
-                      json_field=acc.get("json_field"), json_value=acc.get("json_value"))
+    try:
+        return Acceptance.from_mapping(acc)
+    except AcceptanceError as exc:
+        keys = ("acceptance",) if exc.key is None else ("acceptance", exc.key)
+        raise UsageError(f"{key_line(path, *keys)}: {exc}") from None
 
 
 # -- state directory and ports ---------------------------------------------------------------
