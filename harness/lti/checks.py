@@ -38,6 +38,9 @@ class Expectation:
     login_iss: str | None = None
     login_target_link_uri: str | None = None
     login_deployment_id: str | None = None
+    #: an LtiResourceLinkRequest without ``sub`` is an anonymous launch (LTI Core §5.3.6.1):
+    #: a platform may send one; a tool that needs to know the user may still refuse it
+    anonymous_ok: bool = False
     now: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -116,7 +119,8 @@ def check_message_claims(claims: Mapping[str, Any], out: FindingCollector, exp: 
     if mt == c.DEEP_LINKING_REQUEST:
         check_deep_linking_settings(claims.get(c.DL_SETTINGS), out, case=case)
     _check_roles(claims, out, case)
-    _check_sub(claims, out, case)
+    _check_sub(claims, out, case,
+               anonymous_ok=exp.anonymous_ok and mt == c.RESOURCE_LINK_REQUEST)
     _check_optional(claims, out, case)
     iss = claims.get("iss")
     if isinstance(iss, str):
@@ -157,9 +161,11 @@ def _check_roles(claims: Mapping[str, Any], out: FindingCollector, case: str) ->
         out.add("LT220", file=case)
 
 
-def _check_sub(claims: Mapping[str, Any], out: FindingCollector, case: str) -> None:
+def _check_sub(claims: Mapping[str, Any], out: FindingCollector, case: str, *,
+               anonymous_ok: bool) -> None:
     if "sub" not in claims or claims["sub"] in (None, ""):
-        out.add("LT214", file=case)
+        if not anonymous_ok:
+            out.add("LT214", file=case)
         return
     sub = claims["sub"]
     if not isinstance(sub, str) or len(sub) > 255 or not sub.isascii():

@@ -198,8 +198,13 @@ _rule("LT213", I, M, "short role name",
       (f"{CORE} §A.2.3.1",), "A role given as a simple name instead of a full URI.",
       "Accepted, but full URIs are unambiguous.", "Instructor")
 _rule("LT214", E, M, "sub missing",
-      "sub クレームがありません", "The sub claim is missing", (f"{CORE} §5.3.6", f"{CERT} (sub missing)"),
-      "A non-anonymous launch carries the user's stable id.", "The tool cannot tell who it is.")
+      "sub クレームがありません（Deep Linking 要求では必須）",
+      "The sub claim is missing (required in a Deep Linking request)",
+      (f"{CORE} §5.3.6", f"{CORE} §5.3.6.1", f"{CERT} (sub missing)"),
+      "An LtiDeepLinkingRequest always carries the user's stable id. An LtiResourceLinkRequest "
+      "without sub is an anonymous launch (§5.3.6.1): a platform may send one, so certifying a "
+      "platform does not report it; a tool that needs the user may still refuse it.",
+      "The tool cannot tell who it is.")
 _rule("LT215", E, M, "sub malformed",
       "sub は 255 文字以下の ASCII 文字列でなければなりません（実際: {value}）",
       "sub must be an ASCII string of at most 255 characters (found: {value})", (f"{CORE} §5.3.6", f"{OIDC} §2"),
