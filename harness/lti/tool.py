@@ -10,7 +10,8 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -87,6 +88,9 @@ class Tool:
         #: certifying a platform: anonymous launches are allowed, whitespace is checked and
         #: every message is checked in full even when it is rejected early
         self.platform_side = platform_side
+        #: the authentication requests sent, newest last (a certification replays their
+        #: hint and nonce; kept in memory only, never logged)
+        self.auth_requests: deque[dict[str, str]] = deque(maxlen=8)
         self.states: SingleUseStore[LoginRecord] = SingleUseStore(state_ttl)
         self.nonces: SingleUseStore[str] = SingleUseStore(state_ttl)
         self.key_sets: dict[str, KeySetCache] = {
@@ -100,12 +104,16 @@ class Tool:
         return None
 
     # -- step 1 → 2: login initiation to authentication request ----------------------------
-    def login(self, params: Mapping[str, str], *, redirect_uri: str | None = None
+    def login(self, params: Mapping[str, str], *, redirect_uri: str | None = None,
+              tamper: Callable[[dict[str, str]], dict[str, str]] | None = None,
               ) -> tuple[str, LoginRecord]:
         """Handle a third-party initiated login (GET or POST parameters alike).
 
         Returns (URL of the platform's auth endpoint with the request, the record to keep).
         Canvas sends ``deployment_id`` for ``lti_deployment_id``; both are read.
+
+        :param tamper: certifying a platform: changes the authentication request before it is
+            sent (:mod:`harness.lti.auth_cases`).
         """
         missing = [k for k in ("iss", "login_hint", "target_link_uri") if not params.get(k)]
         if missing:
@@ -128,6 +136,9 @@ class Tool:
         }
         if params.get("lti_message_hint"):
             query["lti_message_hint"] = params["lti_message_hint"]
+        if tamper is not None:
+            query = tamper(query)
+        self.auth_requests.append(dict(query))
         sep = "&" if "?" in reg.auth_login_url else "?"
         return reg.auth_login_url + sep + urlencode(query), record
 
@@ -198,12 +209,14 @@ class Tool:
         )
         return settings["deep_link_return_url"], self.keys.sign(payload)
 
-    def client_assertion(self, reg: PlatformRegistration, *, lifetime: int = 300) -> str:
-        """The RS256 client assertion for the token endpoint (Security Framework §4.1.1)."""
+    def client_assertion(self, reg: PlatformRegistration, *, lifetime: int = 300,
+                         **over: Any) -> str:
+        """The RS256 client assertion for the token endpoint (Security Framework §4.1.1);
+        ``over`` replaces claims (certification: a wrong aud, an expired one)."""
         now = int(time.time())
         return self.keys.sign({
             "iss": reg.client_id, "sub": reg.client_id, "aud": reg.auth_token_url,
-            "iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex,
+            "iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex, **over,
         })
 
 

@@ -76,6 +76,8 @@ def create_tool_app(config: dict[str, Any] | None = None) -> Flask:
         profile=app.config["PROFILE"], platform_side=app.config["PLATFORM_SIDE"],
     )
     app.extensions["renkei_lti_tool_log"] = []
+    #: one-shot changes to the next authentication requests (certifying a platform)
+    app.extensions["renkei_lti_tamper"] = []
     app.register_blueprint(bp)
     return app
 
@@ -90,8 +92,9 @@ def _log() -> list[dict[str, Any]]:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     params = request.values.to_dict()
+    tampers = current_app.extensions["renkei_lti_tamper"]
     try:
-        url, record = tool().login(params)
+        url, record = tool().login(params, tamper=tampers.pop(0) if tampers else None)
     except LoginError as exc:
         _log().append({"step": "login", "accepted": False, "rules": [exc.rule]})
         return message_page("LTI login refused", [f"{exc.rule} {exc}"], marker=REJECTED), 400
