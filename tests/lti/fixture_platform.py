@@ -46,8 +46,13 @@ HOLES = (
 )
 
 
-def create_fixture_platform(tool_url: str, *, hole: str | None = None) -> Flask:
-    """The platform, with renkei's tool at ``tool_url`` registered; ``hole``: one of HOLES."""
+def create_fixture_platform(tool_url: str, *, hole: str | None = None,
+                            session: dict[str, str] | None = None) -> Flask:
+    """The platform, with renkei's tool at ``tool_url`` registered; ``hole``: one of HOLES.
+
+    :param session: ``{"cookie": value}`` and/or ``{"header": value}``: a launch starts only
+        for a logged-in user (cookie ``session`` or header ``X-Session`` with that value).
+    """
     if hole is not None and hole not in HOLES:
         raise ValueError(f"unknown hole {hole!r}")
     app = Flask("fixture_platform")
@@ -84,6 +89,11 @@ def create_fixture_platform(tool_url: str, *, hole: str | None = None) -> Flask:
 
     @app.get("/start")
     def start() -> Any:
+        need = session or {}
+        if "cookie" in need and request.cookies.get("session") != need["cookie"]:
+            return page("log in first", 401)
+        if "header" in need and request.headers.get("X-Session") != need["header"]:
+            return page("log in first", 401)
         hint = secrets.token_urlsafe(12)
         hints[hint] = {"used": False, "deep": request.args.get("type") == "deeplink"}
         return redirect(tool_url + "/login?" + urlencode({

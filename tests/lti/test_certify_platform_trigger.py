@@ -84,3 +84,27 @@ def test_launch_command_printing_a_url_drives_the_cases(tmp_path, serve):
     doc = json.loads(out.read_text(encoding="utf-8"))
     failed = {k["case"] for k in doc["extra"]["cases"] if k["verdict"] != "pass"}
     assert code == 1 and failed == {"dl_no_nonce"}
+
+
+@pytest.mark.parametrize("with_session", [True, False])
+def test_session_cookie_and_header_reach_the_trigger_urls(tmp_path, serve, with_session):
+    port = free_port()
+    srv = serve(create_fixture_platform(f"http://127.0.0.1:{port}",
+                                        session={"cookie": "c-1", "header": "h-1"}))
+    text = platform_toml(srv.url)
+    if with_session:
+        text = text.replace("[acceptance]", '[platform.session]\ncookies = { session = "c-1" }'
+                            '\nheaders = { X-Session = "h-1" }\n\n[acceptance]')
+    toml = tmp_path / "platform.toml"
+    toml.write_text(text, encoding="utf-8")
+    out = tmp_path / "r.json"
+    code = main(["certify", "lti-platform", "--config", str(toml), "--state-dir",
+                 str(tmp_path / "s"), "--port", str(port), "--format", "json", "--output",
+                 str(out)])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    verdicts = {k["verdict"] for k in doc["extra"]["cases"]}
+    if with_session:
+        assert code == 0 and verdicts == {"pass"}
+    else:  # nothing launched: nothing passes, and the report says so
+        assert code == 1 and "pass" not in verdicts
+        assert {f["status"] for f in doc["extra"]["families"]} == {"not tested"}

@@ -1,6 +1,7 @@
 """``renkei certify lti-platform``: renkei is a tool on 127.0.0.1; it checks every message the
-platform sends, calls its NRPS and AGS services, and answers a Deep Linking request with one
-good and three bad responses (a correct platform takes only the good one).
+platform sends, attacks its authentication endpoint with tampered requests (launch trigger
+only), answers a Deep Linking request with one good and thirteen bad responses (a correct
+platform takes only the good one), and uses and misuses its token endpoint, NRPS and AGS.
 
 ``harness.lti`` is imported inside the functions that run a certification: every ``renkei``
 command module is imported to build the parser, and --help should not wait for PyJWT,
