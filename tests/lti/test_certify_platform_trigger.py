@@ -14,6 +14,17 @@ from tests.lti.certifykit import write_platform_toml
 from tests.lti.fixture_platform import create_fixture_platform, platform_toml
 
 
+def run_json(tmp_path, toml_text, port):
+    """``certify lti-platform`` with ``toml_text`` on ``port``: (exit code, JSON report)."""
+    toml = tmp_path / "platform.toml"
+    toml.write_text(toml_text, encoding="utf-8")
+    out = tmp_path / "r.json"
+    code = main(["certify", "lti-platform", "--config", str(toml), "--state-dir",
+                 str(tmp_path / "s"), "--port", str(port), "--format", "json", "--output",
+                 str(out)])
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
 def test_help_names_the_trigger_and_the_default_port(capsys):
     with pytest.raises(SystemExit):
         main(["certify", "lti-platform", "--help"])
@@ -75,13 +86,7 @@ def test_launch_command_printing_a_url_drives_the_cases(tmp_path, serve):
                      if not line.startswith(("launch_url", "deep_link_url")))
     text = text.replace("[platform]\n", f'[platform]\nlaunch_command = "{sys.executable} '
                         f'{script}"\n')
-    toml = tmp_path / "platform.toml"
-    toml.write_text(text, encoding="utf-8")
-    out = tmp_path / "r.json"
-    code = main(["certify", "lti-platform", "--config", str(toml), "--state-dir",
-                 str(tmp_path / "s"), "--port", str(port), "--format", "json", "--output",
-                 str(out)])
-    doc = json.loads(out.read_text(encoding="utf-8"))
+    code, doc = run_json(tmp_path, text, port)
     failed = {k["case"] for k in doc["extra"]["cases"] if k["verdict"] != "pass"}
     assert code == 1 and failed == {"dl_no_nonce"}
 
@@ -95,13 +100,7 @@ def test_session_cookie_and_header_reach_the_trigger_urls(tmp_path, serve, with_
     if with_session:
         text = text.replace("[acceptance]", '[platform.session]\ncookies = { session = "c-1" }'
                             '\nheaders = { X-Session = "h-1" }\n\n[acceptance]')
-    toml = tmp_path / "platform.toml"
-    toml.write_text(text, encoding="utf-8")
-    out = tmp_path / "r.json"
-    code = main(["certify", "lti-platform", "--config", str(toml), "--state-dir",
-                 str(tmp_path / "s"), "--port", str(port), "--format", "json", "--output",
-                 str(out)])
-    doc = json.loads(out.read_text(encoding="utf-8"))
+    code, doc = run_json(tmp_path, text, port)
     verdicts = {k["verdict"] for k in doc["extra"]["cases"]}
     if with_session:
         assert code == 0 and verdicts == {"pass"}
