@@ -124,6 +124,8 @@ class Driver:
     tool_base: str
     platform_hosts: set[str]
     transport_factory: Callable[[], Any] | None = None
+    #: every host an untampered launch walked through
+    walked: set[str] = field(default_factory=set)
 
     def _transport(self) -> Any:
         if self.transport_factory is not None:
@@ -162,7 +164,13 @@ class Driver:
         before = len(self.log)
         url = self._start_url(kind)
         if url is not None:
-            Browser(self._transport()).go("GET", url)
+            browser = Browser(self._transport())
+            try:
+                browser.go("GET", url)
+            finally:
+                # the hosts a real launch passes through (a single sign-on, say) are the
+                # platform's too: an attack's walk may pass them
+                self.walked |= {urlsplit(p.url).netloc for p in browser.history}
         # a browser walk that posted the id_token to renkei has logged it already
         deadline = time.monotonic() + (self.trigger.timeout if url is None else 0.2)
         while time.monotonic() < deadline:
@@ -208,7 +216,8 @@ class Driver:
             return AuthAnswer(reached=False, detail="launch_command opened its own browser: "
                               "renkei cannot see the platform's answer"), sent
         browser = Browser(_Guarded(self._transport(), self.platform_hosts | {tool_host}
-                                   | self.trigger.hosts(), left), on_form=on_form)
+                                   | self.trigger.hosts() | self.walked, left),
+                          on_form=on_form)
         try:
             page = browser.go("GET", url)
             answer.status = page.status

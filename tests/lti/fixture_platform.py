@@ -47,7 +47,8 @@ HOLES = (
 
 
 def create_fixture_platform(tool_url: str, *, hole: str | None = None,
-                            session: dict[str, str] | None = None) -> Flask:
+                            session: dict[str, str] | None = None,
+                            sso_url: str | None = None) -> Flask:
     """The platform, with renkei's tool at ``tool_url`` registered; ``hole``: one of HOLES.
 
     :param session: ``{"cookie": value}`` and/or ``{"header": value}``: a launch starts only
@@ -94,6 +95,9 @@ def create_fixture_platform(tool_url: str, *, hole: str | None = None,
             return page("log in first", 401)
         if "header" in need and request.headers.get("X-Session") != need["header"]:
             return page("log in first", 401)
+        if sso_url and request.args.get("via") != "sso":
+            back = f"{here()}/start?" + urlencode({**request.args, "via": "sso"})
+            return redirect(sso_url + "/pass?" + urlencode({"next": back}))
         hint = secrets.token_urlsafe(12)
         hints[hint] = {"used": False, "deep": request.args.get("type") == "deeplink"}
         return redirect(tool_url + "/login?" + urlencode({

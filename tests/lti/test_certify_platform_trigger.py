@@ -107,3 +107,20 @@ def test_session_cookie_and_header_reach_the_trigger_urls(tmp_path, serve, with_
     else:  # nothing launched: nothing passes, and the report says so
         assert code == 1 and "pass" not in verdicts
         assert {f["status"] for f in doc["extra"]["families"]} == {"not tested"}
+
+
+@pytest.mark.parametrize("hole", [None, "auth_scope_not_openid"])
+def test_attacks_pass_through_a_single_sign_on_host(tmp_path, serve, hole):
+    """A launch that crosses another host before the tool: the tampered requests still reach
+    the platform (a walk stopped at the SSO host would pass every platform)."""
+    from flask import Flask, redirect, request
+
+    sso = Flask("sso")
+    sso.add_url_rule("/pass", "pass", lambda: redirect(request.args["next"]))
+    sso_srv = serve(sso)
+    port = free_port()
+    srv = serve(create_fixture_platform(f"http://127.0.0.1:{port}", hole=hole,
+                                        sso_url=sso_srv.url))
+    code, doc = run_json(tmp_path, platform_toml(srv.url), port)
+    failed = {k["case"] for k in doc["extra"]["cases"] if k["verdict"] != "pass"}
+    assert failed == ({hole} if hole else set())
