@@ -10,6 +10,8 @@ was sent to. The markup case also fails when the markup comes back unescaped on 
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,6 +123,19 @@ class AuthVerdict:
     detail: str
     #: (rule, fields) findings to add
     findings: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+
+
+_TOKEN_INPUT = re.compile(r"""<input[^>]*name\s*=\s*["']?id_token\b""", re.IGNORECASE)
+_ACTION = re.compile(r"""<form[^>]*action\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+
+
+def token_in_page(text: str) -> str | None:
+    """The form action of a page that holds an id_token field, even one renkei's browser
+    would not submit by itself (a button, a script it does not know); else None."""
+    if not _TOKEN_INPUT.search(text):
+        return None
+    action = _ACTION.search(text)
+    return html.unescape(action.group(1)) if action else "(a page of the platform)"
 
 
 def _where(url: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from harness.lti.auth_cases import AuthAnswer, AuthCase, Delivery
+from harness.lti.auth_cases import AuthAnswer, AuthCase, Delivery, token_in_page
 from harness.lti.browser import Browser, Page, RequestsTransport, Transport
 from harness.lti.http import HttpError
 
@@ -237,6 +237,11 @@ class Driver:
             if urlsplit(p.url).netloc != tool_host:
                 answer.pages.append(p.text)
                 answer.status = p.status
+                shown = token_in_page(p.text) if not answer.deliveries else None
+                if shown is not None:
+                    where = shown if shown.startswith("(") else urljoin(p.url, shown)
+                    answer.deliveries.append(Delivery(where,
+                                                      frozenset({"id_token"}), via="page"))
         if left and not answer.deliveries:
             answer.detail = f"the platform sent the browser to {_short(left[0])}"
         if not answer.detail:

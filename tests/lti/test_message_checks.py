@@ -64,3 +64,4 @@ def test_tool_side_does_not_read_an_unverified_payload():
     claims = {**good_claims(), "given_name": " 太郎 "}
     _, rules = _rules(claims, mode="foreignkey", platform_side=False)
     assert rules == ["LT105"]
+
