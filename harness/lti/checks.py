@@ -38,6 +38,9 @@ class Expectation:
     login_iss: str | None = None
     login_target_link_uri: str | None = None
     login_deployment_id: str | None = None
+    #: an LtiResourceLinkRequest without ``sub`` is an anonymous launch (LTI Core §5.3.6.1):
+    #: a platform may send one; a tool that needs to know the user may still refuse it
+    anonymous_ok: bool = False
     now: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -98,11 +101,7 @@ def check_message_claims(claims: Mapping[str, Any], out: FindingCollector, exp: 
         out.add("LT200", file=case)
     elif mt not in exp.message_types:
         out.add("LT201", file=case, value=mt, expected=", ".join(exp.message_types))
-    version = claims.get(c.VERSION)
-    if version is None:
-        out.add("LT202", file=case)
-    elif version != c.LTI_VERSION:
-        out.add("LT203", file=case, value=version)
+    _check_version(claims, out, case)
     _check_deployment(claims, out, exp, case)
     tlu = claims.get(c.TARGET_LINK_URI)
     if mt == c.RESOURCE_LINK_REQUEST:
@@ -116,13 +115,22 @@ def check_message_claims(claims: Mapping[str, Any], out: FindingCollector, exp: 
     if mt == c.DEEP_LINKING_REQUEST:
         check_deep_linking_settings(claims.get(c.DL_SETTINGS), out, case=case)
     _check_roles(claims, out, case)
-    _check_sub(claims, out, case)
+    _check_sub(claims, out, case,
+               anonymous_ok=exp.anonymous_ok and mt == c.RESOURCE_LINK_REQUEST)
     _check_optional(claims, out, case)
     iss = claims.get("iss")
     if isinstance(iss, str):
         parts = urlsplit(iss)
         if parts.scheme != "https" or parts.query or parts.fragment:
             out.add("LT119", file=case, value=iss)
+
+
+def _check_version(claims: Mapping[str, Any], out: FindingCollector, case: str) -> None:
+    version = claims.get(c.VERSION)
+    if version is None:
+        out.add("LT202", file=case)
+    elif version != c.LTI_VERSION:
+        out.add("LT203", file=case, value=version)
 
 
 def _check_deployment(claims: Mapping[str, Any], out: FindingCollector, exp: Expectation,
@@ -157,9 +165,11 @@ def _check_roles(claims: Mapping[str, Any], out: FindingCollector, case: str) ->
         out.add("LT220", file=case)
 
 
-def _check_sub(claims: Mapping[str, Any], out: FindingCollector, case: str) -> None:
+def _check_sub(claims: Mapping[str, Any], out: FindingCollector, case: str, *,
+               anonymous_ok: bool) -> None:
     if "sub" not in claims or claims["sub"] in (None, ""):
-        out.add("LT214", file=case)
+        if not anonymous_ok:
+            out.add("LT214", file=case)
         return
     sub = claims["sub"]
     if not isinstance(sub, str) or len(sub) > 255 or not sub.isascii():
@@ -253,8 +263,17 @@ def check_jp_eportal(claims: Mapping[str, Any], out: FindingCollector, *, case: 
 
 
 def check_dl_response(claims: Mapping[str, Any], out: FindingCollector, *, case: str,
-                      client_id: str, platform_issuer: str, data: str | None) -> None:
-    """An LtiDeepLinkingResponse received by the platform. Rules: LT231-LT233."""
+                      client_id: str, platform_issuer: str, data: str | None,
+                      deployment_ids: Collection[str] | None = None) -> None:
+    """An LtiDeepLinkingResponse received by the platform. Rules: LT231-LT233; with
+    ``deployment_ids`` (the tool's deployments) also what every tool JWT needs (Security
+    Framework §5.2.2): LT106-LT116 (exp, iat and its age, nonce), LT202-LT205, LT222."""
+    if deployment_ids is not None:
+        exp = Expectation(issuer=client_id, client_id=platform_issuer,
+                          deployment_ids=deployment_ids)
+        check_security_claims(claims, out, exp, case=case)
+        _check_version(claims, out, case)
+        _check_deployment(claims, out, exp, case)
     for claim, want in (("iss", client_id), (c.MESSAGE_TYPE, c.DEEP_LINKING_RESPONSE)):
         if claims.get(claim) != want:
             out.add("LT232", file=case, claim=claim.rsplit("/", 1)[-1],

@@ -17,13 +17,14 @@ from harness.lti.claims import Person, build_launch_claims
 from harness.lti.keys import KeyStore
 from harness.lti.rules import REGISTRY
 from harness.lti.signing import sign_message
-from harness.lti.stores import SingleUseStore
+from harness.lti.stores import SeenStore, SingleUseStore
 
 #: The OIDC error each authentication-request rule answers with (Security Framework §5.1.1.2).
 OIDC_ERRORS = {
     "LT401": "invalid_scope", "LT402": "unsupported_response_type", "LT403": "invalid_request",
     "LT404": "invalid_request", "LT405": "unauthorized_client", "LT407": "invalid_request",
     "LT408": "invalid_request", "LT409": "login_required", "LT411": "invalid_request",
+    "LT412": "unauthorized_client", "LT414": "invalid_request",
 }
 
 
@@ -83,12 +84,16 @@ class Platform:
 
     :param issuer: https URL without query or fragment.
     :param services: ``callable(reg, spec, claims) -> dict`` adding NRPS/AGS claims.
+    :param single_use_nonces: refuse a second authentication request with a nonce already
+        answered (LT414). ``certify lti-tool`` turns it off: a tool that repeats its nonce must
+        still get its launches, so that its own checks are what is judged.
     """
 
     def __init__(
         self, issuer: str, *, keys: KeyStore | None = None, guid: str | None = None,
         name: str = "renkei platform", hint_ttl: float = 600.0,
         services: Callable[[ToolRegistration, LaunchSpec], dict[str, Any]] | None = None,
+        single_use_nonces: bool = True,
     ) -> None:
         self.issuer = issuer
         self.keys = keys or KeyStore(None)
@@ -96,6 +101,9 @@ class Platform:
         self.name = name
         self.tools: dict[str, ToolRegistration] = {}
         self.hints: SingleUseStore[tuple[str, str, LaunchSpec]] = SingleUseStore(hint_ttl)
+        #: nonces of the authentication requests answered: a nonce gets one id_token (LT414)
+        self.nonces = SeenStore(hint_ttl)
+        self.single_use_nonces = single_use_nonces
         self.services = services
         self.log: list[dict[str, Any]] = []  # inspect endpoint; never holds tokens
         #: where the platform's endpoints live (the issuer need not be served)
@@ -166,11 +174,15 @@ class Platform:
         if not hint:
             return error("LT411")
         entry = self.hints.take(hint)
-        if entry is None or entry[0] != reg.client_id:
+        if entry is None:
             return error("LT408")
+        if entry[0] != reg.client_id:
+            return error("LT412", value=reg.client_id, expected=entry[0])
         _, login_hint, spec = entry
         if params.get("login_hint") != login_hint:
             return error("LT409")
+        if self.single_use_nonces and not self.nonces.first_use(params["nonce"]):
+            return error("LT414")
         claims = self.build_claims(reg, spec, params["nonce"])
         token = sign_message(self.keys, claims, spec.sign_mode)
         fields = {"id_token": token}

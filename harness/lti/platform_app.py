@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "GUID": None,
     "JWKS_MAX_AGE": JWKS_MAX_AGE,
     "KEY_OVERLAP": 3600,
+    "SINGLE_USE_NONCES": True,  # see Platform(single_use_nonces=...)
 }
 
 
@@ -82,7 +83,8 @@ def create_platform_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     keys = KeyStore(app.config["STATE_DIR"], overlap=app.config["KEY_OVERLAP"])
-    platform = Platform(app.config["ISSUER"], keys=keys, guid=app.config["GUID"])
+    platform = Platform(app.config["ISSUER"], keys=keys, guid=app.config["GUID"],
+                        single_use_nonces=app.config["SINGLE_USE_NONCES"])
     if app.config["BASE_URL"]:
         platform.base_url = app.config["BASE_URL"].rstrip("/")
     services = ServiceState(platform.base_url + "/token", {}, {})
@@ -183,8 +185,10 @@ def deep_link_return() -> tuple[str, int]:
     else:
         _, claims = verify_jwt(token, keys, out, case=case)
     if claims is not None:
+        reg = st.platform.tools.get(client_id)
         checks.check_dl_response(claims, out, case=case, client_id=client_id,
-                                 platform_issuer=st.platform.issuer, data=None)
+                                 platform_issuer=st.platform.issuer, data=None,
+                                 deployment_ids=tuple(reg.deployment_ids) if reg else ())
     if claims is not None and not any(f.severity.name == "ERROR" for f in out.findings):
         nonce = str(claims.get("nonce") or "")
         if not nonce or nonce in st.dl_nonces:

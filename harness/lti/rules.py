@@ -198,8 +198,13 @@ _rule("LT213", I, M, "short role name",
       (f"{CORE} §A.2.3.1",), "A role given as a simple name instead of a full URI.",
       "Accepted, but full URIs are unambiguous.", "Instructor")
 _rule("LT214", E, M, "sub missing",
-      "sub クレームがありません", "The sub claim is missing", (f"{CORE} §5.3.6", f"{CERT} (sub missing)"),
-      "A non-anonymous launch carries the user's stable id.", "The tool cannot tell who it is.")
+      "sub クレームがありません（Deep Linking 要求では必須）",
+      "The sub claim is missing (required in a Deep Linking request)",
+      (f"{CORE} §5.3.6", f"{CORE} §5.3.6.1", f"{CERT} (sub missing)"),
+      "An LtiDeepLinkingRequest always carries the user's stable id. An LtiResourceLinkRequest "
+      "without sub is an anonymous launch (§5.3.6.1): a platform may send one, so certifying a "
+      "platform does not report it; a tool that needs the user may still refuse it.",
+      "The tool cannot tell who it is.")
 _rule("LT215", E, M, "sub malformed",
       "sub は 255 文字以下の ASCII 文字列でなければなりません（実際: {value}）",
       "sub must be an ASCII string of at most 255 characters (found: {value})", (f"{CORE} §5.3.6", f"{OIDC} §2"),
@@ -328,49 +333,88 @@ _rule("LT314", E, V, "service call failed",
       "The certification needs the round trip.")
 
 # --- LT4xx OIDC login and authentication request (platform side) ---------------------------
+# Each also names the ``certify lti-platform`` case that sends the tampered request: a platform
+# that answers it with an id_token instead of refusing fails that case (see auth_cases.py).
 A = "login"
+STEP2 = f"{SEC} §5.1.1.2"
+AUTHREQ = f"{OIDC} §3.1.2.1"
+AUTHVAL = f"{OIDC} §3.1.2.2"
 _rule("LT400", E, A, "login initiation incomplete",
       "ログイン開始要求に {value} がありません", "The login initiation lacks {value}", (f"{SEC} §5.1.1.1",),
       "iss, login_hint and target_link_uri are required.", "The tool cannot start the flow.")
 _rule("LT401", E, A, "scope not openid",
       "認証要求の scope は openid でなければなりません（実際: {value}）",
-      "The authentication request scope must be openid (found: {value})", (f"{SEC} §5.1.1.2",),
-      "OIDC error invalid_scope.", "It is an OpenID Connect request.")
+      "The authentication request scope must be openid (found: {value})",
+      (STEP2, AUTHREQ, AUTHVAL),
+      "OIDC error invalid_scope. Case auth_scope_not_openid sends scope=profile.",
+      "It is an OpenID Connect request.")
 _rule("LT402", E, A, "response_type not id_token",
       "response_type は id_token でなければなりません（実際: {value}）",
-      "response_type must be id_token (found: {value})", (f"{SEC} §5.1.1.2",),
-      "OIDC error unsupported_response_type.", "The implicit flow returns an id_token only.")
+      "response_type must be id_token (found: {value})", (STEP2, AUTHREQ, AUTHVAL),
+      "OIDC error unsupported_response_type. Case auth_response_type_code sends code.",
+      "The implicit flow returns an id_token only.")
 _rule("LT403", E, A, "response_mode not form_post",
       "response_mode は form_post でなければなりません（実際: {value}）",
-      "response_mode must be form_post (found: {value})", (f"{SEC} §5.1.1.2",),
-      "OIDC error invalid_request.", "Tokens must not travel in URLs.")
+      "response_mode must be form_post (found: {value})", (STEP2, AUTHREQ),
+      "OIDC error invalid_request. Case auth_response_mode_query sends query.",
+      "Tokens must not travel in URLs.")
 _rule("LT404", E, A, "prompt not none",
       "prompt は none でなければなりません（実際: {value}）", "prompt must be none (found: {value})",
-      (f"{SEC} §5.1.1.2",), "OIDC error invalid_request.", "The user is already logged in.")
+      (STEP2, AUTHREQ), "OIDC error invalid_request. Case auth_prompt_login sends prompt=login.",
+      "The user is already logged in.")
 _rule("LT405", E, A, "client unknown",
-      "client_id {value} は登録されていません", "client_id {value} is not registered", (f"{SEC} §5.1.1.2",),
-      "OIDC error unauthorized_client.", "Only registered tools get tokens.")
+      "client_id {value} は登録されていません", "client_id {value} is not registered",
+      (STEP2, AUTHVAL), "OIDC error unauthorized_client.", "Only registered tools get tokens.")
 _rule("LT406", E, A, "redirect_uri not registered",
       "redirect_uri {value} は登録されていません（リダイレクトしません）",
-      "redirect_uri {value} is not registered (no redirect)", (f"{SEC} §5.1.1.2", f"{OIDC} §3.1.2.1"),
-      "An unregistered redirect_uri gets an error page, never a redirect.", "Tokens would leak to anyone.")
+      "redirect_uri {value} is not registered (no redirect)", (STEP2, AUTHREQ, AUTHVAL),
+      "An unregistered redirect_uri gets an error page, never a redirect. Cases "
+      "auth_redirect_other_host, auth_redirect_other_path and auth_redirect_markup send one.",
+      "Tokens would leak to anyone.")
 _rule("LT407", E, A, "nonce missing in request",
-      "認証要求に nonce がありません", "The authentication request has no nonce", (f"{SEC} §5.1.1.2",),
-      "OIDC error invalid_request.", "The tool's replay guard needs it.")
+      "認証要求に nonce がありません", "The authentication request has no nonce",
+      (STEP2, AUTHREQ), "OIDC error invalid_request. Case auth_nonce_missing.",
+      "The tool's replay guard needs it.")
 _rule("LT408", E, A, "message hint invalid",
       "lti_message_hint が未知か使用済みです", "lti_message_hint is unknown or already used",
-      (f"{SEC} §5.1.1.2",), "The hint is single-use and bound to its login.",
+      (STEP2, f"{CORE} §4.1.1"), "The hint is single-use and bound to its login. Cases "
+      "auth_hint_forged and auth_hint_replayed.",
       "A reused hint would replay a launch. OIDC error invalid_request.")
 _rule("LT409", E, A, "login_hint mismatch",
       "login_hint が現在のユーザーと一致しません", "login_hint does not match the current user",
-      (f"{SEC} §5.1.1.2",), "OIDC error login_required.", "The browser belongs to someone else.")
+      (STEP2, AUTHREQ), "OIDC error login_required. Cases auth_login_hint_other_user and "
+      "auth_login_hint_missing.", "The browser belongs to someone else.")
 _rule("LT410", W, A, "state missing",
       "認証要求に state がありません（推奨）", "The authentication request has no state (recommended)",
-      (f"{SEC} §5.1.1.2", f"{OIDC} §3.1.2.1"), "state binds the response to the browser.",
+      (STEP2, AUTHREQ), "state binds the response to the browser.",
       "Without it login CSRF cannot be detected.")
 _rule("LT411", E, A, "lti_message_hint not echoed",
       "受け取った lti_message_hint が返されていません", "The received lti_message_hint was not echoed",
-      (f"{SEC} §5.1.1.2",), "The tool sends back lti_message_hint unchanged.", "The platform needs it.")
+      (STEP2, f"{CORE} §4.1.1"), "The tool sends back lti_message_hint unchanged. Case "
+      "auth_hint_missing.", "The platform needs it.")
+_rule("LT412", E, A, "client_id differs from the login",
+      "認証要求の client_id {value} がログイン開始の client_id {expected} と異なります",
+      "The authentication request client_id {value} differs from the login's {expected}",
+      (STEP2, f"{CORE} §4.1.3", AUTHVAL),
+      "The platform started the login for one client; the request names another. Case "
+      "auth_client_id_mismatch.", "One tool must not collect another tool's launch.")
+_rule("LT413", E, A, "request markup echoed unescaped",
+      "認証要求の値のマークアップがエスケープされずにページに出ています: {value}",
+      "Markup from the authentication request appears unescaped on the platform's page: {value}",
+      (STEP2, "OWASP XSS Prevention (output encoding)"),
+      "A value of the request (here redirect_uri) is written into HTML as is. Case "
+      "auth_redirect_markup.", "Anyone can run script in the platform's origin with a link.")
+_rule("LT414", E, A, "nonce reused",
+      "同じ nonce の認証要求に再び id_token が発行されました",
+      "An id_token was issued again for a nonce already used", (STEP2, AUTHREQ, f"{SEC} §5.1.3 (9)"),
+      "Two authentication requests with the same nonce each got a token. Case auth_nonce_reused.",
+      "A nonce is the replay guard; a platform that re-issues it lets a captured login replay.")
+_rule("LT415", E, A, "state not echoed as received",
+      "state が受け取ったとおりに返されていません（実際: {value}）",
+      "state is not returned as received (found: {value})",
+      (f"{SEC} §5.1.1.3", f"{OIDC} §3.1.2.5"),
+      "The platform returns exactly the state of the request, or none when none was sent. Case "
+      "auth_state_missing.", "An invented state defeats the tool's CSRF check.")
 
 
 def rule_ids() -> list[str]:

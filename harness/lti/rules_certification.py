@@ -5,7 +5,7 @@ LTI :data:`~harness.lti.rules.REGISTRY` (kept apart so ``rules.py`` stays readab
 from __future__ import annotations
 
 from harness.core import RuleRegistry
-from harness.lti.rule_refs import CERT, DL, SEC, E, W
+from harness.lti.rule_refs import AGS, CERT, DL, NRPS, OIDC, SEC, E, W
 
 
 def declare_into(registry: RuleRegistry) -> None:
@@ -45,8 +45,28 @@ def declare_into(registry: RuleRegistry) -> None:
           "The platform rejected the valid Deep Linking response {file} ({reason})", (DL,),
           "A correctly signed response answering the platform's own request was refused.",
           "Teachers cannot add the tool's content.")
-    _rule("LT706", W, X, "no Deep Linking request received",
-          "Deep Linking 要求が届かなかったため、応答の検査をしていません",
-          "No Deep Linking request arrived, so the platform's handling of responses was not tested",
-          (DL,), "Certifying Deep Linking needs one LtiDeepLinkingRequest launch from the platform.",
-          "Launch renkei once as a Deep Linking tool (content selection) to run these cases.")
+    _rule("LT706", W, X, "Deep Linking not tested",
+          "Deep Linking 要求を受け付けられなかったため、Deep Linking は検査していません",
+          "Deep Linking not tested: no Deep Linking request was accepted, so the platform's "
+          "handling of responses was not tested", (DL,),
+          "Certifying Deep Linking needs one accepted LtiDeepLinkingRequest from the platform.",
+          "Set deep_link_url in platform.toml, or launch renkei once as a Deep Linking tool "
+          "(content selection), to run these cases.")
+    _rule("LT707", E, X, "tampered authentication request got an id_token",
+          "改ざんした認証要求 {file} に id_token が発行されました（送信先: {value}）",
+          "The tampered authentication request {file} got an id_token (sent to: {value})",
+          (f"{SEC} §5.1.1.2", f"{OIDC} §3.1.2.2"),
+          "renkei, as the tool, changed one parameter of a real authentication request; the "
+          "platform should have refused it.", "Each such case is a way to steal or replay a launch.")
+    _rule("LT708", W, X, "cases not run",
+          "{value} 件の検査を実行していません（{reason}）",
+          "{value} case(s) were not run ({reason})", (CERT,),
+          "Some certification cases need something the run did not have: a launch trigger, "
+          "a Deep Linking request, services in the launch.",
+          "What was not run was not tested; the report lists each such case.")
+    _rule("LT709", E, X, "service misuse not refused",
+          "プラットフォームが不正なサービス要求 {file} を受け付けました: {value}",
+          "The platform accepted the bad service request {file}: {value}",
+          (f"{SEC} §4.1.1", f"{NRPS} §2", f"{AGS} §3"),
+          "A token request with a bad client assertion, or a token used outside its scope or "
+          "context, was answered with success.", "Anyone holding one token could reach every roster.")

@@ -29,6 +29,33 @@ class ServiceClient:
         self.http = http or LtiHttpClient()
         self._tokens: dict[frozenset[str], str] = {}
 
+    def try_token(self, scopes: tuple[str, ...], assertion: str | None = None
+                  ) -> tuple[int, dict[str, Any]]:
+        """(status, JSON body) of one token request, never raising on a refusal (a
+        certification sends bad assertions on purpose). ``assertion``: a given one."""
+        try:
+            resp = self.http.post(self.reg.auth_token_url, data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": c.CLIENT_ASSERTION_TYPE,
+                "client_assertion": assertion or self.tool.client_assertion(self.reg),
+                "scope": " ".join(sorted(scopes)),
+            })
+        except HttpError as exc:
+            raise ServiceError(str(exc)) from None
+        try:
+            body = resp.json() if resp.body else {}
+        except HttpError:
+            body = {}
+        return resp.status, body if isinstance(body, dict) else {}
+
+    def get(self, url: str, token: str, accept: str) -> int:
+        """The status of one GET with ``token`` (a certification's misuse of a token)."""
+        try:
+            return self.http.request("GET", url, headers={
+                "Authorization": "Bearer " + token, "Accept": accept}).status
+        except HttpError as exc:
+            raise ServiceError(str(exc)) from None
+
     def token(self, *scopes: str) -> str:
         """A bearer token for exactly ``scopes`` (cached per scope set)."""
         key = frozenset(scopes)

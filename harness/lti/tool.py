@@ -10,7 +10,8 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ from harness.lti.jwks import Fetcher, KeySetCache
 from harness.lti.keys import KeyStore
 from harness.lti.rules import REGISTRY
 from harness.lti.stores import SingleUseStore
-from harness.lti.verify import Verdict, verify_id_token
+from harness.lti.verify import Verdict, peek_claims, verify_id_token
 
 
 @dataclass
@@ -75,7 +76,7 @@ class Tool:
         self, registrations: Sequence[PlatformRegistration], *, redirect_uri: str,
         keys: KeyStore | None = None, fetch: Fetcher | None = None, leeway: float = 60.0,
         max_age: float = 3600.0, state_ttl: float = 600.0, profile: str = "core",
-        deep_link_redirect_uri: str | None = None,
+        deep_link_redirect_uri: str | None = None, platform_side: bool = False,
     ) -> None:
         self.registrations = list(registrations)
         self.redirect_uri = redirect_uri
@@ -84,6 +85,12 @@ class Tool:
         self.leeway = leeway
         self.max_age = max_age
         self.profile = profile
+        #: certifying a platform: anonymous launches are allowed, whitespace is checked and
+        #: every message is checked in full even when it is rejected early
+        self.platform_side = platform_side
+        #: the authentication requests sent, newest last (a certification replays their
+        #: hint and nonce; kept in memory only, never logged)
+        self.auth_requests: deque[dict[str, str]] = deque(maxlen=8)
         self.states: SingleUseStore[LoginRecord] = SingleUseStore(state_ttl)
         self.nonces: SingleUseStore[str] = SingleUseStore(state_ttl)
         self.key_sets: dict[str, KeySetCache] = {
@@ -97,12 +104,16 @@ class Tool:
         return None
 
     # -- step 1 → 2: login initiation to authentication request ----------------------------
-    def login(self, params: Mapping[str, str], *, redirect_uri: str | None = None
+    def login(self, params: Mapping[str, str], *, redirect_uri: str | None = None,
+              tamper: Callable[[dict[str, str]], dict[str, str]] | None = None,
               ) -> tuple[str, LoginRecord]:
         """Handle a third-party initiated login (GET or POST parameters alike).
 
         Returns (URL of the platform's auth endpoint with the request, the record to keep).
         Canvas sends ``deployment_id`` for ``lti_deployment_id``; both are read.
+
+        :param tamper: certifying a platform: changes the authentication request before it is
+            sent (:mod:`harness.lti.auth_cases`).
         """
         missing = [k for k in ("iss", "login_hint", "target_link_uri") if not params.get(k)]
         if missing:
@@ -125,6 +136,9 @@ class Tool:
         }
         if params.get("lti_message_hint"):
             query["lti_message_hint"] = params["lti_message_hint"]
+        if tamper is not None:
+            query = tamper(query)
+        self.auth_requests.append(dict(query))
         sep = "&" if "?" in reg.auth_login_url else "?"
         return reg.auth_login_url + sep + urlencode(query), record
 
@@ -137,7 +151,10 @@ class Tool:
         if record is None or session_state != state:
             out = FindingCollector(REGISTRY, profile=self.profile)
             out.add("LT115", file=case)
-            return Verdict(None, None, out.findings)
+            found = list(out.findings)
+            if self.platform_side:
+                found += self._unbound_findings(form.get("id_token") or "", case)
+            return Verdict(None, None, found)
         token = form.get("id_token") or ""
         reg = self.registration(record.iss, record.client_id)
         assert reg is not None  # the record was made from a registration
@@ -145,12 +162,26 @@ class Tool:
             issuer=reg.issuer, client_id=reg.client_id, deployment_ids=reg.deployment_ids,
             leeway=self.leeway, max_age=self.max_age, login_iss=record.iss,
             login_target_link_uri=record.target_link_uri,
-            login_deployment_id=record.deployment_id,
+            login_deployment_id=record.deployment_id, anonymous_ok=self.platform_side,
         )
         return verify_id_token(
             token, self.key_sets[reg.issuer], expect, case=case, profile=self.profile,
             consume_nonce=lambda n: self.nonces.take(n) == record.state,
+            platform_side=self.platform_side,
         )
+
+    def _unbound_findings(self, token: str, case: str) -> list[Any]:
+        """A token that came without a known state, checked anyway (its nonce is not
+        consumed) so that a certification reports all of its defects."""
+        unverified = peek_claims(token) or {}
+        reg = self.registration(str(unverified.get("iss", "")))
+        if reg is None:
+            return []
+        expect = Expectation(issuer=reg.issuer, client_id=reg.client_id,
+                             deployment_ids=reg.deployment_ids, leeway=self.leeway,
+                             max_age=self.max_age, anonymous_ok=True)
+        return verify_id_token(token, self.key_sets[reg.issuer], expect, case=case,
+                               profile=self.profile, platform_side=True).findings
 
     def verify_token(self, token: str, reg: PlatformRegistration, *, case: str = "launch",
                      nonce_ok: Any = None) -> Verdict:
@@ -178,12 +209,14 @@ class Tool:
         )
         return settings["deep_link_return_url"], self.keys.sign(payload)
 
-    def client_assertion(self, reg: PlatformRegistration, *, lifetime: int = 300) -> str:
-        """The RS256 client assertion for the token endpoint (Security Framework §4.1.1)."""
+    def client_assertion(self, reg: PlatformRegistration, *, lifetime: int = 300,
+                         **over: Any) -> str:
+        """The RS256 client assertion for the token endpoint (Security Framework §4.1.1);
+        ``over`` replaces claims (certification: a wrong aud, an expired one)."""
         now = int(time.time())
         return self.keys.sign({
             "iss": reg.client_id, "sub": reg.client_id, "aud": reg.auth_token_url,
-            "iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex,
+            "iat": now, "exp": now + lifetime, "jti": uuid.uuid4().hex, **over,
         })
 
 

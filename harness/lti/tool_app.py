@@ -30,7 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "LEEWAY": 60,
     "MAX_AGE": 3600,
     "PROFILE": "core",
-    "PLATFORM_SIDE": False,  # certifying a platform: add LT218 whitespace checks
+    # certifying a platform: anonymous launches allowed, LT218 whitespace checks, and every
+    # message checked in full, accepted or rejected
+    "PLATFORM_SIDE": False,
     "DEEP_LINK_ITEMS": None,
     # certifying a platform: answer Deep Linking requests from renkei's certify command (its
     # four test responses), not by auto-submitting one through the user's browser
@@ -71,9 +73,11 @@ def create_tool_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["renkei_lti_tool"] = Tool(
         regs, redirect_uri=base + "/launch", keys=KeyStore(app.config["STATE_DIR"]),
         fetch=fetch, leeway=app.config["LEEWAY"], max_age=app.config["MAX_AGE"],
-        profile=app.config["PROFILE"],
+        profile=app.config["PROFILE"], platform_side=app.config["PLATFORM_SIDE"],
     )
     app.extensions["renkei_lti_tool_log"] = []
+    #: one-shot changes to the next authentication requests (certifying a platform)
+    app.extensions["renkei_lti_tamper"] = []
     app.register_blueprint(bp)
     return app
 
@@ -88,8 +92,9 @@ def _log() -> list[dict[str, Any]]:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     params = request.values.to_dict()
+    tampers = current_app.extensions["renkei_lti_tamper"]
     try:
-        url, record = tool().login(params)
+        url, record = tool().login(params, tamper=tampers.pop(0) if tampers else None)
     except LoginError as exc:
         _log().append({"step": "login", "accepted": False, "rules": [exc.rule]})
         return message_page("LTI login refused", [f"{exc.rule} {exc}"], marker=REJECTED), 400
@@ -104,14 +109,6 @@ def launch() -> Any:
                             marker=REJECTED), 401
     verdict = tool().launch(request.form.to_dict(), request.cookies.get(STATE_COOKIE),
                             case=request.args.get("case", "launch"))
-    if verdict.accepted and current_app.config["PLATFORM_SIDE"] and verdict.claims:
-        from harness.core import FindingCollector
-        from harness.lti.checks import check_whitespace
-        from harness.lti.rules import REGISTRY
-
-        extra = FindingCollector(REGISTRY)
-        check_whitespace(verdict.claims, extra, case="launch")
-        verdict.findings.extend(extra.findings)
     entry = {
         "step": "launch", "accepted": verdict.accepted,
         "rules": [f.rule for f in verdict.findings],

@@ -149,12 +149,30 @@ def verify_id_token(
         an unknown or replayed nonce (LT114). Consuming last means a forged token cannot burn
         a good nonce.
     :param profile: ``core`` or ``jp-eportal`` (adds the LT5xx WARN checks).
-    :param platform_side: also run the checks a platform certification adds (LT218 whitespace).
+    :param platform_side: certifying a platform: also run the checks a platform certification
+        adds (LT218 whitespace), and run every claim check on a token whose signature failed
+        too (on its unverified payload: the platform's other defects are reported, the
+        message stays rejected).
     """
     out = FindingCollector(REGISTRY, profile=profile)
     header, claims = verify_jwt(token, keys, out, case=case)
     if claims is None:
+        unverified = peek_claims(token) if platform_side and header is not None else None
+        if unverified is not None:
+            check_claims(unverified, out, expect, case=case, profile=profile,
+                         platform_side=True)
         return Verdict(None, header, out.findings)
+    check_claims(claims, out, expect, case=case, profile=profile, platform_side=platform_side)
+    if consume_nonce is not None and claims.get("nonce") and \
+            not any(f.severity >= Severity.ERROR for f in out.findings) and \
+            not consume_nonce(str(claims["nonce"])):
+        out.add("LT114", file=case, value=claims["nonce"])
+    return Verdict(claims, header, out.findings)
+
+
+def check_claims(claims: dict[str, Any], out: FindingCollector, expect: checks.Expectation, *,
+                 case: str, profile: str, platform_side: bool) -> None:
+    """Every claim check of a message, whatever the outcome of the others."""
     checks.check_security_claims(claims, out, expect, case=case)
     checks.check_message_claims(claims, out, expect, case=case)
     checks.check_service_claims(claims, out, case=case)
@@ -162,11 +180,6 @@ def verify_id_token(
         checks.check_jp_eportal(claims, out, case=case)
     if platform_side:
         checks.check_whitespace(claims, out, case=case)
-    if consume_nonce is not None and claims.get("nonce") and \
-            not any(f.severity >= Severity.ERROR for f in out.findings) and \
-            not consume_nonce(str(claims["nonce"])):
-        out.add("LT114", file=case, value=claims["nonce"])
-    return Verdict(claims, header, out.findings)
 
 
 def peek_claims(token: str) -> dict[str, Any] | None:

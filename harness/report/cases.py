@@ -47,13 +47,14 @@ def format_junit_cases(report: Report) -> str:
 
     A wrong case is a ``failure``; a case whose exchange never reached the system under test
     (``not reached``) is an ``error`` (nothing was tested); a ``note`` passes with its text in
-    system-out. Findings that belong to no case (e.g. the tool's JWKS) follow as one test
+    system-out; a case that was ``not run`` (it needs what the run lacked) is ``skipped``.
+    Findings that belong to no case (e.g. the tool's JWKS) follow as one test
     case per rule, as in a check report.
     """
     cases = report_cases(report)
     suite = ET.Element("testsuite", name=f"renkei.{report.kit}.certify.{report.profile}",
                        timestamp=report.created.isoformat(timespec="seconds"))
-    failures = errors = 0
+    failures = errors = skipped = 0
     case_ids = {str(c["case"]) for c in cases}
     for c in cases:
         group = c.get("group") or ("guide" if c.get("guide") else "cases")
@@ -69,6 +70,9 @@ def format_junit_cases(report: Report) -> str:
                           type="not reached").text = _line(c)
         elif v == "note":
             ET.SubElement(tc, "system-out").text = _line(c)
+        elif v == "not run":
+            skipped += 1
+            ET.SubElement(tc, "skipped", message=_line(c)[:200]).text = _line(c)
     rest = [f for f in report.findings if f.file not in case_ids]
     for rule_id in sorted({f.rule for f in rest}):
         rule = report.registry[rule_id]
@@ -85,6 +89,7 @@ def format_junit_cases(report: Report) -> str:
     suite.set("tests", str(len(suite)))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
+    suite.set("skipped", str(skipped))
     ET.indent(suite)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") \
         + "\n"

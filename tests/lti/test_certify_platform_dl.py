@@ -1,5 +1,5 @@
-"""``renkei certify lti-platform`` answers a Deep Linking request with four responses: a good
-one, one with a bad signature, one with a wrong aud and the good one replayed."""
+"""``renkei certify lti-platform`` answers a Deep Linking request with its responses: the bad
+ones (each one defect), a good one and the good one replayed."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from harness.lti import constants as c
 from harness.lti.browser import Browser, RequestsTransport
 from harness.lti.cases import CONTEXT, person
+from harness.lti.deep_linking import DL_CASES
 from harness.lti.platform import LaunchSpec
 from harness.lti.platform_app import create_platform_app, register_tool, set_base_url, state
 from tests.loopback import free_port
@@ -42,14 +43,14 @@ def test_renkeis_platform_takes_the_good_response_only(tmp_path, serve):
     code, text, st = _certify_with_a_deep_linking_launch(tmp_path, serve, create_platform_app())
     doc = json.loads(text)
     dl = {k["case"]: k for k in doc["extra"]["cases"] if k["group"] == "deep_linking"}
-    assert list(dl) == ["dl_bad_signature", "dl_wrong_aud", "dl_good", "dl_replayed"]
+    assert tuple(dl) == DL_CASES
     assert {k: v["observed"] for k, v in dl.items()} == {
-        "dl_bad_signature": "reject", "dl_wrong_aud": "reject", "dl_good": "accept",
-        "dl_replayed": "reject"}
+        k: "accept" if k == "dl_good" else "reject" for k in DL_CASES}
     assert code == 0, doc["findings"]
     assert len(st.dl_responses) == 1  # the platform stored exactly one answer
     rules = {f["rule"] for f in st_findings(st)}
-    assert {"LT105", "LT232", "LT234"} <= rules
+    assert {"LT103", "LT105", "LT112", "LT113", "LT116", "LT203", "LT204", "LT205", "LT232",
+            "LT234"} <= rules
 
 
 def st_findings(st):
@@ -68,7 +69,7 @@ def test_a_platform_that_takes_any_response_fails(tmp_path, serve):
     assert code == 1
     failed = {tc.get("name").split()[0] for tc in suite.iter("testcase")
               if tc.find("failure") is not None}
-    assert failed == {"dl_bad_signature", "dl_wrong_aud", "dl_replayed"}
+    assert failed == set(DL_CASES) - {"dl_good"}
     names = [tc.get("name").split()[0] for tc in suite.iter("testcase")]
     assert "message-1" in names and "dl_good" in names
 

@@ -16,6 +16,7 @@ import pytest
 from harness.core import FindingCollector
 from harness.lti import checks
 from harness.lti import constants as c
+from harness.lti.auth_cases import AuthAnswer, Delivery
 from harness.lti.cases import bad_cases, person
 from harness.lti.checks import Expectation
 from harness.lti.claims import build_launch_claims
@@ -86,15 +87,20 @@ def state_mismatch() -> list[str]:
 
 
 # -- platform side ---------------------------------------------------------------------------
+def auth_request(p: Platform, *, nonce: str) -> dict[str, str]:
+    """A correct authentication request answering a fresh login initiation by ``p``."""
+    _, params = p.initiate_login(CID, LaunchSpec(person("student"), context={"id": "k"}))
+    return {"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
+            "prompt": "none", "client_id": CID, "redirect_uri": "https://tool/launch",
+            "login_hint": params["login_hint"], "nonce": nonce, "state": "s",
+            "lti_message_hint": params["lti_message_hint"]}
+
+
 def auth(mutate: dict[str, Any] | None = None, *, reuse_hint: bool = False) -> list[str]:
     p = Platform(ISS, keys=KEYS)
     p.register(ToolRegistration(CID, "https://tool/login", ["https://tool/launch"],
                                 "https://tool/launch"))
-    _, params = p.initiate_login(CID, LaunchSpec(person("student"), context={"id": "k"}))
-    req = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
-           "prompt": "none", "client_id": CID, "redirect_uri": "https://tool/launch",
-           "login_hint": params["login_hint"], "nonce": "n", "state": "s",
-           "lti_message_hint": params["lti_message_hint"]}
+    req = auth_request(p, nonce="n")
     if reuse_hint:
         p.authorize(dict(req))
     for k, v in (mutate or {}).items():
@@ -103,6 +109,29 @@ def auth(mutate: dict[str, Any] | None = None, *, reuse_hint: bool = False) -> l
         else:
             req[k] = v
     return [f.rule for f in p.authorize(req).findings]
+
+
+def auth_twice(*, other_client: bool = False) -> list[str]:
+    """Two authentication requests: the second with the first's nonce, or (other_client)
+    by another registered tool holding the first tool's hint."""
+    p = Platform(ISS, keys=KEYS)
+    for cid in (CID, "client-2"):
+        p.register(ToolRegistration(cid, "https://tool/login", ["https://tool/launch"],
+                                    "https://tool/launch"))
+    rules: list[str] = []
+    for _ in range(2):
+        req = auth_request(p, nonce="same-nonce")
+        if other_client:
+            req["client_id"] = "client-2"
+        rules = [f.rule for f in p.authorize(req).findings]
+    return rules
+
+
+def judged_auth(case_id: str, answer: Any) -> list[str]:
+    from harness.lti.auth_cases import AUTH_CASES, judge_auth
+
+    case = next(k for k in AUTH_CASES if k.id == case_id)
+    return [rule for rule, _ in judge_auth(case, answer, {"scope": "profile"}).findings]
 
 
 def token_request(*, form: dict[str, Any] | None = None, claims: dict[str, Any] | None = None,
@@ -163,7 +192,7 @@ def dl_replayed() -> list[str]:
     register_tool(papp, {"client_id": CID, "login_url": "http://t.test/login",
                          "redirect_uris": ["http://t.test/launch"],
                          "target_link_uri": "http://t.test/launch", "jwks": tool.keys.jwks()})
-    request = {"iss": ISS, "aud": CID, c.DEPLOYMENT_ID: "d1",
+    request = {"iss": ISS, "aud": CID, c.DEPLOYMENT_ID: "1",
                c.DL_SETTINGS: {"deep_link_return_url": "http://p.test/deep_link_return"}}
     good = [k for k in deep_linking_cases(tool, request, launch_url="http://t.test/l")
             if k.id == "dl_good"][0]
@@ -178,11 +207,20 @@ def dl_judged(*, accept: bool = True, observed: str = "accept", none: bool = Fal
     from harness.cli.certify.lti_platform import _judge_dl
 
     out = FindingCollector(REGISTRY)
-    launch = [{"message_type": c.RESOURCE_LINK_REQUEST}]
+    launch = [{"message_type": c.DEEP_LINKING_REQUEST, "accepted": True}]
     rows = [] if none else [{"case": "dl_x", "title": "x", "detail": "HTTP 200",
                              "expected": "accept" if accept else "reject",
                              "verdict": "pass" if (observed == "accept") == accept else "fail"}]
     _judge_dl(rows, launch, out)
+    return [f.rule for f in out.findings]
+
+
+def services_judged() -> list[str]:
+    from harness.cli.certify.lti_platform import _judge_services
+
+    out = FindingCollector(REGISTRY)
+    _judge_services([{"case": "svc_jti_replayed", "title": "jti used twice", "verdict": "fail",
+                      "expected": "refused"}], out)
     return [f.rule for f in out.findings]
 
 
@@ -285,6 +323,12 @@ TRIGGERS: dict[str, Callable[[], list[str]]] = {
     "LT409": lambda: auth({"login_hint": "someone-else"}),
     "LT410": lambda: auth({"state": None}),
     "LT411": lambda: auth({"lti_message_hint": None}),
+    "LT412": lambda: auth_twice(other_client=True),
+    "LT413": lambda: judged_auth("auth_redirect_markup", AuthAnswer(
+        pages=['<form action="https://t/launch?x="><script>renkei_xss()</script>">'])),
+    "LT414": lambda: auth_twice(),
+    "LT415": lambda: judged_auth("auth_state_missing", AuthAnswer(deliveries=[Delivery(
+        "https://t/launch", frozenset({"id_token", "state"}), state="invented")])),
     "LT501": lambda: verify(setter("sub", "taro.yamada"), profile="jp-eportal"),
     "LT502": lambda: verify(setter(c.TOOL_PLATFORM, {"guid": "lgate"}), profile="jp-eportal"),
     "LT503": lambda: verify(setter(c.CUSTOM, {"grade": "小3", "classname": "3-1"}),
@@ -307,6 +351,10 @@ TRIGGERS: dict[str, Callable[[], list[str]]] = {
     "LT704": lambda: dl_judged(accept=False, observed="accept"),
     "LT705": lambda: dl_judged(accept=True, observed="reject"),
     "LT706": lambda: dl_judged(none=True),
+    "LT707": lambda: judged_auth("auth_scope_not_openid", AuthAnswer(deliveries=[Delivery(
+        "https://attacker.example/steal", frozenset({"id_token"}))])),
+    "LT708": lambda: no_message(),
+    "LT709": lambda: services_judged(),
 }
 
 

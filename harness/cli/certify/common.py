@@ -18,11 +18,14 @@ from harness.cli.common import UsageError, write_output
 from harness.report import FORMATS, Report, render_cases
 
 
-def lti_options(p: argparse.ArgumentParser) -> None:
-    """The options ``lti-tool`` and ``lti-platform`` share."""
+def lti_options(p: argparse.ArgumentParser, *, default_port: int | None = None) -> None:
+    """The options ``lti-tool`` and ``lti-platform`` share; ``default_port``: the port used
+    when neither --port nor the state dir names one (None: a free one)."""
     p.add_argument("--config", required=True, metavar="TOML", help="the configuration file")
+    fallback = str(default_port) if default_port else "a free one"
     p.add_argument("--port", type=int, default=None, metavar="N",
-                   help="port on 127.0.0.1 (default: the one saved in the state dir, or free)")
+                   help=f"port on 127.0.0.1 (default: the one saved in the state dir, else "
+                        f"{fallback})")
     p.add_argument("--state-dir", default=".renkei/lti", metavar="D",
                    help="keys and settings that persist between runs (default: %(default)s)")
     p.add_argument("--profile", choices=("core", "jp-eportal"), default="core",
@@ -99,8 +102,9 @@ def acceptance_from(cfg: dict[str, Any], path: str, *, optional: bool = False) -
 
 
 # -- state directory and ports ---------------------------------------------------------------
-def port_for(args: argparse.Namespace, state_dir: Path) -> int:
-    """``--port``, else the port saved in the state dir, else a free one (then saved)."""
+def port_for(args: argparse.Namespace, state_dir: Path, *, default: int | None = None) -> int:
+    """``--port``, else the port saved in the state dir, else ``default`` or a free one
+    (then saved)."""
     saved = state_dir / "run.json"
     if args.port is not None:
         if not 0 < args.port < 65536:
@@ -109,7 +113,7 @@ def port_for(args: argparse.Namespace, state_dir: Path) -> int:
     elif saved.exists():
         port = int(json.loads(saved.read_text(encoding="utf-8")).get("port", 0)) or free_port()
     else:
-        port = free_port()
+        port = default or free_port()
     state_dir.mkdir(parents=True, exist_ok=True)
     data = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
     data["port"] = port

@@ -121,7 +121,10 @@ def certify_tool(reg: dict[str, Any], acceptance: Any, cases: list[Any],
     guid = common.saved(state_dir, "guid", str(uuid.uuid4()))
     app = create_platform_app({"ISSUER": settings["issuer"], "STATE_DIR": state_dir /
                                "platform-keys", "GUID": guid,
-                               "BASE_URL": f"http://127.0.0.1:{port}"})
+                               "BASE_URL": f"http://127.0.0.1:{port}",
+                               # a tool that repeats its nonce still gets its launches: its
+                               # own checks are what this certification judges
+                               "SINGLE_USE_NONCES": False})
     register_tool(app, reg)
     platform = state(app).platform
     with common.serving(app, port):
