@@ -25,6 +25,11 @@ from mocks.m365.store import SCHEMA, dump_state
 DEFAULTS: dict[str, Any] = {
     "CLIENTS": {"renkei-pipeline": "renkei-dev-secret"},  # {client_id: client secret}
     "TENANT": None,          # None: any tenant id in the token URL
+    "TENANT_ID": None,       # the directory id (tid); None: derived from the tenant in the URL
+    # {client_id: [application permissions]} in the tokens; a client not named gets
+    # auth.DEFAULT_ROLES (User.ReadWrite.All, Organization.Read.All, LicenseAssignment…)
+    "ROLES": None,
+    "KEY_DIR": None,         # token signing keys kept here (survive a restart); None: memory
     "DOMAINS": None,         # verified UPN domains; None: any
     "TOKEN_LIFETIME": 3599,  # seconds, as Entra ID's app tokens
     "THROTTLE": None,        # {"per_second": N}: 429 + Retry-After beyond N requests a second

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from mocks.base import db_transaction, get_db
-from mocks.m365.auth import check_throttle, require_token
+from mocks.m365.auth import USER_READ, USER_WRITE, authenticate, requires
 from mocks.m365.errors import GraphError, graph_response
+from mocks.m365.links import graph_url
 from mocks.m365.query import encode_skiptoken, parse_user_query, project
 from mocks.m365.store import (
     DEFAULT_SELECT,
@@ -40,10 +41,7 @@ def _graph_error(exc: GraphError) -> Response:
     return graph_response(exc)
 
 
-@bp.before_request
-def _authenticate() -> None:
-    require_token()
-    check_throttle()
+bp.before_request(authenticate)
 
 
 def _invalid(prop: str) -> GraphError:
@@ -147,7 +145,7 @@ def _conflict() -> GraphError:
 
 
 def _context(suffix: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/$metadata#{suffix}"
+    return graph_url(f"/$metadata#{suffix}")
 
 
 def _users_context(select: tuple[str, ...]) -> str:
@@ -181,12 +179,12 @@ def create_user(data: dict[str, Any]) -> dict[str, Any]:
 
 def created_entity(user: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The 201 body for a new user and its ``Location``, as Graph answers a create."""
-    location = (f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/directoryObjects/"
-                f"{user['id']}/Microsoft.DirectoryServices.User")
+    location = graph_url(f"/directoryObjects/{user['id']}/Microsoft.DirectoryServices.User")
     return {"@odata.context": _context("users/$entity"), **user}, location
 
 
 @bp.post("/users")
+@requires(*USER_WRITE)
 def post_user() -> Any:
     body, location = created_entity(create_user(_json_object()))
     resp = jsonify(body)
@@ -196,6 +194,7 @@ def post_user() -> Any:
 
 
 @bp.get("/users")
+@requires(*USER_READ)
 def list_users() -> Any:
     query = parse_user_query(request.args)
     where = ["seq > ?", *query.where]
@@ -215,8 +214,7 @@ def list_users() -> Any:
     if more:
         args = {k: v for k, v in request.args.items() if k != "$skiptoken"}
         args["$skiptoken"] = encode_skiptoken(page[-1]["seq"])
-        body["@odata.nextLink"] = (f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/users?"
-                                   f"{urlencode(args)}")
+        body["@odata.nextLink"] = graph_url(f"/users?{urlencode(args)}")
     body["value"] = [project(to_graph(r), query.select) for r in page]
     return jsonify(body)
 
@@ -263,17 +261,20 @@ def delete_user(key: str) -> None:
 
 
 @bp.get("/users/<path:key>")
+@requires(*USER_READ)
 def get_user_view(key: str) -> Any:
     return jsonify(read_user(key, request.args.get("$select")))
 
 
 @bp.patch("/users/<path:key>")
+@requires(*USER_WRITE)
 def patch_user_view(key: str) -> Any:
     update_user(key, _json_object())
     return Response(status=204)
 
 
 @bp.delete("/users/<path:key>")
+@requires(*USER_WRITE)
 def delete_user_view(key: str) -> Any:
     delete_user(key)
     return Response(status=204)
