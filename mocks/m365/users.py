@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from typing import Any
@@ -16,9 +17,12 @@ from mocks.m365.links import graph_url
 from mocks.m365.query import encode_skiptoken, parse_user_query, project
 from mocks.m365.store import (
     DEFAULT_SELECT,
+    EXTRA_LISTS,
+    EXTRA_STRINGS,
     find_user,
     hash_password,
     insert_user,
+    note_change,
     to_graph,
     upn_taken,
 )
@@ -28,8 +32,15 @@ bp = Blueprint("m365_graph", __name__, url_prefix="/v1.0")
 REQUIRED = ("accountEnabled", "displayName", "mailNickname", "passwordProfile",
             "userPrincipalName")
 STRINGS = {"displayName": 256, "mailNickname": 64, "givenName": 64, "surname": 64,
-           "department": 64, "jobTitle": 128, "usageLocation": 2, "userPrincipalName": 113}
-WRITABLE = set(STRINGS) | {"accountEnabled", "passwordProfile"}
+           "department": 64, "jobTitle": 128, "usageLocation": 2, "userPrincipalName": 113,
+           **EXTRA_STRINGS}
+WRITABLE = set(STRINGS) | set(EXTRA_LISTS) | {"accountEnabled", "passwordProfile"}
+#: Graph's values of the two properties for minors (null is allowed too)
+AGE_GROUPS = ("Minor", "NotAdult", "Adult")
+CONSENTS = ("Granted", "Denied", "NotRequired")
+PASSWORD_POLICIES = {"DisablePasswordExpiration", "DisableStrongPassword"}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")  # ISO 639-1 [+ ISO 3166], e.g. ja-JP
+_MAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 _NICK = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$")
 _UPN = re.compile(r"^([A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]{1,64})@([A-Za-z0-9.\-]{1,48})$")
 DUPLICATE_UPN = ("Another object with the same value for property userPrincipalName "
@@ -98,9 +109,18 @@ def validate(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], s
         fields[name] = value
     if "mailNickname" in fields and not _NICK.match(fields["mailNickname"]):
         raise _invalid("mailNickname")
-    if "usageLocation" in fields and fields["usageLocation"] is not None and not (
-            fields["usageLocation"].isalpha() and fields["usageLocation"].isupper()):
-        raise _invalid("usageLocation")
+    _check_values(fields)
+    for name in EXTRA_LISTS:
+        if name in data:
+            items = data[name] if data[name] is not None else []
+            if not isinstance(items, list) or not all(isinstance(i, str) and i.strip()
+                                                      for i in items):
+                raise _invalid(name)
+            if name == "otherMails" and not all(_MAIL.match(i) for i in items):
+                raise _invalid(name)
+            if name == "businessPhones" and len(items) > 1:
+                raise _invalid(name)  # Graph holds one business phone
+            fields[name] = items
     if "userPrincipalName" in fields:
         m = _UPN.match(fields["userPrincipalName"])
         if not m or m.group(1).startswith(".") or m.group(1).endswith("."):
@@ -137,6 +157,28 @@ def validate(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], s
             raise _invalid("passwordProfile")
         fields["forceChangePasswordNextSignIn"] = force
     return fields, password
+
+
+def _check_values(fields: dict[str, Any]) -> None:
+    """Graph's value rules for the properties that have them (None clears a property)."""
+    def given(name: str) -> str | None:
+        value = fields.get(name)
+        return value if isinstance(value, str) else None
+
+    usage = given("usageLocation")
+    if usage is not None and not (len(usage) == 2 and usage.isalpha() and usage.isupper()):
+        raise _invalid("usageLocation")  # an ISO 3166-1 alpha-2 country code (JP)
+    if (value := given("ageGroup")) is not None and value not in AGE_GROUPS:
+        raise _invalid("ageGroup")
+    if (value := given("consentProvidedForMinor")) is not None and value not in CONSENTS:
+        raise _invalid("consentProvidedForMinor")
+    if (value := given("passwordPolicies")) is not None and value != "None" and not {
+            p.strip() for p in value.split(",")} <= PASSWORD_POLICIES:
+        raise _invalid("passwordPolicies")
+    if (value := given("preferredLanguage")) is not None and not _LANGUAGE.match(value):
+        raise _invalid("preferredLanguage")
+    if (value := given("mail")) is not None and not _MAIL.match(value):
+        raise _invalid("mail")
 
 
 def _conflict() -> GraphError:
@@ -242,13 +284,20 @@ def update_user(key: str, data: dict[str, Any]) -> None:
         for name in ("userPrincipalName", "displayName", "mailNickname"):
             if name in fields and fields[name] is None:
                 raise _invalid(name)
+        extras = {k: fields.pop(k) for k in list(fields) if k in EXTRA_STRINGS
+                  or k in EXTRA_LISTS}
         sets = {k: (int(v) if isinstance(v, bool) else v) for k, v in fields.items()}
+        if extras:
+            props = {**json.loads(row["props"] or "{}"), **extras}
+            sets["props"] = json.dumps({k: v for k, v in props.items() if v not in (None, [])},
+                                       ensure_ascii=False)
         if password is not None:
             sets["password_hash"] = hash_password(password)
         if sets:
             assignments = ", ".join(f"{name} = ?" for name in sets)
             conn.execute(f"UPDATE users SET {assignments} WHERE id = ?",
                          [*sets.values(), row["id"]])
+            note_change(conn, row["id"])
 
 
 def delete_user(key: str) -> None:
@@ -257,7 +306,9 @@ def delete_user(key: str) -> None:
         row = find_user(key)
         if row is None:
             raise _not_found(key)
+        conn.execute("DELETE FROM licenses WHERE user_id = ?", (row["id"],))
         conn.execute("DELETE FROM users WHERE id = ?", (row["id"],))
+        note_change(conn, row["id"], removed=True)
 
 
 @bp.get("/users/<path:key>")
