@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from mocks.base import db_transaction, get_db
 from mocks.m365.auth import USER_READ, USER_WRITE, authenticate, requires
 from mocks.m365.errors import GraphError, graph_response
+from mocks.m365.licenses import verified_domains
 from mocks.m365.links import graph_url
 from mocks.m365.query import encode_skiptoken, parse_user_query, project
 from mocks.m365.store import (
@@ -125,8 +126,8 @@ def validate(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], s
         m = _UPN.match(fields["userPrincipalName"])
         if not m or m.group(1).startswith(".") or m.group(1).endswith("."):
             raise _invalid("userPrincipalName")
-        domains = current_app.config["DOMAINS"]
-        if domains and m.group(2).lower() not in {d.lower() for d in domains}:
+        if current_app.config["DOMAINS"] and m.group(2).lower() not in {
+                d.lower() for d in verified_domains()}:
             raise GraphError(400, "Request_BadRequest", "The domain portion of the "
                              "userPrincipalName property is invalid. You must use one of the "
                              "verified domain names in your organization.",

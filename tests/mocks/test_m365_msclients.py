@@ -19,9 +19,13 @@ import requests
 from azure.identity import ClientSecretCredential
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
+from msgraph.generated.models.assigned_license import AssignedLicense
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.password_profile import PasswordProfile
 from msgraph.generated.models.user import User
+from msgraph.generated.users.item.assign_license.assign_license_post_request_body import (
+    AssignLicensePostRequestBody,
+)
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import PageIterator
 from msgraph_core.requests.batch_request_content import BatchRequestContent
@@ -207,6 +211,27 @@ def test_a_429_is_retried_by_the_sdk_after_retry_after(url: str) -> None:
     log = requests.get(f"{url}/_admin/requests", timeout=10).json()["requests"]
     statuses = [r["status"] for r in log if r["path"] == "/v1.0/users"]
     assert statuses == [429, 429, 200]
+
+
+def test_assign_license_then_license_details(url: str) -> None:
+    client = graph(url)
+
+    async def script() -> list[str]:
+        skus = await client.subscribed_skus.get()
+        assert skus is not None and skus.value
+        student = next(s for s in skus.value if s.sku_part_number == "STANDARDWOFFPACK_STUDENT")
+        created = await client.users.post(new_user(7))
+        assert created is not None and created.id
+        body = AssignLicensePostRequestBody(
+            add_licenses=[AssignedLicense(sku_id=student.sku_id, disabled_plans=[])],
+            remove_licenses=[])
+        after = await client.users.by_user_id(created.id).assign_license.post(body)
+        assert after is not None and after.assigned_licenses
+        details = await client.users.by_user_id(created.id).license_details.get()
+        assert details is not None and details.value is not None
+        return [str(d.sku_part_number) for d in details.value]
+
+    assert run(script()) == ["STANDARDWOFFPACK_STUDENT"]
 
 
 def test_a_token_without_the_needed_role_gets_403(url: str) -> None:
