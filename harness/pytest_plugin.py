@@ -98,6 +98,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--renkei-live", dest="renkei_live", action="store_true", default=False,
                     help="serve the vendor mocks as real HTTP servers on 127.0.0.1 "
                     "(default: in-process)")
+    group.addoption("--renkei-tls", dest="renkei_tls", action="store_true", default=False,
+                    help="with --renkei-live: serve https from a local CA (vendors.ca_file; "
+                    "the pipeline fixture trusts it)")
     group.addoption("--renkei-port-base", dest="renkei_port_base", default="0", metavar="N",
                     help="with --renkei-live: c4th on N, lgate on N+1, … (your tool then knows "
                     f"lgate's URL, e.g. {DEFAULT_PORT_BASE} → "
@@ -261,7 +264,8 @@ def vendors(pytestconfig: pytest.Config, renkei_scale: str, renkei_seed: int,
     # RAM-backed when there is one: the mocks commit every request to SQLite.
     state = tempfile.mkdtemp(prefix="renkei-vendors-", dir=fast_tmp())
     try:
-        v = (Vendors.serve(state, config=config, port_base=port_base) if live
+        v = (Vendors.serve(state, config=config, port_base=port_base,
+                           tls=bool(pytestconfig.getoption("renkei_tls"))) if live
              else Vendors.in_process(state, config=config))
     except VendorError as exc:
         shutil.rmtree(state, ignore_errors=True)
@@ -380,7 +384,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 class _ScenarioRun:
     """One scenario running in this process, step by step, as its tests ask for the steps."""
 
-    def __init__(self, name: str, scale: str, seed: int, live: bool) -> None:
+    def __init__(self, name: str, scale: str, seed: int, live: bool,
+                 tls: bool = False) -> None:
         import tempfile
 
         from scenarios import SCENARIOS
@@ -390,7 +395,7 @@ class _ScenarioRun:
         # A folder of its own (RAM-backed when there is one: the mocks commit every request).
         self.workdir = tempfile.mkdtemp(prefix=f"renkei-{name}-", dir=fast_tmp())
         self.ctx = make_context(self.scenario, workdir=self.workdir, scale=scale, seed=seed,
-                                live=live, workers=1)
+                                live=live, workers=1, tls=tls)
         self.results: dict[str, Any] = {}
         self.stopped = False
 
@@ -453,7 +458,8 @@ def scenario_step(request: pytest.FixtureRequest, renkei_scale: str, renkei_seed
     runs = request.config.stash[RUNS_KEY]
     key = (name, renkei_scale, renkei_seed, live)
     if key not in runs:
-        runs[key] = _ScenarioRun(name, renkei_scale, renkei_seed, live)
+        runs[key] = _ScenarioRun(name, renkei_scale, renkei_seed, live,
+                                 tls=bool(request.config.getoption("renkei_tls")))
     result = runs[key].result(step_id)
     for f in result.findings:
         if f.severity.name != "INFO":

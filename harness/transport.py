@@ -157,3 +157,27 @@ def mount_wsgi(session: requests.Session, apps: Mapping[str, WsgiApp]) -> reques
         parts = urlsplit(base)
         session.mount(f"{parts.scheme}://{parts.netloc}/", adapter)
     return session
+
+
+class TrustingSession(requests.Session):
+    """A session that verifies https against one CA bundle (e.g. a local CA's ``ca.pem``).
+
+    ``session.verify = path`` alone is not enough: requests lets ``REQUESTS_CA_BUNDLE`` /
+    ``CURL_CA_BUNDLE`` from the environment win over the session's setting, so the bundle is
+    passed with every request instead (a caller's own ``verify=`` still wins).
+    """
+
+    def __init__(self, ca_file: str) -> None:
+        super().__init__()
+        self.verify = self.ca_file = ca_file
+
+    def request(self, method: str | bytes, url: str | bytes,  # type: ignore[override]
+                *args: Any, **kwargs: Any) -> requests.Response:
+        if kwargs.get("verify") is None:
+            kwargs["verify"] = self.ca_file
+        return super().request(method, url, *args, **kwargs)
+
+
+def session_for(ca_file: str | None) -> requests.Session:
+    """A plain session, or a :class:`TrustingSession` when a CA bundle is given."""
+    return TrustingSession(ca_file) if ca_file else requests.Session()

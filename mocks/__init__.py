@@ -104,10 +104,13 @@ def default_port(name: str, port_base: int = DEFAULT_PORT_BASE) -> int:
     return port_base + list(MOCKS).index(info(name).name)
 
 
-def default_peers(live: bool = False, port_base: int = DEFAULT_PORT_BASE) -> dict[str, str]:
-    """{name: base URL} of every mock: in-process hosts, or 127.0.0.1 ports when ``live``."""
+def default_peers(live: bool = False, port_base: int = DEFAULT_PORT_BASE,
+                  scheme: str = "http") -> dict[str, str]:
+    """{name: base URL} of every mock: in-process hosts, or 127.0.0.1 ports when ``live``
+    (``scheme`` https when they are served with TLS)."""
     if live:
-        return {name: f"http://127.0.0.1:{default_port(name, port_base)}" for name in MOCKS}
+        return {name: f"{scheme}://127.0.0.1:{default_port(name, port_base)}"
+                for name in MOCKS}
     return {name: m.test_url for name, m in MOCKS.items()}
 
 

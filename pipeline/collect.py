@@ -72,7 +72,9 @@ def _fetch(config: Config, session_factory: SessionFactory | None) -> tuple[byte
     if config.source.token_env and token is None:
         raise ConfigError(f"environment variable {config.source.token_env} is not set",
                           key="source.token_env", path=str(config.path))
-    http = RetryingHttpClient(session_factory, target="c4th", policy=config.retry)
+    ca = config.source.ca_file
+    http = RetryingHttpClient(session_factory, target="c4th", policy=config.retry,
+                              verify=str(ca) if ca else True)
     client = C4thClient(http, config.source.url or "", token=token)
     try:
         export = client.fetch_export()

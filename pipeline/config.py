@@ -54,6 +54,8 @@ class SourceConfig:
     drop_dir: Path | None = None
     token_env: str | None = None
     pattern: str = "*.zip"
+    #: a CA bundle to trust for https (e.g. ``renkei mock up --tls``'s ca.pem); None: the system's
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class TargetConfig:
     name: str
     url: str
     token_env: str | None = None
+    ca_file: Path | None = None  # a CA bundle to trust for https; None: the system's
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class M365Config:
     client_secret_env: str
     token_url: str = ""
     usage_location: str = "JP"
+    ca_file: Path | None = None  # a CA bundle to trust for https; None: the system's
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,14 @@ class _Reader:
         p = Path(value).expanduser()
         return p if p.is_absolute() else (self.base / p)
 
+    def ca_file(self, key: str) -> Path | None:
+        """An optional CA bundle (PEM) to verify a system's https certificate with."""
+        path = self.path_of(key)
+        if path is not None and not path.is_file():
+            raise self.fail(key, f"CA file {path} does not exist (a PEM bundle, e.g. the "
+                            "ca.pem that `renkei mock up --tls` prints)")
+        return path
+
     def url(self, key: str, *, required: bool = False) -> str | None:
         value: str | None = self.get(key, str, required=required)
         if value is not None and not re.match(r"https?://[^/\s]+", value):
@@ -285,14 +297,16 @@ class _Reader:
             raise self.fail("source", "set source.url (C4th's export endpoint) or "
                             "source.drop_dir (a folder C4th writes exports to)")
         return SourceConfig(url=url, drop_dir=drop, token_env=self.env_name("source.token_env"),
-                            pattern=self.get("source.pattern", str, "*.zip"))
+                            pattern=self.get("source.pattern", str, "*.zip"),
+                            ca_file=self.ca_file("source.ca_file"))
 
     def _target(self, name: str) -> TargetConfig | None:
         key = f"targets.{name}"
         if self.get(key, dict) is None or not self.get(f"{key}.enabled", bool, True):
             return None
         return TargetConfig(name, self.url(f"{key}.url", required=True) or "",
-                            self.env_name(f"{key}.token_env"))
+                            self.env_name(f"{key}.token_env"),
+                            ca_file=self.ca_file(f"{key}.ca_file"))
 
     def _m365(self) -> M365Config | None:
         key = "targets.m365"
@@ -305,7 +319,8 @@ class _Reader:
             graph_url=graph, tenant=tenant, client_id=self.get(f"{key}.client_id", str,
                                                               required=True),
             client_secret_env=self.env_name(f"{key}.client_secret_env", required=True) or "",
-            token_url=token_url, usage_location=self.get(f"{key}.usage_location", str, "JP"))
+            token_url=token_url, usage_location=self.get(f"{key}.usage_location", str, "JP"),
+            ca_file=self.ca_file(f"{key}.ca_file"))
 
 
 def _walk(node: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -33,6 +33,8 @@ url = "http://127.0.0.1:8100"
 # ... or a folder C4th (or its RPA job) writes exports to; the newest file is taken.
 # drop_dir = "drop"
 # pattern = "RO_*.zip"
+# ca_file = "mockstate/tls/ca.pem"  # any source or target: a CA to trust for https (here the
+#                                   # local CA of `renkei mock up --tls --state mockstate`)
 
 [targets.lgate]                # 学習eポータル: bulk import, initial passwords, read API
 url = "http://127.0.0.1:8101"

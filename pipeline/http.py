@@ -115,18 +115,20 @@ class RetryingHttpClient:
     :param policy: retries, backoff and timeouts.
     :param sleep: how to wait (tests pass a recorder).
     :param rng: the jitter's random source (tests pass a seeded one).
+    :param verify: requests' ``verify``: True (the system's CAs) or a CA bundle's path.
     """
 
     def __init__(self, session_factory: SessionFactory | None, *, target: str,
                  policy: RetryPolicy = RetryPolicy(),
                  sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, verify: bool | str = True) -> None:
         self._factory = session_factory or requests.Session
         self._session: requests.Session | None = None
         self.target = target
         self.policy = policy
         self.sleep = sleep
         self.rng = rng or random.Random()
+        self.verify = verify
 
     def __repr__(self) -> str:
         return (f"RetryingHttpClient(target={self.target!r}, timeout={self.policy.timeout}, "
@@ -154,6 +156,8 @@ class RetryingHttpClient:
         accepted = frozenset(ok)
         retries, timeout = self.policy.retries, self.policy.timeout
         kwargs.setdefault("timeout", timeout)
+        if self.verify is not True:
+            kwargs.setdefault("verify", self.verify)
         where = f"{method.upper()} {urlsplit(url).path}"
         last = "no attempt made"
         status: int | None = None

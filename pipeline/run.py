@@ -342,7 +342,9 @@ def _existing_accounts(config: Config, state: State, session_factory: SessionFac
         if target is None:
             continue
         token = config.env(target.token_env, key=f"targets.{name}.token_env")
-        http = RetryingHttpClient(session_factory, target=name, policy=config.retry)
+        ca = target.ca_file
+        http = RetryingHttpClient(session_factory, target=name, policy=config.retry,
+                                  verify=str(ca) if ca else True)
         client = cls(http, target.url, token=token)
         try:
             accounts[name] = client.list_users()

@@ -218,7 +218,8 @@ def _init_worker(spec: Mapping[str, Any], world: WorldCopy | None, scratch: str 
                  counter: Any = None) -> None:
     _WORKER["counter"] = counter
     if world is None:  # live: share the real servers
-        _WORKER["vendors"] = Vendors.live(spec["urls"], config=spec["config"])
+        _WORKER["vendors"] = Vendors.live(spec["urls"], config=spec["config"],
+                                          ca_file=spec.get("ca_file"))
         return
     # in-process: fresh mocks in the parent's scratch folder (the parent removes it: a pool's
     # worker ends without running exit handlers)

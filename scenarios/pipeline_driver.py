@@ -95,6 +95,8 @@ class PipelineDriver:
         u = self.vendors.urls
         o = self.options
         terms = "\n".join(f'"（{s}）" = ""' for s in DISABILITY_SUFFIXES)
+        ca = self.vendors.ca_file
+        trust = f'ca_file = "{ca}"\n' if ca else ""
         grace = o["grace_days"]
         return f'''# written by renkei's scenario runner
 [municipality]
@@ -106,19 +108,19 @@ path = "state/renkei.sqlite"
 
 [source]
 url = "{u["c4th"]}"
-
+{trust}
 [targets.lgate]
 url = "{u["lgate"]}"
-
+{trust}
 [targets.m365]
 graph_url = "{u["m365"]}"
 tenant = "renkei"
 client_id = "{DEV_CLIENT[0]}"
 client_secret_env = "{SECRET_ENV}"
-
+{trust}
 [targets.drill]
 url = "{u["interactive_study"]}"
-
+{trust}
 [accounts]
 password_file = "passwords/*.csv"
 teachers = false

@@ -45,10 +45,11 @@ def fast_tmp() -> str | None:
 
 def make_context(scenario: Scenario, *, workdir: str | Path, scale: str = "small",
                  seed: int = 1, live: bool = False, live_urls: Mapping[str, str] | None = None,
-                 workers: int = 1, as_of: str = "2025-05-01") -> Context:
+                 workers: int = 1, as_of: str = "2025-05-01", tls: bool = False) -> Context:
     """The vendors and the pipeline for one scenario run, in ``workdir``.
 
     :param live: serve the mocks as real servers on loopback (free ports) in this process.
+    :param tls: with ``live``, serve https from a local CA (the pipeline gets ``ca_file``).
     :param live_urls: use servers already running there (``renkei mock up``) instead.
     """
     if scale not in SCALES:
@@ -58,7 +59,7 @@ def make_context(scenario: Scenario, *, workdir: str | Path, scale: str = "small
         if live_urls:
             vendors = Vendors.live(live_urls)
         elif live:
-            vendors = Vendors.serve(work / "systems", config=scenario.vendor_config)
+            vendors = Vendors.serve(work / "systems", config=scenario.vendor_config, tls=tls)
         else:
             vendors = Vendors.in_process(work / "systems", config=scenario.vendor_config)
     except (VendorError, ImportError) as exc:
@@ -136,7 +137,7 @@ def _check_world(ctx: Context, step: Step, out: StepFindings) -> dict[str, Any]:
 def run_scenario(scenario: Scenario, *, workdir: str | Path | None = None,
                  scale: str = "small", seed: int = 1, live: bool = False,
                  live_urls: Mapping[str, str] | None = None, workers: int = 1,
-                 on_step: StepHook | None = None) -> ScenarioResult:
+                 on_step: StepHook | None = None, tls: bool = False) -> ScenarioResult:
     """Run every step of ``scenario``; stop after a step that could not run."""
     tmp = None
     if workdir is None:
@@ -146,7 +147,7 @@ def run_scenario(scenario: Scenario, *, workdir: str | Path | None = None,
     result = ScenarioResult(scenario)
     try:
         ctx = make_context(scenario, workdir=workdir, scale=scale, seed=seed, live=live,
-                           live_urls=live_urls, workers=workers)
+                           live_urls=live_urls, workers=workers, tls=tls)
         try:
             for step in scenario.steps:
                 step_result = run_step(ctx, step)

@@ -27,7 +27,7 @@ import requests
 import mocks
 from harness.lti.browser import Browser, Page, RequestsTransport, WsgiTransport
 from harness.lti.runner import Acceptance
-from harness.transport import mount_wsgi
+from harness.transport import mount_wsgi, session_for
 from mocks.base import close_app_db
 
 #: the six systems, in port order: the mocks' registry
@@ -84,6 +84,8 @@ class Vendors:
     config: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: live servers this process started (``serve``); :meth:`close` stops them
     servers: Any = None
+    #: the local CA the live servers' https certificates come from (``serve(tls=True)``)
+    ca_file: Path | None = None
     _session: requests.Session | None = None
 
     # --- construction ----------------------------------------------------------------------
@@ -117,33 +119,41 @@ class Vendors:
 
     @classmethod
     def live(cls, urls: Mapping[str, str], *,
-             config: Mapping[str, Mapping[str, Any]] | None = None) -> Vendors:
-        """Talk to real servers at ``urls`` ({name: http://127.0.0.1:port}).
+             config: Mapping[str, Mapping[str, Any]] | None = None,
+             ca_file: str | Path | None = None) -> Vendors:
+        """Talk to real servers at ``urls`` ({name: http(s)://127.0.0.1:port}).
 
         :param config: the config they were started with, when known (a vendor's own tools
             and their acceptance, from lgate's ``TOOLS``).
+        :param ca_file: the CA to trust for https (``renkei mock up --tls`` prints it).
         """
         missing = [n for n in NAMES if n not in urls]
         if missing:
             raise VendorError(f"no URL for {', '.join(missing)}")
-        return cls(urls=dict(urls), config=_with_costs(config))
+        return cls(urls=dict(urls), config=_with_costs(config),
+                   ca_file=Path(ca_file) if ca_file else None)
 
     @classmethod
     def serve(cls, state_dir: str | Path, *, port_base: int = 0,
-              config: Mapping[str, Mapping[str, Any]] | None = None) -> Vendors:
-        """Start the six mocks as real servers (waitress) on 127.0.0.1 in this process.
+              config: Mapping[str, Mapping[str, Any]] | None = None,
+              tls: bool = False) -> Vendors:
+        """Start the six mocks as real servers on 127.0.0.1 in this process.
 
         :param port_base: 0 → free ports chosen by the OS; else port base + registry index.
+        :param tls: serve https with a local CA made in ``<state_dir>/tls``.
         """
-        from mocks.serve import MockServers, ServeError  # waitress: only when serving
+        from mocks.serve import MockServers, ServeError  # the servers: only when serving
+        from mocks.tls import TlsError, ensure_tls
 
         Path(state_dir).mkdir(parents=True, exist_ok=True)
         try:
+            files = ensure_tls(Path(state_dir) / "tls") if tls else None
             servers = MockServers(NAMES, port_base=port_base, state_dir=str(state_dir),
-                                  config=_with_costs(config)).start()
-        except ServeError as exc:
+                                  config=_with_costs(config), tls=files).start()
+        except (ServeError, TlsError) as exc:
             raise VendorError(str(exc)) from None
-        return cls(urls=servers.urls, servers=servers, config=_with_costs(config))
+        return cls(urls=servers.urls, servers=servers, config=_with_costs(config),
+                   ca_file=files.ca if files else None)
 
     def external_tools(self) -> list[str]:
         """The tools registered in lgate's ``TOOLS`` that are not renkei's mocks (a vendor's
@@ -165,13 +175,14 @@ class Vendors:
     def spec(self) -> dict[str, Any]:
         """Plain data another process needs to reach these systems (live) or to build its own
         in-process ones configured alike (see the module doc)."""
-        return {"urls": self.urls, "secret_key": self.secret_key, "config": self.config}
+        return {"urls": self.urls, "secret_key": self.secret_key, "config": self.config,
+                "ca_file": str(self.ca_file) if self.ca_file else None}
 
     # --- HTTP ------------------------------------------------------------------------------
 
     def session_factory(self) -> requests.Session:
         """A new session that reaches every system (the pipeline's ``session_factory``)."""
-        session = requests.Session()
+        session = session_for(str(self.ca_file) if self.ca_file else None)
         if self.apps:
             mount_wsgi(session, {self.urls[n]: self.apps[n] for n in NAMES})
         return session
@@ -192,7 +203,8 @@ class Vendors:
             return Browser(_MixedTransport(
                 WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}),
                 {urlsplit(self.urls[n]).netloc for n in NAMES}))
-        return Browser(RequestsTransport(timeout=30.0))
+        return Browser(RequestsTransport(timeout=30.0, verify=str(self.ca_file)
+                                         if self.ca_file else True))
 
     def call(self, name: str, method: str, path: str, *, json: Any = None,
              params: Mapping[str, Any] | None = None, ok: Iterable[int] = (200,)) -> Any:

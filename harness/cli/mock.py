@@ -1,9 +1,10 @@
-"""``renkei mock``: list the vendor mocks, and serve them on 127.0.0.1 (waitress)."""
+"""``renkei mock``: list the vendor mocks, and serve them on 127.0.0.1 (http or https)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import tomllib
@@ -22,12 +23,18 @@ examples:
 
 # $pN is the default port of the N-th mock (mocks.DEFAULT_PORT_BASE + N, the registry's order).
 UP_EPILOG = Template("""\
-Each mock is served by waitress on 127.0.0.1, at port base + its place in the list
+Each mock is served on 127.0.0.1 (http by waitress; https by cheroot with --tls), at
+port base + its place in the list
 (c4th $p0, lgate $p1, m365 $p2, interactive_study $p3, tsubasa_book $p4,
 mirai_school $p5). Every mock knows the others' live URLs (PEERS), so lgate launches
 the tools over loopback. Without --state each mock keeps its state in memory and starts empty;
 with --state DIR each keeps an SQLite file DIR/<name>.sqlite and picks up where it left off.
 Ctrl-C or SIGTERM stops every server cleanly.
+
+With --tls every mock serves https with a certificate for 127.0.0.1 and localhost from a
+local CA made once in DIR/tls/ (with --state DIR; else $$XDG_STATE_HOME/renkei/tls): ca.pem,
+server.pem, server.key, mode 0600, kept across restarts. Give clients the CA:
+  export REQUESTS_CA_BUNDLE=DIR/tls/ca.pem SSL_CERT_FILE=DIR/tls/ca.pem
 
 Every mock offers GET / (what it is, its endpoints), /openapi.json and the admin API
 (/_admin/state, /_admin/reset, /_admin/seed, /_admin/requests, /_admin/faults).
@@ -36,6 +43,7 @@ examples:
   renkei mock up --all                              all six on ports $p0-$p5
   renkei mock up c4th lgate --port-base 9000        two mocks on 9000 and 9001
   renkei mock up --all --port m365=9443             m365 on 9443, the rest as usual
+  renkei mock up m365 --port 9443 --tls --state st  m365 alone on https://127.0.0.1:9443
   renkei mock up --all --state ./mock-state         state survives a restart
   renkei mock up m365 --config mocks.toml           per-mock settings from a file
 
@@ -82,14 +90,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst.set_defaults(func=run_list)
 
     up = sub.add_parser("up", help="serve mocks on 127.0.0.1 until Ctrl-C or SIGTERM",
-                        description="Serve the named mocks (or --all) with waitress.",
+                        description="Serve the named mocks (or --all) over http, or https "
+                        "with --tls.",
                         epilog=UP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_names_or_all(up, names_help="mocks to serve (see mock list)",
                      all_help="serve every mock in this checkout")
     up.add_argument("--port-base", type=int, default=DEFAULT_PORT_BASE, metavar="PORT",
                     help="port of the first mock in the list (default: %(default)s)")
-    up.add_argument("--port", action="append", default=[], metavar="NAME=PORT",
-                    help="serve one mock on its own port (repeatable)")
+    up.add_argument("--port", action="append", default=[], metavar="[NAME=]PORT",
+                    help="serve one mock on its own port (repeatable); a bare PORT when one "
+                    "mock is named")
+    up.add_argument("--tls", action="store_true",
+                    help="serve https with a local CA kept in <state>/tls/ (see below)")
     up.add_argument("--state", metavar="DIR",
                     help="keep each mock's SQLite state in DIR/<name>.sqlite")
     up.add_argument("--host", default="127.0.0.1",
@@ -150,12 +162,17 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_ports(items: list[str]) -> dict[str, int]:
+def _parse_ports(items: list[str], names: list[str]) -> dict[str, int]:
     ports: dict[str, int] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        if not sep or not value.isdigit():
-            raise UsageError(f"--port expects NAME=PORT (e.g. m365=9443), got {item!r}")
+        if not sep and item.isdigit():
+            if len(names) != 1:
+                raise UsageError(f"--port {item}: a bare port needs exactly one mock named; "
+                                 "use NAME=PORT (e.g. m365=9443)")
+            name, value = names[0], item
+        elif not sep or not value.isdigit():
+            raise UsageError(f"--port expects PORT or NAME=PORT (e.g. m365=9443), got {item!r}")
         if name not in MOCKS:
             raise UsageError(f"--port names unknown mock {name!r}; known: {', '.join(MOCKS)}")
         if not 1 <= int(value) <= 65535:
@@ -200,7 +217,7 @@ def run_up(args: argparse.Namespace) -> int:
     from mocks.serve import MockServers, ServeError
 
     names = _choose(args)
-    ports = _parse_ports(args.port)
+    ports = _parse_ports(args.port, names)
     config = _load_config(args.config)
     if not 1 <= args.port_base <= 65535 - len(MOCKS):
         raise UsageError(f"--port-base must be 1-{65535 - len(MOCKS)}, got {args.port_base}")
@@ -216,8 +233,11 @@ def run_up(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         print(f"renkei: warning: serving on {args.host}, not loopback: anyone who can reach "
               "it can change the mocks' state", file=sys.stderr)
+    tls = None
+    if args.tls:
+        tls = _tls_files(state_dir)
     servers = MockServers(names, port_base=args.port_base, ports=ports, state_dir=state_dir,
-                          host=args.host, config=config, threads=args.threads)
+                          host=args.host, config=config, threads=args.threads, tls=tls)
     try:
         servers.start()
     except ServeError as exc:
@@ -225,6 +245,9 @@ def run_up(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: servers.stop(timeout=0))
     try:
         _print_table(servers, state_dir)
+        if tls is not None:
+            print(f"renkei: https with a local CA; give clients\n  export "
+                  f"REQUESTS_CA_BUNDLE={tls.ca} SSL_CERT_FILE={tls.ca}", flush=True)
         servers.wait()
     except KeyboardInterrupt:
         pass
@@ -233,6 +256,21 @@ def run_up(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     print("renkei: mocks stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def _tls_files(state_dir: str | None) -> Any:
+    """The CA and server certificate in ``<state>/tls`` (or the user's state folder)."""
+    from mocks.tls import TlsError, ensure_tls
+
+    if state_dir:
+        folder = Path(state_dir) / "tls"
+    else:
+        root = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        folder = Path(root) / "renkei" / "tls"
+    try:
+        return ensure_tls(folder)
+    except TlsError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _print_table(servers: Any, state_dir: str | None) -> None:

@@ -36,6 +36,7 @@ examples:
   renkei scenario run --all --format junit -o scenarios.xml
   renkei scenario run rollover --scale tsukuba --workers 2
   renkei scenario run outage --live                  the mocks as real servers on 127.0.0.1
+  renkei scenario run --all --live --tls             … over https from a local CA
   renkei scenario run holds --format html -o holds.html
 """
 
@@ -56,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=int, default=1, help="the city's seed (default: 1)")
     run.add_argument("--live", action="store_true",
                      help="serve the mocks as real HTTP servers on 127.0.0.1 (free ports)")
+    run.add_argument("--tls", action="store_true",
+                     help="with --live: serve https from a local CA the pipeline trusts "
+                     "(ca_file)")
     run.add_argument("--workers", type=int, default=None, metavar="N",
                      help="processes: scenarios run side by side, or one scenario's launches "
                      "(default: all cores)")
@@ -95,6 +99,8 @@ def run_scenarios(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
     workers = args.workers or default_workers()
+    if args.tls and not args.live:
+        raise UsageError("--tls serves the mocks over https: give --live too")
 
     def echo(result) -> None:  # noqa: ANN001 - a ScenarioResult
         if args.quiet:
@@ -106,7 +112,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
 
     try:
         results = run_many(names, workers=workers, on_result=echo, scale=args.scale,
-                           seed=args.seed, live=args.live)
+                           seed=args.seed, live=args.live, tls=args.tls)
     except ScenarioSetupError as exc:
         raise UsageError(f"cannot start the systems: {exc}") from None
     report = build_report(results, subject=", ".join(names), scale=args.scale)

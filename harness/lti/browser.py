@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from harness.lti.http import HttpError
-from harness.transport import ConnectionDropped, call_wsgi, wsgi_environ
+from harness.transport import ConnectionDropped, call_wsgi, session_for, wsgi_environ
 
 
 @dataclass
@@ -47,10 +47,11 @@ class Transport(Protocol):
 class RequestsTransport:
     """Real HTTP with a cookie jar; redirects are followed by :class:`Browser`, not here."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, timeout: float = 10.0, verify: bool | str = True) -> None:
+        """:param verify: requests' ``verify``: True, or a CA bundle (a local CA's ca.pem)."""
         import requests
 
-        self.session = requests.Session()
+        self.session = session_for(verify if isinstance(verify, str) else None)
         self.timeout = timeout
         self._exc = requests.RequestException
 

@@ -7,15 +7,27 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from mocks.base import json_body
-from mocks.m365 import auth, users
+from mocks.base import db_transaction, json_body
+from mocks.m365 import auth, licenses, users
 from mocks.m365.store import check_password, find_user
 
 bp = Blueprint("m365_admin", __name__, url_prefix="/_admin")
 
 
 def seed(payload: dict[str, Any]) -> dict[str, Any]:
-    """Pre-existing accounts (the initial-link scenario): ``{"users": [Graph user bodies]}``."""
+    """Pre-existing accounts (the initial-link scenario) and the tenant's SKUs:
+    ``{"users": [Graph user bodies], "skus": {skuPartNumber: {"skuId", "prepaidUnits"}}}``."""
+    skus = payload.get("skus", {})
+    if not isinstance(skus, dict):
+        raise BadRequest("seed 'skus' must be {skuPartNumber: {skuId, prepaidUnits}}")
+    if skus:
+        try:
+            with db_transaction() as conn:
+                licenses.upsert_skus(conn, {**(current_app.config["SKUS"] or {}), **skus}
+                                     if conn.execute("SELECT 1 FROM skus").fetchone() is None
+                                     else skus)
+        except ValueError as exc:
+            raise BadRequest(f"seed skus: {exc}") from None
     items = payload.get("users", [])
     if not isinstance(items, list):
         raise BadRequest("seed 'users' must be a list of Graph user objects")
@@ -27,7 +39,7 @@ def seed(payload: dict[str, Any]) -> dict[str, Any]:
             created.append(users.create_user(item)["id"])
         except users.GraphError as exc:
             raise BadRequest(f"seed users[{i}]: {exc.message}") from None
-    return {"created": len(created), "ids": created}
+    return {"created": len(created), "ids": created, "skus": sorted(skus)}
 
 
 @bp.post("/check-password")

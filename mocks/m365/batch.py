@@ -23,15 +23,16 @@ from werkzeug.routing import MapAdapter
 
 from harness.transport import call_wsgi, wsgi_environ
 from mocks.m365 import users
-from mocks.m365.auth import check_throttle, require_token
+from mocks.m365.auth import authenticate_token, authorize, check_throttle
 from mocks.m365.errors import GraphError, graph_body, graph_response
+from mocks.m365.links import base_url
 
 MAX_BATCH = 20
 METHODS = {"GET", "POST", "PATCH", "PUT", "DELETE"}
 
 bp = Blueprint("m365_batch", __name__, url_prefix="/v1.0")
 # the $batch request itself is authenticated but not throttled: each request inside it is
-bp.before_request(require_token)
+bp.before_request(authenticate_token)
 bp.register_error_handler(GraphError, graph_response)
 
 
@@ -125,6 +126,7 @@ def _run(item: dict[str, Any], routes: MapAdapter) -> Entry:
     if direct is None or isinstance(body, str):
         return {"id": item["id"], **_dispatch(item, method, path, query)}
     try:
+        authorize(endpoint)
         check_throttle()
         return {"id": item["id"], **direct(**args, query=dict(parse_qsl(query)), body=body)}
     except GraphError as exc:
@@ -144,7 +146,7 @@ def _dispatch(item: dict[str, Any], method: str, path: str, query: str) -> Entry
     body = item.get("body")
     data = json.dumps(body).encode() if body is not None and not isinstance(body, str) else (
         body.encode() if isinstance(body, str) else b"")
-    base = urlsplit(current_app.config["BASE_URL"])
+    base = urlsplit(base_url())
     environ = wsgi_environ(method, base._replace(path=path, query=query), data, headers)
     # the app's Flask layer, not the fault middleware: a fault hits the $batch call itself
     status, resp_headers, raw = call_wsgi(current_app.wsgi_app.app, environ)  # type: ignore

@@ -20,6 +20,8 @@ from typing import Any
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
+from mocks.m365.links import base_url
+
 
 class GraphError(Exception):
     """Raised by a view to answer a Graph error (caught by the blueprint's handler)."""
@@ -72,7 +74,15 @@ def graph_response(exc: GraphError) -> Response:
         "request-id"]
     for name, value in exc.headers.items():
         resp.headers[name] = value
+    if exc.status == 401 and "WWW-Authenticate" not in resp.headers:
+        resp.headers["WWW-Authenticate"] = www_authenticate()
     return resp
+
+
+def www_authenticate() -> str:
+    """Graph's challenge on a 401: where to get a token, and for which resource."""
+    return (f'Bearer realm="", authorization_uri="{base_url()}/common/oauth2/authorize", '
+            'client_id="00000003-0000-0000-c000-000000000000"')
 
 
 def token_response(exc: TokenError) -> Response:

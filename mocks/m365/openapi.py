@@ -8,6 +8,7 @@ from flask import current_app
 
 from mocks.base.openapi import document, json_response
 from mocks.m365.query import MAX_TOP
+from mocks.m365.store import EXTRA_LISTS, EXTRA_STRINGS
 
 _S = {"type": "string"}
 _NS = {"type": ["string", "null"]}
@@ -19,7 +20,10 @@ USER = {
         "mailNickname": _S, "accountEnabled": {"type": "boolean"}, "givenName": _NS,
         "surname": _NS, "department": _NS, "jobTitle": _NS, "usageLocation": _NS,
         "createdDateTime": _S, "businessPhones": {"type": "array", "items": _S},
-        "mail": _NS, "mobilePhone": _NS, "officeLocation": _NS, "preferredLanguage": _NS,
+        **{name: _NS for name in EXTRA_STRINGS},
+        **{name: {"type": "array", "items": _S} for name in EXTRA_LISTS},
+        "assignedLicenses": {"type": "array", "items": {"type": "object", "properties": {
+            "skuId": _S, "disabledPlans": {"type": "array", "items": _S}}}},
     },
 }
 PASSWORD_PROFILE = {
@@ -34,6 +38,8 @@ NEW_USER = {
         "accountEnabled": {"type": "boolean"}, "displayName": _S, "mailNickname": _S,
         "userPrincipalName": _S, "passwordProfile": PASSWORD_PROFILE, "givenName": _S,
         "surname": _S, "department": _S, "jobTitle": _S, "usageLocation": _S,
+        **{name: _S for name in EXTRA_STRINGS},
+        **{name: {"type": "array", "items": _S} for name in EXTRA_LISTS},
     },
     "required": ["accountEnabled", "displayName", "mailNickname", "passwordProfile",
                  "userPrincipalName"],
@@ -69,10 +75,35 @@ def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 COMMON = {"400": _err("Bad request (Graph error body)"),
           "401": _err("Missing, unknown or expired bearer token"),
+          "403": _err("The token lacks the application permission the call needs"),
           "429": _err("Throttled (Retry-After header)")}
 KEY = {"name": "key", "in": "path", "required": True, "schema": _S,
        "description": "object id or userPrincipalName"}
 SELECT = {"name": "$select", "in": "query", "schema": _S}
+
+
+_LIST = {"type": "object", "required": ["value"], "properties": {
+    "@odata.context": _S, "value": {"type": "array", "items": {"type": "object"}}}}
+_TENANT = {"name": "tenant", "in": "path", "required": True, "schema": _S}
+
+
+def _discovery(version: str) -> dict[str, Any]:
+    return {"get": {"summary": f"OpenID Connect discovery ({version})", "security": [],
+                    "parameters": [_TENANT], "responses": {
+                        "200": _ok("Discovery document", {
+                            "type": "object",
+                            "required": ["issuer", "token_endpoint", "jwks_uri",
+                                         "authorization_endpoint"],
+                            "properties": {"issuer": _S, "token_endpoint": _S,
+                                           "jwks_uri": _S, "authorization_endpoint": _S}}),
+                        "400": _err("Unknown tenant", "#/components/schemas/TokenError")}}}
+
+
+def _jwks() -> dict[str, Any]:
+    return {"get": {"summary": "The token signing keys (JWKS)", "security": [],
+                    "parameters": [_TENANT], "responses": {"200": _ok("JWKS", {
+                        "type": "object", "required": ["keys"],
+                        "properties": {"keys": {"type": "array"}}})}}}
 
 
 def describe() -> dict[str, Any]:
@@ -112,6 +143,37 @@ def describe() -> dict[str, Any]:
                     "405": _err("Wrong method", "#/components/schemas/TokenError"),
                 },
             }},
+            "/{tenant}/v2.0/.well-known/openid-configuration": _discovery("v2.0"),
+            "/{tenant}/.well-known/openid-configuration": _discovery("v1"),
+            "/{tenant}/discovery/v2.0/keys": _jwks(),
+            "/{tenant}/discovery/keys": _jwks(),
+            "/v1.0/subscribedSkus": {"get": {"summary": "The tenant's SKUs and seats",
+                                             "responses": {"200": _ok("SKUs", _LIST),
+                                                           **COMMON}}},
+            "/v1.0/organization": {"get": {"summary": "The organization, verified domains",
+                                           "responses": {"200": _ok("Org", _LIST), **COMMON}}},
+            "/v1.0/domains": {"get": {"summary": "The tenant's domains",
+                                      "responses": {"200": _ok("Domains", _LIST), **COMMON}}},
+            "/v1.0/users/{key}/assignLicense": {"post": {
+                "summary": "Add and remove licences", "parameters": [KEY],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["addLicenses", "removeLicenses"],
+                    "properties": {
+                        "addLicenses": {"type": "array", "items": {
+                            "type": "object", "required": ["skuId"], "properties": {
+                                "skuId": _S, "disabledPlans": {"type": "array",
+                                                               "items": _S}}}},
+                        "removeLicenses": {"type": "array", "items": _S}}}}}},
+                "responses": {"200": _ok("The user", user_ref), "404": _err("No such user"),
+                              **COMMON}}},
+            "/v1.0/users/{key}/licenseDetails": {"get": {
+                "summary": "A user's licences", "parameters": [KEY],
+                "responses": {"200": _ok("Licences", _LIST), "404": _err("No such user"),
+                              **COMMON}}},
+            "/v1.0/users/{key}/memberOf": {"get": {
+                "summary": "A user's groups (none in the mock)", "parameters": [KEY],
+                "responses": {"200": _ok("Groups", _LIST), "404": _err("No such user"),
+                              **COMMON}}},
             "/v1.0/users": {
                 "get": {"summary": "List users", "parameters": [
                     {"name": "$filter", "in": "query", "schema": _S},

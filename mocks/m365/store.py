@@ -1,10 +1,16 @@
-"""m365's state: users (passwords hashed with scrypt, never returned) and issued tokens."""
+"""m365's state: users (passwords hashed with scrypt, never returned), issued tokens, the
+tenant's subscribed SKUs and the licences assigned to users.
+
+A user's core properties are columns; the rest of Graph's user properties (employeeId, mail,
+address fields…) are kept in one JSON column ``props`` (``json_extract`` serves ``$filter``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 import sqlite3
 import uuid
@@ -25,7 +31,23 @@ CREATE TABLE IF NOT EXISTS users (
     givenName TEXT, surname TEXT, department TEXT, jobTitle TEXT, usageLocation TEXT,
     createdDateTime TEXT NOT NULL,
     password_hash TEXT,
-    forceChangePasswordNextSignIn INTEGER NOT NULL DEFAULT 1
+    forceChangePasswordNextSignIn INTEGER NOT NULL DEFAULT 1,
+    props TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS skus (
+    skuId TEXT PRIMARY KEY,
+    skuPartNumber TEXT NOT NULL UNIQUE,
+    enabled INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS licenses (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    skuId TEXT NOT NULL REFERENCES skus(skuId),
+    PRIMARY KEY (user_id, skuId)
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    removed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
@@ -34,16 +56,29 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 """
 
-#: every property the mock stores, in Graph's spelling (passwordProfile is write-only)
+#: the user properties kept as columns, in Graph's spelling (passwordProfile is write-only)
 PROPERTIES = ("id", "userPrincipalName", "displayName", "mailNickname", "accountEnabled",
               "givenName", "surname", "department", "jobTitle", "usageLocation",
               "createdDateTime")
+#: Graph's other writable user properties the mock keeps (in ``props``), with their maximum
+#: length (None: a list of strings)
+EXTRA_STRINGS: dict[str, int] = {
+    "employeeId": 16, "employeeType": 64, "officeLocation": 128, "preferredLanguage": 10,
+    "mail": 256, "mobilePhone": 64, "faxNumber": 64, "companyName": 64,
+    "passwordPolicies": 256, "ageGroup": 16, "consentProvidedForMinor": 16,
+    "streetAddress": 1024, "city": 128, "state": 128, "postalCode": 40, "country": 128,
+}
+EXTRA_LISTS = ("otherMails", "businessPhones")
+EXTRAS = (*EXTRA_STRINGS, *EXTRA_LISTS)
 #: what Graph v1.0 returns for a user without $select (accountEnabled, department… are not
 #: in it: a client that needs them must $select them, as against the real service)
 DEFAULT_SELECT = ("businessPhones", "displayName", "givenName", "jobTitle", "mail",
                   "mobilePhone", "officeLocation", "preferredLanguage", "surname",
                   "userPrincipalName", "id")
-SELECTABLE = frozenset(PROPERTIES) | frozenset(DEFAULT_SELECT)
+#: read-only, computed: the licences assigned ([{"skuId", "disabledPlans"}])
+COMPUTED = ("assignedLicenses",)
+SELECTABLE = frozenset(PROPERTIES) | frozenset(DEFAULT_SELECT) | frozenset(EXTRAS) | frozenset(
+    COMPUTED)
 
 
 def hash_password(password: str) -> str:
@@ -76,8 +111,14 @@ def to_graph(row: sqlite3.Row) -> dict[str, Any]:
     """A stored row as a full Graph user (every property, defaults included)."""
     user: dict[str, Any] = {name: row[name] for name in PROPERTIES}
     user["accountEnabled"] = bool(row["accountEnabled"])
-    user.update(businessPhones=[], mail=None, mobilePhone=None, officeLocation=None,
-                preferredLanguage=None)
+    props = json.loads(row["props"] or "{}")
+    for name in EXTRA_STRINGS:
+        user[name] = props.get(name)
+    for name in EXTRA_LISTS:
+        user[name] = list(props.get(name) or [])
+    user["assignedLicenses"] = [
+        {"disabledPlans": [], "skuId": r["skuId"]} for r in get_db().execute(
+            "SELECT skuId FROM licenses WHERE user_id = ? ORDER BY skuId", (row["id"],))]
     return user
 
 
@@ -99,14 +140,23 @@ def insert_user(conn: sqlite3.Connection, fields: dict[str, Any], password_hash:
     conn.execute(
         "INSERT INTO users (id, userPrincipalName, displayName, mailNickname, accountEnabled,"
         " givenName, surname, department, jobTitle, usageLocation, createdDateTime,"
-        " password_hash, forceChangePasswordNextSignIn)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " password_hash, forceChangePasswordNextSignIn, props)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (user_id, fields["userPrincipalName"], fields["displayName"], fields["mailNickname"],
          int(fields["accountEnabled"]), fields.get("givenName"), fields.get("surname"),
          fields.get("department"), fields.get("jobTitle"), fields.get("usageLocation"),
          now_iso(), password_hash,
-         int(fields.get("forceChangePasswordNextSignIn", True))))
+         int(fields.get("forceChangePasswordNextSignIn", True)),
+         json.dumps({k: fields[k] for k in EXTRAS if fields.get(k) is not None},
+                    ensure_ascii=False)))
+    note_change(conn, user_id)
     return user_id
+
+
+def note_change(conn: sqlite3.Connection, user_id: str, *, removed: bool = False) -> None:
+    """Record that a user changed (or went), for ``/users/delta``."""
+    conn.execute("INSERT INTO changes (user_id, removed) VALUES (?, ?)",
+                 (user_id, int(removed)))
 
 
 def dump_state() -> dict[str, Any]:
@@ -114,11 +164,13 @@ def dump_state() -> dict[str, Any]:
     rows = get_db().execute("SELECT * FROM users ORDER BY seq").fetchall()
     users = []
     for row in rows:
-        user = {name: row[name] for name in PROPERTIES}
-        user["accountEnabled"] = bool(row["accountEnabled"])
+        user = to_graph(row)
         user["password_set"] = row["password_hash"] is not None
         user["forceChangePasswordNextSignIn"] = bool(row["forceChangePasswordNextSignIn"])
         users.append(user)
     tokens = get_db().execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
-    return {"users": users, "tokens_issued": tokens,
+    skus = [dict(r) for r in get_db().execute(
+        "SELECT skuPartNumber, skuId, enabled, (SELECT COUNT(*) FROM licenses l"
+        " WHERE l.skuId = s.skuId) AS consumed FROM skus s ORDER BY skuPartNumber")]
+    return {"users": users, "tokens_issued": tokens, "skus": skus,
             "clients": sorted(current_app.config["CLIENTS"])}

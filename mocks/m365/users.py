@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from typing import Any
@@ -10,14 +11,19 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from mocks.base import db_transaction, get_db
-from mocks.m365.auth import check_throttle, require_token
+from mocks.m365.auth import USER_READ, USER_WRITE, authenticate, requires
 from mocks.m365.errors import GraphError, graph_response
+from mocks.m365.licenses import verified_domains
+from mocks.m365.links import graph_url
 from mocks.m365.query import encode_skiptoken, parse_user_query, project
 from mocks.m365.store import (
     DEFAULT_SELECT,
+    EXTRA_LISTS,
+    EXTRA_STRINGS,
     find_user,
     hash_password,
     insert_user,
+    note_change,
     to_graph,
     upn_taken,
 )
@@ -27,8 +33,15 @@ bp = Blueprint("m365_graph", __name__, url_prefix="/v1.0")
 REQUIRED = ("accountEnabled", "displayName", "mailNickname", "passwordProfile",
             "userPrincipalName")
 STRINGS = {"displayName": 256, "mailNickname": 64, "givenName": 64, "surname": 64,
-           "department": 64, "jobTitle": 128, "usageLocation": 2, "userPrincipalName": 113}
-WRITABLE = set(STRINGS) | {"accountEnabled", "passwordProfile"}
+           "department": 64, "jobTitle": 128, "usageLocation": 2, "userPrincipalName": 113,
+           **EXTRA_STRINGS}
+WRITABLE = set(STRINGS) | set(EXTRA_LISTS) | {"accountEnabled", "passwordProfile"}
+#: Graph's values of the two properties for minors (null is allowed too)
+AGE_GROUPS = ("Minor", "NotAdult", "Adult")
+CONSENTS = ("Granted", "Denied", "NotRequired")
+PASSWORD_POLICIES = {"DisablePasswordExpiration", "DisableStrongPassword"}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")  # ISO 639-1 [+ ISO 3166], e.g. ja-JP
+_MAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 _NICK = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+$")
 _UPN = re.compile(r"^([A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]{1,64})@([A-Za-z0-9.\-]{1,48})$")
 DUPLICATE_UPN = ("Another object with the same value for property userPrincipalName "
@@ -40,10 +53,7 @@ def _graph_error(exc: GraphError) -> Response:
     return graph_response(exc)
 
 
-@bp.before_request
-def _authenticate() -> None:
-    require_token()
-    check_throttle()
+bp.before_request(authenticate)
 
 
 def _invalid(prop: str) -> GraphError:
@@ -100,15 +110,24 @@ def validate(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], s
         fields[name] = value
     if "mailNickname" in fields and not _NICK.match(fields["mailNickname"]):
         raise _invalid("mailNickname")
-    if "usageLocation" in fields and fields["usageLocation"] is not None and not (
-            fields["usageLocation"].isalpha() and fields["usageLocation"].isupper()):
-        raise _invalid("usageLocation")
+    _check_values(fields)
+    for name in EXTRA_LISTS:
+        if name in data:
+            items = data[name] if data[name] is not None else []
+            if not isinstance(items, list) or not all(isinstance(i, str) and i.strip()
+                                                      for i in items):
+                raise _invalid(name)
+            if name == "otherMails" and not all(_MAIL.match(i) for i in items):
+                raise _invalid(name)
+            if name == "businessPhones" and len(items) > 1:
+                raise _invalid(name)  # Graph holds one business phone
+            fields[name] = items
     if "userPrincipalName" in fields:
         m = _UPN.match(fields["userPrincipalName"])
         if not m or m.group(1).startswith(".") or m.group(1).endswith("."):
             raise _invalid("userPrincipalName")
-        domains = current_app.config["DOMAINS"]
-        if domains and m.group(2).lower() not in {d.lower() for d in domains}:
+        if current_app.config["DOMAINS"] and m.group(2).lower() not in {
+                d.lower() for d in verified_domains()}:
             raise GraphError(400, "Request_BadRequest", "The domain portion of the "
                              "userPrincipalName property is invalid. You must use one of the "
                              "verified domain names in your organization.",
@@ -141,13 +160,35 @@ def validate(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], s
     return fields, password
 
 
+def _check_values(fields: dict[str, Any]) -> None:
+    """Graph's value rules for the properties that have them (None clears a property)."""
+    def given(name: str) -> str | None:
+        value = fields.get(name)
+        return value if isinstance(value, str) else None
+
+    usage = given("usageLocation")
+    if usage is not None and not (len(usage) == 2 and usage.isalpha() and usage.isupper()):
+        raise _invalid("usageLocation")  # an ISO 3166-1 alpha-2 country code (JP)
+    if (value := given("ageGroup")) is not None and value not in AGE_GROUPS:
+        raise _invalid("ageGroup")
+    if (value := given("consentProvidedForMinor")) is not None and value not in CONSENTS:
+        raise _invalid("consentProvidedForMinor")
+    if (value := given("passwordPolicies")) is not None and value != "None" and not {
+            p.strip() for p in value.split(",")} <= PASSWORD_POLICIES:
+        raise _invalid("passwordPolicies")
+    if (value := given("preferredLanguage")) is not None and not _LANGUAGE.match(value):
+        raise _invalid("preferredLanguage")
+    if (value := given("mail")) is not None and not _MAIL.match(value):
+        raise _invalid("mail")
+
+
 def _conflict() -> GraphError:
     return GraphError(400, "Request_BadRequest", DUPLICATE_UPN,
                       details=[{"target": "userPrincipalName", "code": "ObjectConflict"}])
 
 
 def _context(suffix: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/$metadata#{suffix}"
+    return graph_url(f"/$metadata#{suffix}")
 
 
 def _users_context(select: tuple[str, ...]) -> str:
@@ -181,12 +222,12 @@ def create_user(data: dict[str, Any]) -> dict[str, Any]:
 
 def created_entity(user: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The 201 body for a new user and its ``Location``, as Graph answers a create."""
-    location = (f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/directoryObjects/"
-                f"{user['id']}/Microsoft.DirectoryServices.User")
+    location = graph_url(f"/directoryObjects/{user['id']}/Microsoft.DirectoryServices.User")
     return {"@odata.context": _context("users/$entity"), **user}, location
 
 
 @bp.post("/users")
+@requires(*USER_WRITE)
 def post_user() -> Any:
     body, location = created_entity(create_user(_json_object()))
     resp = jsonify(body)
@@ -196,6 +237,7 @@ def post_user() -> Any:
 
 
 @bp.get("/users")
+@requires(*USER_READ)
 def list_users() -> Any:
     query = parse_user_query(request.args)
     where = ["seq > ?", *query.where]
@@ -215,8 +257,7 @@ def list_users() -> Any:
     if more:
         args = {k: v for k, v in request.args.items() if k != "$skiptoken"}
         args["$skiptoken"] = encode_skiptoken(page[-1]["seq"])
-        body["@odata.nextLink"] = (f"{current_app.config['BASE_URL'].rstrip('/')}/v1.0/users?"
-                                   f"{urlencode(args)}")
+        body["@odata.nextLink"] = graph_url(f"/users?{urlencode(args)}")
     body["value"] = [project(to_graph(r), query.select) for r in page]
     return jsonify(body)
 
@@ -244,13 +285,20 @@ def update_user(key: str, data: dict[str, Any]) -> None:
         for name in ("userPrincipalName", "displayName", "mailNickname"):
             if name in fields and fields[name] is None:
                 raise _invalid(name)
+        extras = {k: fields.pop(k) for k in list(fields) if k in EXTRA_STRINGS
+                  or k in EXTRA_LISTS}
         sets = {k: (int(v) if isinstance(v, bool) else v) for k, v in fields.items()}
+        if extras:
+            props = {**json.loads(row["props"] or "{}"), **extras}
+            sets["props"] = json.dumps({k: v for k, v in props.items() if v not in (None, [])},
+                                       ensure_ascii=False)
         if password is not None:
             sets["password_hash"] = hash_password(password)
         if sets:
             assignments = ", ".join(f"{name} = ?" for name in sets)
             conn.execute(f"UPDATE users SET {assignments} WHERE id = ?",
                          [*sets.values(), row["id"]])
+            note_change(conn, row["id"])
 
 
 def delete_user(key: str) -> None:
@@ -259,21 +307,26 @@ def delete_user(key: str) -> None:
         row = find_user(key)
         if row is None:
             raise _not_found(key)
+        conn.execute("DELETE FROM licenses WHERE user_id = ?", (row["id"],))
         conn.execute("DELETE FROM users WHERE id = ?", (row["id"],))
+        note_change(conn, row["id"], removed=True)
 
 
 @bp.get("/users/<path:key>")
+@requires(*USER_READ)
 def get_user_view(key: str) -> Any:
     return jsonify(read_user(key, request.args.get("$select")))
 
 
 @bp.patch("/users/<path:key>")
+@requires(*USER_WRITE)
 def patch_user_view(key: str) -> Any:
     update_user(key, _json_object())
     return Response(status=204)
 
 
 @bp.delete("/users/<path:key>")
+@requires(*USER_WRITE)
 def delete_user_view(key: str) -> Any:
     delete_user(key)
     return Response(status=204)

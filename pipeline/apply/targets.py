@@ -80,23 +80,26 @@ def targets_from_config(config: Any, session_factory: SessionFactory | None, *,
     """
     policy = policy or config.delivery_retry
 
-    def http(target: str) -> RetryingHttpClient:
-        return RetryingHttpClient(session_factory, target=target, policy=policy, sleep=sleep)
+    def http(target: str, ca_file: Any = None) -> RetryingHttpClient:
+        return RetryingHttpClient(session_factory, target=target, policy=policy, sleep=sleep,
+                                  verify=str(ca_file) if ca_file else True)
 
     source = Source(board_name(config), str(config.board_code))
     targets = Targets(source=source,
                       passwords=password_loader(getattr(config, "password_file", None)))
     if config.lgate is not None:
-        targets.lgate = LgateClient(http("lgate"), config.lgate.url, token=config.env(
-            config.lgate.token_env, key="targets.lgate.token_env"))
+        targets.lgate = LgateClient(
+            http("lgate", config.lgate.ca_file), config.lgate.url,
+            token=config.env(config.lgate.token_env, key="targets.lgate.token_env"))
     if config.m365 is not None:
         m = config.m365
         login = m.token_url.split(f"/{m.tenant}/oauth2")[0] if m.token_url else None
-        targets.m365 = GraphClient(http("m365"), m.graph_url, tenant=m.tenant,
+        targets.m365 = GraphClient(http("m365", m.ca_file), m.graph_url, tenant=m.tenant,
                                    client_id=m.client_id,
                                    client_secret=config.m365_client_secret(), login_url=login)
         targets.usage_location = m.usage_location
     if config.drill is not None:
-        targets.drill = DrillClient(http("drill"), config.drill.url, token=config.env(
-            config.drill.token_env, key="targets.drill.token_env"))
+        targets.drill = DrillClient(
+            http("drill", config.drill.ca_file), config.drill.url,
+            token=config.env(config.drill.token_env, key="targets.drill.token_env"))
     return targets

@@ -43,15 +43,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_up(url: str, proc: subprocess.Popen[str], timeout: float = 30) -> None:
+def wait_up(url: str, proc: subprocess.Popen[str], timeout: float = 30,
+            verify: str | bool = True) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"renkei mock up exited early: {proc.stderr.read()}")
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if requests.get(url, timeout=1, verify=verify).status_code == 200:
                 return
-        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow under load
+        except OSError:  # refused, slow under load, or the CA file is not made yet
             time.sleep(0.1)
     raise AssertionError(f"{url} did not come up")
 
@@ -162,7 +163,8 @@ def test_port_in_use_is_a_message_and_exit_2() -> None:
     ((), "name the mocks to serve"),
     (("c4th", "--all"), "not both"),
     (("l-gate",), "unknown mock 'l-gate'"),
-    (("c4th", "--port", "c4th:9000"), "--port expects NAME=PORT"),
+    (("c4th", "--port", "c4th:9000"), "--port expects PORT or NAME=PORT"),
+    (("c4th", "m365", "--port", "9000"), "a bare port needs exactly one mock named"),
     (("c4th", "--port", "nope=9000"), "unknown mock 'nope'"),
     (("c4th", "--config", "/no/such/file.toml"), "cannot read --config"),
 ])
@@ -192,3 +194,38 @@ def test_config_file_sets_per_mock_settings(up: object, tmp_path: Path) -> None:
 def test_help_teaches_with_examples(cli: object) -> None:
     out = cli("mock", "up", "--help")[1]  # type: ignore[operator]
     assert "examples:" in out and "renkei mock up --all --state" in out
+
+
+def test_one_mock_on_exactly_the_port_given(up: object) -> None:
+    port = free_port()
+    proc = up("m365", "--port", str(port))  # type: ignore[operator]
+    wait_up(f"http://127.0.0.1:{port}/", proc)
+    assert stop(proc)[0] == 0
+
+
+def test_tls_serves_https_with_a_kept_local_ca(up: object, tmp_path: Path) -> None:
+    port, state = free_port(), tmp_path / "state"
+    url = f"https://127.0.0.1:{port}"
+    proc = up("m365", "--port", str(port), "--tls", "--state", str(state))  # type: ignore
+    tls = state / "tls"
+    wait_up(url + "/", proc, verify=str(tls / "ca.pem"))
+    for name in ("ca.pem", "server.pem", "server.key"):
+        assert (tls / name).stat().st_mode & 0o777 == 0o600, name
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(url + "/", timeout=5)  # not trusted without the CA
+    doc = requests.get(f"https://localhost:{port}/t/v2.0/.well-known/openid-configuration",
+                       timeout=5, verify=str(tls / "ca.pem")).json()
+    assert doc["token_endpoint"] == f"https://localhost:{port}/t/oauth2/v2.0/token"
+    ca = (tls / "ca.pem").read_bytes()
+    assert f"REQUESTS_CA_BUNDLE={tls / 'ca.pem'}" in stop_out(proc)
+    again = up("m365", "--port", str(port), "--tls", "--state", str(state))  # type: ignore
+    wait_up(url + "/", again, verify=str(tls / "ca.pem"))
+    assert (tls / "ca.pem").read_bytes() == ca
+    stop_out(again)
+
+
+def stop_out(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    return out

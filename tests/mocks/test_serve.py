@@ -1,13 +1,17 @@
-"""Mocks served by waitress over loopback: drops really cut the socket, trickle, peers."""
+"""Mocks served over loopback (waitress; cheroot with TLS): drops really cut the socket,
+trickle, peers, https from a local CA."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
+from harness.transport import TrustingSession
 from mocks.serve import MockServers, ServeError, plan_ports
+from mocks.tls import ensure_tls
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +69,30 @@ def test_plan_ports() -> None:
     assert plan_ports(["m365"], port_base=0) == {"m365": 0}
     with pytest.raises(ServeError):
         plan_ports(["m365"], ports={"m365": 70000})
+
+
+def test_tls_serves_https_from_the_local_ca_with_https_peers(tmp_path: Path) -> None:
+    tls = ensure_tls(tmp_path / "tls")
+    with MockServers(["c4th", "m365"], port_base=0, threads=2, tls=tls) as servers:
+        for name, url in servers.urls.items():
+            assert url.startswith("https://127.0.0.1:")
+            assert requests.get(f"{url}/", timeout=5, verify=str(tls.ca)).status_code == 200
+            app = servers.served[name].app
+            assert app.config["PEERS"]["lgate"] == "https://127.0.0.1:8101"
+            # the mocks' own calls to each other trust the local CA, whatever the environment
+            assert isinstance(app.config["HTTP_SESSION"], TrustingSession)
+        other = servers.served["c4th"].app.config["HTTP_SESSION"]
+        assert other.get(servers.urls["m365"] + "/", timeout=5).status_code == 200
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(servers.urls["m365"] + "/", timeout=5, verify=True)
+
+
+def test_tls_files_are_kept_and_private(tmp_path: Path) -> None:
+    first = ensure_tls(tmp_path / "tls")
+    ca = first.ca.read_bytes()
+    again = ensure_tls(tmp_path / "tls")
+    assert again.ca.read_bytes() == ca and again.key.read_bytes() == first.key.read_bytes()
+    for path in (again.ca, again.cert, again.key, tmp_path / "tls" / "ca.key"):
+        assert path.stat().st_mode & 0o777 == 0o600
+    (tmp_path / "tls" / "server.pem").unlink()  # a lost certificate is issued again, same CA
+    assert ensure_tls(tmp_path / "tls").ca.read_bytes() == ca

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.apply.targets import targets_from_config
 from pipeline.config import ConfigError, example_config, load_config, parse_config
 
 BASE = """\
@@ -123,3 +124,26 @@ def test_relative_paths_are_taken_from_the_config_folder(tmp_path: Path) -> None
 def test_a_target_can_be_switched_off() -> None:
     config = parse_config(BASE + '\n[targets.drill]\nurl = "http://d"\nenabled = false\n')
     assert config.drill is None
+
+
+def test_ca_file_per_source_and_target_reaches_the_http_clients(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    text = BASE + 'ca_file = "ca.pem"\n' + (
+        '\n[targets.m365]\ngraph_url = "https://127.0.0.1:9443"\ntenant = "t"\n'
+        'client_id = "c"\nclient_secret_env = "RENKEI_TEST_SECRET"\nca_file = "ca.pem"\n'
+        '\n[targets.lgate]\nurl = "https://127.0.0.1:9444"\n')
+    config = parse_config(text, path=tmp_path / "renkei.toml")
+    assert config.source.ca_file == tmp_path / "ca.pem"
+    assert config.m365 is not None and config.m365.ca_file == tmp_path / "ca.pem"
+    assert config.lgate is not None and config.lgate.ca_file is None
+    monkeypatch.setenv("RENKEI_TEST_SECRET", "x")
+    targets = targets_from_config(config, None)
+    assert targets.m365 is not None and targets.m365.http.verify == str(tmp_path / "ca.pem")
+    assert targets.lgate is not None and targets.lgate.http.verify is True
+
+
+def test_a_missing_ca_file_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="CA file .* does not exist") as err:
+        parse_config(BASE + 'ca_file = "nope.pem"\n', path=tmp_path / "renkei.toml")
+    assert err.value.key == "source.ca_file"

@@ -1,0 +1,200 @@
+"""m365: the user resource as Graph declares it, licences, the organization and domains,
+and the query forms ($filter, $orderby, $search, delta, memberOf)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+
+from mocks.serve import MockServers
+from tests.mocks.conftest import MakeMock
+from tests.mocks.test_m365 import DOMAIN, assert_graph_error, token, user
+
+
+@pytest.fixture
+def client(make_mock: MakeMock) -> FlaskClient:
+    return make_mock("m365").test_client()
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> dict[str, str]:
+    return token(client)
+
+
+SCHOOL_PROPS: dict[str, Any] = {
+    "employeeId": "A123456789012345", "officeLocation": "つくば市立第一小学校",
+    "preferredLanguage": "ja-JP", "mail": f"s000001@{DOMAIN}",
+    "otherMails": ["parent@example.jp"], "passwordPolicies": "DisablePasswordExpiration",
+    "ageGroup": "Minor", "consentProvidedForMinor": "Granted", "streetAddress": "研究学園1-1",
+    "city": "つくば市", "state": "茨城県", "postalCode": "305-0817", "country": "日本",
+    "usageLocation": "JP",
+}
+
+
+def test_school_properties_are_stored_returned_and_selectable(
+        client: FlaskClient, auth: dict[str, str]) -> None:
+    created = client.post("/v1.0/users", json=user(1, **SCHOOL_PROPS), headers=auth)
+    assert created.status_code == 201, created.json
+    for name, value in SCHOOL_PROPS.items():
+        assert created.json[name] == value, name
+    got = client.get(f"/v1.0/users/{created.json['id']}?$select=employeeId,ageGroup,city",
+                     headers=auth).json
+    assert {k: got[k] for k in ("employeeId", "ageGroup", "city")} == {
+        "employeeId": "A123456789012345", "ageGroup": "Minor", "city": "つくば市"}
+    assert "displayName" not in got
+    assert client.patch(f"/v1.0/users/{created.json['id']}", headers=auth,
+                        json={"officeLocation": None, "ageGroup": "NotAdult"}
+                        ).status_code == 204
+    got = client.get(f"/v1.0/users/{created.json['id']}?$select=officeLocation,ageGroup,"
+                     "employeeId", headers=auth).json
+    assert got["officeLocation"] is None and got["ageGroup"] == "NotAdult"
+    assert got["employeeId"] == "A123456789012345"
+
+
+@pytest.mark.parametrize("prop,value", [
+    ("employeeId", "A1234567890123456"),      # 17 characters: Graph's limit is 16
+    ("ageGroup", "Child"), ("consentProvidedForMinor", "Yes"),
+    ("usageLocation", "JPN"), ("usageLocation", "jp"), ("passwordPolicies", "NeverExpire"),
+    ("preferredLanguage", "Japanese"), ("otherMails", ["not-an-address"]),
+    ("otherMails", "a@b.jp"), ("mail", "nope"),
+])
+def test_values_graph_refuses_are_400_naming_the_property(
+        client: FlaskClient, auth: dict[str, str], prop: str, value: Any) -> None:
+    error = assert_graph_error(client.post("/v1.0/users", json=user(1, **{prop: value}),
+                                           headers=auth), 400, "Request_BadRequest")
+    assert error["details"] == [{"target": prop, "code": "InvalidValue"}]
+
+
+# --- licences --------------------------------------------------------------------------------
+
+STUDENT = "314c4481-f395-4525-be8b-2ec4bb1e9d91"
+FACULTY = "94763226-9b3c-4e75-a931-5c89701abe66"
+
+
+def _skus(client: FlaskClient, auth: dict[str, str]) -> dict[str, dict[str, Any]]:
+    resp = client.get("/v1.0/subscribedSkus", headers=auth)
+    assert resp.status_code == 200, resp.json
+    return {s["skuPartNumber"]: s for s in resp.json["value"]}
+
+
+def _assign(client: FlaskClient, auth: dict[str, str], key: str, add: list[str],
+            remove: list[str] | None = None) -> Any:
+    return client.post(f"/v1.0/users/{key}/assignLicense", headers=auth, json={
+        "addLicenses": [{"skuId": s, "disabledPlans": []} for s in add],
+        "removeLicenses": remove or []})
+
+
+def test_subscribed_skus_hold_the_education_skus_from_config(
+        make_mock: MakeMock) -> None:
+    client = make_mock("m365", SKUS={"STANDARDWOFFPACK_STUDENT": {
+        "skuId": STUDENT, "prepaidUnits": 3}}).test_client()
+    skus = _skus(client, token(client))
+    assert list(skus) == ["STANDARDWOFFPACK_STUDENT"]
+    assert skus["STANDARDWOFFPACK_STUDENT"]["prepaidUnits"]["enabled"] == 3
+    assert skus["STANDARDWOFFPACK_STUDENT"]["consumedUnits"] == 0
+
+
+def test_assign_then_license_details_then_remove(client: FlaskClient,
+                                                 auth: dict[str, str]) -> None:
+    uid = client.post("/v1.0/users", json=user(1, usageLocation="JP"), headers=auth).json["id"]
+    resp = _assign(client, auth, uid, [STUDENT])
+    assert resp.status_code == 200, resp.json
+    assert resp.json["assignedLicenses"] == [{"disabledPlans": [], "skuId": STUDENT}]
+    details = client.get(f"/v1.0/users/{uid}/licenseDetails", headers=auth).json["value"]
+    assert [(d["skuId"], d["skuPartNumber"]) for d in details] == [
+        (STUDENT, "STANDARDWOFFPACK_STUDENT")]
+    assert _skus(client, auth)["STANDARDWOFFPACK_STUDENT"]["consumedUnits"] == 1
+    assert _assign(client, auth, uid, [STUDENT]).status_code == 200  # twice: still one seat
+    assert _skus(client, auth)["STANDARDWOFFPACK_STUDENT"]["consumedUnits"] == 1
+    assert _assign(client, auth, uid, [], [STUDENT]).status_code == 200
+    assert client.get(f"/v1.0/users/{uid}/licenseDetails", headers=auth).json["value"] == []
+    assert _skus(client, auth)["STANDARDWOFFPACK_STUDENT"]["consumedUnits"] == 0
+
+
+@pytest.mark.parametrize("case,message", [
+    ("no usage location", "cannot be done for user with invalid usage location"),
+    ("unknown sku", "does not correspond to a valid company License"),
+    ("no seats", "does not have any available licenses"),
+    ("not held", "User does not have a corresponding license"),
+])
+def test_licence_errors_are_graphs_400(make_mock: MakeMock, case: str, message: str) -> None:
+    client = make_mock("m365", SKUS={"STANDARDWOFFPACK_STUDENT": {
+        "skuId": STUDENT, "prepaidUnits": 1}}).test_client()
+    auth = token(client)
+    usage = {} if case == "no usage location" else {"usageLocation": "JP"}
+    uid = client.post("/v1.0/users", json=user(1, **usage), headers=auth).json["id"]
+    other = client.post("/v1.0/users", json=user(2, usageLocation="JP"), headers=auth).json
+    if case == "no seats":
+        assert _assign(client, auth, other["id"], [STUDENT]).status_code == 200
+    if case == "not held":
+        resp = _assign(client, auth, uid, [], [STUDENT])
+    else:
+        resp = _assign(client, auth, uid, [FACULTY if case == "unknown sku" else STUDENT])
+    error = assert_graph_error(resp, 400, "Request_BadRequest")
+    assert message in error["message"]
+
+
+def test_seats_are_counted_right_under_concurrency(tmp_path: Any) -> None:
+    config = {"m365": {"SKUS": {"STANDARDWOFFPACK_STUDENT": {"skuId": STUDENT,
+                                                             "prepaidUnits": 5}}}}
+    with MockServers(["m365"], port_base=0, threads=8, state_dir=str(tmp_path),
+                     config=config) as servers:
+        base = servers.urls["m365"]
+        tok = requests.post(f"{base}/t/oauth2/v2.0/token", timeout=10, data={
+            "grant_type": "client_credentials", "client_id": "renkei-pipeline",
+            "client_secret": "renkei-dev-secret",
+            "scope": "https://graph.microsoft.com/.default"}).json()["access_token"]
+        auth = {"Authorization": f"Bearer {tok}"}
+        ids = [requests.post(f"{base}/v1.0/users", json=user(n, usageLocation="JP"),
+                             headers=auth, timeout=10).json()["id"] for n in range(12)]
+
+        def assign(uid: str) -> int:
+            return requests.post(f"{base}/v1.0/users/{uid}/assignLicense", headers=auth,
+                                 timeout=30, json={"addLicenses": [{"skuId": STUDENT}],
+                                                   "removeLicenses": []}).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(assign, ids))
+        skus = requests.get(f"{base}/v1.0/subscribedSkus", headers=auth, timeout=10).json()
+    assert sorted(statuses) == [200] * 5 + [400] * 7
+    assert skus["value"][0]["consumedUnits"] == 5
+
+
+def test_seed_adds_and_resizes_skus(client: FlaskClient, auth: dict[str, str]) -> None:
+    resp = client.post("/_admin/seed", json={"skus": {"STANDARDWOFFPACK_FACULTY": {
+        "skuId": FACULTY, "prepaidUnits": 2}}})
+    assert resp.status_code == 200, resp.json
+    skus = _skus(client, auth)
+    assert skus["STANDARDWOFFPACK_FACULTY"]["prepaidUnits"]["enabled"] == 2
+    assert "STANDARDWOFFPACK_STUDENT" in skus
+    assert client.post("/_admin/seed", json={"skus": {"X": {"prepaidUnits": 1}}}
+                       ).status_code == 400
+
+
+# --- directory -------------------------------------------------------------------------------
+
+def test_organization_and_domains_list_the_verified_domains(make_mock: MakeMock) -> None:
+    client = make_mock("m365", DOMAINS=[DOMAIN]).test_client()
+    auth = token(client)
+    org = client.get("/v1.0/organization", headers=auth).json["value"][0]
+    names = [d["name"] for d in org["verifiedDomains"]]
+    assert names == [DOMAIN, "renkei.onmicrosoft.com"]
+    assert [d["id"] for d in client.get("/v1.0/domains", headers=auth).json["value"]] == names
+    ok = client.post("/v1.0/users", headers=auth, json={
+        **user(1), "userPrincipalName": "s1@renkei.onmicrosoft.com"})
+    assert ok.status_code == 201
+    error = assert_graph_error(client.post("/v1.0/users", headers=auth, json={
+        **user(2), "userPrincipalName": "s2@elsewhere.jp"}), 400, "Request_BadRequest")
+    assert "verified domain" in error["message"]
+
+
+def test_member_of_answers_for_a_known_user_and_404_otherwise(
+        client: FlaskClient, auth: dict[str, str]) -> None:
+    uid = client.post("/v1.0/users", json=user(1), headers=auth).json["id"]
+    assert client.get(f"/v1.0/users/{uid}/memberOf", headers=auth).json["value"] == []
+    assert_graph_error(client.get("/v1.0/users/nobody@x.jp/memberOf", headers=auth), 404,
+                       "Request_ResourceNotFound")
