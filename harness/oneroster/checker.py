@@ -7,6 +7,7 @@ bad data. Exit codes: 0 no ERROR, 1 ERROR findings, 2 the bundle could not be re
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import re
@@ -129,7 +130,8 @@ def _check_container(
 
 def _stream(container: Container, filename: str, sink: FindingCollector) -> CsvStream | None:
     try:
-        return CsvStream(container.open(filename), filename, sink)
+        return CsvStream(container.open(filename), filename, sink,
+                         functools.partial(container.open, filename))
     except LimitExceeded as exc:
         exc.report(sink, filename)
     except READ_ERRORS as exc:

@@ -139,6 +139,23 @@ _rule("OR125", I, P, "bundle file name",
       ("学習eポータル標準モデル V4.00 (file naming)",),
       "The interoperability model names bundles RO_<date>_<code>.zip.",
       "Operators use the name to tell exports apart.", profiles=JP)
+_rule("OR126", E, P, "quote in unquoted field",
+      "{file} の {position} 列目: 二重引用符で囲まれていない項目の中に二重引用符があります",
+      "{file} field {position}: a double quote inside a field that is not enclosed in quotes",
+      (f"{RFC} §2.5",),
+      "A field that does not start with a double quote must not contain one; a quote in a "
+      "value is written inside a quoted field, doubled.",
+      "Readers disagree on it: Python's csv module keeps the quote silently, strict readers "
+      "refuse the record or the file, others start a quoted field there and swallow the "
+      "following separators and lines.", 'Ta"ro → "Ta""ro"')
+_rule("OR127", E, P, "text after closing quote",
+      "{file} の {position} 列目: 閉じた二重引用符の後に区切り以外の文字があります",
+      "{file} field {position}: text after the closing double quote of a quoted field",
+      (f"{RFC} §2.6-2.7",),
+      "After the closing quote of a quoted field comes a comma or the end of the record; a "
+      "quote inside the field is doubled.",
+      "The value's end is ambiguous; readers cut it, join it or refuse the record.",
+      '"Ta"ro → "Ta""ro"')
 
 # --- OR2xx headers --------------------------------------------------------------------------
 H = "headers"

@@ -179,7 +179,7 @@ def test_quoting_is_judged_on_whole_records_only():
     assert run('a,b\r\n"1","two\r\nlines"\r\n4,""\r\n') == [4]  # line numbers count breaks
     assert run('a,b\r\n"1","x"\r\n"2","cut') == []  # unfinished record: not judged...
     assert run('a,b\r\n"1","x"\r\n2,"cut', complete=False) == []  # ...nor a cut prefix
-    assert run('a,b\r\n"1","x"y\r\n3,3\r\n') == []  # malformed: OR121's business
+    assert run('a,b\r\n"1","x"y\r\n3,3\r\n') == []  # malformed: OR127's business
 
 
 def test_vendor_column_and_blank_home_class(make_bundle):

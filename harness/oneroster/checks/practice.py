@@ -170,7 +170,7 @@ def check_quoting(text: str, complete: bool, filename: str, sink: FindingCollect
     """OR704: data records (after the header) whose fields are not all in double quotes.
 
     ``text`` is the decoded start of the file; unless ``complete``, its last record may be cut
-    and is not judged. A record that is not well-formed CSV is left to OR121.
+    and is not judged. A record that is not well-formed CSV is left to OR121, OR126 and OR127.
     """
     if not enabled(sink, "OR704"):
         return

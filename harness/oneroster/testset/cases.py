@@ -190,11 +190,24 @@ def _(t):
     T.setv(t, "users.csv", 0, "middleName", "太\x00郎")
 
 
-@case("stray-quote", "packaging", "an unterminated quote in an extra course row", "OR121")
+@case("stray-quote", "packaging", "text after a closing quote in an extra course row", "OR127")
 def _(t):
     row = (f'"{sample_id("c9")}","","","{sample_id("y2025")}","2025年度 x"y","","",'
            f'"{sample_id("s1")}","",""\r\n')
     return T.patch(_serialized(t), "courses.csv", lambda d: d + row.encode("utf-8"))
+
+
+@case("unterminated-quote", "packaging", "a quoted field that never closes, at the end of "
+      "courses.csv", "OR121")
+def _(t):
+    row = f'"{sample_id("c9")}","","","{sample_id("y2025")}","2025年度 x'
+    return T.patch(_serialized(t), "courses.csv", lambda d: d + row.encode("utf-8"))
+
+
+@case("bare-quote", "packaging", "a double quote inside an unquoted name (Ta\"ro)", "OR126")
+def _(t):
+    return T.patch(_serialized(t), "users.csv",
+                   lambda d: d.replace('"太郎"'.encode(), '太"郎'.encode(), 1))
 
 
 @case("field-count", "packaging", "a course row with one field too many", "OR122")
