@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.core import Finding, FindingCollector, Severity
-from harness.oneroster.checks import crossfile, japan
+from harness.oneroster.checks import crossfile, japan, practice
 from harness.oneroster.checks.manifest import check_manifest, check_presence
 from harness.oneroster.checks.rows import FilePass, resolve
 from harness.oneroster.checks.state import BundleState
@@ -125,6 +125,10 @@ def _check_container(
     crossfile.finish(state, sink, bulk)
     if profile.japanese:
         japan.finish(state, sink)
+        practice.finish(state, sink)
+        is_zip = not container.path.is_dir()
+        practice.bundle_checks(container.path.name, is_zip,
+                               container.path.stat().st_size if is_zip else None, names, sink)
     return effective
 
 
