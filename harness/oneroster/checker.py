@@ -7,6 +7,7 @@ bad data. Exit codes: 0 no ERROR, 1 ERROR findings, 2 the bundle could not be re
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import re
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.core import Finding, FindingCollector, Severity
-from harness.oneroster.checks import crossfile, japan
+from harness.oneroster.checks import crossfile, japan, practice
 from harness.oneroster.checks.manifest import check_manifest, check_presence
 from harness.oneroster.checks.rows import FilePass, resolve
 from harness.oneroster.checks.state import BundleState
@@ -124,12 +125,17 @@ def _check_container(
     crossfile.finish(state, sink, bulk)
     if profile.japanese:
         japan.finish(state, sink)
+        practice.finish(state, sink)
+        is_zip = not container.path.is_dir()
+        practice.bundle_checks(container.path.name, is_zip,
+                               container.path.stat().st_size if is_zip else None, names, sink)
     return effective
 
 
 def _stream(container: Container, filename: str, sink: FindingCollector) -> CsvStream | None:
     try:
-        return CsvStream(container.open(filename), filename, sink)
+        return CsvStream(container.open(filename), filename, sink,
+                         functools.partial(container.open, filename))
     except LimitExceeded as exc:
         exc.report(sink, filename)
     except READ_ERRORS as exc:

@@ -16,7 +16,8 @@ REGISTRY.declare(
     "OC700", Severity.ERROR, "consumer", "valid bundle rejected",
     "インポーターが正しいバンドル {file} を拒否しました（{reason}）",
     "The importer rejected the valid bundle {file} ({reason})", (_CERT,),
-    "A bundle without ERROR-level defects was refused.",
+    "A bundle without ERROR-level defects was refused; or one whose defects are only WARN or "
+    "INFO (an importer-practice case) crashed the importer: a 5xx answer is not a refusal.",
     "Boards send such bundles every night; refusing them stops the roster.")
 REGISTRY.declare(
     "OC701", Severity.ERROR, "consumer", "invalid bundle accepted",
@@ -28,7 +29,8 @@ REGISTRY.declare(
     "OC702", Severity.WARN, "consumer", "bundle with warnings rejected",
     "インポーターが警告のみのバンドル {file} を拒否しました（{expected}）",
     "The importer rejected the bundle {file} whose defects are only warnings ({expected})",
-    (_CERT,), "The bundle's defects are WARN or INFO level; importing it is allowed.",
+    (_CERT,), "The bundle's defects are WARN or INFO level; importing it is allowed. The "
+    "importer refused it with an answer (not a 5xx crash, which is OC700).",
     "Stricter than the profile: not a failure, but boards may be refused data they can send.")
 REGISTRY.declare(
     "OC703", Severity.ERROR, "consumer", "no answer",

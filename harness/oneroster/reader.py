@@ -7,6 +7,7 @@ carrying the findings. It does not judge content: run the checker for that.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from harness.core import Finding, FindingCollector, Severity
@@ -48,7 +49,8 @@ def read_bundle(
             if filename not in names:
                 continue
             try:
-                stream = CsvStream(container.open(filename), filename, sink)
+                stream = CsvStream(container.open(filename), filename, sink,
+                                   functools.partial(container.open, filename))
                 records = list(stream)
                 stream.close()
             except LimitExceeded as exc:

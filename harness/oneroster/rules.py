@@ -68,13 +68,15 @@ _rule("OR109", E, P, "manifest.version",
 _rule("OR110", W, P, "oneroster.version",
       "oneroster.version がプロファイル {profile} の想定（{expected}）と異なります（実際: {value}）",
       "oneroster.version differs from what profile {profile} expects ({expected}; found: {value})",
-      (OV, JPP, K12),
+      (OV, JPP, K12, rules_practice.Q),
       "The manifest's oneroster.version should match the profile; OPEN: the binding's text says "
       "1.2, e-Portal V4 exports write 1.2.1, the K-12 profile 1.2_JP (the values the meibo gem "
       "writes per profile).",
       "Consumers pick the column layout from it. The 2022 pilot importers (e-Portal V3, jp-1.1) "
       "accept exactly 1.2 and refuse anything else (1EdTechJapan/DA2022: K社 equal_to 1.2, "
-      "M社 manifest_valid, AA社 ONEROSTER_VERSION, F社 check_manifest.sh).")
+      "M社 manifest_valid, AA社 ONEROSTER_VERSION, F社 check_manifest.sh, Q社 "
+      "'oneroster.versionは「1.2」のみ許可されます'). The same importers also expect the 1.2 "
+      "users.csv layout (with resourceSourcedIds): check with --profile jp-1.1 for them.")
 _rule("OR111", E, P, "manifest file mode",
       "{property} の値は absent、bulk、delta のいずれかです（実際: {value}）",
       "{property} must be absent, bulk or delta (found: {value})", (OV,),
@@ -139,6 +141,23 @@ _rule("OR125", I, P, "bundle file name",
       ("学習eポータル標準モデル V4.00 (file naming)",),
       "The interoperability model names bundles RO_<date>_<code>.zip.",
       "Operators use the name to tell exports apart.", profiles=JP)
+_rule("OR126", E, P, "quote in unquoted field",
+      "{file} の {position} 列目: 二重引用符で囲まれていない項目の中に二重引用符があります",
+      "{file} field {position}: a double quote inside a field that is not enclosed in quotes",
+      (f"{RFC} §2.5",),
+      "A field that does not start with a double quote must not contain one; a quote in a "
+      "value is written inside a quoted field, doubled.",
+      "Readers disagree on it: Python's csv module keeps the quote silently, strict readers "
+      "refuse the record or the file, others start a quoted field there and swallow the "
+      "following separators and lines.", 'Ta"ro → "Ta""ro"')
+_rule("OR127", E, P, "text after closing quote",
+      "{file} の {position} 列目: 閉じた二重引用符の後に区切り以外の文字があります",
+      "{file} field {position}: text after the closing double quote of a quoted field",
+      (f"{RFC} §2.6-2.7",),
+      "After the closing quote of a quoted field comes a comma or the end of the record; a "
+      "quote inside the field is doubled.",
+      "The value's end is ambiguous; readers cut it, join it or refuse the record.",
+      '"Ta"ro → "Ta""ro"')
 
 # --- OR2xx headers --------------------------------------------------------------------------
 H = "headers"
@@ -180,9 +199,11 @@ _rule("OR208", W, H, "profile column order",
 _rule("OR209", W, H, "column from another profile",
       "{file} の列 {value} は別プロファイルの綴りです。{profile} では {field} です",
       "{file} column {value} is spelt for another profile; {profile} spells it {field}",
-      (JPP, K12),
+      (JPP, K12, rules_practice.K, rules_practice.Y),
       "e-Portal V3–V5 spell metadata.jp.ShussekiNo/PublicFlg; the K-12 profile shussekiNo/"
-      "publicFlg.", "The consumer drops the column it does not know.", profiles=JP)
+      "publicFlg.", "The consumer drops the column it does not know; K社 and Y社 (2022 pilot) "
+      "compare the whole enrollments header with the ShussekiNo/PublicFlg spelling and refuse "
+      "the bundle outright.", profiles=JP)
 _rule("OR210", E, H, "blank column name",
       "{file} のヘッダーに空の列名があります（{column_no} 列目）",
       "{file} header has a blank name (column {column_no})", (FMT,),
@@ -329,12 +350,15 @@ _rule("OR510", E, J, "教育委員会コード format",
       (JPP,), "教育委員会コード (board of education code) is six digits.", "", profiles=JP)
 _rule("OR511", W, J, "courseCode",
       "courses の courseCode は空にします（実際: {value}）",
-      "courses courseCode should be blank (found: {value})", (JPP,),
-      "The Japan profile leaves courseCode blank.", "", profiles=JP)
+      "courses courseCode should be blank (found: {value})", (JPP, rules_practice.K),
+      "The Japan profile leaves courseCode blank.",
+      "K社 (2022 pilot) refuses the bundle when courseCode is filled.", profiles=JP)
 _rule("OR512", W, J, "course title",
       "courses の title は「YYYY年度」で始めます: {value}",
-      "courses title should begin with YYYY年度: {value}", (JPP,),
-      "Course titles start with their 年度.", "", profiles=JP)
+      "courses title should begin with YYYY年度: {value}", (JPP, rules_practice.K),
+      "Course titles start with their 年度.",
+      "K社 (2022 pilot) refuses the bundle when a course title does not start with YYYY年度.",
+      profiles=JP)
 _rule("OR513", E, J, "classType",
       "classes の classType は homeroom か scheduled です（実際: {value}）",
       "classes classType must be homeroom or scheduled (found: {value})", (JPP,),
@@ -379,7 +403,9 @@ _rule("OR522", E, J, "grade code",
 _rule("OR523", W, J, "E grades",
       "{file} の学年コード {value} の意味は未確定です",
       "{file} grade {value}: its meaning is not settled", (JPP,),
-      "OPEN: E1–E3 appear in the vocabulary without a settled meaning.", "", profiles=JP)
+      "OPEN: E1–E3 appear in the vocabulary without a settled meaning.",
+      "K社 (2022 pilot) takes P1–P6/J1–J3 only and refuses the bundle (H grades: OR716).",
+      profiles=JP)
 _rule("OR524", E, J, "student primary",
       "児童生徒の enrollments の primary は false です（実際: {value}）",
       "A student's enrollments primary must be false (found: {value})", (JPP,),
@@ -392,7 +418,9 @@ _rule("OR526", W, J, "role vocabulary",
       "roles の role {value} は日本のプロファイルで使われる値ではありません",
       "roles role {value} is not one Japanese profiles use", (JPP,),
       "Seen: student, teacher, guardian, principal, siteAdministrator, districtAdministrator, "
-      "proctor, systemAdministrator.", "", profiles=JP)
+      "proctor, systemAdministrator.",
+      "K社 (2022 pilot) refuses the bundle for these roles, and Y社 makes no account for their "
+      "users (for the seen roles the pilot importers do not all take: OR718).", profiles=JP)
 _rule("OR527", W, J, "grade and school kind",
       "{file} の学年 {value} は学校種別 {kind} に合いません",
       "{file} grade {value} does not fit school kind {kind}", (JPP,),
@@ -439,7 +467,9 @@ _rule("OR604", E, X, "demographics match users",
 _rule("OR605", W, X, "user without role",
       "利用者 {value} に roles がありません", "User {value} has no roles row", (FMT,),
       "In 1.2 a user's orgs and roles come from roles.csv.",
-      "The consumer cannot place the user in a school.")
+      "The consumer cannot place the user in a school. K社's converter (2022 pilot) crashes "
+      "on such a user (it reads the user's role without checking there is one).",
+      example="", profiles=())
 
 
 # --- OR7xx importer practice (field practice, not the spec) ----------------------------------

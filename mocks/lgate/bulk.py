@@ -63,11 +63,15 @@ class BulkRejected(Exception):
         return {"error": err}
 
 
+#: Rules that judge the bundle's file name (the spec's convention and Y社's practice).
+NAME_RULES = frozenset({"OR125", "OR710"})
+
+
 def check_upload(data: bytes, filename: str | None = None) -> tuple[Bundle, list[Finding]]:
     """Check an uploaded bundle (zip bytes) and read it; raise :class:`BulkRejected` if bad.
 
     :param filename: the name the client gave the file (multipart); without one the upload has
-        no name to judge, so the bundle-name rule (OR125) is not reported.
+        no name to judge, so the bundle-name rules (OR125, OR710) are not reported.
     :return: the bundle and its non-ERROR findings.
     """
     if not data:
@@ -80,7 +84,7 @@ def check_upload(data: bytes, filename: str | None = None) -> tuple[Bundle, list
         path = Path(tmp) / name
         path.write_bytes(data)
         result = check_bundle(path, profile=PROFILE)
-        findings = [f for f in result.findings if filename or f.rule != "OR125"]
+        findings = [f for f in result.findings if filename or f.rule not in NAME_RULES]
         errors = [f for f in findings if f.severity is Severity.ERROR]
         if errors:
             raise BulkRejected(422, "invalidBundle",

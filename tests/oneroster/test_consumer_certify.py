@@ -70,12 +70,16 @@ def run(tmp_path: Path, toml: Path, fmt: str = "json", *extra: str) -> tuple[int
     return code, out.read_text(encoding="utf-8") if out.exists() else ""
 
 
+def certify_all(tmp_path: Path, url: str) -> tuple[int, dict, list[dict]]:
+    """Certify the importer at ``url`` on the whole test set: (exit code, report, cases)."""
+    code, text = run(tmp_path, write_config(tmp_path, url + "/import"))
+    doc = json.loads(text)
+    return code, doc, doc["extra"]["cases"]
+
+
 def test_lenient_importer_gets_every_error_bundle_wrong(tmp_path, serve):
     seen: list[dict] = []
-    srv = serve(lenient_importer(seen))
-    code, text = run(tmp_path, write_config(tmp_path, srv.url + "/import"))
-    doc = json.loads(text)
-    cases = doc["extra"]["cases"]
+    code, doc, cases = certify_all(tmp_path, serve(lenient_importer(seen)).url)
     assert code == 1 and not doc["summary"]["passed"]
     assert len(seen) == len(cases) > 80  # every bundle was posted
     assert all(s["auth"] == TOKEN for s in seen)  # the header was sent
@@ -204,3 +208,81 @@ def test_a_token_in_the_url_query_is_not_reported_either(tmp_path, serve):
                                              "headers": {"X-Key": "hk-123456789"}}}, "c.toml")
     assert "qk-9f8e" not in repr(consumer) and "hk-1234" not in repr(consumer)
     assert consumer.shown_url.endswith("/i?api_key=***")
+
+
+# --- issue 17: an importer that behaves as the 2022 pilot's do ----------------------------------
+def field_importer(seen: list[dict], profile: str = "jp-eportal-v4") -> Flask:
+    """As the pilot's importers behave (1EdTechJapan/DA2022): refuses a bundle whose name is
+    not RO_YYYYMMDD_<code>.zip (Y社: 400 before unpacking), crashes on gradebook or resource
+    files (K社's KeyError, Q社's TypeError: HTTP 500), and otherwise runs renkei's checker:
+    422 naming the ERROR rules, or 200. ``seen`` records what each upload reached."""
+    import re
+    import zipfile
+
+    from harness.oneroster.rules_practice import NOT_ROSTERING
+
+    app = Flask("field")
+    name_rule = re.compile(r"RO_[0-9]{8}_[A-Za-z0-9]+\.zip")
+
+    @app.post("/import")
+    def imp():
+        upload = request.files["file"]
+        name = upload.filename or ""
+        if not name_rule.fullmatch(name):
+            seen.append({"reached": "name"})
+            return jsonify({"imported": False, "error": "file name"}), 400
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            upload.save(path)
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    members = zf.namelist()
+            except zipfile.BadZipFile:
+                members = []
+            extra = [m for m in members if m.removesuffix(".csv") in NOT_ROSTERING]
+            if extra:
+                seen.append({"reached": "crash"})
+                raise KeyError(extra[0])  # what the schema lookup does: Flask answers 500
+            result = check_bundle(path, profile=profile)
+        errors = sorted({f.rule for f in result.findings if f.severity.name == "ERROR"})
+        seen.append({"reached": "checker", "errors": errors})
+        if errors:
+            return jsonify({"imported": False, "errors": errors}), 422
+        return jsonify({"imported": True})
+
+    return app
+
+
+def test_field_importer_is_told_the_truth_case_by_case(tmp_path, serve):
+    from harness.oneroster import REGISTRY as OR
+
+    seen: list[dict] = []
+    srv = serve(field_importer(seen))
+    code, doc, cases = certify_all(tmp_path, srv.url)
+    assert code == 1 and len(seen) == len(cases) > 80
+    verdicts = {c["case"]: c["verdict"] for c in cases}
+    # the practice cases it fails, named: a crash on gradebook files, a refusal of the name
+    assert {k: v for k, v in verdicts.items() if v != "pass"} == {
+        "gradebook-and-resources": "fail", "bundle-name": "note"}
+    by_case = {c["case"]: c for c in cases}
+    assert by_case["gradebook-and-resources"]["status"] == 500
+    assert by_case["gradebook-and-resources"]["exercises"].endswith("K社 and Q社 crash on them")
+    assert by_case["bundle-name"]["status"] == 400
+    findings = {(f["rule"], f["file"]) for f in doc["findings"]}
+    assert findings == {("OC700", "gradebook-and-resources"), ("OC702", "bundle-name")}
+    # every defect case reached the checks it was written for: the importer's own checker saw
+    # the case's ERROR rules, not a crash or a name refusal first
+    for case, answer in zip(cases, seen, strict=True):
+        own = {r for r in case["expected_rules"] if OR[r].severity.name == "ERROR"}
+        if own:
+            assert answer["reached"] == "checker", case["case"]
+            assert own <= set(answer["errors"]), case["case"]
+            assert case["verdict"] == "pass", case["case"]
+    assert "FAIL gradebook-and-resources" in _text_table(tmp_path, srv.url)
+
+
+def _text_table(tmp_path: Path, url: str) -> str:
+    code, text = run(tmp_path, write_config(tmp_path, url + "/import"), "text", "--cases",
+                     "gradebook-and-resources,valid-bulk")
+    assert code == 1
+    return text

@@ -7,6 +7,7 @@ import os
 import random
 import zipfile
 
+import hypothesis
 import pytest
 
 from harness.oneroster import Limits, check_bundle
@@ -162,3 +163,96 @@ def test_random_csv_damage_never_raises(tmp_path, seed):
     assert result.exit_code in (0, 1)
     for finding in result.findings:
         assert finding.rule and finding.message_en and finding.message_ja
+
+
+# --- RFC 4180 quoting (issue 17): what csv.reader keeps silently is an ERROR with its place ----
+_NAME_CHARS = hypothesis.strategies.text(alphabet='ab太郎 "\r\n,', max_size=8)
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _users_with(tmp_path, rows: list[list[str]], raw_rows: list[str]):
+    """The sample bundle with ``raw_rows`` (raw CSV text) added to users.csv as the last rows."""
+    extra = "".join(raw_rows).encode("utf-8")
+    members = [(n, d + extra if n == "users.csv" else d) for n, d in _members()]
+    path = tmp_path / "RO_20250501_082201.zip"
+    path.write_bytes(zip_members(members))
+    return check_bundle(path)
+
+
+def _user_fields(values: list[str]) -> list[str]:
+    """A users.csv record's fields (the sample's first user) with names replaced by ``values``."""
+    header, first = csv_rows("users.csv")[:2]
+    row = list(first)
+    for name, v in zip(("givenName", "familyName", "middleName"), values, strict=False):
+        row[header.index(name)] = v
+    return row
+
+
+def csv_rows(name: str) -> list[list[str]]:
+    import csv
+
+    data = dict(_members())[name].decode("utf-8")
+    return list(csv.reader(io.StringIO(data, newline="")))
+
+
+@hypothesis.settings(max_examples=60, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
+@hypothesis.given(values=hypothesis.strategies.lists(_NAME_CHARS, min_size=3, max_size=3),
+                  where=hypothesis.strategies.sampled_from(["bare", "after", "clean"]),
+                  pick=hypothesis.strategies.integers(0, 2),
+                  quote_all=hypothesis.strategies.booleans())
+def test_malformed_quoting_is_found_at_its_field(tmp_path, values, where, pick, quote_all):
+    """Any names (quotes, commas and line breaks in them), written correctly, raise nothing about
+    quoting; a bare quote in an unquoted field is OR126 and text after a closing quote OR127,
+    each at the line and the number of the broken field."""
+    header = csv_rows("users.csv")[0]
+    fields = _user_fields([v.replace("\r", "") for v in values])
+    given = header.index(("givenName", "familyName", "middleName")[pick])
+    out = []
+    for i, v in enumerate(fields):
+        needs = any(c in v for c in '",\r\n') or v == ""
+        text = _quoted(v) if quote_all or needs else v
+        if i == given and where == "bare":
+            text = "x" + '"' + v.replace('"', "").replace(",", "").replace("\n", "") + "y"
+        elif i == given and where == "after":
+            text = _quoted(v) + "z"
+        out.append(text)
+    users = dict(_members())["users.csv"].decode("utf-8")
+    line = users.count("\r\n") + 1  # the line the added record starts on
+    result = _users_with(tmp_path, [], [",".join(out) + "\r\n"])
+    quoting = [(f.rule, f.line, f.column) for f in result.findings
+               if f.rule in ("OR121", "OR126", "OR127")]
+    if where == "clean":
+        assert quoting == []
+    else:
+        breaks = sum(_break_count(t) for t in out[:given])
+        if where == "bare":  # the reader goes on: nothing else is reported
+            assert quoting == [("OR126", line + breaks, given + 1)]
+        else:  # the reader drops the rest of the line: a quoted line break later in the record
+            # leaves a fragment that is reported too, but the fault comes first
+            breaks += _break_count(out[given])  # the fault follows the field's line breaks
+            assert quoting[0] == ("OR127", line + breaks, given + 1)
+
+
+def _break_count(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+@pytest.mark.parametrize(("raw", "rule", "column"), [
+    ('Ta"ro', "OR126", 2), ('Ta""ro', "OR126", 2), ('Ta"', "OR126", 2),
+    ('"Ta"ro', "OR127", 2), ('"Ta" ', "OR127", 2), ('"Ta""ro"', None, None),
+])
+def test_quote_forms_in_a_demographics_row(tmp_path, raw, rule, column):
+    header, first = csv_rows("demographics.csv")[:2]
+    line = len(csv_rows("demographics.csv")) + 1
+    record = ",".join([_quoted(first[0]), raw] + [_quoted(v) for v in first[2:]]) + "\r\n"
+    members = [(n, d + record.encode() if n == "demographics.csv" else d)
+               for n, d in _members()]
+    path = tmp_path / "RO_20250501_082201.zip"
+    path.write_bytes(zip_members(members))
+    found = [(f.rule, f.file, f.line, f.column) for f in check_bundle(path).findings
+             if f.rule in ("OR121", "OR126", "OR127")]
+    assert found == ([] if rule is None else [(rule, "demographics.csv", line, column)])

@@ -62,6 +62,8 @@ def check_manifest(
         line, value = values[prop]
         if value in MODES:
             modes[name] = value
+            if value == "delta":
+                sink.add("OR711", file=MANIFEST, line=line, column=2, property=prop)
         else:
             sink.add("OR111", file=MANIFEST, line=line, column=2, value=value, property=prop)
     return modes

@@ -45,3 +45,5 @@ class BundleState:
     demographics: dict[str, int] = field(default_factory=dict)
     #: ids already judged lower-case UUID v4 (OR701), so each is judged once per bundle
     uuid4_ok: set[str] = field(default_factory=set)
+    #: orgs.csv has a district with an identifier (OR714)
+    district_code: bool = False

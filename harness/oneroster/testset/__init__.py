@@ -14,8 +14,7 @@ from harness.oneroster.testset.cases import CASES, Case
 
 def cases_for(profile: str) -> list[Case]:
     """The cases that apply under ``profile``; compare with :meth:`Case.expected_for`."""
-    japanese = load_profile(profile).japanese
-    return [c for c in CASES if japanese or not c.japanese_only]
+    return [c for c in CASES if c.applies_to(load_profile(profile).id)]
 
 
 def write_case(case: Case, profile: str, root: Path) -> Path:
@@ -55,6 +54,7 @@ def write_testset(out: str | os.PathLike[str], profile: str | None = None) -> di
             "title": case.title,
             "bundle": path.relative_to(root).as_posix(),
             "valid": case.valid,
+            "exercises": case.exercises,
             "expected_rules": list(case.expected_for(prof.id)),
         })
     doc = {"profile": prof.id, "cases": entries}

@@ -2,15 +2,19 @@
 
 A board of education (教育委員会), one elementary (B1) and one junior high (C1) school, the 2025
 年度, homeroom and special-needs classes, four students with kana names, roles, enrollments
-with 出席番号, demographics, a category and a line item. Every sourcedId is a UUID v4 derived
-from a short key (:func:`sample_id`), and the manifest names its source system: what strict
-Japanese importers insist on (importer practice, OR7xx).
+with 出席番号 and demographics: the rostering files only, as a school-affairs system (C4th)
+exports them. Under the plain 1.2.1 profile the sample also carries a category and a line item
+(gradebook files); under the Japan profiles they are a test-set case of their own, because
+the 2022 pilot importers crash on them (OR709). Every sourcedId is a UUID v4 derived from a
+short key (:func:`sample_id`), and the manifest names its source system: what strict Japanese
+importers insist on (importer practice, OR7xx).
 """
 
 from __future__ import annotations
 
 from harness.oneroster.ids import stable_uuid4
 from harness.oneroster.model import Bundle
+from harness.oneroster.schema import load_profile
 
 
 def sample_id(key: str) -> str:
@@ -37,8 +41,12 @@ _STUDENTS = [
 ]
 
 
-def sample_bundle(profile: str = "jp-eportal-v4") -> Bundle:
-    """A valid bulk bundle with no findings at ERROR or WARN under ``profile``."""
+def sample_bundle(profile: str = "jp-eportal-v4", *, gradebook: bool | None = None) -> Bundle:
+    """A valid bulk bundle with no findings at ERROR or WARN under ``profile``.
+
+    :param gradebook: add the gradebook files (categories, lineItems); default: only under a
+        profile that is not Japanese (a Japan-profile bundle with them draws OR709).
+    """
     b = Bundle(profile=profile, manifest_extra=dict(SOURCE))
     b.add("academicSessions", [{
         "sourcedId": YEAR, "title": "2025年度", "type": "schoolYear",
@@ -102,6 +110,15 @@ def sample_bundle(profile: str = "jp-eportal-v4") -> Bundle:
     b.add("roles", roles)
     b.add("enrollments", enrollments)
     b.add("demographics", demographics)
+    if gradebook is None:
+        gradebook = not load_profile(profile).japanese
+    if gradebook:
+        add_gradebook(b)
+    return b
+
+
+def add_gradebook(b: Bundle) -> None:
+    """A category and a line item for the elementary homeroom (gradebook files)."""
     b.add("categories", [{"sourcedId": sample_id("cat1"), "title": "小テスト", "weight": "1"}])
     b.add("lineItems", [{
         "sourcedId": sample_id("li1"), "title": "漢字テスト", "assignDate": "2025-05-01",
@@ -110,7 +127,15 @@ def sample_bundle(profile: str = "jp-eportal-v4") -> Bundle:
         "academicSessionSourcedId": YEAR, "resultValueMin": "0", "resultValueMax": "100",
         "schoolSourcedId": ELEMENTARY,
     }])
-    return b
+
+
+def add_resources(b: Bundle) -> None:
+    """A digital textbook resource assigned to the elementary homeroom (resource files)."""
+    b.add("resources", [{"sourcedId": sample_id("res1"), "vendorResourceId": "tb-kokugo-1",
+                         "title": "こくご一上", "vendorId": "renkei-sample"}])
+    b.add("classResources", [{"sourcedId": sample_id("cr1"), "title": "こくご一上",
+                              "classSourcedId": sample_id("k1"),
+                              "resourceSourcedId": sample_id("res1")}])
 
 
 def to_delta(bundle: Bundle, stamp: str = "2025-05-01T09:00:00.000Z") -> Bundle:

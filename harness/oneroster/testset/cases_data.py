@@ -83,7 +83,9 @@ def _(t):
     T.setv(t, "demographics.csv", 0, "birthDate", "2018/06/01")
 
 
-@case("datetime", "values", "dateLastModified without milliseconds and Z", "OR304",
+# A delta bundle draws OR711 under the Japan profiles whatever its defect (Q社 imports bulk
+# only): the form of the bundle, not the defect, so each delta case lists it beside its own.
+@case("datetime", "values", "dateLastModified without milliseconds and Z", "OR304", "OR711",
       delta=True)
 def _(t):
     T.setv(t, U, 1, "dateLastModified", "2025-05-01 09:00")
@@ -104,19 +106,19 @@ def _(t):
     T.setv(t, "roles.csv", 0, "role", "Student")
 
 
-@case("integer", "values", "categories weight 1.5", "OR308")
+@case("integer", "values", "categories weight 1.5", "OR308", gradebook=True)
 def _(t):
     T.setv(t, "categories.csv", 0, "weight", "1.5")
 
 
-@case("float", "values", "resultValueMax abc", "OR309")
+@case("float", "values", "resultValueMax abc", "OR309", gradebook=True)
 def _(t):
     T.setv(t, "lineItems.csv", 0, "resultValueMax", "abc")
 
 
-@case("list-element", "values", "termSourcedIds with a blank element", "OR310")
+@case("list-element", "values", "class periods with a blank element", "OR310")
 def _(t):
-    T.setv(t, C, 0, "termSourcedIds", sample_id("y2025") + ",")
+    T.setv(t, C, 0, "periods", "1,")
 
 
 @case("paired-lists", "values", "two subjects, one subject code", "OR311")
@@ -134,7 +136,7 @@ def _(t):
     T.setv(t, U, -1, "status", "active")
 
 
-@case("delta-no-status", "values", "a delta row without dateLastModified", "OR314",
+@case("delta-no-status", "values", "a delta row without dateLastModified", "OR314", "OR711",
       delta=True)
 def _(t):
     T.setv(t, U, -1, "dateLastModified", "")

@@ -202,8 +202,8 @@ def _(t):
 
 
 # --- importer practice (OR7xx): field practice of strict importers, not the spec -------------
-def _practice(id: str, title: str, *expected: str):  # noqa: ANN202
-    return case(id, "importer practice", title, *expected, jp=True)
+def _practice(id: str, title: str, *expected: str, **kw):  # noqa: ANN202, ANN003
+    return case(id, "importer practice", title, *expected, jp=True, **kw)
 
 
 @_practice("id-not-uuid", "an enrollment sourcedId e-u1 (a GUID, not a UUID v4)", "OR701")
@@ -240,3 +240,55 @@ def _(t):
 @_practice("name-padding", "a given name ending in an ideographic space", "OR708")
 def _(t):
     T.setv(t, U, 0, "givenName", "太郎\u3000")
+
+
+# The 2022 pilot importers K社, Y社 and Q社 (issue 17). The gradebook case is valid: the spec
+# allows the files; field importers crash on them.
+@case("gradebook-and-resources", "valid",
+      "categories, lineItems, resources and classResources beside the rostering files",
+      "OR709", jp=True, extras=True,
+      exercises="gradebook and resource files in a bulk bundle (CSV binding §2, all 21 files "
+                "optional); spec-valid, but K社 and Q社 crash on them")
+def _(t):
+    return None
+
+
+@_practice("no-roles-file", "roles.csv left out, file.roles absent", "OR712")
+def _(t):
+    T.manifest_set(t, "file.roles", "absent")
+    del t[R]
+
+
+@_practice("non-ascii-member", "an extra 説明.txt in the zip", "OR105", "OR713")
+def _(t):
+    return T.serialize(t) + [("説明.txt", "名簿データ\r\n".encode())]
+
+
+@_practice("no-district", "a school-only bundle: no district row", "OR714")
+def _(t):
+    T.drop_rows(t, ORGS, "type", "district")
+    for i in range(len(t[ORGS]) - 1):
+        T.setv(t, ORGS, i, "parentSourcedId", "")
+
+
+@_practice("high-school-grade", "a 中等教育学校 (D2) whose student is in H1", "OR716")
+def _(t):
+    T.setv(t, ORGS, 2, "identifier", "D208220100019")
+    T.setv(t, U, 3, "grades", "H1")
+
+
+@_practice("several-grades", "a course for grades P1,P2", "OR717", only=("jp-1.1",))
+def _(t):
+    T.setv(t, "courses.csv", 0, "grades", "P1,P2")
+
+
+@_practice("pilot-role", "a secondary systemAdministrator role", "OR718")
+def _(t):
+    T.add_row(t, R, {"sourcedId": sample_id("r-u1-admin"), "roleType": "secondary",
+                     "role": "systemAdministrator"}, like=0)
+
+
+@_practice("primary-blank", "an enrollment with primary left blank", "OR719",
+           only=("jp-1.1", "jp-eportal-v4"))
+def _(t):
+    T.setv(t, E, 4, "primary", "")
