@@ -62,8 +62,10 @@ url = "http://127.0.0.1:8103"
 # enabled = false              # any target can be switched off
 
 [accounts]
-# The board's ID・初期パスワード file: a path or a glob (all matches are read, later files
-# win). `renkei city generate` / `renkei city event` write one beside each export.
+# The board's ID・初期パスワード file: a path or a glob (all matches are read in name order; a
+# later file replaces an earlier one only for the same pupil with the same GIGA id, and rows
+# that disagree hold the pupils concerned, PL256). `renkei city generate` / `renkei city
+# event` write one beside each export.
 password_file = "city/exports/*/ID_PW_*.csv"
 teachers = false               # teachers stay outside the flow (pilot §3.1)
 

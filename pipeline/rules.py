@@ -201,6 +201,18 @@ _rule("PL255", W, P, "password file row left out",
       "A row of the board's file is malformed; the pupil it names (if any) gets no password.",
       "Fix the row; nothing else in the file is affected.")
 
+_rule("PL256", W, P, "conflicting rows in the password file",
+      "ID・初期パスワードファイルの行（{rows}）が競合しています: GIGA アカウント {upns} と児童生徒 "
+      "{umis} が 1 対 1 に対応しません。{umi} を保留します",
+      "Rows {rows} of the ID・初期パスワード file conflict: GIGA accounts {upns} and pupils "
+      "{umis} do not pair one to one; {umi} is held",
+      (S334, f"{DESIGN} 5"),
+      "A GIGA id given to two pupils, a pupil given two GIGA ids, or one pupil two passwords, "
+      "in one file or across the files of a glob. Every row of the conflict is set aside; a "
+      "later file replaces an earlier one only for the same pupil with the same GIGA id.",
+      "Which row is right cannot be told; line order is no evidence. Correct the file so that "
+      "each pupil has one GIGA id and each GIGA id one pupil.")
+
 # --- PL3xx reconcile -------------------------------------------------------------------------
 R = "reconcile"
 _rule("PL301", I, R, "create",
