@@ -40,6 +40,7 @@ import tempfile
 from pathlib import Path
 
 from fixtures.profiles import BUILTIN
+from pipeline.example import special_needs_terms
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -64,14 +65,7 @@ url = "http://interactive-study.test"
 [accounts]
 password_file = "{tmp}/passwords/*.csv"
 [special_needs.terms]
-"（知的障害）" = ""
-"（自閉症・情緒障害）" = ""
-"（肢体不自由）" = ""
-"（病弱・身体虚弱）" = ""
-"（弱視）" = ""
-"（難聴）" = ""
-"（言語障害）" = ""
-[guard]
+{terms}[guard]
 max_share = 0.05
 '''
 
@@ -176,7 +170,8 @@ def prepare(profile: str, tmp: Path) -> Path:
                          quirks=frozenset(QUIRKS))
     path = write_bundle(build_bundle(city), tmp / f"RO_20250501_{city.profile.board_code}.zip")
     write_password_file_for(city, tmp / "passwords" / "pw.csv")
-    (tmp / "city.toml").write_text(CONFIG.format(board=city.profile.board_code, tmp=tmp,
+    (tmp / "city.toml").write_text(CONFIG.format(terms=special_needs_terms(),
+                                                 board=city.profile.board_code, tmp=tmp,
                                                  c4th="http://c4th.test"), encoding="utf-8")
     return path
 
@@ -190,7 +185,8 @@ def bench(profile: str, *, apply: bool) -> dict:
     if apply:
         with tempfile.TemporaryDirectory(prefix=f"renkei-bench-{profile}-apply-") as d:
             tmp = Path(d)
-            (tmp / "city.toml").write_text(CONFIG.format(board="089901", tmp=tmp,
+            (tmp / "city.toml").write_text(CONFIG.format(terms=special_needs_terms(),
+                                                         board="089901", tmp=tmp,
                                                          c4th="http://c4th.test"),
                                            encoding="utf-8")
             out["apply"] = _child(_APPLY, str(tmp), profile)

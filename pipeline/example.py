@@ -1,5 +1,17 @@
 """The commented example configuration ``renkei pipeline init`` writes (see pipeline.config)."""
 
+from harness.oneroster.disability import KINDS, c4th_suffix
+
+
+def special_needs_terms() -> str:
+    """``[special_needs.terms]`` lines dropping C4th's appended disability kind from titles.
+
+    Generated from ``harness.oneroster.disability`` so the example, the scenarios and the
+    benchmarks rename exactly the kinds the fixtures' C4th writes.
+    """
+    return "".join(f'"{c4th_suffix(k.term)}" = ""\n' for k in KINDS)
+
+
 EXAMPLE_CONFIG = '''\
 # renkei pipeline: one municipality's settings (TOML).
 # Works out of the box against the mocks as `renkei mock up --all` starts them
@@ -52,8 +64,10 @@ url = "http://127.0.0.1:8103"
 # enabled = false              # any target can be switched off
 
 [accounts]
-# The board's ID・初期パスワード file: a path or a glob (all matches are read, later files
-# win). `renkei city generate` / `renkei city event` write one beside each export.
+# The board's ID・初期パスワード file: a path or a glob (all matches are read in name order; a
+# later file replaces an earlier one only for the same pupil with the same GIGA id, and rows
+# that disagree hold the pupils concerned, PL256). `renkei city generate` / `renkei city
+# event` write one beside each export.
 password_file = "city/exports/*/ID_PW_*.csv"
 teachers = false               # teachers stay outside the flow (pilot §3.1)
 
@@ -63,13 +77,7 @@ teachers = false               # teachers stay outside the flow (pilot §3.1)
 # "ひまわり1組（知的障害）" = "ひまわり1組"
 # then text replaced anywhere in a title (here: C4th's appended disability kinds):
 [special_needs.terms]
-"（知的障害）" = ""
-"（自閉症・情緒障害）" = ""
-"（肢体不自由）" = ""
-"（病弱・身体虚弱）" = ""
-"（弱視）" = ""
-"（難聴）" = ""
-"（言語障害）" = ""
+''' + special_needs_terms() + '''\
 # A title still naming a disability after this is held with its pupils (PL222).
 
 [display_grades]

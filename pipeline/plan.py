@@ -57,11 +57,10 @@ def _make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: s
             owners.setdefault(upn, umi)
     if passwords is None:
         passwords = load_passwords(config.password_file)
-    # The board's ID file pairs each pupil's userMasterIdentifier with their GIGA id: the
-    # last source of who owns a GIGA id, after the pipeline's own history and the targets.
-    for umi, entry in passwords.entries.items():
-        owners.setdefault(entry.user_principal_name.lower(), umi)
-    work = preprocess(bundle, school_year=year, known_owners=owners, teachers=config.teachers,
+    # The board's ID file does not make an owner: it only vetoes a guess (its rows, conflicts
+    # included, are ``claims``: a record a row points at is never dropped as stale).
+    work = preprocess(bundle, school_year=year, known_owners=owners, claims=passwords.claims,
+                      teachers=config.teachers,
                       titles=config.special_needs_titles, terms=config.special_needs_terms,
                       display_grades=config.display_grades)
     link: LinkResult | None = None

@@ -20,6 +20,7 @@ report section (つくば市実証 成果報告書) the rule comes from.
 from __future__ import annotations
 
 from harness.core import RuleRegistry, Severity
+from harness.oneroster.disability import KINDS
 
 E, W, I = Severity.ERROR, Severity.WARN, Severity.INFO  # noqa: E741
 REPORT = "つくば市実証 成果報告書"
@@ -138,8 +139,8 @@ _rule("PL222", W, P, "disability in class title, no mapping",
       "学級名「{title}」が障害種別（{term}）を含み、置換表にありません。学級と所属児童生徒を保留します",
       "Class title {title} names a disability ({term}) and has no mapping; the class and its pupils are held",
       (S333, S426, f"{DESIGN} 6"),
-      "A title naming a disability (知的障害, 自閉症・情緒障害, 肢体不自由, 病弱・身体虚弱, 弱視, "
-      "難聴, 言語障害 …) with no entry in [special_needs.titles].",
+      f"A title naming a disability ({', '.join(k.term for k in KINDS)}, a short form or any "
+      "障害; the table is harness.oneroster.disability) with no entry in [special_needs.titles].",
       "Sending it would disclose the disability; add the title to the mapping table.")
 _rule("PL231", I, P, "display grade rewritten",
       "中学校の学級名「{from_title}」を「{to_title}」に書き換えました（7・8・9 年表記）",
@@ -199,6 +200,18 @@ _rule("PL255", W, P, "password file row left out",
       "Line {line} of the ID・初期パスワード file was left out: {reason}", (S334,),
       "A row of the board's file is malformed; the pupil it names (if any) gets no password.",
       "Fix the row; nothing else in the file is affected.")
+
+_rule("PL256", W, P, "conflicting rows in the password file",
+      "ID・初期パスワードファイルの行（{rows}）が競合しています: GIGA アカウント {upns} と児童生徒 "
+      "{umis} が 1 対 1 に対応しません。{umi} を保留します",
+      "Rows {rows} of the ID・初期パスワード file conflict: GIGA accounts {upns} and pupils "
+      "{umis} do not pair one to one; {umi} is held",
+      (S334, f"{DESIGN} 5"),
+      "A GIGA id given to two pupils, a pupil given two GIGA ids, or one pupil two passwords, "
+      "in one file or across the files of a glob. Every row of the conflict is set aside; a "
+      "later file replaces an earlier one only for the same pupil with the same GIGA id.",
+      "Which row is right cannot be told; line order is no evidence. Correct the file so that "
+      "each pupil has one GIGA id and each GIGA id one pupil.")
 
 # --- PL3xx reconcile -------------------------------------------------------------------------
 R = "reconcile"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.accounts.passwords import read_password_file
+from harness.accounts.passwords import PasswordEntry, read_password_file, render_password_file
 from harness.oneroster.ids import stable_uuid4
 from scenarios.expected import CityExpectation, expect_city
 from scenarios.launches import launch_one
@@ -38,6 +38,7 @@ class Context:
     now: dt.datetime | None = None
     last_run: RunOutcome | None = None
     no_password: set[str] = field(default_factory=set)
+    conflicted: set[str] = field(default_factory=set)
     affected: set[str] = field(default_factory=set)
     delivered: set[str] = field(default_factory=set)
     expect_refusal: dict[str, str] = field(default_factory=dict)
@@ -47,7 +48,7 @@ class Context:
     def expectation(self) -> CityExpectation:
         return expect_city(self.vendors.city(),
                            display_grades=bool(self.driver.options["display_grades"]),
-                           no_password=self.no_password)
+                           no_password=self.no_password, conflicted=self.conflicted)
 
 
 Action = Callable[..., dict[str, Any]]
@@ -114,6 +115,43 @@ def passwords(ctx: Context, out: StepFindings, *, only_new: bool = True,
     ctx.no_password |= set(skipped)
     kept = ctx.driver.add_password_file(data, leave_out=skipped)
     return {"entries": len(kept), "left_out": len(skipped)}
+
+
+@action("conflicting_passwords")
+def conflicting_passwords(ctx: Context, out: StepFindings, *, kind: str, memory: str,
+                          remember: str = "conflicted") -> dict[str, Any]:
+    """The board hands over files that disagree about the remembered (new) pupils.
+
+    ``giga-twice``: a second file gives the first remembered pupil's GIGA id to the second
+    (a GIGA id given to two pupils, across the files of the glob). ``both-records``: the
+    remembered pupil moved before any run, so two new export records (current and the stale
+    one C4th keeps) share a GIGA id nobody owned; the file pairs it with the pupil, a second
+    file with the stale record's userMasterIdentifier.
+    """
+    entries = read_password_file(ctx.vendors.password_file(only_new=False)).entries
+    umis = ctx.memory[memory]
+    if kind == "giga-twice":
+        a, b = (entries[u] for u in umis[:2])
+        ctx.driver.add_password_file(render_password_file([a, b]))
+        ctx.driver.add_password_file(render_password_file([PasswordEntry(
+            b.user_master_identifier, a.user_principal_name, a.initial_password)]))
+        named = [a.user_master_identifier, b.user_master_identifier]
+        upns = [a.user_principal_name, b.user_principal_name]
+    elif kind == "both-records":
+        pupil = {s["umi"]: s for s in ctx.vendors.city()["students"]}[umis[0]]
+        stale = pupil["stale"][0]["umi"]
+        mine = entries[pupil["umi"]]
+        ctx.driver.add_password_file(render_password_file([mine]))
+        ctx.driver.add_password_file(render_password_file(
+            [PasswordEntry(stale, mine.user_principal_name, mine.initial_password)]))
+        named, upns = [pupil["umi"], stale], [mine.user_principal_name]
+    else:
+        raise ValueError(f"unknown conflict kind {kind!r}; known: giga-twice, both-records")
+    ctx.conflicted |= set(named)
+    ctx.memory[remember] = sorted(set(ctx.memory.get(remember, [])) | set(named))
+    ctx.memory[f"{remember}:upns"] = sorted(set(ctx.memory.get(f"{remember}:upns", []))
+                                            | {u.lower() for u in upns})
+    return {"kind": kind, "pupils": len(named)}
 
 
 @action("event")
@@ -289,6 +327,24 @@ def expect_decisions(ctx: Context, out: StepFindings, action: str, memory: str |
     if len(made) < at_least:
         out.add("SC103", system="pipeline", record=action,
                 expected=f"{at_least}+ × {action}", subject=f"{len(made)} found")
+
+
+@expectation("in_no_target")
+def expect_in_no_target(ctx: Context, out: StepFindings, memory: str) -> None:
+    """The remembered pupils are held by the run and in no target: not in lgate or the drill
+    app by userMasterIdentifier, no Microsoft 365 account under their GIGA ids."""
+    seen = Observed.read(ctx.vendors)
+    held = ctx.last_run.held if ctx.last_run else {}
+    for umi in ctx.memory.get(memory, []):
+        if umi not in held:
+            out.add("SC103", system="pipeline", record=umi, expected="hold", subject=umi)
+        for system, found in (("lgate", seen.lgate.get(umi)), ("drill", seen.drill.get(umi))):
+            if found:
+                out.add("IV107", system=system, record=umi, name=umi,
+                        reason="password conflict")
+    for upn in ctx.memory.get(f"{memory}:upns", []):
+        if seen.m365.get(upn):
+            out.add("IV204", system="m365", record=upn, upn=upn)
 
 
 @expectation("stale_dropped")

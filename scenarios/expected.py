@@ -89,12 +89,15 @@ def delivered_title(title: str, grades: Iterable[str], *, display_grades: bool) 
 
 
 def expect_city(city: Mapping[str, Any], *, display_grades: bool = True,
-                no_password: Iterable[str] = ()) -> CityExpectation:
+                no_password: Iterable[str] = (), conflicted: Iterable[str] = ()
+                ) -> CityExpectation:
     """The expected state from c4th's city JSON.
 
     :param display_grades: the municipality's display-grade option (Tsukuba: on).
     :param no_password: userMasterIdentifiers of new pupils whose initial password the board's
         file does not carry (they must be held).
+    :param conflicted: userMasterIdentifiers of pupils the board's files disagree about (a
+        GIGA id on two pupils, a pupil with two GIGA ids): they must be held too.
     """
     quirks = set(city.get("quirks", ()))
     year = _school_year(city["as_of"])
@@ -124,6 +127,9 @@ def expect_city(city: Mapping[str, Any], *, display_grades: bool = True,
     for umi in no_password:
         if umi in out.people:
             out.held.setdefault(umi, "password")
+    for umi in conflicted:
+        if umi in out.people:
+            out.held.setdefault(umi, "password conflict")
     for d in city.get("departed", ()):
         out.departed[d["umi"]] = d
         out.known_upns.add(str(d["upn"]).lower())

@@ -84,7 +84,7 @@ def _m365(expect: CityExpectation, seen: Observed, out: StepFindings, exempt: se
     for umi, p in expect.people.items():
         accounts = seen.m365.get(p.upn.lower(), [])
         if umi in exempt:
-            if accounts and expect.held.get(umi) == "password":
+            if accounts and expect.held.get(umi) in ("password", "password conflict"):
                 out.add("IV204", system="m365", record=p.upn, upn=p.upn)
             continue
         if not accounts:

@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.accounts.passwords import read_password_file, write_password_file
+from pipeline.example import special_needs_terms
 from scenarios.vendors import Vendors
 
 SECRET_ENV = "RENKEI_SCENARIO_M365_SECRET"
 #: the m365 mock's default client (contract); a development secret, not a real one
 DEV_CLIENT = ("renkei-pipeline", "renkei-dev-secret")
-DISABILITY_SUFFIXES = ("知的障害", "自閉症・情緒障害", "肢体不自由", "病弱・身体虚弱", "弱視",
-                       "難聴", "言語障害")
 
 
 class PipelineUnavailable(RuntimeError):
@@ -94,7 +93,7 @@ class PipelineDriver:
         """The municipality configuration pointing at the vendors (no secret in it)."""
         u = self.vendors.urls
         o = self.options
-        terms = "\n".join(f'"（{s}）" = ""' for s in DISABILITY_SUFFIXES)
+        terms = special_needs_terms()
         ca = self.vendors.ca_file
         trust = f'ca_file = "{ca}"\n' if ca else ""
         grace = o["grace_days"]

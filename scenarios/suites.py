@@ -271,9 +271,46 @@ REJECTING_TOOL = Scenario(
     failure_story=True,
 )
 
+PASSWORD_CONFLICTS = Scenario(
+    "password-conflicts", "ID・初期パスワードの競合", "Conflicting password rows",
+    "§3.3.4, DESIGN.md rule 5",
+    "教育委員会のファイルが 1 つの GIGA アカウントを 2 人に渡す、またはエクスポートの 2 件の新しい"
+    "レコードが同じ GIGA アカウントを持ちファイルが両方を指すとき、行の順番では決めない。"
+    "関係する児童生徒は保留され、どのシステムにも入らない。",
+    "When the board's files give one GIGA id to two pupils, or two new export records share a "
+    "GIGA id and the files point at both, line order settles nothing: the pupils concerned are "
+    "held and reach no system.",
+    FIRST_RUN + (
+        _scene("enrol", "event", "新入生 2 名を c4th に登録する", "Two new pupils are registered",
+               name="enrol", count=2, grade="P1", remember="entrants"),
+        _scene("arrive", "event", "市外から 1 名が転入する", "A pupil arrives from another city",
+               name="transfer_in", count=1, remember="arrived"),
+        _scene("move", "event", "その児童が連携前に市内で転校する（旧所属レコードが残る）",
+               "Before any run, the pupil moves within the city (c4th keeps a stale record)",
+               name="transfer", student_from="arrived"),
+        _scene("giga-twice", "conflicting_passwords",
+               "2 つ目のファイルが 1 人目の GIGA アカウントを 2 人目にも渡す",
+               "A second file gives the first entrant's GIGA id to the second",
+               kind="giga-twice", memory="entrants"),
+        _scene("both-records", "conflicting_passwords",
+               "転入生の GIGA アカウントを、1 つ目のファイルは本人、"
+               "2 つ目は旧所属レコードと組にする",
+               "One file pairs the arrival's GIGA id with the pupil, a second with the stale "
+               "record", kind="both-records", memory="arrived"),
+        Step("nightly", "run", "夜間の日次連携を実行する", "The nightly run",
+             "関係する児童生徒は保留・報告され、どのシステムにもいない。ほかは連携される。",
+             "The pupils concerned are held and reported and are in no system; the rest "
+             "are applied.",
+             expect={"exit": (1,), "in_no_target": {"memory": "conflicted"}},
+             launch="affected"),
+    ),
+    quirks="stale-duplicates,regenerate-ids",
+    failure_story=True,
+)
+
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     ENROLMENT, TRANSFER_IN, TRANSFER, TRANSFER_OUT, GRADUATION, ROLLOVER, INITIAL_LINK,
-    TRUNCATED, OUTAGE, HOLDS, REJECTING_TOOL,
+    TRUNCATED, OUTAGE, HOLDS, REJECTING_TOOL, PASSWORD_CONFLICTS,
 )}
 
 

@@ -13,6 +13,14 @@ format for it (``docs/password-file.md``) and every part reads and writes it her
 Reading never stops at the first bad row: every problem is returned with its line, and only
 the good rows become entries. A file that cannot be read at all raises
 :class:`PasswordFileError`. No message ever contains a password.
+
+Conflicts settle nothing by line order (DESIGN.md rule 5: where ambiguous, hold, never guess).
+A *conflict* is a GIGA id given to two pupils, a pupil given two GIGA ids, or one pupil given
+two passwords in one file; rows linked through a shared id, in one file or across the files
+of a glob (:func:`merge_password_files`), form one conflict. Every row of a conflict is set
+aside and the conflict names its pupils, GIGA ids and rows. Across files a later file replaces
+an earlier one only for the same pupil with the same GIGA id. An exact repeat of a row in one
+file is harmless: it is reported and one copy kept.
 """
 
 from __future__ import annotations
@@ -37,12 +45,19 @@ class PasswordFileError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class PasswordEntry:
-    """One pupil's initial password. ``repr`` never shows the password."""
+    """One pupil's initial password. ``repr`` never shows the password.
+
+    :param line: the row's line in its file; :param file: the file's name (when read).
+    """
 
     user_master_identifier: str
     user_principal_name: str
     initial_password: str = field(repr=False)
     line: int = 0
+    file: str = ""
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.file else f"line {self.line}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +68,63 @@ class PasswordFileProblem:
     column: str
     message_en: str
     message_ja: str
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordConflict:
+    """Rows that give one GIGA id to several pupils or one pupil several GIGA ids (or, in one
+    file, several passwords): all set aside. Never holds a password.
+
+    :param umis: the pupils concerned (userMasterIdentifier, lower-case).
+    :param upns: the GIGA ids concerned (userPrincipalName, lower-case).
+    :param rows: ``(file, line)`` of every row set aside, in reading order.
+    """
+
+    umis: tuple[str, ...]
+    upns: tuple[str, ...]
+    rows: tuple[tuple[str, int], ...]
+
+    def where(self) -> str:
+        """``a.csv:3, b.csv:2`` (or ``line 3, line 7`` for unnamed sources)."""
+        return ", ".join(f"{f}:{n}" if f else f"line {n}" for f, n in self.rows)
+
+    def problems(self) -> list[PasswordFileProblem]:
+        """One problem per row set aside, for intakes that report rows left out."""
+        en = (f"conflicting rows ({self.where()}): GIGA ids {', '.join(self.upns)} and "
+              f"pupils {', '.join(self.umis)} do not pair one to one; every row set aside")
+        ja = (f"競合する行（{self.where()}）: GIGA ID {', '.join(self.upns)} と児童生徒 "
+              f"{', '.join(self.umis)} が 1 対 1 に対応しません。すべての行を除外しました")
+        return [PasswordFileProblem(line, "userPrincipalName", en, ja, file)
+                for file, line in self.rows]
 
 
 @dataclass
 class PasswordFile:
+    """What a file (or several, merged) gives: settled entries, rows left out, conflicts.
+
+    :param rows: every well-formed row in reading order (what :func:`merge_password_files`
+        settles across files).
+    """
+
     entries: dict[str, PasswordEntry]  # by userMasterIdentifier
-    problems: list[PasswordFileProblem]
+    malformed: list[PasswordFileProblem]
+    conflicts: list[PasswordConflict] = field(default_factory=list)
+    repeats: list[PasswordFileProblem] = field(default_factory=list)
+    rows: list[PasswordEntry] = field(default_factory=list, repr=False)
+
+    @property
+    def problems(self) -> list[PasswordFileProblem]:
+        """Rows left out or reported, conflicts apart: malformed rows and exact repeats."""
+        return sorted(self.malformed + self.repeats, key=lambda p: (p.file, p.line))
 
     def by_upn(self) -> dict[str, PasswordEntry]:
         return {e.user_principal_name.lower(): e for e in self.entries.values()}
+
+    def left_out(self) -> list[PasswordFileProblem]:
+        """Every row not taken: the malformed ones and each row of a conflict."""
+        return sorted(self.problems + [p for c in self.conflicts for p in c.problems()],
+                      key=lambda p: (p.file, p.line))
 
 
 def _decode(data: bytes) -> str:
@@ -76,8 +139,14 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def read_password_file(source: str | os.PathLike[str] | bytes) -> PasswordFile:
-    """Read the file (a path or its bytes); return good entries and every problem found."""
+def read_password_file(source: str | os.PathLike[str] | bytes, *, name: str | None = None
+                       ) -> PasswordFile:
+    """Read the file (a path or its bytes); return good entries and every problem found.
+
+    :param name: the file's name in messages (default: the path's name; none for bytes).
+    """
+    if name is None:
+        name = "" if isinstance(source, bytes) else Path(source).name
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     text = _decode(data)
     if "\x00" in text:
@@ -97,9 +166,8 @@ def read_password_file(source: str | os.PathLike[str] | bytes) -> PasswordFile:
             f"line 1: header lacks {', '.join(missing)}; expected "
             + ",".join(PASSWORD_FILE_COLUMNS))
     pos = {c: header.index(c) for c in PASSWORD_FILE_COLUMNS}
-    entries: dict[str, PasswordEntry] = {}
+    rows: list[PasswordEntry] = []
     problems: list[PasswordFileProblem] = []
-    seen_upn: dict[str, int] = {}
     try:
         for row in reader:
             line = reader.line_num
@@ -113,22 +181,76 @@ def read_password_file(source: str | os.PathLike[str] | bytes) -> PasswordFile:
             umi, upn, pw = (row[pos[c]] for c in PASSWORD_FILE_COLUMNS)
             umi, upn = umi.strip(), upn.strip()
             problem = _row_problem(umi, upn, pw)
-            if problem is None and umi in entries:
-                problem = ("userMasterIdentifier",
-                           f"userMasterIdentifier repeats line {entries[umi].line}",
-                           f"userMasterIdentifier が {entries[umi].line} 行目と重複しています")
-            if problem is None and upn.lower() in seen_upn:
-                problem = ("userPrincipalName",
-                           f"userPrincipalName repeats line {seen_upn[upn.lower()]}",
-                           f"userPrincipalName が {seen_upn[upn.lower()]} 行目と重複しています")
             if problem is not None:
-                problems.append(PasswordFileProblem(line, *problem))
+                problems.append(PasswordFileProblem(line, *problem, file=name))
                 continue
-            entries[umi] = PasswordEntry(umi, upn, pw, line)
-            seen_upn[upn.lower()] = line
+            rows.append(PasswordEntry(umi, upn, pw, line, name))
     except csv.Error as exc:
         raise PasswordFileError(f"line {reader.line_num}: {exc}") from None
-    return PasswordFile(entries, problems)
+    entries, conflicts, repeats = settle_rows(rows)
+    return PasswordFile(entries, problems, conflicts, repeats, rows)
+
+
+def merge_password_files(files: Iterable[PasswordFile]) -> PasswordFile:
+    """Settle the rows of several files read in order (a glob's matches, by name).
+
+    A later file replaces an earlier one only for the same pupil with the same GIGA id; any
+    other overlap is a conflict across the files, and every row of it is set aside.
+    """
+    malformed: list[PasswordFileProblem] = []
+    rows: list[PasswordEntry] = []
+    for f in files:
+        malformed += f.malformed
+        rows += f.rows
+    entries, conflicts, repeats = settle_rows(rows)
+    return PasswordFile(entries, malformed, conflicts, repeats, rows)
+
+
+def settle_rows(rows: list[PasswordEntry]
+                ) -> tuple[dict[str, PasswordEntry], list[PasswordConflict],
+                           list[PasswordFileProblem]]:
+    """Group well-formed rows linked by a pupil or a GIGA id; take a group only when it is
+    one pupil with one GIGA id (and, in its last file, one password).
+
+    :returns: entries by userMasterIdentifier, conflicts, and the exact repeats (reported,
+        one copy taken).
+    """
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(k: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(k, k)
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for r in rows:
+        a = find(("umi", r.user_master_identifier.lower()))
+        b = find(("upn", r.user_principal_name.lower()))
+        parent[b] = a
+    groups: dict[tuple[str, str], list[PasswordEntry]] = {}
+    for r in rows:
+        groups.setdefault(find(("umi", r.user_master_identifier.lower())), []).append(r)
+    entries: dict[str, PasswordEntry] = {}
+    conflicts: list[PasswordConflict] = []
+    repeats: list[PasswordFileProblem] = []
+    for group in groups.values():
+        last = [r for r in group if r.file == group[-1].file]
+        pairs = {(r.user_master_identifier.lower(), r.user_principal_name.lower())
+                 for r in group}
+        if len(pairs) > 1 or len({r.initial_password for r in last}) > 1:
+            conflicts.append(PasswordConflict(
+                tuple(sorted({u for u, _ in pairs})), tuple(sorted({g for _, g in pairs})),
+                tuple((r.file, r.line) for r in group)))
+            continue
+        keep = last[0]
+        entries[keep.user_master_identifier] = keep
+        repeats += [PasswordFileProblem(
+            r.line, "userMasterIdentifier",
+            f"repeats line {keep.line} (same pupil, GIGA id and password)",
+            f"{keep.line} 行目と同じ行です（児童生徒・GIGA ID・パスワードとも同じ）", r.file)
+            for r in last[1:]]
+    return entries, conflicts, repeats
 
 
 def _row_problem(umi: str, upn: str, pw: str) -> tuple[str, str, str] | None:

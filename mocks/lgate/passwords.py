@@ -67,7 +67,7 @@ def prepare(conn: sqlite3.Connection, data: bytes, *,
     """
     parsed = read_password_file(data)
     rejected = [{"line": p.line, "column": p.column, "message_en": p.message_en,
-                 "message_ja": p.message_ja} for p in parsed.problems]
+                 "message_ja": p.message_ja} for p in parsed.left_out()]
     usernames: dict[str, set[str]] = {}
     for umi, username in conn.execute(
             "SELECT user_master_identifier, username FROM users WHERE user_master_identifier "

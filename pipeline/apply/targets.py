@@ -6,17 +6,22 @@ is made, and handed to the client only; they are never stored anywhere else.
 
 from __future__ import annotations
 
-import glob
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.accounts.passwords import PasswordEntry, PasswordFileError, read_password_file
+from harness.accounts.passwords import (
+    PasswordEntry,
+    PasswordFileError,
+    merge_password_files,
+    read_password_file,
+)
 from pipeline.apply.bundles import Source
 from pipeline.clients import DrillClient, GraphClient, LgateClient
 from pipeline.http import RetryingHttpClient, RetryPolicy, SessionFactory
+from pipeline.preprocess.passwords import password_paths
 
 #: Delivery order: the e-portal first (it is the hub), then the accounts, then the drill app.
 ORDER = ("lgate", "m365", "drill")
@@ -51,7 +56,12 @@ def board_name(config: Any) -> str:
 
 
 def password_loader(pattern: Path | str | None) -> Callable[[], dict[str, PasswordEntry]]:
-    """Read the board's file(s) (a path or a glob; later files win) once, on first use."""
+    """Read the board's file(s) once, on first use, settled as the plan settled them.
+
+    A path or a glob, read in name order; :func:`harness.accounts.merge_password_files`
+    sets conflicts aside and lets a later file replace an earlier one only for the same
+    pupil with the same GIGA id (the conflicts' pupils were held when the plan was made).
+    """
     cache: dict[str, PasswordEntry] | None = None
 
     def load() -> dict[str, PasswordEntry]:
@@ -59,13 +69,14 @@ def password_loader(pattern: Path | str | None) -> Callable[[], dict[str, Passwo
         if cache is None:
             cache = {}
             if pattern is not None:
-                paths = sorted(glob.glob(str(pattern))) or (
-                    [str(pattern)] if Path(pattern).exists() else [])
-                for path in sorted(paths, key=lambda p: (Path(p).stat().st_mtime, p)):
+                paths = [p for p in password_paths(Path(pattern)) if p.exists()]
+                read = []
+                for path in paths:
                     try:
-                        cache.update(read_password_file(path).entries)
+                        read.append(read_password_file(path))
                     except (PasswordFileError, OSError) as exc:
                         raise PasswordSourceError(f"{path}: {exc}") from None
+                cache = merge_password_files(read).entries
         return cache
 
     return load

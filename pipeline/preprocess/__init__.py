@@ -15,7 +15,7 @@ Steps, each its own module and ``PL2xx`` rules, in this order:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from harness.oneroster.model import Bundle
 from pipeline.preprocess.names import check_names
@@ -31,16 +31,19 @@ from pipeline.preprocess.work import ClassDraft, PersonDraft, SchoolDraft, Work
 
 
 def preprocess(bundle: Bundle, *, school_year: int, known_owners: Mapping[str, str],
-               teachers: bool = False, titles: Mapping[str, str] | None = None,
+               claims: Mapping[str, Collection[str]] | None = None, teachers: bool = False,
+               titles: Mapping[str, str] | None = None,
                terms: Mapping[str, str] | None = None, display_grades: bool = False) -> Work:
     """Run steps 1–5 on ``bundle``.
 
     :param known_owners: GIGA id → the userMasterIdentifier known to own it (previous roster,
         target accounts on the first run); decides stale duplicates.
+    :param claims: GIGA id → every userMasterIdentifier the board's password file pairs it
+        with (rows set aside as conflicts included); a claimed record is never dropped.
     """
     work = read_work(bundle, school_year=school_year, teachers=teachers)
     merge_schools(work)
-    drop_stale_duplicates(work, known_owners)
+    drop_stale_duplicates(work, known_owners, claims)
     place_people(work)
     rename_special_needs(work, titles or {}, terms or {})
     if display_grades:

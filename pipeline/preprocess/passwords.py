@@ -1,4 +1,4 @@
-"""Initial passwords for new accounts from the board's ID・初期パスワード file (PL251–PL255).
+"""Initial passwords for new accounts from the board's ID・初期パスワード file (PL251–PL256).
 
 C4th does not hold initial passwords (pilot §3.3.4); the board hands over a separate file
 (format: harness/accounts/passwords.py, docs/password-file.md). A pupil never delivered before
@@ -7,7 +7,10 @@ is present; the password itself is read again from the file at delivery
 (:func:`load_passwords`), never stored in the state, a plan or a report.
 
 ``password_file`` may be one path or a glob (``city/exports/*/*.csv``): the fixtures and many
-boards write one file per hand-over; all matches are read in name order, later entries win.
+boards write one file per hand-over; all matches are read in name order. A later file replaces
+an earlier one only for the same pupil with the same GIGA id. Rows that give a GIGA id to two
+pupils or a pupil two GIGA ids, in one file or across files, are a conflict: every row of it is
+set aside and the pupils concerned are held (PL256), whatever the line order (DESIGN.md rule 5).
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.accounts.passwords import (
+    PasswordConflict,
     PasswordEntry,
+    PasswordFile,
     PasswordFileError,
     PasswordFileProblem,
+    merge_password_files,
     read_password_file,
 )
 from pipeline.preprocess.work import Work
@@ -28,12 +34,27 @@ from pipeline.preprocess.work import Work
 
 @dataclass
 class Passwords:
-    """Entries by userMasterIdentifier (lower-case), the rows left out, and read errors."""
+    """Entries by userMasterIdentifier (lower-case), the rows left out, conflicts, read errors.
+
+    :param rows: every well-formed row read, rows set aside as conflicts included.
+    """
 
     entries: dict[str, PasswordEntry] = field(default_factory=dict)
-    problems: list[tuple[str, PasswordFileProblem]] = field(default_factory=list)
+    problems: list[PasswordFileProblem] = field(default_factory=list)
+    conflicts: list[PasswordConflict] = field(default_factory=list)
+    rows: list[PasswordEntry] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+
+    @property
+    def claims(self) -> dict[str, set[str]]:
+        """GIGA id (lower-case) → every pupil (lower-case) a row pairs it with, rows set aside
+        included: the export's duplicate check asks whether any row points at a record."""
+        out: dict[str, set[str]] = {}
+        for row in self.rows or self.entries.values():
+            out.setdefault(row.user_principal_name.lower(), set()).add(
+                row.user_master_identifier.lower())
+        return out
 
     def __repr__(self) -> str:  # never the passwords
         return f"Passwords({len(self.entries)} entries, {len(self.files)} files)"
@@ -57,9 +78,10 @@ def load_passwords(pattern: Path | None) -> Passwords:
     paths = password_paths(pattern)
     if not paths:
         out.errors.append(f"no file matches {pattern}")
+    read: list[PasswordFile] = []
     for path in paths:
         try:
-            parsed = read_password_file(path)
+            read.append(read_password_file(path))
         except FileNotFoundError:
             out.errors.append(f"{path}: file not found")
             continue
@@ -67,9 +89,11 @@ def load_passwords(pattern: Path | None) -> Passwords:
             out.errors.append(f"{path}: {exc}")
             continue
         out.files.append(path)
-        for umi, entry in parsed.entries.items():
-            out.entries[umi.strip().lower()] = entry
-        out.problems += [(path.name, p) for p in parsed.problems]
+    merged = merge_password_files(read)
+    out.entries = {umi.strip().lower(): e for umi, e in merged.entries.items()}
+    out.problems = merged.problems
+    out.conflicts = merged.conflicts
+    out.rows = merged.rows
     return out
 
 
@@ -80,9 +104,10 @@ def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -
     """
     for reason in passwords.errors:
         work.decide("PL254", "report", "password-file", reason=reason)
-    for name, problem in passwords.problems:
-        work.decide("PL255", "report", f"{name}:{problem.line}", line=problem.line,
+    for problem in passwords.problems:
+        work.decide("PL255", "report", f"{problem.file}:{problem.line}", line=problem.line,
                     reason=problem.message_en)
+    hold_conflicts(work, passwords.conflicts)
     present: set[str] = set()
     for p in work.people:
         if p.held or p.umi in known or p.role != "student":
@@ -96,3 +121,22 @@ def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -
             present.add(p.umi)
             work.decide("PL251", "report", p.umi, target="m365", umi=p.umi)
     return present
+
+
+def hold_conflicts(work: Work, conflicts: list[PasswordConflict]) -> None:
+    """Hold every pupil a conflict names, by userMasterIdentifier or by GIGA id (PL256).
+
+    Delivered pupils are held too: the file no longer says which pupil the GIGA id is, so
+    nothing is applied for either until the board corrects it. A conflict naming no pupil of
+    the export is reported.
+    """
+    for c in conflicts:
+        umis, upns = set(c.umis), set(c.upns)
+        fields = {"umis": ", ".join(c.umis), "upns": ", ".join(c.upns), "rows": c.where()}
+        concerned = [p for p in work.people
+                     if p.umi.lower() in umis or (p.upn and p.upn.lower() in upns)]
+        for p in concerned:
+            if "PL256" not in p.held:
+                work.hold(p, "PL256", umi=p.umi, upn=p.upn, **fields)
+        if not concerned:
+            work.decide("PL256", "report", c.where(), umi="-", upn="-", **fields)

@@ -8,17 +8,22 @@ record: its own userMasterIdentifier, the old school and class, the pupil's GIGA
    export's 年度, and its primaryOrg is the school of that class.
 2. A userMasterIdentifier stays with a person for life; the stale record is the copy C4th
    made. So when the pipeline already knows which userMasterIdentifier owns the GIGA id — its
-   previous roster first, then (on the first run) an account a target already holds, then the
-   board's ID・初期パスワード file, which pairs each pupil's userMasterIdentifier with their
-   GIGA id — that record is the current one, provided it is current-looking.
-3. Without such knowledge, a group with exactly one current-looking record keeps it.
+   previous roster first, then (on the first run) an account a target already holds — that
+   record is the current one, provided it is current-looking.
+3. Without such knowledge (two new records share a GIGA id nobody owned before), the rows of
+   the board's ID・初期パスワード file decide, every well-formed row counted (rows set aside as
+   a conflict too): when rows point at records of the group, they must all point at one
+   current-looking record, which is kept. When none does, a group with exactly one
+   current-looking record keeps it.
 4. Anything else (none or several current-looking, the known record not current-looking,
-   several known) is ambiguous: every record of the group is held. Never a guess.
+   several known, rows pointing at two records or at one that is not current-looking, a row
+   pointing at a record other than the known owner) is ambiguous: every record of the group
+   is held. Never a guess, never line order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from pipeline.preprocess.work import PersonDraft, Work
 
@@ -47,11 +52,15 @@ def _current_looking(p: PersonDraft, work: Work) -> bool:
             and bool(p.school_code) and p.primary_org == p.school_code)
 
 
-def drop_stale_duplicates(work: Work, known: Mapping[str, str]) -> None:
+def drop_stale_duplicates(work: Work, known: Mapping[str, str],
+                          claims: Mapping[str, Collection[str]] | None = None) -> None:
     """Keep one record per GIGA id, drop the stale ones, hold ambiguous groups.
 
     :param known: GIGA id (lower-case) → the userMasterIdentifier already known to own it.
+    :param claims: GIGA id (lower-case) → every userMasterIdentifier (lower-case) a row of
+        the board's password file pairs it with.
     """
+    claims = claims or {}
     groups: dict[str, list[PersonDraft]] = {}
     for p in work.people:
         if p.upn and p.umi:
@@ -63,10 +72,15 @@ def drop_stale_duplicates(work: Work, known: Mapping[str, str]) -> None:
         current = [p for p in group if _current_looking(p, work)]
         owner = known.get(upn)
         owned = [p for p in group if owner and p.umi == owner]
+        pointed = [p for p in group if p.umi.lower() in claims.get(upn, ())]
         if owned:
             keep = owned[0] if owned[0] in current else None
+        elif pointed:
+            keep = pointed[0] if len(pointed) == 1 and pointed[0] in current else None
         else:
             keep = current[0] if len(current) == 1 else None
+        if keep is not None and any(p is not keep for p in pointed):
+            keep = None
         if keep is None:
             for p in group:
                 work.hold(p, "PL212", umi=p.umi, upn=upn, count=len(group))

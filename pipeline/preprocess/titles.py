@@ -3,7 +3,9 @@
 C4th names a 特別支援学級 (tokubetsu shien gakkyū, special-needs class) after the disability it
 serves (pilot §3.3.3). Titles leave the school in every tool, so the municipality's mapping
 table (config ``[special_needs]``: exact ``titles`` first, then ``terms`` replaced anywhere)
-rewrites them; a title that still names a disability afterwards is held with its pupils.
+rewrites them; a title that still names a disability afterwards (any term or short form of
+``harness.oneroster.disability``, the table the checker's OR530 reads too) is held with its
+pupils.
 
 With ``display_grades`` on, classes whose grades are all J1–J3 get their leading 1年/2年/3年
 rewritten to 7年/8年/9年 (Tsukuba's wish, pilot §3.3.3).
@@ -14,25 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from harness.oneroster.disability import named_in
 from pipeline.preprocess.work import Work
 
-#: Disability names and the short forms school titles use, longest first so the report names
-#: the whole term; a bare 障害 catches any other kind.
-DISABILITY_TERMS = (
-    "自閉症・情緒障害", "病弱・身体虚弱", "知的障害", "肢体不自由", "言語障害", "視覚障害",
-    "聴覚障害", "発達障害", "情緒障害", "自閉症", "身体虚弱", "病弱", "弱視", "難聴", "知的",
-    "自閉", "情緒", "肢体", "障害", "障がい",
-)
-DISABILITY = re.compile("|".join(re.escape(t) for t in DISABILITY_TERMS))
 JUNIOR = frozenset({"J1", "J2", "J3"})
 LEADING_YEAR = re.compile(r"^([1-3１-３])(\s*年)")
 DISPLAY = {"1": "7", "2": "8", "3": "9", "１": "７", "２": "８", "３": "９"}
-
-
-def disability_term(title: str) -> str | None:
-    """The disability a title names, or None."""
-    m = DISABILITY.search(title)
-    return m.group() if m else None
 
 
 def rename_special_needs(work: Work, titles: Mapping[str, str], terms: Mapping[str, str]
@@ -49,7 +38,7 @@ def rename_special_needs(work: Work, titles: Mapping[str, str], terms: Mapping[s
             cls.title = title
             work.decide("PL221", "cleanse", cls.key, from_title=cls.source_title,
                         to_title=title)
-        named = disability_term(cls.title)
+        named = named_in(cls.title)
         if named is not None or not cls.title:
             cls.held.append("PL222")
             work.decide("PL222", "hold", cls.key, title=cls.title, term=named or "(blank)")
@@ -78,6 +67,6 @@ def hold_pupils_of_held_classes(work: Work) -> None:
         if cls is not None and not p.held:
             rule = cls.held[0]
             fields = {"title": cls.title, "school_code": cls.school_code,
-                      "school_year": cls.school_year, "term": disability_term(cls.title) or "",
+                      "school_year": cls.school_year, "term": named_in(cls.title) or "",
                       "name": cls.school_code, "value": cls.school_code, "umi": p.umi}
             work.hold(p, rule, **fields)

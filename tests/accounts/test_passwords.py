@@ -11,6 +11,7 @@ from harness.accounts.passwords import (
     PASSWORD_FILE_COLUMNS,
     PasswordEntry,
     PasswordFileError,
+    merge_password_files,
     read_password_file,
     write_password_file,
 )
@@ -45,18 +46,63 @@ def test_every_bad_row_is_reported_by_line_and_never_shows_the_password():
             ",c@b.jp,LongEnough-3",         # no id
             "u4,d@b.jp, LongEnough-4",      # a space at its start
             "u5,e@b.jp,LongEnough-5",
-            "u5,f@b.jp,LongEnough-6",       # id repeats
-            "u7,E@B.JP,LongEnough-7",       # UPN repeats, whatever its case
-            "u8,g@b.jp"]                    # a field short
+            "u8,g@b.jp",                    # a field short
+            "u9,h@b.jp,LongEnough-9",
+            "u9,h@b.jp,LongEnough-9"]       # an exact repeat: reported, one copy kept
     data = (",".join(PASSWORD_FILE_COLUMNS) + "\n" + "\n".join(rows) + "\n").encode()
     read = read_password_file(data)
-    assert list(read.entries) == ["u5"]
+    assert list(read.entries) == ["u5", "u9"]
     assert [(p.line, p.column) for p in read.problems] == [
         (2, "initialPassword"), (3, "userPrincipalName"), (4, "userMasterIdentifier"),
-        (5, "initialPassword"), (7, "userMasterIdentifier"), (8, "userPrincipalName"), (9, "")]
+        (5, "initialPassword"), (7, ""), (9, "userMasterIdentifier")]
     shown = " ".join(p.message_en + p.message_ja for p in read.problems)
     assert "short" not in shown and "LongEnough" not in shown
-    assert "LongEnough" not in repr(read.entries["u5"])
+    assert "LongEnough" not in repr(read.entries["u5"]) and "LongEnough" not in repr(read)
+
+
+def _file(*rows: str) -> bytes:
+    return (",".join(PASSWORD_FILE_COLUMNS) + "\n" + "\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.parametrize("rows, umis, upns, lines", [
+    (["u1,g1@b.jp,Password-01", "u2,G1@B.JP,Password-02"],      # a GIGA id on two pupils
+     ("u1", "u2"), ("g1@b.jp",), [2, 3]),
+    (["u1,g1@b.jp,Password-01", "u1,g2@b.jp,Password-02"],      # a pupil with two GIGA ids
+     ("u1",), ("g1@b.jp", "g2@b.jp"), [2, 3]),
+    (["u1,g1@b.jp,Password-01", "u1,g1@b.jp,Password-02"],      # one pupil, two passwords
+     ("u1",), ("g1@b.jp",), [2, 3]),
+    (["u1,g1@b.jp,Password-01", "u3,g3@b.jp,Password-03",       # a chain: u1-g1-u2-g2
+      "u2,g1@b.jp,Password-02", "u2,g2@b.jp,Password-04"],
+     ("u1", "u2"), ("g1@b.jp", "g2@b.jp"), [2, 4, 5]),
+])
+def test_a_conflict_sets_aside_every_row_whatever_the_order(rows, umis, upns, lines):
+    for ordered in (rows, rows[::-1]):
+        read = read_password_file(_file(*ordered), name="ID_PW.csv")
+        (conflict,) = read.conflicts
+        assert (conflict.umis, conflict.upns) == (umis, upns)
+        assert sorted(n for _, n in conflict.rows) == (
+            lines if ordered is rows else [len(rows) + 3 - n for n in reversed(lines)])
+        assert not set(read.entries) & set(umis)
+        assert "Password-0" not in repr(read) + " ".join(
+            p.message_en + p.message_ja for p in read.left_out())
+        assert [p.line for p in read.left_out() if p.file == "ID_PW.csv"] == [
+            n for _, n in conflict.rows]
+
+
+def test_across_files_a_later_file_replaces_only_the_same_pupil_with_the_same_giga_id():
+    first = read_password_file(_file("u1,g1@b.jp,Password-01", "u2,g2@b.jp,Password-02",
+                                      "u3,g3@b.jp,Password-03"), name="001.csv")
+    second = read_password_file(_file("u1,g1@b.jp,Password-11",   # re-issued: replaces
+                                      "u4,g2@b.jp,Password-14",   # g2 now on u4: conflict
+                                      "u3,g9@b.jp,Password-19"),  # u3 now g9: conflict
+                                name="002.csv")
+    merged = merge_password_files([first, second])
+    assert set(merged.entries) == {"u1"}
+    assert merged.entries["u1"].initial_password == "Password-11"
+    assert merged.entries["u1"].where() == "002.csv:2"
+    assert sorted((c.umis, c.upns, c.where()) for c in merged.conflicts) == [
+        (("u2", "u4"), ("g2@b.jp",), "001.csv:3, 002.csv:3"),
+        (("u3",), ("g3@b.jp", "g9@b.jp"), "001.csv:4, 002.csv:4")]
 
 
 @pytest.mark.parametrize("data, message", [

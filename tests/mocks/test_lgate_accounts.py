@@ -97,9 +97,11 @@ def test_bad_rows_are_rejected_with_their_lines(client: FlaskClient) -> None:
             f"{good[2].user_master_identifier},{good[2].user_principal_name},short\r\n"
             f"{good[0].user_master_identifier},dup@sakura.example.ed.jp,Good!Pass03\r\n")
     body = send(client, text.encode()).get_json()
-    assert body["accepted"] == 1
+    # lines 2 and 5 give one pupil two GIGA ids: a conflict, both rows set aside
+    assert body["accepted"] == 0
     assert [(r["line"], r["column"]) for r in body["rejected"]] == [
-        (3, "userPrincipalName"), (4, "initialPassword"), (5, "userMasterIdentifier")]
+        (2, "userPrincipalName"), (3, "userPrincipalName"), (4, "initialPassword"),
+        (5, "userPrincipalName")]
     assert all(r["message_en"] and r["message_ja"] for r in body["rejected"])
     assert "short" not in str(body) and "Good!Pass" not in str(body)
 

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from pipeline.config import Config
+from pipeline.example import special_needs_terms
 
 #: mock name → in-process base URL
 BASES = {"c4th": "http://c4th.test", "lgate": "http://lgate.test", "m365": "http://m365.test",
@@ -23,7 +24,6 @@ BASES = {"c4th": "http://c4th.test", "lgate": "http://lgate.test", "m365": "http
 FAST = {"m365": {"PASSWORD_SCRYPT_N": 16}, "lgate": {"PASSWORD_HASH_ITERATIONS": 1}}
 SECRET_ENV = "RENKEI_M365_CLIENT_SECRET"
 CLIENT_SECRET = "renkei-dev-secret"
-TERMS = ("知的障害", "自閉症・情緒障害", "肢体不自由", "病弱・身体虚弱", "弱視", "難聴", "言語障害")
 
 
 def quick_retries(config: Config, backoff: float = 0.001) -> Config:
@@ -33,7 +33,7 @@ def quick_retries(config: Config, backoff: float = 0.001) -> Config:
 
 def config_text(tmp: Path, bases: dict[str, str], *, guard: float = 0.05,
                 grace_days: int | None = None) -> str:
-    terms = "\n".join(f'"（{t}）" = ""' for t in TERMS)
+    terms = special_needs_terms()
     grace = (f"[grace]\nenabled = true\ndays = {grace_days}\n" if grace_days is not None
              else "")
     return f'''

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from pipeline.example import special_needs_terms
+
 
 def test_list_names_every_scenario_with_its_source(renkei, capsys):
     assert renkei("scenario", "list", "--steps") == 0
@@ -66,8 +68,7 @@ def test_preview_of_a_municipalitys_own_export_lists_holds_with_rule_and_fix(
         '[state]\npath = "state/renkei.sqlite"\n'
         '[source]\nurl = "http://127.0.0.1:9/"\n'  # never contacted
         '[accounts]\npassword_file = "passwords.csv"\n'
-        '[special_needs.terms]\n"（知的障害）" = ""\n"（自閉症・情緒障害）" = ""\n'
-        '"（肢体不自由）" = ""\n"（病弱・身体虚弱）" = ""\n"（弱視）" = ""\n"（難聴）" = ""\n',
+        '[special_needs.terms]\n' + special_needs_terms(),
         "utf-8")
     code = renkei("rehearse", "--export", export, "--config", config, "-o", tmp_path / "p")
     out = capsys.readouterr().out

@@ -19,7 +19,8 @@ BUSINESS = {"enrolment": "新入生登録", "transfer-in": "市外からの転�
 def test_every_business_scenario_and_failure_story_is_there():
     assert {n: SCENARIOS[n].title_ja for n in BUSINESS} == BUSINESS
     failures = {n for n, s in SCENARIOS.items() if s.failure_story}
-    assert failures == {"truncated-export", "outage", "holds", "rejecting-tool"}
+    assert failures == {"truncated-export", "outage", "holds", "rejecting-tool",
+                        "password-conflicts"}
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from harness.core import FindingCollector
 from harness.oneroster.checks.state import BundleState
 from harness.oneroster.checks.values import UUID4, UUID4_LINES, YEAR, valid_date
+from harness.oneroster.disability import named_in
 
 #: A check over one chunk: first lines, records, and the same records as columns.
 Hook = Callable[[list[int], list[list[str]], list[tuple[str, ...]]], None]
@@ -23,9 +24,6 @@ SCHOOL_CODE = re.compile(r"[A-H][0-9]\d{2}[1-3]\d{8}")
 BOARD_CODE = re.compile(r"\d{6}")
 HALF_WIDTH_KANA = re.compile(r"[\uFF61-\uFF9F]")
 PRIVATE_USE = re.compile(r"[\uE000-\uF8FF\U000F0000-\U0010FFFD]")
-DISABILITY = re.compile(
-    r"自閉症・情緒障害|自閉症|情緒障害|知的障害|肢体不自由|病弱・身体虚弱|病弱|身体虚弱|弱視|難聴|言語障害"
-)
 JP_GRADES = frozenset(
     [f"P{i}" for i in range(1, 7)] + [f"J{i}" for i in range(1, 4)]
     + [f"H{i}" for i in range(1, 4)] + [f"E{i}" for i in range(1, 4)]
@@ -208,9 +206,9 @@ def classes_hooks(ctx: Ctx) -> list[Hook]:
         if ctype is not None and row[ctype].startswith("ext:"):
             ctx.add("OR513", line, "classType", value=row[ctype])
         if title is not None:
-            m = DISABILITY.search(row[title])
-            if m:
-                ctx.add("OR530", line, "title", value=row[title], term=m.group())
+            term = named_in(row[title])
+            if term is not None:
+                ctx.add("OR530", line, "title", value=row[title], term=term)
     hooks = [per_row(hook), _text_checks(ctx, ("title", "location"), False),
              _grade_check(ctx, "grades", "schoolSourcedId")]
     return [h for h in hooks if h]
