@@ -1,9 +1,9 @@
 """The rehearsal on a municipality's own data: their export and their configuration, touching
 no real system.
 
-It checks the export (the OneRoster checker, as the pipeline's validate step does) and runs the
-pipeline's preprocess → initial link → reconcile → guard (:func:`pipeline.plan.make_plan`, which
-does no network IO and writes nothing) against a *copy* of their state database, then lists
+It runs the pipeline's own plan path (:func:`pipeline.plan.plan_export`: validate → read →
+preprocess → initial link → reconcile → guard, no network IO, nothing written) against a *copy*
+of their state database, then lists
 everything in their data that will break or be held in April — each with its rule id, where
 it is, and what to fix (the rule's what/why from the catalogue).
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import shutil
 import sqlite3
 import tempfile
 from collections import Counter
@@ -22,6 +21,9 @@ from typing import Any
 
 from harness.core import Finding, Rule, RuleRegistry, Severity
 from harness.report import Report
+from pipeline.config import Config
+from pipeline.plan import AccountLister, Planning, plan_export
+from pipeline.state import State, StateError
 
 #: decisions worth a line in the preview (the rest are counted)
 LISTED_ACTIONS = ("hold", "drop", "refuse", "missing", "disable", "delete", "mismatch",
@@ -73,9 +75,6 @@ def preview_export(export: str | Path, config_path: str | Path, *,
     :raises PreviewError: the configuration or the export cannot be read.
     """
     from pipeline.config import ConfigError, load_config
-    from pipeline.plan import make_plan
-    from pipeline.state import State, StateError
-    from pipeline.validate import BundleReadError, load, validate
 
     export = Path(export)
     if not export.exists():
@@ -85,37 +84,14 @@ def preview_export(export: str | Path, config_path: str | Path, *,
     except ConfigError as exc:
         raise PreviewError(f"configuration: {exc}") from None
     registry = _registry()
-    findings: list[Finding] = []
-    counts: Counter[str] = Counter()
-    validation = validate(export, profile=config.profile)
-    for f in validation.findings:
-        findings.append(f)
-        counts[f.rule] += 1
+    planning = plan_on_copy(export, config, now=now or dt.datetime.now(dt.UTC))
+    findings: list[Finding] = list(planning.validation.findings)
+    counts: Counter[str] = Counter(f.rule for f in findings)
     refused = False
     holds = 0
     decisions: Counter[str] = Counter()
-    if not validation.quarantined:
-        now = now or dt.datetime.now(dt.UTC)
-        with tempfile.TemporaryDirectory(prefix="renkei-preview-") as tmp:
-            state_copy = Path(tmp) / "state.sqlite"
-            if Path(config.state_path).exists():
-                # A consistent copy (WAL included) of their state: the plan is made against
-                # their last applied snapshot, and their file is only read.
-                with sqlite3.connect(f"file:{config.state_path}?mode=ro", uri=True) as src, \
-                        sqlite3.connect(state_copy) as dst:
-                    src.backup(dst)
-            preview_config = dataclasses.replace(config, state_path=state_copy)
-            try:
-                bundle = load(export, profile=config.profile)
-                sha = hashlib.sha256(export.read_bytes()).hexdigest()
-                with State(state_copy) as state:
-                    outcome = make_plan(bundle, preview_config, state, export_sha256=sha,
-                                        now=now)
-            except (BundleReadError, StateError, sqlite3.Error) as exc:
-                raise PreviewError(f"{export}: {exc}") from None
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-        plan = outcome.plan
+    if planning.outcome is not None:
+        plan = planning.outcome.plan
         refused = plan.refused
         for d in plan.decisions:
             decisions[d.action] += 1
@@ -127,6 +103,7 @@ def preview_export(export: str | Path, config_path: str | Path, *,
             findings.append(Finding(rule.id, rule.severity, f"{d.target}", None, None,
                                     d.subject, ja, f"{en} — fix: {_fix(rule)}", rule.spec))
             counts[rule.id] += 1
+    quarantined = planning.outcome is None
     by_severity: Counter[str] = Counter()
     for rule_id, n in counts.items():
         sev = registry[rule_id].severity if rule_id in registry else Severity.INFO
@@ -138,10 +115,42 @@ def preview_export(export: str | Path, config_path: str | Path, *,
                  "by_severity": {s.name: by_severity.get(s.name, 0) for s in reversed(Severity)},
                  "by_rule": dict(sorted(counts.items())), "suppressed": {}},
         rules_run=sorted(set(counts) | {r.id for r in registry if r.id.startswith("PL")}),
-        extra={"decisions": dict(decisions), "quarantined": validation.quarantined,
+        extra={"decisions": dict(decisions), "quarantined": quarantined,
                "refused": refused, "holds": holds},
     )
-    return Preview(report, dict(decisions), validation.quarantined, refused, holds)
+    return Preview(report, dict(decisions), quarantined, refused, holds)
+
+
+def plan_on_copy(export: Path, config: Config, *, now: dt.datetime,
+                 accounts: AccountLister | None = None) -> Planning:
+    """The pipeline's own plan path (:func:`pipeline.plan.plan_export`) on a *copy* of the
+    configured state: their state file is only read, and the copy is removed.
+
+    :raises PreviewError: the export or the state cannot be read.
+    """
+    with tempfile.TemporaryDirectory(prefix="renkei-preview-") as tmp:
+        state_copy = Path(tmp) / "state.sqlite"
+        try:
+            if Path(config.state_path).exists():
+                # A consistent copy (WAL included) of their state: the plan is made against
+                # their last applied snapshot, and their file is only read.
+                with sqlite3.connect(f"file:{config.state_path}?mode=ro", uri=True) as src, \
+                        sqlite3.connect(state_copy) as dst:
+                    src.backup(dst)
+            sha = _sha256(export)
+            with State(state_copy) as state:
+                return plan_export(export, dataclasses.replace(config, state_path=state_copy),
+                                   state, export_sha256=sha, now=now, accounts=accounts)
+        except (StateError, sqlite3.Error, OSError) as exc:
+            raise PreviewError(f"{export}: {exc}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def summary_lines(preview: Preview) -> list[str]:
