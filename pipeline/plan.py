@@ -33,6 +33,11 @@ from pipeline.validate import BundleReadError, Validation, load, validate
 AccountLister = Callable[[], "Mapping[str, Sequence[Mapping[str, Any]]] | None"]
 
 
+def first_run(state: State) -> bool:
+    """True before the first applied plan: the initial link (名寄せ) reads the targets then."""
+    return state.keymap_empty() and state.previous_roster() is None
+
+
 def plan_id_for(now: dt.datetime, sha256: str) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%S')}-{sha256[:8]}"
 

@@ -30,7 +30,7 @@ from pipeline.collect import CollectError, Received, collect, prune
 from pipeline.config import Config
 from pipeline.http import RetryingHttpClient, SessionFactory
 from pipeline.model import Decision, Plan
-from pipeline.plan import plan_export, plan_id_for
+from pipeline.plan import first_run, plan_export, plan_id_for
 from pipeline.reconcile import Outcome
 from pipeline.state import State
 from pipeline.validate import Validation
@@ -319,7 +319,7 @@ def _finish_interrupted(config: Config, state: State, session_factory: SessionFa
 def _existing_accounts(config: Config, state: State, session_factory: SessionFactory | None
                        ) -> dict[str, list[dict[str, Any]]] | None:
     """On the first run only: the accounts the e-portal and the drill app already hold."""
-    if not state.keymap_empty() or state.previous_roster() is not None:
+    if not first_run(state):
         return None
     accounts: dict[str, list[dict[str, Any]]] = {}
     for name, target, cls in (("lgate", config.lgate, LgateClient),

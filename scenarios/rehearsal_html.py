@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from scenarios.charts import bar_chart
+from harness.report.charts import bar_chart
 
 ACTIONS_JA = {"students": "在籍", "created": "新規作成", "promoted": "進級", "moved": "学校移動",
               "graduated": "卒業", "held": "保留"}
