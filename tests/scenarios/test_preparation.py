@@ -1,0 +1,249 @@
+"""The board's 準備状況レポート on a city with every kind of problem.
+
+The small city with all of C4th's quirks is delivered once (the pipeline against the mocks,
+in-process); then a pupil moves out of the city and the 年度 turns over in C4th, and the board
+previews the new export with a config that maps only one disability term. Every kind of
+problem then lands in its task, once per person, in its school's fix list.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from harness.accounts import read_password_file
+from pipeline.config import parse_config
+from pipeline.run import run_pipeline
+from scenarios.preparation import PreparationError, prepare, write_preparation
+from scenarios.preparation.fixlists import HEADER
+from scenarios.preparation.schedule import next_april_first, schedule_for
+from tests.pipeline.e2ekit import CLIENT_SECRET, SECRET_ENV, TERMS, World, config_text
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "preparation.schema.json")
+                    .read_text("utf-8"))
+NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+
+
+class City:
+    """The world, the export, the config and one written report."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.world = World.seeded(tmp)
+        first = parse_config(config_text(tmp, self.world.bases), path=tmp / "city.toml")
+        applied = run_pipeline(first, session_factory=self.world.session,
+                               now=dt.datetime(2025, 5, 1, tzinfo=dt.UTC))
+        assert applied.status == "applied", applied.message
+        self.gone = self.world.event("transfer_out")["result"]
+        self.world.event("advance_year")
+        resp = self.world.s.get(self.world.bases["c4th"] + "/oneroster/export", timeout=60)
+        self.export = tmp / "RO_20260401.zip"
+        self.export.write_bytes(resp.content)
+        text = config_text(tmp, self.world.bases)
+        for term in TERMS[1:]:  # only （知的障害） is mapped: the other titles are held
+            text = text.replace(f'"（{term}）" = ""\n', "")
+        self.config = tmp / "city.toml"
+        self.config.write_text(text, "utf-8")
+        self.out = tmp / "out"
+        self.prepared = prepare(self.export, self.config, now=NOW, history_dir=tmp / "history")
+        self.files = write_preparation(self.prepared, self.out)
+        self.data = self.prepared.data
+
+    def task(self, name: str) -> dict:
+        return next(t for t in self.data["tasks"] if t["id"] == name)
+
+    def people(self, rule: str) -> list[dict]:
+        return [p for p in self.data["people"] if any(r["rule"] == rule for r in p["reasons"])]
+
+    def csv_rows(self, school_code: str) -> list[dict[str, str]]:
+        path = next((self.out / "schools").glob(f"{school_code}_*.csv"))
+        return list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(SECRET_ENV, CLIENT_SECRET)
+        yield City(tmp_path_factory.mktemp("prep"))
+
+
+def test_the_json_follows_the_schema_and_the_headline_is_plain_japanese(city):
+    jsonschema.validate(city.data, SCHEMA)
+    head = city.data["headline"]
+    n, schools = city.data["summary"]["people_to_fix"], city.data["summary"]["schools_to_fix"]
+    assert head["ja"] == f"4月までに対応が必要: {n} 名（{schools} 校） ／ 一括反映は可能"
+    assert "FAIL" not in json.dumps(head)
+    assert city.prepared.exit_code == 1  # people will be held; nothing refused
+
+
+def test_every_person_is_listed_once_with_every_reason(city):
+    umis = [p["umi"] for p in city.data["people"]]
+    assert len(umis) == len(set(umis))
+    two = [p for p in city.data["people"] if len({r["rule"] for r in p["reasons"]}) > 1
+           or len(p["reasons"]) > 1]
+    assert two, "someone is held for more than one reason (or two fields) in this city"
+    for p in city.data["people"]:
+        assert p["reasons"] and all(r["fix_ja"] and r["where_ja"] and r["owner_ja"]
+                                    for r in p["reasons"])
+
+
+def test_a_new_pupil_without_a_password_row_lands_in_giga_and_in_their_schools_list(city):
+    missing = city.people("PL252")
+    assert missing  # the rollover's entrants have no row in last year's file
+    giga = city.task("giga")
+    assert giga["status"] == "todo" and set(giga["no_password"]) == {p["umi"] for p in missing}
+    for p in missing:
+        assert p["april"] == "held_new" and p["reasons"][0]["owner"] == "board_file"
+        rows = [r for r in city.csv_rows(p["school_code"]) if r["userMasterIdentifier"] == p["umi"]]
+        assert len(rows) == 1 and "ID・初期パスワードファイル" in rows[0]["問題"]
+
+
+def test_a_giga_id_that_disagrees_with_the_file_lands_in_giga(city):
+    disagree = city.people("PL253")
+    assert disagree and set(city.task("giga")["giga_disagree"]) == {p["umi"] for p in disagree}
+
+
+def test_a_blank_external_name_says_which_field_and_goes_to_the_school(city):
+    blank = city.people("PL243")
+    assert blank
+    for p in blank:
+        assert set(p["gaiji_fields"]) <= {"preferredFamilyName", "preferredGivenName"}
+        assert p["gaiji_fields"]
+        reason = next(r for r in p["reasons"] if r["rule"] == "PL243")
+        assert reason["owner"] == "school" and "外部連携用氏名" in reason["where_ja"]
+        # held at the first run too, so never delivered: still not delivered in April
+        assert p["april"] == "held_new"
+        [row] = [r for r in city.csv_rows(p["school_code"])
+                 if r["userMasterIdentifier"] == p["umi"]]
+        assert "連携されません" in row["4月の扱い（直さない場合）"]
+
+
+def test_an_unmapped_disability_title_is_a_settings_task_for_the_board(city):
+    settings = city.task("settings")
+    assert settings["status"] == "todo"
+    uncovered = [t for t in settings["special_needs"]["titles"] if not t["covered"]]
+    assert uncovered and all(t["term"] for t in uncovered)
+    assert settings["special_needs"]["covered"] >= 1  # （知的障害） is mapped
+    held = city.people("PL222")
+    assert held and all(r["owner"] == "board_config" for p in held for r in p["reasons"]
+                        if r["rule"] == "PL222")
+    # delivered last year (that config mapped every term): kept in the old class in April
+    kept = [p for p in held if p["april"] == "held_kept"]
+    assert kept
+    [row] = [r for r in city.csv_rows(kept[0]["school_code"])
+             if r["userMasterIdentifier"] == kept[0]["umi"]]
+    assert "前回の状態のまま" in row["4月の扱い（直さない場合）"]
+
+
+def test_the_guard_and_grace_are_stated_for_this_rollover(city):
+    guard = city.task("settings")["guard"]
+    assert guard["rollover_plan"] and not guard["tripped"] and guard["let_through"] == ""
+    assert guard["total"] > 400 and guard["max_share"] == 0.05
+    assert city.task("settings")["grace"] == {"enabled": False, "days": None}
+
+
+def test_the_promotion_task_counts_per_school_and_lists_the_pupil_who_left(city):
+    promotion = city.task("promotion")
+    assert promotion["rollover_plan"]
+    totals: dict[str, int] = {}
+    for row in promotion["items"]:
+        for k, v in row.items():
+            if isinstance(v, int):
+                totals[k] = totals.get(k, 0) + v
+    assert totals["promoted"] > 300 and totals["graduated"] > 0
+    assert totals["classes_created"] > 0 and totals["classes_gone"] > 0
+    [gone] = promotion["missing"]
+    assert gone["umi"] == city.gone["umi"] and gone["school_code"] == city.gone["school"]
+    assert "猶予の設定なし" in gone["grace_ja"]
+    rows = [r for r in city.csv_rows(gone["school_code"])
+            if r["userMasterIdentifier"] == gone["umi"]]
+    assert len(rows) == 1 and "エクスポートにありません" in rows[0]["問題"]
+
+
+def test_migration_is_done_once_the_state_holds_a_run(city):
+    assert city.task("migration")["status"] == "done"
+
+
+def test_fix_lists_are_utf8_with_bom_and_crlf_one_row_per_person(city):
+    files = sorted((city.out / "schools").glob("*.csv"))
+    assert files and [f"schools/{f.name}" for f in files] == sorted(city.data["fix_lists"])
+    for path in files:
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and b"\n" not in \
+            raw.replace(b"\r\n", b"")
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        assert tuple(rows[0]) == HEADER
+        umis = [r[3] for r in rows[1:]]
+        assert len(umis) == len(set(umis)), path.name
+        code = path.name.split("_", 1)[0]
+        assert all(p["school_code"] == code for p in city.data["people"] if p["umi"] in umis)
+        assert all(r[4] == "" for r in rows[1:]), "no name unless several records share an id"
+
+
+def test_no_password_of_the_boards_file_is_in_any_file_written(city):
+    passwords = set()
+    for f in (city.tmp / "passwords").glob("*.csv"):
+        passwords |= {e.initial_password for e in read_password_file(f).entries.values()}
+    assert len(passwords) > 100
+    written = [*city.files, *(city.tmp / "history").glob("*")]
+    for path in written:
+        text = path.read_bytes().decode("utf-8-sig")
+        leaked = [pw for pw in passwords if pw in text]
+        assert leaked == [], path
+
+
+def test_the_page_is_japanese_first_with_every_task_and_a_school_per_printed_page(city):
+    html = (city.out / "preparation.html").read_text("utf-8")
+    assert html.startswith("<!doctype html") and 'lang="ja"' in html
+    for task in city.data["tasks"]:
+        assert f'id="task-{task["id"]}"' in html and task["ja"] in html
+    assert html.count('class="page fixlist"') == len(city.data["fix_lists"])
+    assert "break-before:page" in html and "http://" not in html.split("<body>")[0]
+
+
+def test_a_missing_export_or_bad_config_is_a_clear_error(city, tmp_path):
+    with pytest.raises(PreparationError, match="no such file"):
+        prepare(tmp_path / "nope.zip", city.config)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[municipality]\nname = 1\n", "utf-8")
+    with pytest.raises(PreparationError, match="configuration"):
+        prepare(city.export, bad)
+
+
+def test_an_unreadable_export_exits_2_with_a_blocked_headline(city, tmp_path):
+    broken = tmp_path / "RO_broken.zip"
+    broken.write_bytes(b"not a zip")
+    prepared = prepare(broken, city.config, now=NOW, history_dir=tmp_path / "h")
+    assert prepared.exit_code == 2 and prepared.data["headline"]["status"] == "blocked"
+    assert {t["status"] for t in prepared.data["tasks"] if t["id"] != "check"} == {"unknown"}
+    jsonschema.validate({**prepared.data, "fix_lists": []}, SCHEMA)
+
+
+def test_a_guard_that_would_trip_says_how_to_let_that_night_through(city, tmp_path):
+    strict = tmp_path / "strict.toml"
+    strict.write_text(city.config.read_text("utf-8").replace("max_share = 0.05",
+                                                             "max_share = 0.001"), "utf-8")
+    prepared = prepare(city.export, strict, now=NOW, history_dir=tmp_path / "h")
+    guard = next(t for t in prepared.data["tasks"] if t["id"] == "settings")["guard"]
+    assert guard["tripped"] and prepared.exit_code == 2
+    assert guard["let_through"] == "renkei pipeline run --config strict.toml --guard-max-share 0.01"
+    assert "安全装置で止まります" in prepared.data["headline"]["ja"]
+
+
+def test_the_schedule_defaults_follow_the_model_schedule_and_the_config_overrides():
+    s = schedule_for(dt.date(2026, 12, 6), {})
+    assert s.rollover == dt.date(2027, 4, 1) == next_april_first(dt.date(2026, 12, 6))
+    assert [m.key for m in s.milestones] == ["c4th_settings", "entrants_roster",
+                                             "linkage_settings", "rollover"]
+    assert s.deadline("giga") == dt.date(2027, 2, 1)
+    moved = schedule_for(dt.date(2026, 12, 6), {"rollover": dt.date(2027, 3, 31),
+                                               "linkage_settings": dt.date(2027, 2, 15)})
+    assert moved.deadline("promotion") == dt.date(2027, 3, 31)
+    assert moved.deadline("settings") == dt.date(2027, 2, 15)
+    assert next_april_first(dt.date(2027, 4, 1)) == dt.date(2028, 4, 1)
