@@ -247,3 +247,98 @@ def test_the_schedule_defaults_follow_the_model_schedule_and_the_config_override
     assert moved.deadline("promotion") == dt.date(2027, 3, 31)
     assert moved.deadline("settings") == dt.date(2027, 2, 15)
     assert next_april_first(dt.date(2027, 4, 1)) == dt.date(2028, 4, 1)
+
+
+def test_history_over_three_previews_shows_the_trend_and_what_was_fixed(city, tmp_path):
+    """Week 1 as found; week 2 the board adds the entrants' password rows; week 3 it maps
+    every disability term. Each preview adds one line of counts; the page draws the trend."""
+    import shutil
+
+    pw = tmp_path / "pw"
+    pw.mkdir()
+    for f in (city.tmp / "passwords").glob("*.csv"):
+        shutil.copy(f, pw / f.name)
+    base = city.config.read_text("utf-8").replace(f"{city.tmp}/passwords/*.csv", f"{pw}/*.csv")
+    config = tmp_path / "city.toml"
+    history_dir = tmp_path / "history"
+
+    def preview(week: int, text: str) -> dict:
+        config.write_text(text, "utf-8")
+        prepared = prepare(city.export, config, now=NOW + dt.timedelta(days=7 * week),
+                           history_dir=history_dir)
+        write_preparation(prepared, tmp_path / f"out{week}")
+        return prepared.data
+
+    first = preview(0, base)
+    assert first["history"]["previews"] == 1 and first["history"]["since_last"]["fixed"] == {}
+    city.world.save_passwords(pw, 2, only_new=True)
+    second = preview(1, base)
+    terms = "".join(f'"（{t}）" = ""\n' for t in TERMS[1:])
+    third = preview(2, base.replace('"（知的障害）" = ""\n', '"（知的障害）" = ""\n' + terms))
+
+    h = third["history"]
+    assert h["previews"] == 3 and h["first_at"] == first["generated_at"]
+    pl252 = h["trend"]["series"]["PL252"]
+    assert pl252[0] > pl252[1] == pl252[2]
+    assert h["trend"]["series"]["PL222"][2] == 0 < h["trend"]["series"]["PL222"][1]
+    assert second["history"]["since_last"]["fixed"]["PL252"] == pl252[0] - pl252[1]
+    assert "PL222" in h["since_last"]["fixed"] and h["since_last"]["new"] == {}
+    assert h["trend"]["people"][0] > h["trend"]["people"][2]
+    lines = (history_dir / "preparation-history.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == 3
+    text = "\n".join(lines)
+    assert not any(p["umi"] in text for p in first["people"]), "counts only, no person"
+    html = (tmp_path / "out2" / "preparation.html").read_text("utf-8")
+    assert 'id="history-chart"' in html and "<polyline" in html and 'id="since-last"' in html
+
+
+def _config_with(city: City, tmp_path: Path, **urls: str) -> Path:
+    """The city's config with a fresh (empty) state and some systems' URLs replaced."""
+    text = city.config.read_text("utf-8").replace(f"{city.tmp}/state/", f"{tmp_path}/state/")
+    for name, url in urls.items():
+        text = text.replace(f'"{city.world.bases[name]}"', f'"{url}"')
+    path = tmp_path / "city.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_probe_reads_every_system_and_the_first_run_link_is_reported(city, tmp_path, serve):
+    from scenarios.preparation.probe import Prober
+    from tests.pipeline.e2ekit import BASES
+
+    lgate = serve(city.world.apps[BASES["lgate"]])  # the e-portal over real loopback HTTP
+    config = _config_with(city, tmp_path, lgate=lgate.url)
+    before = city.world.changing_calls()
+    prepared = prepare(city.export, config, now=NOW, history_dir=tmp_path / "h",
+                       probe=Prober(session_factory=city.world.session))
+    systems = prepared.data["probe"]["systems"]
+    assert all(s["ok"] for s in systems.values()), systems
+    assert "エクスポートを取得できました" in systems["c4th"]["ja"]
+    assert "利用者の一覧を読めました" in systems["lgate"]["ja"]
+    assert "アクセストークン" in systems["m365"]["ja"]
+    migration = next(t for t in prepared.data["tasks"] if t["id"] == "migration")
+    by_target = {i["target"]: i for i in migration["items"]}
+    assert set(by_target) == {"lgate", "drill"}
+    assert by_target["lgate"]["adopted"] > 300  # last year's accounts are adopted, not made
+    assert city.world.changing_calls() == before, "the probe wrote nothing"
+    jsonschema.validate({**prepared.data, "fix_lists": []}, SCHEMA)
+
+
+def test_probe_of_a_stopped_system_is_a_clear_cannot_tell(city, tmp_path, renkei, capsys):
+    from tests.loopback import free_port
+
+    stopped = f"http://127.0.0.1:{free_port()}"
+    config = _config_with(city, tmp_path, c4th=stopped, lgate=stopped, m365=stopped,
+                          interactive_study=stopped)
+    code = renkei("rehearse", "--export", city.export, "--config", config, "--probe",
+                  "--history", tmp_path / "h", "-o", tmp_path / "out")
+    captured = capsys.readouterr()
+    assert code in (1, 2) and "Traceback" not in captured.err + captured.out
+    data = json.loads((tmp_path / "out" / "preparation.json").read_text("utf-8"))
+    for name in ("c4th", "lgate", "drill", "m365"):
+        answer = data["probe"]["systems"][name]
+        assert not answer["ok"] and answer["ja"].startswith("確認できず: 応答がありません"), answer
+    migration = next(t for t in data["tasks"] if t["id"] == "migration")
+    assert migration["status"] == "unknown" and "読めませんでした" in migration["why_ja"]
+    html = (tmp_path / "out" / "preparation.html").read_text("utf-8")
+    assert 'id="probe"' in html and "確認できず" in html
