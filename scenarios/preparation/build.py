@@ -161,10 +161,13 @@ def _reason(d: Decision, registry: RuleRegistry, kind: str) -> dict[str, Any]:
                            "field": fields.get("field", "")}
     out["owner_ja"], out["owner_en"] = OWNERS[out["owner"]]
     if advice is not None:
-        out.update(where_ja=fill(advice.where_ja, fields), where_en=fill(advice.where_en, fields),
+        out.update(problem_ja=fill(advice.problem_ja, fields),
+                   problem_en=fill(advice.problem_en, fields),
+                   where_ja=fill(advice.where_ja, fields), where_en=fill(advice.where_en, fields),
                    fix_ja=advice.fix_ja, fix_en=advice.fix_en)
     else:
-        out.update(where_ja="C4th", where_en="C4th", fix_ja=ja, fix_en=en)
+        out.update(problem_ja=ja, problem_en=en, where_ja="C4th", where_en="C4th", fix_ja=ja,
+                   fix_en=en)
     return out
 
 

@@ -38,7 +38,7 @@ def rows_by_school(data: Mapping[str, Any]) -> dict[str, list[list[str]]]:
         reasons = [r for r in p["reasons"] if r["kind"] == "hold"]
         rows[p["school_code"]].append([
             p["class"], _num(p["attendance_number"]), p["grade"], p["umi"], p["name_kana"],
-            " ／ ".join(r["ja"] for r in reasons),
+            " ／ ".join(f"{r['problem_ja']}（{r['rule']}）" for r in reasons),
             " ／ ".join(dict.fromkeys(r["fix_ja"] for r in reasons)),
             " ／ ".join(dict.fromkeys(r["owner_ja"] for r in reasons)),
             " ／ ".join(dict.fromkeys(r["where_ja"] for r in reasons)),

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.report.htmlkit import render_page
-from pipeline.rules import REGISTRY as PIPELINE_RULES
+from scenarios.preparation.advice import PIPELINE
 from scenarios.preparation.fixlists import HEADER, rows_by_school
 
 TARGET_NAMES = {"lgate": "学習eポータル (L-Gate)", "m365": "Microsoft 365",
@@ -39,8 +39,14 @@ def render_preparation(data: Mapping[str, Any]) -> str:
     fix_lists = [{"code": code, "name": names.get(code, ""), "rows": rows,
                   "deadline": deadline}
                  for code, rows in sorted(rows_by_school(data).items())]
-    titles = {r.id: r.message_ja.split("{")[0].strip("（: ") for r in PIPELINE_RULES}
+    by_school: dict[str, list[Mapping[str, Any]]] = {}
+    for p in data["people"]:
+        by_school.setdefault(p["school_code"], []).append(p)
+    people_by_school = [{"code": code, "name": names.get(code) or (people[0]["school_name"]),
+                         "people": people} for code, people in sorted(by_school.items())]
+    titles = {code: a.problem_ja for code, a in PIPELINE.items()}
     return render_page("scenarios.preparation/preparation.html", d=data, tasks=tasks,
                        target_names=TARGET_NAMES, promo_cols=PROMO_COLS,
                        promo_series=promo_series, history_series=history_series,
-                       fix_lists=fix_lists, fix_header=HEADER, rule_titles=titles)
+                       fix_lists=fix_lists, fix_header=HEADER, rule_titles=titles,
+                       people_by_school=people_by_school)
