@@ -259,6 +259,20 @@ FILE_OWNERS = {"users.csv": "school", "enrollments.csv": "school", "classes.csv"
                "courses.csv": "board_c4th", "roles.csv": "school"}
 
 
+#: OneRoster findings the pipeline itself handles: owner and fix (ja, en) instead of the
+#: file's owner and the generic advice (事前データチェック).
+ONEROSTER: dict[str, tuple[str, str, str]] = {
+    "OR530": ("board_config", "連携では置換表（[special_needs]）で学級名を置き換えます。"
+              "置換表にない名称はアカウント連携の設定に出ます",
+              "the pipeline renames it through [special_needs]; a title the table misses "
+              "shows under the account linkage settings"),
+    "OR531": ("none", "義務教育学校の前期・後期は連携で 1 校に統合します（PL201）。"
+              "それ以外の学校なら C4th の学校コードを直す",
+              "a 義務教育学校's two parts are merged into one school (PL201); any other "
+              "school needs its own code in C4th"),
+}
+
+
 def advice_for(rule_id: str) -> Advice | None:
     """The board's side of a pipeline rule, or None for one it need not act on."""
     return PIPELINE.get(rule_id)

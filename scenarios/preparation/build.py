@@ -26,7 +26,14 @@ from pipeline.model import Decision, PersonRecord
 from pipeline.plan import Planning
 from pipeline.preprocess.titles import disability_term
 from pipeline.preprocess.work import PersonDraft, Work
-from scenarios.preparation.advice import APRIL, OWNERS, advice_for, fill, owner_of_file
+from scenarios.preparation.advice import (
+    APRIL,
+    ONEROSTER,
+    OWNERS,
+    advice_for,
+    fill,
+    owner_of_file,
+)
 from scenarios.preparation.schedule import Schedule
 
 SCHEMA = "renkei-preparation/1"
@@ -254,15 +261,16 @@ def _check_task(planning: Planning, registry: RuleRegistry) -> dict[str, Any]:
     for rule_id, found in sorted(groups.items(), key=lambda kv: (-kv[1][0].severity.value,
                                                                  kv[0])):
         rule = registry[rule_id] if rule_id in registry else None  # noqa: SIM401 (no .get)
-        owner = owner_of_file(found[0].file)
         sev = found[0].severity
         blocking = sev is Severity.ERROR and rule_id in planning.validation.errors
+        owner, fix_ja, fix_en = ONEROSTER.get(
+            rule_id, (owner_of_file(found[0].file), *_check_fix(sev, blocking)))
         items.append({
             "rule": rule_id, "severity": sev.name, "count": len(found), "blocking": blocking,
             "ja": found[0].message_ja, "en": found[0].message_en,
             "title": rule.title if rule else rule_id,
             "meaning_en": f"{rule.what} {rule.why}".strip() if rule else "",
-            "fix_ja": _check_fix(sev, blocking)[0], "fix_en": _check_fix(sev, blocking)[1],
+            "fix_ja": fix_ja, "fix_en": fix_en,
             "owner": owner,
             "owner_ja": OWNERS[owner][0], "owner_en": OWNERS[owner][1],
             "files": sorted({f.file or "" for f in found}),

@@ -299,3 +299,15 @@ def test_probe_of_a_stopped_system_is_a_clear_cannot_tell(city, tmp_path, renkei
     assert migration["status"] == "unknown" and "読めませんでした" in migration["why_ja"]
     html = (tmp_path / "out" / "preparation.html").read_text("utf-8")
     assert 'id="probe"' in html and "確認できず" in html
+
+
+def test_the_data_check_groups_findings_by_rule_with_counts_and_an_owner(city):
+    check = city.task("check")
+    rules = [i["rule"] for i in check["items"]]
+    assert len(rules) == len(set(rules)) and check["status"] == "todo"
+    found = [f.rule for f in city.prepared.planning.validation.findings]
+    for item in check["items"]:
+        assert item["count"] == found.count(item["rule"]) and item["owner_ja"] and item["fix_ja"]
+    by_rule = {i["rule"]: i for i in check["items"]}
+    assert by_rule["OR530"]["owner"] == "board_config"  # the mapping renames those titles
+    assert by_rule["OR528"]["owner"] == "school" and not by_rule["OR528"]["blocking"]
