@@ -125,7 +125,8 @@ def main() -> None:
                              quirks=frozenset(QUIRKS))
         export = export_city(city, tmp / "c4th")
         write_password_file_for(city, tmp / "passwords.csv")
-        (tmp / "city.toml").write_text(CONFIG.format(board=city.profile.board_code, tmp=tmp), "utf-8")
+        config = CONFIG.format(board=city.profile.board_code, tmp=tmp)
+        (tmp / "city.toml").write_text(config, "utf-8")
         print(f"city {args.profile}: {len(city.students):,} pupils, export and password file "
               f"in {time.perf_counter() - t:.1f} s (not timed below)")
         first = _child(tmp, export, tmp / "out-first")
