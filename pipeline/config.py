@@ -11,6 +11,7 @@ Relative paths are taken from the folder the config file is in. See
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -89,6 +90,9 @@ class Config:
     :param grace_days: disable pupils missing longer than this (None: the policy is off).
     :param guard_max_share: the mass-change guard's limit (share of previous users).
     :param teachers: deliver teachers too (off by default, as in the pilot).
+    :param schedule: the ``[schedule]`` dates (key → date): the rollover night and the model
+        schedule's milestones, as the board set them; read by the preparation report, which
+        supplies the defaults.
     :param retry: how the clients that read (C4th's export, the initial link's account lists)
         retry; not set from the file.
     :param delivery_retry: how the delivery targets' clients retry; not set from the file.
@@ -114,6 +118,7 @@ class Config:
     retention_count: int = 100
     profile: str = DEFAULT_PROFILE
     installation_salt: str | None = None
+    schedule: Mapping[str, dt.date] = field(default_factory=dict)
     retry: RetryPolicy = RetryPolicy()
     delivery_retry: RetryPolicy = DELIVERY_RETRY
 
@@ -236,7 +241,7 @@ class _Reader:
     def config(self) -> Config:
         self.check_secrets()
         known = {"municipality", "state", "source", "targets", "accounts", "special_needs",
-                 "display_grades", "grace", "guard", "profile"}
+                 "display_grades", "grace", "guard", "profile", "schedule"}
         for top in self.data:
             if top not in known:
                 raise self.fail(top, f"unknown section; known: {', '.join(sorted(known))}")
@@ -272,7 +277,7 @@ class _Reader:
             guard_min_users=self._positive("guard.min_users", 50, zero=True),
             retention_days=retention_days, retention_count=retention_count,
             profile=self.get("profile.oneroster", str, DEFAULT_PROFILE),
-            installation_salt=salt,
+            installation_salt=salt, schedule=self._dates("schedule"),
         )
 
     def _positive(self, key: str, default: int, *, zero: bool = False) -> int:
@@ -280,6 +285,23 @@ class _Reader:
         if value < (0 if zero else 1):
             raise self.fail(key, f"expected a {'non-negative' if zero else 'positive'} number")
         return value
+
+    def _dates(self, key: str) -> dict[str, dt.date]:
+        """A table of dates: TOML dates (``rollover = 2027-04-01``) or ISO strings."""
+        out: dict[str, dt.date] = {}
+        for k, v in self.get(key, dict, {}).items():
+            if isinstance(v, dt.datetime):
+                v = v.date()
+            elif isinstance(v, str):
+                try:
+                    v = dt.date.fromisoformat(v)
+                except ValueError:
+                    raise self.fail(f"{key}.{k}", f"expected a date like 2027-04-01, "
+                                    f"found {v!r}") from None
+            if not isinstance(v, dt.date):
+                raise self.fail(f"{key}.{k}", f"expected a date, found {type(v).__name__}")
+            out[k] = v
+        return out
 
     def _table(self, key: str) -> dict[str, str]:
         table = self.get(key, dict, {})

@@ -91,4 +91,15 @@ days = 90                      # the pilot waited about three months
 max_share = 0.05               # refuse a plan moving/disabling/dropping more than 5% of users
 min_users = 50                 # below this many previous users the guard counts absolute
                                # changes against min_users instead of a share
+# One night only (e.g. a rollover the preview says the guard would refuse):
+#   renkei pipeline run --config city.toml --guard-max-share 0.12
+# leaves this file as it is.
+
+[schedule]
+# The preparation report's timeline (renkei rehearse --export … --config …). Defaults: the
+# next 1 April and the Digital Agency model schedule's milestones (docs/preparation.md).
+# rollover = 2027-04-01          # 年次更新の夜 (the first run of the new 年度)
+# c4th_settings = 2026-12-01     # 校務支援システムの設定作業の期限
+# entrants_roster = 2027-02-01   # 次年度の入学者名簿の作成（ID・初期パスワードファイルを含む）
+# linkage_settings = 2027-03-01  # アカウント連携の設定作業の期限（データ移行を含む）
 '''

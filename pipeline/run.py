@@ -24,17 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.oneroster.model import Bundle
 from pipeline import apply as delivery
 from pipeline.clients import DrillClient, LgateClient
 from pipeline.collect import CollectError, Received, collect, prune
 from pipeline.config import Config
-from pipeline.http import RetryingHttpClient, SessionFactory, TargetError
+from pipeline.http import RetryingHttpClient, SessionFactory
 from pipeline.model import Decision, Plan
-from pipeline.plan import make_plan, plan_id_for
+from pipeline.plan import first_run, plan_export, plan_id_for
 from pipeline.reconcile import Outcome
 from pipeline.state import State
-from pipeline.validate import BundleReadError, Validation, load, validate
+from pipeline.validate import Validation
 
 log = logging.getLogger("pipeline.run")
 
@@ -177,12 +176,10 @@ def _run(config: Config, state: State, session_factory: SessionFactory | None,
 
 @dataclass
 class _Intake:
-    """An export received, checked and read: what planning starts from."""
+    """An export received and kept: what planning starts from."""
 
     received: Received
-    validation: Validation
-    bundle: Bundle
-    #: the run's own decisions so far (received, pruned, tolerated findings)
+    #: the run's own decisions so far (received, pruned)
     notes: list[Decision]
 
 
@@ -198,7 +195,7 @@ class _Planned:
 
 def _receive(config: Config, state: State, session_factory: SessionFactory | None,
              export: str | os.PathLike[str] | None, now: dt.datetime) -> _Intake | RunResult:
-    """Collect the export, prune old ones, validate and read it; a RunResult if it stops."""
+    """Collect the export and prune old ones; a RunResult if nothing could be collected."""
     try:
         received = collect(config, state, session_factory=session_factory, export=export,
                            now=now)
@@ -209,48 +206,36 @@ def _receive(config: Config, state: State, session_factory: SessionFactory | Non
     pruned = prune(config, state, now, keep_sha=received.sha256)
     if pruned:
         notes.append(_decision("PL106", "report", "received", count=pruned))
-    validation = validate(received.path, profile=config.profile)
-    if validation.quarantined:
-        rules = ", ".join(sorted(validation.errors)) or "unreadable"
-        count = sum(validation.errors.values()) or 1
-        state.mark_quarantined(received.sha256, f"ERROR findings: {rules}")
-        notes.append(_decision("PL103", "refuse", received.sha256, count=count, rules=rules))
-        return RunResult(EXIT_REFUSED, "quarantined", received=received, validation=validation,
-                         decisions=notes,
-                         message=f"quarantined: {count} ERROR findings ({rules})")
-    if validation.tolerated:
-        notes.append(_decision("PL104", "report", received.sha256,
-                               count=sum(validation.tolerated.values()),
-                               rules=", ".join(sorted(validation.tolerated))))
-    try:
-        bundle = load(received.path, profile=config.profile)
-    except BundleReadError as exc:
-        state.mark_quarantined(received.sha256, "unreadable")
-        notes.append(_decision("PL102", "refuse", received.sha256, reason=str(exc)))
-        return RunResult(EXIT_REFUSED, "quarantined", received=received, validation=validation,
-                         decisions=notes, message=f"unreadable: {exc}")
-    return _Intake(received, validation, bundle, notes)
+    return _Intake(received, notes)
 
 
 def _plan(config: Config, state: State, session_factory: SessionFactory | None,
           intake: _Intake, now: dt.datetime, run_id: int) -> _Planned | RunResult:
-    """Decide everything for the export (listing the targets' accounts on the first run); a
-    RunResult if the accounts cannot be listed."""
+    """Check, read and plan the export through :func:`pipeline.plan.plan_export` (listing the
+    targets' accounts on the first run); a RunResult if it stops there."""
     received = intake.received
-    try:
-        accounts = _existing_accounts(config, state, session_factory)
-    except TargetError as exc:
+    planning = plan_export(
+        received.path, config, state, export_sha256=received.sha256, now=now,
+        accounts=lambda: _existing_accounts(config, state, session_factory),
+        plan_id=f"{plan_id_for(now, received.sha256)}-r{run_id}")
+    if planning.status == "no-accounts":
         return RunResult(EXIT_INTERRUPTED, "interrupted", received=received,
-                         validation=intake.validation, decisions=intake.notes,
-                         message=f"initial link: cannot list accounts: {exc}")
-    outcome = make_plan(intake.bundle, config, state, export_sha256=received.sha256, now=now,
-                        accounts=accounts,
-                        plan_id=f"{plan_id_for(now, received.sha256)}-r{run_id}")
+                         validation=planning.validation, decisions=intake.notes,
+                         message=f"initial link: cannot list accounts: {planning.message}")
+    notes = intake.notes + planning.notes
+    if planning.outcome is None:
+        errors = ", ".join(sorted(planning.validation.errors)) or "unreadable"
+        reason = "unreadable" if planning.status == "unreadable" else f"ERROR findings: {errors}"
+        state.mark_quarantined(received.sha256, reason)
+        return RunResult(EXIT_REFUSED, "quarantined", received=received,
+                         validation=planning.validation, decisions=notes,
+                         message=planning.message)
+    outcome = planning.outcome
     plan = outcome.plan
-    plan.decisions[:0] = intake.notes
-    result = RunResult(EXIT_OK, "", plan=plan, received=received, validation=intake.validation,
-                       guard=outcome.guard, holds=_holds_json(outcome),
-                       decisions=plan.decisions)
+    plan.decisions[:0] = notes
+    result = RunResult(EXIT_OK, "", plan=plan, received=received,
+                       validation=planning.validation, guard=outcome.guard,
+                       holds=_holds_json(outcome), decisions=plan.decisions)
     return _Planned(outcome, result, _commit_data(outcome))
 
 
@@ -334,7 +319,7 @@ def _finish_interrupted(config: Config, state: State, session_factory: SessionFa
 def _existing_accounts(config: Config, state: State, session_factory: SessionFactory | None
                        ) -> dict[str, list[dict[str, Any]]] | None:
     """On the first run only: the accounts the e-portal and the drill app already hold."""
-    if not state.keymap_empty() or state.previous_roster() is not None:
+    if not first_run(state):
         return None
     accounts: dict[str, list[dict[str, Any]]] = {}
     for name, target, cls in (("lgate", config.lgate, LgateClient),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -46,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--export", metavar="FILE",
                      help="use this bundle instead of fetching (replay a kept export)")
     run.add_argument("--dry-run", action="store_true", help="plan and report, apply nothing")
+    run.add_argument("--guard-max-share", type=_share, metavar="SHARE",
+                     help="the mass-change guard's limit for this run only (e.g. 0.12 on the "
+                     "rollover night); the config file's [guard] max_share is left as it is")
     run.add_argument("--format", choices=("text", "json", "html"), default="text",
                      help="run report format (default text)")
     run.add_argument("-o", "--output", metavar="FILE", help="write the report here")
@@ -63,6 +67,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--name", default="city.toml", help="file name (default city.toml)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=cmd_init)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share like 0.12, found {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("expected a share between 0 and 1 (0.12 = 12%)")
+    return value
 
 
 def _load(path: str) -> Any:
@@ -110,6 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.run import run_pipeline
 
     config = _load(args.config)
+    if args.guard_max_share is not None:
+        config = dataclasses.replace(config, guard_max_share=args.guard_max_share)
     export = None
     if args.export:
         export = Path(args.export)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,11 @@ everyone up a grade, new classes, new entrants in) through the real pipeline; ev
 checked in every system, every pupil launched into every tool that applies (LTI 1.3).
 Writes DIR/rehearsal.html (Japanese, English toggle, works offline) and DIR/rehearsal.json.
 
-With --export and --config: the same preview on YOUR export and configuration, touching no
-real system: what will break or be held in April, with the rule and the fix.
+With --export and --config: the 準備状況レポート (preparation report) on YOUR export and
+configuration, touching no real system (--probe only reads): the model schedule's preparation
+tasks, each with a status, a deadline and who fixes what, where. Writes DIR/preparation.html,
+DIR/preparation.json and DIR/schools/<学校コード>_<学校名>.csv (fix lists for the schools), and
+adds a line (counts only) to the preview history.
 
 exit codes: 0 every invariant and launch holds (preview: nothing blocks April); 1 something
 broke (preview: people will be held); 2 bad arguments or unusable input (preview: the export
@@ -31,6 +33,7 @@ examples:
   renkei rehearse --scale small -o out/             a quick one
   renkei rehearse --workers 2 --seed 7
   renkei rehearse --export RO_20260401_082201.zip --config city.toml -o preview/
+  renkei rehearse --export RO_20260401_082201.zip --config city.toml --probe -o preview/
 """
 
 
@@ -50,6 +53,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="where the reports go (default: ./renkei-rehearsal-<time>/)")
     p.add_argument("--export", metavar="ZIP", help="preview YOUR export (needs --config)")
     p.add_argument("--config", metavar="TOML", help="your pipeline configuration")
+    p.add_argument("--probe", action="store_true",
+                   help="with --export: reach each configured system, read only (C4th's "
+                   "export URL, the e-portal's and drill app's user lists, a Microsoft 365 "
+                   "token); nothing is written")
+    p.add_argument("--history", metavar="DIR",
+                   help="with --export: keep the preview history here (default: the config's "
+                   "state folder)")
     p.set_defaults(func=run)
 
 
@@ -65,30 +75,31 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--export and --config go together (a preview of your own data)")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if (args.probe or args.history) and not args.export:
+        raise UsageError("--probe and --history go with --export (the preparation report)")
     if args.export:
         return _preview(args)
     return _rehearse(args)
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from harness.report import render
-    from scenarios.preview import PreviewError, as_dict, preview_export, summary_lines
+    from scenarios.preparation import PreparationError, prepare, write_preparation
+    from scenarios.preparation.probe import Prober
 
     try:
-        preview = preview_export(args.export, args.config)
-    except PreviewError as exc:
+        prepared = prepare(args.export, args.config, probe=Prober() if args.probe else None,
+                           history_dir=args.history)
+    except PreparationError as exc:
         raise UsageError(str(exc)) from None
-    out = _out_dir(args, "preview")
-    write_output(render(preview.report, "html"), str(out / "preview.html"))
-    data = json.loads(render(preview.report, "json"))
-    data["preview"] = as_dict(preview)
-    write_output(json.dumps(data, ensure_ascii=False, indent=1) + "\n",
-                 str(out / "preview.json"))
-    sys.stdout.write(render(preview.report, "text"))
-    for line in summary_lines(preview):
-        print(line)
-    print(f"reports: {out / 'preview.html'}, {out / 'preview.json'}")
-    return preview.exit_code
+    out = _out_dir(args, "preparation")
+    files = write_preparation(prepared, out)
+    data = prepared.data
+    print(data["headline"]["ja"])
+    for task in data["tasks"]:
+        print(f"  {task['ja']}: {task['status_ja']}（期限 {task['deadline']}）")
+    print(f"reports: {out / 'preparation.html'}, {out / 'preparation.json'}, "
+          f"{len(files) - 2} fix list(s) in {out / 'schools'}")
+    return prepared.exit_code
 
 
 def _rehearse(args: argparse.Namespace) -> int:

@@ -13,7 +13,6 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from html import escape
 from typing import Any
 
 from harness.report.html import format_html
@@ -115,23 +114,9 @@ def format_case_log(report: Report) -> str:
     return buf.getvalue()
 
 
-_CASE_STYLE = ".fail{background:#fdd}.note{background:#ffd}.notreached{background:#eee}"
-
-
 def format_html_cases(report: Report) -> str:
     """The HTML report with a table of the certification cases before the findings."""
-    page = format_html(report)
-    rows = []
-    for c in report_cases(report):
-        v = verdict(c)
-        rows.append(
-            f'<tr class="{escape(v.replace(" ", ""))}"><td>{escape(v)}</td>'
-            f"<td>{escape(str(c['case']))}</td><td>{escape(str(c.get('title', '')))}</td>"
-            f"<td>{escape(str(c.get('expected', '')))}</td>"
-            f"<td>{escape(str(c.get('observed', '')))}</td>"
-            f"<td>{escape(str(c.get('detail', '')))}</td></tr>")
-    table = ("<h2>cases</h2><table><tr><th>verdict</th><th>case</th><th>title</th>"
-             "<th>expected</th><th>observed</th><th>detail</th></tr>" + "".join(rows)
-             + "</table><h2>findings</h2>")
-    page = page.replace("</style>", _CASE_STYLE + "</style>", 1)
-    return page.replace("<table>", table + "<table>", 1)
+    rows = [{"verdict": verdict(c), "case": str(c["case"]), "title": str(c.get("title", "")),
+             "expected": str(c.get("expected", "")), "observed": str(c.get("observed", "")),
+             "detail": str(c.get("detail", ""))} for c in report_cases(report)]
+    return format_html(report, cases=rows)

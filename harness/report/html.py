@@ -1,43 +1,23 @@
-"""A single self-contained HTML page: summary, then a table of findings worst-first."""
+"""A single self-contained HTML page: summary, then a table of findings worst-first.
+
+Rendered through the one HTML environment (:mod:`harness.report.htmlkit`) with
+``templates/check.html``: Japanese first with the shared English toggle; a certification
+report's cases come first when :func:`harness.report.cases.format_html_cases` passes them.
+"""
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from harness.report.htmlkit import render_page
 from harness.report.model import Report
 
-_STYLE = (
-    "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-    "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}"
-    ".ERROR{background:#fdd}.WARN{background:#ffd}.INFO{background:#eef}"
-)
 
-
-def format_html(report: Report) -> str:
-    sev = dict(report.summary.get("by_severity", {}))
-    rows = []
-    for f in report.sorted_findings():
-        rows.append(
-            f'<tr class="{f.severity}"><td>{f.severity}</td><td>{escape(f.rule)}</td>'
-            f"<td>{escape(f.location())}</td><td>{escape(f.value or '')}</td>"
-            f"<td>{escape(f.message_ja)}<br>{escape(f.message_en)}</td>"
-            f"<td>{escape('; '.join(f.spec))}</td></tr>"
-        )
-    suppressed = "".join(
-        f"<li>{escape(rule_id)}: {n} more not shown</li>"
-        for rule_id, n in sorted(dict(report.summary.get("suppressed", {})).items())
-    )
-    verdict = "PASS" if report.passed else "FAIL"
-    return (
-        '<!doctype html><html lang="ja"><meta charset="utf-8">'
-        f"<title>renkei {escape(report.kit)} report</title><style>{_STYLE}</style>"
-        f"<h1>renkei {escape(report.kit)}: {verdict}</h1>"
-        f"<p>{escape(report.subject)} — profile {escape(report.profile)} — "
-        f"{escape(report.created.isoformat(timespec='seconds'))}</p>"
-        f"<p>ERROR {sev.get('ERROR', 0)} / WARN {sev.get('WARN', 0)} / INFO {sev.get('INFO', 0)}"
-        f" — {len(report.rules_run)} rules checked</p>"
-        "<table><tr><th>severity</th><th>rule</th><th>where</th><th>value</th>"
-        "<th>message</th><th>spec</th></tr>" + "".join(rows) + "</table>"
-        + (f"<ul>{suppressed}</ul>" if suppressed else "")
-        + "</html>\n"
-    )
+def format_html(report: Report, *, cases: Sequence[Mapping[str, Any]] = ()) -> str:
+    """The page for ``report``; ``cases``: rows of the certification cases table (verdict,
+    case, title, expected, observed, detail), shown before the findings."""
+    suppressed = sorted(dict(report.summary.get("suppressed", {})).items())
+    return render_page("check.html", r=report, sev=dict(report.summary.get("by_severity", {})),
+                       findings=report.sorted_findings(), suppressed=suppressed,
+                       cases=list(cases)) + "\n"

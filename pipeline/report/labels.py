@@ -14,6 +14,14 @@ STATUS_JA = {"applied": "反映しました", "nothing-to-do": "変更はあり�
              "interrupted": "中断しました（再実行してください）"}
 
 
+#: Plan action → Japanese (the plan tables' headers and the rehearsal's 連携の計画 column).
+ACTION_JA = {"create": "作成", "update": "更新", "move": "移動", "rename": "氏名変更",
+             "promote": "進級", "graduate": "卒業", "hold": "保留", "drop": "除外",
+             "missing": "不在", "disable": "無効化", "delete": "削除", "link": "名寄せ",
+             "mismatch": "不一致", "merge": "統合", "refuse": "拒否", "enable": "再有効化",
+             "cleanse": "整形", "report": "報告"}
+
+
 def plan_columns(by_action: dict[str, int]) -> list[str]:
     """The plan table's columns: the change types present, in :data:`CHANGE_TYPES` order, then
     any other action alphabetically."""

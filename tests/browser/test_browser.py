@@ -137,3 +137,52 @@ def test_each_mock_page_renders_from_loopback_only(browser, live_mocks, name, tm
     assert _all_local(_resources(browser)) == []
     browser.save_screenshot(str(tmp_path / f"{name}.png"))
     assert (tmp_path / f"{name}.png").stat().st_size > 1000
+
+
+@pytest.fixture(scope="module")
+def preparation_html(tmp_path_factory: pytest.TempPathFactory):
+    """The board's 準備状況レポート for a city with every kind of problem."""
+    from tests.pipeline.e2ekit import CLIENT_SECRET, SECRET_ENV
+    from tests.scenarios.prepkit import City
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(SECRET_ENV, CLIENT_SECRET)
+        city = City(tmp_path_factory.mktemp("preparation"))
+    return city
+
+
+def test_preparation_page_toggles_draws_offline_and_prints_a_school_per_page(
+        browser, preparation_html, tmp_path):
+    import base64
+
+    from selenium.webdriver.common.by import By
+
+    data = preparation_html.data
+    browser.get((preparation_html.out / "preparation.html").as_uri())
+    assert "準備状況レポート" in browser.title
+    head = browser.find_element(By.CSS_SELECTOR, "#headline .ja")
+    assert head.is_displayed() and head.text.startswith("4月までに対応が必要")
+    assert not browser.find_element(By.CSS_SELECTOR, "#headline .en").is_displayed()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#people tr.person")) == len(
+        data["people"])
+    assert browser.find_element(By.ID, "promotion-chart").size["height"] > 50
+    browser.find_element(By.ID, "lang-toggle").click()
+    assert browser.find_element(By.CSS_SELECTOR, "#headline .en").is_displayed()
+    assert browser.find_element(By.CSS_SELECTOR, "#headline .en").text.startswith(
+        "To fix before April")
+    browser.find_element(By.ID, "lang-toggle").click()
+    assert _all_local(_resources(browser)) == []
+    browser.save_screenshot(str(tmp_path / "preparation.png"))
+
+    # print: the toggle is hidden and each school's fix list starts a printed page
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    assert not browser.find_element(By.ID, "lang-toggle").is_displayed()
+    breaks = browser.execute_script(
+        "return Array.from(document.querySelectorAll('section.fixlist'))"
+        ".map(s => getComputedStyle(s).breakBefore);")
+    assert breaks and set(breaks) == {"page"} and len(breaks) == len(data["fix_lists"])
+    pdf = base64.b64decode(browser.execute_cdp_cmd(
+        "Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True})["data"])
+    (tmp_path / "preparation.pdf").write_bytes(pdf)
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert pages >= 1 + len(data["fix_lists"])

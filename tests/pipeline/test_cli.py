@@ -142,3 +142,20 @@ def test_progress_bars_draw_per_target(capsys):
     with cli._Bars(False) as off:
         off("lgate", 1, 2)
     assert off.tasks == {}
+
+
+def test_guard_max_share_lets_one_night_through_and_leaves_the_file(world, capsys):
+    assert renkei("run", "--config", str(world.config), "--no-progress") in (0, 1)
+    world.fault("c4th", kind="truncate", keep=0.8)  # a fifth of the city gone: the guard trips
+    text = world.config.read_text(encoding="utf-8")
+    assert renkei("run", "--config", str(world.config), "--dry-run") == 2
+    code = renkei("run", "--config", str(world.config), "--dry-run", "--guard-max-share", "0.5")
+    assert code in (0, 1), capsys.readouterr().err
+    assert world.config.read_text(encoding="utf-8") == text  # that night only
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "lots"])
+def test_guard_max_share_must_be_a_share(world, capsys, value):
+    with pytest.raises(SystemExit):
+        renkei("run", "--config", str(world.config), "--guard-max-share", value)
+    assert "share" in capsys.readouterr().err

@@ -78,8 +78,8 @@ def test_text_has_the_plan_table_and_every_rule(report):
 
 def test_html_is_self_contained_japanese_with_english_toggle_and_escaped(report):
     html = render_report(report, "html")
-    assert html.startswith("<!doctype html>") and '<html lang="ja">' in html
-    assert 'lang="en"' in html and "classList.toggle('en')" in html
+    assert html.startswith("<!doctype html>") and '<html lang="ja" data-lang="ja">' in html
+    assert '<span class="en">' in html and 'id="lang-toggle"' in html
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html)  # no CDN, nothing external
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

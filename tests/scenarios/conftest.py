@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.cli import main as cli
+from tests.loopback import serve  # noqa: F401  (a fixture for the --probe tests)
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def test_a_scenario_run_writes_a_report_in_any_format(renkei, tmp_path, capsys):
     assert leaked == []
 
 
-def test_preview_of_a_municipalitys_own_export_lists_holds_with_rule_and_fix(
+def test_preview_of_a_municipalitys_own_export_writes_the_preparation_report(
         renkei, tmp_path, capsys):
     import datetime as dt
 
@@ -73,14 +73,14 @@ def test_preview_of_a_municipalitys_own_export_lists_holds_with_rule_and_fix(
     code = renkei("rehearse", "--export", export, "--config", config, "-o", tmp_path / "p")
     out = capsys.readouterr().out
     assert code == 1, out  # gaiji pupils without an external name will be held in April
-    data = json.loads((tmp_path / "p" / "preview.json").read_text("utf-8"))
-    holds = [f for f in data["findings"] if f["rule"].startswith(("PL24", "PL31"))]
-    assert holds and all("fix:" in f["message_en"] for f in holds)
-    gaiji = [s.umi for s in city.students.values() if s.gaiji and not s.external_name]
-    assert gaiji and {f["value"] for f in holds} >= set(gaiji)
-    assert data["preview"]["holds"] >= 1
-    assert (tmp_path / "p" / "preview.html").read_text("utf-8").startswith("<!doctype html")
-    assert not (tmp_path / "state").exists(), "the preview writes no state of theirs"
+    assert "4月までに対応が必要" in out and "FAIL" not in out
+    data = json.loads((tmp_path / "p" / "preparation.json").read_text("utf-8"))
+    gaiji = {s.umi for s in city.students.values() if s.gaiji and not s.external_name}
+    held = {p["umi"] for p in data["people"] if p["held"]}
+    assert gaiji and held >= gaiji
+    assert all(r["fix_ja"] and r["where_ja"] for p in data["people"] for r in p["reasons"])
+    assert (tmp_path / "p" / "preparation.html").read_text("utf-8").startswith("<!doctype html")
+    assert not (tmp_path / "state" / "renkei.sqlite").exists(), "no state of theirs is written"
 
 
 def test_preview_refuses_an_unreadable_export(renkei, tmp_path, capsys):

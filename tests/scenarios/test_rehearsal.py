@@ -35,3 +35,22 @@ def test_tsukuba_rehearsal_every_invariant_and_every_launch_holds(tmp_path):
     assert data["totals"]["students"] > 20000
     launched = sum(s["launched"] for s in data["launches"].values())
     assert launched >= 2 * (data["totals"]["students"] - len(data["holds"]))
+
+
+def test_rehearsal_page_speaks_japanese_in_its_plan_column_and_counts_holds_by_task():
+    from scenarios.rehearsal_html import render_rehearsal_html
+
+    data = {"passed": True, "scale": "small", "seed": 1, "workers": 1, "started": "t",
+            "totals": {"students": 3}, "phases": {"apply": 1.0}, "launches": {},
+            "invariants": [], "findings": [], "runs": {},
+            "schools": [{"school_code": "B1", "name": "第一小", "students": 3,
+                         "plan:promote": 2, "plan:hold": 1, "plan:create": 1}],
+            "holds": [{"subject": "u1", "rule": "PL252", "reason": "", "reason_ja": "",
+                       "name": ""},
+                      {"subject": "u1", "rule": "PL311", "reason": "", "reason_ja": "",
+                       "name": ""}]}
+    html = render_rehearsal_html(data)
+    plan_cell = html.split('id="schools"')[1].split("</tr>")[1]
+    assert "進級" in plan_cell and "保留" in plan_cell and "作成" in plan_cell
+    tasks = html.split('id="tasks"')[1].split("</table>")[0]
+    assert "GIGA アカウント発行の事務フロー" in tasks and "PL311" not in tasks

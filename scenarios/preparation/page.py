@@ -1,0 +1,52 @@
+"""The 準備状況レポート as one HTML page, through the shared environment
+(:mod:`harness.report.htmlkit`): Japanese first with an English toggle, offline, printable
+with one school per printed page for the fix lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harness.report.htmlkit import render_page
+from scenarios.preparation.advice import PIPELINE
+from scenarios.preparation.fixlists import HEADER, rows_by_school
+
+TARGET_NAMES = {"lgate": "学習eポータル (L-Gate)", "m365": "Microsoft 365",
+                "drill": "学習アプリ (インタラクティブスタディ)", "c4th": "校務支援システム (C4th)"}
+
+#: the promotion table's columns: key, Japanese, English
+PROMO_COLS = (("promoted", "進級", "promoted"), ("moved", "転校", "moved school"),
+              ("class_changed", "学級替え", "new class"), ("graduated", "卒業", "graduated"),
+              ("entering", "入学・転入", "entering"), ("missing", "不在", "missing"),
+              ("disabled", "無効化", "disabled"), ("held", "保留", "held"),
+              ("classes_created", "新しい学級", "new classes"),
+              ("classes_updated", "名称等の変わる学級", "classes renamed"),
+              ("classes_gone", "なくなる学級", "classes gone"))
+
+
+def render_preparation(data: Mapping[str, Any]) -> str:
+    """The page for the report ``data`` (:func:`scenarios.preparation.build_preparation`)."""
+    tasks = {t["id"]: t for t in data["tasks"]}
+    promotion = tasks["promotion"]
+    items = promotion.get("items", [])
+    promo_series = [(ja, [float(x.get(k, 0)) for x in items])
+                    for k, ja, _ in PROMO_COLS[:7] if any(x.get(k) for x in items)]
+    history = data.get("history") or {}
+    series = history.get("trend", {}).get("series", {})
+    history_series = [(k, [float(v) for v in values]) for k, values in sorted(series.items())]
+    names = {s["school_code"]: s["school_name"] for s in data["schools"]}
+    deadline = tasks["cleanse"]["deadline"]
+    fix_lists = [{"code": code, "name": names.get(code, ""), "rows": rows,
+                  "deadline": deadline}
+                 for code, rows in sorted(rows_by_school(data).items())]
+    by_school: dict[str, list[Mapping[str, Any]]] = {}
+    for p in data["people"]:
+        by_school.setdefault(p["school_code"], []).append(p)
+    people_by_school = [{"code": code, "name": names.get(code) or (people[0]["school_name"]),
+                         "people": people} for code, people in sorted(by_school.items())]
+    titles = {code: a.problem_ja for code, a in PIPELINE.items()}
+    return render_page("scenarios.preparation/preparation.html", d=data, tasks=tasks,
+                       target_names=TARGET_NAMES, promo_cols=PROMO_COLS,
+                       promo_series=promo_series, history_series=history_series,
+                       fix_lists=fix_lists, fix_header=HEADER, rule_titles=titles,
+                       people_by_school=people_by_school)
