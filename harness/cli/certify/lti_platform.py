@@ -171,6 +171,8 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
                                                              trigger) + svc_rows
     _judge_services(svc_rows, cert)
     not_run = [r for r in cases if r.get("verdict") == "not run"]
+    for row in not_run:  # untested is never a pass, in any format
+        row.update(ok=False, log_status="Not run")
     if not_run:
         reasons = sorted({str(r.get("detail")) for r in not_run})
         cert.add("LT708", file="cases", value=len(not_run), reason="; ".join(reasons)[:300])
