@@ -107,6 +107,8 @@ def test_session_cookie_and_header_reach_the_trigger_urls(tmp_path, serve, with_
     else:  # nothing launched: nothing passes, and the report says so
         assert code == 1 and "pass" not in verdicts
         assert {f["status"] for f in doc["extra"]["families"]} == {"not tested"}
+        stopped = [f for f in doc["findings"] if f["rule"] == "LT703"]
+        assert stopped and "HTTP 401" in stopped[0]["message_en"]
 
 
 @pytest.mark.parametrize("hole", [None, "auth_scope_not_openid"])
