@@ -126,6 +126,8 @@ class Driver:
     transport_factory: Callable[[], Any] | None = None
     #: every host an untampered launch walked through
     walked: set[str] = field(default_factory=set)
+    #: where the last launch's browser walk ended (for a launch that never arrived)
+    stopped_at: str = "launch_command"
 
     def _transport(self) -> Any:
         if self.transport_factory is not None:
@@ -166,7 +168,8 @@ class Driver:
         if url is not None:
             browser = Browser(self._transport())
             try:
-                browser.go("GET", url)
+                page = browser.go("GET", url)
+                self.stopped_at = f"HTTP {page.status} at {_short(page.url)}"
             finally:
                 # the hosts a real launch passes through (a single sign-on, say) are the
                 # platform's too: an attack's walk may pass them

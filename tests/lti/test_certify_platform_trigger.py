@@ -107,6 +107,8 @@ def test_session_cookie_and_header_reach_the_trigger_urls(tmp_path, serve, with_
     else:  # nothing launched: nothing passes, and the report says so
         assert code == 1 and "pass" not in verdicts
         assert {f["status"] for f in doc["extra"]["families"]} == {"not tested"}
+        stopped = [f for f in doc["findings"] if f["rule"] == "LT703"]
+        assert stopped and "HTTP 401" in stopped[0]["message_en"]
 
 
 @pytest.mark.parametrize("hole", [None, "auth_scope_not_openid"])
@@ -124,3 +126,29 @@ def test_attacks_pass_through_a_single_sign_on_host(tmp_path, serve, hole):
     code, doc = run_json(tmp_path, platform_toml(srv.url), port)
     failed = {k["case"] for k in doc["extra"]["cases"] if k["verdict"] != "pass"}
     assert failed == ({hole} if hole else set())
+
+
+def test_not_run_cases_are_skipped_in_junit_and_never_success_in_the_log(tmp_path, serve):
+    import xml.etree.ElementTree as ET
+
+    from harness.lti.platform_app import create_platform_app
+
+    srv = serve(create_platform_app())
+    toml = write_platform_toml(tmp_path / "platform.toml", "https://platform.renkei.example",
+                               srv.url)
+    for fmt in ("junit", "1edtech-log"):
+        out = tmp_path / f"r.{fmt}"
+        main(["certify", "lti-platform", "--config", str(toml), "--timeout", "0.2",
+              "--state-dir", str(tmp_path / "s"), "--port", str(free_port()), "--format",
+              fmt, "--output", str(out)])
+        text = out.read_text(encoding="utf-8")
+        if fmt == "junit":
+            suite = ET.fromstring(text)
+            skipped = {tc.get("name").split()[0] for tc in suite.iter("testcase")
+                       if tc.find("skipped") is not None}
+            assert "auth_nonce_reused" in skipped and "dl_no_aud" in skipped
+            assert int(suite.get("skipped")) == len(skipped)
+        else:
+            row = next(line for line in text.splitlines()
+                       if line.startswith("auth_nonce_reused,"))
+            assert ",Not run," in row

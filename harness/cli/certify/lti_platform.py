@@ -165,12 +165,14 @@ def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout
             findings.append(Finding(rule.id, rule.severity, f"message-{i + 1}", None, None,
                                     f["value"], f["message_ja"], f["message_en"], rule.spec))
             counts[rule.id] += 1
-    if not launches:
-        cert.add("LT702", file="platform", value=int(timeout) if trigger is None else 0)
+    if not launches and trigger is None:
+        cert.add("LT702", file="platform", value=int(timeout))
     cases = _message_cases(launches) + auth_rows + _judge_dl(dl_rows, launches, cert,
                                                              trigger) + svc_rows
     _judge_services(svc_rows, cert)
     not_run = [r for r in cases if r.get("verdict") == "not run"]
+    for row in not_run:  # untested is never a pass, in any format
+        row.update(ok=False, log_status="Not run")
     if not_run:
         reasons = sorted({str(r.get("detail")) for r in not_run})
         cert.add("LT708", file="cases", value=len(not_run), reason="; ".join(reasons)[:300])
@@ -200,6 +202,9 @@ def _drive(reg: dict[str, Any], app: Any, base: str, trigger: Any, acceptance: A
     launches: list[dict[str, Any]] = []
     try:
         control = driver.launch(RESOURCE) if trigger.can(RESOURCE) else None
+        if control is None and trigger.can(RESOURCE):
+            cert.add("LT703", file="message-1", reason="the launch stopped: "
+                     + driver.stopped_at)
     except HttpError as exc:
         control = None
         cert.add("LT703", file="message-1", reason=str(exc))
