@@ -311,3 +311,33 @@ def test_the_data_check_groups_findings_by_rule_with_counts_and_an_owner(city):
     by_rule = {i["rule"]: i for i in check["items"]}
     assert by_rule["OR530"]["owner"] == "board_config"  # the mapping renames those titles
     assert by_rule["OR528"]["owner"] == "school" and not by_rule["OR528"]["blocking"]
+
+
+@pytest.mark.scale
+def test_tsukuba_preview_lists_everyone_once_and_leaks_no_password(tmp_path):
+    """The preview of a Tsukuba-size export (every quirk): one row per person, every held
+    person in their school's list, no password anywhere (timing: bench/preparation.py)."""
+    from fixtures import QUIRKS, export_city, generate_city, load_profile
+    from fixtures.passwords import password_entries, write_password_file_for
+
+    city_ = generate_city(load_profile("tsukuba"), 1, as_of=dt.date(2025, 5, 1),
+                          quirks=frozenset(QUIRKS))
+    export = export_city(city_, tmp_path / "c4th")
+    write_password_file_for(city_, tmp_path / "passwords.csv")
+    (tmp_path / "city.toml").write_text(
+        '[municipality]\nname = "つくば市"\nboard_code = "082201"\n'
+        '[source]\nurl = "http://127.0.0.1:9/"\n'
+        '[accounts]\npassword_file = "passwords.csv"\n', "utf-8")
+    prepared = prepare(export, tmp_path / "city.toml", now=NOW, history_dir=tmp_path / "h")
+    files = write_preparation(prepared, tmp_path / "out")
+    umis = [p["umi"] for p in prepared.data["people"]]
+    assert len(umis) == len(set(umis)) and prepared.exit_code == 1
+    listed = set()
+    for f in (tmp_path / "out" / "schools").glob("*.csv"):
+        listed |= {r["userMasterIdentifier"]
+                   for r in csv.DictReader(io.StringIO(f.read_text("utf-8-sig")))}
+    assert {p["umi"] for p in prepared.data["people"] if p["held"]} <= listed
+    passwords = {e.initial_password for e in password_entries(city_)}
+    for path in files:
+        text = path.read_text("utf-8-sig")
+        assert not [pw for pw in passwords if pw in text], path
