@@ -161,6 +161,9 @@ def test_the_page_is_japanese_first_with_every_task_and_a_school_per_printed_pag
     for task in city.data["tasks"]:
         assert f'id="task-{task["id"]}"' in html and task["ja"] in html
     assert html.count('class="page fixlist"') == len(city.data["fix_lists"])
+    index = html.split('id="fix-index"')[1].split("</table>")[0]
+    assert all(f'href="{f}"' in index for f in city.data["fix_lists"])
+    assert 'id="timeline-chart"' in html
     assert "break-before:page" in html and "http://" not in html.split("<body>")[0]
 
 
