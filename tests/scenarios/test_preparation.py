@@ -344,3 +344,23 @@ def test_tsukuba_preview_lists_everyone_once_and_leaks_no_password(tmp_path):
     for path in files:
         text = path.read_text("utf-8-sig")
         assert not [pw for pw in passwords if pw in text], path
+
+
+def test_probe_against_the_mocks_served_on_loopback(city, tmp_path, renkei, capsys):
+    """As `renkei mock up --all` serves them: real HTTP on 127.0.0.1, each system read."""
+    import requests
+
+    from mocks.serve import MockServers
+
+    names = ["c4th", "lgate", "m365", "interactive_study"]
+    with MockServers(names, port_base=0, state_dir=str(tmp_path / "mocks")) as servers:
+        requests.post(servers.urls["c4th"] + "/_admin/seed", timeout=120, json={
+            "profile": "small", "seed": 1, "as_of": "2025-05-01"}).raise_for_status()
+        config = _config_with(city, tmp_path, **servers.urls)
+        code = renkei("rehearse", "--export", city.export, "--config", config, "--probe",
+                      "--history", tmp_path / "h", "-o", tmp_path / "out")
+    assert code in (1, 2), capsys.readouterr().err
+    systems = json.loads((tmp_path / "out" / "preparation.json").read_text("utf-8"))[
+        "probe"]["systems"]
+    assert {n: s["ok"] for n, s in systems.items()} == {
+        "c4th": True, "lgate": True, "drill": True, "m365": True}, systems
