@@ -55,6 +55,9 @@ def test_a_new_pupil_without_a_password_row_lands_in_giga_and_in_their_schools_l
     assert missing  # the rollover's entrants have no row in last year's file
     giga = city.task("giga")
     assert giga["status"] == "todo" and set(giga["no_password"]) == {p["umi"] for p in missing}
+    assert giga["m365_enabled"] and giga["m365_once_fixed"] >= len(missing)
+    per_school = {m["school_code"]: m["once_fixed"] for m in giga["m365_creates"]}
+    assert all(per_school[p["school_code"]] >= 1 for p in missing)
     for p in missing:
         assert p["april"] == "held_new" and p["reasons"][0]["owner"] == "board_file"
         rows = [r for r in city.csv_rows(p["school_code"]) if r["userMasterIdentifier"] == p["umi"]]
