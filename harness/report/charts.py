@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
@@ -91,5 +92,37 @@ def line_chart(xs: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
         parts.append(f'<rect class="legend" x="{width - right + 10}" y="{ly}" width="10" '
                      f'height="10" fill="{color}"/><text x="{width - right + 24}" y="{ly + 9}" '
                      f'font-size="11">{escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def timeline_chart(start: str, end: str, marks: Sequence[tuple[str, str, bool]], *,
+                   title: str, width: int = 760, chart_id: str = "") -> str:
+    """A time line from ``start`` to ``end`` (ISO dates) with one marker per mark
+    ``(iso date, label, passed)``; a passed mark is grey. Marks outside the span sit at its
+    ends. Labels take turns on four rows, two above and two below the line, so that near
+    neighbours do not overlap."""
+    left, right, height, mid = 20, 20, 150, 75
+    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    span = max((b - a).days, 1)
+
+    def x_at(day: str) -> float:
+        d = (dt.date.fromisoformat(day) - a).days
+        return left + (width - left - right) * min(max(d, 0), span) / span
+
+    parts = [f'<svg class="chart timeline" id="{escape(chart_id)}" role="img" '
+             f'xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
+             f'<line x1="{left}" y1="{mid}" x2="{width - right}" y2="{mid}" stroke="#555" '
+             f'stroke-width="2"/>']
+    for i, (day, label, passed) in enumerate(marks):
+        x = x_at(day)
+        color = "#999" if passed else PALETTE[0]
+        y = mid + (-14, 24, -32, 42)[i % 4]
+        anchor = "start" if x < width / 3 else "end" if x > 2 * width / 3 else "middle"
+        parts.append(f'<circle class="mark" cx="{x:.1f}" cy="{mid}" r="5" fill="{color}">'
+                     f'<title>{escape(day)} {escape(label)}</title></circle>'
+                     f'<text x="{x:.1f}" y="{y}" font-size="11" text-anchor="{anchor}" '
+                     f'fill="{color}">{escape(day[5:])} {escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

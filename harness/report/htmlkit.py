@@ -2,7 +2,8 @@
 
 Shared pieces live in ``harness/report/templates/``: ``base.html`` (the page frame: the CSS,
 the ja/en toggle, print rules) and ``macros.html`` (bilingual text, status badges). SVG charts
-come from :mod:`harness.report.charts` as the globals ``bar_chart`` and ``line_chart``. A page
+come from :mod:`harness.report.charts` as the globals ``bar_chart``, ``line_chart`` and
+``timeline_chart``. A page
 names its template as ``"<package>/<file>"``; the file is read from that package's
 ``templates/`` folder, so a page's template sits beside its code and a non-editable install
 carries it (pyproject's package-data). Autoescaping is on for every template.
@@ -19,7 +20,7 @@ from typing import Any
 from jinja2 import BaseLoader, Environment, TemplateNotFound, select_autoescape
 from markupsafe import Markup
 
-from harness.report.charts import bar_chart, line_chart
+from harness.report.charts import bar_chart, line_chart, timeline_chart
 
 
 class PackageTemplates(BaseLoader):
@@ -46,7 +47,8 @@ def _svg(fn: Any) -> Any:
 
 ENV = Environment(loader=PackageTemplates(), autoescape=select_autoescape(
     default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
-ENV.globals.update(bar_chart=_svg(bar_chart), line_chart=_svg(line_chart))
+ENV.globals.update(bar_chart=_svg(bar_chart), line_chart=_svg(line_chart),
+                   timeline_chart=_svg(timeline_chart))
 
 
 def render_page(template: str, **context: Any) -> str:

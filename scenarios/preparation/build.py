@@ -404,8 +404,13 @@ def _giga_task(config: Config, people: list[dict[str, Any]], decisions: list[Dec
     file_problems = [d.fields for d in decisions if d.rule in ("PL254", "PL255")]
     created: Counter[str] = Counter(d.fields.get("school_code", "") for d in decisions
                                     if d.rule == "PL301")
-    m365 = [{"school_code": code, "school_name": schools.get(code, ""), "accounts": n}
-            for code, n in sorted(created.items())] if config.m365 is not None else []
+    # new pupils held now (no row, wrong GIGA id, a name …): April creates their accounts too
+    # once they are fixed
+    pending: Counter[str] = Counter(p["school_code"] for p in people
+                                    if p["held"] and p["april"] == "held_new")
+    m365 = [{"school_code": code, "school_name": schools.get(code, ""),
+             "accounts": created[code], "once_fixed": pending[code]}
+            for code in sorted(set(created) | set(pending))] if config.m365 is not None else []
     todo = bool(no_password or disagree or no_giga or file_problems
                 or config.password_file is None and created)
     return {"status": _status(todo), "items": [],
@@ -413,7 +418,8 @@ def _giga_task(config: Config, people: list[dict[str, Any]], decisions: list[Dec
             "password_file": "configured" if config.password_file else "not configured",
             "file_problems": [dict(f) for f in file_problems],
             "m365_enabled": config.m365 is not None,
-            "m365_creates": m365, "m365_total": sum(m["accounts"] for m in m365)}
+            "m365_creates": m365, "m365_total": sum(m["accounts"] for m in m365),
+            "m365_once_fixed": sum(m["once_fixed"] for m in m365)}
 
 
 _PROMO_RULES = {"PL306": "promoted", "PL303": "moved", "PL304": "class_changed",

@@ -45,7 +45,17 @@ def render_preparation(data: Mapping[str, Any]) -> str:
     people_by_school = [{"code": code, "name": names.get(code) or (people[0]["school_name"]),
                          "people": people} for code, people in sorted(by_school.items())]
     titles = {code: a.problem_ja for code, a in PIPELINE.items()}
+    timeline = data["timeline"]
+    marks_ja = [(timeline["today"], "今日", False)] + [
+        (m["date"], m["ja"].split("（")[0], m["passed"]) for m in timeline["milestones"]]
+    marks_en = [(timeline["today"], "today", False)] + [
+        (m["date"], m["en"].split(" (")[0], m["passed"]) for m in timeline["milestones"]]
+    start = min([timeline["today"], *(m["date"] for m in timeline["milestones"])])
+    csv_of = {f"{name.split('/', 1)[-1].split('_', 1)[0]}": name
+              for name in data.get("fix_lists", [])}
     return render_page("scenarios.preparation/preparation.html", d=data, tasks=tasks,
+                       csv_of=csv_of, marks_ja=sorted(marks_ja), marks_en=sorted(marks_en),
+                       timeline_start=start,
                        target_names=TARGET_NAMES, promo_cols=PROMO_COLS,
                        promo_series=promo_series, history_series=history_series,
                        fix_lists=fix_lists, fix_header=HEADER, rule_titles=titles,

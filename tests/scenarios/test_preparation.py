@@ -55,6 +55,9 @@ def test_a_new_pupil_without_a_password_row_lands_in_giga_and_in_their_schools_l
     assert missing  # the rollover's entrants have no row in last year's file
     giga = city.task("giga")
     assert giga["status"] == "todo" and set(giga["no_password"]) == {p["umi"] for p in missing}
+    assert giga["m365_enabled"] and giga["m365_once_fixed"] >= len(missing)
+    per_school = {m["school_code"]: m["once_fixed"] for m in giga["m365_creates"]}
+    assert all(per_school[p["school_code"]] >= 1 for p in missing)
     for p in missing:
         assert p["april"] == "held_new" and p["reasons"][0]["owner"] == "board_file"
         rows = [r for r in city.csv_rows(p["school_code"]) if r["userMasterIdentifier"] == p["umi"]]
@@ -161,6 +164,9 @@ def test_the_page_is_japanese_first_with_every_task_and_a_school_per_printed_pag
     for task in city.data["tasks"]:
         assert f'id="task-{task["id"]}"' in html and task["ja"] in html
     assert html.count('class="page fixlist"') == len(city.data["fix_lists"])
+    index = html.split('id="fix-index"')[1].split("</table>")[0]
+    assert all(f'href="{f}"' in index for f in city.data["fix_lists"])
+    assert 'id="timeline-chart"' in html
     assert "break-before:page" in html and "http://" not in html.split("<body>")[0]
 
 
@@ -311,3 +317,53 @@ def test_the_data_check_groups_findings_by_rule_with_counts_and_an_owner(city):
     by_rule = {i["rule"]: i for i in check["items"]}
     assert by_rule["OR530"]["owner"] == "board_config"  # the mapping renames those titles
     assert by_rule["OR528"]["owner"] == "school" and not by_rule["OR528"]["blocking"]
+
+
+@pytest.mark.scale
+def test_tsukuba_preview_lists_everyone_once_and_leaks_no_password(tmp_path):
+    """The preview of a Tsukuba-size export (every quirk): one row per person, every held
+    person in their school's list, no password anywhere (timing: bench/preparation.py)."""
+    from fixtures import QUIRKS, export_city, generate_city, load_profile
+    from fixtures.passwords import password_entries, write_password_file_for
+
+    city_ = generate_city(load_profile("tsukuba"), 1, as_of=dt.date(2025, 5, 1),
+                          quirks=frozenset(QUIRKS))
+    export = export_city(city_, tmp_path / "c4th")
+    write_password_file_for(city_, tmp_path / "passwords.csv")
+    (tmp_path / "city.toml").write_text(
+        '[municipality]\nname = "つくば市"\nboard_code = "082201"\n'
+        '[source]\nurl = "http://127.0.0.1:9/"\n'
+        '[accounts]\npassword_file = "passwords.csv"\n', "utf-8")
+    prepared = prepare(export, tmp_path / "city.toml", now=NOW, history_dir=tmp_path / "h")
+    files = write_preparation(prepared, tmp_path / "out")
+    umis = [p["umi"] for p in prepared.data["people"]]
+    assert len(umis) == len(set(umis)) and prepared.exit_code == 1
+    listed = set()
+    for f in (tmp_path / "out" / "schools").glob("*.csv"):
+        listed |= {r["userMasterIdentifier"]
+                   for r in csv.DictReader(io.StringIO(f.read_text("utf-8-sig")))}
+    assert {p["umi"] for p in prepared.data["people"] if p["held"]} <= listed
+    passwords = {e.initial_password for e in password_entries(city_)}
+    for path in files:
+        text = path.read_text("utf-8-sig")
+        assert not [pw for pw in passwords if pw in text], path
+
+
+def test_probe_against_the_mocks_served_on_loopback(city, tmp_path, renkei, capsys):
+    """As `renkei mock up --all` serves them: real HTTP on 127.0.0.1, each system read."""
+    import requests
+
+    from mocks.serve import MockServers
+
+    names = ["c4th", "lgate", "m365", "interactive_study"]
+    with MockServers(names, port_base=0, state_dir=str(tmp_path / "mocks")) as servers:
+        requests.post(servers.urls["c4th"] + "/_admin/seed", timeout=120, json={
+            "profile": "small", "seed": 1, "as_of": "2025-05-01"}).raise_for_status()
+        config = _config_with(city, tmp_path, **servers.urls)
+        code = renkei("rehearse", "--export", city.export, "--config", config, "--probe",
+                      "--history", tmp_path / "h", "-o", tmp_path / "out")
+    assert code in (1, 2), capsys.readouterr().err
+    systems = json.loads((tmp_path / "out" / "preparation.json").read_text("utf-8"))[
+        "probe"]["systems"]
+    assert {n: s["ok"] for n, s in systems.items()} == {
+        "c4th": True, "lgate": True, "drill": True, "m365": True}, systems
