@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.core import Finding, RuleRegistry, Severity
+from harness.oneroster.disability import named_in
 from pipeline.config import Config
 from pipeline.model import Decision, PersonRecord
 from pipeline.plan import Planning
-from pipeline.preprocess.titles import disability_term
 from pipeline.preprocess.work import PersonDraft, Work
 from scenarios.preparation.advice import (
     APRIL,
@@ -317,7 +317,7 @@ def _settings_task(config: Config, work: Work | None, decisions: list[Decision],
                 and "/" in d.subject}
     titles = []
     for cls in sorted(work.classes.values(), key=lambda c: (c.school_code, c.source_title)):
-        term = disability_term(cls.source_title)
+        term = named_in(cls.source_title)
         if not cls.special_needs and term is None:
             continue
         titles.append({"school_code": cls.school_code, "title": cls.source_title,

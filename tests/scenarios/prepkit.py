@@ -12,10 +12,11 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from harness.oneroster.disability import KINDS, c4th_suffix
 from pipeline.config import parse_config
 from pipeline.run import run_pipeline
 from scenarios.preparation import prepare, write_preparation
-from tests.pipeline.e2ekit import TERMS, World, config_text
+from tests.pipeline.e2ekit import World, config_text
 
 NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -36,8 +37,8 @@ class City:
         self.export = tmp / "RO_20260401.zip"
         self.export.write_bytes(resp.content)
         text = config_text(tmp, self.world.bases)
-        for term in TERMS[1:]:  # only （知的障害） is mapped: the other titles are held
-            text = text.replace(f'"（{term}）" = ""\n', "")
+        for kind in KINDS[1:]:  # only （知的障害） is mapped: the other titles are held
+            text = text.replace(f'"{c4th_suffix(kind.term)}" = ""\n', "")
         self.config = tmp / "city.toml"
         self.config.write_text(text, "utf-8")
         self.out = tmp / "out"

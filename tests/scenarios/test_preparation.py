@@ -13,10 +13,11 @@ import jsonschema
 import pytest
 
 from harness.accounts import read_password_file
+from harness.oneroster.disability import KINDS, c4th_suffix
 from scenarios.preparation import PreparationError, prepare, write_preparation
 from scenarios.preparation.fixlists import HEADER
 from scenarios.preparation.schedule import next_april_first, schedule_for
-from tests.pipeline.e2ekit import CLIENT_SECRET, SECRET_ENV, TERMS
+from tests.pipeline.e2ekit import CLIENT_SECRET, SECRET_ENV
 from tests.scenarios.prepkit import NOW, City
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "preparation.schema.json")
@@ -236,7 +237,7 @@ def test_history_over_three_previews_shows_the_trend_and_what_was_fixed(city, tm
     assert first["history"]["previews"] == 1 and first["history"]["since_last"]["fixed"] == {}
     city.world.save_passwords(pw, 2, only_new=True)
     second = preview(1, base)
-    terms = "".join(f'"（{t}）" = ""\n' for t in TERMS[1:])
+    terms = "".join(f'"{c4th_suffix(k.term)}" = ""\n' for k in KINDS[1:])
     third = preview(2, base.replace('"（知的障害）" = ""\n', '"（知的障害）" = ""\n' + terms))
 
     h = third["history"]
