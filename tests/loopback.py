@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -57,8 +58,14 @@ def free_port() -> int:
 
 
 def free_port_block(n: int = 6) -> int:
-    """A base port with ``n`` free consecutive loopback ports after it (for a port base)."""
-    for base in range(20100, 40000, 97):
+    """A base port with ``n`` free consecutive loopback ports after it (for a port base).
+
+    Each xdist worker scans its own stretch below the kernel's ephemeral range (32768 up), so
+    two tests starting at once on two workers never pick the same block.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:]
+    start = 20100 + 3000 * (int(worker) % 4 if worker.isdigit() else 0)
+    for base in range(start, start + 3000 - n, 97):
         socks = []
         try:
             for port in range(base, base + n):
