@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from harness.report.baseline import baseline_text
 from harness.report.html import format_html
 from harness.report.log1edtech import HEADER
-from harness.report.model import Report
+from harness.report.model import XFAIL, XPASS, Expected, Report
 
 
 def report_cases(report: Report) -> list[Mapping[str, Any]]:
@@ -33,6 +34,22 @@ def verdict(case: Mapping[str, Any]) -> str:
     if case.get("verdict"):
         return str(case["verdict"])
     return "pass" if case.get("ok") else "fail"
+
+
+def expected_failure(tc: ET.Element, entries: list[Expected], body: str) -> None:
+    """Mark a JUnit test case as an expected failure: ``skipped`` with the baseline's reason
+    (CI counts it neither as a failure nor as a pass)."""
+    reason = "; ".join(dict.fromkeys(e.reason for e in entries))
+    ET.SubElement(tc, "skipped", type="xfail",
+                  message=f"expected failure (baseline): {reason}"[:200]).text = body
+
+
+def baseline_out(suite: ET.Element, report: Report) -> None:
+    """The baseline's XFAIL and XPASS lines as the suite's system-out (XPASS prompts an
+    update of the baseline)."""
+    text = baseline_text(report)
+    if text:
+        ET.SubElement(suite, "system-out").text = text
 
 
 def _line(case: Mapping[str, Any]) -> str:
@@ -69,6 +86,13 @@ def format_junit_cases(report: Report) -> str:
                           type="not reached").text = _line(c)
         elif v == "note":
             ET.SubElement(tc, "system-out").text = _line(c)
+        elif v == XFAIL:
+            entry = Expected(str(c.get("baseline_reason", "")), case=str(c["case"]))
+            expected_failure(tc, [entry], _line(c))
+        elif v == XPASS:
+            ET.SubElement(tc, "system-out").text = (
+                f"XPASS: listed in the baseline ({c.get('baseline_reason', '')}) but passes "
+                "now; update the baseline")
     rest = [f for f in report.findings if f.file not in case_ids]
     for rule_id in sorted({f.rule for f in rest}):
         rule = report.registry[rule_id]
@@ -76,13 +100,17 @@ def format_junit_cases(report: Report) -> str:
         tc = ET.SubElement(suite, "testcase", classname=f"{report.kit}.{rule.family}",
                            name=f"{rule_id} {rule.title}")
         body = "\n".join(f"{f.location()}: {f.message_en} / {f.message_ja}" for f in found)
-        if rule.severity.name == "ERROR":
+        accepted = [report.expected_for(f) for f in found]
+        if all(accepted):
+            expected_failure(tc, [e for e in accepted if e], body)
+        elif rule.severity.name == "ERROR":
             failures += 1
             ET.SubElement(tc, "failure", message=f"{len(found)} finding(s)",
                           type=str(rule.severity)).text = body
         else:
             ET.SubElement(tc, "system-out").text = body
-    suite.set("tests", str(len(suite)))
+    baseline_out(suite, report)
+    suite.set("tests", str(len([e for e in suite if e.tag == "testcase"])))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
     ET.indent(suite)
@@ -110,7 +138,8 @@ def format_case_log(report: Report) -> str:
     return buf.getvalue()
 
 
-_CASE_STYLE = ".fail{background:#fdd}.note{background:#ffd}.notreached{background:#eee}"
+_CASE_STYLE = (".fail{background:#fdd}.note{background:#ffd}.notreached{background:#eee}"
+               ".xfail{background:#eef}.xpass{background:#dfd}")
 
 
 def format_html_cases(report: Report) -> str:
@@ -124,7 +153,9 @@ def format_html_cases(report: Report) -> str:
             f"<td>{escape(str(c['case']))}</td><td>{escape(str(c.get('title', '')))}</td>"
             f"<td>{escape(str(c.get('expected', '')))}</td>"
             f"<td>{escape(str(c.get('observed', '')))}</td>"
-            f"<td>{escape(str(c.get('detail', '')))}</td></tr>")
+            f"<td>{escape(str(c.get('detail', '')))}"
+            + (f"<br>baseline: {escape(str(c['baseline_reason']))}"
+               if c.get("baseline_reason") else "") + "</td></tr>")
     table = ("<h2>cases</h2><table><tr><th>verdict</th><th>case</th><th>title</th>"
              "<th>expected</th><th>observed</th><th>detail</th></tr>" + "".join(rows)
              + "</table><h2>findings</h2>")

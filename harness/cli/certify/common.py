@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import UsageError, write_output
+from harness.cli.common import UsageError, baseline_options, write_output
 from harness.report import FORMATS, Report, render_cases
 
 
@@ -30,6 +30,7 @@ def lti_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="report format (default: %(default)s)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    baseline_options(p)
 
 
 # -- configuration ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.certify import common
-from harness.cli.common import UsageError
+from harness.cli.common import UsageError, read_baseline, settle_baseline
 from harness.report import Report
 
 EPILOG_PLATFORM = """\
@@ -58,7 +58,13 @@ def register(kinds: argparse._SubParsersAction) -> None:
 
 
 def run_platform(args: argparse.Namespace) -> int:
+    from harness.lti.deep_linking import DL_CASES
+    from harness.lti.rules import REGISTRY as LTI_REGISTRY
+
     cfg = common.load_toml(args.config)
+    baseline = read_baseline(args, command="certify lti-platform", known_cases=DL_CASES,
+                                    case_pattern=r"message-\d+",
+                                    known_rules={r.id for r in LTI_REGISTRY})
     plat = cfg.get("platform")
     if not isinstance(plat, dict):
         raise UsageError(f"{args.config}: a [platform] table is required")
@@ -78,8 +84,9 @@ def run_platform(args: argparse.Namespace) -> int:
                               messages=args.messages, services=not args.no_services,
                               profile=args.profile,
                               acceptance=common.acceptance_from(cfg, args.config, optional=True))
+    code = settle_baseline(report, args, baseline, command="certify lti-platform")
     common.emit(report, args, case_table(report))
-    return 0 if report.passed else 1
+    return code
 
 
 def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout: float,
