@@ -194,6 +194,7 @@ def test_a_baseline_turns_the_lax_tools_known_failures_into_xfail(tmp_path, caps
     assert main([*base, "--baseline", str(known)]) == 0
     out = capsys.readouterr().out
     assert "XFAIL case bad_no_kid" in out and "XFAIL case bad_alg_none" in out
+    assert "  XFAIL bad_no_kid" in out and "  ok   good_student_plain" in out  # the table
     # a listed case that passes is an XPASS with a prompt; still exit 0
     known.write_text(written + '[[expected]]\ncase = "good_student_plain"\nreason = "r"\n',
                      encoding="utf-8")

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import UsageError, baseline_options, write_output
+from harness.cli.common import UsageError, baseline_marks, baseline_options, write_output
 from harness.report import FORMATS, Report, render_cases
 
 
@@ -189,6 +189,7 @@ def emit(report: Report, args: argparse.Namespace, preface: str = "") -> None:
     a table of its cases in HTML.
     """
     text = render_cases(report, args.format)
+    preface = baseline_marks(preface, report)
     if args.format == "text":
         text = preface + text
     write_output(text, args.output)
