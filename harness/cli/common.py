@@ -7,7 +7,17 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
+
+from harness.report import Report
+from harness.report.baseline import (
+    BaselineError,
+    apply_baseline,
+    baseline_from,
+    load_baseline,
+)
+from harness.report.model import XFAIL, XPASS, Expected
 
 
 class UsageError(Exception):
@@ -54,3 +64,56 @@ def write_output(text: str, output: str | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# -- baselines (known failures accepted in CI) ------------------------------------------------
+def baseline_options(p: argparse.ArgumentParser) -> None:
+    """``--baseline`` and ``--write-baseline``, the same for every checking command."""
+    p.add_argument("--baseline", metavar="TOML",
+                   help="known failures to accept: a listed failure is reported as expected "
+                   "(XFAIL) and does not fail the run; a listed entry that passes is "
+                   "reported (XPASS)")
+    p.add_argument("--write-baseline", metavar="FILE",
+                   help="write a baseline accepting every failure of this run, with reasons")
+
+
+def read_baseline(args: argparse.Namespace, *, command: str, known_cases: Collection[str] = (),
+                  case_pattern: str | None = None, known_rules: Collection[str] = ()
+                  ) -> list[Expected] | None:
+    """The ``--baseline`` entries (None without the option); a bad file is a UsageError."""
+    if not getattr(args, "baseline", None):
+        return None
+    try:
+        return load_baseline(args.baseline, command=command, known_cases=known_cases,
+                             case_pattern=case_pattern, known_rules=known_rules)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def settle_baseline(report: Report, args: argparse.Namespace, entries: list[Expected] | None,
+                    *, command: str) -> int:
+    """Apply the baseline to ``report``, write ``--write-baseline``; return the exit code
+    (0 when every failure is expected, else 1)."""
+    if entries is not None:
+        apply_baseline(report, entries, source=args.baseline)
+    target = getattr(args, "write_baseline", None)
+    if target:
+        write_output(baseline_from(report, command=command), target)
+        print(f"renkei: baseline written to {target}", file=sys.stderr)
+    return 0 if report.passed else 1
+
+
+def baseline_marks(table: str, report: Report) -> str:
+    """A per-case text table (lines ``"  MARK case-id …"``) with the mark of each case the
+    baseline settled replaced by XFAIL or XPASS."""
+    states = {str(c.get("case")): str(c.get("verdict")).upper() for c in report.case_rows()
+              if c.get("verdict") in (XFAIL, XPASS)}
+    if not states:
+        return table
+    out = []
+    for line in table.splitlines(keepends=True):
+        words = line[6:].split(maxsplit=1)
+        if line.startswith("  ") and words and words[0] in states:
+            line = f"  {states[words[0]]}{line[6:]}"
+        out.append(line)
+    return "".join(out)

@@ -1,6 +1,8 @@
 """Report formatters: one :class:`Report`, many renderings.
 
-Text, JSON, JUnit XML, HTML and the 1EdTech consumer log.
+Text, JSON, JUnit XML, HTML and the 1EdTech consumer log. :mod:`harness.report.baseline`
+reads and writes baselines (known failures) and puts their XFAIL/XPASS states on a report,
+which every formatter shows.
 
 Depends on ``harness.core`` only; kits build a Report and pick a formatter by name. The
 formatter modules import :class:`Report` from :mod:`harness.report.model`, never this

@@ -15,9 +15,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from harness.report.baseline import baseline_text
 from harness.report.html import format_html
 from harness.report.log1edtech import HEADER
-from harness.report.model import Report
+from harness.report.model import XFAIL, XPASS, Expected, Report
 
 
 def report_cases(report: Report) -> list[Mapping[str, Any]]:
@@ -32,6 +33,22 @@ def verdict(case: Mapping[str, Any]) -> str:
     if case.get("verdict"):
         return str(case["verdict"])
     return "pass" if case.get("ok") else "fail"
+
+
+def expected_failure(tc: ET.Element, entries: list[Expected], body: str) -> None:
+    """Mark a JUnit test case as an expected failure: ``skipped`` with the baseline's reason
+    (CI counts it neither as a failure nor as a pass)."""
+    reason = "; ".join(dict.fromkeys(e.reason for e in entries))
+    ET.SubElement(tc, "skipped", type="xfail",
+                  message=f"expected failure (baseline): {reason}"[:200]).text = body
+
+
+def baseline_out(suite: ET.Element, report: Report) -> None:
+    """The baseline's XFAIL and XPASS lines as the suite's system-out (XPASS prompts an
+    update of the baseline)."""
+    text = baseline_text(report)
+    if text:
+        ET.SubElement(suite, "system-out").text = text
 
 
 def _line(case: Mapping[str, Any]) -> str:
@@ -53,7 +70,7 @@ def format_junit_cases(report: Report) -> str:
     cases = report_cases(report)
     suite = ET.Element("testsuite", name=f"renkei.{report.kit}.certify.{report.profile}",
                        timestamp=report.created.isoformat(timespec="seconds"))
-    failures = errors = skipped = 0
+    failures = errors = 0
     case_ids = {str(c["case"]) for c in cases}
     for c in cases:
         group = c.get("group") or ("guide" if c.get("guide") else "cases")
@@ -70,8 +87,14 @@ def format_junit_cases(report: Report) -> str:
         elif v == "note":
             ET.SubElement(tc, "system-out").text = _line(c)
         elif v == "not run":
-            skipped += 1
             ET.SubElement(tc, "skipped", message=_line(c)[:200]).text = _line(c)
+        elif v == XFAIL:
+            entry = Expected(str(c.get("baseline_reason", "")), case=str(c["case"]))
+            expected_failure(tc, [entry], _line(c))
+        elif v == XPASS:
+            ET.SubElement(tc, "system-out").text = (
+                f"XPASS: listed in the baseline ({c.get('baseline_reason', '')}) but passes "
+                "now; update the baseline")
     rest = [f for f in report.findings if f.file not in case_ids]
     for rule_id in sorted({f.rule for f in rest}):
         rule = report.registry[rule_id]
@@ -79,16 +102,22 @@ def format_junit_cases(report: Report) -> str:
         tc = ET.SubElement(suite, "testcase", classname=f"{report.kit}.{rule.family}",
                            name=f"{rule_id} {rule.title}")
         body = "\n".join(f"{f.location()}: {f.message_en} / {f.message_ja}" for f in found)
-        if rule.severity.name == "ERROR":
+        accepted = [report.expected_for(f) for f in found]
+        if all(accepted):
+            expected_failure(tc, [e for e in accepted if e], body)
+        elif rule.severity.name == "ERROR":
             failures += 1
             ET.SubElement(tc, "failure", message=f"{len(found)} finding(s)",
                           type=str(rule.severity)).text = body
         else:
             ET.SubElement(tc, "system-out").text = body
-    suite.set("tests", str(len(suite)))
+    baseline_out(suite, report)
+    suite.set("tests", str(len([e for e in suite if e.tag == "testcase"])))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
-    suite.set("skipped", str(skipped))
+    # not run, and expected failures (XFAIL), are both <skipped> with their reason
+    suite.set("skipped", str(sum(1 for tc in suite.iter("testcase")
+                                 if tc.find("skipped") is not None)))
     ET.indent(suite)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") \
         + "\n"
@@ -118,5 +147,6 @@ def format_html_cases(report: Report) -> str:
     """The HTML report with a table of the certification cases before the findings."""
     rows = [{"verdict": verdict(c), "case": str(c["case"]), "title": str(c.get("title", "")),
              "expected": str(c.get("expected", "")), "observed": str(c.get("observed", "")),
-             "detail": str(c.get("detail", ""))} for c in report_cases(report)]
+             "detail": str(c.get("detail", "")), "baseline": str(c.get("baseline_reason", ""))}
+            for c in report_cases(report)]
     return format_html(report, cases=rows)

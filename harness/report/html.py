@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harness.report.baseline import baseline_text
 from harness.report.htmlkit import render_page
-from harness.report.model import Report
+from harness.report.model import XFAIL, Report
 
 
 def format_html(report: Report, *, cases: Sequence[Mapping[str, Any]] = ()) -> str:
     """The page for ``report``; ``cases``: rows of the certification cases table (verdict,
     case, title, expected, observed, detail), shown before the findings."""
     suppressed = sorted(dict(report.summary.get("suppressed", {})).items())
+    findings = [(f, report.state_of(f) == XFAIL) for f in report.sorted_findings()]
     return render_page("check.html", r=report, sev=dict(report.summary.get("by_severity", {})),
-                       findings=report.sorted_findings(), suppressed=suppressed,
-                       cases=list(cases)) + "\n"
+                       findings=findings, suppressed=suppressed, cases=list(cases),
+                       baseline=baseline_text(report)) + "\n"

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from harness.core import Finding, Severity
-from harness.report.cases import format_junit_cases, report_cases
+from harness.report.cases import baseline_out, expected_failure, format_junit_cases, report_cases
 from harness.report.model import Report
 
 
@@ -42,6 +42,10 @@ def format_junit(report: Report) -> str:
         )
         if rule_id in suppressed:
             body += f"\n… and {suppressed[rule_id]} more"
+        accepted = [report.expected_for(f) for f in found]
+        if all(accepted):
+            expected_failure(case, [e for e in accepted if e], body)
+            continue
         if rule.severity is Severity.ERROR:
             failures += 1
             fail = ET.SubElement(
@@ -50,6 +54,7 @@ def format_junit(report: Report) -> str:
             fail.text = body
         else:
             ET.SubElement(case, "system-out").text = body
+    baseline_out(suite, report)
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     ET.indent(suite)

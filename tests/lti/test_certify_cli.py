@@ -183,3 +183,66 @@ def test_a_wrongly_typed_key_is_named_with_its_line(tmp_path, capsys):
                  str(tmp_path / "s")])
     err = capsys.readouterr().err
     assert code == 2 and f"{toml}:4: [tool] 'redirect_uris' is required (list)" in err
+
+
+def test_a_baseline_turns_the_lax_tools_known_failures_into_xfail(tmp_path, capsys, serve):
+    port = free_port()
+    srv = serve(lax_tool(f"http://127.0.0.1:{port}/auth"))
+    toml = write_tool_toml(tmp_path / "tool.toml", srv.url, marker="hello", jwks=False)
+    base = ["certify", "lti-tool", "--config", str(toml), "--state-dir", str(tmp_path / "s"),
+            "--port", str(port), "--cases", "good_student_plain,bad_no_kid,bad_alg_none"]
+    known = tmp_path / "known.toml"
+    assert main([*base, "--write-baseline", str(known)]) == 1
+    capsys.readouterr()
+    written = known.read_text(encoding="utf-8")
+    assert 'case = "bad_no_kid"' in written and "good_student_plain" not in written
+    assert main([*base, "--baseline", str(known)]) == 0
+    out = capsys.readouterr().out
+    assert "XFAIL case bad_no_kid" in out and "XFAIL case bad_alg_none" in out
+    assert "  XFAIL bad_no_kid" in out and "  ok   good_student_plain" in out  # the table
+    # a listed case that passes is an XPASS with a prompt; still exit 0
+    known.write_text(written + '[[expected]]\ncase = "good_student_plain"\nreason = "r"\n',
+                     encoding="utf-8")
+    junit = tmp_path / "r.xml"
+    assert main([*base, "--baseline", str(known), "--format", "junit", "-o", str(junit)]) == 0
+    doc = junit.read_text(encoding="utf-8")
+    assert doc.count("<skipped") == 2 and "XPASS case good_student_plain" in doc
+    # one listed case fewer: its failure fails the run again
+    known.write_text(written.split("[[expected]]")[0] + "[[expected]]" +
+                     written.split("[[expected]]")[1], encoding="utf-8")
+    assert main([*base, "--baseline", str(known)]) == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[[expected]]\ncase = "no_such_case"\nreason = "r"\n', "unknown case 'no_such_case'"),
+    ('[[expected]]\nrule = "LT999"\nreason = "r"\n', "unknown rule 'LT999'"),
+    ("[[expected]\n", "not valid TOML"),
+])
+def test_a_bad_baseline_exits_2_before_anything_runs(tmp_path, capsys, content, message):
+    known = tmp_path / "known.toml"
+    known.write_text(content, encoding="utf-8")
+    toml = write_tool_toml(tmp_path / "tool.toml", f"http://127.0.0.1:{free_port()}", jwks=False)
+    code = main(["certify", "lti-tool", "--config", str(toml), "--state-dir",
+                 str(tmp_path / "s"), "--port", str(free_port()), "--baseline", str(known)])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_platform_baseline_accepts_a_rule_and_runtime_case_ids(tmp_path, capsys, serve,
+                                                                  monkeypatch):
+    from harness.lti.platform_app import create_platform_app
+
+    monkeypatch.setattr("sys.stdin", None)
+    srv = serve(create_platform_app())
+    toml = write_platform_toml(tmp_path / "platform.toml", "https://platform.renkei.example",
+                               srv.url)
+    known = tmp_path / "known.toml"
+    known.write_text('command = "certify lti-platform"\n[[expected]]\nrule = "LT702"\n'
+                     'reason = "we launch by hand"\n[[expected]]\ncase = "message-1"\n'
+                     'reason = "no launch yet"\n', encoding="utf-8")
+    code = main(["certify", "lti-platform", "--config", str(toml), "--timeout", "0.5",
+                 "--state-dir", str(tmp_path / "s"), "--port", str(free_port()),
+                 "--baseline", str(known)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "XFAIL LT702: we launch by hand" in out and "XPASS case message-1" in out

@@ -94,3 +94,36 @@ def test_consumer_rules_doc_is_current_and_linked_from_the_catalogue():
         "regenerate: python -m harness.oneroster.docs consumer > docs/consumer-rules.md")
     assert all(f"### {rule}" in doc for rule in ("OC700", "OC701", "OC702", "OC703"))
     assert "(consumer-rules.md)" in (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+
+
+def test_a_baseline_accepts_a_rule_in_a_file_while_the_vendor_migrates(make_bundle, tmp_path,
+                                                                        capsys):
+    def legacy(b):  # legacy enrollment ids (OR701, WARN) and one bad umi (OR517, ERROR)
+        for e in b.tables["enrollments"]:
+            e["sourcedId"] = "e-" + e["sourcedId"][:4]
+        b.tables["users"][0]["userMasterIdentifier"] = "x"
+
+    bundle = str(make_bundle(legacy))
+    known = tmp_path / "known.toml"
+    assert main(["check", "oneroster", bundle, "--write-baseline", str(known)]) == 1
+    written = known.read_text(encoding="utf-8")
+    assert 'rule = "OR701"\nfile = "enrollments.csv"' in written and "OR517" in written
+    assert main(["check", "oneroster", bundle, "--baseline", str(known)]) == 0
+    out = capsys.readouterr().out
+    assert "XFAIL OR701 in enrollments.csv" in out and "XFAIL OR517 in users.csv" in out
+    # accept only OR701: the ERROR fails the run again
+    known.write_text('command = "check oneroster"\n[[expected]]\nrule = "OR701"\n'
+                     'file = "enrollments.csv"\nreason = "legacy ids until April"\n',
+                     encoding="utf-8")
+    assert main(["check", "oneroster", bundle, "--baseline", str(known)]) == 1
+    # a clean bundle: the listed rule passes now (XPASS), prompting an update
+    assert main(["check", "oneroster", str(make_bundle()), "--baseline", str(known)]) == 0
+    assert "XPASS OR701 in enrollments.csv" in capsys.readouterr().out
+
+
+def test_a_baseline_naming_an_unknown_rule_exits_2(make_bundle, tmp_path, capsys):
+    known = tmp_path / "known.toml"
+    known.write_text('[[expected]]\nrule = "OR9999"\nreason = "r"\n', encoding="utf-8")
+    assert main(["check", "oneroster", str(make_bundle()), "--baseline", str(known)]) == 2
+    err = capsys.readouterr().err
+    assert "known.toml:1: unknown rule 'OR9999'" in err and "Traceback" not in err

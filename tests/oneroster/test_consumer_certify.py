@@ -286,3 +286,32 @@ def _text_table(tmp_path: Path, url: str) -> str:
                      "gradebook-and-resources,valid-bulk")
     assert code == 1
     return text
+
+
+def test_a_baseline_accepts_known_wrong_rejections_and_reports_new_passes(tmp_path, serve):
+    app = Flask("refuses-everything")
+
+    @app.post("/import")
+    def imp():
+        return "no", 422
+
+    srv = serve(app)
+    toml = write_config(tmp_path, srv.url + "/import")
+    known = tmp_path / "known.toml"
+    ids = ["--cases", "valid-bulk,valid-folder,id-not-uuid"]
+    code, _ = run(tmp_path, toml, "json", *ids, "--write-baseline", str(known))
+    assert code == 1
+    assert known.read_text(encoding="utf-8").count("[[expected]]") == 2  # the two valid cases
+    code, text = run(tmp_path, toml, "junit", *ids, "--baseline", str(known))
+    assert code == 0
+    suite = ET.fromstring(text)
+    skipped = {tc.get("name").split()[0] for tc in suite.iter("testcase")
+               if tc.find("skipped") is not None}
+    assert skipped == {"valid-bulk", "valid-folder"}
+    # the importer is fixed: both listed cases pass now (XPASS), still exit 0
+    seen: list[dict] = []
+    fixed = serve(lenient_importer(seen))
+    code, text = run(tmp_path, write_config(tmp_path, fixed.url + "/import"), "text", *ids,
+                     "--baseline", str(known))
+    assert code == 0
+    assert "XPASS case valid-bulk" in text and "update the baseline" in text

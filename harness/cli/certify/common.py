@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import UsageError, write_output
+from harness.cli.common import UsageError, baseline_marks, baseline_options, write_output
 from harness.report import FORMATS, Report, render_cases
 
 
@@ -33,6 +33,7 @@ def lti_options(p: argparse.ArgumentParser, *, default_port: int | None = None) 
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="report format (default: %(default)s)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    baseline_options(p)
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -183,6 +184,7 @@ def emit(report: Report, args: argparse.Namespace, preface: str = "") -> None:
     a table of its cases in HTML.
     """
     text = render_cases(report, args.format)
+    preface = baseline_marks(preface, report)
     if args.format == "text":
         text = preface + text
     write_output(text, args.output)

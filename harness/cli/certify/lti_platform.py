@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.certify import common
-from harness.cli.common import UsageError
+from harness.cli.common import UsageError, read_baseline, settle_baseline
 from harness.report import Report
 
 DEFAULT_PORT = 8731
@@ -77,9 +77,18 @@ def register(kinds: argparse._SubParsersAction) -> None:
 
 
 def run_platform(args: argparse.Namespace) -> int:
+    from harness.lti.auth_cases import AUTH_CASES
+    from harness.lti.deep_linking import DL_CASES
     from harness.lti.driver import Trigger, TriggerError
+    from harness.lti.rules import REGISTRY as LTI_REGISTRY
+    from harness.lti.service_cases import MISUSE
 
     cfg = common.load_toml(args.config)
+    known_cases = {*(c.id for c in AUTH_CASES), *DL_CASES, *(m[0] for m in MISUSE),
+                   "services", "svc_token", "svc_nrps", "svc_ags"}
+    baseline = read_baseline(args, command="certify lti-platform", known_cases=known_cases,
+                             case_pattern=r"message-\d+",
+                             known_rules={r.id for r in LTI_REGISTRY})
     plat = cfg.get("platform")
     if not isinstance(plat, dict):
         raise UsageError(f"{args.config}: a [platform] table is required")
@@ -103,8 +112,9 @@ def run_platform(args: argparse.Namespace) -> int:
                               messages=args.messages, services=not args.no_services,
                               profile=args.profile, trigger=trigger,
                               acceptance=common.acceptance_from(cfg, args.config, optional=True))
+    code = settle_baseline(report, args, baseline, command="certify lti-platform")
     common.emit(report, args, case_table(report))
-    return 0 if report.passed else 1
+    return code
 
 
 def certify_platform(reg: dict[str, Any], state_dir: Path, port: int, *, timeout: float,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cli.certify import common
-from harness.cli.common import UsageError
+from harness.cli.common import UsageError, read_baseline, settle_baseline
 from harness.report import Report
 
 EPILOG_TOOL = """\
@@ -85,6 +85,7 @@ def platform_settings(state_dir: Path, port: int, client_id: str, deployment_id:
 
 def run_tool(args: argparse.Namespace) -> int:
     from harness.lti.cases import all_cases
+    from harness.lti.rules import REGISTRY as LTI_REGISTRY
 
     cfg = common.load_toml(args.config)
     reg, acceptance = _tool_config(cfg, args.config)
@@ -95,6 +96,9 @@ def run_tool(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(settings, indent=2, ensure_ascii=False) + "\n")
         return 0
     cases = all_cases()
+    baseline = read_baseline(args, command="certify lti-tool",
+                                    known_cases={k.id for k in cases},
+                                    known_rules={r.id for r in LTI_REGISTRY})
     if args.cases:
         wanted = set(args.cases.split(","))
         unknown = wanted - {k.id for k in cases}
@@ -103,8 +107,9 @@ def run_tool(args: argparse.Namespace) -> int:
         cases = [k for k in cases if k.id in wanted]
     report, preface = certify_tool(reg, acceptance, cases, settings, state_dir, port,
                                    profile=args.profile)
+    code = settle_baseline(report, args, baseline, command="certify lti-tool")
     common.emit(report, args, preface)
-    return 0 if report.passed else 1
+    return code
 
 
 def certify_tool(reg: dict[str, Any], acceptance: Any, cases: list[Any],

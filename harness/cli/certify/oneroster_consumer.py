@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.cli.certify import common
-from harness.cli.common import UsageError
+from harness.cli.common import UsageError, baseline_options, read_baseline, settle_baseline
 from harness.core import FindingCollector, Severity
 from harness.oneroster.consumer_rules import REGISTRY
 from harness.report import FORMATS
@@ -78,6 +78,7 @@ def register(kinds: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="report format (default: %(default)s)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    baseline_options(p)
     p.set_defaults(func=run_consumer)
 
 
@@ -157,13 +158,23 @@ def consumer_config(cfg: dict[str, Any], path: str) -> Consumer:
 
 
 def run_consumer(args: argparse.Namespace) -> int:
+    from harness.oneroster.schema import load_profile
+    from harness.oneroster.testset import cases_for
+
     cfg = common.load_toml(args.config)
     consumer = consumer_config(cfg, args.config)
     acceptance = common.acceptance_from(cfg, args.config, optional=True)
+    baseline = read_baseline(args, command=COMMAND,
+                             known_cases={c.id for c in cases_for(load_profile(args.profile).id)},
+                             known_rules={r.id for r in REGISTRY})
     report, preface = certify_consumer(consumer, acceptance, profile=args.profile,
                                        case_ids=args.cases.split(",") if args.cases else None)
+    code = settle_baseline(report, args, baseline, command=COMMAND)
     common.emit(report, args, preface)
-    return 0 if report.passed else 1
+    return code
+
+
+COMMAND = "certify oneroster-consumer"
 
 
 def _expected(rules: list[str]) -> tuple[str, str]:
