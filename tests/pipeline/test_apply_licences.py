@@ -5,40 +5,22 @@ completed by the next run."""
 from __future__ import annotations
 
 import copy
-import sqlite3
 
 import pytest
 
 from pipeline.apply import apply_to, unfinished
 from pipeline.rules import REGISTRY
-from tests.pipeline.applykit import (
-    MockWorld,
-    make_plan,
-    passwords_for,
-    roster_from_city,
-    small_city,
-)
+from tests.pipeline.applykit import MockWorld, make_plan, passwords_for
 
 STUDENT = "314c4481-f395-4525-be8b-2ec4bb1e9d91"
 
 
-@pytest.fixture(scope="module")
-def base_roster():
-    return roster_from_city(small_city())
-
-
 @pytest.fixture
 def roster(base_roster):
+    """Twenty-five pupils (fewer than test_apply's sixty: seats are counted one by one)."""
     r = copy.deepcopy(base_roster)
     r.people = dict(list(r.people.items())[::9][:25])
     return r
-
-
-@pytest.fixture
-def db():
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    yield conn
-    conn.close()
 
 
 def _seats(world: MockWorld, n: int) -> None:
