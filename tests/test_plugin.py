@@ -208,3 +208,18 @@ def test_the_readme_example_lgate_launches_a_vendors_own_tool_live(pytester):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--renkei-live",
                                            "--renkei-port-base", str(base))
     result.assert_outcomes(passed=1)
+
+
+def test_renkei_tls_serves_the_vendors_over_https_and_the_pipeline_trusts_the_ca(pytester):
+    pytester.makepyfile(
+        """
+        def test_https(vendors, pipeline):
+            assert all(url.startswith("https://127.0.0.1:") for url in vendors.urls.values())
+            assert vendors.ca_file is not None and vendors.ca_file.name == "ca.pem"
+            run = pipeline.run()
+            assert run.exit_code in (0, 1), run.error
+            assert vendors.call("m365", "GET", "/_admin/state")["users"]
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--renkei-live",
+                                  "--renkei-tls").assert_outcomes(passed=1)
