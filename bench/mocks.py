@@ -27,6 +27,23 @@ average of 5-7 the wall rates fell to a third, the per-CPU-second ones held). Ea
 creation hashes its password with scrypt (n=2**8, about 1.3 ms); $batch saves the per-request
 HTTP and auth work, about half the CPU of a single POST. One process and a memory database per
 mock serialise the work, so 8 clients add nothing in-process (GIL) and little over loopback.
+
+Issue 16 (JWT access tokens, verified on every Graph call, cached by token and key id): m365
+creations before (main at d38534f) and after, same machine, one after the other, ``--profile
+small --users 400`` (``--graph-only`` after), under a load average of 10 on 2 cores, so the
+wall rates are noise and the per-CPU-second rates the comparison:
+
+  per CPU second                               before            after
+  in-process, single POST, 1 client              533               548
+  in-process, $batch of 20, 1 client            1046              1040
+  in-process, $batch of 20, 8 clients            918              1118
+  loopback, $batch of 20, 1 client              1196              1026
+  loopback, $batch of 20, 8 clients             1110               990
+  loopback https (cheroot), $batch, 1 client       —               943
+  loopback https (cheroot), $batch, 8 clients      —               912
+
+Token validation costs nothing measurable: after the first request a token is a dict hit (the
+RSA check runs once per token); the spread between runs is larger than any difference.
 """
 
 from __future__ import annotations
@@ -50,9 +67,11 @@ from fixtures import build_bundle, generate_city, load_profile  # noqa: E402
 from harness.lti.browser import Browser, RequestsTransport, WsgiTransport  # noqa: E402
 from harness.oneroster.model import Bundle  # noqa: E402
 from harness.oneroster.writer import write_bundle  # noqa: E402
+from harness.transport import TrustingSession  # noqa: E402
 from mocks import available  # noqa: E402
 from mocks.serve import MockServers  # noqa: E402
 from mocks.testing import make_mocks, session_for  # noqa: E402
+from mocks.tls import ensure_tls  # noqa: E402
 
 SCOPE = "https://graph.microsoft.com/.default"
 CREDS = {"grant_type": "client_credentials", "client_id": "renkei-pipeline",
@@ -83,6 +102,19 @@ def loopback() -> Iterator[Target]:
                      threads=8) as servers:
         yield Target("loopback", servers.urls, requests.Session,
                      lambda: Browser(RequestsTransport(timeout=30)))
+
+
+@contextlib.contextmanager
+def loopback_tls() -> Iterator[Target]:
+    """The same servers over https (cheroot) from a throwaway local CA."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tls = ensure_tls(Path(tmp) / "tls")
+        with MockServers([n for n in NAMES if n in available()], port_base=0, threads=8,
+                         tls=tls) as servers:
+            ca = str(tls.ca)
+            yield Target("loopback https (cheroot)", servers.urls,
+                         lambda: TrustingSession(ca),
+                         lambda: Browser(RequestsTransport(timeout=30, verify=ca)))
 
 
 # --- lgate bulk ---------------------------------------------------------------------------------
@@ -186,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="tsukuba", help="city profile for the bulk")
     parser.add_argument("--users", type=int, default=400, help="Graph users per measurement")
     parser.add_argument("--launches", type=int, default=100, help="launches per transport")
+    parser.add_argument("--graph-only", action="store_true",
+                        help="only the Graph creations (no bulk import, no launches)")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -197,10 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"city {args.profile}: {pupils} pupils, bulk zip {len(zip_bytes) / 1e6:.1f} MB "
           f"(built in {time.perf_counter() - t0:.1f} s)")
 
-    for make in (in_process, loopback):
+    for make in (in_process, loopback, loopback_tls):
         with make() as target:
             print(f"\n== {target.label} ==")
-            if "lgate" in target.urls:
+            if "lgate" in target.urls and not args.graph_only:
                 clock = bulk_seconds(target, zip_bytes)
                 print(f"  lgate bulk import ({pupils} pupils): {clock.wall:8.2f} s "
                       f"(CPU {clock.cpu:.2f} s)")
@@ -211,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                     kind = "$batch of 20" if batch else "single POST "
                     print(f"  m365 user creations, {kind}, {clients} client(s): "
                           f"{wall:8.0f} /s (per CPU second {cpu:.0f})")
+            if args.graph_only:
+                continue
             if {"lgate", "tsubasa_book", "mirai_school"} <= set(target.urls):
                 wall, cpu = launch_rate(target, bundle, args.launches)
                 print(f"  lgate → tool launches (1 client, {args.launches}): {wall:8.1f} /s "

@@ -46,6 +46,10 @@ class ConfigError(Exception):
         self.key, self.line, self.path, self.reason = key, line, path, message
 
 
+#: the C4th values ``[targets.m365] employee_id`` may name
+EMPLOYEE_ID_SOURCES = ("userMasterIdentifier",)
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     """Where the C4th export comes from: C4th's base URL (``GET <url>/oneroster/export``), or a
@@ -80,6 +84,11 @@ class M365Config:
     token_url: str = ""
     usage_location: str = "JP"
     ca_file: Path | None = None  # a CA bundle to trust for https; None: the system's
+    #: the licence every new pupil gets (a skuPartNumber such as STANDARDWOFFPACK_STUDENT, or
+    #: a skuId); None: no licence is assigned
+    student_sku: str | None = None
+    #: the C4th value copied into employeeId (only ``userMasterIdentifier``); None: nothing
+    employee_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -342,7 +351,15 @@ class _Reader:
                                                               required=True),
             client_secret_env=self.env_name(f"{key}.client_secret_env", required=True) or "",
             token_url=token_url, usage_location=self.get(f"{key}.usage_location", str, "JP"),
-            ca_file=self.ca_file(f"{key}.ca_file"))
+            ca_file=self.ca_file(f"{key}.ca_file"),
+            student_sku=self.get(f"{key}.student_sku", str) or None,
+            employee_id=self._employee_id(f"{key}.employee_id"))
+
+    def _employee_id(self, key: str) -> str | None:
+        value = self.get(key, str) or None
+        if value not in (None, *EMPLOYEE_ID_SOURCES):
+            raise self.fail(key, f"expected one of {', '.join(EMPLOYEE_ID_SOURCES)} or nothing")
+        return value
 
 
 def _walk(node: Any, prefix: str = "") -> list[tuple[str, Any]]:

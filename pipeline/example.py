@@ -58,6 +58,11 @@ tenant = "renkei"
 client_id = "renkei-pipeline"
 client_secret_env = "RENKEI_M365_CLIENT_SECRET"   # the mocks accept renkei-dev-secret
 # token_url = "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token"
+student_sku = "STANDARDWOFFPACK_STUDENT"  # the licence each pupil gets (skuPartNumber from
+#                                          # /subscribedSkus, or a skuId); usageLocation is JP
+# employee_id = "userMasterIdentifier"     # off by default: employeeId is shown to everyone
+#                                          # in the tenant's address book, and Graph keeps at
+#                                          # most 16 characters (longer ids are not sent)
 
 [targets.drill]                # the drill app (インタラクティブスタディ): OneRoster delta
 url = "http://127.0.0.1:8103"

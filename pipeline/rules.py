@@ -10,7 +10,8 @@ Grouped by hundreds like the OneRoster kit's table:
 - ``PL3xx`` reconcile (creates, moves, missing people, the grace policy, the mass-change guard);
 - ``PL4xx`` initial link (名寄せ, nayose);
 - ``PL5xx`` runs and state (interrupted plans);
-- ``PL6xx``–``PL7xx`` are reserved for delivery (per-target apply).
+- ``PL6xx`` delivery (per-target apply: the student licence);
+- ``PL7xx`` is reserved for delivery.
 
 Severity says how much a decision needs a person's attention: INFO is routine, WARN is held or
 reported for someone to look at, ERROR refuses or quarantines. The spec field names the pilot
@@ -333,3 +334,27 @@ _rule("PL501", W, X, "interrupted plan finished first",
 _rule("PL502", I, X, "nothing to do",
       "変更はありません", "Nothing to change", (f"{DESIGN} 14",),
       "The export matches what the targets hold.", "A re-run of the same export is a no-op.")
+
+# --- PL6xx delivery --------------------------------------------------------------------------
+D = "deliver"
+_rule("PL601", W, D, "licence not assigned: no seats left",
+      "{umi} のアカウント {upn} は作成済みですが、ライセンス {sku} の空きがないため割り当てていません。"
+      "Microsoft 365 管理センターでライセンスを追加購入するか不要な割り当てを外してください。次回の実行で割り当てます",
+      "The account {upn} of {umi} exists but licence {sku} has no seats left, so it is not "
+      "assigned. Buy seats or free unused ones in the Microsoft 365 admin centre; the next run "
+      "assigns it",
+      (f"{DESIGN} 12",),
+      "Graph refused assignLicense: the subscription's seats (prepaidUnits) are all consumed. "
+      "The pupil's account is kept and journaled as missing its licence.",
+      "A pupil without a licence cannot use Microsoft 365; the report names each one until the "
+      "licence is assigned, and no account is created twice.")
+_rule("PL602", W, D, "licence not assigned: SKU not in the tenant",
+      "{umi} のアカウント {upn} は作成済みですが、ライセンス {sku} がテナントにないため割り当てていません。"
+      "設定 targets.m365.student_sku を /subscribedSkus の skuPartNumber に合わせてください。次回の実行で割り当てます",
+      "The account {upn} of {umi} exists but licence {sku} is not one of the tenant's SKUs, "
+      "so it is not assigned. Set targets.m365.student_sku to a skuPartNumber from "
+      "/subscribedSkus; the next run assigns it",
+      (f"{DESIGN} 12",),
+      "targets.m365.student_sku names no SKU the tenant subscribes to (or Graph refused it as "
+      "not a valid company licence).",
+      "A typo in the SKU must not stop account creation, nor pass unnoticed.")

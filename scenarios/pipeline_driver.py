@@ -116,6 +116,7 @@ graph_url = "{u["m365"]}"
 tenant = "renkei"
 client_id = "{DEV_CLIENT[0]}"
 client_secret_env = "{SECRET_ENV}"
+student_sku = "STANDARDWOFFPACK_STUDENT"
 {trust}
 [targets.drill]
 url = "{u["interactive_study"]}"

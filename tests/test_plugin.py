@@ -511,3 +511,18 @@ def test_the_guide_quotes_the_mistakes_messages_exactly():
                           "Server Error", None, "http://127.0.0.1:9101", False) in guide
     assert serve_failure("lgate: port 8101 on 127.0.0.1 is already in use; stop what uses it "
                          "or choose another with --port lgate=PORT or --port-base") in guide
+
+
+def test_renkei_tls_serves_the_vendors_over_https_and_the_pipeline_trusts_the_ca(pytester):
+    pytester.makepyfile(
+        """
+        def test_https(vendors, pipeline):
+            assert all(url.startswith("https://127.0.0.1:") for url in vendors.urls.values())
+            assert vendors.ca_file is not None and vendors.ca_file.name == "ca.pem"
+            run = pipeline.run()
+            assert run.exit_code in (0, 1), run.error
+            assert vendors.call("m365", "GET", "/_admin/state")["users"]
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--renkei-live",
+                                  "--renkei-tls").assert_outcomes(passed=1)

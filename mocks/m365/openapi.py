@@ -170,6 +170,14 @@ def describe() -> dict[str, Any]:
                 "summary": "A user's licences", "parameters": [KEY],
                 "responses": {"200": _ok("Licences", _LIST), "404": _err("No such user"),
                               **COMMON}}},
+            "/v1.0/users/delta": {"get": {
+                "summary": "Changes since the deltaLink (deleted users as @removed)",
+                "parameters": [SELECT, {"name": "$deltatoken", "in": "query", "schema": _S}],
+                "responses": {"200": _ok("Changed users", {
+                    "type": "object", "required": ["value", "@odata.deltaLink"],
+                    "properties": {"@odata.context": _S, "@odata.deltaLink": _S,
+                                   "value": {"type": "array", "items": {"type": "object"}}}}),
+                    **COMMON}}},
             "/v1.0/users/{key}/memberOf": {"get": {
                 "summary": "A user's groups (none in the mock)", "parameters": [KEY],
                 "responses": {"200": _ok("Groups", _LIST), "404": _err("No such user"),
@@ -182,6 +190,10 @@ def describe() -> dict[str, Any]:
                      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_TOP}},
                     {"name": "$skiptoken", "in": "query", "schema": _S},
                     {"name": "$count", "in": "query", "schema": {"enum": ["true", "false"]}},
+                    {"name": "$orderby", "in": "query", "schema": {"enum": [
+                        "displayName", "userPrincipalName", "displayName desc",
+                        "userPrincipalName desc"]}},
+                    {"name": "$search", "in": "query", "schema": _S},
                     {"name": "ConsistencyLevel", "in": "header",
                      "schema": {"enum": ["eventual"]}}],
                     "responses": {"200": _ok("A page of users", {

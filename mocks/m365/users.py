@@ -15,7 +15,7 @@ from mocks.m365.auth import USER_READ, USER_WRITE, authenticate, requires
 from mocks.m365.errors import GraphError, graph_response
 from mocks.m365.licenses import verified_domains
 from mocks.m365.links import graph_url
-from mocks.m365.query import encode_skiptoken, parse_user_query, project
+from mocks.m365.query import decode_skiptoken, encode_skiptoken, parse_user_query, project
 from mocks.m365.store import (
     DEFAULT_SELECT,
     EXTRA_LISTS,
@@ -239,16 +239,24 @@ def post_user() -> Any:
 @bp.get("/users")
 @requires(*USER_READ)
 def list_users() -> Any:
-    query = parse_user_query(request.args)
-    where = ["seq > ?", *query.where]
-    rows = get_db().execute(
-        f"SELECT * FROM users WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
-        [query.after_seq, *query.params, query.top + 1]).fetchall()
+    eventual = request.headers.get("ConsistencyLevel", "").lower() == "eventual"
+    query = parse_user_query(request.args, eventual=eventual)
+    if query.order:
+        where, params = query.where or ["1"], list(query.params)
+        rows = get_db().execute(
+            f"SELECT * FROM users WHERE {' AND '.join(where)} ORDER BY {query.order} "
+            "LIMIT ? OFFSET ?", [*params, query.top + 1, query.offset]).fetchall()
+        token = encode_skiptoken(query.offset + query.top, "off")
+    else:
+        rows = get_db().execute(
+            f"SELECT * FROM users WHERE {' AND '.join(['seq > ?', *query.where])} "
+            "ORDER BY seq LIMIT ?", [query.after_seq, *query.params, query.top + 1]).fetchall()
+        token = encode_skiptoken(rows[query.top - 1]["seq"]) if len(rows) > query.top else ""
     page, more = rows[:query.top], len(rows) > query.top
     body: dict[str, Any] = {"@odata.context": _context(_users_context(query.select))}
     if query.count:
         # Graph counts directory objects only with ConsistencyLevel: eventual
-        if request.headers.get("ConsistencyLevel", "").lower() != "eventual":
+        if not eventual:
             raise GraphError(400, "Request_BadRequest", "$count is not currently supported "
                              "without the ConsistencyLevel: eventual header.")
         body["@odata.count"] = get_db().execute(
@@ -256,10 +264,44 @@ def list_users() -> Any:
             query.params).fetchone()[0]
     if more:
         args = {k: v for k, v in request.args.items() if k != "$skiptoken"}
-        args["$skiptoken"] = encode_skiptoken(page[-1]["seq"])
+        args["$skiptoken"] = token
         body["@odata.nextLink"] = graph_url(f"/users?{urlencode(args)}")
     body["value"] = [project(to_graph(r), query.select) for r in page]
     return jsonify(body)
+
+
+@bp.get("/users/delta")
+@bp.get("/users/delta()")
+@requires(*USER_READ)
+def users_delta() -> Any:
+    """Graph's delta query: every user first, then (with the ``@odata.deltaLink``'s
+    ``$deltatoken``) only the users changed since, a deleted one as ``@removed``."""
+    args = request.args
+    select = parse_user_query({"$select": args["$select"]} if "$select" in args else {}).select
+    since = 0
+    if "$deltatoken" in args:
+        kind, since = decode_skiptoken(args["$deltatoken"])
+        if kind != "delta":
+            raise GraphError(400, "Request_BadRequest", "The specified delta token value "
+                             "is not valid.")
+    db = get_db()
+    latest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+    value: list[dict[str, Any]] = []
+    if since == 0:
+        value = [project(to_graph(r), select)
+                 for r in db.execute("SELECT * FROM users ORDER BY seq")]
+    else:
+        changed = db.execute("SELECT user_id, MAX(seq) AS last FROM changes WHERE seq > ? "
+                             "GROUP BY user_id ORDER BY last", (since,)).fetchall()
+        for change in changed:
+            row = find_user(change["user_id"])
+            value.append(project(to_graph(row), select) if row is not None else
+                         {"id": change["user_id"], "@removed": {"reason": "changed"}})
+    link = {k: v for k, v in args.items() if k not in ("$deltatoken", "$skiptoken")}
+    link["$deltatoken"] = encode_skiptoken(latest, "delta")
+    return jsonify({"@odata.context": _context(_users_context(select)),
+                    "@odata.deltaLink": graph_url(f"/users/delta?{urlencode(link)}"),
+                    "value": value})
 
 
 def read_user(key: str, select: str | None) -> dict[str, Any]:

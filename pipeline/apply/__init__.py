@@ -89,6 +89,10 @@ def apply_to(plan: Plan, targets: Targets, state: Any, *,
             if isinstance(exc, BundleRejected):
                 failed.problems = [{"subject": f"{f.file}:{f.line}", "reason":
                                     f"{f.rule} {f.message_en}"} for f in exc.findings[:50]]
+            elif isinstance(exc, TargetError) and isinstance(exc.body, dict) and isinstance(
+                    exc.body.get("problems"), list):  # item-level problems of our own apply
+                failed.problems = exc.body["problems"]
+                failed.counts = dict(exc.body.get("counts") or {})
             elif isinstance(exc, TargetError) and isinstance(exc.body, dict):
                 found = (exc.body.get("error") or {}).get("findings") or []
                 failed.problems = [{"subject": f"{f.get('file')}:{f.get('line')}",

@@ -44,6 +44,10 @@ class Targets:
     drill: DrillClient | None = None
     passwords: Callable[[], dict[str, PasswordEntry]] = field(default=dict, repr=False)
     usage_location: str = "JP"
+    #: the licence each pupil's account gets (skuPartNumber or skuId); None: none
+    student_sku: str | None = None
+    #: the C4th value copied into employeeId (``userMasterIdentifier``) or None
+    employee_id: str | None = None
 
     def names(self) -> tuple[str, ...]:
         return tuple(t for t in ORDER if getattr(self, t) is not None)
@@ -109,6 +113,7 @@ def targets_from_config(config: Any, session_factory: SessionFactory | None, *,
                                    client_id=m.client_id,
                                    client_secret=config.m365_client_secret(), login_url=login)
         targets.usage_location = m.usage_location
+        targets.student_sku, targets.employee_id = m.student_sku, m.employee_id
     if config.drill is not None:
         targets.drill = DrillClient(
             http("drill", config.drill.ca_file), config.drill.url,

@@ -171,6 +171,15 @@ class GraphClient(TargetClient):
     def disable_user(self, user_id: str) -> None:
         self.update_user(user_id, {"accountEnabled": False})
 
+    def subscribed_skus(self) -> list[dict[str, Any]]:
+        """The tenant's SKUs (``skuId``, ``skuPartNumber``, seats) from ``/subscribedSkus``."""
+        resp = self._call("GET", "/subscribedSkus")
+        try:
+            return list(resp.json()["value"])
+        except (ValueError, KeyError, TypeError):
+            raise TargetError(self.http.target, "GET /v1.0/subscribedSkus: not a SKU list",
+                              status=resp.status_code) from None
+
     # --- $batch --------------------------------------------------------------------------
     def batch(self, items: Sequence[BatchItem]) -> dict[str, BatchResult]:
         """Send ``items`` in ``$batch`` calls of at most 20; return every item's final result.

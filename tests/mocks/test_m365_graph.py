@@ -198,3 +198,86 @@ def test_member_of_answers_for_a_known_user_and_404_otherwise(
     assert client.get(f"/v1.0/users/{uid}/memberOf", headers=auth).json["value"] == []
     assert_graph_error(client.get("/v1.0/users/nobody@x.jp/memberOf", headers=auth), 404,
                        "Request_ResourceNotFound")
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+def _people(client: FlaskClient, auth: dict[str, str]) -> list[str]:
+    ids = []
+    for n, (name, dept) in enumerate([("佐藤 花子", "A"), ("鈴木 一郎", "B"), ("高橋 次郎", "A"),
+                                      ("佐藤 三郎", "C")], start=1):
+        body = user(n, displayName=name, department=dept, employeeId=f"E{n}")
+        ids.append(client.post("/v1.0/users", json=body, headers=auth).json["id"])
+    return ids
+
+
+def _names(resp: Any) -> list[str]:
+    assert resp.status_code == 200, resp.json
+    return [u["displayName"] for u in resp.json["value"]]
+
+
+EVENTUAL = {"ConsistencyLevel": "eventual"}
+
+
+@pytest.mark.parametrize("flt,eventual,expected", [
+    ("department in ('A', 'C')", False, ["佐藤 花子", "高橋 次郎", "佐藤 三郎"]),
+    ("startswith(displayName,'佐藤') or department eq 'B'", False,
+     ["佐藤 花子", "鈴木 一郎", "佐藤 三郎"]),
+    ("department eq 'A' and startswith(displayName,'高橋') or employeeId eq 'E4'", False,
+     ["高橋 次郎", "佐藤 三郎"]),
+    ("department ne 'A'", True, ["鈴木 一郎", "佐藤 三郎"]),
+    (f"endswith(userPrincipalName,'2@{DOMAIN}')", True, ["鈴木 一郎"]),
+])
+def test_filter_in_or_ne_endswith(client: FlaskClient, auth: dict[str, str], flt: str,
+                                  eventual: bool, expected: list[str]) -> None:
+    _people(client, auth)
+    headers = {**auth, **(EVENTUAL if eventual else {})}
+    assert _names(client.get("/v1.0/users", query_string={
+        "$filter": flt, "$select": "displayName"}, headers=headers)) == expected
+
+
+@pytest.mark.parametrize("query", [{"$filter": "department ne 'A'"},
+                                   {"$filter": "endswith(mail,'.jp')"},
+                                   {"$search": '"displayName:佐藤"'}])
+def test_advanced_queries_need_consistency_level_eventual(
+        client: FlaskClient, auth: dict[str, str], query: dict[str, str]) -> None:
+    error = assert_graph_error(client.get("/v1.0/users", query_string=query, headers=auth),
+                               400, "Request_UnsupportedQuery")
+    assert "ConsistencyLevel" in error["message"]
+
+
+def test_orderby_pages_in_order(client: FlaskClient, auth: dict[str, str]) -> None:
+    _people(client, auth)
+    url: str | None = "/v1.0/users?$orderby=displayName desc&$top=3&$select=displayName"
+    seen: list[str] = []
+    while url:
+        page = client.get(url, headers=auth).json
+        seen += [u["displayName"] for u in page["value"]]
+        url = page.get("@odata.nextLink")
+    assert seen == sorted(["佐藤 花子", "鈴木 一郎", "高橋 次郎", "佐藤 三郎"], reverse=True)
+
+
+def test_search_and_count_with_consistency_level(client: FlaskClient,
+                                                 auth: dict[str, str]) -> None:
+    _people(client, auth)
+    resp = client.get("/v1.0/users", query_string={
+        "$search": '"displayName:佐藤" OR "displayName:鈴木"', "$count": "true"},
+        headers={**auth, **EVENTUAL})
+    assert sorted(_names(resp)) == sorted(["佐藤 花子", "鈴木 一郎", "佐藤 三郎"])
+    assert resp.json["@odata.count"] == 3
+
+
+def test_delta_gives_changes_since_the_link_with_removals(
+        client: FlaskClient, auth: dict[str, str]) -> None:
+    ids = _people(client, auth)
+    first = client.get("/v1.0/users/delta?$select=displayName", headers=auth).json
+    assert len(first["value"]) == 4
+    link = first["@odata.deltaLink"]
+    assert "/v1.0/users/delta?" in link and "$deltatoken=" in link.replace("%24", "$")
+    client.patch(f"/v1.0/users/{ids[1]}", json={"displayName": "鈴木 一朗"}, headers=auth)
+    client.delete(f"/v1.0/users/{ids[2]}", headers=auth)
+    second = client.get(link.split("localhost", 1)[1], headers=auth).json
+    assert second["value"] == [{"displayName": "鈴木 一朗"},
+                               {"id": ids[2], "@removed": {"reason": "changed"}}]
+    third = client.get(second["@odata.deltaLink"].split("localhost", 1)[1], headers=auth).json
+    assert third["value"] == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import sqlite3
 from dataclasses import replace
 
 import pytest
@@ -18,14 +17,7 @@ from tests.pipeline.applykit import (
     MockWorld,
     make_plan,
     passwords_for,
-    roster_from_city,
-    small_city,
 )
-
-
-@pytest.fixture(scope="module")
-def base_roster():
-    return roster_from_city(small_city())
 
 
 @pytest.fixture
@@ -39,13 +31,6 @@ def roster(base_roster):
 @pytest.fixture
 def world():
     return MockWorld()
-
-
-@pytest.fixture
-def db():
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    yield conn
-    conn.close()
 
 
 def changing_calls(world: MockWorld) -> int:

@@ -147,3 +147,19 @@ def test_a_missing_ca_file_is_a_config_error_naming_the_key(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="CA file .* does not exist") as err:
         parse_config(BASE + 'ca_file = "nope.pem"\n', path=tmp_path / "renkei.toml")
     assert err.value.key == "source.ca_file"
+
+
+def test_student_sku_and_employee_id_are_read_and_checked(tmp_path: Path) -> None:
+    m365 = ('\n[targets.m365]\ngraph_url = "https://g"\ntenant = "t"\nclient_id = "c"\n'
+            'client_secret_env = "RENKEI_TEST_SECRET"\n')
+    config = parse_config(BASE + m365 + 'student_sku = "STANDARDWOFFPACK_STUDENT"\n'
+                          'employee_id = "userMasterIdentifier"\n')
+    assert config.m365 is not None
+    assert config.m365.student_sku == "STANDARDWOFFPACK_STUDENT"
+    assert config.m365.employee_id == "userMasterIdentifier"
+    plain = parse_config(BASE + m365)
+    assert plain.m365 is not None and plain.m365.employee_id is None
+    assert plain.m365.student_sku is None
+    with pytest.raises(ConfigError) as err:
+        parse_config(BASE + m365 + 'employee_id = "familyName"\n')
+    assert err.value.key == "targets.m365.employee_id"
