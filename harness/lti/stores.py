@@ -22,6 +22,7 @@ class SingleUseStore(Generic[T]):
         self.clock = clock
         self._items: dict[str, tuple[float, T]] = {}
         self._lock = threading.Lock()
+        self._purge_at = self.PURGE_MIN
 
     def put(self, key: str, value: T, ttl: float | None = None) -> None:
         with self._lock:
@@ -43,12 +44,19 @@ class SingleUseStore(Generic[T]):
     def __len__(self) -> int:
         return len(self._items)
 
+    #: the store is scanned for expired values once it holds this many
+    PURGE_MIN = 1024
+
     def _purge(self) -> None:
-        if len(self._items) < 1024:
+        # Scan only when the store has doubled since the last scan: a store whose values
+        # outlive the run (a platform's nonces over 46k launches) would otherwise be scanned
+        # in full on every put, quadratic in the launches.
+        if len(self._items) < self._purge_at:
             return
         now = self.clock()
         for key in [k for k, (exp, _) in self._items.items() if exp <= now]:
             del self._items[key]
+        self._purge_at = max(self.PURGE_MIN, 2 * len(self._items))
 
 
 class SeenStore:
