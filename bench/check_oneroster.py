@@ -72,26 +72,26 @@ def run():
         return {{"rows": rows}}
     from frictionless_package import validate_with_frictionless
     return validate_with_frictionless(path)
-times = []
+walls, cpus = [], []
 for _ in range(int(sys.argv[3])):  # best of N: the machine may be busy
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     extra = run()
-    times.append(time.perf_counter() - t)
-elapsed = min(times)
+    walls.append(time.perf_counter() - t)
+    cpus.append(time.process_time() - c)
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report the
 # parent's peak
 rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
-print(json.dumps({{"seconds": elapsed, "peak_rss_mb": rss, **extra}}))
+print(json.dumps({{"seconds": min(walls), "cpu": min(cpus), "peak_rss_mb": rss, **extra}}))
 """
 
 
-def measure(what: str, bundle: Path, repeat: int = 3) -> dict:
-    code = _CHILD.format(root=str(ROOT), here=str(HERE))
+def measure(what: str, bundle: Path, repeat: int = 3, root: Path = ROOT) -> dict:
+    """Run ``what`` on ``bundle`` in a child process with ``root`` first on its path."""
+    code = _CHILD.format(root=str(root), here=str(HERE))
     proc = subprocess.run([sys.executable, "-c", code, what, str(bundle), str(repeat)],
-                          capture_output=True,
-                          text=True, check=False)
+                          capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"{what} failed:\n{proc.stderr}")
+        raise SystemExit(f"{what} ({root}) failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -99,34 +99,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-frictionless", action="store_true")
     parser.add_argument("--no-10x", action="store_true", help="skip the 10x linearity run")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N per child (default 3)")
+    parser.add_argument("--tree", action="append", type=Path, default=[],
+                        help="a source tree to measure (repeatable; default this one); several "
+                             "trees are measured interleaved on the same bundles")
     args = parser.parse_args()
+    trees = [t.resolve() for t in args.tree] or [ROOT]
     sys.path[:0] = [str(ROOT), str(HERE)]
     from _bundle import build
 
     with tempfile.TemporaryDirectory() as tmp:
         scales = [1] if args.no_10x else [1, 10]
-        base = None
+        base: dict[Path, dict] = {}
         for scale in scales:
             bundle = build(Path(tmp) / f"x{scale}" / "RO_20250501_082201.zip",
                            students=23_000 * scale, schools=50 * scale)
-            renkei = measure("renkei", bundle)
-            floor = measure("csv", bundle)
+            floor = measure("csv", bundle, args.repeat)
+            runs = {tree: measure("renkei", bundle, args.repeat, tree) for tree in trees}
             print(f"scale {scale}x: {floor['rows']:,} CSV rows, {bundle.stat().st_size:,} bytes")
-            print(f"  csv.reader parse (floor): {floor['seconds']:.3f} s, "
-                  f"peak RSS {floor['peak_rss_mb']:.0f} MB")
-            print(f"  renkei check:             {renkei['seconds']:.3f} s, "
-                  f"peak RSS {renkei['peak_rss_mb']:.0f} MB, {renkei['findings']} findings")
-            print(f"  renkei / floor:           {renkei['seconds'] / floor['seconds']:.2f}x")
-            if scale == 1:
-                base = renkei["seconds"]
-                if not args.skip_frictionless:
-                    fr = measure("frictionless", bundle, repeat=1)
-                    print(f"  frictionless validate:    {fr['seconds']:.3f} s, "
-                          f"peak RSS {fr['peak_rss_mb']:.0f} MB, {fr['errors']} errors")
-                    print(f"  frictionless / renkei:    {fr['seconds'] / renkei['seconds']:.1f}x")
-            else:
-                print(f"  10x time / 1x time:       {renkei['seconds'] / base:.1f} "
-                      "(10 = linear)")
+            print(f"  csv.reader parse (floor): {floor['seconds']:.3f} s wall, "
+                  f"{floor['cpu']:.3f} s CPU, peak RSS {floor['peak_rss_mb']:.0f} MB")
+            for tree, r in runs.items():
+                label = "renkei" if len(trees) == 1 else f"renkei [{tree}]"
+                print(f"  {label}: {r['seconds']:.3f} s wall, {r['cpu']:.3f} s CPU, "
+                      f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['findings']} findings")
+                print(f"    / floor: {r['seconds'] / floor['seconds']:.2f}x wall, "
+                      f"{r['cpu'] / floor['cpu']:.2f}x CPU")
+                if scale == 1:
+                    base[tree] = r
+                else:
+                    b = base[tree]
+                    print(f"    {scale}x time / 1x time: {r['seconds'] / b['seconds']:.1f} wall, "
+                          f"{r['cpu'] / b['cpu']:.1f} CPU ({scale} = linear)")
+            if scale == 1 and not args.skip_frictionless:
+                fr = measure("frictionless", bundle, repeat=1)
+                first = runs[trees[0]]
+                print(f"  frictionless validate:    {fr['seconds']:.3f} s, "
+                      f"peak RSS {fr['peak_rss_mb']:.0f} MB, {fr['errors']} errors")
+                print(f"  frictionless / renkei:    {fr['seconds'] / first['seconds']:.1f}x")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,10 @@ from harness.oneroster.schema import PAIRED_LISTS, REFERENCES, FileSpec, Profile
 
 STATUSES = frozenset({"active", "tobedeleted"})
 KIND_FILES = {"orgs": "type", "academicSessions": "type"}
+#: Files no other file refers to: their own sourcedIds are unique strings, nothing to share.
+UNREFERENCED_IDS = frozenset({"roles", "enrollments"})
+#: Columns kept in the cross-file maps besides ids and references (enrollments' role).
+SHARED_COLUMNS = {"enrollments": ("role",)}
 DATE_PAIRS = {"academicSessions": ("startDate", "endDate"), "enrollments": ("beginDate", "endDate"),
               "roles": ("beginDate", "endDate")}
 Chunks = Iterable[tuple[list[int], list[list[str]]]]
@@ -70,6 +74,13 @@ class FilePass:
         if self.profile.japanese:
             self.hooks += practice.hooks(ctx, spec)
         self.null_means_blank = self.profile.japanese and spec.name == "academicSessions"
+        # Columns whose values the cross-file maps keep: each distinct value is stored once
+        # (one str object per id for the whole bundle, not one per row and file).
+        shared = {pos for pos, *_ in self.refs} | {
+            index[c] for c in SHARED_COLUMNS.get(spec.name, ()) if c in index}
+        if "sourcedId" in index and spec.name not in UNREFERENCED_IDS:
+            shared.add(index["sourcedId"])
+        self.shared = sorted(shared)
 
     def _add_at(self, rule: str, lines: Sequence[int], column: Sequence[str], bad: object,
                 pos: int, **params: object) -> None:
@@ -88,6 +99,9 @@ class FilePass:
                     add("OR122", file=file, line=line, count=len(r), expected=width)
                     rows[i] = (r + [""] * width)[:width]
         cols = list(zip(*rows, strict=True))
+        canon = self.state.canonical.setdefault
+        for pos in self.shared:
+            cols[pos] = tuple(map(canon, cols[pos], cols[pos]))
         self._mode(lines, cols)
         for pos, name, validate, required in self.cells:
             col = cols[pos]

@@ -25,6 +25,8 @@ class BundleState:
     not their width.
     """
 
+    #: one str object per distinct id or reference value: the maps below share them
+    canonical: dict[str, str] = field(default_factory=dict)
     ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     kinds: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     complete: set[str] = field(default_factory=set)
@@ -34,15 +36,12 @@ class BundleState:
     school_codes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     user_master_ids: dict[str, int] = field(default_factory=dict)
     user_id_values: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: users.csv sourcedId → (homeClass, line, column), until an enrollment in that class is read
     home_class: dict[str, tuple[str, int, int]] = field(default_factory=dict)
-    home_class_enrolled: set[str] = field(default_factory=set)
-    home_pairs: set[tuple[str, str]] | None = None
     primary_roles: dict[tuple[str, str], int] = field(default_factory=dict)
-    has_primary: set[str] = field(default_factory=set)
     secondary_only: dict[str, int] = field(default_factory=dict)
     users_with_roles: set[str] = field(default_factory=set)
     enrollment_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    demographics: dict[str, int] = field(default_factory=dict)
     #: ids already judged lower-case UUID v4 (OR701), so each is judged once per bundle
     uuid4_ok: set[str] = field(default_factory=set)
     #: orgs.csv has a district with an identifier (OR714)
