@@ -67,10 +67,14 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
                     ctx.add("OR404", line, "userSourcedId", value=key[0], first_line=first)
         homes = state.home_class
         if homes:  # users.csv was read before: users enrolled in their homeClass leave the map
+            before = len(homes)
             for u, c in zip(cols[user], cols[cls], strict=True):
                 home = homes.get(u)
                 if home is not None and home[0] == c:
                     del homes[u]
+            if len(homes).bit_length() < before.bit_length():
+                # a dict never shrinks its table on delete: copy it each time it halves
+                state.home_class = dict(homes)
     return [hook]
 
 

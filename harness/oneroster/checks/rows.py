@@ -13,7 +13,7 @@ from harness.core import FindingCollector
 from harness.oneroster.checks import crossfile, japan, practice
 from harness.oneroster.checks.headers import map_header
 from harness.oneroster.checks.japan import Ctx, rows_where
-from harness.oneroster.checks.state import BundleState, PendingRef
+from harness.oneroster.checks.state import BundleState, PendingRef, compact_keys
 from harness.oneroster.checks.values import _datetime, bad_values, validator_for
 from harness.oneroster.schema import PAIRED_LISTS, REFERENCES, FileSpec, Profile
 
@@ -157,19 +157,21 @@ class FilePass:
         pos = self.index["sourcedId"]
         sids = cols[pos]
         ids = self.state.ids[self.spec.name]
-        new = dict(zip(sids, lines, strict=True))
+        # nothing refers to roles' and enrollments' own ids: only their uniqueness counts
+        keys = compact_keys(sids) if self.spec.name in UNREFERENCED_IDS else sids
+        new = dict(zip(keys, lines, strict=True))
         new.pop("", None)
         if len(new) == len(sids) - sids.count("") and ids.keys().isdisjoint(new):
             ids.update(new)  # no duplicates: the usual case
         else:
-            for line, sid in zip(lines, sids, strict=True):
+            for line, sid, key in zip(lines, sids, keys, strict=True):
                 if not sid:
                     continue
-                if sid in ids:
+                if key in ids:
                     self.sink.add("OR401", file=self.file, line=line, column=pos + 1,
-                                  value=sid, first_line=ids[sid])
+                                  value=sid, first_line=ids[key])
                 else:
-                    ids[sid] = line
+                    ids[key] = line
         kind = KIND_FILES.get(self.spec.name)
         if kind and kind in self.index:
             self.state.kinds[self.spec.name].update(zip(sids, cols[self.index[kind]],
