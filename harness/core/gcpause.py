@@ -1,10 +1,10 @@
 """``no_cyclic_gc``: pause the cyclic garbage collector around a bulk pass.
 
 Checking, generating or writing a city allocates millions of small records and keeps a growing
-share of them; the cyclic collector's full collections rescan everything kept, so their cost
-grows with the heap and the pass grows faster than its data (at 10x Tsukuba, ~14% of the
-city generator's CPU time). Reference counting still frees everything that is not in a cycle;
-the collector runs again, as before, once the pass is over.
+share of them; each of the cyclic collector's full collections rescans everything kept
+(generating and exporting the prefecture city: 9 full collections, 1.65 of 18.7 CPU-s spent
+in the collector; 0.37 s with the passes paused). Reference counting still frees everything
+that is not in a cycle; the collector runs again, as before, once the pass is over.
 """
 
 from __future__ import annotations
