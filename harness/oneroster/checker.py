@@ -8,13 +8,13 @@ bad data. Exit codes: 0 no ERROR, 1 ERROR findings, 2 the bundle could not be re
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.core import Finding, FindingCollector, Severity
+from harness.core.gcpause import no_cyclic_gc
 from harness.oneroster.checks import crossfile, japan, practice
 from harness.oneroster.checks.manifest import check_manifest, check_presence
 from harness.oneroster.checks.rows import FilePass, resolve
@@ -72,17 +72,12 @@ def check_bundle(
     modes: dict[str, str] = {}
     # The pass allocates millions of rows and tuples but no reference cycles; the cyclic
     # collector would rescan the growing key maps again and again (superlinear at 10x).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     try:
-        with open_container(p, sink, limits) as container:
+        with no_cyclic_gc(), open_container(p, sink, limits) as container:
             modes = _check_container(container, prof, sink, school_year_reading)
     except BundleUnreadable as exc:
         sink.add("OR100", file=p.name, reason=str(exc))
         unreadable = True
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     if p.suffix.lower() == ".zip" and not BUNDLE_NAME.fullmatch(p.name) and not unreadable:
         sink.add("OR125", file=p.name)
     return _result(p, prof, sink, modes, unreadable)

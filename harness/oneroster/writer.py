@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from harness.core.gcpause import no_cyclic_gc
 from harness.oneroster.model import Bundle, Row, format_value
 from harness.oneroster.schema import MANIFEST, Profile, data_files, load_profile
 
@@ -95,6 +96,7 @@ def _moded(rows: list[Row], mode: str) -> Iterable[Row]:
         yield from rows
 
 
+@no_cyclic_gc()
 def write_bundle(bundle: Bundle, path: str | os.PathLike[str], *, as_zip: bool | None = None
                  ) -> Path:
     """Write ``bundle`` to ``path``: a zip if it ends in ``.zip`` (or ``as_zip``), else a folder.

@@ -34,7 +34,6 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
             fresh = dict(zip(keys, lines, strict=True))
             if len(fresh) == len(keys) and state.primary_roles.keys().isdisjoint(fresh):
                 state.primary_roles.update(fresh)
-                state.has_primary.update(cols[user])
                 return
         for line, u, o, t in zip(lines, cols[user], cols[org], cols[rtype], strict=True):
             if t == "primary":
@@ -43,7 +42,6 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
                     ctx.add("OR601", line, "roleType", value=u, org=o)
                 else:
                     state.primary_roles[key] = line
-                state.has_primary.add(u)
             elif t == "secondary":
                 state.secondary_only.setdefault(u, line)
     return [hook]
@@ -67,23 +65,16 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
                 first = keys.setdefault(key, line)
                 if first != line:
                     ctx.add("OR404", line, "userSourcedId", value=key[0], first_line=first)
-        if state.home_class:  # users.csv was read before: which homeClass pairs are enrolled
-            if state.home_pairs is None:
-                state.home_pairs = {(u, h[0]) for u, h in state.home_class.items()}
-            matched = state.home_pairs.intersection(zip(cols[user], cols[cls], strict=True))
-            state.home_class_enrolled.update(u for u, _ in matched)
-    return [hook]
-
-
-def demographics_hooks(ctx: Ctx) -> list[Hook]:
-    sid = ctx.index.get("sourcedId")
-    if sid is None:
-        return []
-    demo = ctx.state.demographics
-
-    def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
-        for key, line in zip(cols[sid], lines, strict=True):
-            demo.setdefault(key, line)
+        homes = state.home_class
+        if homes:  # users.csv was read before: users enrolled in their homeClass leave the map
+            before = len(homes)
+            for u, c in zip(cols[user], cols[cls], strict=True):
+                home = homes.get(u)
+                if home is not None and home[0] == c:
+                    del homes[u]
+            if len(homes).bit_length() < before.bit_length():
+                # a dict never shrinks its table on delete: copy it each time it halves
+                state.home_class = dict(homes)
     return [hook]
 
 
@@ -91,23 +82,23 @@ HOOKS = {
     "users": users_hooks,
     "roles": roles_hooks,
     "enrollments": enrollments_hooks,
-    "demographics": demographics_hooks,
 }
 
 
 def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
     """Rules that need every file read. Absence-based rules apply to bulk files only."""
     users = state.ids.get("users", {})
-    for user, (cls, line, col) in state.home_class.items():
-        if user not in state.home_class_enrolled and "users" in bulk:
+    if "users" in bulk:  # home_class holds the users no enrollment put in their homeClass
+        for user, (cls, line, col) in state.home_class.items():
             sink.add("OR603", file="users.csv", line=line, column=col, value=user, target=cls)
-    if "demographics" in bulk:
-        demo = state.demographics
-        for sid in sorted(demo.keys() - users.keys() - {""}, key=demo.__getitem__):
+    if "demographics" in bulk:  # the first line of each demographics sourcedId
+        demo = state.ids.get("demographics", {})
+        for sid in sorted(demo.keys() - users.keys(), key=demo.__getitem__):
             sink.add("OR604", file="demographics.csv", line=demo[sid], column=1, value=sid)
     if "roles" in bulk:
+        has_primary = {u for u, _ in state.primary_roles} if state.secondary_only else set()
         for user, line in state.secondary_only.items():
-            if user not in state.has_primary:
+            if user not in has_primary:
                 sink.add("OR602", file="roles.csv", line=line, value=user)
         if "users" in bulk:
             for user in sorted(users.keys() - state.users_with_roles, key=users.__getitem__):

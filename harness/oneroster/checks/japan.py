@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from harness.core import FindingCollector
-from harness.oneroster.checks.state import BundleState
+from harness.oneroster.checks.state import BundleState, compact_keys
 from harness.oneroster.checks.values import UUID4, UUID4_LINES, YEAR, valid_date
 from harness.oneroster.disability import named_in
 
@@ -264,7 +264,7 @@ def _master_ids(ctx: Ctx, lines: list[int], col: tuple[str, ...]) -> None:
         for line, v in rows_where(lines, col, bad):
             ctx.add("OR517", line, "userMasterIdentifier", value=v)
     seen = ctx.state.user_master_ids
-    lowered = [v.lower() for v in col]
+    lowered = compact_keys([v.lower() for v in col])
     fresh = dict(zip(lowered, lines, strict=True))
     fresh.pop("", None)
     if len(fresh) == len(col) - col.count("") and seen.keys().isdisjoint(fresh):

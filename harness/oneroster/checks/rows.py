@@ -13,12 +13,16 @@ from harness.core import FindingCollector
 from harness.oneroster.checks import crossfile, japan, practice
 from harness.oneroster.checks.headers import map_header
 from harness.oneroster.checks.japan import Ctx, rows_where
-from harness.oneroster.checks.state import BundleState, PendingRef
+from harness.oneroster.checks.state import BundleState, PendingRef, compact_keys
 from harness.oneroster.checks.values import _datetime, bad_values, validator_for
 from harness.oneroster.schema import PAIRED_LISTS, REFERENCES, FileSpec, Profile
 
 STATUSES = frozenset({"active", "tobedeleted"})
 KIND_FILES = {"orgs": "type", "academicSessions": "type"}
+#: Files no other file refers to: their own sourcedIds are unique strings, nothing to share.
+UNREFERENCED_IDS = frozenset({"roles", "enrollments"})
+#: Columns kept in the cross-file maps besides ids and references (enrollments' role).
+SHARED_COLUMNS = {"enrollments": ("role",)}
 DATE_PAIRS = {"academicSessions": ("startDate", "endDate"), "enrollments": ("beginDate", "endDate"),
               "roles": ("beginDate", "endDate")}
 Chunks = Iterable[tuple[list[int], list[list[str]]]]
@@ -70,6 +74,13 @@ class FilePass:
         if self.profile.japanese:
             self.hooks += practice.hooks(ctx, spec)
         self.null_means_blank = self.profile.japanese and spec.name == "academicSessions"
+        # Columns whose values the cross-file maps keep: each distinct value is stored once
+        # (one str object per id for the whole bundle, not one per row and file).
+        shared = {pos for pos, *_ in self.refs} | {
+            index[c] for c in SHARED_COLUMNS.get(spec.name, ()) if c in index}
+        if "sourcedId" in index and spec.name not in UNREFERENCED_IDS:
+            shared.add(index["sourcedId"])
+        self.shared = sorted(shared)
 
     def _add_at(self, rule: str, lines: Sequence[int], column: Sequence[str], bad: object,
                 pos: int, **params: object) -> None:
@@ -88,6 +99,9 @@ class FilePass:
                     add("OR122", file=file, line=line, count=len(r), expected=width)
                     rows[i] = (r + [""] * width)[:width]
         cols = list(zip(*rows, strict=True))
+        canon = self.state.canonical.setdefault
+        for pos in self.shared:
+            cols[pos] = tuple(map(canon, cols[pos], cols[pos]))
         self._mode(lines, cols)
         for pos, name, validate, required in self.cells:
             col = cols[pos]
@@ -143,19 +157,21 @@ class FilePass:
         pos = self.index["sourcedId"]
         sids = cols[pos]
         ids = self.state.ids[self.spec.name]
-        new = dict(zip(sids, lines, strict=True))
+        # nothing refers to roles' and enrollments' own ids: only their uniqueness counts
+        keys = compact_keys(sids) if self.spec.name in UNREFERENCED_IDS else sids
+        new = dict(zip(keys, lines, strict=True))
         new.pop("", None)
         if len(new) == len(sids) - sids.count("") and ids.keys().isdisjoint(new):
             ids.update(new)  # no duplicates: the usual case
         else:
-            for line, sid in zip(lines, sids, strict=True):
+            for line, sid, key in zip(lines, sids, keys, strict=True):
                 if not sid:
                     continue
-                if sid in ids:
+                if key in ids:
                     self.sink.add("OR401", file=self.file, line=line, column=pos + 1,
-                                  value=sid, first_line=ids[sid])
+                                  value=sid, first_line=ids[key])
                 else:
-                    ids[sid] = line
+                    ids[key] = line
         kind = KIND_FILES.get(self.spec.name)
         if kind and kind in self.index:
             self.state.kinds[self.spec.name].update(zip(sids, cols[self.index[kind]],

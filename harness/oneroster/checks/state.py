@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+
+_HEX_TO_X = str.maketrans("0123456789abcdef", "x" * 16)
+_HEX_SHAPE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\n"
+_HEX_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def compact_keys(values: Sequence[str]) -> list[str | int]:
+    """``values`` as smaller dict keys: a lower-case hex 8-4-4-4-12 UUID becomes its 128-bit
+    integer (48 bytes instead of an 85-byte str); any other value stays as it is.
+
+    Two values are equal exactly when their keys are (an int never equals a str), so a map
+    keyed by these finds the same duplicates; findings quote the original values.
+    """
+    joined, n = "\n".join(values), len(values)
+    if (len(joined) == 37 * n - 1 and "x" not in joined
+            and joined.translate(_HEX_TO_X) == (_HEX_SHAPE * n)[:-1]):
+        # the usual column, converted in C: strip the dashes, read base 16
+        return list(map(int, map(str.replace, values, repeat("-"), repeat("")), repeat(16)))
+    return [int(v.replace("-", ""), 16) if _HEX_UUID.fullmatch(v) else v for v in values]
 
 
 @dataclass
@@ -25,24 +47,25 @@ class BundleState:
     not their width.
     """
 
-    ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    #: one str object per distinct id or reference value: the maps below share them
+    canonical: dict[str, str] = field(default_factory=dict)
+    #: sourcedId -> first line, per file (keys by :func:`compact_keys` for roles, enrollments)
+    ids: dict[str, dict[str | int, int]] = field(default_factory=lambda: defaultdict(dict))
     kinds: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     complete: set[str] = field(default_factory=set)
     pending: list[PendingRef] = field(default_factory=list)
     #: school org sourcedId → the first two characters of its 学校コード (B1, C1, C2 …)
     school_kind: dict[str, str] = field(default_factory=dict)
     school_codes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    user_master_ids: dict[str, int] = field(default_factory=dict)
+    #: lower-cased userMasterIdentifier (by :func:`compact_keys`) -> first line
+    user_master_ids: dict[str | int, int] = field(default_factory=dict)
     user_id_values: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: users.csv sourcedId → (homeClass, line, column), until an enrollment in that class is read
     home_class: dict[str, tuple[str, int, int]] = field(default_factory=dict)
-    home_class_enrolled: set[str] = field(default_factory=set)
-    home_pairs: set[tuple[str, str]] | None = None
     primary_roles: dict[tuple[str, str], int] = field(default_factory=dict)
-    has_primary: set[str] = field(default_factory=set)
     secondary_only: dict[str, int] = field(default_factory=dict)
     users_with_roles: set[str] = field(default_factory=set)
     enrollment_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    demographics: dict[str, int] = field(default_factory=dict)
     #: ids already judged lower-case UUID v4 (OR701), so each is judged once per bundle
     uuid4_ok: set[str] = field(default_factory=set)
     #: orgs.csv has a district with an identifier (OR714)

@@ -45,13 +45,16 @@ def _guid(v: str) -> Problem:
     return None if GUID.fullmatch(v) else ("OR302", {})
 
 
-_GUID_BAD = re.compile(r"[^0-9A-Za-z.\-_/@\n]|[^\n]{256}")
+_GUID_BAD_CHAR = re.compile(r"[^0-9A-Za-z.\-_/@\n]")
 
 
 def _all_guids(values: set[str]) -> bool:
-    # one regex pass over all values; a value holding "\n" fails the count check
+    # one regex pass over all values; a value holding "\n" fails the count check. The length
+    # limit is a separate max(): folded into the regex as "|[^\n]{256}" it made the search
+    # try a 256-character run at every position, 8x the cost of the character class alone.
     joined = "\n".join(values)
-    return joined.count("\n") == len(values) - 1 and not _GUID_BAD.search(joined)
+    return (joined.count("\n") == len(values) - 1 and not _GUID_BAD_CHAR.search(joined)
+            and max(map(len, values), default=0) <= 255)
 
 
 _guid.all_valid = _all_guids  # type: ignore[attr-defined]
