@@ -9,14 +9,13 @@ collects before and records and delivers after) and the board's preview (``renke
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.core.gcpause import no_cyclic_gc
 from harness.oneroster.model import Bundle
 from pipeline.config import Config
 from pipeline.http import TargetError
@@ -72,23 +71,9 @@ def plan_export(path: str | os.PathLike[str], config: Config, state: State, *,
     :param accounts: called once the export is known to be usable, for the initial link; a
         :class:`pipeline.http.TargetError` it raises makes the status ``no-accounts``.
     """
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _plan_export(path, config, state, export_sha256=export_sha256, now=now,
                             accounts=accounts, passwords=passwords, plan_id=plan_id)
-
-
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    # Tens of thousands of small records and no reference cycles: the cyclic collector would
-    # rescan them over and over while the bundle is read and planned (the checker does the
-    # same, harness/oneroster/checker.py).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _plan_export(path: str | os.PathLike[str], config: Config, state: State, *,
@@ -141,7 +126,7 @@ def make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: st
 def _planned(bundle: Bundle, config: Config, state: State, *, export_sha256: str,
              now: dt.datetime, accounts: Mapping[str, Sequence[Mapping[str, Any]]] | None,
              passwords: Passwords | None, plan_id: str | None) -> tuple[Outcome, Work]:
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _make_plan(bundle, config, state, export_sha256=export_sha256, now=now,
                           accounts=accounts, passwords=passwords, plan_id=plan_id)
 
