@@ -59,8 +59,8 @@ def _ensure_skus() -> None:
 
 
 def _consumed(sku_id: str) -> int:
-    return int(get_db().execute("SELECT COUNT(*) FROM licenses WHERE skuId = ?",
-                                (sku_id,)).fetchone()[0])
+    row = get_db().execute("SELECT consumed FROM skus WHERE skuId = ?", (sku_id,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _sku_body(row: sqlite3.Row) -> dict[str, Any]:

@@ -37,13 +37,22 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS skus (
     skuId TEXT PRIMARY KEY,
     skuPartNumber TEXT NOT NULL UNIQUE,
-    enabled INTEGER NOT NULL
+    enabled INTEGER NOT NULL,
+    consumed INTEGER NOT NULL DEFAULT 0  -- consumedUnits, kept by the triggers below
 );
 CREATE TABLE IF NOT EXISTS licenses (
     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     skuId TEXT NOT NULL REFERENCES skus(skuId),
     PRIMARY KEY (user_id, skuId)
 );
+-- A seat count kept in step with every assignment (a user's cascade delete included):
+-- counting the licences of a SKU on each assignment was quadratic in the pupils.
+CREATE TRIGGER IF NOT EXISTS licenses_taken AFTER INSERT ON licenses BEGIN
+    UPDATE skus SET consumed = consumed + 1 WHERE skuId = NEW.skuId;
+END;
+CREATE TRIGGER IF NOT EXISTS licenses_freed AFTER DELETE ON licenses BEGIN
+    UPDATE skus SET consumed = consumed - 1 WHERE skuId = OLD.skuId;
+END;
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id TEXT NOT NULL,
@@ -170,7 +179,6 @@ def dump_state() -> dict[str, Any]:
         users.append(user)
     tokens = get_db().execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
     skus = [dict(r) for r in get_db().execute(
-        "SELECT skuPartNumber, skuId, enabled, (SELECT COUNT(*) FROM licenses l"
-        " WHERE l.skuId = s.skuId) AS consumed FROM skus s ORDER BY skuPartNumber")]
+        "SELECT skuPartNumber, skuId, enabled, consumed FROM skus ORDER BY skuPartNumber")]
     return {"users": users, "tokens_issued": tokens, "skus": skus,
             "clients": sorted(current_app.config["CLIENTS"])}

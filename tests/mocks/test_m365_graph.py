@@ -115,6 +115,17 @@ def test_assign_then_license_details_then_remove(client: FlaskClient,
     assert _skus(client, auth)["STANDARDWOFFPACK_STUDENT"]["consumedUnits"] == 0
 
 
+def test_deleting_a_licensed_user_frees_the_seat(client: FlaskClient,
+                                                  auth: dict[str, str]) -> None:
+    uids = [client.post("/v1.0/users", json=user(i, usageLocation="JP"), headers=auth).json["id"]
+            for i in (1, 2)]
+    for uid in uids:
+        assert _assign(client, auth, uid, [STUDENT]).status_code == 200
+    assert _skus(client, auth)["STANDARDWOFFPACK_STUDENT"]["consumedUnits"] == 2
+    assert client.delete(f"/v1.0/users/{uids[0]}", headers=auth).status_code == 204
+    assert _skus(client, auth)["STANDARDWOFFPACK_STUDENT"]["consumedUnits"] == 1
+
+
 @pytest.mark.parametrize("case,message", [
     ("no usage location", "cannot be done for user with invalid usage location"),
     ("unknown sku", "does not correspond to a valid company License"),
