@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+# Imported before any in-process pytester run: its sys.modules snapshot would otherwise drop
+# cryptography's Python modules that a run imported first, and a later import makes new
+# classes that cryptography's Rust core (which caches the first ones) refuses ("Encryption
+# algorithm must be a KeySerializationEncryption instance").
+import harness.lti.keys  # noqa: F401
 from tests.loopback import free_port_block
 
 pytest_plugins = ["pytester"]
