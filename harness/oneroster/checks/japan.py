@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from harness.core import FindingCollector
 from harness.oneroster.checks.state import BundleState, compact_keys
-from harness.oneroster.checks.values import UUID4, UUID4_LINES, YEAR, valid_date
+from harness.oneroster.checks.values import UUID4, YEAR, uuid4_lines, valid_date
 from harness.oneroster.disability import named_in
 
 #: A check over one chunk: first lines, records, and the same records as columns.
@@ -259,12 +259,17 @@ def _master_ids(ctx: Ctx, lines: list[int], col: tuple[str, ...]) -> None:
     values = set(col)
     values.discard("")
     joined = "\n".join(values)
-    if not (joined.count("\n") == len(values) - 1 and UUID4_LINES.fullmatch(joined)):
+    # ASCII upper case lowers letter by letter: the lower-case shape test judges them all
+    if not (joined.isascii() and uuid4_lines(joined.lower(), len(values))):
         bad = {v for v in values if not UUID4.fullmatch(v)}
         for line, v in rows_where(lines, col, bad):
             ctx.add("OR517", line, "userMasterIdentifier", value=v)
     seen = ctx.state.user_master_ids
-    lowered = compact_keys([v.lower() for v in col])
+    whole = "\n".join(col)
+    if whole.isascii() and whole.count("\n") == len(col) - 1:
+        lowered = compact_keys(whole.lower().split("\n"))
+    else:
+        lowered = compact_keys([v.lower() for v in col])
     fresh = dict(zip(lowered, lines, strict=True))
     fresh.pop("", None)
     if len(fresh) == len(col) - col.count("") and seen.keys().isdisjoint(fresh):

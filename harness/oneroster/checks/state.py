@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 
-_HEX_TO_X = str.maketrans("0123456789abcdef", "x" * 16)
-_HEX_SHAPE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\n"
+from harness.oneroster.checks.values import uuid_lines
+
 _HEX_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -20,9 +20,7 @@ def compact_keys(values: Sequence[str]) -> list[str | int]:
     Two values are equal exactly when their keys are (an int never equals a str), so a map
     keyed by these finds the same duplicates; findings quote the original values.
     """
-    joined, n = "\n".join(values), len(values)
-    if (len(joined) == 37 * n - 1 and "x" not in joined
-            and joined.translate(_HEX_TO_X) == (_HEX_SHAPE * n)[:-1]):
+    if uuid_lines("\n".join(values), len(values)):
         # the usual column, converted in C: strip the dashes, read base 16
         return list(map(int, map(str.replace, values, repeat("-"), repeat("")), repeat(16)))
     return [int(v.replace("-", ""), 16) if _HEX_UUID.fullmatch(v) else v for v in values]

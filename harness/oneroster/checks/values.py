@@ -7,6 +7,7 @@ Each validator takes a non-blank string and returns ``None`` when it is fine, or
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -27,7 +28,6 @@ KANA = re.compile(r"[\u30A1-\u30FA\u30FB\u30FC\u3000 ]+")
 UUID4 = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
 )
-UUID4_LINES = re.compile(f"(?:{UUID4.pattern}\n)*{UUID4.pattern}")
 BOOLEANS = frozenset({"true", "false"})
 
 
@@ -46,13 +46,36 @@ def _guid(v: str) -> Problem:
 
 
 _GUID_BAD_CHAR = re.compile(r"[^0-9A-Za-z.\-_/@\n]")
+_HEX_TO_X = str.maketrans("0123456789abcdef", "x" * 16)
+
+
+@functools.lru_cache(maxsize=8)
+def _uuid_shape(n: int) -> str:
+    return ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\n" * n)[:-1]
+
+
+def uuid_lines(joined: str, n: int) -> bool:
+    """Whether ``joined`` is ``n`` lower-case hex 8-4-4-4-12 UUIDs joined by newlines (no value
+    holds a newline), judged in C: its hex digits translated to ``x`` give the shape of ``n``
+    UUIDs (a regex over a 4,096-value column took five times longer)."""
+    return (len(joined) == 37 * n - 1 and "x" not in joined  # x is the shape's own letter
+            and joined.translate(_HEX_TO_X) == _uuid_shape(n))
+
+
+def uuid4_lines(joined: str, n: int) -> bool:
+    """:func:`uuid_lines`, and each UUID is version 4 (variant 8, 9, a or b)."""
+    return (uuid_lines(joined, n)
+            and not joined[14::37].strip("4") and not joined[19::37].strip("89ab"))
 
 
 def _all_guids(values: set[str]) -> bool:
     # one regex pass over all values; a value holding "\n" fails the count check. The length
     # limit is a separate max(): folded into the regex as "|[^\n]{256}" it made the search
     # try a 256-character run at every position, 8x the cost of the character class alone.
+    # Lower-case UUIDs (the usual id column) are GUIDs: the shape test is the cheaper pass.
     joined = "\n".join(values)
+    if uuid_lines(joined, len(values)):
+        return True
     return (joined.count("\n") == len(values) - 1 and not _GUID_BAD_CHAR.search(joined)
             and max(map(len, values), default=0) <= 255)
 
