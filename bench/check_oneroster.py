@@ -1,7 +1,24 @@
 """Benchmark: ``renkei check oneroster`` against the bare csv.reader parse and frictionless-py.
 
-Run: ``python bench/check_oneroster.py [--scale 1] [--skip-frictionless]``.
-Each measurement runs in its own child process so its peak RSS is its own.
+Run: ``python bench/check_oneroster.py [--no-10x] [--skip-frictionless] [--repeat N]
+[--tree DIR ...] [--json]``. Each measurement runs in its own child process so its peak RSS is
+its own (the child's VmHWM after its first run); times are the best of ``--repeat`` runs.
+
+``--json`` prints one JSON object on stdout instead of text (for bench/scale.py):
+  bench            "check_oneroster"
+  repeat           best of N per child
+  load_avg         os.getloadavg() at the start: [1 min, 5 min, 15 min]
+  trees            the source trees measured (absolute paths; default this one)
+  scales           {"1": {...}, "10": {...}} (no "10" with --no-10x), each with
+    rows, zip_bytes               CSV records (headers included) and the bundle's size
+    floor_cpu_s, floor_wall_s     the bare csv.reader parse of the same files (the floor)
+    floor_peak_rss_mb             its child's peak RSS
+    renkei            {tree: {...}}, one entry per tree:
+      cpu_s, wall_s, peak_rss_mb, findings    check_bundle on the bundle
+      x_floor_cpu, x_floor_wall               cpu_s / floor_cpu_s, wall_s / floor_wall_s
+      x_1x_cpu, x_1x_wall                     this scale's time / the 1x time (linearity)
+    frictionless      at 1x unless --skip-frictionless: wall_s, cpu_s, peak_rss_mb, errors
+The targets (issue 18): x_floor_cpu <= 3 and x_1x_cpu <= 10.5 at 10x, peak_rss_mb <= 300.
 
 Figures (2-core container, Python 3.11.7, best of 3; bundle from bench/_bundle.py:
 23,000 students, 50 schools, 900 classes, 92,369 CSV rows, 1.2 MB zipped):
@@ -66,6 +83,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -125,6 +143,64 @@ def measure(what: str, bundle: Path, repeat: int = 3, root: Path = ROOT) -> dict
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def run(trees: list[Path], scales: list[int], repeat: int, frictionless: bool) -> dict:
+    """Measure every tree at every scale; the figures :func:`main` prints (see ``--json``)."""
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    from _bundle import build
+
+    out: dict = {"bench": "check_oneroster", "repeat": repeat, "load_avg": list(os.getloadavg()),
+                 "trees": [str(t) for t in trees], "scales": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for scale in scales:
+            bundle = build(Path(tmp) / f"x{scale}" / "RO_20250501_082201.zip",
+                           students=23_000 * scale, schools=50 * scale)
+            floor = measure("csv", bundle, repeat)
+            fig: dict = {"rows": floor["rows"], "zip_bytes": bundle.stat().st_size,
+                         "floor_cpu_s": floor["cpu"], "floor_wall_s": floor["seconds"],
+                         "floor_peak_rss_mb": floor["peak_rss_mb"], "renkei": {}}
+            for tree in trees:
+                r = measure("renkei", bundle, repeat, tree)
+                fig["renkei"][str(tree)] = {
+                    "cpu_s": r["cpu"], "wall_s": r["seconds"], "peak_rss_mb": r["peak_rss_mb"],
+                    "findings": r["findings"], "x_floor_cpu": r["cpu"] / floor["cpu"],
+                    "x_floor_wall": r["seconds"] / floor["seconds"]}
+            if scale == 1 and frictionless:
+                fr = measure("frictionless", bundle, repeat=1)
+                fig["frictionless"] = {"wall_s": fr["seconds"], "cpu_s": fr["cpu"],
+                                       "peak_rss_mb": fr["peak_rss_mb"], "errors": fr["errors"]}
+            out["scales"][str(scale)] = fig
+    if "1" in out["scales"]:
+        for fig in out["scales"].values():
+            for tree, r in fig["renkei"].items():
+                base = out["scales"]["1"]["renkei"][tree]
+                r["x_1x_cpu"] = r["cpu_s"] / base["cpu_s"]
+                r["x_1x_wall"] = r["wall_s"] / base["wall_s"]
+    return out
+
+
+def report(out: dict) -> None:
+    """The figures of :func:`run` as text."""
+    single = len(out["trees"]) == 1
+    for scale, fig in out["scales"].items():
+        print(f"scale {scale}x: {fig['rows']:,} CSV rows, {fig['zip_bytes']:,} bytes")
+        print(f"  csv.reader parse (floor): {fig['floor_wall_s']:.3f} s wall, "
+              f"{fig['floor_cpu_s']:.3f} s CPU, peak RSS {fig['floor_peak_rss_mb']:.0f} MB")
+        for tree, r in fig["renkei"].items():
+            label = "renkei" if single else f"renkei [{tree}]"
+            print(f"  {label}: {r['wall_s']:.3f} s wall, {r['cpu_s']:.3f} s CPU, "
+                  f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['findings']} findings")
+            print(f"    / floor: {r['x_floor_wall']:.2f}x wall, {r['x_floor_cpu']:.2f}x CPU")
+            if scale != "1" and "x_1x_cpu" in r:
+                print(f"    {scale}x time / 1x time: {r['x_1x_wall']:.1f} wall, "
+                      f"{r['x_1x_cpu']:.1f} CPU ({scale} = linear)")
+        if "frictionless" in fig:
+            fr, first = fig["frictionless"], next(iter(fig["renkei"].values()))
+            print(f"  frictionless validate:    {fr['wall_s']:.3f} s, "
+                  f"peak RSS {fr['peak_rss_mb']:.0f} MB, {fr['errors']} errors")
+            print(f"  frictionless / renkei:    {fr['wall_s'] / first['wall_s']:.1f}x")
+    print("load average at the start: " + " ".join(f"{x:.2f}" for x in out["load_avg"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-frictionless", action="store_true")
@@ -133,40 +209,15 @@ def main() -> None:
     parser.add_argument("--tree", action="append", type=Path, default=[],
                         help="a source tree to measure (repeatable; default this one); several "
                              "trees are measured interleaved on the same bundles")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object of the figures instead of text")
     args = parser.parse_args()
     trees = [t.resolve() for t in args.tree] or [ROOT]
-    sys.path[:0] = [str(ROOT), str(HERE)]
-    from _bundle import build
-
-    with tempfile.TemporaryDirectory() as tmp:
-        scales = [1] if args.no_10x else [1, 10]
-        base: dict[Path, dict] = {}
-        for scale in scales:
-            bundle = build(Path(tmp) / f"x{scale}" / "RO_20250501_082201.zip",
-                           students=23_000 * scale, schools=50 * scale)
-            floor = measure("csv", bundle, args.repeat)
-            runs = {tree: measure("renkei", bundle, args.repeat, tree) for tree in trees}
-            print(f"scale {scale}x: {floor['rows']:,} CSV rows, {bundle.stat().st_size:,} bytes")
-            print(f"  csv.reader parse (floor): {floor['seconds']:.3f} s wall, "
-                  f"{floor['cpu']:.3f} s CPU, peak RSS {floor['peak_rss_mb']:.0f} MB")
-            for tree, r in runs.items():
-                label = "renkei" if len(trees) == 1 else f"renkei [{tree}]"
-                print(f"  {label}: {r['seconds']:.3f} s wall, {r['cpu']:.3f} s CPU, "
-                      f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['findings']} findings")
-                print(f"    / floor: {r['seconds'] / floor['seconds']:.2f}x wall, "
-                      f"{r['cpu'] / floor['cpu']:.2f}x CPU")
-                if scale == 1:
-                    base[tree] = r
-                else:
-                    b = base[tree]
-                    print(f"    {scale}x time / 1x time: {r['seconds'] / b['seconds']:.1f} wall, "
-                          f"{r['cpu'] / b['cpu']:.1f} CPU ({scale} = linear)")
-            if scale == 1 and not args.skip_frictionless:
-                fr = measure("frictionless", bundle, repeat=1)
-                first = runs[trees[0]]
-                print(f"  frictionless validate:    {fr['seconds']:.3f} s, "
-                      f"peak RSS {fr['peak_rss_mb']:.0f} MB, {fr['errors']} errors")
-                print(f"  frictionless / renkei:    {fr['seconds'] / first['seconds']:.1f}x")
+    out = run(trees, [1] if args.no_10x else [1, 10], args.repeat, not args.skip_frictionless)
+    if args.json:
+        print(json.dumps(out))
+    else:
+        report(out)
 
 
 if __name__ == "__main__":

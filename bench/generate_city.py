@@ -8,6 +8,19 @@ Run: ``python bench/generate_city.py`` (add ``--profile prefecture`` etc. for on
 ``python bench/generate_city.py --cli [ROUNDS] [TREE ...]`` times the command itself for both
 profiles (wall, CPU, peak RSS, ratios), each source tree in turn, interleaved ROUNDS times.
 
+``--json`` (alone, or after ``--cli [ROUNDS] [TREE ...]``; alone it is ``--cli 1``) prints the
+command's figures as one JSON object on stdout instead of text (for bench/scale.py):
+  bench            "generate_city"
+  rounds           best of N (time: the least; peak RSS: the largest)
+  load_avg         os.getloadavg() at the start: [1 min, 5 min, 15 min]
+  trees            the source trees measured (absolute paths; default this one)
+  figures          {tree: {...}}, one entry per tree:
+    tsukuba, prefecture           {cpu_s, wall_s, peak_rss_mb}: ``renkei city generate
+                                  --profile NAME --seed 1 --as-of 2025-05-01`` in a fresh child
+                                  (imports excluded; peak RSS is the child's VmHWM)
+    x_tsukuba_cpu, x_tsukuba_wall prefecture's time / tsukuba's
+The targets (issue 18): x_tsukuba_cpu <= 10.5, prefecture peak_rss_mb <= 1024.
+
 Measured (Python 3.11.7, Linux x86-64, 2 vCPU container, one core used):
   tsukuba     22,900 pupils  generate 0.32 s  export 0.96 s   total 1.28 s   peak RSS  87 MB
   prefecture 229,000 pupils  generate 3.66 s  export 11.98 s  total 15.64 s  peak RSS 556 MB
@@ -44,6 +57,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -55,6 +69,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DRAWS = 22_900
+PROFILES = ("tsukuba", "prefecture")
 
 
 def run_one(profile_name: str) -> dict[str, object]:
@@ -112,39 +127,67 @@ def run_cli(profile_name: str, root: Path) -> dict[str, float]:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def cli_runs(trees: list[Path], rounds: int) -> None:
-    """Both profiles for each tree, interleaved ``rounds`` times; best time, largest RSS."""
+def cli_runs(trees: list[Path], rounds: int) -> dict[str, object]:
+    """Both profiles for each tree, interleaved ``rounds`` times; best time, largest RSS.
+    Returns the figures ``--json`` prints (see the module docstring)."""
+    out: dict[str, object] = {"bench": "generate_city", "rounds": rounds,
+                              "load_avg": list(os.getloadavg()),
+                              "trees": [str(t) for t in trees]}
     best: dict[tuple[Path, str], dict[str, float]] = {}
     for _ in range(rounds):
         for tree in trees:
-            for name in ("tsukuba", "prefecture"):
+            for name in PROFILES:
                 r = run_cli(name, tree)
                 b = best.setdefault((tree, name), r)
                 best[tree, name] = {"wall": min(b["wall"], r["wall"]),
                                     "cpu": min(b["cpu"], r["cpu"]),
                                     "rss_mb": max(b["rss_mb"], r["rss_mb"])}
+    figures = {}
     for tree in trees:
-        label = "" if len(trees) == 1 else f" [{tree}]"
-        print(f"renkei city generate{label} (best of {rounds}):")
-        for name in ("tsukuba", "prefecture"):
-            r = best[tree, name]
-            print(f"  {name:<11} {r['wall']:6.2f} s wall  {r['cpu']:6.2f} s CPU  "
-                  f"peak RSS {r['rss_mb']:4.0f} MB")
+        fig: dict[str, object] = {name: {"cpu_s": best[tree, name]["cpu"],
+                                         "wall_s": best[tree, name]["wall"],
+                                         "peak_rss_mb": best[tree, name]["rss_mb"]}
+                                  for name in PROFILES}
         a, b = best[tree, "tsukuba"], best[tree, "prefecture"]
-        print(f"  prefecture / tsukuba: {b['wall'] / a['wall']:.1f}x wall, "
-              f"{b['cpu'] / a['cpu']:.1f}x CPU (target <= 10.5x; <= 1 GB)")
+        fig["x_tsukuba_cpu"], fig["x_tsukuba_wall"] = b["cpu"] / a["cpu"], b["wall"] / a["wall"]
+        figures[str(tree)] = fig
+    out["figures"] = figures
+    return out
+
+
+def print_cli_runs(out: dict) -> None:
+    """:func:`cli_runs`'s figures as text."""
+    single = len(out["trees"]) == 1
+    for tree, fig in out["figures"].items():
+        label = "" if single else f" [{tree}]"
+        print(f"renkei city generate{label} (best of {out['rounds']}):")
+        for name in PROFILES:
+            r = fig[name]
+            print(f"  {name:<11} {r['wall_s']:6.2f} s wall  {r['cpu_s']:6.2f} s CPU  "
+                  f"peak RSS {r['peak_rss_mb']:4.0f} MB")
+        print(f"  prefecture / tsukuba: {fig['x_tsukuba_wall']:.1f}x wall, "
+              f"{fig['x_tsukuba_cpu']:.1f}x CPU (target <= 10.5x; <= 1 GB)")
+    print("load average at the start: " + " ".join(f"{x:.2f}" for x in out["load_avg"]))
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--one"]:
         print(json.dumps(run_one(argv[1])))
         return 0
+    as_json = "--json" in argv
+    if as_json:  # --json alone is --cli 1 --json
+        argv = [a for a in argv if a != "--json"]
+        argv = argv if argv[:1] == ["--cli"] else ["--cli"]
     if argv[:1] == ["--cli"]:  # --cli [ROUNDS] [TREE ...]: the command itself, tree by tree
         rounds = int(argv[1]) if len(argv) > 1 else 1
         trees = [Path(t).resolve() for t in argv[2:]] or [Path(__file__).resolve().parent.parent]
-        cli_runs(trees, rounds)
+        out = cli_runs(trees, rounds)
+        if as_json:
+            print(json.dumps(out))
+        else:
+            print_cli_runs(out)
         return 0
-    profiles = argv[1:2] if argv[:1] == ["--profile"] else ["tsukuba", "prefecture"]
+    profiles = argv[1:2] if argv[:1] == ["--profile"] else list(PROFILES)
     results = []
     for name in profiles:
         out = subprocess.run([sys.executable, __file__, "--one", name], check=True,
