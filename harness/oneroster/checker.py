@@ -33,6 +33,10 @@ from harness.oneroster.schema import MANIFEST, READ_ORDER, Profile, data_files, 
 from harness.report import Report
 
 BUNDLE_NAME = re.compile(r"RO_\d{8}_(\d{6}|[A-H][0-9]\d{11})\.zip")
+#: Records per chunk of the column-wise pass. A chunk's rows, fields and columns (~1 MB at
+#: 1,024 users' rows) stay in a core's cache while every check reads them; 4,096 spilled it:
+#: 1-4% more CPU and 13 MB more peak RSS at 1x, with the same findings.
+CHUNK_ROWS = 1024
 
 
 @dataclass
@@ -109,7 +113,7 @@ def _check_container(
         if stream is None:
             continue
         file_pass = FilePass(spec, profile, declared.get(name), state, sink, reading)
-        mode = file_pass.run(stream.chunks())
+        mode = file_pass.run(stream.chunks(CHUNK_ROWS))
         file_pass.finish(stream.broken)
         stream.close()
         state.complete.add(name)
