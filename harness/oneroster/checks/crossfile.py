@@ -68,8 +68,8 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
         homes = state.home_class
         if homes:  # users.csv was read before: users enrolled in their homeClass leave the map
             before = len(homes)
-            for u, c in zip(cols[user], cols[cls], strict=True):
-                home = homes.get(u)
+            users = cols[user]  # the lookups run in C (lazily: each before its row's delete)
+            for u, c, home in zip(users, cols[cls], map(homes.get, users), strict=True):
                 if home is not None and home[0] == c:
                     del homes[u]
             if len(homes).bit_length() < before.bit_length():

@@ -85,7 +85,7 @@ class FilePass:
     def _add_at(self, rule: str, lines: Sequence[int], column: Sequence[str], bad: object,
                 pos: int, **params: object) -> None:
         """Report ``rule`` on every row whose value in ``column`` is in ``bad``."""
-        for line, v in rows_where(lines, column, bad) if bad else ():
+        for line, v in rows_where(lines, column, bad):
             self.sink.add(rule, file=self.file, line=line, column=pos + 1,
                           **{"value": v, **params})
 
