@@ -77,6 +77,45 @@ str.join of value sets 0.77 s (20x its 1x cost: the shared id strings are scatte
 heap, so the joins and set builds miss the cache), dict isdisjoint/update on the big maps
 0.84 s (35x their 1x cost). The superlinear part is cache misses on maps of 230k+ keys; the
 next step is integer ids for users (one array per file, ids resolved once), not more interning.
+
+Issue 18, round 3 (``--tree BEFORE --tree AFTER --skip-frictionless --repeat 3 --json``:
+BEFORE a git archive of c44a597, AFTER of 03b9853; both trees on the same bundles in one run,
+best of 3 CPU-s per child, peak RSS of the first run). The 2 cores were shared with four other
+helpers' benches and a prefecture rehearsal, so only CPU time compares, and the load is given:
+                    floor CPU  before CPU  x floor  RSS     after CPU  x floor  RSS
+  run A  1x          0.171 s    0.537 s    3.15x    70 MB   0.477 s    2.79x    55 MB
+  load 7-13  10x     1.767 s    5.939 s    3.36x   295 MB   5.549 s    3.14x   272 MB
+         10x / 1x               11.1                        11.6
+  run B  1x          0.173 s    0.503 s    2.90x    70 MB   0.509 s    2.94x    56 MB
+  load 22-24 10x     1.825 s    6.595 s    3.61x   295 MB   6.043 s    3.31x   272 MB
+         10x / 1x               13.1                        11.9
+  (run B measured 1537954, before the last commit: rows_where and the homeClass lookups.)
+Targets at 10x: <= 300 MB met (272 MB, was 295); <= 3x the floor not met (3.14x CPU in the
+quieter run, was 3.36x); 10x the data in <= 10.5x the time not met (11.6-11.9x; the ratio
+moves by +-1 with the load, and the 1x run gained about as much as the 10x run).
+Findings are unchanged: tests/oneroster/test_golden.py holds the JSON, text and JUnit reports
+of the 1x bundle with injected defects (duplicate ids within a chunk and chunks apart, dangling,
+upper-cased and other-file references, wrong kinds; 70 findings) and compares byte for byte.
+What changed:
+  - one UUID shape test in C (values.uuid_lines: hex digits translated to x, compared with a
+    cached shape; state.compact_keys rebuilt its 150 KB shape string every chunk) runs first
+    in the GUID validator (the character-class regex and max(len) cost ~2 ms per 4,096 ids
+    against ~0.25 ms) and replaces the case-blind UUID4 regex over master ids (OR517);
+  - OR701 no longer remembers users' ids as judged (a set of 230k strings at 10x probed by every
+    roles, enrollments and demographics chunk): those chunks pass the same shape test instead;
+  - chunks of 1,024 records instead of 4,096 (a chunk stays in a core's cache while every check
+    reads it): -14 MB at 1x, -1 to -4% CPU;
+  - rows_where returns at once for an empty set (the reference pass scanned every row of every
+    chunk for nothing); enrollments' homeClass lookups run in C.
+What remains at 10x (process_time per step, 5.5 CPU-s, load 8): the parse into chunks 2.5 s
+(the bare parse is 1.77; the rest is the stream's layers, the quote test and holding a chunk's
+rows), and in the column pass the transposition ~0.3 s, canonical id sharing ~0.4 s (users' and
+enrollments' 0.29 s measured; 2.3M probes of a 240k-key dict), the id maps
+0.44 s, validators 0.33 s, the users' hooks (master ids, userIds) 0.41 s, enrollments' and
+roles' cross-file maps 0.29 s. Every part is 11-16x its 1x cost: no one map dominates. Integer
+ids per file (one probe per reference resolving it to an int that the cross-file maps and the
+OR701 verdicts then use, in place of the canonical probe, the membership probe and the tuple
+keys) is the change left to try for both the 3x and the linearity target.
 """
 
 from __future__ import annotations

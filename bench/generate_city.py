@@ -51,6 +51,10 @@ The change: generate_city, build_bundle and write_bundle pause the cyclic collec
 byte-identical (tsukuba seed 1: city.json, the RO zip and the ID_PW file compared with cmp).
 What remains at prefecture scale is per-row work (profile at Tsukuba: zlib 1.0 s, the writer's
 per-cell format_value 1.1 s, stable_uuid4 1.0 s of 8.4 s under cProfile), linear in the pupils.
+
+Issue 18, round 3 (no change to the generator; ``--json`` added): ``python
+bench/generate_city.py --json`` on c44a597's generator under load 6-7 on the 2 shared cores:
+tsukuba 2.43 CPU-s 106 MB, prefecture 24.20 CPU-s 718 MB, 9.9x CPU (10.4x wall). Targets met.
 """
 
 from __future__ import annotations
