@@ -162,12 +162,17 @@ def _make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: s
     keys = Keys(salt=state.installation_salt(config.installation_salt), people=people_keys,
                 schools=state.keymap("school"), classes=state.keymap("class"),
                 targets=state.keymap_targets("person"))
-    policy = Policy(grace_days=config.grace_days, max_share=config.guard_max_share,
-                    min_users=config.guard_min_users)
-    outcome = reconcile(work, previous, keys, link=link, absent=absent, policy=policy,
+    outcome = reconcile(work, previous, keys, link=link, absent=absent,
+                        policy=policy_for(config),
                         plan_id=plan_id or plan_id_for(now, export_sha256),
                         export_sha256=export_sha256, now=now)
     return outcome, work
+
+
+def policy_for(config: Config) -> Policy:
+    """The config's grace policy and mass-change guard."""
+    return Policy(grace_days=config.grace_days, max_share=config.guard_max_share,
+                  min_users=config.guard_min_users)
 
 
 def _owners(previous: Roster | None, absent: Mapping[str, Mapping[str, Any]]

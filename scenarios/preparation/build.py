@@ -23,6 +23,7 @@ from typing import Any
 from harness.core import Finding, RuleRegistry, Severity
 from harness.oneroster.disability import named_in
 from pipeline.config import Config
+from pipeline.forecast import Forecast
 from pipeline.model import Decision, PersonRecord
 from pipeline.plan import Planning
 from pipeline.preprocess.work import PersonDraft, Work
@@ -72,6 +73,8 @@ class Inputs:
     registry: RuleRegistry
     probe: dict[str, Any] | None = None
     generated_at: str = ""
+    #: the rollover night foreseen (None when the export is the rollover, or not planned)
+    forecast: Forecast | None = None
 
 
 def build_preparation(inp: Inputs) -> dict[str, Any]:
@@ -86,7 +89,8 @@ def build_preparation(inp: Inputs) -> dict[str, Any]:
         "check": _check_task(planning, inp.registry),
         "cleanse": _cleanse_task(people, planning),
         "settings": _settings_task(config, work, decisions, outcome.guard if outcome else None,
-                                   plan is not None and _rollover(decisions), planning),
+                                   plan is not None and _rollover(decisions), planning,
+                                   inp.forecast),
         "migration": _migration_task(decisions, planning, inp.probe),
         "giga": _giga_task(config, people, decisions, schools, planning),
         "promotion": _promotion_task(config, decisions, plan, people, schools, inp.schedule,
@@ -306,8 +310,8 @@ def _cleanse_task(people: list[dict[str, Any]], planning: Planning) -> dict[str,
 
 
 def _settings_task(config: Config, work: Work | None, decisions: list[Decision],
-                   guard: Mapping[str, Any] | None, rollover: bool, planning: Planning
-                   ) -> dict[str, Any]:
+                   guard: Mapping[str, Any] | None, rollover: bool, planning: Planning,
+                   forecast: Forecast | None) -> dict[str, Any]:
     if work is None or guard is None:
         return _unknown(*_NOT_PLANNED)
     renamed = {d.fields.get("from_title", ""): d.fields.get("to_title", "")
@@ -324,30 +328,99 @@ def _settings_task(config: Config, work: Work | None, decisions: list[Decision],
                        "delivered": "" if "PL222" in cls.held else cls.title,
                        "covered": "PL222" not in cls.held, "term": term or ""})
     display = sum(1 for d in work.decisions if d.rule == "PL231")
-    share = float(guard.get("share", 0.0))
-    need = math.ceil(share * 100 + 1e-9) / 100 if guard.get("tripped") else None
-    guard_item = {
-        "max_share": config.guard_max_share, "min_users": config.guard_min_users,
-        "count": guard.get("count", 0), "total": guard.get("total", 0), "share": share,
-        "tripped": bool(guard.get("tripped")), "rollover_plan": rollover,
-        "limit_people": math.floor(config.guard_max_share * max(int(guard.get("total", 0)),
-                                                                 config.guard_min_users)),
-        "let_through": (f"renkei pipeline run --config {config.path.name} "
-                        f"--guard-max-share {min(need, 1.0):.2f}") if need else "",
-    }
+    guard_item = {**_guard_item(config, guard), "rollover_plan": rollover}
+    ahead = _forecast_item(config, forecast) if forecast is not None else None
     targets = [{"name": name, "enabled": target is not None,
                 "url": (getattr(target, "url", "") or getattr(target, "graph_url", ""))
                 if target is not None else ""}
                for name, target in (("lgate", config.lgate), ("m365", config.m365),
                                     ("drill", config.drill))]
     grace = {"enabled": config.grace_days is not None, "days": config.grace_days}
-    todo = bool(unmapped) or guard_item["tripped"]
+    todo = bool(unmapped) or guard_item["tripped"] or bool(ahead and ahead["tripped"])
     return {"status": _status(todo), "items": [],
             "special_needs": {"titles": titles, "covered": sum(t["covered"] for t in titles),
                               "uncovered": sum(not t["covered"] for t in titles),
                               "renamed": renamed},
             "display_grades": {"enabled": config.display_grades, "classes": display},
-            "guard": guard_item, "grace": grace, "targets": targets}
+            "guard": guard_item, "rollover_forecast": ahead, "grace": grace,
+            "targets": targets}
+
+
+def _guard_item(config: Config, guard: Mapping[str, Any]) -> dict[str, Any]:
+    """The guard's verdict on a plan, and the one-night command when it trips.
+
+    The command's share is the plan's share rounded up to the next whole percent above it
+    (the guard refuses a share *above* its limit, and keeps the share to four places), which
+    also leaves a predicted night room for the people nobody can foresee.
+    """
+    share = float(guard.get("share", 0.0))
+    total = int(guard.get("total", 0))
+    count = int(guard.get("count", 0))
+    tripped = bool(guard.get("tripped"))
+    need = min((math.floor(share * 100 + 1e-9) + 1) / 100, 1.0) if tripped else None
+    limit = math.floor(config.guard_max_share * max(total, config.guard_min_users) + 1e-9)
+    return {"max_share": config.guard_max_share, "min_users": config.guard_min_users,
+            "count": count, "total": total, "share": share, "tripped": tripped,
+            "limit_people": limit, "room": limit - count,
+            "counts": {k: int(guard.get(k, 0)) for k in GUARD_KINDS},
+            "let_through_share": need,
+            "let_through": (f"renkei pipeline run --config {config.path.name} "
+                            f"--guard-max-share {need:.2f}") if need is not None else ""}
+
+
+#: what the guard counts, by kind (:func:`pipeline.reconcile.reconcile`'s counts)
+GUARD_KINDS = ("school_moves", "class_moves", "missing", "disable", "drop")
+
+#: what the rollover forecast assumes (docs/preparation.md, pipeline/forecast.py)
+FORECAST_ASSUMES: tuple[tuple[str, str], ...] = (
+    ("このエクスポートがそのまま 4 月まで毎晩連携される（誰も直さず、誰も増えない）",
+     "this export, as it is, is what every night delivers until April (nothing fixed, nobody "
+     "new)"),
+    ("中3は全員卒業し、ほかの児童生徒は全員 1 学年上がって市内に残る（小6は市内の中学校へ。"
+     "小6→中1 の学校移動は安全装置が数えない）",
+     "every J3 pupil graduates; everyone else stays in the city one grade up (P6 to a city "
+     "junior high: the guard does not count P6 → J1 school moves)"),
+    ("3月の転出や市外の中学校への進学はわからないため数えない（一人ごとに 1 名増える）",
+     "pupils leaving in March or for a junior high outside the city cannot be known and are "
+     "not counted (each adds one)"),
+    ("新年度のエクスポートには旧所属のレコード（PL211）がない",
+     "the new 年度's export holds no old affiliation (PL211)"),
+    ("新入生（小1・市外からの中1）はまだエクスポートになく、安全装置も数えない",
+     "new entrants (P1, J1 from outside) are not in this export yet; the guard does not count "
+     "them"),
+    ("猶予期間による無効化は、期限の来た夜に一人ずつ行われる（年次更新の夜に数えるのはその夜に"
+     "期限の来る人だけ）",
+     "the grace policy disables each pupil on the night their grace ends (the rollover night "
+     "counts only those whose grace ends that night)"),
+)
+
+
+def _forecast_item(config: Config, forecast: Forecast) -> dict[str, Any]:
+    """The rollover night foreseen from a non-rollover export: the guard's predicted verdict,
+    the one-night command if it would refuse, and what the prediction assumes."""
+    item = _guard_item(config, forecast.guard)
+    night = forecast.night.isoformat()
+    pct = f"{item['share'] * 100:.1f}%"
+    limit = f"{config.guard_max_share * 100:.1f}%"
+    if item["tripped"]:
+        say_ja = (f"予測: {night} の年次更新の夜、安全装置が止めます（{item['count']} 名、{pct}、"
+                  f"上限 {limit}）。その夜だけ通すには、設定ファイルは変えずに "
+                  f"{item['let_through']} を実行します")
+        say_en = (f"Predicted: the guard refuses the rollover night of {night} ({item['count']} "
+                  f"people, {pct}, limit {limit}). To let that night only through, leave the "
+                  f"file as it is and run {item['let_through']}")
+    else:
+        say_ja = (f"予測: {night} の年次更新の夜、安全装置では止まりません（{item['count']} 名、"
+                  f"{pct}、上限 {limit}。あと {item['room']} 名まで）")
+        say_en = (f"Predicted: the guard lets the rollover night of {night} through "
+                  f"({item['count']} people, {pct}, limit {limit}; room for {item['room']} "
+                  f"more)")
+    return {**item, "predicted": True, "night": night, "say_ja": say_ja, "say_en": say_en,
+            "eve_disabled": forecast.eve_disabled, "graduating": forecast.graduating,
+            "going_up": forecast.going_up, "promoted": forecast.promoted,
+            "held": forecast.held,
+            "assumes_ja": [a[0] for a in FORECAST_ASSUMES],
+            "assumes_en": [a[1] for a in FORECAST_ASSUMES]}
 
 
 def _rollover(decisions: Iterable[Decision]) -> bool:

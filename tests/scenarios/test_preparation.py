@@ -17,18 +17,12 @@ from harness.oneroster.disability import KINDS, c4th_suffix
 from scenarios.preparation import PreparationError, prepare, write_preparation
 from scenarios.preparation.fixlists import HEADER
 from scenarios.preparation.schedule import next_april_first, schedule_for
-from tests.pipeline.e2ekit import CLIENT_SECRET, SECRET_ENV
-from tests.scenarios.prepkit import NOW, City
-
-SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "preparation.schema.json")
-                    .read_text("utf-8"))
+from tests.scenarios.prepkit import NOW, SCHEMA, City, with_m365_secret
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(SECRET_ENV, CLIENT_SECRET)
-        yield City(tmp_path_factory.mktemp("prep"))
+    yield from with_m365_secret(lambda: City(tmp_path_factory.mktemp("prep")))
 
 
 def test_the_json_follows_the_schema_and_the_headline_is_plain_japanese(city):
