@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.gcpause import no_cyclic_gc
 from pipeline.model import Roster
 from pipeline.preprocess.schools import GRADE_ORDER, class_key
 from pipeline.preprocess.work import ClassDraft, PersonDraft, Work
@@ -104,22 +105,29 @@ def forecast_rollover(work: Work, outcome: Outcome, policy: Policy, *, salt: str
     :param salt: the installation salt (ids of the simulated new classes; they never leave).
     :param night: the rollover date; ``today``: the preview's date.
     """
-    eve = max(night - dt.timedelta(days=1), today)
-    applied = outcome.plan.roster
-    keys = roster_keys(applied, salt)
-    # the nights until the eve: the same export again, so the grace policy runs its course
-    before = reconcile(work, applied, keys, link=None, absent=outcome.absent, policy=policy,
-                       plan_id="forecast-eve", export_sha256="", now=_at(eve))
-    eve_roster = before.plan.roster
-    april = next_year(work)
-    after = reconcile(april, eve_roster, roster_keys(eve_roster, salt), link=None,
-                      absent=before.absent, policy=policy, plan_id="forecast-rollover",
+    with no_cyclic_gc():
+        return _forecast(work, outcome, policy, salt=salt, night=night, today=today)
+
+
+def _forecast(work: Work, outcome: Outcome, policy: Policy, *, salt: str, night: dt.date,
+              today: dt.date) -> Forecast:
+    eve_roster, eve_absent, eve_disabled = outcome.plan.roster, outcome.absent, 0
+    if policy.grace_days is not None:
+        # the nights until the eve: the same export again, so the grace policy runs its
+        # course (without one, those nights change nothing: the eve is this plan's roster)
+        eve = max(night - dt.timedelta(days=1), today)
+        before = reconcile(work, eve_roster, roster_keys(eve_roster, salt), link=None,
+                           absent=eve_absent, policy=policy, plan_id="forecast-eve",
+                           export_sha256="", now=_at(eve))
+        eve_roster, eve_absent = before.plan.roster, before.absent
+        eve_disabled = sum(1 for d in before.plan.decisions
+                           if d.rule == "PL308" and d.target == "all")
+    after = reconcile(next_year(work), eve_roster, roster_keys(eve_roster, salt), link=None,
+                      absent=eve_absent, policy=policy, plan_id="forecast-rollover",
                       export_sha256="", now=_at(night))
     pupils = [p for p in work.people if not p.held]
     return Forecast(
-        night=night, guard=after.guard,
-        eve_disabled=sum(1 for d in before.plan.decisions
-                         if d.rule == "PL308" and d.target == "all"),
+        night=night, guard=after.guard, eve_disabled=eve_disabled,
         graduating=sum(1 for p in pupils if p.grade == GRADUATING),
         going_up=sum(1 for p in pupils if p.grade == "P6"),
         promoted=sum(1 for p in pupils if p.grade in NEXT_GRADE and p.grade != "P6"),
