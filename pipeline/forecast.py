@@ -7,7 +7,8 @@ simulated plan, so the prediction counts exactly what the guard counts, never a 
 
 1. the nightly runs until the eve of the rollover: this export applied again on the eve, so
    the grace policy disables everyone whose grace ends before that night (each on their own
-   night, not on the rollover night);
+   night, not on the rollover night); without a grace policy those nights change nothing and
+   the eve is this plan's roster;
 2. the rollover night: :func:`next_year` of this export against the eve's roster.
 
 What it assumes (the report states it): this export, as it is, is what the nights until April
