@@ -26,7 +26,7 @@ from pipeline.preprocess.passwords import Passwords, attach_passwords, load_pass
 from pipeline.preprocess.work import Work
 from pipeline.reconcile import Keys, Outcome, Policy, reconcile
 from pipeline.state import State
-from pipeline.validate import BundleReadError, Validation, load, validate
+from pipeline.validate import Validation, validate
 
 #: Lists the accounts the targets already hold (target name → OneRoster JSON users), or None
 #: when there is no initial link to make; may raise :class:`pipeline.http.TargetError`.
@@ -91,11 +91,13 @@ def _plan_export(path: str | os.PathLike[str], config: Config, state: State, *,
         notes.append(_note("PL104", "report", export_sha256,
                            count=sum(validation.tolerated.values()),
                            rules=", ".join(sorted(validation.tolerated))))
-    try:
-        bundle = load(path, profile=config.profile)
-    except BundleReadError as exc:
-        notes.append(_note("PL102", "refuse", export_sha256, reason=str(exc)))
-        return Planning("unreadable", validation, notes, message=f"unreadable: {exc}")
+    # the bundle the check parsed: the export is read once (a checked bundle without ERROR
+    # findings always has one; PL102 stays for an export the check could not keep)
+    bundle = validation.bundle
+    if bundle is None:
+        reason = "the check kept no bundle"
+        notes.append(_note("PL102", "refuse", export_sha256, reason=reason))
+        return Planning("unreadable", validation, notes, message=f"unreadable: {reason}")
     try:
         listed = accounts() if accounts is not None else None
     except TargetError as exc:
@@ -162,12 +164,17 @@ def _make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: s
     keys = Keys(salt=state.installation_salt(config.installation_salt), people=people_keys,
                 schools=state.keymap("school"), classes=state.keymap("class"),
                 targets=state.keymap_targets("person"))
-    policy = Policy(grace_days=config.grace_days, max_share=config.guard_max_share,
-                    min_users=config.guard_min_users)
-    outcome = reconcile(work, previous, keys, link=link, absent=absent, policy=policy,
+    outcome = reconcile(work, previous, keys, link=link, absent=absent,
+                        policy=policy_for(config),
                         plan_id=plan_id or plan_id_for(now, export_sha256),
                         export_sha256=export_sha256, now=now)
     return outcome, work
+
+
+def policy_for(config: Config) -> Policy:
+    """The config's grace policy and mass-change guard."""
+    return Policy(grace_days=config.grace_days, max_share=config.guard_max_share,
+                  min_users=config.guard_min_users)
 
 
 def _owners(previous: Roster | None, absent: Mapping[str, Mapping[str, Any]]

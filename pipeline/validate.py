@@ -19,7 +19,6 @@ from pathlib import Path
 from harness.core import Finding, Severity
 from harness.oneroster import check_bundle
 from harness.oneroster.model import Bundle
-from harness.oneroster.reader import BundleReadError, read_bundle
 
 #: Person-level name rules the pipeline handles by holding the person (see module docstring).
 PER_PERSON = frozenset({"OR519", "OR520", "OR521", "OR528"})
@@ -35,6 +34,9 @@ class Validation:
     tolerated: Counter[str] = field(default_factory=Counter)  # per-person ERRORs by rule
     warnings: int = 0
     findings: list[Finding] = field(default_factory=list)
+    #: the export as the checker parsed it (one parse for the check and the plan); None when
+    #: it could not be opened
+    bundle: Bundle | None = None
 
     @property
     def quarantined(self) -> bool:
@@ -42,9 +44,10 @@ class Validation:
 
 
 def validate(path: str | os.PathLike[str], *, profile: str) -> Validation:
-    """Check the bundle at ``path``; say whether it must be quarantined."""
-    result = check_bundle(path, profile=profile)
-    v = Validation(exit_code=result.exit_code, findings=result.findings)
+    """Check the bundle at ``path``; say whether it must be quarantined; keep the bundle as
+    the check parsed it (the plan reads it from there: the export is parsed once)."""
+    result = check_bundle(path, profile=profile, keep_bundle=True)
+    v = Validation(exit_code=result.exit_code, findings=result.findings, bundle=result.bundle)
     by_rule = result.report.summary.get("by_rule", {})
     counted: Counter[tuple[str, str]] = Counter()
     for f in result.findings:
@@ -63,9 +66,4 @@ def validate(path: str | os.PathLike[str], *, profile: str) -> Validation:
     return v
 
 
-def load(path: str | os.PathLike[str], *, profile: str) -> Bundle:
-    """Read the (validated) bundle into memory. Raises :class:`BundleReadError`."""
-    return read_bundle(path, profile=profile)
-
-
-__all__ = ["PER_PERSON", "BundleReadError", "Validation", "load", "validate"]
+__all__ = ["PER_PERSON", "Validation", "validate"]

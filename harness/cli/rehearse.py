@@ -97,6 +97,11 @@ def _preview(args: argparse.Namespace) -> int:
     print(data["headline"]["ja"])
     for task in data["tasks"]:
         print(f"  {task['ja']}: {task['status_ja']}（期限 {task['deadline']}）")
+        guard, ahead = task.get("guard"), task.get("rollover_forecast")
+        if ahead:  # a weekly preview: the rollover night foreseen
+            print(f"    {ahead['say_ja']}")
+        elif guard and guard["tripped"]:  # the rollover export itself: the exact answer
+            print(f"    安全装置で止まります。その夜だけ通すには: {guard['let_through']}")
     print(f"reports: {out / 'preparation.html'}, {out / 'preparation.json'}, "
           f"{len(files) - 2} fix list(s) in {out / 'schools'}")
     return prepared.exit_code

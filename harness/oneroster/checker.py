@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from harness.oneroster.container import (
     open_container,
 )
 from harness.oneroster.csvstream import CsvStream
+from harness.oneroster.model import Bundle
+from harness.oneroster.reader import add_records
 from harness.oneroster.rules import REGISTRY
 from harness.oneroster.schema import MANIFEST, READ_ORDER, Profile, data_files, load_profile
 from harness.report import Report
@@ -45,6 +48,8 @@ class CheckResult:
 
     report: Report
     exit_code: int
+    #: the bundle as parsed while checking (``check_bundle(keep_bundle=True)``), else None
+    bundle: Bundle | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -61,6 +66,7 @@ def check_bundle(
     limits: Limits | None = None,
     cap_per_rule: int = 100,
     school_year_reading: str = "start",
+    keep_bundle: bool = False,
 ) -> CheckResult:
     """Check the bundle at ``path`` (a zip file or a folder) against ``profile``.
 
@@ -68,27 +74,34 @@ def check_bundle(
     :param cap_per_rule: findings kept per rule; the rest are counted in the summary.
     :param school_year_reading: ``start`` (Japanese practice: schoolYear is the 年度's first
         year) or ``end`` (the base spec's reading).
+    :param keep_bundle: also keep what the pass parses, as the ``bundle`` of the result (what
+        :func:`~harness.oneroster.reader.read_bundle` would read), so a consumer that checks
+        and then reads parses the export once. None when the bundle could not be opened.
     """
     prof = load_profile(profile)
     sink = FindingCollector(REGISTRY, profile=prof.id, cap_per_rule=cap_per_rule)
     p = Path(path)
     unreadable = False
     modes: dict[str, str] = {}
+    bundle = Bundle(profile=prof.id) if keep_bundle else None
     # The pass allocates millions of rows and tuples but no reference cycles; the cyclic
     # collector would rescan the growing key maps again and again (superlinear at 10x).
     try:
         with no_cyclic_gc(), open_container(p, sink, limits) as container:
-            modes = _check_container(container, prof, sink, school_year_reading)
+            modes = _check_container(container, prof, sink, school_year_reading, bundle)
     except BundleUnreadable as exc:
         sink.add("OR100", file=p.name, reason=str(exc))
         unreadable = True
     if p.suffix.lower() == ".zip" and not BUNDLE_NAME.fullmatch(p.name) and not unreadable:
         sink.add("OR125", file=p.name)
-    return _result(p, prof, sink, modes, unreadable)
+    result = _result(p, prof, sink, modes, unreadable)
+    result.bundle = None if unreadable else bundle
+    return result
 
 
 def _check_container(
-    container: Container, profile: Profile, sink: FindingCollector, reading: str
+    container: Container, profile: Profile, sink: FindingCollector, reading: str,
+    bundle: Bundle | None = None,
 ) -> dict[str, str]:
     names = set(container.names)
     known = {f"{n}.csv" for n in data_files()}
@@ -98,8 +111,12 @@ def _check_container(
     if MANIFEST in names:
         stream = _stream(container, MANIFEST, sink)
         if stream is not None:
-            declared = check_manifest(stream, profile, sink)
+            kept: list[list[str]] = []
+            declared = check_manifest(_keeping(stream, kept) if bundle is not None else stream,
+                                      profile, sink)
             stream.close()
+            if bundle is not None:
+                add_records(bundle, MANIFEST, kept)
     else:
         sink.add("OR106", file=MANIFEST)
     check_presence(names, declared, MANIFEST in names, sink)
@@ -113,9 +130,15 @@ def _check_container(
         if stream is None:
             continue
         file_pass = FilePass(spec, profile, declared.get(name), state, sink, reading)
-        mode = file_pass.run(stream.chunks(CHUNK_ROWS))
+        records: list[list[str]] = []
+        chunks = stream.chunks(CHUNK_ROWS)
+        mode = file_pass.run(_keeping_chunks(chunks, records) if bundle is not None
+                             else chunks)
         file_pass.finish(stream.broken)
         stream.close()
+        if bundle is not None:
+            add_records(bundle, spec.filename, records)
+            del records
         state.complete.add(name)
         effective[name] = mode or declared.get(name, "bulk")
     for ref in state.pending:
@@ -129,6 +152,23 @@ def _check_container(
         practice.bundle_checks(container.path.name, is_zip,
                                container.path.stat().st_size if is_zip else None, names, sink)
     return effective
+
+
+def _keeping(records: Iterable[tuple[int, list[str]]], kept: list[list[str]]
+             ) -> Iterator[tuple[int, list[str]]]:
+    """``records`` passed on, each record's fields also appended to ``kept``."""
+    for line, fields in records:
+        kept.append(fields)
+        yield line, fields
+
+
+def _keeping_chunks(chunks: Iterable[tuple[list[int], list[list[str]]]],
+                    kept: list[list[str]]) -> Iterator[tuple[list[int], list[list[str]]]]:
+    """``chunks`` passed on, their records also appended to ``kept`` (before the pass sees
+    them: the pass may replace a short row in its list, never change a row)."""
+    for lines, records in chunks:
+        kept.extend(records)
+        yield lines, records
 
 
 def _stream(container: Container, filename: str, sink: FindingCollector) -> CsvStream | None:

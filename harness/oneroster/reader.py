@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 
 from harness.core import Finding, FindingCollector, Severity
 from harness.oneroster.container import (
@@ -19,7 +20,7 @@ from harness.oneroster.container import (
     open_container,
 )
 from harness.oneroster.csvstream import CsvStream
-from harness.oneroster.model import Bundle
+from harness.oneroster.model import Bundle, Row
 from harness.oneroster.rules import REGISTRY
 from harness.oneroster.schema import MANIFEST, data_files, default_profile_id
 
@@ -51,7 +52,7 @@ def read_bundle(
             try:
                 stream = CsvStream(container.open(filename), filename, sink,
                                    functools.partial(container.open, filename))
-                records = list(stream)
+                records = [fields for _, fields in stream]
                 stream.close()
             except LimitExceeded as exc:
                 exc.report(sink, filename)
@@ -59,21 +60,31 @@ def read_bundle(
             except READ_ERRORS as exc:
                 sink.add("OR124", file=filename, reason=str(exc) or type(exc).__name__)
                 continue
-            if not records:
-                continue
-            header = records[0][1]
-            rows = [dict(zip(header, r, strict=False)) for _, r in records[1:]]
-            if filename == MANIFEST:
-                props = {r.get("propertyName", ""): r.get("value", "") for r in rows}
-                for key, value in props.items():
-                    if key.startswith("file.") and value in ("bulk", "delta"):
-                        bundle.modes[key[5:]] = value
-                    elif key.startswith("source."):
-                        bundle.manifest_extra[key] = value
-            else:
-                bundle.tables[filename[:-4]] = rows
+            add_records(bundle, filename, records)
     errors = [f for f in sink.findings if f.severity is Severity.ERROR]
     if errors:
         first = errors[0]
         raise BundleReadError(f"{first.location()}: {first.message_en}", errors)
     return bundle
+
+
+def add_records(bundle: Bundle, filename: str, records: Sequence[Sequence[str]]) -> None:
+    """Put one member's parsed records (the header first) into ``bundle``: a data file's rows
+    as dicts keyed by the header; the manifest's ``file.*`` modes and ``source.*`` properties.
+
+    The one way from parsed CSV to a :class:`Bundle`: :func:`read_bundle` and the checker
+    (``check_bundle(keep_bundle=True)``, which parses each file once for both) call it.
+    """
+    if not records:
+        return
+    header = records[0]
+    rows: list[Row] = [dict(zip(header, r, strict=False)) for r in records[1:]]
+    if filename == MANIFEST:
+        props = {r.get("propertyName", ""): r.get("value", "") for r in rows}
+        for key, value in props.items():
+            if key.startswith("file.") and value in ("bulk", "delta"):
+                bundle.modes[key[5:]] = str(value)
+            elif key.startswith("source."):
+                bundle.manifest_extra[str(key)] = str(value)
+    else:
+        bundle.tables[filename[:-4]] = rows

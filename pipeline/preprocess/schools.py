@@ -21,6 +21,11 @@ STAGE_SUFFIX = re.compile(r"\s*[（(]?\s*(前期課程|後期課程|前期|後�
 BAD = "?"  # prefix of the internal key of an org without a usable code
 
 
+def class_key(school_code: str, school_year: int, title: str) -> str:
+    """A class's stable key: ``<学校コード>/<年度>/<title as exported>``."""
+    return f"{school_code}/{school_year}/{title}"
+
+
 def _grade_key(grade: str) -> int:
     return GRADE_ORDER.index(grade) if grade in GRADE_ORDER else len(GRADE_ORDER)
 
@@ -74,7 +79,7 @@ def _rewrite_references(work: Work) -> None:
     for cls in work.classes.values():
         code = work.org_code.get(cls.school_code, BAD + cls.school_code)
         cls.school_code = code
-        cls.key = f"{code}/{cls.school_year}/{cls.source_title}"
+        cls.key = class_key(code, cls.school_year, cls.source_title)
         school = work.schools.get(code)
         if school is None or school.held:
             cls.held.append(school.held[0] if school else "PL202")

@@ -23,7 +23,8 @@ from typing import Any
 from harness.core import RuleRegistry
 from harness.oneroster import REGISTRY as ONEROSTER_RULES
 from pipeline.config import Config, ConfigError, load_config
-from pipeline.plan import Planning, plan_export
+from pipeline.forecast import Forecast, forecast_rollover
+from pipeline.plan import Planning, plan_export, policy_for
 from pipeline.rules import REGISTRY as PIPELINE_RULES
 from pipeline.state import State, StateError
 from scenarios.preparation import history
@@ -83,11 +84,13 @@ def prepare(export: str | Path, config_path: str | Path, *, now: dt.datetime | N
     now = now or dt.datetime.now(dt.UTC)
     probed = probe.run(config) if probe is not None else None
     sha = _sha256(export)
-    planning = plan_on_copy(export, config, sha, now=now, probe=probe)
+    schedule = schedule_for(now.date(), config.schedule)
+    planning, forecast = plan_on_copy(export, config, sha, now=now, probe=probe,
+                                      rollover=schedule.rollover)
     if probed is not None and probe is not None:
         probed["accounts_read"] = probe.read_targets
-    inputs = Inputs(planning, config, schedule_for(now.date(), config.schedule), export, sha,
-                    registry(), probe=probed, generated_at=now.isoformat(timespec="seconds"))
+    inputs = Inputs(planning, config, schedule, export, sha, registry(), probe=probed,
+                    generated_at=now.isoformat(timespec="seconds"), forecast=forecast)
     data = build_preparation(inputs)
     folder = Path(history_dir) if history_dir else config.state_path.parent
     earlier = history.load(folder)
@@ -115,10 +118,13 @@ def write_preparation(prepared: Prepared, out: Path) -> list[Path]:
 
 
 def plan_on_copy(export: Path, config: Config, sha256: str, *, now: dt.datetime,
-                 probe: Prober | None = None) -> Planning:
+                 probe: Prober | None = None, rollover: dt.date | None = None
+                 ) -> tuple[Planning, Forecast | None]:
     """The pipeline's own plan path on a *copy* of the configured state: their state file is
     only read, and the copy is removed.
 
+    :param rollover: the rollover night: when the export is planned and is not itself the
+        rollover, the night is foreseen too (:func:`pipeline.forecast.forecast_rollover`).
     :raises PreparationError: the state cannot be read.
     """
     with tempfile.TemporaryDirectory(prefix="renkei-preview-") as tmp:
@@ -132,8 +138,18 @@ def plan_on_copy(export: Path, config: Config, sha256: str, *, now: dt.datetime,
                     src.backup(dst)
             with State(state_copy) as state:
                 accounts = probe.accounts_for(state) if probe is not None else None
-                return plan_export(export, dataclasses.replace(config, state_path=state_copy),
-                                   state, export_sha256=sha256, now=now, accounts=accounts)
+                planning = plan_export(export, dataclasses.replace(config,
+                                                                   state_path=state_copy),
+                                       state, export_sha256=sha256, now=now, accounts=accounts)
+                forecast = None
+                if (rollover is not None and planning.outcome is not None
+                        and planning.work is not None
+                        and not any(d.rule == "PL315" for d in planning.outcome.plan.decisions)):
+                    forecast = forecast_rollover(
+                        planning.work, planning.outcome, policy_for(config),
+                        salt=state.installation_salt(config.installation_salt),
+                        night=rollover, today=now.date())
+                return planning, forecast
         except (StateError, sqlite3.Error, OSError) as exc:
             raise PreparationError(f"state {config.state_path}: {exc}") from None
 

@@ -23,6 +23,7 @@ from typing import Any
 from harness.core import Finding, RuleRegistry, Severity
 from harness.oneroster.disability import named_in
 from pipeline.config import Config
+from pipeline.forecast import Forecast
 from pipeline.model import Decision, PersonRecord
 from pipeline.plan import Planning
 from pipeline.preprocess.work import PersonDraft, Work
@@ -30,6 +31,7 @@ from scenarios.preparation.advice import (
     APRIL,
     ONEROSTER,
     OWNERS,
+    PIPELINE,
     advice_for,
     fill,
     owner_of_file,
@@ -72,6 +74,8 @@ class Inputs:
     registry: RuleRegistry
     probe: dict[str, Any] | None = None
     generated_at: str = ""
+    #: the rollover night foreseen (None when the export is the rollover, or not planned)
+    forecast: Forecast | None = None
 
 
 def build_preparation(inp: Inputs) -> dict[str, Any]:
@@ -86,7 +90,8 @@ def build_preparation(inp: Inputs) -> dict[str, Any]:
         "check": _check_task(planning, inp.registry),
         "cleanse": _cleanse_task(people, planning),
         "settings": _settings_task(config, work, decisions, outcome.guard if outcome else None,
-                                   plan is not None and _rollover(decisions), planning),
+                                   plan is not None and _rollover(decisions), planning,
+                                   inp.forecast),
         "migration": _migration_task(decisions, planning, inp.probe),
         "giga": _giga_task(config, people, decisions, schools, planning),
         "promotion": _promotion_task(config, decisions, plan, people, schools, inp.schedule,
@@ -240,6 +245,29 @@ def _people(work: Work, decisions: Iterable[Decision], plan: Any, schools: Mappi
 
 # -- the tasks ------------------------------------------------------------------------------
 
+def item(kind: str, message: tuple[str, str], fix: tuple[str, str], *, school_code: str = "",
+         count: int | None = None, umi: str | None = None, **extra: Any) -> dict[str, Any]:
+    """One entry of a task's ``items``: its kind (a rule id, or a named kind such as
+    ``promoted``), the school, a count or the person's key (userMasterIdentifier), and the
+    message and fix in Japanese and English (schema: ``$defs/item``)."""
+    out: dict[str, Any] = {"kind": kind, "school_code": school_code}
+    if count is not None:
+        out["count"] = count
+    if umi is not None:
+        out["umi"] = umi
+    out.update(message_ja=message[0], message_en=message[1], fix_ja=fix[0], fix_en=fix[1],
+               **extra)
+    return out
+
+
+def _advice_item(rule: str, *, target: str = "", **where: Any) -> dict[str, Any]:
+    """An item told in the words of the rule's advice (:data:`advice.PIPELINE`)."""
+    a = PIPELINE[rule]
+    suffix_ja, suffix_en = (f"（{target}）", f" ({target})") if target else ("", "")
+    return item(rule, (a.problem_ja + suffix_ja, a.problem_en + suffix_en), (a.fix_ja, a.fix_en),
+                **({"target": target} if target else {}), **where)
+
+
 def _status(todo: bool, unknown: bool = False) -> str:
     return "unknown" if unknown else "todo" if todo else "done"
 
@@ -265,17 +293,13 @@ def _check_task(planning: Planning, registry: RuleRegistry) -> dict[str, Any]:
         blocking = sev is Severity.ERROR and rule_id in planning.validation.errors
         owner, fix_ja, fix_en = ONEROSTER.get(
             rule_id, (owner_of_file(found[0].file), *_check_fix(sev, blocking)))
-        items.append({
-            "rule": rule_id, "severity": sev.name, "count": len(found), "blocking": blocking,
-            "ja": found[0].message_ja, "en": found[0].message_en,
-            "title": rule.title if rule else rule_id,
-            "meaning_en": f"{rule.what} {rule.why}".strip() if rule else "",
-            "fix_ja": fix_ja, "fix_en": fix_en,
-            "owner": owner,
-            "owner_ja": OWNERS[owner][0], "owner_en": OWNERS[owner][1],
-            "files": sorted({f.file or "" for f in found}),
-            "spec": rule.spec if rule else "",
-        })
+        items.append(item(
+            rule_id, (found[0].message_ja, found[0].message_en), (fix_ja, fix_en),
+            count=len(found), rule=rule_id, severity=sev.name, blocking=blocking,
+            title=rule.title if rule else rule_id,
+            meaning_en=f"{rule.what} {rule.why}".strip() if rule else "",
+            owner=owner, owner_ja=OWNERS[owner][0], owner_en=OWNERS[owner][1],
+            files=sorted({f.file or "" for f in found}), spec=rule.spec if rule else ""))
     todo = any(i["severity"] != "INFO" for i in items)
     return {"status": _status(todo), "items": items,
             "errors": sum(planning.validation.errors.values()),
@@ -298,7 +322,17 @@ def _check_fix(sev: Severity, blocking: bool) -> tuple[str, str]:
 def _cleanse_task(people: list[dict[str, Any]], planning: Planning) -> dict[str, Any]:
     if planning.outcome is None:
         return _unknown(*_NOT_PLANNED)
-    items = [{"umi": p["umi"], "school_code": p["school_code"]} for p in people]
+    items = []
+    for p in people:
+        kind = "hold" if p["held"] else "drop" if p["dropped"] else "rename"
+        rs = [r for r in p["reasons"] if r["kind"] == kind] or p["reasons"]
+        items.append(item(
+            kind, (" ／ ".join(f"{r['problem_ja']}（{r['rule']}）" for r in rs),
+                   " / ".join(f"{r['problem_en']} ({r['rule']})" for r in rs)),
+            (" ／ ".join(dict.fromkeys(r["fix_ja"] for r in rs)),
+             " / ".join(dict.fromkeys(r["fix_en"] for r in rs))),
+            umi=p["umi"], school_code=p["school_code"], rules=sorted({r["rule"] for r in rs}),
+            april=p["april"]))
     return {"status": _status(any(p["held"] for p in people)), "items": items,
             "held": sum(p["held"] for p in people),
             "dropped": sum(p["dropped"] for p in people),
@@ -306,8 +340,8 @@ def _cleanse_task(people: list[dict[str, Any]], planning: Planning) -> dict[str,
 
 
 def _settings_task(config: Config, work: Work | None, decisions: list[Decision],
-                   guard: Mapping[str, Any] | None, rollover: bool, planning: Planning
-                   ) -> dict[str, Any]:
+                   guard: Mapping[str, Any] | None, rollover: bool, planning: Planning,
+                   forecast: Forecast | None) -> dict[str, Any]:
     if work is None or guard is None:
         return _unknown(*_NOT_PLANNED)
     renamed = {d.fields.get("from_title", ""): d.fields.get("to_title", "")
@@ -316,38 +350,125 @@ def _settings_task(config: Config, work: Work | None, decisions: list[Decision],
                 for d in work.decisions if d.rule == "PL222" and d.action == "hold"
                 and "/" in d.subject}
     titles = []
-    for cls in sorted(work.classes.values(), key=lambda c: (c.school_code, c.source_title)):
+    items = []
+    pupils: Counter[str] = Counter(p.class_id for p in work.people)
+    for sid, cls in sorted(work.classes.items(),
+                           key=lambda kv: (kv[1].school_code, kv[1].source_title)):
         term = named_in(cls.source_title)
         if not cls.special_needs and term is None:
             continue
+        covered = "PL222" not in cls.held
         titles.append({"school_code": cls.school_code, "title": cls.source_title,
-                       "delivered": "" if "PL222" in cls.held else cls.title,
-                       "covered": "PL222" not in cls.held, "term": term or ""})
+                       "delivered": cls.title if covered else "", "covered": covered,
+                       "term": term or ""})
+        if not covered:
+            items.append(_advice_item("PL222", school_code=cls.school_code, count=pupils[sid],
+                                      title=cls.source_title, term=term or ""))
     display = sum(1 for d in work.decisions if d.rule == "PL231")
-    share = float(guard.get("share", 0.0))
-    need = math.ceil(share * 100 + 1e-9) / 100 if guard.get("tripped") else None
-    guard_item = {
-        "max_share": config.guard_max_share, "min_users": config.guard_min_users,
-        "count": guard.get("count", 0), "total": guard.get("total", 0), "share": share,
-        "tripped": bool(guard.get("tripped")), "rollover_plan": rollover,
-        "limit_people": math.floor(config.guard_max_share * max(int(guard.get("total", 0)),
-                                                                 config.guard_min_users)),
-        "let_through": (f"renkei pipeline run --config {config.path.name} "
-                        f"--guard-max-share {min(need, 1.0):.2f}") if need else "",
-    }
+    guard_item = {**_guard_item(config, guard), "rollover_plan": rollover}
+    ahead = _forecast_item(config, forecast) if forecast is not None else None
+    if guard_item["tripped"]:  # this export's own plan (exact)
+        items.append(_advice_item("PL321", count=guard_item["count"],
+                                  let_through=guard_item["let_through"]))
+        items[-1].update(fix_ja=f"その夜だけ: {guard_item['let_through']}",
+                         fix_en=f"that night only: {guard_item['let_through']}")
+    if ahead is not None and ahead["tripped"]:  # the rollover night, predicted
+        items.append(item("rollover_guard", (ahead["say_ja"], ahead["say_en"]),
+                          (f"年次更新の夜だけ: {ahead['let_through']}",
+                           f"the rollover night only: {ahead['let_through']}"),
+                          count=ahead["count"], let_through=ahead["let_through"],
+                          predicted=True))
     targets = [{"name": name, "enabled": target is not None,
                 "url": (getattr(target, "url", "") or getattr(target, "graph_url", ""))
                 if target is not None else ""}
                for name, target in (("lgate", config.lgate), ("m365", config.m365),
                                     ("drill", config.drill))]
     grace = {"enabled": config.grace_days is not None, "days": config.grace_days}
-    todo = bool(unmapped) or guard_item["tripped"]
-    return {"status": _status(todo), "items": [],
+    todo = bool(unmapped) or guard_item["tripped"] or bool(ahead and ahead["tripped"])
+    return {"status": _status(todo), "items": items,
             "special_needs": {"titles": titles, "covered": sum(t["covered"] for t in titles),
                               "uncovered": sum(not t["covered"] for t in titles),
                               "renamed": renamed},
             "display_grades": {"enabled": config.display_grades, "classes": display},
-            "guard": guard_item, "grace": grace, "targets": targets}
+            "guard": guard_item, "rollover_forecast": ahead, "grace": grace,
+            "targets": targets}
+
+
+def _guard_item(config: Config, guard: Mapping[str, Any]) -> dict[str, Any]:
+    """The guard's verdict on a plan, and the one-night command when it trips.
+
+    The command's share is the plan's share rounded up to the next whole percent above it
+    (the guard refuses a share *above* its limit, and keeps the share to four places), which
+    also leaves a predicted night room for the people nobody can foresee.
+    """
+    share = float(guard.get("share", 0.0))
+    total = int(guard.get("total", 0))
+    count = int(guard.get("count", 0))
+    tripped = bool(guard.get("tripped"))
+    need = min((math.floor(share * 100 + 1e-9) + 1) / 100, 1.0) if tripped else None
+    limit = math.floor(config.guard_max_share * max(total, config.guard_min_users) + 1e-9)
+    return {"max_share": config.guard_max_share, "min_users": config.guard_min_users,
+            "count": count, "total": total, "share": share, "tripped": tripped,
+            "limit_people": limit, "room": limit - count,
+            "counts": {k: int(guard.get(k, 0)) for k in GUARD_KINDS},
+            "let_through_share": need,
+            "let_through": (f"renkei pipeline run --config {config.path.name} "
+                            f"--guard-max-share {need:.2f}") if need is not None else ""}
+
+
+#: what the guard counts, by kind (:func:`pipeline.reconcile.reconcile`'s counts)
+GUARD_KINDS = ("school_moves", "class_moves", "missing", "disable", "drop")
+
+#: what the rollover forecast assumes (docs/preparation.md, pipeline/forecast.py)
+FORECAST_ASSUMES: tuple[tuple[str, str], ...] = (
+    ("このエクスポートがそのまま 4 月まで毎晩連携される（誰も直さず、誰も増えない）",
+     "this export, as it is, is what every night delivers until April (nothing fixed, nobody "
+     "new)"),
+    ("中3は全員卒業し、ほかの児童生徒は全員 1 学年上がって市内に残る（小6は市内の中学校へ。"
+     "小6→中1 の学校移動は安全装置が数えない）",
+     "every J3 pupil graduates; everyone else stays in the city one grade up (P6 to a city "
+     "junior high: the guard does not count P6 → J1 school moves)"),
+    ("3月の転出や市外の中学校への進学はわからないため数えない（一人ごとに 1 名増える）",
+     "pupils leaving in March or for a junior high outside the city cannot be known and are "
+     "not counted (each adds one)"),
+    ("新年度のエクスポートには旧所属のレコード（PL211）がない",
+     "the new 年度's export holds no old affiliation (PL211)"),
+    ("新入生（小1・市外からの中1）はまだエクスポートになく、安全装置も数えない",
+     "new entrants (P1, J1 from outside) are not in this export yet; the guard does not count "
+     "them"),
+    ("猶予期間による無効化は、期限の来た夜に一人ずつ行われる（年次更新の夜に数えるのはその夜に"
+     "期限の来る人だけ）",
+     "the grace policy disables each pupil on the night their grace ends (the rollover night "
+     "counts only those whose grace ends that night)"),
+)
+
+
+def _forecast_item(config: Config, forecast: Forecast) -> dict[str, Any]:
+    """The rollover night foreseen from a non-rollover export: the guard's predicted verdict,
+    the one-night command if it would refuse, and what the prediction assumes."""
+    item = _guard_item(config, forecast.guard)
+    night = forecast.night.isoformat()
+    pct = f"{item['share'] * 100:.1f}%"
+    limit = f"{config.guard_max_share * 100:.1f}%"
+    if item["tripped"]:
+        say_ja = (f"予測: {night} の年次更新の夜、安全装置が止めます（{item['count']} 名、{pct}、"
+                  f"上限 {limit}）。その夜だけ通すには、設定ファイルは変えずに "
+                  f"{item['let_through']} を実行します")
+        say_en = (f"Predicted: the guard refuses the rollover night of {night} ({item['count']} "
+                  f"people, {pct}, limit {limit}). To let that night only through, leave the "
+                  f"file as it is and run {item['let_through']}")
+    else:
+        say_ja = (f"予測: {night} の年次更新の夜、安全装置では止まりません（{item['count']} 名、"
+                  f"{pct}、上限 {limit}。あと {item['room']} 名まで）")
+        say_en = (f"Predicted: the guard lets the rollover night of {night} through "
+                  f"({item['count']} people, {pct}, limit {limit}; room for {item['room']} "
+                  f"more)")
+    return {**item, "predicted": True, "night": night, "say_ja": say_ja, "say_en": say_en,
+            "eve_disabled": forecast.eve_disabled, "graduating": forecast.graduating,
+            "going_up": forecast.going_up, "promoted": forecast.promoted,
+            "held": forecast.held,
+            "assumes_ja": [a[0] for a in FORECAST_ASSUMES],
+            "assumes_en": [a[1] for a in FORECAST_ASSUMES]}
 
 
 def _rollover(decisions: Iterable[Decision]) -> bool:
@@ -382,14 +503,20 @@ def _migration_task(decisions: list[Decision], planning: Planning,
         elif d.rule in ("PL403", "PL404"):
             per[target]["held"] += 1
     created = sum(1 for d in decisions if d.rule == "PL301")
-    items = []
+    rules: dict[str, Counter[str]] = defaultdict(Counter)
+    for d in decisions:
+        if d.rule in ("PL402", "PL403", "PL404"):
+            rules[d.fields.get("target", "")][d.rule] += 1
+    targets, items = [], []
     for target in probe.get("accounts_read", []):
         c = per.get(target, Counter())
-        items.append({"target": target, "adopted": c["adopted"],
-                      "created": max(created - c["adopted"], 0), "held": c["held"],
-                      "left_over": c["left_over"]})
-    todo = any(i["held"] or i["left_over"] for i in items)
-    return {"status": _status(todo), "items": items, "first_run": True}
+        targets.append({"target": target, "adopted": c["adopted"],
+                        "created": max(created - c["adopted"], 0), "held": c["held"],
+                        "left_over": c["left_over"]})
+        items += [_advice_item(rule, target=target, count=n)
+                  for rule, n in sorted(rules.get(target, Counter()).items())]
+    todo = any(i["held"] or i["left_over"] for i in targets)
+    return {"status": _status(todo), "items": items, "targets": targets, "first_run": True}
 
 
 def _giga_task(config: Config, people: list[dict[str, Any]], decisions: list[Decision],
@@ -411,9 +538,24 @@ def _giga_task(config: Config, people: list[dict[str, Any]], decisions: list[Dec
     m365 = [{"school_code": code, "school_name": schools.get(code, ""),
              "accounts": created[code], "once_fixed": pending[code]}
             for code in sorted(set(created) | set(pending))] if config.m365 is not None else []
-    todo = bool(no_password or disagree or no_giga or file_problems
-                or config.password_file is None and created)
-    return {"status": _status(todo), "items": [],
+    no_file = config.password_file is None and bool(created)
+    todo = bool(no_password or disagree or no_giga or file_problems or no_file)
+    items = [_advice_item(r["rule"], umi=p["umi"], school_code=p["school_code"])
+             for p in people for r in p["reasons"] if r["rule"] in ("PL252", "PL253", "PL206")]
+    items += [_advice_item(d.rule, count=1, reason=d.fields.get("reason", ""),
+                           line=d.fields.get("line", ""))
+              for d in decisions if d.rule in ("PL254", "PL255")]
+    if no_file:
+        items.append(_advice_item("PL254", count=sum(created.values())))
+        items[-1].update(message_ja="ID・初期パスワードファイルが設定されていません",
+                         message_en="no ID・初期パスワード file is configured")
+    items += [item("m365_create", (f"4月に作られる Microsoft 365 アカウント {m['accounts']} 件"
+                                   f"（直れば {m['once_fixed']} 件）",
+                                   f"{m['accounts']} Microsoft 365 accounts created in April "
+                                   f"({m['once_fixed']} more once fixed)"),
+                   OWNERS["none"], school_code=m["school_code"], count=m["accounts"],
+                   once_fixed=m["once_fixed"]) for m in m365]
+    return {"status": _status(todo), "items": items,
             "no_password": no_password, "giga_disagree": disagree, "no_giga_id": no_giga,
             "password_file": "configured" if config.password_file else "not configured",
             "file_problems": [dict(f) for f in file_problems],
@@ -421,6 +563,22 @@ def _giga_task(config: Config, people: list[dict[str, Any]], decisions: list[Dec
             "m365_creates": m365, "m365_total": sum(m["accounts"] for m in m365),
             "m365_once_fixed": sum(m["once_fixed"] for m in m365)}
 
+
+#: the promotion task's kinds, per school: key, Japanese, English (the page's columns too)
+PROMOTION_KINDS = (("promoted", "進級", "promoted"), ("moved", "転校", "moved school"),
+                   ("class_changed", "学級替え", "new class"), ("graduated", "卒業", "graduated"),
+                   ("entering", "入学・転入", "entering"), ("missing", "不在", "missing"),
+                   ("disabled", "無効化", "disabled"), ("held", "保留", "held"),
+                   ("classes_created", "新しい学級", "new classes"),
+                   ("classes_updated", "名称等の変わる学級", "classes renamed"),
+                   ("classes_gone", "なくなる学級", "classes gone"))
+_INFO = OWNERS["none"]
+PROMOTION_FIX: dict[str, tuple[str, str]] = {
+    **{k: _INFO for k, _, _ in PROMOTION_KINDS},
+    "missing": (PIPELINE["PL307"].fix_ja, PIPELINE["PL307"].fix_en),
+    "disabled": (PIPELINE["PL308"].fix_ja, PIPELINE["PL308"].fix_en),
+    "held": ("データクレンジング・修正の一覧で直す", "fix them in the data cleansing list"),
+}
 
 _PROMO_RULES = {"PL306": "promoted", "PL303": "moved", "PL304": "class_changed",
                 "PL316": "graduated", "PL301": "entering", "PL307": "missing",
@@ -465,10 +623,17 @@ def _promotion_task(config: Config, decisions: list[Decision], plan: Any,
     for p in people:
         if p["held"]:
             per[p["school_code"]]["held"] += 1
-    rows = [{"school_code": code, "school_name": schools.get(code, ""), **dict(c)}
-            for code, c in sorted(per.items()) if code]
+    items = [item(kind, (f"{ja} {c[kind]}", f"{en} {c[kind]}"), PROMOTION_FIX[kind],
+                  school_code=code, count=c[kind], school_name=schools.get(code, ""))
+             for code, c in sorted(per.items()) if code
+             for kind, ja, en in PROMOTION_KINDS if c[kind]]
+    a = PIPELINE["PL307"]
+    items += [item("PL307", (f"{a.problem_ja}: {m['grace_ja']}",
+                             f"{a.problem_en}: {m['grace_en']}"),
+                   (a.fix_ja, a.fix_en), umi=m["umi"], school_code=m["school_code"])
+              for m in missing]
     todo = bool(missing) or any(p["held"] and p["april"] == "held_kept" for p in people)
-    return {"status": _status(todo), "items": rows, "missing": missing,
+    return {"status": _status(todo), "items": items, "missing": missing,
             "rollover_plan": _rollover(decisions),
             "grace": {"enabled": config.grace_days is not None, "days": config.grace_days}}
 

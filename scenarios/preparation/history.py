@@ -2,7 +2,8 @@
 
 Each preview appends ``{"at", "export" (the file's SHA-256 prefix), "school_year", "people",
 "schools", "holds" (rule → count), "findings" (rule → count), "missing", "tasks" (task →
-status)}`` to ``preparation-history.jsonl`` in the config's state folder (or ``--history DIR``).
+status), "items" (task → item kind → count)}`` to ``preparation-history.jsonl`` in the
+config's state folder (or ``--history DIR``).
 The page draws the holds by kind over time and says what was fixed and what is new since the
 last preview, kind by kind.
 """
@@ -28,7 +29,17 @@ def entry_for(data: Mapping[str, Any]) -> dict[str, Any]:
             "holds": dict(data["summary"]["holds_by_rule"]),
             "findings": {i["rule"]: i["count"] for i in check.get("items", [])},
             "missing": len(promotion.get("missing", [])),
-            "tasks": {t["id"]: t["status"] for t in data["tasks"]}}
+            "tasks": {t["id"]: t["status"] for t in data["tasks"]},
+            "items": {t["id"]: item_counts(t["items"]) for t in data["tasks"]}}
+
+
+def item_counts(items: list[Mapping[str, Any]]) -> dict[str, int]:
+    """A task's items as kind → count: an item's count, or one for an item naming a person
+    (the person's key itself is never kept)."""
+    out: dict[str, int] = {}
+    for i in items:
+        out[i["kind"]] = out.get(i["kind"], 0) + int(i.get("count", 1))
+    return dict(sorted(out.items()))
 
 
 def load(folder: Path) -> list[dict[str, Any]]:

@@ -9,28 +9,20 @@ from typing import Any
 
 from harness.report.htmlkit import render_page
 from scenarios.preparation.advice import PIPELINE
+from scenarios.preparation.build import PROMOTION_KINDS
 from scenarios.preparation.fixlists import HEADER, rows_by_school
 
 TARGET_NAMES = {"lgate": "学習eポータル (L-Gate)", "m365": "Microsoft 365",
                 "drill": "学習アプリ (インタラクティブスタディ)", "c4th": "校務支援システム (C4th)"}
 
-#: the promotion table's columns: key, Japanese, English
-PROMO_COLS = (("promoted", "進級", "promoted"), ("moved", "転校", "moved school"),
-              ("class_changed", "学級替え", "new class"), ("graduated", "卒業", "graduated"),
-              ("entering", "入学・転入", "entering"), ("missing", "不在", "missing"),
-              ("disabled", "無効化", "disabled"), ("held", "保留", "held"),
-              ("classes_created", "新しい学級", "new classes"),
-              ("classes_updated", "名称等の変わる学級", "classes renamed"),
-              ("classes_gone", "なくなる学級", "classes gone"))
 
 
 def render_preparation(data: Mapping[str, Any]) -> str:
     """The page for the report ``data`` (:func:`scenarios.preparation.build_preparation`)."""
     tasks = {t["id"]: t for t in data["tasks"]}
-    promotion = tasks["promotion"]
-    items = promotion.get("items", [])
-    promo_series = [(ja, [float(x.get(k, 0)) for x in items])
-                    for k, ja, _ in PROMO_COLS[:7] if any(x.get(k) for x in items)]
+    promo_rows = promotion_rows(tasks["promotion"]["items"])
+    promo_series = [(ja, [float(x.get(k, 0)) for x in promo_rows])
+                    for k, ja, _ in PROMOTION_KINDS[:7] if any(x.get(k) for x in promo_rows)]
     history = data.get("history") or {}
     series = history.get("trend", {}).get("series", {})
     history_series = [(k, [float(v) for v in values]) for k, values in sorted(series.items())]
@@ -56,7 +48,20 @@ def render_preparation(data: Mapping[str, Any]) -> str:
     return render_page("scenarios.preparation/preparation.html", d=data, tasks=tasks,
                        csv_of=csv_of, marks_ja=sorted(marks_ja), marks_en=sorted(marks_en),
                        timeline_start=start,
-                       target_names=TARGET_NAMES, promo_cols=PROMO_COLS,
-                       promo_series=promo_series, history_series=history_series,
+                       target_names=TARGET_NAMES, promo_cols=PROMOTION_KINDS,
+                       promo_rows=promo_rows, promo_series=promo_series,
+                       history_series=history_series,
                        fix_lists=fix_lists, fix_header=HEADER, rule_titles=titles,
                        people_by_school=people_by_school)
+
+
+def promotion_rows(items: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The promotion task's per-school counts (its ``items`` with a count) as one table row
+    per school, in school-code order."""
+    rows: dict[str, dict[str, Any]] = {}
+    for x in items:
+        if "count" in x:
+            row = rows.setdefault(x["school_code"], {"school_code": x["school_code"],
+                                                     "school_name": x.get("school_name", "")})
+            row[x["kind"]] = x["count"]
+    return [rows[code] for code in sorted(rows)]

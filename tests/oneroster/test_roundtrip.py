@@ -37,6 +37,28 @@ def test_write_read_round_trips_exactly(tmp_path, profile, zipped, delta):
 
 
 @pytest.mark.parametrize("profile", profile_ids())
+@pytest.mark.parametrize("zipped", [True, False])
+@pytest.mark.parametrize("delta", [False, True])
+def test_the_checker_keeps_exactly_what_the_reader_reads(tmp_path, profile, zipped, delta):
+    bundle = sample_bundle(profile)
+    path = write_bundle(to_delta(bundle) if delta else bundle,
+                        tmp_path / ("b.zip" if zipped else "b"))
+    kept = check_bundle(path, profile=profile, keep_bundle=True).bundle
+    read = read_bundle(path, profile=profile)
+    assert kept is not None and kept.tables and kept.tables == read.tables
+    assert (kept.modes, kept.manifest_extra, kept.profile) == (read.modes,
+                                                                read.manifest_extra, read.profile)
+    assert check_bundle(path, profile=profile).bundle is None  # kept only when asked
+
+
+def test_the_checker_keeps_no_bundle_it_cannot_open(tmp_path):
+    bad = tmp_path / "RO_20250401_000000.zip"
+    bad.write_bytes(b"not a zip")
+    result = check_bundle(bad, keep_bundle=True)
+    assert result.exit_code == 2 and result.bundle is None
+
+
+@pytest.mark.parametrize("profile", profile_ids())
 def test_written_bundle_is_clean(tmp_path, profile):
     path = write_bundle(sample_bundle(profile), tmp_path / "RO_20250501_082201.zip")
     result = check_bundle(path, profile=profile)

@@ -11,6 +11,7 @@ import pytest
 import responses
 
 import pipeline.apply
+from harness.oneroster.csvstream import CsvStream
 from pipeline.config import ConfigError, load_config
 from pipeline.run import run_pipeline
 from tests.pipeline.rosterkit import P_SCHOOL, Env, rules, umi_for, upn_for
@@ -59,6 +60,21 @@ def test_a_bundle_with_errors_is_quarantined_and_nothing_applied(env: Env,
         assert kept[0]["quarantined"] == 1 and Path(kept[0]["path"]).is_file()
         assert state.previous_roster() is None
         assert state.runs()[0]["exit_code"] == 2
+
+
+def test_a_run_parses_the_export_once_for_the_check_and_the_plan(
+        env: Env, fake_apply: FakeApply, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    real = CsvStream.__init__
+
+    def counting(self: CsvStream, raw: Any, filename: str, *args: Any, **kw: Any) -> None:
+        opened.append(filename)
+        real(self, raw, filename, *args, **kw)
+
+    monkeypatch.setattr(CsvStream, "__init__", counting)
+    result = env.run()
+    assert result.status == "applied" and result.plan.roster.people
+    assert opened.count("users.csv") == 1 and opened.count("manifest.csv") == 1
 
 
 def test_the_same_export_twice_gives_an_empty_second_plan(env: Env,

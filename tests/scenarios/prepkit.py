@@ -10,15 +10,32 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+import pytest
 
 from harness.oneroster.disability import KINDS, c4th_suffix
 from pipeline.config import parse_config
 from pipeline.run import run_pipeline
 from scenarios.preparation import prepare, write_preparation
-from tests.pipeline.e2ekit import World, config_text
+from tests.pipeline.e2ekit import CLIENT_SECRET, SECRET_ENV, World, config_text
 
 NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+#: docs/preparation.schema.json, which every preparation.json must follow
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "preparation.schema.json")
+                    .read_text("utf-8"))
+T = TypeVar("T")
+
+
+def with_m365_secret(build: Callable[[], T]) -> Iterator[T]:
+    """For a module fixture: ``build()`` and yield it with the Microsoft 365 secret's variable
+    set (the world's config reads it), unset again afterwards."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(SECRET_ENV, CLIENT_SECRET)
+        yield build()
 
 
 class City:

@@ -74,6 +74,8 @@ def test_preview_of_a_municipalitys_own_export_writes_the_preparation_report(
     out = capsys.readouterr().out
     assert code == 1, out  # gaiji pupils without an external name will be held in April
     assert "4月までに対応が必要" in out and "FAIL" not in out
+    # an export of this 年度: the rollover night is foreseen, in the summary too
+    assert "予測: " in out and "の年次更新の夜、安全装置では止まりません" in out
     data = json.loads((tmp_path / "p" / "preparation.json").read_text("utf-8"))
     gaiji = {s.umi for s in city.students.values() if s.gaiji and not s.external_name}
     held = {p["umi"] for p in data["people"] if p["held"]}

@@ -16,19 +16,14 @@ from harness.accounts import read_password_file
 from harness.oneroster.disability import KINDS, c4th_suffix
 from scenarios.preparation import PreparationError, prepare, write_preparation
 from scenarios.preparation.fixlists import HEADER
+from scenarios.preparation.history import FILE
 from scenarios.preparation.schedule import next_april_first, schedule_for
-from tests.pipeline.e2ekit import CLIENT_SECRET, SECRET_ENV
-from tests.scenarios.prepkit import NOW, City
-
-SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "preparation.schema.json")
-                    .read_text("utf-8"))
+from tests.scenarios.prepkit import NOW, SCHEMA, City, with_m365_secret
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(SECRET_ENV, CLIENT_SECRET)
-        yield City(tmp_path_factory.mktemp("prep"))
+    yield from with_m365_secret(lambda: City(tmp_path_factory.mktemp("prep")))
 
 
 def test_the_json_follows_the_schema_and_the_headline_is_plain_japanese(city):
@@ -113,12 +108,14 @@ def test_the_promotion_task_counts_per_school_and_lists_the_pupil_who_left(city)
     promotion = city.task("promotion")
     assert promotion["rollover_plan"]
     totals: dict[str, int] = {}
-    for row in promotion["items"]:
-        for k, v in row.items():
-            if isinstance(v, int):
-                totals[k] = totals.get(k, 0) + v
+    for item in promotion["items"]:
+        if "count" in item:  # per school, per kind
+            assert item["school_code"] and item["count"] > 0
+            totals[item["kind"]] = totals.get(item["kind"], 0) + item["count"]
     assert totals["promoted"] > 300 and totals["graduated"] > 0
     assert totals["classes_created"] > 0 and totals["classes_gone"] > 0
+    [missing] = [i for i in promotion["items"] if i["kind"] == "PL307"]
+    assert missing["umi"] == city.gone["umi"] and "count" not in missing
     [gone] = promotion["missing"]
     assert gone["umi"] == city.gone["umi"] and gone["school_code"] == city.gone["school"]
     assert "猶予の設定なし" in gone["grace_ja"]
@@ -281,8 +278,10 @@ def test_probe_reads_every_system_and_the_first_run_link_is_reported(city, tmp_p
     assert "利用者の一覧を読めました" in systems["lgate"]["ja"]
     assert "アクセストークン" in systems["m365"]["ja"]
     migration = next(t for t in prepared.data["tasks"] if t["id"] == "migration")
-    by_target = {i["target"]: i for i in migration["items"]}
+    by_target = {i["target"]: i for i in migration["targets"]}
     assert set(by_target) == {"lgate", "drill"}
+    left_over = {i["target"]: i["count"] for i in migration["items"] if i["kind"] == "PL402"}
+    assert left_over == {t: x["left_over"] for t, x in by_target.items() if x["left_over"]}
     assert by_target["lgate"]["adopted"] > 300  # last year's accounts are adopted, not made
     assert city.world.changing_calls() == before, "the probe wrote nothing"
     jsonschema.validate({**prepared.data, "fix_lists": []}, SCHEMA)
@@ -318,6 +317,42 @@ def test_the_data_check_groups_findings_by_rule_with_counts_and_an_owner(city):
     by_rule = {i["rule"]: i for i in check["items"]}
     assert by_rule["OR530"]["owner"] == "board_config"  # the mapping renames those titles
     assert by_rule["OR528"]["owner"] == "school" and not by_rule["OR528"]["blocking"]
+
+
+def test_every_task_to_do_carries_its_entries_as_items(city):
+    statuses = {t["id"]: t["status"] for t in city.data["tasks"]}
+    assert {k for k, v in statuses.items() if v == "todo"} >= {"check", "cleanse", "settings",
+                                                             "giga", "promotion"}
+    for task in city.data["tasks"]:
+        if task["status"] == "todo":
+            assert task["items"], task["id"]
+        for item in task["items"]:
+            assert item["kind"] and item["message_ja"] and item["fix_ja"]
+            assert "count" in item or "umi" in item
+    kinds = {t["id"]: {i["kind"] for i in t["items"]} for t in city.data["tasks"]}
+    assert {"PL252", "PL253", "m365_create"} <= kinds["giga"]
+    assert "PL222" in kinds["settings"] and "hold" in kinds["cleanse"]
+    cleanse = city.task("cleanse")["items"]
+    assert sorted(i["umi"] for i in cleanse) == sorted(p["umi"] for p in city.data["people"])
+    held = city.people("PL252")[0]
+    [entry] = [i for i in city.task("giga")["items"] if i.get("umi") == held["umi"]
+               and i["kind"] == "PL252"]
+    assert entry["school_code"] == held["school_code"]
+    assert "ID・初期パスワード" in entry["message_ja"]
+    page = (city.out / "preparation.html").read_text("utf-8")
+    assert 'id="items-settings"' in page and 'id="items-giga"' in page
+
+
+def test_history_keeps_each_tasks_item_counts_and_no_person(city):
+    [line] = (city.tmp / "history" / FILE).read_text("utf-8").splitlines()
+    entry = json.loads(line)
+    for task in city.data["tasks"]:
+        assert sum(entry["items"][task["id"]].values()) == sum(
+            i.get("count", 1) for i in task["items"])
+    people = city.data["people"] + city.task("promotion")["missing"]
+    personal = {p["umi"] for p in people} | {p["name_kana"] for p in city.data["people"]
+                                              if p["name_kana"]}
+    assert personal and not any(x in line for x in personal)
 
 
 @pytest.mark.scale
