@@ -39,11 +39,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fixtures.profiles import BUILTIN
-from pipeline.example import special_needs_terms
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# run as a script, this file's folder comes first on the path and its name would shadow the
+# pipeline package: the repository's root goes first instead
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+from fixtures.profiles import BUILTIN  # noqa: E402
+from pipeline.example import special_needs_terms  # noqa: E402
 
 CONFIG = '''
 [municipality]
