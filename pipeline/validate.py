@@ -63,9 +63,24 @@ def validate(path: str | os.PathLike[str], *, profile: str) -> Validation:
     return v
 
 
+#: What preprocessing reads of an export (:mod:`pipeline.preprocess.source`, the school merge):
+#: file → the columns it looks at (None: every column of a small file). Nothing else of a
+#: city's export is kept in memory.
+READ = {
+    "academicSessions": None, "orgs": None, "classes": None,
+    "roles": ("userSourcedId", "role", "roleType"),
+    "enrollments": ("classSourcedId", "userSourcedId", "metadata.jp.ShussekiNo"),
+    "users": ("sourcedId", "userMasterIdentifier", "userIds", "preferredFamilyName",
+              "preferredGivenName", "metadata.jp.kanaFamilyName", "metadata.jp.kanaGivenName",
+              "grades", "primaryOrgSourcedId", "metadata.jp.homeClass", "enabledUser",
+              "familyName", "givenName"),
+}
+
+
 def load(path: str | os.PathLike[str], *, profile: str) -> Bundle:
-    """Read the (validated) bundle into memory. Raises :class:`BundleReadError`."""
-    return read_bundle(path, profile=profile)
+    """Read what the plan needs of the (validated) bundle (:data:`READ`) into memory. Raises
+    :class:`BundleReadError`."""
+    return read_bundle(path, profile=profile, columns=READ)
 
 
 __all__ = ["PER_PERSON", "BundleReadError", "Validation", "load", "validate"]

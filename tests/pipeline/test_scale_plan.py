@@ -17,7 +17,8 @@ from harness.oneroster.ids import is_uuid4
 from pipeline.config import example_config, parse_config
 from pipeline.plan import make_plan
 from pipeline.preprocess.passwords import Passwords
-from pipeline.state import State
+from pipeline.state import State, plan_to_json
+from pipeline.validate import READ, load
 
 NOW = dt.datetime(2025, 5, 1, 20, tzinfo=dt.UTC)
 
@@ -60,6 +61,31 @@ def _check_quirks(city, out) -> None:
 def test_small_city_every_quirk_decided(tmp_path: Path) -> None:
     city, out = _plan_city("small", tmp_path)
     _check_quirks(city, out)
+
+
+def test_the_plan_reads_only_what_it_needs_and_decides_the_same(tmp_path: Path) -> None:
+    """``pipeline.validate.load`` keeps only the files and columns of ``READ`` (a fraction of a
+    city's export) and the plan made from it is the plan made from the whole bundle."""
+    city = generate_city(load_profile("small"), seed=1, as_of=dt.date(2025, 5, 1),
+                         quirks=parse_quirks("all"))
+    path = write_bundle(build_bundle(city), tmp_path / "RO.zip")
+    full, slim = read_bundle(path), load(path, profile="jp-eportal-v4")
+    assert set(slim.tables) == set(READ) and "demographics" in full.tables
+    for name, rows in slim.tables.items():
+        keep = READ[name]
+        assert rows == [{k: v for k, v in r.items() if keep is None or k in keep}
+                        for r in full.tables[name]], name
+    plans = []
+    for n, bundle in enumerate((full, slim)):
+        config = parse_config(example_config(), path=tmp_path / f"{n}" / "renkei.toml")
+        passwords = Passwords(entries={e.user_master_identifier: e
+                                       for e in password_entries(city)})
+        with State(config.state_path) as state:
+            state.set_meta("installation_salt", "same-salt")
+            out = make_plan(bundle, config, state, export_sha256="0" * 64, now=NOW,
+                            passwords=passwords, plan_id="p")
+        plans.append(plan_to_json(out.plan))
+    assert plans[0] == plans[1] and plans[0]["decisions"]
 
 
 @pytest.mark.scale
