@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pipeline.model import Decision, Plan, Roster
+from pipeline.model import Decision, Plan, Roster, people_hook
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -210,7 +210,10 @@ class State:
     # --- snapshots and plans ----------------------------------------------------------------
     def previous_roster(self) -> Roster | None:
         row = self.conn.execute("SELECT roster FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
-        return Roster.from_json(_unpack(row[0])) if row else None
+        if row is None:
+            return None
+        return Roster.from_json(json.loads(zlib.decompress(row[0]).decode("utf-8"),
+                                           object_hook=people_hook()))
 
     def save_snapshot(self, plan_id: str, roster: Roster, when: str) -> None:
         with self.transaction() as c:
