@@ -14,9 +14,11 @@ from fixtures import build_bundle, generate_city, load_profile, parse_quirks, qu
 from fixtures.passwords import password_entries
 from harness.oneroster import read_bundle, write_bundle
 from harness.oneroster.ids import is_uuid4
+from pipeline import state as state_module
 from pipeline.config import example_config, parse_config
 from pipeline.plan import make_plan
 from pipeline.preprocess.passwords import Passwords
+from pipeline.run import _commit_data
 from pipeline.state import State, plan_to_json
 from pipeline.validate import READ, load
 
@@ -86,6 +88,21 @@ def test_the_plan_reads_only_what_it_needs_and_decides_the_same(tmp_path: Path) 
                             passwords=passwords, plan_id="p")
         plans.append(plan_to_json(out.plan))
     assert plans[0] == plans[1] and plans[0]["decisions"]
+
+
+def test_plans_and_snapshots_are_packed_a_slice_at_a_time_into_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state stores a plan and a roster encoded and compressed in slices (a city is never
+    one list of dicts nor one string): byte for byte what packing the whole JSON gives."""
+    _, out = _plan_city("small", tmp_path)
+    plan, commit = out.plan, _commit_data(out)
+    monkeypatch.setattr(state_module, "SLICE", 50)
+    assert len(plan.roster.people) > 50 * 3  # several slices
+    whole = state_module._pack({**plan_to_json(plan), "commit": commit})
+    assert state_module._pack(state_module._plan_parts(plan, commit)) == whole
+    assert state_module._pack(state_module._roster_parts(plan.roster)) == state_module._pack(
+        plan.roster.to_json())
+    assert state_module._unpack(whole)["roster"] == plan.roster.to_json()
 
 
 @pytest.mark.scale
