@@ -312,7 +312,9 @@ def main() -> None:
         apply = not args.no_apply and not (profile == "prefecture" and args.no_apply_prefecture)
         result = bench(profile, apply=apply)
         report["scales"][profile] = result
-        if not args.json:
+        if args.json:  # each scale's figures as soon as they are known, on stderr
+            print(json.dumps({profile: result}, ensure_ascii=False), file=sys.stderr, flush=True)
+        else:
             for line in _lines(result):
                 print(line, f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
