@@ -34,7 +34,44 @@ process already holds):
   ``wall``; ``targets``: ``<phase>_ratio_le_10`` (CPU), ``plan_le_1gb`` (the plan phases'
   peak RSS at prefecture scale), ``nightly_no_target_calls``.
 
-FIGURES
+Figures, seed 1, every quirk, 2-core container shared with other jobs (load average 12–41 during
+these runs: CPU seconds are the figures to compare; wall was 5–12× CPU). Before = main at
+c44a597, after = this branch; the Tsukuba pair ran side by side at the same time.
+
+  tsukuba (22,881 pupils)        before                  after
+  read                           0.43 s    149 MB        0.40 s     78 MB
+  plan first                     0.80 s    185 MB        0.74 s    118 MB
+  commit                         0.37 s    210 MB        0.40 s    119 MB
+  plan nightly (no change)       0.80 s    212 MB        0.79 s    126 MB  (*)
+  first night, all 3 targets    31.0 s CPU  401 MB      28.8 s CPU  378 MB (delivery 26.5 → 24.5)
+  nightly run, no change         4.7 s CPU  516 MB       4.4 s CPU  389 MB; 0 target calls
+  prefecture (228,810 pupils)
+  read                           7.2 s   1,173 MB        3.9 s    385 MB
+  plan first                     9.7 s   1,469 MB        8.7 s    815 MB
+  commit                         4.9 s   1,753 MB        4.7 s    814 MB
+  plan nightly                   9.2 s   1,753 MB        9.9 s    876 MB
+  The prefecture before column is the same phases timed by a script at load 5–7 (the before
+  bench run was lost, see below), its RSS the process's peak so far.
+  (*) the side-by-side run measured 15.5 s for both while the machine was out of memory
+  (reclaim charged to the process); 0.79 s is the same code's run 20 minutes earlier.
+
+Targets: the plan at prefecture scale ≤ 1 GB holds (876 MB, was 1.9 GB in the last round's
+bench, 1.75 GB in the before column). Plan time at prefecture over Tsukuba: 11.7× first,
+12.5× nightly in CPU (was 13.1× and 11.5× before, 21.7× in wall last round): not yet ≤ 10×;
+every step is ~12× for 10× the people (a bigger heap, more cache misses), none quadratic.
+The prefecture first night and nightly run were not measured this round: the before run was
+killed by the kernel's OOM killer at 3.2 GB RSS while the machine's /dev/shm held 17 GB of
+other jobs' files; last round's figures were first night 1,136 s wall (apply 968 s) and
+nightly 78 s, under `nice -n 19` with other jobs running. A no-change night makes no call to
+any target (tests/pipeline/test_e2e.py counts every request by host; the bench reports
+``target_calls``).
+
+What changed: the plan reads only the files and columns it uses (read_bundle(columns=),
+repeated values shared); the previous roster is parsed straight into records with shared
+strings; plans and snapshots are encoded and compressed a slice at a time (same bytes); one
+password file is settled once; m365 $batch is one transaction with a savepoint per item and
+answers assignLicense without a WSGI round. Plans, state and blobs are byte-identical before
+and after on Tsukuba seed 1.
 """
 
 from __future__ import annotations
