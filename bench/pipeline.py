@@ -55,9 +55,15 @@ c44a597, after = this branch; the Tsukuba pair ran side by side at the same time
   (*) the side-by-side run measured 15.5 s for both while the machine was out of memory
   (reclaim charged to the process); 0.79 s is the same code's run 20 minutes earlier.
 
+One run, after, `--scales tsukuba,prefecture --no-apply-prefecture` at load average 3:
+  tsukuba     read 0.37 s  plan first 0.69 s  nightly 0.74 s  135 MB; first night 25.0 s CPU
+              (40.4 s wall, delivery 21.1 s), nightly no change 3.9 s CPU (6.0 s wall), 0 calls
+  prefecture  read 3.54 s  plan first 7.53 s  nightly 9.13 s  876 MB
+  ratios (CPU) read 9.7×, plan first 11.0×, plan nightly 12.4×; plan ≤ 1 GB: yes.
+
 Targets: the plan at prefecture scale ≤ 1 GB holds (876 MB, was 1.9 GB in the last round's
-bench, 1.75 GB in the before column). Plan time at prefecture over Tsukuba: 11.7× first,
-12.5× nightly in CPU (was 13.1× and 11.5× before, 21.7× in wall last round): not yet ≤ 10×;
+bench, 1.75 GB in the before column). Plan time at prefecture over Tsukuba: 11.0× first,
+12.4× nightly in CPU (was 13.1× and 11.5× before, 21.7× in wall last round): not yet ≤ 10×;
 every step is ~12× for 10× the people (a bigger heap, more cache misses), none quadratic.
 The prefecture first night and nightly run were not measured this round: the before run was
 killed by the kernel's OOM killer at 3.2 GB RSS while the machine's /dev/shm held 17 GB of
