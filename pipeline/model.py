@@ -13,7 +13,7 @@ userMasterIdentifier, from the board's file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -130,13 +130,43 @@ class Roster:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Roster:
+        """The roster of :meth:`to_json`'s data; its people may be records already (parsed
+        with :func:`people_hook`)."""
         schools = {s["school_code"]: SchoolRecord(**{**s, "grades": tuple(s["grades"])})
                    for s in data["schools"]}
         classes = {c["key"]: ClassRecord(**{**c, "grades": tuple(c["grades"])})
                    for c in data["classes"]}
-        people = {p["umi"]: PersonRecord(**p) for p in data["people"]}
-        absent = {p["umi"]: PersonRecord(**p) for p in data.get("absent", ())}
+        people = {p.umi: p for p in map(_person, data["people"])}
+        absent = {p.umi: p for p in map(_person, data.get("absent", ()))}
         return cls(int(data["school_year"]), schools, classes, people, absent)
+
+
+def _person(p: PersonRecord | Mapping[str, Any]) -> PersonRecord:
+    return p if isinstance(p, PersonRecord) else PersonRecord(**p)
+
+
+#: Person fields whose values repeat across a city (a grade, a school, a class, a name):
+#: one string each, shared by the records that hold it.
+SHARED_FIELDS = ("grade", "school_code", "class_key", "role", "family_name", "given_name",
+                 "family_kana", "given_kana")
+
+
+def people_hook() -> Callable[[dict[str, Any]], Any]:
+    """A ``json.loads`` object hook for :meth:`Roster.to_json`'s data: each person becomes
+    its :class:`PersonRecord` as soon as it is parsed (a city's people are never all held as
+    dicts too), its repeated strings shared."""
+    seen: dict[str, str] = {}
+    share = seen.setdefault
+
+    def hook(obj: dict[str, Any]) -> Any:
+        if "umi" not in obj or "class_key" not in obj:
+            return obj
+        for name in SHARED_FIELDS:
+            value = obj.get(name)
+            if type(value) is str:
+                obj[name] = share(value, value)
+        return PersonRecord(**obj)
+    return hook
 
 
 @dataclass(frozen=True, slots=True)

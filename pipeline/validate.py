@@ -43,10 +43,24 @@ class Validation:
         return bool(self.errors) or self.exit_code == 2
 
 
+#: What preprocessing reads of an export (:mod:`pipeline.preprocess.source`, the school merge):
+#: file → the columns it looks at (None: every column of a small file). Nothing else of a
+#: city's export is kept in memory.
+READ = {
+    "academicSessions": None, "orgs": None, "classes": None,
+    "roles": ("userSourcedId", "role", "roleType"),
+    "enrollments": ("classSourcedId", "userSourcedId", "metadata.jp.ShussekiNo"),
+    "users": ("sourcedId", "userMasterIdentifier", "userIds", "preferredFamilyName",
+              "preferredGivenName", "metadata.jp.kanaFamilyName", "metadata.jp.kanaGivenName",
+              "grades", "primaryOrgSourcedId", "metadata.jp.homeClass", "enabledUser",
+              "familyName", "givenName"),
+}
+
+
 def validate(path: str | os.PathLike[str], *, profile: str) -> Validation:
-    """Check the bundle at ``path``; say whether it must be quarantined; keep the bundle as
-    the check parsed it (the plan reads it from there: the export is parsed once)."""
-    result = check_bundle(path, profile=profile, keep_bundle=True)
+    """Check the bundle at ``path``; say whether it must be quarantined; keep what the plan
+    needs of the bundle (:data:`READ`) as the check parsed it: the export is parsed once."""
+    result = check_bundle(path, profile=profile, keep_bundle=READ)
     v = Validation(exit_code=result.exit_code, findings=result.findings, bundle=result.bundle)
     by_rule = result.report.summary.get("by_rule", {})
     counted: Counter[tuple[str, str]] = Counter()
@@ -66,4 +80,4 @@ def validate(path: str | os.PathLike[str], *, profile: str) -> Validation:
     return v
 
 
-__all__ = ["PER_PERSON", "Validation", "validate"]
+__all__ = ["PER_PERSON", "READ", "Validation", "validate"]

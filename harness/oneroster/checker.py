@@ -30,7 +30,7 @@ from harness.oneroster.container import (
 )
 from harness.oneroster.csvstream import CsvStream
 from harness.oneroster.model import Bundle
-from harness.oneroster.reader import add_records
+from harness.oneroster.reader import Columns, TableBuilder, keep_of
 from harness.oneroster.rules import REGISTRY
 from harness.oneroster.schema import MANIFEST, READ_ORDER, Profile, data_files, load_profile
 from harness.report import Report
@@ -66,7 +66,7 @@ def check_bundle(
     limits: Limits | None = None,
     cap_per_rule: int = 100,
     school_year_reading: str = "start",
-    keep_bundle: bool = False,
+    keep_bundle: bool | Columns = False,
 ) -> CheckResult:
     """Check the bundle at ``path`` (a zip file or a folder) against ``profile``.
 
@@ -77,6 +77,8 @@ def check_bundle(
     :param keep_bundle: also keep what the pass parses, as the ``bundle`` of the result (what
         :func:`~harness.oneroster.reader.read_bundle` would read), so a consumer that checks
         and then reads parses the export once. None when the bundle could not be opened.
+        A :data:`~harness.oneroster.reader.Columns` mapping keeps only those files and
+        columns (``read_bundle(columns=...)``'s reading).
     """
     prof = load_profile(profile)
     sink = FindingCollector(REGISTRY, profile=prof.id, cap_per_rule=cap_per_rule)
@@ -88,7 +90,8 @@ def check_bundle(
     # collector would rescan the growing key maps again and again (superlinear at 10x).
     try:
         with no_cyclic_gc(), open_container(p, sink, limits) as container:
-            modes = _check_container(container, prof, sink, school_year_reading, bundle)
+            modes = _check_container(container, prof, sink, school_year_reading, bundle,
+                                     None if keep_bundle is True else keep_bundle or None)
     except BundleUnreadable as exc:
         sink.add("OR100", file=p.name, reason=str(exc))
         unreadable = True
@@ -101,7 +104,7 @@ def check_bundle(
 
 def _check_container(
     container: Container, profile: Profile, sink: FindingCollector, reading: str,
-    bundle: Bundle | None = None,
+    bundle: Bundle | None = None, columns: Columns | None = None,
 ) -> dict[str, str]:
     names = set(container.names)
     known = {f"{n}.csv" for n in data_files()}
@@ -111,12 +114,12 @@ def _check_container(
     if MANIFEST in names:
         stream = _stream(container, MANIFEST, sink)
         if stream is not None:
-            kept: list[list[str]] = []
+            kept = TableBuilder()
             declared = check_manifest(_keeping(stream, kept) if bundle is not None else stream,
                                       profile, sink)
             stream.close()
             if bundle is not None:
-                add_records(bundle, MANIFEST, kept)
+                kept.put_into(bundle, MANIFEST)
     else:
         sink.add("OR106", file=MANIFEST)
     check_presence(names, declared, MANIFEST in names, sink)
@@ -130,15 +133,16 @@ def _check_container(
         if stream is None:
             continue
         file_pass = FilePass(spec, profile, declared.get(name), state, sink, reading)
-        records: list[list[str]] = []
+        keeping = bundle is not None and (columns is None or name in columns)
+        table = TableBuilder(keep_of(columns, spec.filename))
         chunks = stream.chunks(CHUNK_ROWS)
-        mode = file_pass.run(_keeping_chunks(chunks, records) if bundle is not None
-                             else chunks)
+        mode = file_pass.run(_keeping_chunks(chunks, table) if keeping else chunks)
         file_pass.finish(stream.broken)
         stream.close()
-        if bundle is not None:
-            add_records(bundle, spec.filename, records)
-            del records
+        if keeping:
+            assert bundle is not None
+            table.put_into(bundle, spec.filename)
+        del table
         state.complete.add(name)
         effective[name] = mode or declared.get(name, "bulk")
     for ref in state.pending:
@@ -154,20 +158,20 @@ def _check_container(
     return effective
 
 
-def _keeping(records: Iterable[tuple[int, list[str]]], kept: list[list[str]]
+def _keeping(records: Iterable[tuple[int, list[str]]], kept: TableBuilder
              ) -> Iterator[tuple[int, list[str]]]:
-    """``records`` passed on, each record's fields also appended to ``kept``."""
+    """``records`` passed on, each record's fields also added to ``kept``."""
     for line, fields in records:
-        kept.append(fields)
+        kept.add((fields,))
         yield line, fields
 
 
 def _keeping_chunks(chunks: Iterable[tuple[list[int], list[list[str]]]],
-                    kept: list[list[str]]) -> Iterator[tuple[list[int], list[list[str]]]]:
-    """``chunks`` passed on, their records also appended to ``kept`` (before the pass sees
+                    kept: TableBuilder) -> Iterator[tuple[list[int], list[list[str]]]]:
+    """``chunks`` passed on, their records also added to ``kept`` (before the pass sees
     them: the pass may replace a short row in its list, never change a row)."""
     for lines, records in chunks:
-        kept.extend(records)
+        kept.add(records)
         yield lines, records
 
 

@@ -240,15 +240,26 @@ def app_roles(client_id: str) -> tuple[str, ...]:
 
 
 class TokenCache:
-    """Verified tokens by their text, until they expire (bounded; thread-safe)."""
+    """Verified tokens by their exact text, until they expire (bounded; thread-safe).
+
+    A token's signature, audience and required claims are checked once; the next request
+    with the same string reuses its claims until ``exp``, when the entry is dropped (and the
+    token is refused as expired by :func:`require_token`, cached or not). Another string —
+    a forged token with the same claims included — is never a hit.
+    """
 
     def __init__(self, size: int = 4096) -> None:
         self.size, self.lock = size, threading.Lock()
         self.claims: dict[str, dict[str, Any]] = {}
         self.public: dict[str, Any] = {}
 
-    def get(self, value: str) -> dict[str, Any] | None:
-        return self.claims.get(value)
+    def get(self, value: str, now: float) -> dict[str, Any] | None:
+        claims = self.claims.get(value)
+        if claims is not None and claims["exp"] <= now:
+            with self.lock:
+                self.claims.pop(value, None)
+            return None
+        return claims
 
     def put(self, value: str, claims: dict[str, Any]) -> None:
         with self.lock:
@@ -261,10 +272,10 @@ def _unauthorized(message: str) -> GraphError:
     return GraphError(401, "InvalidAuthenticationToken", message)
 
 
-def _verify(value: str) -> dict[str, Any]:
+def _verify(value: str, now: float) -> dict[str, Any]:
     """Check a bearer token's signature, audience and issuer tenant; its claims."""
     cache: TokenCache = current_app.extensions["m365_token_cache"]
-    claims = cache.get(value)
+    claims = cache.get(value, now)
     if claims is not None:
         return claims
     try:
@@ -289,7 +300,8 @@ def _verify(value: str) -> dict[str, Any]:
         raise _unauthorized("Access token validation failure. Invalid audience.") from None
     except jwt.InvalidTokenError:
         raise _unauthorized("Access token validation failure.") from None
-    cache.put(value, claims)
+    if claims["exp"] > now:  # an expired token is refused by the caller, and never kept
+        cache.put(value, claims)
     return claims
 
 
@@ -300,8 +312,8 @@ def require_token() -> dict[str, Any]:
     scheme, _, value = header.partition(" ")
     if not header or scheme.lower() != "bearer" or not value.strip():
         raise _unauthorized("Access token is empty.")
-    claims = _verify(value.strip())
     now = _clock()
+    claims = _verify(value.strip(), now)
     if claims["exp"] <= now:
         raise _unauthorized("Lifetime validation failed, the token is expired.")
     if claims["nbf"] > now + 300:  # Entra allows five minutes of clock skew

@@ -20,8 +20,21 @@ def _from_loopback() -> bool:
         return False
 
 
+#: where a request keeps its base URL once worked out (a $batch of twenty users asks twice
+#: per item: the @odata.context and the Location)
+_CACHED = "renkei.m365.base_url"
+
+
 def base_url() -> str:
     """``scheme://host[:port]`` as the client called it (no trailing slash)."""
+    environ = request.environ
+    url: str | None = environ.get(_CACHED)
+    if url is None:
+        url = environ[_CACHED] = _base_url()
+    return url
+
+
+def _base_url() -> str:
     scheme, host = request.scheme, request.host
     if _from_loopback():
         proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()

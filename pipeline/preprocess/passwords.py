@@ -89,7 +89,9 @@ def load_passwords(pattern: Path | None) -> Passwords:
             out.errors.append(f"{path}: {exc}")
             continue
         out.files.append(path)
-    merged = merge_password_files(read)
+    # one file is settled already (read_password_file does it): settling it again would
+    # give the same entries, at a city's scale a second or two for nothing
+    merged = read[0] if len(read) == 1 else merge_password_files(read)
     out.entries = {umi.strip().lower(): e for umi, e in merged.entries.items()}
     out.problems = merged.problems
     out.conflicts = merged.conflicts

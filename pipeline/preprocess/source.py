@@ -56,13 +56,28 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
             role_of[_text(r, "userSourcedId")] = _text(r, "role")
     homes = _enrolments(bundle, work.classes)
     for u in bundle.rows("users"):
-        role = role_of.get(_text(u, "sourcedId"), "student")
+        values = _texts(u, USER_COLUMNS)
+        sid = values[0]
+        role = role_of.get(sid, "student")
         if role != "student" and not (teachers and role == "teacher"):
             if role == "teacher":
                 work.teachers_skipped += 1
             continue
-        work.people.append(_person(u, role, homes.get(_text(u, "sourcedId"), [])))
+        work.people.append(_person(values, role, homes.get(sid, [])))
     return work
+
+
+#: The users.csv columns a draft is made of, in :func:`_person`'s order.
+USER_COLUMNS = ("sourcedId", "userMasterIdentifier", "userIds", "preferredFamilyName",
+                "preferredGivenName", "metadata.jp.kanaFamilyName", "metadata.jp.kanaGivenName",
+                "grades", "primaryOrgSourcedId", "metadata.jp.homeClass", "enabledUser",
+                "familyName", "givenName")
+
+
+def _texts(row: Mapping[str, object], keys: tuple[str, ...]) -> list[str]:
+    """:func:`_text` of each of ``keys`` (blank for a missing one), in one pass."""
+    return [v if type(v) is str else ("" if v is None else format_value(v))
+            for v in map(row.get, keys)]
 
 
 def homeroom_classes(bundle: Bundle, school_year: int) -> dict[str, ClassDraft]:
@@ -102,28 +117,24 @@ def _enrolments(bundle: Bundle, classes: Mapping[str, ClassDraft]
     return homes
 
 
-def _person(u: Mapping[str, object], role: str, enrolled: list[tuple[str, str]]
-            ) -> PersonDraft:
-    """The draft of user row ``u``, placed in the homeroom its enrolments name."""
-    home = _text(u, "metadata.jp.homeClass")
+def _person(values: list[str], role: str, enrolled: list[tuple[str, str]]) -> PersonDraft:
+    """The draft of a user row (its :data:`USER_COLUMNS` ``values``), placed in the homeroom
+    its enrolments name."""
+    (sid, umi, user_ids, family, given, family_kana, given_kana, grades_text, org, home,
+     enabled, display_family, display_given) = values
     # The homeroom is the enrolment homeClass names; without homeClass, the one enrolment
     # of this 年度. Several and no homeClass: none is chosen and the person is held.
     chosen = [x for x in enrolled if x[0] == home] or (enrolled if len(enrolled) == 1 else [])
     if not chosen and role == "teacher" and enrolled:
         chosen = enrolled[:1]  # a teacher may teach several classes; the first is theirs
     class_id, number = chosen[0] if chosen else ("", "")
-    grades = split_list(_text(u, "grades"))
+    grades = split_list(grades_text)
     return PersonDraft(
-        sourced_id=_text(u, "sourcedId"), umi=_text(u, "userMasterIdentifier").strip().lower(),
-        upn=giga_id(_text(u, "userIds")), role=role,
-        family_name=_text(u, "preferredFamilyName"),
-        given_name=_text(u, "preferredGivenName"),
-        family_kana=_text(u, "metadata.jp.kanaFamilyName"),
-        given_kana=_text(u, "metadata.jp.kanaGivenName"),
+        sourced_id=sid, umi=umi.strip().lower(), upn=giga_id(user_ids), role=role,
+        family_name=family, given_name=given, family_kana=family_kana, given_kana=given_kana,
         grade=grades[0] if grades else "",
-        school_code="", primary_org=_text(u, "primaryOrgSourcedId"),
+        school_code="", primary_org=org,
         class_id=class_id,
         attendance_number=int(number) if number.isdigit() else None,
-        enabled=_text(u, "enabledUser", "true").lower() != "false",
-        display_family=_text(u, "familyName"),
-        display_given=_text(u, "givenName"))
+        enabled=enabled.lower() != "false",  # blank (missing) is enabled, as OneRoster says
+        display_family=display_family, display_given=display_given)

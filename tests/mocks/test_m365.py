@@ -406,6 +406,11 @@ BATCH_ITEMS = [  # (method, url, body): each answered inside a batch as by its o
     ("GET", "/groups", None),
     ("PUT", "/users", {"displayName": "x"}),
     ("GET", "/users/s000003@" + DOMAIN + "?$select=nonsense", None),
+    ("POST", f"/users/s000001@{DOMAIN}/assignLicense", {"addLicenses": [], "removeLicenses": 1}),
+    ("PATCH", f"/users/s000001@{DOMAIN}", {"usageLocation": "JP"}),
+    ("POST", f"/users/s000001@{DOMAIN}/assignLicense", {"addLicenses": [
+        {"skuId": "314c4481-f395-4525-be8b-2ec4bb1e9d91", "disabledPlans": []}],
+        "removeLicenses": []}),
 ]
 
 

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from harness.lti.keys import KeyPair
+from mocks.m365 import auth as m365_auth
 from mocks.m365 import create_app
 from mocks.m365.auth import keys
 from tests.mocks.conftest import MakeMock
@@ -108,6 +109,35 @@ def test_graph_refuses_forged_wrong_audience_and_expired_tokens(make_mock: MakeM
                                           headers={"Authorization": f"Bearer {good}"}),
                                401, "InvalidAuthenticationToken")
     assert "expired" in error["message"]
+
+
+def test_a_verified_token_is_cached_by_its_text_until_it_expires(
+        make_mock: MakeMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signature is checked once per token string; the cached token is refused once it
+    expires (and leaves the cache); a forged token with the same claims is not a hit."""
+    now = [1_000_000.0]
+    app = make_mock("m365", CLOCK=lambda: now[0])
+    client = app.test_client()
+    good = client.post(TOKEN_URL, data=CREDS).json["access_token"]
+    checked: list[str] = []
+    real_decode = m365_auth.jwt.decode
+
+    def counting_decode(value: str, *args: Any, **kwargs: Any) -> Any:
+        checked.append(value)
+        return real_decode(value, *args, **kwargs)
+
+    monkeypatch.setattr(m365_auth.jwt, "decode", counting_decode)
+    headers = {"Authorization": f"Bearer {good}"}
+    assert [client.get("/v1.0/users", headers=headers).status_code for _ in range(5)] == [200] * 5
+    assert checked == [good]  # verified once, then served from the cache
+    forged = _forge(jwt.decode(good, options={"verify_signature": False}))
+    assert_graph_error(client.get("/v1.0/users", headers={"Authorization": f"Bearer {forged}"}),
+                       401, "InvalidAuthenticationToken")
+    now[0] += 3600  # past the cached token's exp
+    error = assert_graph_error(client.get("/v1.0/users", headers=headers), 401,
+                               "InvalidAuthenticationToken")
+    assert "expired" in error["message"]
+    assert good not in app.extensions["m365_token_cache"].claims
 
 
 def test_a_token_for_another_audience_is_401(client: FlaskClient) -> None:

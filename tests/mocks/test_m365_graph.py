@@ -292,3 +292,41 @@ def test_delta_gives_changes_since_the_link_with_removals(
                                {"id": ids[2], "@removed": {"reason": "changed"}}]
     third = client.get(second["@odata.deltaLink"].split("localhost", 1)[1], headers=auth).json
     assert third["value"] == []
+
+
+def test_a_failed_batch_item_is_undone_alone_and_the_others_stay(make_mock: MakeMock) -> None:
+    """The batch is one transaction with a savepoint per item: an assignLicense that removed a
+    licence and then found no seat for the new one is rolled back to its savepoint (the
+    removal undone), while the items before and after it stay committed."""
+    client = make_mock("m365", SKUS={
+        "STANDARDWOFFPACK_STUDENT": {"skuId": STUDENT, "prepaidUnits": 1},
+        "STANDARDWOFFPACK_FACULTY": {"skuId": FACULTY, "prepaidUnits": 1}}).test_client()
+    auth = token(client)
+    one, two, three = (client.post("/v1.0/users", json=user(n, usageLocation="JP"),
+                                   headers=auth).json["id"] for n in (1, 2, 3))
+    assert _assign(client, auth, one, [FACULTY]).status_code == 200
+    assert _assign(client, auth, two, [STUDENT]).status_code == 200  # the last student seat
+    json_type = {"Content-Type": "application/json"}
+    resp = client.post("/v1.0/$batch", headers=auth, json={"requests": [
+        {"id": "a", "method": "PATCH", "url": f"/users/{three}", "headers": json_type,
+         "body": {"department": "竹園東小学校"}},
+        {"id": "b", "method": "POST", "url": f"/users/{one}/assignLicense", "headers": json_type,
+         "body": {"addLicenses": [{"skuId": STUDENT, "disabledPlans": []}],
+                  "removeLicenses": [FACULTY]}},
+        {"id": "c", "method": "PATCH", "url": f"/users/{three}", "headers": json_type,
+         "body": {"jobTitle": "P3 3年1組"}},
+        {"id": "d", "method": "POST", "url": "/users", "headers": json_type, "body": user(4)},
+    ]})
+    assert resp.status_code == 200
+    answers = {r["id"]: r for r in resp.json["responses"]}
+    assert [answers[i]["status"] for i in "abcd"] == [204, 400, 204, 201]
+    assert "does not have any available licenses" in answers["b"]["body"]["error"]["message"]
+    details = client.get(f"/v1.0/users/{one}/licenseDetails", headers=auth).json["value"]
+    assert [d["skuId"] for d in details] == [FACULTY]  # the failed item's removal undone
+    skus = _skus(client, auth)
+    assert skus["STANDARDWOFFPACK_FACULTY"]["consumedUnits"] == 1
+    assert skus["STANDARDWOFFPACK_STUDENT"]["consumedUnits"] == 1
+    got = client.get(f"/v1.0/users/{three}?$select=department,jobTitle", headers=auth).json
+    assert (got["department"], got["jobTitle"]) == ("竹園東小学校", "P3 3年1組")
+    assert client.get(f"/v1.0/users/{answers['d']['body']['id']}", headers=auth
+                      ).status_code == 200

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+from urllib.parse import urlsplit
+
 import pytest
+import requests
 
 from pipeline.config import parse_config
 from pipeline.run import run_pipeline
@@ -42,6 +47,33 @@ def test_first_run_delivers_everyone_and_the_same_export_again_changes_nothing(w
     assert second.plan is not None and second.plan.is_empty()
     assert world.changing_calls() == before  # no call that changes anything
     check_invariants(world, holds)
+
+
+def test_a_night_without_change_makes_no_call_to_any_target(world):
+    """Every HTTP request the pipeline makes is counted by host: the first night reaches all
+    three targets; a night whose export changes nothing calls only the source (c4th) —
+    not one request to lgate, Microsoft 365 (not even a token) or the drill app."""
+    calls: Counter[str] = Counter()
+
+    def counting_session() -> requests.Session:
+        s = world.session()
+
+        def count(resp: requests.Response, *args: Any, **kwargs: Any) -> None:
+            calls[urlsplit(resp.request.url or "").hostname or ""] += 1
+        s.hooks["response"].append(count)
+        return s
+
+    config = quick_retries(parse_config(config_text(world.tmp, world.bases),
+                                        path=world.tmp / "city.toml"))
+    first = run_pipeline(config, session_factory=counting_session)
+    assert first.status == "applied", first.message
+    targets = {"lgate.test", "m365.test", "interactive-study.test"}
+    assert targets <= set(calls) and all(calls[t] > 0 for t in targets)
+    calls.clear()
+    again = run_pipeline(config, session_factory=counting_session)
+    assert again.status == "nothing-to-do", again.message
+    assert set(calls) == {"c4th.test"} and calls["c4th.test"] > 0, calls
+    assert sum(calls[t] for t in targets) == 0
 
 
 def test_guard_trips_on_a_truncated_export_and_nothing_changes(world):

@@ -14,10 +14,13 @@ from fixtures import build_bundle, generate_city, load_profile, parse_quirks, qu
 from fixtures.passwords import password_entries
 from harness.oneroster import read_bundle, write_bundle
 from harness.oneroster.ids import is_uuid4
+from pipeline import state as state_module
 from pipeline.config import example_config, parse_config
 from pipeline.plan import make_plan
 from pipeline.preprocess.passwords import Passwords
-from pipeline.state import State
+from pipeline.run import _commit_data
+from pipeline.state import State, plan_to_json
+from pipeline.validate import READ, validate
 
 NOW = dt.datetime(2025, 5, 1, 20, tzinfo=dt.UTC)
 
@@ -60,6 +63,47 @@ def _check_quirks(city, out) -> None:
 def test_small_city_every_quirk_decided(tmp_path: Path) -> None:
     city, out = _plan_city("small", tmp_path)
     _check_quirks(city, out)
+
+
+def test_the_plan_reads_only_what_it_needs_and_decides_the_same(tmp_path: Path) -> None:
+    """``pipeline.validate.validate`` keeps only the files and columns of ``READ`` (a fraction of a
+    city's export) and the plan made from it is the plan made from the whole bundle."""
+    city = generate_city(load_profile("small"), seed=1, as_of=dt.date(2025, 5, 1),
+                         quirks=parse_quirks("all"))
+    path = write_bundle(build_bundle(city), tmp_path / "RO.zip")
+    full, slim = read_bundle(path), validate(path, profile="jp-eportal-v4").bundle
+    assert slim is not None
+    assert set(slim.tables) == set(READ) and "demographics" in full.tables
+    for name, rows in slim.tables.items():
+        keep = READ[name]
+        assert rows == [{k: v for k, v in r.items() if keep is None or k in keep}
+                        for r in full.tables[name]], name
+    plans = []
+    for n, bundle in enumerate((full, slim)):
+        config = parse_config(example_config(), path=tmp_path / f"{n}" / "renkei.toml")
+        passwords = Passwords(entries={e.user_master_identifier: e
+                                       for e in password_entries(city)})
+        with State(config.state_path) as state:
+            state.set_meta("installation_salt", "same-salt")
+            out = make_plan(bundle, config, state, export_sha256="0" * 64, now=NOW,
+                            passwords=passwords, plan_id="p")
+        plans.append(plan_to_json(out.plan))
+    assert plans[0] == plans[1] and plans[0]["decisions"]
+
+
+def test_plans_and_snapshots_are_packed_a_slice_at_a_time_into_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state stores a plan and a roster encoded and compressed in slices (a city is never
+    one list of dicts nor one string): byte for byte what packing the whole JSON gives."""
+    _, out = _plan_city("small", tmp_path)
+    plan, commit = out.plan, _commit_data(out)
+    monkeypatch.setattr(state_module, "SLICE", 50)
+    assert len(plan.roster.people) > 50 * 3  # several slices
+    whole = state_module._pack({**plan_to_json(plan), "commit": commit})
+    assert state_module._pack(state_module._plan_parts(plan, commit)) == whole
+    assert state_module._pack(state_module._roster_parts(plan.roster)) == state_module._pack(
+        plan.roster.to_json())
+    assert state_module._unpack(whole)["roster"] == plan.roster.to_json()
 
 
 @pytest.mark.scale
