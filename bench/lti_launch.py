@@ -21,12 +21,16 @@ time before; measured with cProfile: 4,800/s before, 20,000/s after).
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parent))  # rehearsal.signing_floor
 
 from harness.lti.browser import Browser, WsgiTransport  # noqa: E402
 from harness.lti.cases import CONTEXT, person  # noqa: E402
@@ -148,8 +152,135 @@ def full_launches(n: int) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+def build_world(scale: str, seed: int, workdir: Path) -> tuple[Any, list[tuple[str, str]]]:
+    """The rehearsal's systems after the baseline (this year's accounts everywhere, tools
+    provisioned) and every (pupil, tool) launch the invariants expect."""
+    from scenarios.actions import ACTIONS
+    from scenarios.launches import launch_pairs
+    from scenarios.model import StepFindings
+    from scenarios.rehearsal import REHEARSAL
+    from scenarios.runner import make_context
+
+    ctx = make_context(REHEARSAL, workdir=workdir, scale=scale, seed=seed)
+    ACTIONS["seed_city"](ctx, StepFindings("bench", "launches"))
+    ctx.driver.fetch_passwords()
+    ctx.last_run = ctx.driver.run()
+    expect = ctx.expectation()
+    held = ctx.last_run.held
+    return ctx, [(u, t) for u, t in launch_pairs(expect) if u not in held]
+
+
+def world_launches(scale: str, seed: int, workers: int, floor: float) -> dict[str, Any]:
+    """Every launch of the rehearsal's city on ``workers`` processes, with its CPU cost.
+
+    CPU is the parent's (the world copy it hands the workers) plus the workers' (children,
+    counted once the pool has joined them), so a loaded machine does not skew the figure.
+    """
+    import resource
+    import shutil
+    import tempfile
+
+    from scenarios.launches import run_launches
+    from scenarios.runner import fast_tmp
+
+    work = Path(tempfile.mkdtemp(prefix="renkei-lti-bench-", dir=fast_tmp()))
+    try:
+        ctx, pairs = build_world(scale, seed, work)
+        try:
+            before = (resource.getrusage(resource.RUSAGE_SELF),
+                      resource.getrusage(resource.RUSAGE_CHILDREN))
+            t0 = time.perf_counter()
+            run = run_launches(ctx.vendors, pairs, workers=workers)
+            wall = time.perf_counter() - t0
+            after = (resource.getrusage(resource.RUSAGE_SELF),
+                     resource.getrusage(resource.RUSAGE_CHILDREN))
+        finally:
+            ctx.vendors.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime
+              for a, b in zip(after, before, strict=True))
+    ok = sum(o.ok for o in run)
+    rate = len(pairs) / wall
+    return {"scale": scale, "launches": len(pairs), "ok": ok, "workers": workers,
+            "cores": os.cpu_count() or 1, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "cpu_ms_per_launch": round(1000 * cpu / len(pairs), 3),
+            "launches_per_s": round(rate, 1),
+            "launches_per_cpu_s": round(len(pairs) / cpu, 1),
+            "rs256_floor_per_core": round(floor, 1),
+            "share_of_floor": round(rate / (floor * workers), 4),
+            "share_of_floor_cpu": round(len(pairs) / cpu / floor, 4),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def profile_launches(scale: str, seed: int, n: int, top: int, out: str | None = None) -> None:
+    """cProfile ``n`` launches of the city in this process (one core, no pool)."""
+    import cProfile
+    import pstats
+    import shutil
+    import tempfile
+
+    from scenarios.launches import launch_one
+    from scenarios.runner import fast_tmp
+
+    work = Path(tempfile.mkdtemp(prefix="renkei-lti-prof-", dir=fast_tmp()))
+    try:
+        ctx, pairs = build_world(scale, seed, work)
+        step = max(1, len(pairs) // n)
+        chosen = pairs[::step][:n]
+        for umi, tool in chosen[:20]:  # warm the caches (JWKS, statements) first
+            launch_one(ctx.vendors, umi, tool)
+        chosen = chosen[20:]
+        prof = cProfile.Profile()
+        t0 = time.process_time()
+        prof.enable()
+        outcomes = [launch_one(ctx.vendors, u, t) for u, t in chosen]
+        prof.disable()
+        cpu = time.process_time() - t0
+        ctx.vendors.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{len(chosen)} launches, {sum(o.ok for o in outcomes)} ok, "
+          f"{1000 * cpu / len(chosen):.3f} ms CPU each (with the profiler)")
+    if out:
+        prof.dump_stats(out)
+    stats = pstats.Stats(prof)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=2000,
+                        help="tokens for the signing and verification figures")
+    parser.add_argument("--scale", default=None,
+                        help="launch every pupil of this city into every tool that applies, "
+                             "as the rehearsal does after its baseline (e.g. tsukuba)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="default: all cores")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object: the city's launches against the RS256 "
+                             "floor (--scale, default tsukuba)")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="cProfile N launches of the city in one process")
+    parser.add_argument("--profile-out", metavar="PATH", help="also write the profile there")
+    args = parser.parse_args(argv)
+    if args.profile:
+        profile_launches(args.scale or "small", args.seed, args.profile, 40, args.profile_out)
+        return 0
+    if args.json or args.scale:
+        from rehearsal import signing_floor
+
+        floor = signing_floor()
+        result = world_launches(args.scale or "tsukuba", args.seed,
+                                args.workers or os.cpu_count() or 1, floor)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            for key, value in result.items():
+                print(f"{key:22} {value}")
+        return 0 if result["ok"] == result["launches"] else 1
+    n = args.n
     keys = KeyStore(None)
     tokens, t_sign = make_tokens(keys, n)
     t_renkei = renkei_verify(keys, tokens)
@@ -162,7 +293,8 @@ def main() -> None:
     print(f"renkei / PyLTI1p3 ratio:    {t_pylti / t_renkei:8.2f} x")
     print(f"in-process launches:        {rate(launches, t_launch):8.0f} /s  "
           f"(login → auth → form post → verified, {launches} launches)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

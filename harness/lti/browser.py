@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from harness.lti.http import HttpError
+from harness.lti.web import read_autosubmit_form
 from harness.transport import ConnectionDropped, call_wsgi, session_for, wsgi_environ
 
 
@@ -179,8 +180,16 @@ class _FormParser(HTMLParser):
 
 def find_autosubmit(html: str) -> tuple[str, str, dict[str, str]] | None:
     """(method, action, fields) of a page that submits its only form by script, else None."""
+    own = read_autosubmit_form(html)
+    if own is not None:  # renkei's own form_post page, read without a full HTML parse
+        return "POST", own[0], own[1]
     if "<form" not in html.lower():
         return None
+    return parse_autosubmit(html)
+
+
+def parse_autosubmit(html: str) -> tuple[str, str, dict[str, str]] | None:
+    """:func:`find_autosubmit` for any page, with the full HTML parser."""
     parser = _FormParser()
     parser.feed(html)
     if parser.autosubmit and len(parser.forms) == 1:
