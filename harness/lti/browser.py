@@ -98,16 +98,19 @@ class WsgiTransport:
             raise HttpError(f"{method} {url} failed: connection dropped",
                             cause="connection dropped", method=method, url=url) from None
         headers: dict[str, str] = {}
+        ctype = ""
         for name, value in got:
-            if name.lower() == "set-cookie":
+            lower = name.lower()
+            if lower == "set-cookie":
                 jar.store(value)
+            elif lower == "content-type":
+                ctype = value
             headers[name] = value  # as requests' dict(r.headers): the last value wins
         return Page(method, url, int(status.split(" ", 1)[0]), headers,
-                    content.decode(_charset(headers), "replace"))
+                    content.decode(_charset(ctype), "replace"))
 
 
-def _charset(headers: Mapping[str, str]) -> str:
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+def _charset(ctype: str) -> str:
     _, _, rest = ctype.partition("charset=")
     return rest.split(";", 1)[0].strip().strip('"') or "utf-8"
 
@@ -151,6 +154,8 @@ class CookieJar:
 
     def header(self, path: str) -> str:
         """The ``Cookie`` header for a request to ``path`` (longer paths first)."""
+        if not self.cookies:
+            return ""
         chosen = sorted(((p, n, v) for (n, p), v in self.cookies.items()
                          if path == p or path.startswith(p.rstrip("/") + "/")),
                         key=lambda c: -len(c[0]))
