@@ -16,6 +16,30 @@ to the RS256 signing floor measured in the same run. ``--json`` prints one objec
 CPU-second ÷ signatures per CPU-second: the same share, unskewed by other load on the
 machine), ``load_average``. ``--profile N`` cProfiles N launches of the city in one process.
 
+Issue 18's launch row, measured 2026-12-06 on the 2-core container while it was shared with
+other jobs (load average 7 to 40: wall-clock figures are not comparable with a quiet run, so
+CPU is the measure). Before = c44a597, after = this branch; Tsukuba seed 1, 45,762 launches,
+all verified, 2 workers, both runs at the same time (same load, 12-40):
+                         before     after
+  CPU per launch         4.34 ms    4.11 ms    (parent + workers; 33 s of it system time)
+  launches / CPU-second  230.7      243.1
+  RS256 floor            2,887      2,969      signatures per CPU-second, same run
+  share of the floor     7.99%      8.19%      (CPU); by wall clock 2.79% → 2.83%
+One process, small city (810 launches), before and after alternated five times, the best of
+15 rounds each (load 7-10): 2.40 → 2.22 ms per launch (-7%); per hop (load ~8) lgate
+/launch 854 → 741 µs, /lti/auth 951 → 887, a tool's /lti/launch 954-1053 → 898-948, its
+/lti/login ~440 → ~410, the scripted browser itself ~670 → ~470 µs.
+What changed: the browser reads renkei's own form_post page with one anchored regex instead of
+HTMLParser (~150 µs a launch); the mocks' session cookie is signed by a kept SessionSigner
+(HMAC-SHA256, keys derived once: ~15 µs each way instead of ~45); a tool's licence grant and
+its launch-log entry share one commit; lgate logs a launch with one autocommitted INSERT;
+MockFlask keeps ensure_sync's answer per function; the request log's redaction scans a query
+once; the platform keeps its last 1000 issued tokens for inspection, not every one.
+Far from the issue's 2x: a launch's CPU is spread over four full Flask requests and the
+browser. By cProfile (in-process, after): the views 50% (the RS256 signature 9%, SQLite ~7%,
+verification ~6%), Flask and werkzeug's own request handling ~35%, the scripted browser ~12%,
+the request log ~3%; no single part left is worth more than a few percent.
+
 Figures measured on the development container (2 cores, Python 3.11, PyJWT 2.15,
 cryptography 50, PyLTI1p3 2.0.0), N=2000:
   id_tokens signed:               4292 /s  (2000 tokens)
