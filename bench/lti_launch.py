@@ -25,6 +25,10 @@ all verified, 2 workers, both runs at the same time (same load, 12-40):
   launches / CPU-second  230.7      243.1
   RS256 floor            2,887      2,969      signatures per CPU-second, same run
   share of the floor     7.99%      8.19%      (CPU); by wall clock 2.79% → 2.83%
+Again at 11:20, load 3-4, the two runs one after the other: CPU per launch 2.82 → 2.78 ms,
+launches per CPU-second 355 → 360, floor 3,699 and 3,426 signatures per CPU-second (the floor
+alone moved 8% between the runs), share 9.6% → 10.5% (CPU; wall 7.4% and 4.6%, meaningless
+under that load). At Tsukuba in the pool the gain is within this machine's noise.
 One process, small city (810 launches), before and after alternated five times, the best of
 15 rounds each (load 7-10): 2.40 → 2.22 ms per launch (-7%); per hop (load ~8) lgate
 /launch 854 → 741 µs, /lti/auth 951 → 887, a tool's /lti/launch 954-1053 → 898-948, its
