@@ -2,6 +2,48 @@
 
 Run: ``python bench/lti_launch.py [N]`` (PyLTI1p3 is in the ``test`` extras).
 
+The rehearsal's launches (issue 18): ``python bench/lti_launch.py --scale tsukuba
+[--workers N] [--json]`` builds the city and its baseline (this year's accounts in every
+system, as the rehearsal has them before its launches), then launches every pupil into every
+tool that applies, on N processes (default: all cores) exactly as the rehearsal does
+(``scenarios.launches.run_launches``), and measures the phase's CPU (parent and workers) next
+to the RS256 signing floor measured in the same run. ``--json`` prints one object for
+``bench/scale.py``: ``launches``, ``ok``, ``workers``, ``cores``, ``wall_s``, ``cpu_s``
+(``cpu_system_s`` of it), ``cpu_ms_per_launch``, ``launches_per_s`` (wall),
+``launches_per_cpu_s``, ``rs256_floor_per_core`` (signatures/s, wall, as bench/rehearsal.py),
+``rs256_floor_per_cpu_s`` (a launch's claims signed per CPU-second), ``share_of_floor``
+(launches/s ÷ floor × workers: the issue's figure) and ``share_of_floor_cpu`` (launches per
+CPU-second ÷ signatures per CPU-second: the same share, unskewed by other load on the
+machine), ``load_average``. ``--profile N`` cProfiles N launches of the city in one process.
+
+Issue 18's launch row, measured 2026-12-06 on the 2-core container while it was shared with
+other jobs (load average 7 to 40: wall-clock figures are not comparable with a quiet run, so
+CPU is the measure). Before = c44a597, after = this branch; Tsukuba seed 1, 45,762 launches,
+all verified, 2 workers, both runs at the same time (same load, 12-40):
+                         before     after
+  CPU per launch         4.34 ms    4.11 ms    (parent + workers; 33 s of it system time)
+  launches / CPU-second  230.7      243.1
+  RS256 floor            2,887      2,969      signatures per CPU-second, same run
+  share of the floor     7.99%      8.19%      (CPU); by wall clock 2.79% → 2.83%
+Again at 11:20, load 3-4, the two runs one after the other: CPU per launch 2.82 → 2.78 ms,
+launches per CPU-second 355 → 360, floor 3,699 and 3,426 signatures per CPU-second (the floor
+alone moved 8% between the runs), share 9.6% → 10.5% (CPU; wall 7.4% and 4.6%, meaningless
+under that load). At Tsukuba in the pool the gain is within this machine's noise.
+One process, small city (810 launches), before and after alternated five times, the best of
+15 rounds each (load 7-10): 2.40 → 2.22 ms per launch (-7%); per hop (load ~8) lgate
+/launch 854 → 741 µs, /lti/auth 951 → 887, a tool's /lti/launch 954-1053 → 898-948, its
+/lti/login ~440 → ~410, the scripted browser itself ~670 → ~470 µs.
+What changed: the browser reads renkei's own form_post page with one anchored regex instead of
+HTMLParser (~150 µs a launch); the mocks' session cookie is signed by a kept SessionSigner
+(HMAC-SHA256, keys derived once: ~15 µs each way instead of ~45); a tool's licence grant and
+its launch-log entry share one commit; lgate logs a launch with one autocommitted INSERT;
+MockFlask keeps ensure_sync's answer per function; the request log's redaction scans a query
+once; the platform keeps its last 1000 issued tokens for inspection, not every one.
+Far from the issue's 2x: a launch's CPU is spread over four full Flask requests and the
+browser. By cProfile (in-process, after): the views 50% (the RS256 signature 9%, SQLite ~7%,
+verification ~6%), Flask and werkzeug's own request handling ~35%, the scripted browser ~12%,
+the request log ~3%; no single part left is worth more than a few percent.
+
 Figures measured on the development container (2 cores, Python 3.11, PyJWT 2.15,
 cryptography 50, PyLTI1p3 2.0.0), N=2000:
   id_tokens signed:               4292 /s  (2000 tokens)
@@ -21,12 +63,16 @@ time before; measured with cProfile: 4,800/s before, 20,000/s after).
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parent))  # rehearsal.signing_floor
 
 from harness.lti.browser import Browser, WsgiTransport  # noqa: E402
 from harness.lti.cases import CONTEXT, person  # noqa: E402
@@ -148,8 +194,154 @@ def full_launches(n: int) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+def build_world(scale: str, seed: int, workdir: Path) -> tuple[Any, list[tuple[str, str]]]:
+    """The rehearsal's systems after the baseline (this year's accounts everywhere, tools
+    provisioned) and every (pupil, tool) launch the invariants expect."""
+    from scenarios.actions import ACTIONS
+    from scenarios.launches import launch_pairs
+    from scenarios.model import StepFindings
+    from scenarios.rehearsal import REHEARSAL
+    from scenarios.runner import make_context
+
+    ctx = make_context(REHEARSAL, workdir=workdir, scale=scale, seed=seed)
+    ACTIONS["seed_city"](ctx, StepFindings("bench", "launches"))
+    ctx.driver.fetch_passwords()
+    ctx.last_run = ctx.driver.run()
+    expect = ctx.expectation()
+    held = ctx.last_run.held
+    return ctx, [(u, t) for u, t in launch_pairs(expect) if u not in held]
+
+
+def signing_floor_cpu(seconds: float = 2.0) -> float:
+    """RS256 id_token signatures (a launch's claims) per CPU-second: the floor in the clock
+    the launches are measured in, so a loaded machine skews neither."""
+    keys = KeyStore(None)
+    claims = build_launch_claims(
+        issuer=ISS, client_id=CID, deployment_id="1", nonce="n" * 32,
+        target_link_uri="https://tool.example/launch", person=person("student"),
+        context=dict(CONTEXT), resource_link={"id": "rl-1"})
+    n, started = 0, time.process_time()
+    while time.process_time() - started < seconds:
+        keys.sign(claims)
+        n += 1
+    return n / (time.process_time() - started)
+
+
+def world_launches(scale: str, seed: int, workers: int, floor: float) -> dict[str, Any]:
+    """Every launch of the rehearsal's city on ``workers`` processes, with its CPU cost.
+
+    CPU is the parent's (the world copy it hands the workers) plus the workers' (children,
+    counted once the pool has joined them), so a loaded machine does not skew the figure.
+    """
+    import resource
+    import shutil
+    import tempfile
+
+    from scenarios.launches import run_launches
+    from scenarios.runner import fast_tmp
+
+    work = Path(tempfile.mkdtemp(prefix="renkei-lti-bench-", dir=fast_tmp()))
+    try:
+        ctx, pairs = build_world(scale, seed, work)
+        try:
+            before = (resource.getrusage(resource.RUSAGE_SELF),
+                      resource.getrusage(resource.RUSAGE_CHILDREN))
+            t0 = time.perf_counter()
+            run = run_launches(ctx.vendors, pairs, workers=workers)
+            wall = time.perf_counter() - t0
+            after = (resource.getrusage(resource.RUSAGE_SELF),
+                     resource.getrusage(resource.RUSAGE_CHILDREN))
+        finally:
+            ctx.vendors.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    user = sum(a.ru_utime - b.ru_utime for a, b in zip(after, before, strict=True))
+    system = sum(a.ru_stime - b.ru_stime for a, b in zip(after, before, strict=True))
+    cpu = user + system
+    ok = sum(o.ok for o in run)
+    rate = len(pairs) / wall
+    floor_cpu = signing_floor_cpu()
+    return {"scale": scale, "launches": len(pairs), "ok": ok, "workers": workers,
+            "cores": os.cpu_count() or 1, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "cpu_system_s": round(system, 2),
+            "cpu_ms_per_launch": round(1000 * cpu / len(pairs), 3),
+            "launches_per_s": round(rate, 1),
+            "launches_per_cpu_s": round(len(pairs) / cpu, 1),
+            "rs256_floor_per_core": round(floor, 1),
+            "rs256_floor_per_cpu_s": round(floor_cpu, 1),
+            "share_of_floor": round(rate / (floor * workers), 4),
+            "share_of_floor_cpu": round(len(pairs) / cpu / floor_cpu, 4),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def profile_launches(scale: str, seed: int, n: int, top: int, out: str | None = None) -> None:
+    """cProfile ``n`` launches of the city in this process (one core, no pool)."""
+    import cProfile
+    import pstats
+    import shutil
+    import tempfile
+
+    from scenarios.launches import launch_one
+    from scenarios.runner import fast_tmp
+
+    work = Path(tempfile.mkdtemp(prefix="renkei-lti-prof-", dir=fast_tmp()))
+    try:
+        ctx, pairs = build_world(scale, seed, work)
+        step = max(1, len(pairs) // n)
+        chosen = pairs[::step][:n]
+        for umi, tool in chosen[:20]:  # warm the caches (JWKS, statements) first
+            launch_one(ctx.vendors, umi, tool)
+        chosen = chosen[20:]
+        prof = cProfile.Profile()
+        t0 = time.process_time()
+        prof.enable()
+        outcomes = [launch_one(ctx.vendors, u, t) for u, t in chosen]
+        prof.disable()
+        cpu = time.process_time() - t0
+        ctx.vendors.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{len(chosen)} launches, {sum(o.ok for o in outcomes)} ok, "
+          f"{1000 * cpu / len(chosen):.3f} ms CPU each (with the profiler)")
+    if out:
+        prof.dump_stats(out)
+    stats = pstats.Stats(prof)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=2000,
+                        help="tokens for the signing and verification figures")
+    parser.add_argument("--scale", default=None,
+                        help="launch every pupil of this city into every tool that applies, "
+                             "as the rehearsal does after its baseline (e.g. tsukuba)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="default: all cores")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object: the city's launches against the RS256 "
+                             "floor (--scale, default tsukuba)")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="cProfile N launches of the city in one process")
+    parser.add_argument("--profile-out", metavar="PATH", help="also write the profile there")
+    args = parser.parse_args(argv)
+    if args.profile:
+        profile_launches(args.scale or "small", args.seed, args.profile, 40, args.profile_out)
+        return 0
+    if args.json or args.scale:
+        from rehearsal import signing_floor
+
+        floor = signing_floor()
+        result = world_launches(args.scale or "tsukuba", args.seed,
+                                args.workers or os.cpu_count() or 1, floor)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            for key, value in result.items():
+                print(f"{key:22} {value}")
+        return 0 if result["ok"] == result["launches"] else 1
+    n = args.n
     keys = KeyStore(None)
     tokens, t_sign = make_tokens(keys, n)
     t_renkei = renkei_verify(keys, tokens)
@@ -162,7 +354,8 @@ def main() -> None:
     print(f"renkei / PyLTI1p3 ratio:    {t_pylti / t_renkei:8.2f} x")
     print(f"in-process launches:        {rate(launches, t_launch):8.0f} /s  "
           f"(login → auth → form post → verified, {launches} launches)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

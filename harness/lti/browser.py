@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from harness.lti.http import HttpError
+from harness.lti.web import read_autosubmit_form
 from harness.transport import ConnectionDropped, call_wsgi, session_for, wsgi_environ
 
 
@@ -97,16 +98,19 @@ class WsgiTransport:
             raise HttpError(f"{method} {url} failed: connection dropped",
                             cause="connection dropped", method=method, url=url) from None
         headers: dict[str, str] = {}
+        ctype = ""
         for name, value in got:
-            if name.lower() == "set-cookie":
+            lower = name.lower()
+            if lower == "set-cookie":
                 jar.store(value)
+            elif lower == "content-type":
+                ctype = value
             headers[name] = value  # as requests' dict(r.headers): the last value wins
         return Page(method, url, int(status.split(" ", 1)[0]), headers,
-                    content.decode(_charset(headers), "replace"))
+                    content.decode(_charset(ctype), "replace"))
 
 
-def _charset(headers: Mapping[str, str]) -> str:
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+def _charset(ctype: str) -> str:
     _, _, rest = ctype.partition("charset=")
     return rest.split(";", 1)[0].strip().strip('"') or "utf-8"
 
@@ -150,6 +154,8 @@ class CookieJar:
 
     def header(self, path: str) -> str:
         """The ``Cookie`` header for a request to ``path`` (longer paths first)."""
+        if not self.cookies:
+            return ""
         chosen = sorted(((p, n, v) for (n, p), v in self.cookies.items()
                          if path == p or path.startswith(p.rstrip("/") + "/")),
                         key=lambda c: -len(c[0]))
@@ -179,8 +185,16 @@ class _FormParser(HTMLParser):
 
 def find_autosubmit(html: str) -> tuple[str, str, dict[str, str]] | None:
     """(method, action, fields) of a page that submits its only form by script, else None."""
+    own = read_autosubmit_form(html)
+    if own is not None:  # renkei's own form_post page, read without a full HTML parse
+        return "POST", own[0], own[1]
     if "<form" not in html.lower():
         return None
+    return parse_autosubmit(html)
+
+
+def parse_autosubmit(html: str) -> tuple[str, str, dict[str, str]] | None:
+    """:func:`find_autosubmit` for any page, with the full HTML parser."""
     parser = _FormParser()
     parser.feed(html)
     if parser.autosubmit and len(parser.forms) == 1:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,11 @@ OIDC_ERRORS = {
     "LT408": "invalid_request", "LT409": "login_required", "LT411": "invalid_request",
     "LT412": "unauthorized_client", "LT414": "invalid_request",
 }
+
+
+#: how many issued id_tokens :attr:`Platform.log` keeps (a rehearsal issues hundreds of
+#: thousands; lgate's launches table keeps every launch)
+LOG_SIZE = 1000
 
 
 @dataclass
@@ -105,7 +111,9 @@ class Platform:
         self.nonces = SeenStore(hint_ttl)
         self.single_use_nonces = single_use_nonces
         self.services = services
-        self.log: list[dict[str, Any]] = []  # inspect endpoint; never holds tokens
+        #: the id_tokens issued, newest last, for inspection (never the tokens themselves);
+        #: the last :data:`LOG_SIZE` only, so a long run of launches does not grow the process
+        self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         #: where the platform's endpoints live (the issuer need not be served)
         self.base_url = issuer.rstrip("/")
 

@@ -314,7 +314,7 @@ def inspect() -> Response:
         "kids": [k["kid"] for k in p.keys.jwks()["keys"]],
         "tools": {cid: {"login_url": t.login_url, "redirect_uris": list(t.redirect_uris),
                         "deployment_ids": list(t.deployment_ids)} for cid, t in p.tools.items()},
-        "launches": p.log, "findings": [f.as_dict() for f in st.findings],
+        "launches": list(p.log), "findings": [f.as_dict() for f in st.findings],
         "deep_link_responses": st.dl_responses,
         "members": {k: len(v) for k, v in st.services.members.items()},
         "scores": {k: {u: len(h) for u, h in v.items()} for k, v in st.services.scores.items()},

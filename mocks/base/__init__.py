@@ -18,7 +18,14 @@ May import ``harness`` only (and ``mocks`` for the registry's peers).
 """
 
 from mocks.base.admin import admin_error, json_body
-from mocks.base.app import BASE_DEFAULTS, MockState, create_mock_app, http_session, take_fault
+from mocks.base.app import (
+    BASE_DEFAULTS,
+    MockFlask,
+    MockState,
+    create_mock_app,
+    http_session,
+    take_fault,
+)
 from mocks.base.db import MEMORY, close_app_db, database, db_transaction, get_db
 from mocks.base.faults import BUILTIN_KINDS, Fault, FaultError, FaultStore
 from mocks.base.middleware import RequestLog
@@ -26,7 +33,7 @@ from mocks.base.spec import JsonDict, MockSpec, Mount
 
 __all__ = [
     "BASE_DEFAULTS", "BUILTIN_KINDS", "MEMORY", "Fault", "FaultError", "FaultStore",
-    "JsonDict", "MockSpec", "MockState", "Mount", "RequestLog", "admin_error", "close_app_db",
-    "create_mock_app", "database", "db_transaction", "get_db", "http_session", "json_body",
-    "take_fault",
+    "JsonDict", "MockFlask", "MockSpec", "MockState", "Mount", "RequestLog", "admin_error",
+    "close_app_db", "create_mock_app", "database", "db_transaction", "get_db", "http_session",
+    "json_body", "take_fault",
 ]

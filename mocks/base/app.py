@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,28 @@ class MockState:
     session: Session | None = None
 
 
+class MockFlask(Flask):
+    """Flask with :meth:`ensure_sync`'s answer kept per function.
+
+    Flask asks ``inspect.iscoroutinefunction`` about every view, hook and handler on every
+    request (about six times a request here); a rehearsal sends the mocks hundreds of
+    thousands of requests. A function's answer cannot change, so it is kept (plain functions
+    only: they are the app's own and few).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[types.FunctionType, Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        if type(func) is not types.FunctionType:
+            return super().ensure_sync(func)
+        synced = self._synced.get(func)
+        if synced is None:
+            synced = self._synced[func] = super().ensure_sync(func)
+        return synced
+
+
 def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app of one mock: state, admin, pages, faults and the vendor API,
     then the mock's own :attr:`MockSpec.init_app` hook.
@@ -52,7 +76,7 @@ def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Fla
     :param config: overrides of the defaults, e.g. ``{"DATABASE": ":memory:"}``.
     :raises FaultError: when ``FAULTS`` holds an unusable rule.
     """
-    app = Flask(spec.import_name, instance_relative_config=True)
+    app = MockFlask(spec.import_name, instance_relative_config=True)
     app.config.from_mapping(BASE_DEFAULTS)
     app.config.from_mapping(spec.defaults)
     if config:
@@ -147,5 +171,5 @@ def http_session() -> Session:
     return state.session
 
 
-__all__ = ["BASE_DEFAULTS", "FaultError", "MockState", "create_mock_app", "http_session",
-           "take_fault"]
+__all__ = ["BASE_DEFAULTS", "FaultError", "MockFlask", "MockState", "create_mock_app",
+           "http_session", "take_fault"]

@@ -75,7 +75,9 @@ def _names_a_secret(query: str) -> bool:
 
 def redact_query(query: str) -> str:
     """The query string with the values of secret-looking parameters replaced by ``***``."""
-    if not query or not _names_a_secret(query):
+    if not query or ("%" not in query and not _SECRET_PARAM.search(query)):
+        return query  # nothing secret-looking anywhere in it (one scan, no split)
+    if not _names_a_secret(query):
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs])

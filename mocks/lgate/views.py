@@ -194,12 +194,12 @@ def launch() -> Any:
         return _error(exc.status, "cannotLaunch", str(exc))
     url, params = lti_state().platform.initiate_login(reg.client_id, spec)
     session[SESSION_USER] = umi
-    with db_transaction() as conn:
-        conn.execute(
-            "INSERT INTO launches (at, user_master_identifier, tool, client_id, message_type, "
-            "context_id, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (now(), umi, name, reg.client_id, spec.message_type,
-             target.class_id, _json(spec.person.roles)))
+    # one statement, so its own transaction (autocommit): no BEGIN/COMMIT round of its own
+    get_db().execute(
+        "INSERT INTO launches (at, user_master_identifier, tool, client_id, message_type, "
+        "context_id, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (now(), umi, name, reg.client_id, spec.message_type,
+         target.class_id, _json(spec.person.roles)))
     return redirect(url + ("&" if "?" in url else "?") + urlencode(params))
 
 

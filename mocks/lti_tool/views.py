@@ -26,7 +26,7 @@ from harness.lti.tool import LoginError, Tool
 from harness.lti.tool_app import ACCEPTED, REJECTED, STATE_COOKIE, redirect_with_state
 from harness.lti.verify import peek_claims
 from harness.lti.web import autosubmit_form, message_page
-from mocks.base import get_db, http_session, take_fault
+from mocks.base import db_transaction, get_db, http_session, take_fault
 from mocks.lti_tool.config import key_store, platform_registration, session_fetcher
 from mocks.lti_tool.launches import (
     OUTCOME_ACCEPTED,
@@ -175,15 +175,16 @@ def launch() -> Any:
         record_launch(db, entry)
         return _page(entry, "このツールは起動を受け付けていません",
                      "This tool is rejecting launches", [forced])
-    decision = ctx.info.decide(claims, db)
-    entry.account, entry.licence = decision.account, decision.licence
-    if not decision.allowed:
-        entry.outcome, entry.status = OUTCOME_REFUSED, decision.status
-        entry.reason = decision.reason_en
+    with db_transaction():  # the tool's own rule (a licence grant) and its log entry: one commit
+        decision = ctx.info.decide(claims, db)
+        entry.account, entry.licence = decision.account, decision.licence
+        if not decision.allowed:
+            entry.outcome, entry.status = OUTCOME_REFUSED, decision.status
+            entry.reason = decision.reason_en
         record_launch(db, entry)
+    if not decision.allowed:
         return _page(entry, "利用できません", "Access refused",
                      [decision.reason_ja or "", decision.reason_en or ""])
-    record_launch(db, entry)
     if claims.get(c.MESSAGE_TYPE) == c.DEEP_LINKING_REQUEST:
         item = resource_link_item(str(current_app.config["BASE_URL"]).rstrip("/") + "/lti/launch",
                                   ctx.info.item_title)
