@@ -97,20 +97,32 @@ def main(argv: list[str] | None = None) -> int:
     from scenarios.model import StepFindings
     from scenarios.observe import Observed
     from scenarios.rehearsal import REHEARSAL
+    from scenarios.rss import peak_rss_mb, reset_peak
     from scenarios.runner import fast_tmp, make_context
 
     workers = args.workers or default_workers()
     phases: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    rss: dict[str, float] = {}
+    worker_rss: list[float] = []
     work = Path(tempfile.mkdtemp(prefix="renkei-bench-", dir=fast_tmp()))
     ctx = make_context(REHEARSAL, workdir=work, scale=args.scale, seed=args.seed,
                        workers=workers)
     out = StepFindings("bench", "rollover", cap_per_rule=20)
 
     def phase(name: str, fn):  # noqa: ANN001, ANN202
-        started = time.perf_counter()
+        reset_peak()
+        started, cpu_started = time.perf_counter(), time.process_time()
         value = fn()
         phases[name] = time.perf_counter() - started
-        print(f"{name:12} {phases[name]:8.1f} s", flush=True)
+        cpu[name] = time.process_time() - cpu_started
+        rss[name] = peak_rss_mb()
+        extra = ""
+        if getattr(value, "worker_rss", None):
+            worker_rss.extend(value.worker_rss)
+            extra = "  workers " + ", ".join(f"{mb:.0f}" for mb in value.worker_rss) + " MB"
+        print(f"{name:12} {phases[name]:8.1f} s  cpu {cpu[name]:7.1f} s  peak RSS "
+              f"{rss[name]:6.0f} MB{extra}", flush=True)
         return value
 
     try:
@@ -169,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     slowest = max(phases, key=phases.get)
     print(f"{'total':12} {total:8.1f} s  (target ≤ 120 s)")
     print(f"peak RSS: {rss_self:.0f} MB (main), {rss_children:.0f} MB (largest worker); "
-          f"target ≤ 1500 MB")
+          f"target ≤ 1500 MB at Tsukuba, ≤ 2048 MB in every process at prefecture scale")
+    print("peak RSS by phase (main): " + ", ".join(f"{k} {v:.0f}" for k, v in rss.items())
+          + " MB")
     print(f"launches: {len(pairs)} in {phases['launches']:.1f} s with {workers} worker(s) = "
           f"{rate:.0f}/s; RS256 signing floor {floor:.0f}/s per core "
           f"(launches reach {rate / (floor * workers):.1%} of it)")

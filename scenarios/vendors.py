@@ -15,8 +15,10 @@ harness and the pipeline talk plain HTTP to them.
 
 from __future__ import annotations
 
+import io
+import json as jsonlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -257,6 +259,16 @@ class Vendors:
         """c4th's city as JSON (``City.to_json`` form)."""
         return self.call("c4th", "GET", "/_admin/city")
 
+    def city_stream(self) -> dict[str, Any]:
+        """c4th's city as :meth:`city` has it, but ``"students"`` is an iterator over the
+        pupils, read line by line (``GET /_admin/city?format=ndjson``): iterate it once. At
+        scale the whole city as one JSON document costs several times its size to parse."""
+        body = io.BytesIO(self.send("c4th", "GET", "/_admin/city",
+                                    params={"format": "ndjson"}).content)  # shares the bytes
+        head = jsonlib.loads(body.readline())
+        head["students"] = (jsonlib.loads(line) for line in body if line.strip())
+        return head
+
     def event(self, event: str, **args: Any) -> Any:
         """Apply a life event in c4th (``enrol``, ``transfer_in``, ``transfer`` …)."""
         body = self.call("c4th", "POST", "/_admin/events",
@@ -292,14 +304,19 @@ class Vendors:
 
     def paged(self, name: str, path: str, key: str, *, limit: int = 1000) -> list[dict]:
         """Every record of a OneRoster read API collection (limit/offset paging)."""
-        out: list[dict] = []
+        return [record for page in self.pages(name, path, key, limit=limit) for record in page]
+
+    def pages(self, name: str, path: str, key: str, *, limit: int = 1000
+              ) -> Iterator[list[dict]]:
+        """A OneRoster read API collection page by page (limit/offset paging), for a reader
+        that keeps only what it needs of each record."""
         offset = 0
         while True:
             body = self.call(name, "GET", path, params={"limit": limit, "offset": offset})
             page = body.get(key, []) if isinstance(body, dict) else []
-            out.extend(page)
+            yield page
             if len(page) < limit:
-                return out
+                return
             offset += limit
 
     def close(self) -> None:

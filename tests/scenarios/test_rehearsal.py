@@ -14,6 +14,8 @@ def test_small_rehearsal_passes_and_writes_both_reports(renkei, tmp_path, capsys
     data = json.loads((out / "rehearsal.json").read_text("utf-8"))
     assert data["passed"] is True
     assert set(data["phases"]) >= {"generate", "baseline", "apply", "verify", "launches"}
+    assert set(data["peak_rss_mb"]) == set(data["phases"])
+    assert all(v["main"] > 0 for v in data["peak_rss_mb"].values())
     totals = data["totals"]
     assert totals["created"] > 0 and totals["promoted"] > 0 and totals["graduated"] > 0
     launched = sum(s["launched"] for s in data["launches"].values())
