@@ -11,9 +11,9 @@ Parallel: launches are independent, so with ``workers > 1`` the list is cut into
 each worker process runs its slice on its own view of the systems. Live, workers share the real
 servers (plain HTTP). In-process, each worker launches on a private world, because launches
 write (sessions, launch logs, licences) and processes sharing one SQLite file serialise on its
-write lock: the parent takes a :class:`WorldCopy` of the systems a launch touches through their
-admin surface (``GET /_admin/state/export``, each tool's ``/_admin/reject-launches``), and each
-worker builds fresh in-process mocks and gives them that state (``POST /_admin/state/import``).
+write lock: the parent takes a :class:`WorldCopy` of the systems a launch touches (a copy of
+each database, the snapshot ``GET /_admin/state/export`` answers, and each tool's
+``/_admin/reject-launches``), and each worker builds fresh in-process mocks on those copies.
 The tools record each launch in the worker's world, so the worker reads those records back.
 """
 
@@ -191,11 +191,12 @@ def refusal_reason(status: int, url: str, step: str, excerpt: str, acceptance: A
 class WorldCopy:
     """What a launch worker needs to launch on a private world as the parent's systems would.
 
-    :param snapshots: system → a file holding its state (``GET /_admin/state/export``), for
-        the systems a launch touches: lgate (the e-portal logs the pupil in and signs the
-        launch) and the tools launched into. c4th and Microsoft 365 take no part in a launch.
-        Files, not bytes: at a large city's scale lgate's state is hundreds of MB, and the
-        workers are new processes that would each be sent a copy.
+    :param snapshots: system → a file holding its database (:meth:`Vendors.copy_state`, the
+        snapshot ``GET /_admin/state/export`` answers), for the systems a launch touches:
+        lgate (the e-portal logs the pupil in and signs the launch) and the tools launched
+        into. c4th and Microsoft 365 take no part in a launch. Files, not bytes: at a large
+        city's scale the drill app's database passes 500 MB, more than a mock takes as a
+        request body and more than a worker should hold.
     :param rejecting: tool → the reason it refuses every launch with (a run-time setting,
         not state: ``/_admin/reject-launches``).
     """
@@ -205,22 +206,23 @@ class WorldCopy:
 
     @classmethod
     def take(cls, vendors: Vendors, tools: Iterable[str], folder: str | Path) -> WorldCopy:
-        """Read the copy from ``vendors``' admin surface into ``folder``, once for every
-        worker."""
+        """Copy the systems' state into ``folder``, once for every worker."""
         tools = sorted(set(tools) & set(NAMES))  # a vendor's own tool is reached as it is
         rejecting = {t: r for t in tools if (r := vendors.launch_rejection(t))}
-        files = {}
-        for name in ("lgate", *tools):
-            files[name] = Path(folder) / f"{name}.snapshot.sqlite3"
-            files[name].write_bytes(vendors.export_state(name))
-        return cls(files, rejecting)
+        return cls({name: vendors.copy_state(name, Path(folder) / f"{name}.snapshot.sqlite3")
+                    for name in ("lgate", *tools)}, rejecting)
 
-    def build(self, vendors: Vendors) -> None:
-        """Give fresh systems ``vendors`` this copy's state and settings."""
+    def build(self, folder: str | Path, spec: Mapping[str, Any]) -> Vendors:
+        """Fresh in-process systems in ``folder`` with this copy's state and settings,
+        configured as ``spec`` (:meth:`Vendors.spec`) says: each mock starts on its own copy
+        of the database file, as a restarted server would."""
         for name, snapshot in self.snapshots.items():
-            vendors.import_state(name, snapshot.read_bytes())
+            shutil.copyfile(snapshot, Path(folder) / f"{name}.sqlite3")
+        vendors = Vendors.in_process(folder, secret_key=spec["secret_key"],
+                                     config=spec["config"])
         for tool, reason in self.rejecting.items():
             vendors.reject_launches(tool, reason)
+        return vendors
 
 
 _WORKER: dict[str, Any] = {}
@@ -235,10 +237,7 @@ def _init_worker(spec: Mapping[str, Any], world: WorldCopy | None, scratch: str 
         return
     # in-process: fresh mocks in the parent's scratch folder (the parent removes it: a pool's
     # worker ends without running exit handlers)
-    vendors = Vendors.in_process(tempfile.mkdtemp(prefix="worker-", dir=scratch),
-                                 secret_key=spec["secret_key"], config=spec["config"])
-    world.build(vendors)
-    _WORKER["vendors"] = vendors
+    _WORKER["vendors"] = world.build(tempfile.mkdtemp(prefix="worker-", dir=scratch), spec)
     _WORKER["private"] = True
 
 

@@ -17,8 +17,13 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+from scenarios.pipeline_driver import DEV_CLIENT, TENANT
 from scenarios.vendors import Vendors
+
+#: the Graph resource's app-only scope (client credentials)
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 ROSTER = "/ims/oneroster/rostering/v1p2"
 
@@ -142,20 +147,40 @@ def _kept(record: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def m365_accounts(vendors: Vendors) -> dict[str, list[dict[str, Any]]]:
-    """upn (lower case) → the Graph users with that userPrincipalName (:data:`M365_FIELDS`)."""
+    """upn (lower case) → the Graph users with that userPrincipalName (:data:`M365_FIELDS`),
+    read as any Graph client reads them: an app-only token (the pipeline's client), then
+    ``GET /v1.0/users`` with ``$select`` a page of 999 at a time (``@odata.nextLink``)."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    users = vendors.state("m365").get("users", ())
-    for u in users:
-        out[str(pick(u, "userPrincipalName", "upn", default="")).lower()].append(
-            _kept(u, M365_FIELDS))
+    for page in graph_user_pages(vendors, ("id", "userPrincipalName", "accountEnabled")):
+        for u in page:
+            out[str(pick(u, "userPrincipalName", "upn", default="")).lower()].append(
+                _kept(u, M365_FIELDS))
     return dict(out)
 
 
+def graph_user_pages(vendors: Vendors, select: tuple[str, ...]) -> Iterator[list[dict[str, Any]]]:
+    """Microsoft 365's users a page at a time through Graph (the token is never shown)."""
+    client, secret = DEV_CLIENT
+    token = vendors.send("m365", "POST", f"/{TENANT}/oauth2/v2.0/token", what="token", data={
+        "grant_type": "client_credentials", "client_id": client, "client_secret": secret,
+        "scope": GRAPH_SCOPE}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    path: str | None = f"/v1.0/users?$select={','.join(select)}&$top=999"
+    while path is not None:
+        body = vendors.send("m365", "GET", path, what="GET /v1.0/users",
+                            headers=headers).json()
+        yield body.get("value", [])
+        link = body.get("@odata.nextLink")
+        path = None if not link else urlsplit(link).path + "?" + urlsplit(link).query
+
+
 def drill_users(vendors: Vendors) -> dict[str, list[dict[str, Any]]]:
-    """umi → the drill app's users with that userMasterIdentifier (:data:`DRILL_FIELDS`)."""
+    """umi → the drill app's users with that userMasterIdentifier (:data:`DRILL_FIELDS`),
+    read a page at a time (``GET /_admin/users``, the accounts as ``/_admin/state`` lists
+    them)."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     intern = sys.intern
-    for u in vendors.state("interactive_study").get("users", ()):
+    for u in (u for page in _drill_pages(vendors) for u in page):
         kept = _kept(u, DRILL_FIELDS)
         # a school or class as an object: only what the placement check reads of it
         if isinstance(kept.get("school"), Mapping):
@@ -169,6 +194,15 @@ def drill_users(vendors: Vendors) -> dict[str, list[dict[str, Any]]]:
                 kept[key] = intern(kept[key])
         out[str(pick(u, "userMasterIdentifier", "umi", default=""))].append(kept)
     return dict(out)
+
+
+def _drill_pages(vendors: Vendors, size: int = 2000) -> Iterator[list[dict[str, Any]]]:
+    after: str | None = ""
+    while after is not None:
+        body = vendors.call("interactive_study", "GET", "/_admin/users",
+                            params={"after": after, "limit": size})
+        yield body["users"]
+        after = body["next"]
 
 
 def enabled(record: Mapping[str, Any]) -> bool:

@@ -32,6 +32,8 @@ from scenarios.vendors import Vendors
 SECRET_ENV = "RENKEI_SCENARIO_M365_SECRET"
 #: the m365 mock's default client (contract); a development secret, not a real one
 DEV_CLIENT = ("renkei-pipeline", "renkei-dev-secret")
+#: the Microsoft 365 tenant the configuration names
+TENANT = "renkei"
 
 
 class PipelineUnavailable(RuntimeError):
@@ -143,7 +145,7 @@ url = "{u["lgate"]}"
 {trust}
 [targets.m365]
 graph_url = "{u["m365"]}"
-tenant = "renkei"
+tenant = "{TENANT}"
 client_id = "{DEV_CLIENT[0]}"
 client_secret_env = "{SECRET_ENV}"
 student_sku = "STANDARDWOFFPACK_STUDENT"
