@@ -18,7 +18,12 @@ Phases (targets for Tsukuba, ~22,900 pupils, on the 2-core container: ≤ 120 s 
   launches    every pupil into every tool that applies (full OIDC flow, N processes)
   verify-l    each launch checked in what its tool recorded
 and the signing floor: RS256 id_token signatures per second on one core (harness.lti.keys),
-so launches/s can be read against what signing alone allows.
+so launches/s can be read against what signing alone allows. Each phase prints its wall and
+CPU seconds and its own peak RSS (VmHWM, reset at the phase's start: scenarios.rss); the
+launches also each worker's. The in-process systems live in the main process, so its RSS is
+theirs too. ``bench/scale.py`` runs ``renkei rehearse`` itself at Tsukuba and prefecture scale
+against issue 18's targets; this script breaks one scale down (it adds the export, check and
+preprocess phases the rehearsal does not have, and has no preview).
 
 Figures measured 2026-12-06 on the 2-core container (Python 3.11, /dev/shm state), Tsukuba
 seed 1 (23,438 pupils launched after the rollover, every c4th quirk), 2 workers, quiet machine
@@ -98,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     from scenarios.observe import Observed
     from scenarios.rehearsal import REHEARSAL
     from scenarios.rss import peak_rss_mb, reset_peak
-    from scenarios.runner import fast_tmp, make_context
+    from scenarios.runner import exit_on_sigterm, fast_tmp, make_context
+
+    exit_on_sigterm().__enter__()  # for the whole script: a stopped run removes its state
 
     workers = args.workers or default_workers()
     phases: dict[str, float] = {}

@@ -29,9 +29,30 @@ The JSON keys read from each script (nested objects; the first key found wins):
   bench/generate_city.py {<scale>: {"cpu_s" | "wall_s", "peak_rss_mb" | "rss_mb"}}
   bench/lti_launch.py    {"share_of_floor", "rs256_floor_per_core", "launches_per_s"}
 
-Figures (2-core container shared with other jobs; load average beside each):
-  before (main at c44a597, bench/rehearsal.py --scale prefecture, /work/runs/pref-before.log,
-  load 3-8): see the report of issue 18's rehearsal row; after: the table this script prints.
+Figures for the rehearsal row, 2026-12-06, the 2-core container shared with other helpers'
+benches (load average 3-40 during these runs, so wall times are stretched several-fold; CPU
+seconds and peak RSS are the figures to compare). Measured with bench/rehearsal.py, which
+prints each phase's own peak RSS (scenarios.rss) and CPU seconds:
+
+  Tsukuba (seed 1, 2 workers)     before (main c44a597)           after (this branch)
+    generate                      2.9 s   1.4 CPU-s  189 MB       4.3 s   0.9 CPU-s  138 MB
+    baseline                     74.6 s  38.1 CPU-s  333 MB     150.1 s  42.7 CPU-s  330 MB
+    preprocess (bench only)       5.0 s   1.8 CPU-s  395 MB       3.4 s   1.6 CPU-s  373 MB
+    apply                        63.2 s  27.6 CPU-s  553 MB     150.6 s  28.9 CPU-s  466 MB
+    verify                       11.7 s   5.5 CPU-s  581 MB      26.7 s   4.6 CPU-s  360 MB
+    launches (main)             460.9 s              719 MB    1290.1 s              363 MB
+    launch workers (each)                            707 MB                          110 MB
+    load average                  8.4                            19.2 (floor 954/s vs 690/s)
+    46,876 launches verified and 0 invariants broken in both.
+
+  prefecture (seed 1, 228,810 pupils)  before: the lead's run on main, /work/runs/
+    pref-before.log and pref-rss.log (load 3-28): generate 12.9 s, baseline 907.9 s, apply
+    962.7 s, verify 235.8 s; main process peak RSS 2.55 GB in the baseline, 3.9 GB in the apply,
+    4.6 GB in the verify, 5.5 GB setting up the launches; both forked workers 5.5 GB. It never
+    launched: the drill app's state snapshot (> 512 MB) was refused by the worker's import
+    (HTTP 413) and the pool respawned its workers for ever.
+    after: see the branch's report to the lead (the run did not finish before the deadline
+    under load 20-40; the phases it reached are listed there).
 """
 
 from __future__ import annotations
