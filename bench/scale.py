@@ -51,8 +51,27 @@ prints each phase's own peak RSS (scenarios.rss) and CPU seconds:
     4.6 GB in the verify, 5.5 GB setting up the launches; both forked workers 5.5 GB. It never
     launched: the drill app's state snapshot (> 512 MB) was refused by the worker's import
     (HTTP 413) and the pool respawned its workers for ever.
-    after: see the branch's report to the lead (the run did not finish before the deadline
-    under load 20-40; the phases it reached are listed there).
+    after (this branch, bench/rehearsal.py --scale prefecture, 11:11-, load 2-13; the first
+    after-run was stopped by the kernel's OOM killer when killed runs' /dev/shm state had
+    filled the machine's RAM):
+                                  wall      CPU       main peak RSS (this phase's own)
+      generate                   21.7 s    10.0 s     757 MB
+      baseline                  616.6 s   413.1 s   2,547 MB  the pipeline's first night
+      rollover                   14.6 s     9.7 s   1,481 MB
+      export                     21.0 s    14.1 s   1,290 MB
+      check                      10.8 s     7.4 s   1,067 MB
+      preprocess (bench only)    31.1 s    20.6 s   2,467 MB  the pipeline's plan, 674,706
+      apply                     321.2 s   299.4 s   3,260 MB  the pipeline's rollover run
+      verify                     63.4 s    63.1 s   2,132 MB  (4.6 GB before)
+      launches                  793.5 s     7.3 s   2,181 MB  468,790 launches, all verified,
+                                                           591/s on 2 workers; each worker
+                                                           340/343 MB (5.5 GB before), the
+                                                           fork server 55 MB
+      verify-launches             0.8 s     0.8 s   2,126 MB
+      total 1,894.8 s; 0 invariants broken; RS256 floor 3,823/s per core in the same run
+      (launches reach 7.7% of it); the main process keeps the 2.1 GB the apply left resident.
+    What is left above 2 GB is the main process during the pipeline's runs (baseline, apply),
+    which the in-process systems share with it: the pipeline's memory (issue 18, another part).
 """
 
 from __future__ import annotations
