@@ -16,6 +16,7 @@ Computed independently of the pipeline's code: the harness checks the pipeline, 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,7 @@ class CityExpectation:
     #: GIGA ids (lower case) of everyone the city knows, current or departed
     known_upns: set[str] = field(default_factory=set)
     schools: dict[str, str] = field(default_factory=dict)  # 学校コード → name
+    school_kinds: dict[str, str] = field(default_factory=dict)  # 学校コード → kind
 
     def name_of(self, umi: str) -> str:
         p = self.people.get(umi)
@@ -104,17 +106,20 @@ def expect_city(city: Mapping[str, Any], *, display_grades: bool = True,
     schools = {s["key"]: s for s in city["schools"]}
     rooms = {h["key"]: h for h in city["homerooms"]}
     out = CityExpectation(school_year=year,
-                          schools={s["school_code"]: s["name"] for s in schools.values()})
-    for s in city["students"]:
+                          schools={s["school_code"]: s["name"] for s in schools.values()},
+                          school_kinds={s["school_code"]: s["kind"] for s in schools.values()})
+    titles = {key: delivered_title(room["title"], room["grades"], display_grades=display_grades)
+              for key, room in rooms.items()}  # one title string per class, shared by its pupils
+    intern = sys.intern  # names and grades repeat: one string each, not one per pupil
+    for s in city["students"]:  # any iterable: Vendors.city_stream reads them line by line
         school = schools[s["school"]]
         room = rooms[s["homeroom"]]
         upn = s["recorded_upn"] if s.get("recorded_upn") and "wrong-giga-ids" in quirks \
             else s["upn"]
         person = ExpectedPerson(
-            umi=s["umi"], upn=upn, family_name=s["family_kanji"], given_name=s["given_kanji"],
-            school_code=school["school_code"], school_name=school["name"], grade=s["grade"],
-            class_title=delivered_title(room["title"], room["grades"],
-                                        display_grades=display_grades),
+            umi=s["umi"], upn=upn, family_name=intern(s["family_kanji"]),
+            given_name=intern(s["given_kanji"]), school_code=school["school_code"],
+            school_name=school["name"], grade=intern(s["grade"]), class_title=titles[room["key"]],
             class_key=room["key"], special_needs=bool(room.get("disability")),
         )
         out.people[person.umi] = person

@@ -4,16 +4,16 @@ A launch starts at lgate's ``GET /launch?user=<userMasterIdentifier>&tool=<name>
 scripted browser (:class:`harness.lti.browser.Browser`): lgate logs the pupil in and redirects
 to the tool's login URL, the tool redirects back to lgate's auth endpoint, lgate posts the
 signed id_token to the tool's launch URL, and the tool verifies it. The harness then reads what
-the tool recorded (``/_admin/state`` launches) and checks it against the LTI catalogue's
+the tool recorded (``/_admin/launches``) and checks it against the LTI catalogue's
 verdict and the expected person, class, role, grade and licence.
 
 Parallel: launches are independent, so with ``workers > 1`` the list is cut into slices and
 each worker process runs its slice on its own view of the systems. Live, workers share the real
 servers (plain HTTP). In-process, each worker launches on a private world, because launches
 write (sessions, launch logs, licences) and processes sharing one SQLite file serialise on its
-write lock: the parent takes a :class:`WorldCopy` of the systems a launch touches through their
-admin surface (``GET /_admin/state/export``, each tool's ``/_admin/reject-launches``), and each
-worker builds fresh in-process mocks and gives them that state (``POST /_admin/state/import``).
+write lock: the parent takes a :class:`WorldCopy` of the systems a launch touches (a copy of
+each database, the snapshot ``GET /_admin/state/export`` answers, and each tool's
+``/_admin/reject-launches``), and each worker builds fresh in-process mocks on those copies.
 The tools record each launch in the worker's world, so the worker reads those records back.
 """
 
@@ -24,9 +24,10 @@ import multiprocessing
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ from urllib.parse import quote, urlsplit
 from harness.lti.http import HttpError
 from scenarios.expected import CityExpectation
 from scenarios.model import StepFindings
-from scenarios.observe import pick, tool_launches
+from scenarios.observe import pick, tool_launch_pages
+from scenarios.rss import peak_rss_mb
 from scenarios.vendors import NAMES, Vendors
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -66,7 +68,8 @@ class LaunchOutcome:
     :param reason: why not, first the cause (a status and who answered it, or a transport
         error), then where, then the page's own words.
     :param step: where the flow ended, a key of :data:`STEPS`.
-    :param excerpt: the visible text of the final page, shortened.
+    :param excerpt: the visible text of the final page, shortened (kept only for a launch
+        that was not taken: a city's worth of accepted launch pages is a lot of text).
     :param judged: ``"acceptance"``, ``"status only"`` (a vendor's own tool without
         acceptance settings; :attr:`note` says so), or ``""`` for renkei's own tools (their
         records are checked afterwards).
@@ -154,8 +157,10 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
         ok = step == "launch" and acceptance.accepted(page)
     else:
         ok = step == "launch" and page.status == 200
-    reason = "" if ok else refusal_reason(page.status, page.url, step, excerpt, acceptance,
-                                          lgate, own)
+    if ok:
+        return LaunchOutcome(umi, tool, page.status, ok, "", len(browser.history), step, "",
+                             judged)
+    reason = refusal_reason(page.status, page.url, step, excerpt, acceptance, lgate, own)
     return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history), step,
                          excerpt, judged)
 
@@ -186,29 +191,38 @@ def refusal_reason(status: int, url: str, step: str, excerpt: str, acceptance: A
 class WorldCopy:
     """What a launch worker needs to launch on a private world as the parent's systems would.
 
-    :param snapshots: system → its state (``GET /_admin/state/export``), for the systems a
-        launch touches: lgate (the e-portal logs the pupil in and signs the launch) and the
-        tools launched into. c4th and Microsoft 365 take no part in a launch.
+    :param snapshots: system → a file holding its database (:meth:`Vendors.copy_state`, the
+        snapshot ``GET /_admin/state/export`` answers), for the systems a launch touches:
+        lgate (the e-portal logs the pupil in and signs the launch) and the tools launched
+        into. c4th and Microsoft 365 take no part in a launch. Files, not bytes: at a large
+        city's scale the drill app's database passes 500 MB, more than a mock takes as a
+        request body and more than a worker should hold.
     :param rejecting: tool → the reason it refuses every launch with (a run-time setting,
         not state: ``/_admin/reject-launches``).
     """
 
-    snapshots: dict[str, bytes]
+    snapshots: dict[str, Path]
     rejecting: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def take(cls, vendors: Vendors, tools: Iterable[str]) -> WorldCopy:
-        """Read the copy from ``vendors``' admin surface, once for every worker."""
+    def take(cls, vendors: Vendors, tools: Iterable[str], folder: str | Path) -> WorldCopy:
+        """Copy the systems' state into ``folder``, once for every worker."""
         tools = sorted(set(tools) & set(NAMES))  # a vendor's own tool is reached as it is
         rejecting = {t: r for t in tools if (r := vendors.launch_rejection(t))}
-        return cls({n: vendors.export_state(n) for n in ("lgate", *tools)}, rejecting)
+        return cls({name: vendors.copy_state(name, Path(folder) / f"{name}.snapshot.sqlite3")
+                    for name in ("lgate", *tools)}, rejecting)
 
-    def build(self, vendors: Vendors) -> None:
-        """Give fresh systems ``vendors`` this copy's state and settings."""
+    def build(self, folder: str | Path, spec: Mapping[str, Any]) -> Vendors:
+        """Fresh in-process systems in ``folder`` with this copy's state and settings,
+        configured as ``spec`` (:meth:`Vendors.spec`) says: each mock starts on its own copy
+        of the database file, as a restarted server would."""
         for name, snapshot in self.snapshots.items():
-            vendors.import_state(name, snapshot)
+            shutil.copyfile(snapshot, Path(folder) / f"{name}.sqlite3")
+        vendors = Vendors.in_process(folder, secret_key=spec["secret_key"],
+                                     config=spec["config"])
         for tool, reason in self.rejecting.items():
             vendors.reject_launches(tool, reason)
+        return vendors
 
 
 _WORKER: dict[str, Any] = {}
@@ -223,15 +237,12 @@ def _init_worker(spec: Mapping[str, Any], world: WorldCopy | None, scratch: str 
         return
     # in-process: fresh mocks in the parent's scratch folder (the parent removes it: a pool's
     # worker ends without running exit handlers)
-    vendors = Vendors.in_process(tempfile.mkdtemp(prefix="worker-", dir=scratch),
-                                 secret_key=spec["secret_key"], config=spec["config"])
-    world.build(vendors)
-    _WORKER["vendors"] = vendors
+    _WORKER["vendors"] = world.build(tempfile.mkdtemp(prefix="worker-", dir=scratch), spec)
     _WORKER["private"] = True
 
 
 def _run_slice(pairs: Sequence[tuple[str, str]]
-               ) -> tuple[list[LaunchOutcome], dict[str, dict[str, Any]]]:
+               ) -> tuple[list[LaunchOutcome], dict[str, dict[str, ToolRecord]], float, float]:
     vendors = _WORKER["vendors"]
     counter = _WORKER.get("counter")
     outcomes = []
@@ -240,24 +251,55 @@ def _run_slice(pairs: Sequence[tuple[str, str]]
         if counter is not None:
             with counter.get_lock():
                 counter.value += 1
-    recorded: dict[str, dict[str, Any]] = {}
+    recorded: dict[str, dict[str, ToolRecord]] = {}
     if _WORKER.get("private"):
         # The tools recorded these launches in this worker's copy: read them here, once
         # (each worker gets one slice, so its tools are read once, not once per chunk).
         for tool in sorted({t for _, t in pairs}):
-            subs = {u for u, t in pairs if t == tool}
-            recorded[tool] = {k: v for k, v in recorded_launches(vendors, tool).items()
-                              if k in subs}
-    return outcomes, recorded
+            recorded[tool] = recorded_launches(vendors, tool,
+                                               {u for u, t in pairs if t == tool})
+    return outcomes, recorded, peak_rss_mb(), time.process_time()
 
 
-def recorded_launches(vendors: Vendors, tool: str) -> dict[str, Mapping[str, Any]]:
-    """sub → the last launch the tool recorded for it (the launch step, with its verdict)."""
-    last: dict[str, Mapping[str, Any]] = {}
-    for rec in tool_launches(vendors, tool):
-        if rec.get("step") not in (None, "launch"):
-            continue  # the login step's record carries no verdict
-        last[str(pick(rec, "sub", "user", "umi", default=""))] = rec
+@dataclass(frozen=True, slots=True)
+class ToolRecord:
+    """What the checks read of one launch a tool recorded (its launch log entry)."""
+
+    verified: bool
+    rules: str
+    reason: str
+    grade: str | None
+    class_title: str | None
+    school: str | None
+    roles: str
+    licence: bool
+
+    @classmethod
+    def of(cls, rec: Mapping[str, Any]) -> ToolRecord:
+        def text(*keys: str) -> str | None:
+            value = pick(rec, *keys, default=None)
+            return None if value is None else sys.intern(str(value))
+        rules = pick(rec, "rules", "failed_rules", default="")
+        return cls(_truthy(pick(rec, "verified", "valid", default=False)),
+                   sys.intern(str(rules)) if rules else "",
+                   sys.intern(str(pick(rec, "reason", default=""))),
+                   text("grade"), text("class", "context_title", "class_name"),
+                   text("school_code", "school"), sys.intern(_claim_roles(rec)),
+                   bool(pick(rec, "licence", "license", default=None)))
+
+
+def recorded_launches(vendors: Vendors, tool: str, subs: Container[str] | None = None
+                      ) -> dict[str, ToolRecord]:
+    """sub → the last launch the tool recorded for it (the launch step, with its verdict),
+    read a page at a time; ``subs``: only these."""
+    last: dict[str, ToolRecord] = {}
+    for page in tool_launch_pages(vendors, tool):
+        for rec in page:
+            if rec.get("step") not in (None, "launch"):
+                continue  # the login step's record carries no verdict
+            sub = str(pick(rec, "sub", "user", "umi", default=""))
+            if subs is None or sub in subs:
+                last[sub] = ToolRecord.of(rec)
     return last
 
 
@@ -267,9 +309,13 @@ class LaunchRun:
     systems, what each tool recorded (else the tools are read afterwards)."""
 
     outcomes: list[LaunchOutcome]
-    recorded: dict[str, dict[str, Any]] | None = None
+    recorded: dict[str, dict[str, ToolRecord]] | None = None
     workers: int = 1
     seconds: float = 0.0
+    #: each launch worker's peak RSS in MB (its VmHWM) and CPU seconds (empty when this
+    #: process launched)
+    worker_rss: list[float] = field(default_factory=list)
+    worker_cpu: list[float] = field(default_factory=list)
 
     def __iter__(self):  # noqa: ANN204 - iterate the outcomes
         return iter(self.outcomes)
@@ -300,21 +346,19 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
             progress(len(pairs))
         return LaunchRun(out, None, 1, time.perf_counter() - started)
     slices = balanced_slices(pairs, workers)
-    # fork: the children start at once, with no re-import (and no __main__ guard needed in
-    # the caller's script). Each builds its own view of the systems in _init_worker; a child
-    # never uses the SQLite connections the parent's mocks keep (mocks.base.db opens its own
-    # after a fork).
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
+    ctx = worker_context()
     counter = ctx.Value("i", 0)
     out: list[LaunchOutcome] = []
-    recorded: dict[str, dict[str, Any]] = {}
+    recorded: dict[str, dict[str, ToolRecord]] = {}
+    worker_rss: list[float] = []
+    worker_cpu: list[float] = []
     world = scratch = None
-    if not vendors.is_live:
-        world = WorldCopy.take(vendors, {t for _, t in pairs})
-        # beside the state (a fast folder: every launch commits to SQLite)
-        scratch = tempfile.mkdtemp(prefix="renkei-launch-", dir=Path(vendors.state_dir).parent)
     try:
+        if not vendors.is_live:
+            # beside the state (a fast folder: every launch commits to SQLite)
+            scratch = tempfile.mkdtemp(prefix="renkei-launch-",
+                                       dir=Path(vendors.state_dir).parent)
+            world = WorldCopy.take(vendors, {t for _, t in pairs}, scratch)
         with ctx.Pool(workers, initializer=_init_worker,
                       initargs=(vendors.spec(), world, scratch, counter)) as pool:
             pending = pool.map_async(_run_slice, slices)
@@ -322,8 +366,10 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
                 pending.wait(0.5)
                 if progress:
                     progress(counter.value)
-            for part, rec in pending.get():
+            for part, rec, rss, cpu in pending.get():
                 out.extend(part)
+                worker_rss.append(rss)
+                worker_cpu.append(cpu)
                 for tool, entries in rec.items():
                     recorded.setdefault(tool, {}).update(entries)
     finally:  # the pool has stopped its workers: nothing writes there any more
@@ -332,7 +378,25 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
     if progress:
         progress(len(out))
     return LaunchRun(out, None if world is None else recorded, workers,
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, worker_rss, worker_cpu)
+
+
+def worker_context() -> Any:
+    """How launch workers start: from a fork server where there is one (Linux, macOS), else
+    spawned.
+
+    Not forked from this process: a forked child starts with every page of its parent
+    counted in its own RSS (the in-process systems, the expectation), so at a large city's
+    scale each worker would begin near the parent's size. The fork server is a small process
+    that has imported this module once (started with the first pool, kept for the next), so a
+    worker still starts at once, and builds its own systems in :func:`_init_worker` from
+    plain data. A caller's script needs the ``__main__`` guard, as for any spawned process.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 def balanced_slices(pairs: Sequence[tuple[str, str]], workers: int
@@ -375,7 +439,7 @@ def verify_launches(vendors: Vendors, outcomes: LaunchRun | Sequence[LaunchOutco
     :returns: counts per tool (launched, verified, refused, failed).
     """
     expect_refusal = dict(expect_refusal or {})
-    recorded: dict[str, dict[str, Any]] | None = getattr(outcomes, "recorded", None)
+    recorded: dict[str, dict[str, ToolRecord]] | None = getattr(outcomes, "recorded", None)
     if recorded is None:
         recorded = {tool: recorded_launches(vendors, tool)
                     for tool in sorted({o.tool for o in outcomes})}
@@ -391,8 +455,7 @@ def verify_launches(vendors: Vendors, outcomes: LaunchRun | Sequence[LaunchOutco
             if o.ok:
                 out.add("IV501", system=o.tool, record=o.umi, tool=o.tool,
                         reason=f"expected a refusal ({reason}) but the launch succeeded")
-            elif reason not in o.reason and reason not in str(pick(rec or {}, "reason",
-                                                                   default="")):
+            elif reason not in o.reason and reason not in (rec.reason if rec else ""):
                 out.add("SC105", system=o.tool, record=o.umi, tool=o.tool)
             else:
                 out.add("IV505", system=o.tool, record=o.umi, tool=o.tool, reason=o.reason)
@@ -406,11 +469,10 @@ def verify_launches(vendors: Vendors, outcomes: LaunchRun | Sequence[LaunchOutco
             out.add("IV502", system=o.tool, record=o.umi, tool=o.tool,
                     reason="no launch recorded for this user")
             continue
-        if not _truthy(pick(rec, "verified", "valid", default=False)):
+        if not rec.verified:
             s["failed"] += 1
-            rules = pick(rec, "rules", "failed_rules", default="")
             out.add("IV502", system=o.tool, record=o.umi, tool=o.tool,
-                    reason=f"{rules} {pick(rec, 'reason', default='')}".strip())
+                    reason=f"{rec.rules} {rec.reason}".strip())
             continue
         s["verified"] += 1
         if p is not None:
@@ -418,21 +480,18 @@ def verify_launches(vendors: Vendors, outcomes: LaunchRun | Sequence[LaunchOutco
     return stats
 
 
-def _check_claims(o: LaunchOutcome, p: Any, rec: Mapping[str, Any], out: StepFindings) -> None:
-    checks = [("grade", p.grade, pick(rec, "grade", default=None)),
-              ("class", p.class_title, pick(rec, "class", "context_title", "class_name",
-                                            default=None)),
-              ("school", p.school_code, pick(rec, "school_code", "school", default=None))]
+def _check_claims(o: LaunchOutcome, p: Any, rec: ToolRecord, out: StepFindings) -> None:
+    checks = [("grade", p.grade, rec.grade), ("class", p.class_title, rec.class_title),
+              ("school", p.school_code, rec.school)]
     for claim, want, got in checks:
-        if got is not None and str(got) != str(want):
+        if got is not None and got != str(want):
             out.add("IV503", system=o.tool, record=o.umi, tool=o.tool, claim=claim,
                     expected=want, found=got)
-    roles = _claim_roles(rec)
+    roles = rec.roles
     if roles and "Learner" not in roles and "student" not in roles.lower():
         out.add("IV503", system=o.tool, record=o.umi, tool=o.tool, claim="role",
                 expected="Learner", found=roles)
-    if o.tool in ("tsubasa_book", "mirai_school") and not pick(rec, "licence", "license",
-                                                                default=None):
+    if o.tool in ("tsubasa_book", "mirai_school") and not rec.licence:
         out.add("IV504", system=o.tool, record=o.umi, tool=o.tool, grade=p.grade)
 
 

@@ -12,12 +12,18 @@ flat CSV-like ones (``userSourcedId``), so one mock's storage choice never break
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+from scenarios.pipeline_driver import DEV_CLIENT, TENANT
 from scenarios.vendors import Vendors
+
+#: the Graph resource's app-only scope (client credentials)
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 ROSTER = "/ims/oneroster/rostering/v1p2"
 
@@ -59,7 +65,7 @@ def is_student(user: Mapping[str, Any]) -> bool:
     return role in (None, "student")
 
 
-@dataclass
+@dataclass(slots=True)
 class PortalUser:
     """A student as the e-portal holds them."""
 
@@ -77,53 +83,126 @@ class PortalUser:
 
 
 def lgate_users(vendors: Vendors) -> dict[str, list[PortalUser]]:
-    """umi → the e-portal's student users with that userMasterIdentifier."""
-    users = vendors.paged("lgate", f"{ROSTER}/users", "users")
-    orgs = {o["sourcedId"]: o for o in vendors.paged("lgate", f"{ROSTER}/orgs", "orgs")}
-    classes = {c["sourcedId"]: c for c in vendors.paged("lgate", f"{ROSTER}/classes", "classes")}
-    enrol = vendors.paged("lgate", f"{ROSTER}/enrollments", "enrollments")
-    by_user: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for e in enrol:
-        if e.get("status", "active") == "active":
-            by_user[ref(e, "user") or ""].append(e)
+    """umi → the e-portal's student users with that userMasterIdentifier.
+
+    Read page by page, keeping of each record only what the invariants look at: at a large
+    city's scale the whole collections as JSON would be many times the compact form.
+    """
+    intern = sys.intern  # titles, grades, school codes and names repeat across pupils
+    schools = {o["sourcedId"]: intern(str(pick(o, "identifier", default=o.get("sourcedId"))))
+               for page in vendors.pages("lgate", f"{ROSTER}/orgs", "orgs") for o in page}
+    classes: dict[str, tuple[str, str | None]] = {}
+    for page in vendors.pages("lgate", f"{ROSTER}/classes", "classes"):
+        for c in page:
+            classes[c["sourcedId"]] = (intern(str(c.get("title", ""))), ref(c, "school"))
+    by_user: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for page in vendors.pages("lgate", f"{ROSTER}/enrollments", "enrollments"):
+        for e in page:
+            if e.get("status", "active") == "active":
+                by_user[ref(e, "user") or ""].append((ref(e, "class") or "", ref(e, "school")))
     out: dict[str, list[PortalUser]] = defaultdict(list)
-    for u in users:
-        if not is_student(u):
-            continue
-        pu = PortalUser(
-            sourced_id=u["sourcedId"], umi=str(pick(u, "userMasterIdentifier", default="")),
-            upn=upn_of(u), family_name=str(pick(u, "familyName", default="")),
-            given_name=str(pick(u, "givenName", default="")),
-            grades=tuple(u.get("grades") or ()), status=str(u.get("status", "active")),
-            enabled=str(u.get("enabledUser", True)).lower() not in ("false", "0"),
-        )
-        for e in by_user.get(pu.sourced_id, ()):
-            cls = classes.get(ref(e, "class") or "")
-            if cls is None:
+    for page in vendors.pages("lgate", f"{ROSTER}/users", "users"):
+        for u in page:
+            if not is_student(u):
                 continue
-            pu.classes.append(str(cls.get("title", "")))
-            pu.class_ids.append(cls["sourcedId"])
-            org = orgs.get(ref(cls, "school") or ref(e, "school") or "")
-            if org is not None:
-                pu.schools.add(str(pick(org, "identifier", default=org.get("sourcedId"))))
-        out[pu.umi].append(pu)
+            pu = PortalUser(
+                sourced_id=u["sourcedId"], umi=str(pick(u, "userMasterIdentifier", default="")),
+                upn=upn_of(u), family_name=intern(str(pick(u, "familyName", default=""))),
+                given_name=intern(str(pick(u, "givenName", default=""))),
+                grades=tuple(intern(g) for g in u.get("grades") or ()),
+                status=intern(str(u.get("status", "active"))),
+                enabled=str(u.get("enabledUser", True)).lower() not in ("false", "0"),
+            )
+            for class_id, school_id in by_user.pop(pu.sourced_id, ()):
+                cls = classes.get(class_id)
+                if cls is None:
+                    continue
+                pu.classes.append(cls[0])
+                pu.class_ids.append(class_id)
+                school = schools.get(cls[1] or school_id or "")
+                if school is not None:
+                    pu.schools.add(school)
+            out[pu.umi].append(pu)
     return dict(out)
+
+
+def lgate_umis(vendors: Vendors) -> set[str]:
+    """The userMasterIdentifiers of the e-portal's students (what :func:`lgate_users` keys
+    by), read page by page without the rest of each record."""
+    return {str(pick(u, "userMasterIdentifier", default=""))
+            for page in vendors.pages("lgate", f"{ROSTER}/users", "users")
+            for u in page if is_student(u)}
+
+
+#: what the checks read of a Graph user and of a drill app user (the rest is not kept)
+M365_FIELDS = ("id", "userPrincipalName", "upn", "accountEnabled", "enabledUser", "enabled",
+               "status")
+DRILL_FIELDS = ("sourcedId", "userMasterIdentifier", "umi", "enabledUser", "accountEnabled",
+                "enabled", "status", "school", "school_code", "schoolCode", "class",
+                "class_title", "classTitle")
+
+
+def _kept(record: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: record[k] for k in keys if k in record}
 
 
 def m365_accounts(vendors: Vendors) -> dict[str, list[dict[str, Any]]]:
-    """upn (lower case) → the Graph users with that userPrincipalName."""
+    """upn (lower case) → the Graph users with that userPrincipalName (:data:`M365_FIELDS`),
+    read as any Graph client reads them: an app-only token (the pipeline's client), then
+    ``GET /v1.0/users`` with ``$select`` a page of 999 at a time (``@odata.nextLink``)."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for u in vendors.state("m365").get("users", ()):
-        out[str(pick(u, "userPrincipalName", "upn", default="")).lower()].append(u)
+    for page in graph_user_pages(vendors, ("id", "userPrincipalName", "accountEnabled")):
+        for u in page:
+            out[str(pick(u, "userPrincipalName", "upn", default="")).lower()].append(
+                _kept(u, M365_FIELDS))
     return dict(out)
+
+
+def graph_user_pages(vendors: Vendors, select: tuple[str, ...]) -> Iterator[list[dict[str, Any]]]:
+    """Microsoft 365's users a page at a time through Graph (the token is never shown)."""
+    client, secret = DEV_CLIENT
+    token = vendors.send("m365", "POST", f"/{TENANT}/oauth2/v2.0/token", what="token", data={
+        "grant_type": "client_credentials", "client_id": client, "client_secret": secret,
+        "scope": GRAPH_SCOPE}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    path: str | None = f"/v1.0/users?$select={','.join(select)}&$top=999"
+    while path is not None:
+        body = vendors.send("m365", "GET", path, what="GET /v1.0/users",
+                            headers=headers).json()
+        yield body.get("value", [])
+        link = body.get("@odata.nextLink")
+        path = None if not link else urlsplit(link).path + "?" + urlsplit(link).query
 
 
 def drill_users(vendors: Vendors) -> dict[str, list[dict[str, Any]]]:
-    """umi → the drill app's users with that userMasterIdentifier."""
+    """umi → the drill app's users with that userMasterIdentifier (:data:`DRILL_FIELDS`),
+    read a page at a time (``GET /_admin/users``, the accounts as ``/_admin/state`` lists
+    them)."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for u in vendors.state("interactive_study").get("users", ()):
-        out[str(pick(u, "userMasterIdentifier", "umi", default=""))].append(u)
+    intern = sys.intern
+    for u in (u for page in _drill_pages(vendors) for u in page):
+        kept = _kept(u, DRILL_FIELDS)
+        # a school or class as an object: only what the placement check reads of it
+        if isinstance(kept.get("school"), Mapping):
+            kept["school"] = pick(kept["school"], "identifier", "school_code", "name",
+                                  default="")
+        if isinstance(kept.get("class"), Mapping):
+            kept["class"] = pick(kept["class"], "title", default="")
+        for key in ("school", "school_code", "schoolCode", "class", "class_title",
+                    "classTitle", "status"):
+            if isinstance(kept.get(key), str):
+                kept[key] = intern(kept[key])
+        out[str(pick(u, "userMasterIdentifier", "umi", default=""))].append(kept)
     return dict(out)
+
+
+def _drill_pages(vendors: Vendors, size: int = 2000) -> Iterator[list[dict[str, Any]]]:
+    after: str | None = ""
+    while after is not None:
+        body = vendors.call("interactive_study", "GET", "/_admin/users",
+                            params={"after": after, "limit": size})
+        yield body["users"]
+        after = body["next"]
 
 
 def enabled(record: Mapping[str, Any]) -> bool:
@@ -136,7 +215,18 @@ def enabled(record: Mapping[str, Any]) -> bool:
 
 def tool_launches(vendors: Vendors, tool: str) -> list[dict[str, Any]]:
     """Every launch the tool recorded, oldest first."""
-    return list(vendors.state(tool).get("launches", ()))
+    return [rec for page in tool_launch_pages(vendors, tool) for rec in page]
+
+
+def tool_launch_pages(vendors: Vendors, tool: str, *, size: int = 2000
+                      ) -> Iterator[list[dict[str, Any]]]:
+    """The tool's launch log a page at a time (``GET /_admin/launches``), oldest first."""
+    after: int | None = 0
+    while after is not None:
+        body = vendors.call(tool, "GET", "/_admin/launches",
+                            params={"after": after, "limit": size})
+        yield body["launches"]
+        after = body["next"]
 
 
 @dataclass

@@ -15,20 +15,25 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from harness.accounts.passwords import read_password_file, write_password_file
 from pipeline.example import special_needs_terms
+from pipeline.model import CHANGES
 from scenarios.vendors import Vendors
 
 SECRET_ENV = "RENKEI_SCENARIO_M365_SECRET"
 #: the m365 mock's default client (contract); a development secret, not a real one
 DEV_CLIENT = ("renkei-pipeline", "renkei-dev-secret")
+#: the Microsoft 365 tenant the configuration names
+TENANT = "renkei"
 
 
 class PipelineUnavailable(RuntimeError):
@@ -40,7 +45,7 @@ class RunOutcome:
     """What one pipeline run did, as far as the scenarios need it (never a secret)."""
 
     exit_code: int
-    decisions: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
     refused: bool = False
     error: str = ""
     seconds: float = 0.0
@@ -55,17 +60,44 @@ class RunOutcome:
                 out[d["subject"]] = d["rule"] + " " + d["fields"].get("reason", "")
         return out
 
-    def by_action(self, action: str) -> list[dict[str, Any]]:
+    def by_action(self, action: str) -> list[Decision]:
         return [d for d in self.decisions if d["action"] == action]
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(d["action"] for d in self.decisions))
 
 
-def _decision(d: Any) -> dict[str, Any]:
-    return {"rule": str(getattr(d, "rule", "")), "action": str(getattr(d, "action", "")),
-            "subject": str(getattr(d, "subject", "")), "target": str(getattr(d, "target", "all")),
-            "fields": {k: str(v) for k, v in dict(getattr(d, "fields", {}) or {}).items()}}
+#: the fields of a decision that changes a target: the scenarios read none of them
+_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
+
+
+class Decision:
+    """One decision of a run as the scenarios keep it, read like a dict (``d["action"]``).
+
+    The message fields are kept for the decisions that report or hold (not
+    :data:`pipeline.model.CHANGES`): the scenarios read those (a hold's reason, a dropped
+    stale record), never a change's. A prefecture-scale run decides ~700,000 times; as plain
+    dicts with every field those were about half a GB per run kept.
+    """
+
+    __slots__ = ("rule", "action", "subject", "target", "fields")
+
+    def __init__(self, d: Any) -> None:
+        intern = sys.intern
+        self.rule = intern(str(getattr(d, "rule", "")))
+        self.action = intern(str(getattr(d, "action", "")))
+        self.subject = str(getattr(d, "subject", ""))
+        self.target = intern(str(getattr(d, "target", "all")))
+        self.fields = _NO_FIELDS if self.action in CHANGES else \
+            {k: str(v) for k, v in dict(getattr(d, "fields", {}) or {}).items()}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__slots__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __repr__(self) -> str:
+        return f"Decision({self.rule} {self.action} {self.subject} {self.target})"
 
 
 class PipelineDriver:
@@ -113,7 +145,7 @@ url = "{u["lgate"]}"
 {trust}
 [targets.m365]
 graph_url = "{u["m365"]}"
-tenant = "renkei"
+tenant = "{TENANT}"
 client_id = "{DEV_CLIENT[0]}"
 client_secret_env = "{SECRET_ENV}"
 student_sku = "STANDARDWOFFPACK_STUDENT"
@@ -195,7 +227,7 @@ min_users = {o["guard_min_users"]}
                               seconds=time.perf_counter() - started)
         plan = getattr(result, "plan", None)
         raw = getattr(result, "decisions", None) or getattr(plan, "decisions", None) or ()
-        decisions = [_decision(d) for d in raw]
+        decisions = [Decision(d) for d in raw]
         return RunOutcome(
             exit_code=int(getattr(result, "exit_code", -1)), decisions=decisions,
             refused=bool(getattr(plan, "refused", False)),
@@ -207,7 +239,7 @@ min_users = {o["guard_min_users"]}
 
 
 def decisions_for(outcome: RunOutcome, *, action: str, subjects: Iterable[str] | None = None
-                  ) -> Mapping[str, dict[str, Any]]:
+                  ) -> Mapping[str, Decision]:
     """subject → decision of ``action`` (optionally only for ``subjects``)."""
     want = None if subjects is None else set(subjects)
     return {d["subject"]: d for d in outcome.by_action(action)

@@ -35,10 +35,17 @@ from pipeline.rules import REGISTRY as PL
 from scenarios.actions import ACTIONS, Context
 from scenarios.expected import CityExpectation
 from scenarios.invariants import check_invariants
-from scenarios.launches import default_workers, launch_pairs, run_launches, verify_launches
+from scenarios.launches import (
+    LaunchRun,
+    default_workers,
+    launch_pairs,
+    run_launches,
+    verify_launches,
+)
 from scenarios.model import Scenario, Step, StepFindings
-from scenarios.observe import Observed, lgate_users
+from scenarios.observe import Observed, lgate_umis
 from scenarios.pipeline_driver import RunOutcome
+from scenarios.rss import peak_rss_mb, reset_peak
 from scenarios.rules import REGISTRY
 from scenarios.runner import fast_tmp, make_context
 
@@ -73,6 +80,11 @@ class RehearsalResult:
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     findings: StepFindings | None = None
     signing_per_s: float = 0.0
+    #: phase → peak RSS in MB: ``main`` (this process, the in-process systems included) and,
+    #: for the launches, ``worker`` (the largest launch worker)
+    peak_rss: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: phase → CPU seconds, this process's and its launch workers' (wall time is ``phases``)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -99,6 +111,9 @@ class RehearsalResult:
             "kind": "renkei-rehearsal", "version": 1, "scale": self.scale, "seed": self.seed,
             "workers": self.workers, "started": self.started, "passed": self.passed,
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "peak_rss_mb": {k: {p: round(mb) for p, mb in v.items()}
+                            for k, v in self.peak_rss.items()},
+            "cpu_s": {k: round(v, 3) for k, v in self.cpu.items()},
             "totals": self.totals, "plan": self.plan_counts, "schools": self.schools,
             "holds": self.holds, "invariants": self.invariants, "launches": self.launches,
             "runs": self.runs,
@@ -110,9 +125,15 @@ def _timed(result: RehearsalResult, phase: str, progress: Progress | None,
            fn: Callable[[], Any]) -> Any:
     if progress:
         progress(phase, 0, None)
-    started = time.perf_counter()
+    reset_peak()
+    started, cpu = time.perf_counter(), time.process_time()
     value = fn()
     result.phases[phase] = time.perf_counter() - started
+    result.cpu[phase] = time.process_time() - cpu
+    result.peak_rss[phase] = {"main": peak_rss_mb()}
+    if isinstance(value, LaunchRun) and value.worker_rss:
+        result.peak_rss[phase]["worker"] = max(value.worker_rss)
+        result.cpu[phase] += sum(value.worker_cpu)
     if progress:
         progress(phase, 1, 1)
     return value
@@ -140,21 +161,21 @@ def rehearse(*, scale: str = "tsukuba", seed: int = 1, workers: int | None = Non
     result.findings = out
     try:
         _timed(result, "generate", progress, lambda: ACTIONS["seed_city"](ctx, out))
-        before = ctx.vendors.city()
+        # where each pupil is before the rollover (the by-school table), not the whole city
+        before = placements(ctx.expectation())
 
         def baseline() -> RunOutcome:
             ctx.driver.fetch_passwords(only_new=True)
             return ctx.driver.run()
-        first = _timed(result, "baseline", progress, baseline)
-        result.runs["baseline"] = _run_facts(first)
+        # only its facts: the run's own decisions are not needed again
+        result.runs["baseline"] = _run_facts(_timed(result, "baseline", progress, baseline))
         # Who the e-portal holds before the rollover: graduates among them must stay (IV108).
-        ctx.delivered |= set(lgate_users(ctx.vendors))
+        ctx.delivered |= lgate_umis(ctx.vendors)
 
         def rollover() -> None:
             ctx.vendors.event("advance_year")
             ctx.driver.fetch_passwords(only_new=True)
         _timed(result, "rollover", progress, rollover)
-        after = ctx.vendors.city()
         preview = _timed(result, "preview", progress, lambda: ctx.driver.run(dry_run=True))
         result.runs["preview"] = _run_facts(preview)
         applied = _timed(result, "apply", progress, lambda: ctx.driver.run())
@@ -166,8 +187,9 @@ def rehearse(*, scale: str = "tsukuba", seed: int = 1, workers: int | None = Non
                         found=f"{run['exit_code']} {run['error']}".strip())
         expect = ctx.expectation()
         _timed(result, "verify", progress, lambda: _verify(ctx, expect, applied, out))
-        result.schools, result.totals = by_school(before, after, preview,
+        result.schools, result.totals = by_school(before, expect, preview,
                                                   set(expect.held) | set(applied.held))
+        del before
         result.plan_counts = preview.counts()
         result.holds = hold_list(applied, expect)
         held = applied.held
@@ -218,38 +240,40 @@ def invariant_table(out: StepFindings) -> list[dict[str, Any]]:
             for r in REGISTRY if r.id.startswith("IV")]
 
 
-def by_school(before: Mapping[str, Any], after: Mapping[str, Any], preview: RunOutcome,
-              held: set[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Per school: what the rollover creates, moves, promotes, graduates and holds (from c4th
-    before and after; ``held``: the people the pipeline holds) and what the pipeline's plan
-    does there (its decisions)."""
-    schools_after = {s["key"]: s for s in after["schools"]}
-    code_of = {s["key"]: s["school_code"] for s in before["schools"]}
-    code_of.update({k: s["school_code"] for k, s in schools_after.items()})
-    old = {s["umi"]: s for s in before["students"]}
-    new = {s["umi"]: s for s in after["students"]}
+def placements(expect: CityExpectation) -> dict[str, tuple[str, str]]:
+    """umi → (学校コード, grade) of every current pupil: what :func:`by_school` needs of the
+    city before the rollover."""
+    return {umi: (p.school_code, p.grade) for umi, p in expect.people.items()}
+
+
+def by_school(before: Mapping[str, tuple[str, str]], after: CityExpectation,
+              preview: RunOutcome, held: set[str]
+              ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Per school: what the rollover creates, moves, promotes, graduates and holds (from
+    c4th's pupils before, :func:`placements`, and the expectation after; ``held``: the people
+    the pipeline holds) and what the pipeline's plan does there (its decisions)."""
     rows: dict[str, Counter[str]] = defaultdict(Counter)
-    for umi, s in new.items():
-        school = code_of[s["school"]]
+    for umi, p in after.people.items():
+        school = p.school_code
         rows[school]["students"] += 1
-        if umi not in old:
+        if umi not in before:
             rows[school]["created"] += 1
         else:
-            rows[school]["promoted"] += old[umi]["grade"] != s["grade"]
-            rows[school]["moved"] += old[umi]["school"] != s["school"]
+            old_school, old_grade = before[umi]
+            rows[school]["promoted"] += old_grade != p.grade
+            rows[school]["moved"] += old_school != school
         rows[school]["held"] += umi in held
-    for d in after.get("departed", ()):
-        if d["umi"] in old and d.get("reason") == "graduated":
+    for umi, d in after.departed.items():
+        if umi in before and d.get("reason") == "graduated":
             rows[str(d["school"])]["graduated"] += 1
-    school_of = {umi: code_of[s["school"]] for umi, s in {**old, **new}.items()}
     for d in preview.decisions:
-        school = school_of.get(d["subject"])
+        p = after.people.get(d["subject"])
+        school = p.school_code if p is not None else before.get(d["subject"], ("",))[0]
         if school:
             rows[school][f"plan:{d['action']}"] += 1
-    names = {s["school_code"]: s["name"] for s in after["schools"]}
-    kinds = {s["school_code"]: s["kind"] for s in after["schools"]}
-    table = [{"school_code": code, "name": names.get(code, code), "kind": kinds.get(code, ""),
-              **dict(counts)} for code, counts in sorted(rows.items())]
+    table = [{"school_code": code, "name": after.schools.get(code, code),
+              "kind": after.school_kinds.get(code, ""), **dict(counts)}
+             for code, counts in sorted(rows.items())]
     totals: Counter[str] = Counter()
     for counts in rows.values():
         totals.update(counts)

@@ -8,11 +8,15 @@ stops its scenario with an ``SC101`` finding; every other step yields ``SC100`` 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,21 @@ def fast_tmp() -> str | None:
     request to SQLite, and on a disk each commit waits for fsync (10x slower launches)."""
     shm = "/dev/shm"
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+@contextlib.contextmanager
+def exit_on_sigterm() -> Iterator[None]:
+    """While inside, SIGTERM is a plain exit (status 143), so that a stopped run's ``finally``
+    blocks remove its state folder: it lives in :func:`fast_tmp` (RAM), gigabytes at
+    prefecture scale. Outside the main thread (where no handler can be set) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def make_context(scenario: Scenario, *, workdir: str | Path, scale: str = "small",

@@ -4,9 +4,9 @@ In-process, each mock is its Flask app built by :func:`mocks.create_app` on a SQ
 state folder; every HTTP call — the pipeline's, the harness's, the mocks' own (a tool fetching
 lgate's JWKS) — goes through a ``requests.Session`` with :func:`harness.transport.mount_wsgi`,
 so nothing above the transport differs from a live run. Another process builds its own systems
-from :meth:`Vendors.spec` and gives them a state through their admin surface
-(:meth:`Vendors.export_state`, :meth:`Vendors.import_state`): that is how launches run in
-parallel across processes (:mod:`scenarios.launches`).
+from :meth:`Vendors.spec` on copies of their databases (:meth:`Vendors.copy_state`, the
+snapshot ``GET /_admin/state/export`` answers): that is how launches run in parallel across
+processes (:mod:`scenarios.launches`).
 
 Live, the mocks are real servers on 127.0.0.1 — started here (:meth:`Vendors.serve`, waitress
 via :mod:`mocks.serve`) or already running (``renkei mock up``, :meth:`Vendors.live`) — and the
@@ -15,8 +15,11 @@ harness and the pipeline talk plain HTTP to them.
 
 from __future__ import annotations
 
+import io
+import json as jsonlib
 import secrets
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +96,8 @@ class Vendors:
     @classmethod
     def in_process(cls, state_dir: str | Path, *, secret_key: str | None = None,
                    config: Mapping[str, Mapping[str, Any]] | None = None) -> Vendors:
-        """Build the six mock apps on SQLite files under ``state_dir``.
+        """Build the six mock apps on SQLite files under ``state_dir`` (``<name>.sqlite3``: a
+        file already there, such as a :meth:`copy_state` copy, is that mock's state).
 
         :param config: per-mock config overrides, e.g. ``{"tsubasa_book": {"REJECT_LAUNCHES":
             "licence server down"}}``.
@@ -257,6 +261,16 @@ class Vendors:
         """c4th's city as JSON (``City.to_json`` form)."""
         return self.call("c4th", "GET", "/_admin/city")
 
+    def city_stream(self) -> dict[str, Any]:
+        """c4th's city as :meth:`city` has it, but ``"students"`` is an iterator over the
+        pupils, read line by line (``GET /_admin/city?format=ndjson``): iterate it once. At
+        scale the whole city as one JSON document costs several times its size to parse."""
+        body = io.BytesIO(self.send("c4th", "GET", "/_admin/city",
+                                    params={"format": "ndjson"}).content)  # shares the bytes
+        head = jsonlib.loads(body.readline())
+        head["students"] = (jsonlib.loads(line) for line in body if line.strip())
+        return head
+
     def event(self, event: str, **args: Any) -> Any:
         """Apply a life event in c4th (``enrol``, ``transfer_in``, ``transfer`` …)."""
         body = self.call("c4th", "POST", "/_admin/events",
@@ -268,6 +282,28 @@ class Vendors:
         """The board's ID・初期パスワード file for the city's pupils (never logged)."""
         path = "/_admin/password-file" + ("?only=new" if only_new else "")
         return self.send("c4th", "GET", path, what="password file").content
+
+    def copy_state(self, name: str, target: str | Path) -> Path:
+        """System ``name``'s whole database as a SQLite file at ``target``: the consistent
+        snapshot ``GET /_admin/state/export`` answers (:meth:`export_state`).
+
+        In-process, SQLite's online backup copies it page by page from the mock's own file:
+        at a large city's scale the drill app's database passes 500 MB, which the export would
+        hold in this process's memory several times over. A mock built on the copy
+        (:meth:`in_process` on a folder holding ``<name>.sqlite3``) starts with that state.
+        """
+        target = Path(target)
+        if not self.apps:
+            target.write_bytes(self.export_state(name))
+            return target
+        source = sqlite3.connect(f"file:{self.apps[name].config['DATABASE']}?mode=ro", uri=True)
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        return target
 
     def export_state(self, name: str) -> bytes:
         """System ``name``'s whole state as one SQLite file (``GET /_admin/state/export``)."""
@@ -292,14 +328,19 @@ class Vendors:
 
     def paged(self, name: str, path: str, key: str, *, limit: int = 1000) -> list[dict]:
         """Every record of a OneRoster read API collection (limit/offset paging)."""
-        out: list[dict] = []
+        return [record for page in self.pages(name, path, key, limit=limit) for record in page]
+
+    def pages(self, name: str, path: str, key: str, *, limit: int = 1000
+              ) -> Iterator[list[dict]]:
+        """A OneRoster read API collection page by page (limit/offset paging), for a reader
+        that keeps only what it needs of each record."""
         offset = 0
         while True:
             body = self.call(name, "GET", path, params={"limit": limit, "offset": offset})
             page = body.get(key, []) if isinstance(body, dict) else []
-            out.extend(page)
+            yield page
             if len(page) < limit:
-                return out
+                return
             offset += limit
 
     def close(self) -> None:

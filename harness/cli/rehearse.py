@@ -113,11 +113,12 @@ def _rehearse(args: argparse.Namespace) -> int:
 
     from scenarios.rehearsal import PHASES, rehearse
     from scenarios.rehearsal_html import PHASES_JA, render_rehearsal_html
-    from scenarios.runner import ScenarioSetupError
+    from scenarios.runner import ScenarioSetupError, exit_on_sigterm
 
     console = Console(stderr=True)
     out = _out_dir(args, "rehearsal")
-    with Progress(TextColumn("{task.description:<34}"), BarColumn(), TextColumn(
+    # a stopped rehearsal still removes its state (RAM in /dev/shm)
+    with exit_on_sigterm(), Progress(TextColumn("{task.description:<34}"), BarColumn(), TextColumn(
             "{task.completed:>6.0f}/{task.total:<6.0f}"), TimeElapsedColumn(),
             console=console, disable=not console.is_terminal) as bar:
         tasks = {p: bar.add_task(f"{PHASES_JA.get(p, p)} {p}", total=1, start=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -73,8 +75,23 @@ def _jsonable(result: Any) -> Any:
 
 @bp.get("/city")
 def city_json() -> Any:
-    """The whole city as JSON (the form ``City.save`` writes)."""
-    return jsonify(require_city().to_json())
+    """The whole city as JSON (the form ``City.save`` writes).
+
+    ``?format=ndjson``: the same city as JSON lines, first everything but the pupils (with
+    ``"students": []``), then one pupil a line: a Tsukuba-scale city and larger, read pupil by
+    pupil, never held twice as a whole (neither here nor by the reader).
+    """
+    city = require_city()
+    if request.args.get("format") == "ndjson":
+        return Response(_city_lines(city), mimetype="application/x-ndjson")
+    return jsonify(city.to_json())
+
+
+def _city_lines(city: City) -> Iterator[bytes]:
+    head = city.to_json(students=False)
+    yield json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    for row in city.student_rows():
+        yield json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
 @bp.post("/events")

@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
 TOOL = ToolInfo(name=NAME, client_id=CLIENT_ID, title_ja=TITLE_JA, title_en=TITLE_EN,
                 item_title="インタラクティブスタディ ドリル", decide=decide)
 SPEC = tool_spec(TOOL, __name__, state=admin.state, seed=admin.seed, openapi=describe,
-                 schema_sql=SCHEMA_SQL, defaults=DEFAULTS, blueprints=[api.bp])
+                 schema_sql=SCHEMA_SQL, defaults=DEFAULTS, blueprints=[api.bp, admin.bp])
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

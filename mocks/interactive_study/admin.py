@@ -1,4 +1,5 @@
-"""The drill app's own admin surface: its state and the accounts it held before any delta."""
+"""The drill app's own admin surface: its state, its accounts a page at a time
+(``GET /_admin/users``) and the accounts it held before any delta."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import sqlite3
 import time
 from typing import Any
 
+from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from harness.oneroster.model import format_value
-from mocks.base import db_transaction
+from mocks.base import admin_error, db_transaction, get_db
 from mocks.interactive_study.store import FILES, columns, counts, row_values, user_summary
+
+bp = Blueprint("interactive_study_admin", __name__, url_prefix="/_admin")
 
 
 def state(db: sqlite3.Connection) -> dict[str, Any]:
@@ -53,3 +57,19 @@ def seed(payload: dict[str, Any]) -> dict[str, Any]:
             db.executemany(f'INSERT OR REPLACE INTO "{name}" ({collist}) '
                            f'VALUES ({", ".join("?" * len(cols))})', values)
     return {"seeded": {name: len(values) for name, values in staged.items()}}
+
+
+@bp.get("/users")
+def users() -> Any:
+    """The accounts as ``/_admin/state`` lists them, a page at a time: ``?after=<sourcedId>
+    &limit=<n>`` (default 1000, at most 10000) answers ``{"users": [...], "next": <the last
+    sourcedId, or null at the end>}``."""
+    after = request.args.get("after") or None
+    try:
+        size = int(request.args.get("limit", 1000))
+    except ValueError:
+        size = 0
+    if not 1 <= size <= 10000:
+        return admin_error(400, "invalidPage", "limit must be a whole number from 1 to 10000")
+    page = user_summary(get_db(), after=after, limit=size)
+    return jsonify({"users": page, "next": page[-1]["sourcedId"] if len(page) == size else None})

@@ -163,8 +163,10 @@ def roles_by_user(db: sqlite3.Connection, user_ids: list[str]) -> dict[str, list
     return out
 
 
-def user_summary(db: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Users for /_admin/state: the contract's fields plus school code and class title."""
+def user_summary(db: sqlite3.Connection, *, after: str | None = None,
+                 limit: int = -1) -> list[dict[str, Any]]:
+    """Users for /_admin/state: the contract's fields plus school code and class title;
+    ``after`` and ``limit``: a page of them, those whose sourcedId sorts after ``after``."""
     rows = db.execute("""
         SELECT u."sourcedId", u."userMasterIdentifier", u."username", u."status",
                u."enabledUser", u."dateLastModified", u."grades", u."origin",
@@ -176,8 +178,9 @@ def user_summary(db: sqlite3.Connection) -> list[dict[str, Any]]:
         LEFT JOIN classes c ON c."sourcedId" = COALESCE(NULLIF(u."homeClass", ''), (
             SELECT e."classSourcedId" FROM enrollments e
             WHERE e."userSourcedId" = u."sourcedId" ORDER BY e."sourcedId" LIMIT 1))
-        ORDER BY u."sourcedId"
-    """).fetchall()
+        WHERE ? IS NULL OR u."sourcedId" > ?
+        ORDER BY u."sourcedId" LIMIT ?
+    """, (after, after, limit)).fetchall()
     return [{
         "sourcedId": r["sourcedId"], "userMasterIdentifier": r["userMasterIdentifier"] or None,
         "username": r["username"], "status": r["status"], "enabledUser": bool(r["enabledUser"]),

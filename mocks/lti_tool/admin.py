@@ -2,7 +2,8 @@
 
 ``/_admin/reject-launches`` switches launch rejection on a running server, where config cannot
 be edited (``renkei mock up``); :func:`tool_state` is what ``GET /_admin/state`` says of the
-tool itself, beside the mock's own data (accounts, licences).
+tool itself, beside the mock's own data (accounts, licences); ``GET /_admin/launches`` is the
+launch log alone, a page at a time.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from mocks.base import admin_error, json_body
-from mocks.lti_tool.launches import list_launches
+from mocks.base import admin_error, get_db, json_body
+from mocks.lti_tool.launches import launch_page, list_launches
 from mocks.lti_tool.views import context
 
 bp = Blueprint("lti_tool_admin", __name__, url_prefix="/_admin")
@@ -46,3 +47,18 @@ def reject_launches() -> Any:
     elif request.method == "DELETE":
         current_app.config["REJECT_LAUNCHES"] = None
     return jsonify({"reject_launches": current_app.config.get("REJECT_LAUNCHES")})
+
+
+@bp.get("/launches")
+def launches() -> Any:
+    """The launch log a page at a time: ``?after=<id>&limit=<n>`` (default 0 and 1000, at
+    most 10000) answers ``{"launches": [...], "next": <the last id, or null at the end>}``."""
+    try:
+        after = int(request.args.get("after", 0))
+        size = int(request.args.get("limit", 1000))
+    except ValueError:
+        return admin_error(400, "invalidPage", "after and limit must be whole numbers")
+    if after < 0 or not 1 <= size <= 10000:
+        return admin_error(400, "invalidPage", "after must be 0 or more, limit 1 to 10000")
+    page = launch_page(get_db(), after=after, size=size)
+    return jsonify({"launches": page, "next": page[-1]["id"] if len(page) == size else None})

@@ -147,11 +147,20 @@ def list_launches(db: sqlite3.Connection, *, limit: int | None = None) -> list[d
     rows: Sequence[sqlite3.Row] = db.execute(sql).fetchall()
     if limit is not None:
         rows = rows[-limit:] if limit else []
-    out = []
-    for row in rows:
-        entry = dict(row)
-        for key in ("rules", "warnings", "roles", "account", "licence"):
-            entry[key] = json.loads(entry[key]) if entry[key] is not None else None
-        entry["verified"] = bool(entry["verified"])
-        out.append(entry)
-    return out
+    return [_entry(row) for row in rows]
+
+
+def launch_page(db: sqlite3.Connection, *, after: int = 0, size: int = 1000
+                ) -> list[dict[str, Any]]:
+    """Up to ``size`` entries of the log with an id above ``after``, oldest first: the log
+    read a page at a time (a large city's launch log is too big to read as one)."""
+    rows = db.execute("SELECT * FROM launches WHERE id > ? ORDER BY id LIMIT ?", (after, size))
+    return [_entry(row) for row in rows]
+
+
+def _entry(row: sqlite3.Row) -> dict[str, Any]:
+    entry = dict(row)
+    for key in ("rules", "warnings", "roles", "account", "licence"):
+        entry[key] = json.loads(entry[key]) if entry[key] is not None else None
+    entry["verified"] = bool(entry["verified"])
+    return entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -276,3 +277,12 @@ def test_reset_forgets_the_city(client: FlaskClient) -> None:
     client.post("/_admin/reset")
     assert client.get("/_admin/state").json["city"] is None
     assert client.get("/oneroster/export").status_code == 409
+
+
+def test_the_city_as_json_lines_is_the_city_pupil_by_pupil(client: FlaskClient) -> None:
+    whole = client.get("/_admin/city").json
+    resp = client.get("/_admin/city?format=ndjson")
+    assert resp.mimetype == "application/x-ndjson"
+    head, *pupils = (json.loads(line) for line in resp.data.splitlines())
+    assert head["students"] == [] and {**head, "students": pupils} == whole
+    assert len(pupils) == len(whole["students"]) > 100

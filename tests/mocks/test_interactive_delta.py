@@ -386,3 +386,19 @@ def test_tsukuba_scale_first_delta(tmp_path: Path) -> None:
     assert resp.json["created"]["users"] == len(bundle.tables["users"]) > 20000
     again = post_delta(client, data)
     assert set(again.json["applied"].values()) == {0}
+
+
+def test_the_accounts_read_page_by_page_as_the_state_lists_them(make_mock: Any) -> None:
+    client = make_mock("interactive_study").test_client()
+    users = [{"sourcedId": f"u-{n}", "username": f"s{n}@x.example.ed.jp",
+              "userMasterIdentifier": f"umi-{n}", "givenName": "太郎", "familyName": "山田"}
+             for n in range(5)]
+    assert client.post("/_admin/seed", json={"users": users}).status_code == 200
+    whole = client.get("/_admin/state").json["users"]
+    pages, after = [], ""
+    while after is not None:
+        body = client.get(f"/_admin/users?after={after}&limit=2").json
+        pages.append(body["users"])
+        after = body["next"]
+    assert [u for page in pages for u in page] == whole and len(whole) == 5 and len(pages) == 3
+    assert client.get("/_admin/users?limit=0").status_code == 400

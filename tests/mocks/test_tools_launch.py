@@ -351,3 +351,21 @@ def test_textbook_seed_grants_licences_ahead_of_launches() -> None:
     assert bad.status_code == 400 and "P1–P6" in bad.json["error"]["message"]
     state = client.get("/_admin/state").json
     assert [(x["grade"], x["origin"]) for x in state["licences"]] == [("P1", "seed")]
+
+
+def test_the_launch_log_reads_page_by_page_as_the_state_has_it(world: World) -> None:
+    for sub in ("p-1", "p-2", "p-3", "p-4", "p-5"):
+        world.launch("tsubasa_book", sub=sub)
+    client = world.tools["tsubasa_book"].test_client()
+    whole = world.state("tsubasa_book")["launches"]
+    assert len(whole) == 5
+    pages, after = [], 0
+    while after is not None:
+        body = client.get(f"/_admin/launches?after={after}&limit=2").json
+        assert len(body["launches"]) <= 2
+        pages.append(body["launches"])
+        after = body["next"]
+    assert [rec for page in pages for rec in page] == whole and len(pages) >= 2
+    for bad in ("limit=0", "limit=10001", "after=-1", "after=x"):
+        resp = client.get(f"/_admin/launches?{bad}")
+        assert resp.status_code == 400 and resp.json["error"]["code"] == "invalidPage"

@@ -34,15 +34,18 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     ctx.vendors.close()
 
 
-def test_a_world_copy_holds_the_e_portal_and_the_tools_launched_into(world: Context) -> None:
+def test_a_world_copy_holds_the_e_portal_and_the_tools_launched_into(
+        world: Context, tmp_path: Path) -> None:
     world.vendors.reject_launches("tsubasa_book", REASON)
     try:
-        copy = WorldCopy.take(world.vendors, ["tsubasa_book", "interactive_study", "own-tool"])
+        copy = WorldCopy.take(world.vendors, ["tsubasa_book", "interactive_study", "own-tool"],
+                              tmp_path)
     finally:
         world.vendors.reject_launches("tsubasa_book", None)
     assert sorted(copy.snapshots) == ["interactive_study", "lgate", "tsubasa_book"]
     assert copy.rejecting == {"tsubasa_book": REASON}
-    assert all(s.startswith(b"SQLite format 3\x00") for s in copy.snapshots.values())
+    assert all(f.parent == tmp_path and f.read_bytes().startswith(b"SQLite format 3\x00")
+               for f in copy.snapshots.values())
 
 
 def test_workers_launch_on_private_worlds_and_bring_back_each_tools_record(

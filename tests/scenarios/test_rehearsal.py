@@ -14,6 +14,8 @@ def test_small_rehearsal_passes_and_writes_both_reports(renkei, tmp_path, capsys
     data = json.loads((out / "rehearsal.json").read_text("utf-8"))
     assert data["passed"] is True
     assert set(data["phases"]) >= {"generate", "baseline", "apply", "verify", "launches"}
+    assert set(data["peak_rss_mb"]) == set(data["phases"])
+    assert all(v["main"] > 0 for v in data["peak_rss_mb"].values())
     totals = data["totals"]
     assert totals["created"] > 0 and totals["promoted"] > 0 and totals["graduated"] > 0
     launched = sum(s["launched"] for s in data["launches"].values())
@@ -35,6 +37,26 @@ def test_tsukuba_rehearsal_every_invariant_and_every_launch_holds(tmp_path):
     assert data["totals"]["students"] > 20000
     launched = sum(s["launched"] for s in data["launches"].values())
     assert launched >= 2 * (data["totals"]["students"] - len(data["holds"]))
+
+
+@pytest.mark.prefecture
+def test_prefecture_rehearsal_completes_within_2_gb_in_every_process(tmp_path):
+    """Issue 18's row: 230,000 pupils, every invariant and every launch checked, peak RSS at
+    most 2 GB in the main process (the in-process systems and the pipeline with it) and in
+    each launch worker. The weekly `prefecture` env (tox.ini says why)."""
+    from scenarios.rehearsal import rehearse
+
+    result = rehearse(scale="prefecture", seed=1)
+    data = result.to_json()
+    (tmp_path / "rehearsal.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert result.passed, [f for f in data["findings"] if f["severity"] == "ERROR"][:20]
+    assert data["totals"]["students"] > 200000
+    launched = sum(s["launched"] for s in data["launches"].values())
+    assert launched >= 2 * (data["totals"]["students"] - len(data["holds"]))
+    peaks = {(phase, who): mb for phase, by in data["peak_rss_mb"].items()
+             for who, mb in by.items()}
+    assert ("launches", "worker") in peaks, "the launches ran in worker processes"
+    assert max(peaks.values()) <= 2048, sorted(peaks.items(), key=lambda kv: -kv[1])[:3]
 
 
 def test_rehearsal_page_speaks_japanese_in_its_plan_column_and_counts_holds_by_task():

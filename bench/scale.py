@@ -1,0 +1,478 @@
+"""Issue 18's target table in one run: Tsukuba and the prefecture, back to back, one machine.
+
+Run: ``python bench/scale.py [--rows rehearsal,plan,...] [--quick] [--workers N] [--json]``
+
+Each row is measured in child processes, so each peak RSS is that process's own:
+
+  rehearsal    ``renkei rehearse --scale S`` at both scales (here: its JSON report's phases,
+               CPU seconds per phase with the launch workers', peak RSS per phase of the main
+               process and of the largest launch worker)
+  plan, first-night, nightly
+               ``python bench/pipeline.py --scales tsukuba,prefecture --json``
+  check        ``python bench/check_oneroster.py --json`` (the 10x bundle, the csv floor)
+  generate     ``python bench/generate_city.py --json``
+  launches     ``python bench/lti_launch.py --json`` (every pupil of the Tsukuba city into every
+               tool, against the RS256 floor), and the rehearsal's own launches when it ran
+
+and the RS256 signing floor is measured here, in the same run (one core). A script whose
+``--json`` is missing or whose JSON lacks a figure gives "row not measured: <reason>" in its
+row; the rest of the table still prints. ``--quick``: ``small`` and ``tsukuba`` instead of
+``tsukuba`` and ``prefecture`` (a smoke run; the targets are the prefecture's). Times are CPU
+seconds where the script gives them (the machine is shared; wall seconds are shown too).
+
+The JSON keys read from each script (nested objects; the first key found wins):
+  bench/pipeline.py      {<scale>: {"plan" | "first_night" | "nightly": {"cpu_s" | "wall_s",
+                         "peak_rss_mb" | "rss_mb", "target_calls"}}}
+  bench/check_oneroster.py  {"10x": {"renkei_cpu_s" | "cpu_s", "floor_cpu_s" | "floor_s",
+                         "peak_rss_mb" | "rss_mb"}, "1x": {"renkei_cpu_s" | "cpu_s"}} or the
+                         ratios directly: "floor_ratio_10x", "time_ratio_10x"
+  bench/generate_city.py {<scale>: {"cpu_s" | "wall_s", "peak_rss_mb" | "rss_mb"}}
+  bench/lti_launch.py    {"share_of_floor", "rs256_floor_per_core", "launches_per_s"}
+
+Figures for the rehearsal row, 2026-12-06, the 2-core container shared with other helpers'
+benches (load average 3-40 during these runs, so wall times are stretched several-fold; CPU
+seconds and peak RSS are the figures to compare). Measured with bench/rehearsal.py, which
+prints each phase's own peak RSS (scenarios.rss) and CPU seconds:
+
+  Tsukuba (seed 1, 2 workers)     before (main c44a597)           after (this branch)
+    generate                      2.9 s   1.4 CPU-s  189 MB       4.3 s   0.9 CPU-s  138 MB
+    baseline                     74.6 s  38.1 CPU-s  333 MB     150.1 s  42.7 CPU-s  330 MB
+    preprocess (bench only)       5.0 s   1.8 CPU-s  395 MB       3.4 s   1.6 CPU-s  373 MB
+    apply                        63.2 s  27.6 CPU-s  553 MB     150.6 s  28.9 CPU-s  466 MB
+    verify                       11.7 s   5.5 CPU-s  581 MB      26.7 s   4.6 CPU-s  360 MB
+    launches (main)             460.9 s              719 MB    1290.1 s              363 MB
+    launch workers (each)                            707 MB                          110 MB
+    load average                  8.4                            19.2 (floor 954/s vs 690/s)
+    46,876 launches verified and 0 invariants broken in both.
+
+  prefecture (seed 1, 228,810 pupils)  before: the lead's run on main, /work/runs/
+    pref-before.log and pref-rss.log (load 3-28): generate 12.9 s, baseline 907.9 s, apply
+    962.7 s, verify 235.8 s; main process peak RSS 2.55 GB in the baseline, 3.9 GB in the apply,
+    4.6 GB in the verify, 5.5 GB setting up the launches; both forked workers 5.5 GB. It never
+    launched: the drill app's state snapshot (> 512 MB) was refused by the worker's import
+    (HTTP 413) and the pool respawned its workers for ever.
+    after (this branch, bench/rehearsal.py --scale prefecture, 11:11-, load 2-13; the first
+    after-run was stopped by the kernel's OOM killer when killed runs' /dev/shm state had
+    filled the machine's RAM):
+                                  wall      CPU       main peak RSS (this phase's own)
+      generate                   21.7 s    10.0 s     757 MB
+      baseline                  616.6 s   413.1 s   2,547 MB  the pipeline's first night
+      rollover                   14.6 s     9.7 s   1,481 MB
+      export                     21.0 s    14.1 s   1,290 MB
+      check                      10.8 s     7.4 s   1,067 MB
+      preprocess (bench only)    31.1 s    20.6 s   2,467 MB  the pipeline's plan, 674,706
+      apply                     321.2 s   299.4 s   3,260 MB  the pipeline's rollover run
+      verify                     63.4 s    63.1 s   2,132 MB  (4.6 GB before)
+      launches                  793.5 s     7.3 s   2,181 MB  468,790 launches, all verified,
+                                                           591/s on 2 workers; each worker
+                                                           340/343 MB (5.5 GB before), the
+                                                           fork server 55 MB
+      verify-launches             0.8 s     0.8 s   2,126 MB
+      total 1,894.8 s; 0 invariants broken; RS256 floor 3,823/s per core in the same run
+      (launches reach 7.7% of it); the main process keeps the 2.1 GB the apply left resident.
+    What is left above 2 GB is the main process during the pipeline's runs (baseline, apply),
+    which the in-process systems share with it: the pipeline's memory (issue 18, another part).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from rehearsal import signing_floor  # noqa: E402  bench/rehearsal.py: the same RS256 floor
+
+#: the rows of the issue's table, in its order
+ROWS = ("rehearsal", "plan", "first-night", "nightly", "check", "generate", "launches")
+#: the rehearsal's limits (issue 18): time against Tsukuba's, peak RSS in every process
+REHEARSAL_RATIO, REHEARSAL_MB = 11.0, 2048
+#: today's launch share of the RS256 floor on this container (bench/rehearsal.py's header)
+TODAY_SHARE = 0.115
+
+
+class NotMeasured(Exception):
+    """A row whose figures could not be had (the reason is shown in its place)."""
+
+
+@dataclass
+class Row:
+    """One line of the table: what was measured against what target, and the verdict."""
+
+    name: str
+    work: str
+    figure: str = ""
+    target: str = ""
+    met: bool | None = None  # None: not measured
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def verdict(self) -> str:
+        if self.met is None:
+            return f"row not measured: {self.reason}"
+        return "met" if self.met else "NOT met"
+
+
+# --- running the scripts ------------------------------------------------------------------
+
+def run_json(argv: Sequence[str], *, timeout: float, cwd: Path = ROOT) -> dict[str, Any]:
+    """Run a bench script and return the JSON object it printed last on stdout.
+
+    :raises NotMeasured: it failed, has no such option, timed out or printed no JSON object.
+    """
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    name = Path(argv[1]).name if len(argv) > 1 else argv[0]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                              env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise NotMeasured(f"{name} took longer than {timeout:.0f} s") from None
+    except OSError as exc:
+        raise NotMeasured(f"{name} could not start: {exc}") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        if "unrecognized arguments" in done.stderr:
+            last = f"it has no {' '.join(a for a in argv[2:] if a.startswith('--'))} option " \
+                   f"({last.strip()})"
+        raise NotMeasured(f"{name} exited {done.returncode}: {last[:200]}")
+    for line in reversed(done.stdout.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                return value
+    try:
+        value = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        value = None
+    if isinstance(value, dict):
+        return value
+    raise NotMeasured(f"{name} printed no JSON object")
+
+
+def find(data: Mapping[str, Any], *paths: str) -> Any:
+    """The value at the first of ``paths`` (dotted keys; ``a|b`` tries each) found in data.
+
+    :raises NotMeasured: naming the keys looked for.
+    """
+    for path in paths:
+        found = _walk(data, path.split("."))
+        if found is not None:
+            return found
+    raise NotMeasured(f"its JSON has no {' or '.join(paths)}")
+
+
+def _walk(data: Any, keys: list[str]) -> Any:
+    if not keys:
+        return data
+    if not isinstance(data, Mapping):
+        return None
+    for key in keys[0].split("|"):
+        if key in data:
+            found = _walk(data[key], keys[1:])
+            if found is not None:
+                return found
+    return None
+
+
+def number(data: Mapping[str, Any], *paths: str) -> float:
+    value = find(data, *paths)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise NotMeasured(f"{paths[0]} is not a number: {value!r}") from None
+
+
+# --- the rehearsal ------------------------------------------------------------------------
+
+def rehearse(scale: str, workers: int | None, timeout: float) -> dict[str, Any]:
+    """``renkei rehearse --scale SCALE`` in a child process: its JSON report, the wall time,
+    the CPU seconds of the child and everything it waited for, and the load average."""
+    with tempfile.TemporaryDirectory(prefix="renkei-scale-") as out:
+        argv = [sys.executable, "-m", "harness", "rehearse", "--scale", scale, "-o", out]
+        if workers:
+            argv += ["--workers", str(workers)]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                  env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise NotMeasured(f"the {scale} rehearsal took longer than {timeout:.0f} s") \
+                from None
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        report = Path(out) / "rehearsal.json"
+        if done.returncode not in (0, 1) or not report.exists():
+            last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+            raise NotMeasured(f"the {scale} rehearsal exited {done.returncode}: {last[:200]}")
+        data = json.loads(report.read_text("utf-8"))
+    data["wall_s"] = wall
+    data["child_cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    data["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    return data
+
+
+def rehearsal_row(small: dict[str, Any], big: dict[str, Any], scales: tuple[str, str]) -> Row:
+    """The rehearsal at the big scale: complete, ≤ 11× the small scale's time, ≤ 2 GB in
+    every process."""
+    row = Row("rehearsal", f"renkei rehearse --scale {scales[1]}",
+              target=f"passes (every invariant and launch checked); ≤ {REHEARSAL_RATIO:g}× "
+                     f"{scales[0]}'s time; peak RSS ≤ {REHEARSAL_MB} MB in every process")
+    cpu = [sum(d.get("cpu_s", {}).values()) for d in (small, big)]
+    wall = [sum(d["phases"].values()) for d in (small, big)]
+    main_mb = max(v["main"] for v in big["peak_rss_mb"].values())
+    worker_mb = max((v.get("worker", 0) for v in big["peak_rss_mb"].values()), default=0)
+    launched = sum(s.get("launched", 0) for s in big["launches"].values())
+    ratio = cpu[1] / cpu[0] if cpu[0] else float("inf")
+    row.figure = (f"{'passed' if big['passed'] else 'FAILED'}, {launched} launches; "
+                  f"{cpu[1]:.0f} vs {cpu[0]:.0f} CPU-s = {ratio:.1f}× "
+                  f"(wall {wall[1]:.0f} vs {wall[0]:.0f} s = {wall[1] / wall[0]:.1f}×); "
+                  f"peak RSS main {main_mb:.0f} MB, worker {worker_mb:.0f} MB")
+    row.met = bool(big["passed"]) and ratio <= REHEARSAL_RATIO and \
+        max(main_mb, worker_mb) <= REHEARSAL_MB
+    row.data = {"cpu_s": cpu, "wall_s": wall, "ratio_cpu": ratio, "main_mb": main_mb,
+                "worker_mb": worker_mb, "passed": big["passed"], "launches": launched}
+    return row
+
+
+def phase_table(data: Mapping[str, Any]) -> list[str]:
+    """One line per phase: wall s, CPU s, peak RSS of the main process and largest worker."""
+    lines = []
+    for phase, wall in data["phases"].items():
+        rss = data.get("peak_rss_mb", {}).get(phase, {})
+        worker = f"  worker {rss['worker']:5.0f} MB" if "worker" in rss else ""
+        lines.append(f"    {phase:16} {wall:8.1f} s  {data.get('cpu_s', {}).get(phase, 0):8.1f} "
+                     f"CPU-s  main {rss.get('main', 0):5.0f} MB{worker}")
+    return lines
+
+
+# --- the other rows, from the scripts' JSON -------------------------------------------------
+
+def pipeline_rows(data: Mapping[str, Any], scales: tuple[str, str]) -> list[Row]:
+    rows = []
+    small, big = scales
+    for name, key, what in (("plan", "plan", "preprocess, link, reconcile, guard"),
+                            ("first-night", "first_night|first", "first night, all targets"),
+                            ("nightly", "nightly|same|no_change", "nightly run, no change")):
+        row = Row(name, f"pipeline {what} at {big}")
+        try:
+            t = [number(data, f"{s}.{key}.cpu_s|wall_s") for s in scales]
+            ratio = t[1] / t[0]
+            row.figure = f"{t[1]:.1f} vs {t[0]:.1f} s = {ratio:.1f}×"
+            row.target = f"≤ 10× {small}'s time"
+            row.met = ratio <= 10
+            if name == "plan":
+                mb = number(data, f"{big}.{key}.peak_rss_mb|rss_mb")
+                row.figure += f"; {mb:.0f} MB"
+                row.target += "; ≤ 1024 MB"
+                row.met = row.met and mb <= 1024
+            if name == "nightly":
+                calls = number(data, f"{big}.{key}.target_calls|calls")
+                row.figure += f"; {calls:.0f} target calls"
+                row.target += "; no target calls"
+                row.met = row.met and calls == 0
+        except NotMeasured as exc:
+            row.met, row.reason = None, f"bench/pipeline.py: {exc}"
+        rows.append(row)
+    return rows
+
+
+def check_row(data: Mapping[str, Any]) -> Row:
+    row = Row("check", "renkei check oneroster on the 10× bundle",
+              target="≤ 3× the csv.reader parse; 10× the data in ≤ 10.5× the time; ≤ 300 MB")
+    try:
+        try:
+            floor_ratio = number(data, "floor_ratio_10x")
+        except NotMeasured:
+            floor_ratio = number(data, "10x.renkei_cpu_s|cpu_s") / \
+                number(data, "10x.floor_cpu_s|floor_s")
+        try:
+            time_ratio = number(data, "time_ratio_10x")
+        except NotMeasured:
+            time_ratio = number(data, "10x.renkei_cpu_s|cpu_s") / \
+                number(data, "1x.renkei_cpu_s|cpu_s")
+        mb = number(data, "10x.peak_rss_mb|rss_mb", "peak_rss_mb_10x")
+        row.figure = f"{floor_ratio:.2f}× floor; 10× data in {time_ratio:.1f}× time; {mb:.0f} MB"
+        row.met = floor_ratio <= 3 and time_ratio <= 10.5 and mb <= 300
+    except NotMeasured as exc:
+        row.met, row.reason = None, f"bench/check_oneroster.py: {exc}"
+    return row
+
+
+def generate_row(data: Mapping[str, Any], scales: tuple[str, str]) -> Row:
+    small, big = scales
+    row = Row("generate", f"renkei city generate --profile {big}",
+              target=f"≤ 10.5× {small}'s time; ≤ 1024 MB")
+    try:
+        t = [number(data, f"{s}.cpu_s|wall_s") for s in scales]
+        mb = number(data, f"{big}.peak_rss_mb|rss_mb")
+        row.figure = f"{t[1]:.1f} vs {t[0]:.1f} s = {t[1] / t[0]:.1f}×; {mb:.0f} MB"
+        row.met = t[1] / t[0] <= 10.5 and mb <= 1024
+    except NotMeasured as exc:
+        row.met, row.reason = None, f"bench/generate_city.py: {exc}"
+    return row
+
+
+def launches_row(data: Mapping[str, Any] | None, rehearsal: Mapping[str, Any] | None,
+                 floor: float, small: str) -> Row:
+    """Launches against the RS256 floor: twice today's share (bench/rehearsal.py's header)."""
+    row = Row("launches", f"launches in the {small} rehearsal",
+              target=f"≥ {2 * TODAY_SHARE:.0%} of the RS256 floor over all cores "
+                     f"(twice today's {TODAY_SHARE:.1%})")
+    shares = []
+    if rehearsal is not None and rehearsal.get("phases", {}).get("launches"):
+        n = sum(s.get("launched", 0) for s in rehearsal["launches"].values())
+        share = n / rehearsal["phases"]["launches"] / (floor * rehearsal["workers"])
+        shares.append(share)
+        row.figure = f"rehearsal {share:.1%} ({n} launches, {rehearsal['workers']} workers)"
+    try:
+        if data is None:
+            raise NotMeasured("not run")
+        share = number(data, "share_of_floor")
+        shares.append(share)
+        row.figure += ("; " if row.figure else "") + f"bench/lti_launch.py {share:.1%}"
+    except NotMeasured as exc:
+        if not shares:
+            row.met, row.reason = None, f"bench/lti_launch.py: {exc}"
+            return row
+    row.met = min(shares) >= 2 * TODAY_SHARE
+    return row
+
+
+# --- the run --------------------------------------------------------------------------------
+
+def measure(rows: Sequence[str], *, quick: bool, workers: int | None, bench: Path,
+            timeout: float, say: Callable[[str], None]) -> dict[str, Any]:
+    """Every chosen row; returns the rows, the floors and the rehearsals' phase tables."""
+    scales = ("small", "tsukuba") if quick else ("tsukuba", "prefecture")
+    python = sys.executable
+    out: dict[str, Any] = {"scales": scales, "rows": [], "rehearsals": {}}
+    rehearsals: dict[str, dict[str, Any]] = {}
+    if "rehearsal" in rows:
+        row = Row("rehearsal", f"renkei rehearse --scale {scales[1]}")
+        try:
+            for scale in scales:
+                say(f"rehearsal at {scale} ...")
+                rehearsals[scale] = rehearse(scale, workers, timeout)
+                say("\n".join(phase_table(rehearsals[scale])))
+            row = rehearsal_row(rehearsals[scales[0]], rehearsals[scales[1]], scales)
+        except NotMeasured as exc:
+            row.met, row.reason = None, str(exc)
+        out["rows"].append(row)
+    if {"plan", "first-night", "nightly"} & set(rows):
+        say("bench/pipeline.py ...")
+        try:
+            data = run_json([python, str(bench / "pipeline.py"), "--scales", ",".join(scales),
+                             "--json"], timeout=timeout)
+        except NotMeasured as exc:
+            data = {"error": str(exc)}
+        for row in pipeline_rows(data, scales):
+            if row.name in rows:
+                if "error" in data:
+                    row.met, row.reason = None, data["error"]
+                out["rows"].append(row)
+    if "check" in rows:
+        say("bench/check_oneroster.py ...")
+        try:
+            data = run_json([python, str(bench / "check_oneroster.py"), "--json"],
+                            timeout=timeout)
+            row = check_row(data)
+            out["csv_floor"] = find(data, "10x.floor_cpu_s|floor_s", "floor_s", "floor")
+        except NotMeasured as exc:
+            row = Row("check", "renkei check oneroster on the 10× bundle", met=None,
+                      reason=str(exc))
+        out["rows"].append(row)
+    if "generate" in rows:
+        say("bench/generate_city.py ...")
+        try:
+            row = generate_row(run_json([python, str(bench / "generate_city.py"), "--json"],
+                                        timeout=timeout), scales)
+        except NotMeasured as exc:
+            row = Row("generate", f"renkei city generate --profile {scales[1]}", met=None,
+                      reason=str(exc))
+        out["rows"].append(row)
+    floor = signing_floor()
+    out["rs256_floor_per_core"] = floor
+    if "launches" in rows:
+        say("bench/lti_launch.py ...")
+        try:
+            data: dict[str, Any] | None = run_json(
+                [python, str(bench / "lti_launch.py"), "--json", "--scale", "tsukuba"],
+                timeout=timeout)
+        except NotMeasured as exc:
+            data = {"error": str(exc)}
+        row = launches_row(None if "error" in data else data,
+                           rehearsals.get("tsukuba"), floor, "tsukuba")
+        if row.met is None and "error" in data:
+            row.reason = data["error"]
+        out["rows"].append(row)
+    out["rehearsals"] = rehearsals
+    out["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    return out
+
+
+def render(result: Mapping[str, Any]) -> str:
+    lines = [f"issue 18 targets, {result['scales'][0]} and {result['scales'][1]} in one run",
+             f"{'row':12} {'figure':70} {'target':40} verdict"]
+    for row in result["rows"]:
+        lines.append(f"{row.name:12} {row.figure or '-':70} {row.target or '-':40} "
+                     f"{row.verdict()}")
+    floor = result.get("csv_floor")
+    lines.append(f"floors in this run: RS256 {result['rs256_floor_per_core']:.0f} signatures/s "
+                 f"per core; csv.reader parse of the 10× bundle "
+                 f"{f'{float(floor):.2f} s' if floor is not None else 'not measured'}")
+    lines.append(f"load average at the end: {result['load_average']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default=",".join(ROWS),
+                        help=f"comma-separated rows (default: all): {', '.join(ROWS)}")
+    parser.add_argument("--quick", action="store_true",
+                        help="small and tsukuba instead of tsukuba and prefecture")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="the rehearsal's launch workers (default: all cores)")
+    parser.add_argument("--bench", type=Path, default=ROOT / "bench",
+                        help="where the bench scripts are (default: this folder)")
+    parser.add_argument("--timeout", type=float, default=4 * 3600,
+                        help="seconds one child may take (default: 4 h)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    args = parser.parse_args(argv)
+    rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = [r for r in rows if r not in ROWS]
+    if unknown:
+        parser.error(f"unknown row {unknown[0]!r}; rows: {', '.join(ROWS)}")
+    result = measure(rows, quick=args.quick, workers=args.workers, bench=args.bench,
+                     timeout=args.timeout, say=lambda s: print(s, file=sys.stderr, flush=True))
+    print(render(result))
+    if args.json:
+        print(json.dumps({**result, "rows": [{"name": r.name, "work": r.work,
+                                              "figure": r.figure, "target": r.target,
+                                              "met": r.met, "reason": r.reason,
+                                              "data": r.data} for r in result["rows"]]},
+                         ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""bench/scale.py reads each bench script's ``--json`` and judges the issue's targets; a script
+without the option, or JSON without a figure, gives "row not measured", never a traceback.
+
+The scripts here are fakes in a temporary folder (``--bench``): what is tested is the parsing
+and the verdicts, not the figures."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def scale() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "bench" / "scale.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_scale"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def fake(folder: Path, name: str, output: object | None, *, json_option: bool = True) -> None:
+    """A bench script that prints ``output`` as one JSON line (after some chatter); without
+    ``json_option`` it refuses ``--json`` as argparse does."""
+    body = f"""
+        import argparse, json, sys
+        p = argparse.ArgumentParser()
+        p.add_argument("--scales")
+        p.add_argument("--scale")
+        {'p.add_argument("--json", action="store_true")' if json_option else ''}
+        p.parse_args()
+        print("measuring ...")
+        print({json.dumps(json.dumps(output)) if output is not None else '"no json here"'})
+    """
+    (folder / name).write_text(textwrap.dedent(body), "utf-8")
+
+
+def test_rows_are_judged_from_the_scripts_json_and_missing_parts_say_why(
+        scale: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fake(tmp_path, "pipeline.py", {
+        "tsukuba": {"plan": {"cpu_s": 1.0, "peak_rss_mb": 200},
+                    "first_night": {"cpu_s": 50.0}, "nightly": {"cpu_s": 5.0,
+                                                                "target_calls": 0}},
+        "prefecture": {"plan": {"cpu_s": 9.0, "peak_rss_mb": 1500},
+                       "first_night": {"cpu_s": 400.0}, "nightly": {"cpu_s": 49.0,
+                                                                    "target_calls": 0}}})
+    fake(tmp_path, "check_oneroster.py", {"1x": {"cpu_s": 0.5},
+                                          "10x": {"cpu_s": 5.0, "floor_s": 2.0,
+                                                  "peak_rss_mb": 290}})
+    fake(tmp_path, "generate_city.py", None, json_option=False)
+    fake(tmp_path, "lti_launch.py", None)
+    assert scale.main(["--rows", "plan,first-night,nightly,check,generate,launches",
+                       "--bench", str(tmp_path), "--json"]) == 0
+    text = capsys.readouterr().out
+    result = json.loads(text.strip().splitlines()[-1])
+    rows = {r["name"]: r for r in result["rows"]}
+    assert list(rows) == ["plan", "first-night", "nightly", "check", "generate", "launches"]
+    assert rows["plan"]["met"] is False and "1500 MB" in rows["plan"]["figure"]  # > 1 GB
+    assert rows["first-night"]["met"] is True and "8.0×" in rows["first-night"]["figure"]
+    assert rows["nightly"]["met"] is True and "0 target calls" in rows["nightly"]["figure"]
+    assert rows["check"]["met"] is True and "2.50× floor" in rows["check"]["figure"]
+    assert rows["generate"]["met"] is None and "no --json option" in rows["generate"]["reason"]
+    assert rows["launches"]["met"] is None and "no JSON object" in rows["launches"]["reason"]
+    assert "row not measured: bench/generate_city.py" not in text  # the script names itself
+    assert "row not measured: generate_city.py exited 2" in text
+    assert result["rs256_floor_per_core"] > 0 and "RS256" in text
+
+
+def test_a_figure_missing_from_the_json_names_the_keys_looked_for(
+        scale: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fake(tmp_path, "check_oneroster.py", {"10x": {"cpu_s": 5.0}})
+    assert scale.main(["--rows", "check", "--bench", str(tmp_path)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("check"))
+    assert "row not measured" in line and "floor" in line
+
+
+def test_an_unknown_row_is_a_usage_error(scale: ModuleType) -> None:
+    with pytest.raises(SystemExit) as exc:
+        scale.main(["--rows", "rehearsal,nonsense"])
+    assert exc.value.code == 2
+
+
+def test_the_rehearsal_row_needs_a_pass_the_ratio_and_the_memory(scale: ModuleType) -> None:
+    def report(cpu: float, main: float, worker: float, passed: bool = True) -> dict:
+        return {"passed": passed, "phases": {"baseline": cpu, "launches": cpu},
+                "cpu_s": {"baseline": cpu / 2, "launches": cpu / 2},
+                "peak_rss_mb": {"baseline": {"main": main},
+                                "launches": {"main": main / 2, "worker": worker}},
+                "launches": {"tool": {"launched": 10}}}
+    small = report(100, 500, 400)
+    assert scale.rehearsal_row(small, report(1000, 1900, 1500), ("t", "p")).met is True
+    assert scale.rehearsal_row(small, report(1200, 1900, 1500), ("t", "p")).met is False
+    assert scale.rehearsal_row(small, report(1000, 1900, 2100), ("t", "p")).met is False
+    assert scale.rehearsal_row(small, report(1000, 1900, 1500, False), ("t", "p")).met is False
