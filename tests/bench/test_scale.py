@@ -46,16 +46,17 @@ def fake(folder: Path, name: str, output: object | None, *, json_option: bool = 
 
 def test_rows_are_judged_from_the_scripts_json_and_missing_parts_say_why(
         scale: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    fake(tmp_path, "pipeline.py", {
-        "tsukuba": {"plan": {"cpu_s": 1.0, "peak_rss_mb": 200},
-                    "first_night": {"cpu_s": 50.0}, "nightly": {"cpu_s": 5.0,
-                                                                "target_calls": 0}},
-        "prefecture": {"plan": {"cpu_s": 9.0, "peak_rss_mb": 1500},
-                       "first_night": {"cpu_s": 400.0}, "nightly": {"cpu_s": 49.0,
-                                                                    "target_calls": 0}}})
-    fake(tmp_path, "check_oneroster.py", {"1x": {"cpu_s": 0.5},
-                                          "10x": {"cpu_s": 5.0, "floor_s": 2.0,
-                                                  "peak_rss_mb": 290}})
+    def scale_figures(plan: float, mb: float, first: float, nightly: float) -> dict:
+        return {"plan": {"phases": {"plan_first": {"cpu_s": plan, "peak_rss_mb": mb},
+                                    "plan_nightly": {"cpu_s": plan, "peak_rss_mb": mb / 2}}},
+                "apply": {"phases": {"first_night": {"cpu_s": first},
+                                     "nightly": {"cpu_s": nightly, "target_calls": 0}}}}
+    fake(tmp_path, "pipeline.py", {"scales": {"tsukuba": scale_figures(1.0, 200, 50.0, 5.0),
+                                              "prefecture": scale_figures(9.0, 1500, 400.0,
+                                                                          49.0)}})
+    fake(tmp_path, "check_oneroster.py", {"scales": {"10": {
+        "floor_cpu_s": 2.0, "renkei": {"/tree": {"x_floor_cpu": 2.5, "x_1x_cpu": 10.0,
+                                                 "peak_rss_mb": 290}}}}})
     fake(tmp_path, "generate_city.py", None, json_option=False)
     fake(tmp_path, "lti_launch.py", None)
     assert scale.main(["--rows", "plan,first-night,nightly,check,generate,launches",
@@ -77,10 +78,11 @@ def test_rows_are_judged_from_the_scripts_json_and_missing_parts_say_why(
 
 def test_a_figure_missing_from_the_json_names_the_keys_looked_for(
         scale: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    fake(tmp_path, "check_oneroster.py", {"10x": {"cpu_s": 5.0}})
+    fake(tmp_path, "check_oneroster.py", {"scales": {"10": {
+        "floor_cpu_s": 2.0, "renkei": {"/tree": {"x_1x_cpu": 10.0, "peak_rss_mb": 290}}}}})
     assert scale.main(["--rows", "check", "--bench", str(tmp_path)]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("check"))
-    assert "row not measured" in line and "floor" in line
+    assert "row not measured" in line and "x_floor_cpu" in line
 
 
 def test_an_unknown_row_is_a_usage_error(scale: ModuleType) -> None:
