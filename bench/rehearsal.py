@@ -59,6 +59,7 @@ same run before these changes took 268.8 s.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import resource
 import shutil
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     from harness.oneroster import check_bundle
     from pipeline.plan import make_plan
     from pipeline.state import State
-    from pipeline.validate import load
+    from pipeline.validate import READ
     from scenarios.actions import ACTIONS
     from scenarios.invariants import check_invariants
     from scenarios.launches import default_workers, launch_pairs, run_launches, verify_launches
@@ -146,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
             ctx.vendors.urls["c4th"] + "/oneroster/export", timeout=600).content)
         export = work / "rollover.zip"
         export.write_bytes(data)
-        checked = phase("check", lambda: check_bundle(export, profile="jp-eportal-v4"))
+        # the check keeps what the plan reads, as the pipeline's validate does (one parse)
+        checked = phase("check", lambda: check_bundle(export, profile="jp-eportal-v4",
+                                                       keep_bundle=READ))
         print(f"{'':12} checker exit {checked.exit_code}, {len(checked.findings)} findings")
         config = ctx.driver.load_config()
         copy = work / "state-copy.sqlite"
@@ -154,19 +157,20 @@ def main(argv: list[str] | None = None) -> int:
             a.backup(b)
 
         sha256 = hashlib.sha256(data).hexdigest()
+        kept = checked.bundle
 
-        def preprocess():  # noqa: ANN202
+        def preprocess(kept):  # noqa: ANN001, ANN202
             import dataclasses
             import datetime as dt
 
-            bundle = load(export, profile=config.profile)
+            assert kept is not None
             with State(copy) as state:
-                return make_plan(bundle, dataclasses.replace(config, state_path=copy), state,
+                return make_plan(kept, dataclasses.replace(config, state_path=copy), state,
                                  export_sha256=sha256,
                                  now=dt.datetime.now(dt.UTC))
-        outcome = phase("preprocess", preprocess)
+        outcome = phase("preprocess", functools.partial(preprocess, kept))
         print(f"{'':12} plan: {len(outcome.plan.decisions)} decisions")
-        del outcome, data, checked  # not needed again: the later phases' RSS is their own
+        del outcome, data, checked, kept  # not needed again: the later phases' RSS is their own
         applied = phase("apply", ctx.driver.run)
         print(f"{'':12} rollover run exit {applied.exit_code} {applied.error}")
         ctx.last_run = applied
