@@ -26,17 +26,24 @@ def test_small_rehearsal_passes_and_writes_both_reports(renkei, tmp_path, capsys
     assert 'id="lang-toggle"' in html and "<svg" in html and "https://" not in html
 
 
-@pytest.mark.scale
-def test_tsukuba_rehearsal_every_invariant_and_every_launch_holds(tmp_path):
+def _rehearse_every_invariant_and_launch(scale: str, tmp_path, *, more_than: int) -> dict:
+    """Rehearse at ``scale``; it passes, has more than ``more_than`` pupils and launched every
+    pupil not held into at least two tools. Returns the rehearsal's JSON (kept in tmp_path)."""
     from scenarios.rehearsal import rehearse
 
-    result = rehearse(scale="tsukuba", seed=1)
+    result = rehearse(scale=scale, seed=1)
     data = result.to_json()
     (tmp_path / "rehearsal.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     assert result.passed, [f for f in data["findings"] if f["severity"] == "ERROR"][:20]
-    assert data["totals"]["students"] > 20000
+    assert data["totals"]["students"] > more_than
     launched = sum(s["launched"] for s in data["launches"].values())
     assert launched >= 2 * (data["totals"]["students"] - len(data["holds"]))
+    return data
+
+
+@pytest.mark.scale
+def test_tsukuba_rehearsal_every_invariant_and_every_launch_holds(tmp_path):
+    _rehearse_every_invariant_and_launch("tsukuba", tmp_path, more_than=20000)
 
 
 @pytest.mark.prefecture
@@ -44,15 +51,7 @@ def test_prefecture_rehearsal_completes_within_2_gb_in_every_process(tmp_path):
     """Issue 18's row: 230,000 pupils, every invariant and every launch checked, peak RSS at
     most 2 GB in the main process (the in-process systems and the pipeline with it) and in
     each launch worker. The weekly `prefecture` env (tox.ini says why)."""
-    from scenarios.rehearsal import rehearse
-
-    result = rehearse(scale="prefecture", seed=1)
-    data = result.to_json()
-    (tmp_path / "rehearsal.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
-    assert result.passed, [f for f in data["findings"] if f["severity"] == "ERROR"][:20]
-    assert data["totals"]["students"] > 200000
-    launched = sum(s["launched"] for s in data["launches"].values())
-    assert launched >= 2 * (data["totals"]["students"] - len(data["holds"]))
+    data = _rehearse_every_invariant_and_launch("prefecture", tmp_path, more_than=200000)
     peaks = {(phase, who): mb for phase, by in data["peak_rss_mb"].items()
              for who, mb in by.items()}
     assert ("launches", "worker") in peaks, "the launches ran in worker processes"
