@@ -99,6 +99,9 @@ from rehearsal import signing_floor  # noqa: E402  bench/rehearsal.py: the same 
 ROWS = ("rehearsal", "plan", "first-night", "nightly", "check", "generate", "launches")
 #: the rehearsal's limits (issue 18): time against Tsukuba's, peak RSS in every process
 REHEARSAL_RATIO, REHEARSAL_MB = 11.0, 2048
+#: what --json keeps of each rehearsal's report (its holds and findings are not figures)
+REHEARSAL_KEYS = ("scale", "seed", "workers", "passed", "phases", "cpu_s", "peak_rss_mb",
+                  "launches", "totals", "wall_s", "child_cpu_s", "load_average")
 #: today's launch share of the RS256 floor on this container (bench/rehearsal.py's header)
 TODAY_SHARE = 0.115
 
@@ -470,10 +473,11 @@ def main(argv: list[str] | None = None) -> int:
                      timeout=args.timeout, say=lambda s: print(s, file=sys.stderr, flush=True))
     print(render(result))
     if args.json:
-        print(json.dumps({**result, "rows": [{"name": r.name, "work": r.work,
-                                              "figure": r.figure, "target": r.target,
-                                              "met": r.met, "reason": r.reason,
-                                              "data": r.data} for r in result["rows"]]},
+        rehearsals = {scale: {k: v for k, v in data.items() if k in REHEARSAL_KEYS}
+                      for scale, data in result["rehearsals"].items()}
+        rows_json = [{"name": r.name, "work": r.work, "figure": r.figure, "target": r.target,
+                      "met": r.met, "reason": r.reason, "data": r.data} for r in result["rows"]]
+        print(json.dumps({**result, "rehearsals": rehearsals, "rows": rows_json},
                          ensure_ascii=False, default=str))
     return 0
 
