@@ -94,7 +94,8 @@ def apply_to(plan: Plan, targets: Targets, state: Any, *,
                 failed.problems = exc.body["problems"]
                 failed.counts = dict(exc.body.get("counts") or {})
             elif isinstance(exc, TargetError) and isinstance(exc.body, dict):
-                found = (exc.body.get("error") or {}).get("findings") or []
+                error = exc.body.get("error")  # an OAuth error is a string ("invalid_client")
+                found = (error.get("findings") if isinstance(error, dict) else None) or []
                 failed.problems = [{"subject": f"{f.get('file')}:{f.get('line')}",
                                     "reason": f"{f.get('rule')} {f.get('message_en')}"}
                                    for f in found[:50] if isinstance(f, dict)]

@@ -88,7 +88,8 @@ class MockWorld:
     def clear_faults(self, name: str) -> None:
         self.session().delete(f"{BASES[name]}/_admin/faults").raise_for_status()
 
-    def targets(self, passwords: dict | None = None, *, retries: int = 2):
+    def targets(self, passwords: dict | None = None, *, retries: int = 2,
+                m365_secret: str = CLIENT_SECRET):
         from pipeline.apply import Targets
         from pipeline.clients import DrillClient, GraphClient, LgateClient
         from pipeline.http import RetryingHttpClient, RetryPolicy
@@ -100,7 +101,7 @@ class MockWorld:
         return Targets(
             source=SOURCE, lgate=LgateClient(http("lgate"), BASES["lgate"]),
             m365=GraphClient(http("m365"), BASES["m365"], tenant="renkei",
-                             client_id="renkei-pipeline", client_secret=CLIENT_SECRET),
+                             client_id="renkei-pipeline", client_secret=m365_secret),
             drill=DrillClient(http("drill"), BASES["interactive_study"]),
             passwords=lambda: pw)
 

@@ -175,6 +175,15 @@ def test_lgate_refusal_is_reported_with_findings(world, db, roster):
     assert Journal(db).step_status("p1", "lgate", "bulk") == "failed"
 
 
+def test_a_wrong_m365_secret_fails_m365_alone_with_the_token_endpoints_answer(world, db, roster):
+    targets = world.targets(passwords_for(roster), m365_secret="not-the-secret")
+    result = apply_to(make_plan(roster, "p1"), targets, db)
+    assert result.failed == ["m365"]
+    assert "401" in result.targets["m365"].message
+    assert result.targets["m365"].problems == []
+    assert result.targets["lgate"].status == "done" and result.targets["drill"].status == "done"
+
+
 def test_no_secret_anywhere(world, db, roster, caplog):
     caplog.set_level(logging.DEBUG)
     world.fault("m365", kind="status", status=429, retry_after=0, route=r"\$batch", count=2)
