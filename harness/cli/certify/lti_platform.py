@@ -113,7 +113,7 @@ def run_platform(args: argparse.Namespace) -> int:
                               profile=args.profile, trigger=trigger,
                               acceptance=common.acceptance_from(cfg, args.config, optional=True))
     code = settle_baseline(report, args, baseline, command="certify lti-platform")
-    common.emit(report, args, case_table(report))
+    common.emit(report, args, "certify lti-platform", case_table(report))
     return code
 
 

@@ -108,7 +108,7 @@ def run_tool(args: argparse.Namespace) -> int:
     report, preface = certify_tool(reg, acceptance, cases, settings, state_dir, port,
                                    profile=args.profile)
     code = settle_baseline(report, args, baseline, command="certify lti-tool")
-    common.emit(report, args, preface)
+    common.emit(report, args, "certify lti-tool", preface)
     return code
 
 

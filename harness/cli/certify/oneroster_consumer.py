@@ -170,7 +170,7 @@ def run_consumer(args: argparse.Namespace) -> int:
     report, preface = certify_consumer(consumer, acceptance, profile=args.profile,
                                        case_ids=args.cases.split(",") if args.cases else None)
     code = settle_baseline(report, args, baseline, command=COMMAND)
-    common.emit(report, args, preface)
+    common.emit(report, args, COMMAND, preface)
     return code
 
 
