@@ -326,6 +326,11 @@ def test_a_baseline_accepts_known_wrong_rejections_and_reports_new_passes(tmp_pa
     skipped = {tc.get("name").split()[0] for tc in suite.iter("testcase")
                if tc.find("skipped") is not None}
     assert skipped == {"valid-bulk", "valid-folder"}
+    # the text table marks and counts the rows as the baseline left them: none is wrong
+    code, text = run(tmp_path, toml, "text", *ids, "--baseline", str(known))
+    assert code == 0 and "  XFAIL valid-bulk " in text and "  XFAIL valid-folder " in text
+    assert ("0 right, 1 stricter than required (WARN), 0 wrong; 2 failing as the baseline "
+            "expects (XFAIL), 0 listed in it but right now (XPASS)\n") in text
     # the importer is fixed: both listed cases pass now (XPASS), still exit 0
     seen: list[dict] = []
     fixed = serve(lenient_importer(seen))
@@ -333,6 +338,10 @@ def test_a_baseline_accepts_known_wrong_rejections_and_reports_new_passes(tmp_pa
                      "--baseline", str(known))
     assert code == 0
     assert "XPASS case valid-bulk" in text and "update the baseline" in text
+    assert "  XPASS valid-bulk " in text and ("1 right, 0 stricter than required (WARN), "
+                                             "0 wrong; 0 failing as the baseline expects "
+                                             "(XFAIL), 2 listed in it but right now (XPASS)"
+                                             ) in text
     assert capsys.readouterr().err.splitlines()[-1] == (
         "renkei certify oneroster-consumer: passed (1 right, 2 XPASS); text report written to "
         f"{tmp_path / 'report.text'}; update {known}: its XPASS entries pass now")

@@ -10,12 +10,12 @@ import sys
 import threading
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import UsageError, baseline_marks, baseline_options, write_output
+from harness.cli.common import UsageError, baseline_options, write_output
 from harness.report import FORMATS, Report, render_cases
 from harness.report.model import FAIL, PASS, XFAIL, XPASS
 
@@ -179,23 +179,29 @@ def quiet_werkzeug() -> None:
 
 
 # -- output ----------------------------------------------------------------------------------
+#: each case's mark in the per-case text tables, by its verdict after the baseline is settled
+CASE_MARKS = {PASS: "ok  ", FAIL: "FAIL", "note": "note", "not reached": "SKIP",
+              "not run": "----", XFAIL: "XFAIL", XPASS: "XPASS"}
 #: how the one-line outcome names the cases of each verdict (after the baseline is settled)
 VERDICT_WORDS = ((PASS, "right"), ("note", "stricter than required"), (FAIL, "wrong"),
                  ("not reached", "not reached"), ("not run", "not run"), (XFAIL, "XFAIL"),
                  (XPASS, "XPASS"))
 
 
-def emit(report: Report, args: argparse.Namespace, command: str, preface: str = "") -> None:
+def emit(report: Report, args: argparse.Namespace, command: str,
+         table: Callable[[Report], str] | None = None) -> None:
     """Write ``report`` in ``--format`` to ``--output``; the per-case table leads the text.
 
-    A certification report (one with ``extra['cases']``) gets the per-case 1EdTech log and
-    a table of its cases in HTML. With ``--output FILE`` the terminal gets one line (stderr,
-    as ``renkei check`` does): the outcome and where the report is, not the table.
+    ``table`` builds that table from the report's case rows: call this after the baseline
+    is settled (:func:`harness.cli.common.settle_baseline`), so its marks (XFAIL, XPASS) and
+    its counts are the rows' final verdicts. A certification report (one with
+    ``extra['cases']``) gets the per-case 1EdTech log and a table of its cases in HTML. With
+    ``--output FILE`` the terminal gets one line (stderr, as ``renkei check`` does): the
+    outcome and where the report is, not the table.
     """
     text = render_cases(report, args.format)
-    preface = baseline_marks(preface, report)
-    if args.format == "text":
-        text = preface + text
+    if args.format == "text" and table is not None:
+        text = table(report) + text
     write_output(text, args.output)
     if args.output and args.output != "-":
         sys.stderr.write(outcome_line(report, command, args.format, args.output))
