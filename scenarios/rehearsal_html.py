@@ -15,7 +15,8 @@ from typing import Any
 from harness.report.htmlkit import render_page
 from pipeline.report.labels import ACTION_JA, plan_columns
 from scenarios.preparation.advice import OWNERS, advice_for
-from scenarios.preparation.build import HELD_SUMMARY, TASKS
+from scenarios.preparation.build import TASKS
+from scenarios.preparation.people import HELD_SUMMARY
 
 ACTIONS_JA = {"students": "在籍", "created": "新規作成", "promoted": "進級", "moved": "学校移動",
               "graduated": "卒業", "held": "保留"}

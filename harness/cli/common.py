@@ -17,7 +17,7 @@ from harness.report.baseline import (
     baseline_from,
     load_baseline,
 )
-from harness.report.model import XFAIL, XPASS, Expected
+from harness.report.model import Expected
 
 
 class UsageError(Exception):
@@ -102,18 +102,3 @@ def settle_baseline(report: Report, args: argparse.Namespace, entries: list[Expe
         print(f"renkei: baseline written to {target}", file=sys.stderr)
     return 0 if report.passed else 1
 
-
-def baseline_marks(table: str, report: Report) -> str:
-    """A per-case text table (lines ``"  MARK case-id …"``) with the mark of each case the
-    baseline settled replaced by XFAIL or XPASS."""
-    states = {str(c.get("case")): str(c.get("verdict")).upper() for c in report.case_rows()
-              if c.get("verdict") in (XFAIL, XPASS)}
-    if not states:
-        return table
-    out = []
-    for line in table.splitlines(keepends=True):
-        words = line[6:].split(maxsplit=1)
-        if line.startswith("  ") and words and words[0] in states:
-            line = f"  {states[words[0]]}{line[6:]}"
-        out.append(line)
-    return "".join(out)

@@ -9,8 +9,8 @@ from typing import Any
 
 from harness.report.htmlkit import render_page
 from scenarios.preparation.advice import PIPELINE
-from scenarios.preparation.build import PROMOTION_KINDS
 from scenarios.preparation.fixlists import HEADER, rows_by_school
+from scenarios.preparation.tasks.promotion import PROMOTION_KINDS
 
 TARGET_NAMES = {"lgate": "学習eポータル (L-Gate)", "m365": "Microsoft 365",
                 "drill": "学習アプリ (インタラクティブスタディ)", "c4th": "校務支援システム (C4th)"}

@@ -153,6 +153,23 @@ def test_junit_has_one_case_per_bundle_and_log_one_row_per_bundle(tmp_path, serv
     assert html.count('<tr class="pass">') == 3 and ">no-manifest<" in html
 
 
+def test_with_an_output_file_the_terminal_gets_one_line_not_the_table(tmp_path, serve, capsys):
+    srv = serve(lenient_importer([]))
+    toml = write_config(tmp_path, srv.url + "/import")
+    code, text = run(tmp_path, toml, "json", "--cases", "valid-bulk,no-manifest")
+    out, err = capsys.readouterr()
+    assert code == 1 and json.loads(text)["extra"]["cases"]  # the file holds the report
+    assert out == ""
+    assert err.splitlines() == [
+        "renkei certify oneroster-consumer: failed (1 right, 1 wrong); json report written "
+        f"to {tmp_path / 'report.json'}"]
+    # -o - is stdout: the report there, nothing else on the terminal
+    assert main(["certify", "oneroster-consumer", "--config", str(toml), "--format", "text",
+                 "-o", "-", "--cases", "valid-bulk"]) == 0
+    out, err = capsys.readouterr()
+    assert out.count("  ok   valid-bulk") == 1 and err == ""
+
+
 def test_unreachable_endpoint_exits_2_with_a_clear_message(tmp_path, capsys):
     toml = write_config(tmp_path, f"http://127.0.0.1:{free_port()}/import")
     code, _ = run(tmp_path, toml)
@@ -288,7 +305,8 @@ def _text_table(tmp_path: Path, url: str) -> str:
     return text
 
 
-def test_a_baseline_accepts_known_wrong_rejections_and_reports_new_passes(tmp_path, serve):
+def test_a_baseline_accepts_known_wrong_rejections_and_reports_new_passes(tmp_path, serve,
+                                                                          capsys):
     app = Flask("refuses-everything")
 
     @app.post("/import")
@@ -308,6 +326,11 @@ def test_a_baseline_accepts_known_wrong_rejections_and_reports_new_passes(tmp_pa
     skipped = {tc.get("name").split()[0] for tc in suite.iter("testcase")
                if tc.find("skipped") is not None}
     assert skipped == {"valid-bulk", "valid-folder"}
+    # the text table marks and counts the rows as the baseline left them: none is wrong
+    code, text = run(tmp_path, toml, "text", *ids, "--baseline", str(known))
+    assert code == 0 and "  XFAIL valid-bulk " in text and "  XFAIL valid-folder " in text
+    assert ("0 right, 1 stricter than required (WARN), 0 wrong; 2 failing as the baseline "
+            "expects (XFAIL), 0 listed in it but right now (XPASS)\n") in text
     # the importer is fixed: both listed cases pass now (XPASS), still exit 0
     seen: list[dict] = []
     fixed = serve(lenient_importer(seen))
@@ -315,3 +338,10 @@ def test_a_baseline_accepts_known_wrong_rejections_and_reports_new_passes(tmp_pa
                      "--baseline", str(known))
     assert code == 0
     assert "XPASS case valid-bulk" in text and "update the baseline" in text
+    assert "  XPASS valid-bulk " in text and ("1 right, 0 stricter than required (WARN), "
+                                             "0 wrong; 0 failing as the baseline expects "
+                                             "(XFAIL), 2 listed in it but right now (XPASS)"
+                                             ) in text
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "renkei certify oneroster-consumer: passed (1 right, 2 XPASS); text report written to "
+        f"{tmp_path / 'report.text'}; update {known}: its XPASS entries pass now")

@@ -9,13 +9,15 @@ import socket
 import sys
 import threading
 import tomllib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.cli.common import UsageError, baseline_marks, baseline_options, write_output
+from harness.cli.common import UsageError, baseline_options, write_output
 from harness.report import FORMATS, Report, render_cases
+from harness.report.model import FAIL, PASS, XFAIL, XPASS
 
 
 def lti_options(p: argparse.ArgumentParser, *, default_port: int | None = None) -> None:
@@ -177,19 +179,44 @@ def quiet_werkzeug() -> None:
 
 
 # -- output ----------------------------------------------------------------------------------
-def emit(report: Report, args: argparse.Namespace, preface: str = "") -> None:
+#: each case's mark in the per-case text tables, by its verdict after the baseline is settled
+CASE_MARKS = {PASS: "ok  ", FAIL: "FAIL", "note": "note", "not reached": "SKIP",
+              "not run": "----", XFAIL: "XFAIL", XPASS: "XPASS"}
+#: how the one-line outcome names the cases of each verdict (after the baseline is settled)
+VERDICT_WORDS = ((PASS, "right"), ("note", "stricter than required"), (FAIL, "wrong"),
+                 ("not reached", "not reached"), ("not run", "not run"), (XFAIL, "XFAIL"),
+                 (XPASS, "XPASS"))
+
+
+def emit(report: Report, args: argparse.Namespace, command: str,
+         table: Callable[[Report], str] | None = None) -> None:
     """Write ``report`` in ``--format`` to ``--output``; the per-case table leads the text.
 
-    A certification report (one with ``extra['cases']``) gets the per-case 1EdTech log and
-    a table of its cases in HTML.
+    ``table`` builds that table from the report's case rows: call this after the baseline
+    is settled (:func:`harness.cli.common.settle_baseline`), so its marks (XFAIL, XPASS) and
+    its counts are the rows' final verdicts. A certification report (one with
+    ``extra['cases']``) gets the per-case 1EdTech log and a table of its cases in HTML. With
+    ``--output FILE`` the terminal gets one line (stderr, as ``renkei check`` does): the
+    outcome and where the report is, not the table.
     """
     text = render_cases(report, args.format)
-    preface = baseline_marks(preface, report)
-    if args.format == "text":
-        text = preface + text
+    if args.format == "text" and table is not None:
+        text = table(report) + text
     write_output(text, args.output)
-    if args.output and preface:
-        sys.stderr.write(preface)
+    if args.output and args.output != "-":
+        sys.stderr.write(outcome_line(report, command, args.format, args.output))
+
+
+def outcome_line(report: Report, command: str, fmt: str, output: str) -> str:
+    """``renkei certify KIND: passed|failed (N right, N wrong, …); FMT report written to
+    FILE``, and the baseline to update when a listed case passes now (XPASS)."""
+    verdicts = Counter(str(c.get("verdict")) for c in report.case_rows())
+    cases = ", ".join(f"{verdicts[v]} {word}" for v, word in VERDICT_WORDS if verdicts[v])
+    line = (f"renkei {command}: {'passed' if report.passed else 'failed'} "
+            f"({cases or 'no cases'}); {fmt} report written to {output}")
+    if verdicts[XPASS]:
+        line += f"; update {report.baseline_file}: its XPASS entries pass now"
+    return line + "\n"
 
 
 def findings_report(kit: str, registry: Any, subject: str, profile: str, findings: list[Any],

@@ -113,7 +113,7 @@ def run_platform(args: argparse.Namespace) -> int:
                               profile=args.profile, trigger=trigger,
                               acceptance=common.acceptance_from(cfg, args.config, optional=True))
     code = settle_baseline(report, args, baseline, command="certify lti-platform")
-    common.emit(report, args, case_table(report))
+    common.emit(report, args, "certify lti-platform", case_table)
     return code
 
 
@@ -462,11 +462,10 @@ def case_table(report: Report) -> str:
     cases = report.extra.get("cases") or []
     if not isinstance(cases, list) or not cases:
         return ""
-    marks = {"pass": "ok  ", "fail": "FAIL", "not reached": "SKIP", "not run": "----"}
     lines = [f"renkei certify lti-platform: {report.subject} ({len(cases)} cases)"]
     for c in cases:
         rule = ",".join(c.get("rules", [])[:2])
-        lines.append(f"  {marks.get(c['verdict'], '?   ')} {c['case']:<27} {rule:<11} "
+        lines.append(f"  {common.CASE_MARKS.get(c['verdict'], '?   ')} {c['case']:<27} {rule:<11} "
                      f"{c['observed']:<16} {str(c.get('detail', ''))[:60]}")
     fams = report.extra.get("families") or []
     if isinstance(fams, list) and fams:

@@ -22,6 +22,7 @@ import argparse
 import io
 import tempfile
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,8 @@ from harness.cli.certify import common
 from harness.cli.common import UsageError, baseline_options, read_baseline, settle_baseline
 from harness.core import FindingCollector, Severity
 from harness.oneroster.consumer_rules import REGISTRY
-from harness.report import FORMATS
+from harness.report import FORMATS, Report
+from harness.report.model import FAIL, PASS, XFAIL, XPASS
 
 EPILOG = """\
 renkei writes its OneRoster conformance test set (valid bundles and bundles with one known
@@ -167,10 +169,10 @@ def run_consumer(args: argparse.Namespace) -> int:
     baseline = read_baseline(args, command=COMMAND,
                              known_cases={c.id for c in cases_for(load_profile(args.profile).id)},
                              known_rules={r.id for r in REGISTRY})
-    report, preface = certify_consumer(consumer, acceptance, profile=args.profile,
-                                       case_ids=args.cases.split(",") if args.cases else None)
+    report = certify_consumer(consumer, acceptance, profile=args.profile,
+                              case_ids=args.cases.split(",") if args.cases else None)
     code = settle_baseline(report, args, baseline, command=COMMAND)
-    common.emit(report, args, preface)
+    common.emit(report, args, COMMAND, consumer_table)
     return code
 
 
@@ -228,8 +230,9 @@ def _summary(consumer: Consumer, status: int | None, text: str) -> str:
 
 
 def certify_consumer(consumer: Consumer, acceptance: Any, *, profile: str,
-                     case_ids: list[str] | None = None) -> tuple[Any, str]:
-    """Post every test-set bundle to ``consumer``; (report, per-case table for text)."""
+                     case_ids: list[str] | None = None) -> Report:
+    """Post every test-set bundle to ``consumer``; the report holds one row per bundle
+    (``extra['cases']``)."""
     import requests
 
     out = FindingCollector(REGISTRY)
@@ -264,7 +267,7 @@ def certify_consumer(consumer: Consumer, acceptance: Any, *, profile: str,
                        detail=_summary(consumer, resp.status_code, text))
             row["verdict"] = _verdict(out, row, got)
             results.append(_finish(row))
-    return _report(consumer, profile, out, results), _table(consumer, results)
+    return _report(consumer, profile, out, results)
 
 
 def _verdict(out: FindingCollector, row: dict[str, Any], got: str) -> str:
@@ -333,7 +336,7 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _report(consumer: Consumer, profile: str, out: FindingCollector,
-            results: list[dict[str, Any]]) -> Any:
+            results: list[dict[str, Any]]) -> Report:
     verdicts = {v: sum(1 for r in results if r["verdict"] == v) for v in ("pass", "note", "fail")}
     extra = {"cases": results, "consumer": {"url": consumer.shown_url,
                                             "method": consumer.method,
@@ -345,14 +348,18 @@ def _report(consumer: Consumer, profile: str, out: FindingCollector,
                                   ["OC700", "OC701", "OC702", "OC703"], extra)
 
 
-def _table(consumer: Consumer, results: list[dict[str, Any]]) -> str:
-    lines = [f"renkei certify oneroster-consumer: {consumer.shown_url} ({len(results)} "
-             "bundles)"]
-    marks = {"pass": "ok  ", "note": "note", "fail": "FAIL"}
-    for r in results:
-        lines.append(f"  {marks[r['verdict']]} {r['case']:<36} expected {r['expected']:<6} "
-                     f"{r['observed']:<9} {r.get('detail', '')[:60]}")
-    n = {v: sum(1 for r in results if r["verdict"] == v) for v in ("pass", "note", "fail")}
-    lines.append(f"{n['pass']} right, {n['note']} stricter than required (WARN), "
-                 f"{n['fail']} wrong\n")
+def consumer_table(report: Report) -> str:
+    """The per-bundle lines leading the text report, from the case rows as the baseline left
+    them, and the count of each verdict (XFAIL and XPASS apart from right and wrong)."""
+    rows = report.case_rows()
+    lines = [f"renkei {COMMAND}: {report.subject} ({len(rows)} bundles)"]
+    for r in rows:
+        lines.append(f"  {common.CASE_MARKS[str(r['verdict'])]} {r['case']:<36} "
+                     f"expected {r['expected']:<6} {r['observed']:<9} "
+                     f"{str(r.get('detail', ''))[:60]}")
+    n = Counter(str(r["verdict"]) for r in rows)
+    baseline = (f"; {n[XFAIL]} failing as the baseline expects (XFAIL), {n[XPASS]} listed in "
+                "it but right now (XPASS)") if n[XFAIL] or n[XPASS] else ""
+    lines.append(f"{n[PASS]} right, {n['note']} stricter than required (WARN), "
+                 f"{n[FAIL]} wrong{baseline}\n")
     return "\n".join(lines) + "\n"
