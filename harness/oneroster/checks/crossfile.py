@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.core import FindingCollector
 from harness.oneroster.checks.japan import Ctx, Hook
-from harness.oneroster.checks.state import BundleState
+from harness.oneroster.checks.state import BundleState, first_lines
 
 
 def users_hooks(ctx: Ctx) -> list[Hook]:
@@ -32,11 +32,12 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
         users = state.user_keys(cols[user])[0]
         state.users_with_roles.update(users)
         if set(cols[rtype]) == {"primary"}:  # the usual export: one primary role per row
-            keys = list(zip(users, cols[org], strict=True))
-            fresh = dict(zip(keys, lines, strict=True))
-            if len(fresh) == len(keys) and state.primary_roles.keys().isdisjoint(fresh):
-                state.primary_roles.update(fresh)
-                return
+            firsts = first_lines(state.primary_roles, zip(users, cols[org], strict=True), lines)
+            for line, u, o, first in (zip(lines, cols[user], cols[org], firsts, strict=True)
+                                      if firsts else ()):
+                if first != line:
+                    ctx.add("OR601", line, "roleType", value=u, org=o)
+            return
         for line, u, k, o, t in zip(lines, cols[user], users, cols[org], cols[rtype],
                                     strict=True):
             if t == "primary":
@@ -60,15 +61,10 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
         keys = state.enrollment_keys
         users = state.user_keys(cols[user])[0]
-        triples = list(zip(users, cols[cls], cols[role], strict=True))
-        fresh = dict(zip(triples, lines, strict=True))
-        if len(fresh) == len(triples) and keys.keys().isdisjoint(fresh):
-            keys.update(fresh)
-        else:
-            for line, u, key in zip(lines, cols[user], triples, strict=True):
-                first = keys.setdefault(key, line)
-                if first != line:
-                    ctx.add("OR404", line, "userSourcedId", value=u, first_line=first)
+        firsts = first_lines(keys, zip(users, cols[cls], cols[role], strict=True), lines)
+        for line, u, first in zip(lines, cols[user], firsts, strict=True) if firsts else ():
+            if first != line:
+                ctx.add("OR404", line, "userSourcedId", value=u, first_line=first)
         homes = state.home_class
         if homes:  # users.csv was read before: users enrolled in their homeClass leave the map
             before = len(homes)

@@ -13,7 +13,12 @@ from harness.core import FindingCollector
 from harness.oneroster.checks import crossfile, japan, practice
 from harness.oneroster.checks.headers import map_header
 from harness.oneroster.checks.japan import Ctx, rows_where
-from harness.oneroster.checks.state import BundleState, PendingRef, compact_keys
+from harness.oneroster.checks.state import (
+    BundleState,
+    PendingRef,
+    compact_keys,
+    first_lines,
+)
 from harness.oneroster.checks.values import _datetime, bad_values, validator_for
 from harness.oneroster.schema import PAIRED_LISTS, REFERENCES, FileSpec, Profile
 
@@ -169,10 +174,12 @@ class FilePass:
             keys = compact_keys(sids)
         elif self.spec.name == "demographics":
             keys = self.state.user_keys(sids)[0]
-        new = dict(zip(keys, lines, strict=True))
-        new.pop("", None)
-        if len(new) == len(sids) - sids.count("") and ids.keys().isdisjoint(new):
-            ids.update(new)  # no duplicates: the usual case
+        if "" not in sids:  # the usual case: one probe per id, a row loop only for repeats
+            firsts = first_lines(ids, keys, lines)
+            for line, sid, first in zip(lines, sids, firsts, strict=True) if firsts else ():
+                if first != line:
+                    self.sink.add("OR401", file=self.file, line=line, column=pos + 1,
+                                  value=sid, first_line=first)
         else:
             for line, sid, key in zip(lines, sids, keys, strict=True):
                 if not sid:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from typing import TypeVar
 
 from harness.oneroster.checks.values import uuid_lines
 
+K = TypeVar("K")
+V = TypeVar("V")
 _HEX_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -24,6 +27,18 @@ def compact_keys(values: Sequence[str]) -> list[str | int]:
         # the usual column, converted in C: strip the dashes, read base 16
         return list(map(int, map(str.replace, values, repeat("-"), repeat("")), repeat(16)))
     return [int(v.replace("-", ""), 16) if _HEX_UUID.fullmatch(v) else v for v in values]
+
+
+def first_lines(seen: dict[K, V], keys: Iterable[K], values: list[V]) -> list[V] | None:
+    """Remember each key of ``keys`` not yet in ``seen`` with its value (from ``values``, in
+    order); None when every key was new (the usual case), else what ``seen`` holds for each
+    key afterwards: a key met before (in ``seen`` or earlier in ``keys``) has its first value.
+
+    One probe of ``seen`` per key, in C (``setdefault``): a fresh dict, a disjointness test and
+    an update probed the big maps twice and built a third.
+    """
+    firsts = list(map(seen.setdefault, keys, values))
+    return None if firsts == values else firsts
 
 
 @dataclass
