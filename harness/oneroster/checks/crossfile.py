@@ -11,12 +11,13 @@ def users_hooks(ctx: Ctx) -> list[Hook]:
     sid, home = ctx.index.get("sourcedId"), ctx.index.get("metadata.jp.homeClass")
     if sid is None or home is None:
         return []
-    state, col = ctx.state, home + 1
+    state = ctx.state
+    state.home_column = home + 1
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
         keys = state.user_keys(cols[sid])[0]
         state.home_class.update(
-            (k, (h, line, col, s))
+            (k, (h, line, s))
             for k, s, h, line in zip(keys, cols[sid], cols[home], lines, strict=True) if h)
     return [hook]
 
@@ -89,7 +90,8 @@ def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
     """Rules that need every file read. Absence-based rules apply to bulk files only."""
     users = state.ids.get("users", {})
     if "users" in bulk:  # home_class holds the users no enrollment put in their homeClass
-        for cls, line, col, user in state.home_class.values():
+        col = state.home_column
+        for cls, line, user in state.home_class.values():
             sink.add("OR603", file="users.csv", line=line, column=col, value=user, target=cls)
     if "demographics" in bulk:  # the first line of each demographics sourcedId
         # keyed as users (UserKey): a str key is a sourcedId that no user has

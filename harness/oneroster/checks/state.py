@@ -80,8 +80,11 @@ class BundleState:
     #: lower-cased userMasterIdentifier (by :func:`compact_keys`) -> first line
     user_master_ids: dict[str | int, int] = field(default_factory=dict)
     user_id_values: dict[str, tuple[str, int]] = field(default_factory=dict)
-    #: user → (homeClass, line, column, sourcedId), until an enrollment in that class is read
-    home_class: dict[UserKey, tuple[str, int, int, str]] = field(default_factory=dict)
+    #: user → (homeClass, line, sourcedId), until an enrollment in that class is read (a
+    #: 3-tuple: the enrollments' keys then reuse the memory of those deleted)
+    home_class: dict[UserKey, tuple[str, int, str]] = field(default_factory=dict)
+    #: users.csv's homeClass column (1-based)
+    home_column: int = 0
     #: (user, org) of each primary role → its line
     primary_roles: dict[tuple[UserKey, str], int] = field(default_factory=dict)
     secondary_only: dict[str, int] = field(default_factory=dict)
