@@ -116,6 +116,44 @@ roles' cross-file maps 0.29 s. Every part is 11-16x its 1x cost: no one map domi
 ids per file (one probe per reference resolving it to an int that the cross-file maps and the
 OR701 verdicts then use, in place of the canonical probe, the membership probe and the tuple
 keys) is the change left to try for both the 3x and the linearity target.
+
+Issue 18, round 4 (``--tree /work/base --tree AFTER --skip-frictionless --repeat 3 --json``,
+three runs, the trees' order alternated; BEFORE c1d44ad, AFTER 7856f11; CPU-s best of 3 per
+child, peak RSS of the first run; 2 cores shared with four other helpers, load 12-14):
+                    floor CPU  before CPU  x floor  RSS     after CPU  x floor  RSS
+  run 1  1x          0.175 s    0.471 s    2.69x    55 MB   0.417 s    2.38x    55 MB
+         10x         1.712 s    5.453 s    3.18x   271 MB   4.853 s    2.83x   262 MB
+         10x / 1x               11.6                        11.6
+  run 2  1x          0.171 s    0.469 s    2.74x    55 MB   0.429 s    2.50x    55 MB
+         10x         1.710 s    5.128 s    3.00x   271 MB   4.755 s    2.78x   262 MB
+         10x / 1x               10.9                        11.1
+  run 3  1x          0.174 s    0.439 s    2.52x    55 MB   0.432 s    2.48x    55 MB
+         10x         1.704 s    5.277 s    3.10x   271 MB   4.901 s    2.88x   262 MB
+         10x / 1x               12.0                        11.4
+Targets at 10x: <= 3x the floor met (2.78-2.88x in every run, was 3.00-3.18x); <= 300 MB met
+(262 MB, was 271); 10x the data in <= 10.5x the time not met (11.1-11.6x; the 1x run gained
+a little too, and the ratio still moves by +-0.7 between runs at this load).
+What changed:
+  - users are keyed by the line of their id in users.csv (BundleState.user_keys): roles',
+    enrollments' and demographics' user columns are probed once per chunk against users.csv's
+    id map instead of the shared-string map, the reference pass and the hooks share the
+    answer, and the cross-file maps hash those ints instead of strings scattered over the heap
+    (the shared-string map was 0.66 of 5.5 CPU-s at 10x, 14.7x its 1x cost);
+  - the id and duplicate maps (sourcedIds, primary roles, enrollments, master ids, userIds)
+    take one setdefault probe per key, in C (state.first_lines), in place of a fresh dict, a
+    disjointness test and an update (two probes of a 230k-key map per row);
+  - home_class keeps 3-tuples, so the memory of its entries deleted while enrollments are
+    read is reused by the enrollments' keys (a 4-tuple cost 22 MB of peak at 10x).
+Growth per step (cProfile tottime at 10x / at 1x, the same bundles; "mid" is after the
+first change only): the shared-string map and transposition (_chunk) 17.8x -> 11.2x (mid);
+str.join 16.3x -> 13.4x (mid); the id maps' isdisjoint 22x and update 12.5x (0.35 + 0.42 of
+8.1 profiled CPU-s at 10x) -> one setdefault probe (below); all profiled work 12.3x -> 10.8x
+(mid). What remains superlinear (py-spy share of samples at 1x -> 10x, after): the id maps'
+setdefault probes (6.7% -> 9.5%: maps of 230k keys miss the cache) and the quote test's join
+of each chunk (3.6% -> 7.1%: fresh rows at 10x land in a heap 5x larger, so every pass over a
+chunk's strings misses the cache more). Left to try: a cheaper quote test than joining every
+value, and arrays indexed by the user's line for the per-user maps (users_with_roles,
+primary roles, enrollments' keys).
 """
 
 from __future__ import annotations

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from harness.core import FindingCollector
 from harness.oneroster.checks.japan import Ctx, Hook
-from harness.oneroster.checks.state import BundleState
+from harness.oneroster.checks.state import BundleState, first_lines
 
 
 def users_hooks(ctx: Ctx) -> list[Hook]:
     sid, home = ctx.index.get("sourcedId"), ctx.index.get("metadata.jp.homeClass")
     if sid is None or home is None:
         return []
-    homes = ctx.state.home_class
-    col = home + 1
+    state = ctx.state
+    state.home_column = home + 1
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
-        homes.update((s, (h, line, col))
-                     for s, h, line in zip(cols[sid], cols[home], lines, strict=True) if h)
+        keys = state.user_keys(cols[sid])[0]
+        state.home_class.update(
+            (k, (h, line, s))
+            for k, s, h, line in zip(keys, cols[sid], cols[home], lines, strict=True) if h)
     return [hook]
 
 
@@ -28,16 +30,19 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
     state = ctx.state
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
-        state.users_with_roles.update(cols[user])
+        users = state.user_keys(cols[user])[0]
+        state.users_with_roles.update(users)
         if set(cols[rtype]) == {"primary"}:  # the usual export: one primary role per row
-            keys = list(zip(cols[user], cols[org], strict=True))
-            fresh = dict(zip(keys, lines, strict=True))
-            if len(fresh) == len(keys) and state.primary_roles.keys().isdisjoint(fresh):
-                state.primary_roles.update(fresh)
-                return
-        for line, u, o, t in zip(lines, cols[user], cols[org], cols[rtype], strict=True):
+            firsts = first_lines(state.primary_roles, zip(users, cols[org], strict=True), lines)
+            for line, u, o, first in (zip(lines, cols[user], cols[org], firsts, strict=True)
+                                      if firsts else ()):
+                if first != line:
+                    ctx.add("OR601", line, "roleType", value=u, org=o)
+            return
+        for line, u, k, o, t in zip(lines, cols[user], users, cols[org], cols[rtype],
+                                    strict=True):
             if t == "primary":
-                key = (u, o)
+                key = (k, o)
                 if key in state.primary_roles:
                     ctx.add("OR601", line, "roleType", value=u, org=o)
                 else:
@@ -56,19 +61,15 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
         keys = state.enrollment_keys
-        triples = list(zip(cols[user], cols[cls], cols[role], strict=True))
-        fresh = dict(zip(triples, lines, strict=True))
-        if len(fresh) == len(triples) and keys.keys().isdisjoint(fresh):
-            keys.update(fresh)
-        else:
-            for line, key in zip(lines, triples, strict=True):
-                first = keys.setdefault(key, line)
-                if first != line:
-                    ctx.add("OR404", line, "userSourcedId", value=key[0], first_line=first)
+        users = state.user_keys(cols[user])[0]
+        firsts = first_lines(keys, zip(users, cols[cls], cols[role], strict=True), lines)
+        for line, u, first in zip(lines, cols[user], firsts, strict=True) if firsts else ():
+            if first != line:
+                ctx.add("OR404", line, "userSourcedId", value=u, first_line=first)
         homes = state.home_class
         if homes:  # users.csv was read before: users enrolled in their homeClass leave the map
             before = len(homes)
-            users = cols[user]  # the lookups run in C (lazily: each before its row's delete)
+            # the lookups run in C (lazily: each before its row's delete)
             for u, c, home in zip(users, cols[cls], map(homes.get, users), strict=True):
                 if home is not None and home[0] == c:
                     del homes[u]
@@ -89,17 +90,21 @@ def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
     """Rules that need every file read. Absence-based rules apply to bulk files only."""
     users = state.ids.get("users", {})
     if "users" in bulk:  # home_class holds the users no enrollment put in their homeClass
-        for user, (cls, line, col) in state.home_class.items():
+        col = state.home_column
+        for cls, line, user in state.home_class.values():
             sink.add("OR603", file="users.csv", line=line, column=col, value=user, target=cls)
     if "demographics" in bulk:  # the first line of each demographics sourcedId
+        # keyed as users (UserKey): a str key is a sourcedId that no user has
         demo = state.ids.get("demographics", {})
-        for sid in sorted(demo.keys() - users.keys(), key=demo.__getitem__):
+        for sid in sorted((k for k in demo if isinstance(k, str)), key=demo.__getitem__):
             sink.add("OR604", file="demographics.csv", line=demo[sid], column=1, value=sid)
     if "roles" in bulk:
         has_primary = {u for u, _ in state.primary_roles} if state.secondary_only else set()
         for user, line in state.secondary_only.items():
-            if user not in has_primary:
+            if users.get(user, user) not in has_primary:
                 sink.add("OR602", file="roles.csv", line=line, value=user)
-        if "users" in bulk:
-            for user in sorted(users.keys() - state.users_with_roles, key=users.__getitem__):
-                sink.add("OR605", file="users.csv", line=users[user], column=1, value=user)
+        if "users" in bulk:  # a user's key is the line of its id (users' values)
+            with_roles = state.users_with_roles
+            for user, line in users.items():
+                if line not in with_roles:
+                    sink.add("OR605", file="users.csv", line=line, column=1, value=user)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from harness.core import FindingCollector
-from harness.oneroster.checks.state import BundleState, compact_keys
+from harness.oneroster.checks.state import BundleState, compact_keys, first_lines
 from harness.oneroster.checks.values import UUID4, YEAR, uuid4_lines, valid_date
 from harness.oneroster.disability import named_in
 
@@ -239,11 +239,14 @@ def users_hooks(ctx: Ctx) -> list[Hook]:
             owners = cols[sid] if sid is not None else ("",) * len(lines)
             ids = cols[user_ids]
             if "" not in ids and ",".join(ids).count(",") == len(ids) - 1:
-                # one element per user, the usual case: a dict settles repeats at once
-                fresh = dict(zip(ids, zip(owners, lines, strict=True), strict=True))
-                if len(fresh) == len(ids) and seen.keys().isdisjoint(fresh):
-                    seen.update(fresh)
-                    return
+                # one element per user, the usual case: one probe per element
+                mine = list(zip(owners, lines, strict=True))
+                firsts = first_lines(seen, ids, mine)
+                for line, me, value, first in (zip(lines, owners, ids, firsts, strict=True)
+                                               if firsts else ()):
+                    if first[0] != me:
+                        ctx.add("OR529", line, "userIds", value=value, first_line=first[1])
+                return
             for line, me, value in zip(lines, owners, cols[user_ids], strict=True):
                 for element in value.split(",") if value else ():
                     first = seen.setdefault(element, (me, line))
@@ -273,10 +276,11 @@ def _master_ids(ctx: Ctx, lines: list[int], col: tuple[str, ...]) -> None:
         lowered = compact_keys(whole.lower().split("\n"))
     else:
         lowered = compact_keys([v.lower() for v in col])
-    fresh = dict(zip(lowered, lines, strict=True))
-    fresh.pop("", None)
-    if len(fresh) == len(col) - col.count("") and seen.keys().isdisjoint(fresh):
-        seen.update(fresh)
+    if "" not in col:  # the usual case: one probe per id, a row loop only for repeats
+        firsts = first_lines(seen, lowered, lines)
+        for line, v, first in zip(lines, col, firsts, strict=True) if firsts else ():
+            if first != line:
+                ctx.add("OR518", line, "userMasterIdentifier", value=v, first_line=first)
         return
     for line, v, low in zip(lines, col, lowered, strict=True):
         if not v:

@@ -13,7 +13,12 @@ from harness.core import FindingCollector
 from harness.oneroster.checks import crossfile, japan, practice
 from harness.oneroster.checks.headers import map_header
 from harness.oneroster.checks.japan import Ctx, rows_where
-from harness.oneroster.checks.state import BundleState, PendingRef, compact_keys
+from harness.oneroster.checks.state import (
+    BundleState,
+    PendingRef,
+    compact_keys,
+    first_lines,
+)
 from harness.oneroster.checks.values import _datetime, bad_values, validator_for
 from harness.oneroster.schema import PAIRED_LISTS, REFERENCES, FileSpec, Profile
 
@@ -21,6 +26,8 @@ STATUSES = frozenset({"active", "tobedeleted"})
 KIND_FILES = {"orgs": "type", "academicSessions": "type"}
 #: Files no other file refers to: their own sourcedIds are unique strings, nothing to share.
 UNREFERENCED_IDS = frozenset({"roles", "enrollments"})
+#: Files whose sourcedIds are users' (kept as :data:`~.state.UserKey`, not shared strings).
+USER_IDS = frozenset({"users", "demographics"})
 #: Columns kept in the cross-file maps besides ids and references (enrollments' role).
 SHARED_COLUMNS = {"enrollments": ("role",)}
 DATE_PAIRS = {"academicSessions": ("startDate", "endDate"), "enrollments": ("beginDate", "endDate"),
@@ -76,9 +83,12 @@ class FilePass:
         self.null_means_blank = self.profile.japanese and spec.name == "academicSessions"
         # Columns whose values the cross-file maps keep: each distinct value is stored once
         # (one str object per id for the whole bundle, not one per row and file).
-        shared = {pos for pos, *_ in self.refs} | {
+        # Users' ids are not shared: the maps key users by the line of their id in users.csv
+        # (BundleState.user_keys), one probe per reference.
+        shared = {pos for pos, col, target, _ in self.refs
+                  if not (target == "users" and not col.endswith("Ids"))} | {
             index[c] for c in SHARED_COLUMNS.get(spec.name, ()) if c in index}
-        if "sourcedId" in index and spec.name not in UNREFERENCED_IDS:
+        if "sourcedId" in index and spec.name not in UNREFERENCED_IDS | USER_IDS:
             shared.add(index["sourcedId"])
         self.shared = sorted(shared)
 
@@ -157,12 +167,19 @@ class FilePass:
         pos = self.index["sourcedId"]
         sids = cols[pos]
         ids = self.state.ids[self.spec.name]
-        # nothing refers to roles' and enrollments' own ids: only their uniqueness counts
-        keys = compact_keys(sids) if self.spec.name in UNREFERENCED_IDS else sids
-        new = dict(zip(keys, lines, strict=True))
-        new.pop("", None)
-        if len(new) == len(sids) - sids.count("") and ids.keys().isdisjoint(new):
-            ids.update(new)  # no duplicates: the usual case
+        # nothing refers to roles' and enrollments' own ids: only their uniqueness counts;
+        # a demographics record is a user's, keyed as the user (its line in users.csv)
+        keys: Sequence[str | int] = sids
+        if self.spec.name in UNREFERENCED_IDS:
+            keys = compact_keys(sids)
+        elif self.spec.name == "demographics":
+            keys = self.state.user_keys(sids)[0]
+        if "" not in sids:  # the usual case: one probe per id, a row loop only for repeats
+            firsts = first_lines(ids, keys, lines)
+            for line, sid, first in zip(lines, sids, firsts, strict=True) if firsts else ():
+                if first != line:
+                    self.sink.add("OR401", file=self.file, line=line, column=pos + 1,
+                                  value=sid, first_line=first)
         else:
             for line, sid, key in zip(lines, sids, keys, strict=True):
                 if not sid:
@@ -189,6 +206,12 @@ class FilePass:
                 self._add_at("OR505", lines, col, ("NULL",), pos, field=name, value=None)
                 values.discard("NULL")
             is_list = name.endswith("Ids")
+            if target == "users" and target in state.complete and not is_list:
+                dangling = state.user_keys(col)[1]  # the probe the hooks' keys need anyway
+                for line, v in rows_where(lines, col, dangling):
+                    resolve(PendingRef(self.file, name, pos + 1, line, v, target, kind),
+                            state, self.sink)
+                continue
             if target in state.complete and not is_list:
                 # judge the distinct values at once; only the failing rows go to resolve()
                 missing = values.difference(state.ids.get(target, ()))

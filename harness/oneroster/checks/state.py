@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from typing import TypeVar
 
 from harness.oneroster.checks.values import uuid_lines
 
+K = TypeVar("K")
+V = TypeVar("V")
 _HEX_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -26,6 +29,18 @@ def compact_keys(values: Sequence[str]) -> list[str | int]:
     return [int(v.replace("-", ""), 16) if _HEX_UUID.fullmatch(v) else v for v in values]
 
 
+def first_lines(seen: dict[K, V], keys: Iterable[K], values: list[V]) -> list[V] | None:
+    """Remember each key of ``keys`` not yet in ``seen`` with its value (from ``values``, in
+    order); None when every key was new (the usual case), else what ``seen`` holds for each
+    key afterwards: a key met before (in ``seen`` or earlier in ``keys``) has its first value.
+
+    One probe of ``seen`` per key, in C (``setdefault``): a fresh dict, a disjointness test and
+    an update probed the big maps twice and built a third.
+    """
+    firsts = list(map(seen.setdefault, keys, values))
+    return None if firsts == values else firsts
+
+
 @dataclass
 class PendingRef:
     file: str
@@ -37,6 +52,11 @@ class PendingRef:
     kind: str | None
 
 
+#: A user as the cross-file maps key it: the first line of its sourcedId in users.csv (an int
+#: object users.csv's id map already holds), or the referencing value itself when no user has it.
+UserKey = int | str
+
+
 @dataclass
 class BundleState:
     """Facts gathered while streaming, for references and cross-file rules.
@@ -45,9 +65,11 @@ class BundleState:
     not their width.
     """
 
-    #: one str object per distinct id or reference value: the maps below share them
+    #: one str object per distinct reference value (orgs, classes, terms, roles): the maps
+    #: below share them. Users' ids are not in it: the maps key users by :data:`UserKey`.
     canonical: dict[str, str] = field(default_factory=dict)
-    #: sourcedId -> first line, per file (keys by :func:`compact_keys` for roles, enrollments)
+    #: sourcedId -> first line, per file (keys by :func:`compact_keys` for roles, enrollments;
+    #: by :data:`UserKey` for demographics)
     ids: dict[str, dict[str | int, int]] = field(default_factory=lambda: defaultdict(dict))
     kinds: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     complete: set[str] = field(default_factory=set)
@@ -58,13 +80,42 @@ class BundleState:
     #: lower-cased userMasterIdentifier (by :func:`compact_keys`) -> first line
     user_master_ids: dict[str | int, int] = field(default_factory=dict)
     user_id_values: dict[str, tuple[str, int]] = field(default_factory=dict)
-    #: users.csv sourcedId → (homeClass, line, column), until an enrollment in that class is read
-    home_class: dict[str, tuple[str, int, int]] = field(default_factory=dict)
-    primary_roles: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: user → (homeClass, line, sourcedId), until an enrollment in that class is read (a
+    #: 3-tuple: the enrollments' keys then reuse the memory of those deleted)
+    home_class: dict[UserKey, tuple[str, int, str]] = field(default_factory=dict)
+    #: users.csv's homeClass column (1-based)
+    home_column: int = 0
+    #: (user, org) of each primary role → its line
+    primary_roles: dict[tuple[UserKey, str], int] = field(default_factory=dict)
     secondary_only: dict[str, int] = field(default_factory=dict)
-    users_with_roles: set[str] = field(default_factory=set)
-    enrollment_keys: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    users_with_roles: set[UserKey] = field(default_factory=set)
+    #: (user, class, role) of each enrollment → its line
+    enrollment_keys: dict[tuple[UserKey, str, str], int] = field(default_factory=dict)
     #: ids already judged lower-case UUID v4 (OR701), so each is judged once per bundle
     uuid4_ok: set[str] = field(default_factory=set)
     #: orgs.csv has a district with an identifier (OR714)
     district_code: bool = False
+    #: the column :meth:`user_keys` was last asked for, its keys and its dangling values
+    _keyed: tuple[tuple[str, ...] | None, list[UserKey], set[str]] = field(
+        default_factory=lambda: (None, [], set()), repr=False)
+
+    def user_keys(self, col: tuple[str, ...]) -> tuple[list[UserKey], set[str]]:
+        """Each value of ``col`` (users' sourcedIds) as a :data:`UserKey`, and the non-blank
+        values no user has. One probe of users.csv's id map per value; the reference pass and
+        the hooks of a chunk share the answer (kept for the last column asked for).
+
+        Keying by the users' own line ints instead of the referencing strings spares a probe
+        of the shared-string map per reference, and the maps' tuples and sets then hash ints
+        read in users.csv's order instead of strings scattered over the heap.
+        """
+        keyed = self._keyed
+        if keyed[0] is col:
+            return keyed[1], keyed[2]
+        keys: list[UserKey | None] = list(map(self.ids["users"].get, col))
+        dangling: set[str] = set()
+        if None in keys:
+            keys = [v if k is None else k for k, v in zip(keys, col, strict=True)]
+            dangling = {k for k in keys if isinstance(k, str)}
+            dangling.discard("")
+        self._keyed = (col, keys, dangling)  # type: ignore[assignment]
+        return keys, dangling  # type: ignore[return-value]
