@@ -71,7 +71,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+def _tree(argv: list[str]) -> Path:
+    """The source tree to measure: ``--tree DIR`` (read before anything of renkei is
+    imported, so a before/after pair runs this same script), else this script's own."""
+    for i, arg in enumerate(argv):
+        if arg == "--tree" and i + 1 < len(argv):
+            return Path(argv[i + 1]).resolve()
+        if arg.startswith("--tree="):
+            return Path(arg.partition("=")[2]).resolve()
+    return Path(__file__).resolve().parents[1]
+
+
+sys.path.insert(0, str(_tree(sys.argv)))
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # rehearsal.signing_floor
 
 from harness.lti.browser import Browser, WsgiTransport  # noqa: E402
@@ -230,8 +242,10 @@ def signing_floor_cpu(seconds: float = 2.0) -> float:
 def world_launches(scale: str, seed: int, workers: int, floor: float) -> dict[str, Any]:
     """Every launch of the rehearsal's city on ``workers`` processes, with its CPU cost.
 
-    CPU is the parent's (the world copy it hands the workers) plus the workers' (children,
-    counted once the pool has joined them), so a loaded machine does not skew the figure.
+    CPU is the parent's (the world copy it hands the workers, its pool threads) plus the
+    workers' own (each reports its CPU when its slice is done: a fork server's children are
+    not this process's, so ``RUSAGE_CHILDREN`` never sees them), so a loaded machine does not
+    skew the figure.
     """
     import resource
     import shutil
@@ -244,26 +258,28 @@ def world_launches(scale: str, seed: int, workers: int, floor: float) -> dict[st
     try:
         ctx, pairs = build_world(scale, seed, work)
         try:
-            before = (resource.getrusage(resource.RUSAGE_SELF),
-                      resource.getrusage(resource.RUSAGE_CHILDREN))
+            before = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
             run = run_launches(ctx.vendors, pairs, workers=workers)
             wall = time.perf_counter() - t0
-            after = (resource.getrusage(resource.RUSAGE_SELF),
-                     resource.getrusage(resource.RUSAGE_CHILDREN))
+            after = resource.getrusage(resource.RUSAGE_SELF)
         finally:
             ctx.vendors.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    user = sum(a.ru_utime - b.ru_utime for a, b in zip(after, before, strict=True))
-    system = sum(a.ru_stime - b.ru_stime for a, b in zip(after, before, strict=True))
-    cpu = user + system
+    parent_system = after.ru_stime - before.ru_stime
+    parent = after.ru_utime - before.ru_utime + parent_system
+    if run.worker_cpu:  # (a tree from before worker_system reports the parent's only)
+        cpu = parent + sum(run.worker_cpu)
+        system = parent_system + sum(getattr(run, "worker_system", ()))
+    else:  # launched in this process (one worker, or too few launches for a pool)
+        cpu, system = parent, parent_system
     ok = sum(o.ok for o in run)
     rate = len(pairs) / wall
     floor_cpu = signing_floor_cpu()
     return {"scale": scale, "launches": len(pairs), "ok": ok, "workers": workers,
             "cores": os.cpu_count() or 1, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "cpu_system_s": round(system, 2),
+            "cpu_system_s": round(system, 2), "cpu_parent_s": round(parent, 2),
             "cpu_ms_per_launch": round(1000 * cpu / len(pairs), 3),
             "launches_per_s": round(rate, 1),
             "launches_per_cpu_s": round(len(pairs) / cpu, 1),
@@ -271,7 +287,8 @@ def world_launches(scale: str, seed: int, workers: int, floor: float) -> dict[st
             "rs256_floor_per_cpu_s": round(floor_cpu, 1),
             "share_of_floor": round(rate / (floor * workers), 4),
             "share_of_floor_cpu": round(len(pairs) / cpu / floor_cpu, 4),
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "tree": str(Path(sys.modules[run_launches.__module__].__file__ or "").parents[1])}
 
 
 def profile_launches(scale: str, seed: int, n: int, top: int, out: str | None = None) -> None:
@@ -292,7 +309,7 @@ def profile_launches(scale: str, seed: int, n: int, top: int, out: str | None = 
         for umi, tool in chosen[:20]:  # warm the caches (JWKS, statements) first
             launch_one(ctx.vendors, umi, tool)
         chosen = chosen[20:]
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
         t0 = time.process_time()
         prof.enable()
         outcomes = [launch_one(ctx.vendors, u, t) for u, t in chosen]
@@ -318,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="launch every pupil of this city into every tool that applies, "
                              "as the rehearsal does after its baseline (e.g. tsukuba)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--tree", type=Path, default=None,
+                        help="measure this source tree (e.g. a checkout of main) with this "
+                             "script; its workers import it too")
     parser.add_argument("--workers", type=int, default=None, help="default: all cores")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object: the city's launches against the RS256 "
