@@ -16,7 +16,8 @@ from werkzeug.exceptions import BadGateway, HTTPException, InternalServerError
 from mocks import default_peers
 from mocks.base import admin, db, pages
 from mocks.base.faults import Fault, FaultError, FaultStore
-from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, FaultMiddleware, RequestLog, note_fault
+from mocks.base.lean import LeanDispatch, LeanRoutes, take_fault_in
+from mocks.base.middleware import FaultMiddleware, RequestLog
 from mocks.base.sessions import KeptSerializerSessionInterface
 from mocks.base.spec import MockSpec
 
@@ -104,8 +105,9 @@ def create_mock_app(spec: MockSpec, config: dict[str, Any] | None = None) -> Fla
     for bp, url_prefix in spec.mounts():
         app.register_blueprint(bp, url_prefix=url_prefix)
     _register_errors(app, spec)
+    lean = app.extensions["renkei_lean"] = LeanRoutes()
     app.wsgi_app = FaultMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, faults, state.requests, error_body=spec.fault_error,
+        LeanDispatch(app, app.wsgi_app, lean), faults, state.requests, error_body=spec.fault_error,
         mock_name=spec.name)
     if spec.init_app is not None:
         spec.init_app(app)
@@ -150,14 +152,7 @@ def take_fault(kind: str) -> Fault | None:
     The rule is matched (route, method, probability, count) and logged only now, when the view
     can apply it; the view then applies it.
     """
-    store: FaultStore | None = request.environ.get(FAULTS_KEY)
-    if store is None:  # called outside the fault middleware (e.g. a $batch sub-request)
-        return None
-    fault = store.pick(request.method, request.path, kinds=(kind,))
-    if fault is not None:
-        note_fault(request.environ[RECORD_KEY], fault, current_app.extensions["renkei"].spec.name,
-                   request.method, request.path)
-    return fault
+    return take_fault_in(request.environ, current_app, kind)
 
 
 def http_session() -> Session:
