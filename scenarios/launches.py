@@ -149,7 +149,6 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
         return LaunchOutcome(umi, tool, 0, False, reason, len(browser.history), step, "",
                              judged)
     step = flow_step([p.url for p in browser.history], lgate)
-    excerpt = page_reason(page.text, 160)
     if own:
         ok = page.status == 200 and urlsplit(page.url).netloc == urlsplit(
             vendors.urls[tool]).netloc
@@ -160,6 +159,7 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
     if ok:
         return LaunchOutcome(umi, tool, page.status, ok, "", len(browser.history), step, "",
                              judged)
+    excerpt = page_reason(page.text, 160)  # only a launch not taken keeps its page's words
     reason = refusal_reason(page.status, page.url, step, excerpt, acceptance, lgate, own)
     return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history), step,
                          excerpt, judged)
