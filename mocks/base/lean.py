@@ -18,7 +18,8 @@ In-process (harness.transport) and live (waitress) go through the same WSGI stac
 take the lean path. What Flask would do around a view and a lean view does not — the app's
 ``before_request`` and ``after_request`` hooks — a lean route names as covered
 (``covers``): it does that work itself; a hook it does not cover makes the first request
-fail loudly instead of being skipped.
+fail loudly instead of being skipped. Flask's ``request_started`` / ``request_finished``
+signals are not sent for a lean route (nothing in renkei listens to them).
 """
 
 from __future__ import annotations
