@@ -9,12 +9,46 @@ tool that applies, on N processes (default: all cores) exactly as the rehearsal 
 (``scenarios.launches.run_launches``), and measures the phase's CPU (parent and workers) next
 to the RS256 signing floor measured in the same run. ``--json`` prints one object for
 ``bench/scale.py``: ``launches``, ``ok``, ``workers``, ``cores``, ``wall_s``, ``cpu_s``
-(``cpu_system_s`` of it), ``cpu_ms_per_launch``, ``launches_per_s`` (wall),
+(``cpu_system_s`` and ``cpu_parent_s`` of it: the workers report their own CPU, since a fork
+server's children are not this process's), ``cpu_ms_per_launch``, ``launches_per_s`` (wall),
 ``launches_per_cpu_s``, ``rs256_floor_per_core`` (signatures/s, wall, as bench/rehearsal.py),
 ``rs256_floor_per_cpu_s`` (a launch's claims signed per CPU-second), ``share_of_floor``
 (launches/s ÷ floor × workers: the issue's figure) and ``share_of_floor_cpu`` (launches per
 CPU-second ÷ signatures per CPU-second: the same share, unskewed by other load on the
-machine), ``load_average``. ``--profile N`` cProfiles N launches of the city in one process.
+machine), ``load_average``, ``tree``. ``--profile N`` cProfiles N launches of the city in one
+process (CPU clock); ``--in-process N`` times them without the profiler. ``--tree DIR``
+measures another source tree with this script (run a copy of the script from outside both
+trees, with ``PYTHONPATH=DIR``, so that nothing of this tree is on the path).
+
+Issue 18's launch row, round 4 (2026-12-06, 2-core container shared with four other slices;
+before = main c1d44ad, after = this branch; Tsukuba seed 1, 45,762 launches, all verified,
+2 workers; two pairs, each pair run at the same time, so under the same load):
+                          pair 1, load 9-11          pair 2, load 13-15
+                          before     after (3f70f3e)  before     after (177d2cf)
+  CPU per launch          3.00 ms    2.52 ms          2.98 ms    2.53 ms   (-15%)
+  launches / CPU-second   333        397              336        396
+  RS256 floor             3,236      3,065            3,202      3,099  signatures per CPU-s
+  share of the floor      10.3%      13.0%            10.5%      12.8%  (CPU; x1.22-1.26)
+  parent's CPU            0.81 s     0.82 s           0.87 s     0.83 s
+  workers' system time    -          3.6 s            -          3.8 s  (main does not report it)
+The round-3 figures below were taken while the workers were forked from the bench (its
+RUSAGE_CHILDREN counted them); since they start from a fork server it does not, and main's
+bench printed the parent's CPU alone (c1d44ad: 0.84 CPU-s for the whole phase, a "share" of
+1,782%); the workers now report their CPU with their results. In the bench the parent is
+idle during the launches (py-spy: its main thread in ApplyResult.wait, the pool's result
+thread in recv): 0.8 CPU-s of ~115.
+What changed, by cProfile of one process (small city, CPU clock): the four launch hops are
+served below Flask's request machinery (mocks.base.lean: request context, URL matching,
+hooks, teardown; -16% of a launch), urlencode's per-character quoting skipped for plain
+values and the browser's urljoin for absolute redirects (urllib.parse 15% -> 8%), werkzeug's
+iri_to_uri skipped for plain Locations (~4%), lgate's launch query on the user index (57 ->
+10 us at Tsukuba). Where the rest goes (after, cProfile, which inflates Python code against
+C): werkzeug's request/response objects ~20%, verification ~8%, lgate's session cookie (open
+at /lti/auth, save at /launch) ~9%, the scripted browser and in-process transport ~8%,
+SQLite ~3%, the request log ~2%; the signature itself is the share (13%). 2x needs all of
+these halved, not one.
+
+Round 3:
 
 Issue 18's launch row, measured 2026-12-06 on the 2-core container while it was shared with
 other jobs (load average 7 to 40: wall-clock figures are not comparable with a quiet run, so
@@ -71,7 +105,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+def _tree(argv: list[str]) -> Path:
+    """The source tree to measure: ``--tree DIR`` (read before anything of renkei is
+    imported, so a before/after pair runs this same script), else this script's own."""
+    for i, arg in enumerate(argv):
+        if arg == "--tree" and i + 1 < len(argv):
+            return Path(argv[i + 1]).resolve()
+        if arg.startswith("--tree="):
+            return Path(arg.partition("=")[2]).resolve()
+    return Path(__file__).resolve().parents[1]
+
+
+TREE = _tree(sys.argv)
+sys.path.insert(0, str(TREE))
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # rehearsal.signing_floor
 
 from harness.lti.browser import Browser, WsgiTransport  # noqa: E402
@@ -230,8 +277,10 @@ def signing_floor_cpu(seconds: float = 2.0) -> float:
 def world_launches(scale: str, seed: int, workers: int, floor: float) -> dict[str, Any]:
     """Every launch of the rehearsal's city on ``workers`` processes, with its CPU cost.
 
-    CPU is the parent's (the world copy it hands the workers) plus the workers' (children,
-    counted once the pool has joined them), so a loaded machine does not skew the figure.
+    CPU is the parent's (the world copy it hands the workers, its pool threads) plus the
+    workers' own (each reports its CPU when its slice is done: a fork server's children are
+    not this process's, so ``RUSAGE_CHILDREN`` never sees them), so a loaded machine does not
+    skew the figure.
     """
     import resource
     import shutil
@@ -244,26 +293,28 @@ def world_launches(scale: str, seed: int, workers: int, floor: float) -> dict[st
     try:
         ctx, pairs = build_world(scale, seed, work)
         try:
-            before = (resource.getrusage(resource.RUSAGE_SELF),
-                      resource.getrusage(resource.RUSAGE_CHILDREN))
+            before = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
             run = run_launches(ctx.vendors, pairs, workers=workers)
             wall = time.perf_counter() - t0
-            after = (resource.getrusage(resource.RUSAGE_SELF),
-                     resource.getrusage(resource.RUSAGE_CHILDREN))
+            after = resource.getrusage(resource.RUSAGE_SELF)
         finally:
             ctx.vendors.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    user = sum(a.ru_utime - b.ru_utime for a, b in zip(after, before, strict=True))
-    system = sum(a.ru_stime - b.ru_stime for a, b in zip(after, before, strict=True))
-    cpu = user + system
+    parent_system = after.ru_stime - before.ru_stime
+    parent = after.ru_utime - before.ru_utime + parent_system
+    if run.worker_cpu:  # (a tree from before worker_system reports the parent's only)
+        cpu = parent + sum(run.worker_cpu)
+        system = parent_system + sum(getattr(run, "worker_system", ()))
+    else:  # launched in this process (one worker, or too few launches for a pool)
+        cpu, system = parent, parent_system
     ok = sum(o.ok for o in run)
     rate = len(pairs) / wall
     floor_cpu = signing_floor_cpu()
     return {"scale": scale, "launches": len(pairs), "ok": ok, "workers": workers,
             "cores": os.cpu_count() or 1, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "cpu_system_s": round(system, 2),
+            "cpu_system_s": round(system, 2), "cpu_parent_s": round(parent, 2),
             "cpu_ms_per_launch": round(1000 * cpu / len(pairs), 3),
             "launches_per_s": round(rate, 1),
             "launches_per_cpu_s": round(len(pairs) / cpu, 1),
@@ -271,11 +322,14 @@ def world_launches(scale: str, seed: int, workers: int, floor: float) -> dict[st
             "rs256_floor_per_cpu_s": round(floor_cpu, 1),
             "share_of_floor": round(rate / (floor * workers), 4),
             "share_of_floor_cpu": round(len(pairs) / cpu / floor_cpu, 4),
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "tree": str(Path(sys.modules[run_launches.__module__].__file__ or "").parents[1])}
 
 
-def profile_launches(scale: str, seed: int, n: int, top: int, out: str | None = None) -> None:
-    """cProfile ``n`` launches of the city in this process (one core, no pool)."""
+def profile_launches(scale: str, seed: int, n: int, top: int, out: str | None = None,
+                     profile: bool = True) -> None:
+    """cProfile ``n`` launches of the city in this process (one core, no pool); without
+    ``profile``, only their CPU (``--in-process N``: trees compared launch for launch)."""
     import cProfile
     import pstats
     import shutil
@@ -292,9 +346,10 @@ def profile_launches(scale: str, seed: int, n: int, top: int, out: str | None = 
         for umi, tool in chosen[:20]:  # warm the caches (JWKS, statements) first
             launch_one(ctx.vendors, umi, tool)
         chosen = chosen[20:]
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
         t0 = time.process_time()
-        prof.enable()
+        if profile:
+            prof.enable()
         outcomes = [launch_one(ctx.vendors, u, t) for u, t in chosen]
         prof.disable()
         cpu = time.process_time() - t0
@@ -302,7 +357,10 @@ def profile_launches(scale: str, seed: int, n: int, top: int, out: str | None = 
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"{len(chosen)} launches, {sum(o.ok for o in outcomes)} ok, "
-          f"{1000 * cpu / len(chosen):.3f} ms CPU each (with the profiler)")
+          f"{1000 * cpu / len(chosen):.3f} ms CPU each"
+          f"{' (with the profiler)' if profile else ''}, load {os.getloadavg()[0]:.1f}")
+    if not profile:
+        return
     if out:
         prof.dump_stats(out)
     stats = pstats.Stats(prof)
@@ -318,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="launch every pupil of this city into every tool that applies, "
                              "as the rehearsal does after its baseline (e.g. tsukuba)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--tree", type=Path, default=None,
+                        help="measure this source tree (e.g. a checkout of main) with this "
+                             "script; its workers import it too")
     parser.add_argument("--workers", type=int, default=None, help="default: all cores")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object: the city's launches against the RS256 "
@@ -325,12 +386,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, metavar="N", default=0,
                         help="cProfile N launches of the city in one process")
     parser.add_argument("--profile-out", metavar="PATH", help="also write the profile there")
+    parser.add_argument("--in-process", type=int, metavar="N", default=0,
+                        help="the CPU of N launches of the city in one process, no profiler")
     args = parser.parse_args(argv)
-    if args.profile:
-        profile_launches(args.scale or "small", args.seed, args.profile, 40, args.profile_out)
+    if args.profile or args.in_process:
+        profile_launches(args.scale or "small", args.seed, args.profile or args.in_process, 40,
+                         args.profile_out, profile=bool(args.profile))
         return 0
     if args.json or args.scale:
         from rehearsal import signing_floor
+
+        sys.path.insert(0, str(TREE))  # bench/rehearsal.py put its own tree first
 
         floor = signing_floor()
         result = world_launches(args.scale or "tsukuba", args.seed,

@@ -149,7 +149,6 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
         return LaunchOutcome(umi, tool, 0, False, reason, len(browser.history), step, "",
                              judged)
     step = flow_step([p.url for p in browser.history], lgate)
-    excerpt = page_reason(page.text, 160)
     if own:
         ok = page.status == 200 and urlsplit(page.url).netloc == urlsplit(
             vendors.urls[tool]).netloc
@@ -160,6 +159,7 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
     if ok:
         return LaunchOutcome(umi, tool, page.status, ok, "", len(browser.history), step, "",
                              judged)
+    excerpt = page_reason(page.text, 160)  # only a launch not taken keeps its page's words
     reason = refusal_reason(page.status, page.url, step, excerpt, acceptance, lgate, own)
     return LaunchOutcome(umi, tool, page.status, ok, reason, len(browser.history), step,
                          excerpt, judged)
@@ -242,7 +242,8 @@ def _init_worker(spec: Mapping[str, Any], world: WorldCopy | None, scratch: str 
 
 
 def _run_slice(pairs: Sequence[tuple[str, str]]
-               ) -> tuple[list[LaunchOutcome], dict[str, dict[str, ToolRecord]], float, float]:
+               ) -> tuple[list[LaunchOutcome], dict[str, dict[str, ToolRecord]], float, float,
+                          float]:
     vendors = _WORKER["vendors"]
     counter = _WORKER.get("counter")
     outcomes = []
@@ -258,7 +259,8 @@ def _run_slice(pairs: Sequence[tuple[str, str]]
         for tool in sorted({t for _, t in pairs}):
             recorded[tool] = recorded_launches(vendors, tool,
                                                {u for u, t in pairs if t == tool})
-    return outcomes, recorded, peak_rss_mb(), time.process_time()
+    spent = os.times()
+    return outcomes, recorded, peak_rss_mb(), spent.user + spent.system, spent.system
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,10 +314,12 @@ class LaunchRun:
     recorded: dict[str, dict[str, ToolRecord]] | None = None
     workers: int = 1
     seconds: float = 0.0
-    #: each launch worker's peak RSS in MB (its VmHWM) and CPU seconds (empty when this
-    #: process launched)
+    #: each launch worker's peak RSS in MB (its VmHWM), CPU seconds and the system time of
+    #: them (empty when this process launched). A fork server's children are not this
+    #: process's children: ``RUSAGE_CHILDREN`` never counts them, these figures do.
     worker_rss: list[float] = field(default_factory=list)
     worker_cpu: list[float] = field(default_factory=list)
+    worker_system: list[float] = field(default_factory=list)
 
     def __iter__(self):  # noqa: ANN204 - iterate the outcomes
         return iter(self.outcomes)
@@ -352,6 +356,7 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
     recorded: dict[str, dict[str, ToolRecord]] = {}
     worker_rss: list[float] = []
     worker_cpu: list[float] = []
+    worker_system: list[float] = []
     world = scratch = None
     try:
         if not vendors.is_live:
@@ -366,10 +371,11 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
                 pending.wait(0.5)
                 if progress:
                     progress(counter.value)
-            for part, rec, rss, cpu in pending.get():
+            for part, rec, rss, cpu, system in pending.get():
                 out.extend(part)
                 worker_rss.append(rss)
                 worker_cpu.append(cpu)
+                worker_system.append(system)
                 for tool, entries in rec.items():
                     recorded.setdefault(tool, {}).update(entries)
     finally:  # the pool has stopped its workers: nothing writes there any more
@@ -378,7 +384,7 @@ def run_launches(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
     if progress:
         progress(len(out))
     return LaunchRun(out, None if world is None else recorded, workers,
-                     time.perf_counter() - started, worker_rss, worker_cpu)
+                     time.perf_counter() - started, worker_rss, worker_cpu, worker_system)
 
 
 def worker_context() -> Any:

@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from harness.lti.http import HttpError
-from harness.lti.web import read_autosubmit_form
+from harness.lti.web import form_urlencode, read_autosubmit_form
 from harness.transport import ConnectionDropped, call_wsgi, session_for, wsgi_environ
 
 
@@ -88,7 +88,7 @@ class WsgiTransport:
                             cause=f"no in-process app for {parts.netloc}", method=method,
                             url=url)
         jar = self.jars.setdefault(parts.netloc, CookieJar())
-        body = urlencode(data).encode() if data else b""
+        body = form_urlencode(data).encode() if data else b""
         sent = {"Cookie": jar.header(parts.path or "/")}
         if data is not None:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
@@ -108,6 +108,14 @@ class WsgiTransport:
             headers[name] = value  # as requests' dict(r.headers): the last value wins
         return Page(method, url, int(status.split(" ", 1)[0]), headers,
                     content.decode(_charset(ctype), "replace"))
+
+
+def _resolve(base: str, ref: str) -> str:
+    """``urljoin(base, ref)``; an absolute http(s) ``ref`` (every hop of a launch) is its own
+    answer, without parsing both URLs to find that out."""
+    if ref.startswith(("http://", "https://")) and not ref.endswith(("?", "#")):
+        return ref
+    return urljoin(base, ref)
 
 
 def _charset(ctype: str) -> str:
@@ -219,7 +227,7 @@ class Browser:
 
     def go(self, method: str, url: str, data: Mapping[str, str] | None = None) -> Page:
         if method.upper() == "GET" and data:
-            url = url + ("&" if "?" in url else "?") + urlencode(data)
+            url = url + ("&" if "?" in url else "?") + form_urlencode(data)
             data = None
         from harness.lti.interstitials import understand
 
@@ -230,7 +238,7 @@ class Browser:
             self.history.append(page)
             location = page.headers.get("Location")
             if page.status in (301, 302, 303, 307, 308) and location:
-                url = urljoin(url, location)
+                url = _resolve(url, location)
                 if page.status in (307, 308):
                     continue
                 method, data = "GET", None
@@ -245,8 +253,8 @@ class Browser:
                 continue
             method, action, fields = form
             if self.on_form is not None:
-                fields = self.on_form(urljoin(url, action), fields)
-            url, data = urljoin(url, action), fields
+                fields = self.on_form(_resolve(url, action), fields)
+            url, data = _resolve(url, action), fields
             if method == "GET":
-                url, data = url + ("&" if "?" in url else "?") + urlencode(fields), None
+                url, data = url + ("&" if "?" in url else "?") + form_urlencode(fields), None
         return page

@@ -124,7 +124,8 @@ admin_bp = Blueprint("admin", __name__)
 
 
 @lti_bp.before_app_request
-def _learn_base_url() -> None:
+def learn_base_url() -> None:
+    """Without a configured BASE_URL, the platform takes its URL from its first request."""
     st = state()
     if not current_app.config["BASE_URL"] and not st.base_learned:
         st.base_learned = True
@@ -152,7 +153,12 @@ def jwks() -> Response:
 
 @lti_bp.route("/auth", methods=["GET", "POST"])
 def auth() -> Response | tuple[str, int]:
-    params = request.values.to_dict()
+    return authorize_page(request.values.to_dict())
+
+
+def authorize_page(params: dict[str, str]) -> tuple[str, int]:
+    """The auth endpoint's answer to ``params`` (the OIDC authentication request): the
+    auto-submitted id_token form, or an error page (in the app context of the platform)."""
     result = state().platform.authorize(params)
     state().findings.extend(result.findings)
     if result.kind == "page":

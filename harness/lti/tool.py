@@ -14,7 +14,6 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from harness.core import FindingCollector
 from harness.lti import claims as claims_mod
@@ -25,6 +24,7 @@ from harness.lti.keys import KeyStore
 from harness.lti.rules import REGISTRY
 from harness.lti.stores import SingleUseStore
 from harness.lti.verify import Verdict, peek_claims, verify_id_token
+from harness.lti.web import form_urlencode
 
 
 @dataclass
@@ -140,7 +140,7 @@ class Tool:
             query = tamper(query)
         self.auth_requests.append(dict(query))
         sep = "&" if "?" in reg.auth_login_url else "?"
-        return reg.auth_login_url + sep + urlencode(query), record
+        return reg.auth_login_url + sep + form_urlencode(query), record
 
     # -- step 3 → 4: the launch -------------------------------------------------------------
     def launch(self, form: Mapping[str, str], session_state: str | None, *,

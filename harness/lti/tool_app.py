@@ -40,12 +40,17 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def redirect_with_state(url: str, state: str) -> Response:
-    """The login's redirect to the platform, setting the OIDC state cookie the launch checks."""
+def redirect_with_state(url: str, state: str, secure: bool | None = None) -> Response:
+    """The login's redirect to the platform, setting the OIDC state cookie the launch checks.
+
+    :param secure: the login came over https (default: Flask's current request's scheme).
+    """
+    if secure is None:
+        secure = request.is_secure
     resp = redirect(url)
     # SameSite=None is what iframes need in real browsers; Secure is set only on https
     resp.set_cookie(STATE_COOKIE, state, max_age=600, httponly=True,
-                    secure=request.is_secure, samesite="None" if request.is_secure else "Lax")
+                    secure=secure, samesite="None" if secure else "Lax")
     return resp
 
 

@@ -4,8 +4,32 @@ carries id_tokens (response_mode=form_post) and a plain message page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from html import escape, unescape
+from typing import Any
+from urllib.parse import quote_plus
+
+#: what ``quote_plus`` leaves as it is (RFC 3986 unreserved characters)
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def form_urlencode(fields: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
+    """``urllib.parse.urlencode(fields)`` for text keys and values, with the same output.
+
+    A name or value of unreserved characters only is taken as it is, which is what
+    ``quote_plus`` returns for it, without its per-character work: a launch encodes about
+    twenty such parameters (a login's query, the auth request, the posted form), and
+    ``quote_plus`` was the largest single cost after Flask's own in an in-process launch.
+    """
+    pairs = fields.items() if isinstance(fields, Mapping) else fields
+    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in pairs)
+
+
+def _quote(value: object) -> str:
+    if type(value) is str and _UNRESERVED.fullmatch(value):
+        return value
+    # as urlencode: bytes quoted as they are, anything else as its str()
+    return quote_plus(value if isinstance(value, str | bytes) else str(value))
 
 
 def autosubmit_form(url: str, fields: Mapping[str, str], *, title: str = "LTI") -> str:

@@ -9,15 +9,15 @@ import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, session
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 
 from harness.accounts import PasswordFileError
-from harness.lti.platform_app import jwks_response
+from harness.lti.platform_app import auth as platform_auth
+from harness.lti.platform_app import authorize_page, jwks_response, learn_base_url
 from harness.lti.platform_app import state as lti_state
-from harness.lti.web import message_page
-from mocks.base import database, db_transaction, get_db
+from harness.lti.web import form_urlencode, message_page
+from mocks.base import Call, database, db_transaction, flask_call, get_db, lean_routes
 from mocks.base.oneroster import finding_json, imsx_error
 from mocks.lgate import bulk, passwords, persist, store
 from mocks.lgate.lti import LaunchError, ensure_guid, launch_spec, setup_platform
@@ -155,52 +155,88 @@ def read_one(collection: str, sourced_id: str) -> Any:
 
 
 # -- launches ---------------------------------------------------------------------------------
-def _not_found(title: str, message: str, **extra: Any) -> tuple[Any, int]:
-    if request.accept_mimetypes.best == "application/json":
+def _not_found(call: Call, title: str, message: str, **extra: Any) -> tuple[Any, int]:
+    if call.wants_json():
         return jsonify({"error": {"code": "notFound", "message": message, **extra}}), 404
     return message_page(title, [message], marker="renkei-launch-not-started"), 404
 
 
-@bp.get("/launch")
-def launch() -> Any:
+def launch_view(call: Call) -> Any:
     """Log ``user`` in and start the OIDC launch into ``tool`` (302 to the tool's login URL).
 
     ``?user=<userMasterIdentifier>&tool=<name>[&type=deeplink]``.
     """
-    umi = request.args.get("user", "").strip()
-    name = request.args.get("tool", "").strip()
-    tools = current_app.extensions["lgate_tools"]
+    args = call.request.args
+    umi = args.get("user", "").strip()
+    name = args.get("tool", "").strip()
+    tools = call.app.extensions["lgate_tools"]
     if not umi or not name:
         return _error(400, "badRequest", "both user (a userMasterIdentifier) and tool are "
                       f"required; tools: {', '.join(tools)}")
     reg = tools.get(name)
     if reg is None:
-        return _not_found("Unknown tool", f"lgate has no tool named {name!r}; registered: "
-                          f"{', '.join(tools) or '(none)'}", tools=list(tools))
+        return _not_found(call, "Unknown tool", f"lgate has no tool named {name!r}; "
+                          f"registered: {', '.join(tools) or '(none)'}", tools=list(tools))
     target = store.launch_target(get_db(), umi)
     if target is None:
-        return _not_found("Unknown user", f"lgate holds no user with userMasterIdentifier "
-                          f"{umi!r}")
+        return _not_found(call, "Unknown user", f"lgate holds no user with "
+                          f"userMasterIdentifier {umi!r}")
     if not target.user["enabled_user"] or target.user["status"] == "tobedeleted":
         # a disabled account cannot log in to the e-portal, so it launches nothing
         message = f"the lgate account {umi!r} is disabled; it cannot launch tools"
-        if request.accept_mimetypes.best == "application/json":
+        if call.wants_json():
             return _error(403, "accountDisabled", message)
         return message_page("Account disabled", [message],
                             marker="renkei-launch-not-started"), 403
     try:
-        spec = launch_spec(target, reg, deep_link=request.args.get("type") == "deeplink")
+        spec = launch_spec(target, reg, deep_link=args.get("type") == "deeplink")
     except LaunchError as exc:
         return _error(exc.status, "cannotLaunch", str(exc))
     url, params = lti_state().platform.initiate_login(reg.client_id, spec)
-    session[SESSION_USER] = umi
+    call.session[SESSION_USER] = umi
     # one statement, so its own transaction (autocommit): no BEGIN/COMMIT round of its own
     get_db().execute(
         "INSERT INTO launches (at, user_master_identifier, tool, client_id, message_type, "
         "context_id, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (now(), umi, name, reg.client_id, spec.message_type,
          target.class_id, _json(spec.person.roles)))
-    return redirect(url + ("&" if "?" in url else "?") + urlencode(params))
+    return redirect(url + ("&" if "?" in url else "?") + form_urlencode(params))
+
+
+@bp.get("/launch")
+def launch() -> Any:
+    """``/launch`` through Flask (the lean path, :func:`add_lean_routes`, usually answers)."""
+    return launch_view(flask_call())
+
+
+def auth_view(call: Call) -> Any:
+    """lgate's ``/lti/auth``: the platform's auth endpoint, for the user ``/launch`` logged in
+    only (what :func:`guard_lti` checks before the Flask route)."""
+    refused = _login_required(call)
+    if refused is not None:
+        return refused
+    return authorize_page(call.request.values.to_dict())
+
+
+def _login_required(call: Call) -> Any:
+    hint = call.request.values.get("login_hint")
+    if not hint or call.session.get(SESSION_USER) != hint:
+        # OIDC Core §3.1.2.6 login_required: nobody, or somebody else, is logged in
+        return message_page("login_required", [
+            "no lgate session for this login_hint; start with /launch?user=&tool="],
+            marker="renkei-login-required"), 401
+    return None
+
+
+def add_lean_routes(app: Flask) -> None:
+    """Serve ``/launch`` and ``/lti/auth`` (one request each per launch) below Flask's request
+    machinery (:mod:`mocks.base.lean`). The app's hooks do nothing on these two routes but
+    the login check, which :func:`auth_view` makes itself; ``learn_base_url`` has nothing to
+    learn (a mock always has its BASE_URL)."""
+    hooks = (guard_lti, keep_lti_services, learn_base_url)
+    routes = lean_routes(app)
+    routes.add(launch, launch_view, ("GET",), covers=hooks)
+    routes.add(platform_auth, auth_view, ("GET", "POST"), covers=hooks)
 
 
 def _json(value: Any) -> str:
@@ -222,14 +258,10 @@ def guard_lti() -> Any:
         # AGS bodies are JSON objects (AGS 2.0 §3.2, §3.4); anything else is a client error
         return _error(400, "badRequest", "the body must be a JSON object")
     if request.endpoint == "lti.start_launch":
-        return _not_found("Not here", "start launches with GET /launch?user=<umi>&tool=<name>")
+        return _not_found(flask_call(), "Not here",
+                          "start launches with GET /launch?user=<umi>&tool=<name>")
     if request.endpoint == "lti.auth":
-        hint = request.values.get("login_hint")
-        if not hint or session.get(SESSION_USER) != hint:
-            # OIDC Core §3.1.2.6 login_required: nobody, or somebody else, is logged in
-            return message_page("login_required", [
-                "no lgate session for this login_hint; start with /launch?user=&tool="],
-                marker="renkei-login-required"), 401
+        return _login_required(flask_call())
     return None
 
 
@@ -255,3 +287,4 @@ def init_app(app: Flask) -> None:
         conn.close()
     app.before_request(guard_lti)
     app.after_request(keep_lti_services)
+    add_lean_routes(app)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from harness.lti import constants as c
 from harness.lti.claims import resource_link_item
@@ -26,7 +26,7 @@ from harness.lti.tool import LoginError, Tool
 from harness.lti.tool_app import ACCEPTED, REJECTED, STATE_COOKIE, redirect_with_state
 from harness.lti.verify import peek_claims
 from harness.lti.web import autosubmit_form, message_page
-from mocks.base import db_transaction, get_db, http_session, take_fault
+from mocks.base import Call, db_transaction, flask_call, get_db, http_session, lean_routes
 from mocks.lti_tool.config import key_store, platform_registration, session_fetcher
 from mocks.lti_tool.launches import (
     OUTCOME_ACCEPTED,
@@ -98,6 +98,7 @@ class ToolInfo:
                     leeway=float(app.config["LTI_LEEWAY"]),
                     profile=str(app.config["LTI_PROFILE"]))
         app.extensions["renkei_tool"] = ToolContext(tool, self)
+        add_lean_routes(app)
 
 
 @dataclass
@@ -108,18 +109,17 @@ class ToolContext:
     info: ToolInfo
 
 
-def context() -> ToolContext:
-    return current_app.extensions["renkei_tool"]
+def context(app: Flask | None = None) -> ToolContext:
+    return (app or current_app).extensions["renkei_tool"]
 
 
 bp = Blueprint("lti_tool", __name__, url_prefix="/lti")
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
+def login_view(call: Call) -> Any:
     """Third-party initiated login (OIDC step 1): answer with the authentication request."""
-    params = request.values.to_dict()
-    fault = take_fault(REJECT_FAULT)
+    params = call.request.values.to_dict()
+    fault = call.take_fault(REJECT_FAULT)
     if fault is not None:
         # a reject_launch fault set without a route lands here first: honour it, never lose it
         reason = f"launches are being rejected (fault #{fault.id})"
@@ -127,34 +127,34 @@ def login() -> Any:
             step="login", outcome=OUTCOME_REJECTED, status=403, verified=False, reason=reason,
             claimed_sub=params.get("login_hint") or None,
             client_id=params.get("client_id") or None))
-        return _page(entry, "このツールは起動を受け付けていません",
+        return _page(call, entry, "このツールは起動を受け付けていません",
                      "This tool is rejecting launches", [reason])
     try:
-        url, record = context().tool.login(params)
+        url, record = context(call.app).tool.login(params)
     except LoginError as exc:
         entry = record_launch(get_db(), LaunchRecord(
             step="login", outcome=OUTCOME_REJECTED, status=400, verified=False, rules=[exc.rule],
             reason=f"{exc.rule} {exc}", claimed_sub=params.get("login_hint") or None,
             client_id=params.get("client_id") or None))
-        return _page(entry, "LTIログインを受け付けませんでした", "LTI login refused",
+        return _page(call, entry, "LTIログインを受け付けませんでした", "LTI login refused",
                      [f"{exc.rule} {exc}"])
-    return redirect_with_state(url, record.state)
+    return redirect_with_state(url, record.state, call.request.is_secure)
 
 
-@bp.post("/launch")
-def launch() -> Any:
+def launch_view(call: Call) -> Any:
     """The redirect URI: verify the id_token, apply the tool's rule, log the outcome."""
-    ctx = context()
+    ctx = context(call.app)
     db = get_db()
-    if "error" in request.form:
+    posted = call.request.form
+    if "error" in posted:
         entry = record_launch(db, LaunchRecord(
             step="launch", outcome=OUTCOME_REJECTED, status=401, verified=False,
-            reason=f"platform answered {request.form['error']}: "
-                   f"{request.form.get('error_description', '')}".strip()))
-        return _page(entry, "プラットフォームがエラーを返しました", "LTI error from platform",
+            reason=f"platform answered {posted['error']}: "
+                   f"{posted.get('error_description', '')}".strip()))
+        return _page(call, entry, "プラットフォームがエラーを返しました", "LTI error from platform",
                      [entry.reason or ""])
-    form = request.form.to_dict()
-    verdict = ctx.tool.launch(form, request.cookies.get(STATE_COOKIE))
+    form = posted.to_dict()
+    verdict = ctx.tool.launch(form, call.request.cookies.get(STATE_COOKIE))
     entry = LaunchRecord(step="launch", outcome=OUTCOME_ACCEPTED, status=200,
                          verified=verdict.accepted,
                          rules=[f.rule for f in verdict.errors()],
@@ -165,15 +165,15 @@ def launch() -> Any:
         entry.claimed_sub = str(peeked["sub"]) if peeked.get("sub") is not None else None
         entry.outcome, entry.status, entry.reason = OUTCOME_REJECTED, 401, verdict.reason()
         record_launch(db, entry)
-        return _page(entry, "LTI起動の検証に失敗しました", "LTI launch rejected",
+        return _page(call, entry, "LTI起動の検証に失敗しました", "LTI launch rejected",
                      [verdict.reason()])
     claims = verdict.claims or {}
     fill_from_claims(entry, claims)
-    forced = _forced_rejection()
+    forced = _forced_rejection(call)
     if forced:
         entry.outcome, entry.status, entry.reason = OUTCOME_REJECTED, 403, forced
         record_launch(db, entry)
-        return _page(entry, "このツールは起動を受け付けていません",
+        return _page(call, entry, "このツールは起動を受け付けていません",
                      "This tool is rejecting launches", [forced])
     with db_transaction():  # the tool's own rule (a licence grant) and its log entry: one commit
         decision = ctx.info.decide(claims, db)
@@ -183,16 +183,36 @@ def launch() -> Any:
             entry.reason = decision.reason_en
         record_launch(db, entry)
     if not decision.allowed:
-        return _page(entry, "利用できません", "Access refused",
+        return _page(call, entry, "利用できません", "Access refused",
                      [decision.reason_ja or "", decision.reason_en or ""])
     if claims.get(c.MESSAGE_TYPE) == c.DEEP_LINKING_REQUEST:
-        item = resource_link_item(str(current_app.config["BASE_URL"]).rstrip("/") + "/lti/launch",
+        item = resource_link_item(str(call.app.config["BASE_URL"]).rstrip("/") + "/lti/launch",
                                   ctx.info.item_title)
         url, token = ctx.tool.deep_linking_response(claims, [item])
         return autosubmit_form(url, {"JWT": token})
-    return _page(entry, "ようこそ", "Welcome",
+    return _page(call, entry, "ようこそ", "Welcome",
                  [f"sub: {entry.sub}", f"class: {entry.context_title or '-'}",
                   *decision.lines])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """``/lti/login`` through Flask (the lean path, :func:`add_lean_routes`, usually answers)."""
+    return login_view(flask_call())
+
+
+@bp.post("/launch")
+def launch() -> Any:
+    """``/lti/launch`` through Flask (the lean path usually answers)."""
+    return launch_view(flask_call())
+
+
+def add_lean_routes(app: Flask) -> None:
+    """Serve ``/lti/login`` and ``/lti/launch`` below Flask's request machinery (one request
+    each per launch: :mod:`mocks.base.lean`)."""
+    routes = lean_routes(app)
+    routes.add(login, login_view, ("GET", "POST"))
+    routes.add(launch, launch_view, ("POST",))
 
 
 @bp.get("/jwks")
@@ -203,21 +223,22 @@ def jwks() -> Response:
     return resp
 
 
-def _forced_rejection() -> str | None:
-    reason = current_app.config.get("REJECT_LAUNCHES")
+def _forced_rejection(call: Call) -> str | None:
+    reason = call.app.config.get("REJECT_LAUNCHES")
     if reason:
         return str(reason)
-    fault = take_fault(REJECT_FAULT)
+    fault = call.take_fault(REJECT_FAULT)
     if fault is not None:
         return f"launches are being rejected (fault #{fault.id})"
     return None
 
 
-def _page(entry: LaunchRecord, title_ja: str, title_en: str, lines: list[str]) -> Any:
+def _page(call: Call, entry: LaunchRecord, title_ja: str, title_en: str,
+          lines: list[str]) -> Any:
     """The end page of a login or launch: HTML for browsers, JSON when asked for it."""
-    ctx = context()
+    ctx = context(call.app)
     marker = ACCEPTED if entry.outcome == OUTCOME_ACCEPTED else REJECTED
-    if request.accept_mimetypes.best == "application/json":
+    if call.wants_json():
         resp = jsonify({"result": marker, "outcome": entry.outcome, "reason": entry.reason,
                         "sub": entry.sub, "rules": entry.rules, "licence": entry.licence,
                         "launch_id": entry.id})

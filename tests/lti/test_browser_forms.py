@@ -3,10 +3,14 @@ result is what the parser gives; any other page still goes through the parser.""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.lti.browser import find_autosubmit, parse_autosubmit
-from harness.lti.web import autosubmit_form, read_autosubmit_form
+from harness.lti.web import autosubmit_form, form_urlencode, read_autosubmit_form
 
 
 @pytest.mark.parametrize("url, fields", [
@@ -32,3 +36,19 @@ def test_other_pages_go_through_the_parser() -> None:
     vendor = ("<html><body><form method='get' action='/next'><input name='a' value='1'>"
               "</form><script>document.forms[0].submit()</script></body></html>")
     assert find_autosubmit(vendor) == ("GET", "/next", {"a": "1"})
+
+
+@given(st.dictionaries(st.text(max_size=12), st.text(max_size=40) | st.integers(), max_size=6))
+def test_form_urlencode_is_urlencode(fields: dict[str, str | int]) -> None:
+    assert form_urlencode(fields) == urlencode(fields)
+    assert form_urlencode(list(fields.items())) == urlencode(list(fields.items()))
+
+
+@pytest.mark.parametrize("fields", [
+    {"scope": "openid", "redirect_uri": "http://tool.test/lti/launch?x=1&y=2",
+     "login_hint": "b56a098b-d0c1", "state": "Ab_c-d.e~f"},
+    {"名前": "山田 太郎", "plus": "a+b", "pct": "100%", "": ""},
+    {"b": b"x y/z"},  # type: ignore[dict-item]
+])
+def test_form_urlencode_examples(fields: dict[str, str]) -> None:
+    assert form_urlencode(fields) == urlencode(fields)

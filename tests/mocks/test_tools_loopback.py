@@ -16,6 +16,7 @@ from harness.lti.browser import Browser, RequestsTransport
 from harness.oneroster import write_bundle
 from harness.oneroster.model import Bundle
 from mocks.serve import MockServers
+from tests.mocks.servekit import served_with_bulk
 
 NAMES = ["lgate", "interactive_study", "tsubasa_book", "mirai_school"]
 
@@ -25,12 +26,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MockServe
     tmp = tmp_path_factory.mktemp("loopback")
     city = generate_city(load_profile("small"), seed=11, as_of=dt.date(2025, 5, 1))
     bundle = build_bundle(city, quirks=frozenset())
-    with MockServers(NAMES, port_base=0, state_dir=str(tmp / "state")) as servers:
-        urls = servers.urls
-        bulk = write_bundle(bundle, tmp / "RO_20250501_089901.zip").read_bytes()
-        resp = requests.post(f"{urls['lgate']}/oneroster/bulk", data=bulk, timeout=60,
-                             headers={"Content-Type": "application/zip"})
-        assert resp.status_code == 200, resp.text[:300]
+    with served_with_bulk(NAMES, bundle, tmp) as servers:
         yield servers, bundle
 
 

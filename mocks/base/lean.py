@@ -1,0 +1,214 @@
+"""Lean routes: a mock's hottest views served below Flask's request machinery.
+
+A rehearsal's launches send each of four views (a tool's ``/lti/login`` and ``/lti/launch``,
+lgate's ``/launch`` and ``/lti/auth``) one request per launch, hundreds of thousands at a
+large city's scale; Flask's own handling of a request (request context, URL matching, session
+open and save, response finalising, teardown) cost about as much as the views' work. A lean
+route is a view written once against a :class:`Call` (the werkzeug request, the session, the
+request's fault store) instead of Flask's globals, and served two ways:
+
+- :class:`LeanDispatch`, a WSGI layer inside the mock's fault middleware and in front of the
+  Flask app, answers ``(method, path)`` pairs of its lean routes itself: the app context only
+  (``g``, the database connection, ``current_app``), the app's own request and response
+  classes, its session interface, and its error handlers for anything the view raises;
+- the Flask route at the same path calls the same view through :func:`flask_call` (the
+  route stays in the URL map: 405s, HEAD, ``url_for`` and the OpenAPI stay Flask's).
+
+In-process (harness.transport) and live (waitress) go through the same WSGI stack, so both
+take the lean path. What Flask would do around a view and a lean view does not — the app's
+``before_request`` and ``after_request`` hooks — a lean route names as covered
+(``covers``): it does that work itself; a hook it does not cover makes the first request
+fail loudly instead of being skipped. Flask's ``request_started`` / ``request_finished``
+signals are not sent for a lean route (nothing in renkei listens to them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Request, Response, current_app, request, session
+from flask.globals import _cv_app
+from flask.sessions import SessionMixin
+
+from mocks.base.faults import Fault, FaultStore
+from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, WsgiApp, note_fault
+
+#: what a lean view returns: anything a Flask view may return
+LeanView = Callable[["Call"], Any]
+
+
+class Call:
+    """One request as a lean view sees it, whichever way it came in.
+
+    :param app: the mock's Flask app (its config and extensions).
+    :param request: the request (the app's request class).
+    :param open_session: gives the session when the view first asks for it.
+    """
+
+    __slots__ = ("_open_session", "_session", "app", "request")
+
+    def __init__(self, app: Flask, request: Request,
+                 open_session: Callable[[], SessionMixin]) -> None:
+        self.app = app
+        self.request = request
+        self._open_session = open_session
+        self._session: SessionMixin | None = None
+
+    @property
+    def session(self) -> SessionMixin:
+        """The mock's cookie session (opened on first use); marked accessed, as Flask's
+        request context marks it (its answer then varies with the cookie)."""
+        if self._session is None:
+            self._session = self._open_session()
+        self._session.accessed = True
+        return self._session
+
+    @property
+    def session_opened(self) -> SessionMixin | None:
+        return self._session
+
+    def take_fault(self, kind: str) -> Fault | None:
+        """The mock-handled fault ``kind`` that hits this request, if any (see
+        :func:`mocks.base.take_fault`)."""
+        return take_fault_in(self.request.environ, self.app, kind)
+
+    def wants_json(self) -> bool:
+        """The client asked for JSON first (an API client, not a browser)."""
+        return self.request.accept_mimetypes.best == "application/json"
+
+
+def take_fault_in(environ: dict[str, Any], app: Flask, kind: str) -> Fault | None:
+    """The fault rule of ``kind`` that hits the request in ``environ`` (route, method,
+    probability, count), noted in its request log entry; None outside the fault middleware
+    (e.g. a ``$batch`` sub-request)."""
+    store: FaultStore | None = environ.get(FAULTS_KEY)
+    if store is None:
+        return None
+    method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+    fault = store.pick(method, path, kinds=(kind,))
+    if fault is not None:
+        note_fault(environ[RECORD_KEY], fault, app.extensions["renkei"].spec.name, method, path)
+    return fault
+
+
+def flask_call() -> Call:
+    """The current Flask request as a :class:`Call` (a Flask route serving a lean view)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    return Call(app, req, lambda: session._get_current_object())  # type: ignore[attr-defined]
+
+
+@dataclass
+class LeanRoute:
+    view: LeanView
+    methods: frozenset[str]
+    #: the app hooks (before_request / after_request functions) the view does itself
+    covers: tuple[Callable[..., Any], ...] = ()
+
+
+@dataclass
+class LeanRoutes:
+    """The lean routes of one app: ``view function of a Flask route → lean view``."""
+
+    routes: dict[Callable[..., Any], LeanRoute] = field(default_factory=dict)
+    enabled: bool = True
+
+    def add(self, flask_view: Callable[..., Any], view: LeanView, methods: Sequence[str],
+            covers: Iterable[Callable[..., Any]] = ()) -> None:
+        """Serve ``flask_view``'s route(s) with ``view`` for ``methods`` (a subset of the
+        route's own methods, never HEAD or OPTIONS: Flask answers those)."""
+        self.routes[flask_view] = LeanRoute(view, frozenset(m.upper() for m in methods),
+                                            tuple(covers))
+
+
+def lean_routes(app: Flask) -> LeanRoutes:
+    """The app's :class:`LeanRoutes` (created by :func:`mocks.base.create_mock_app`)."""
+    routes: LeanRoutes = app.extensions["renkei_lean"]
+    return routes
+
+
+class LeanDispatch:
+    """WSGI: answer the app's lean routes below Flask, pass everything else to ``wsgi``."""
+
+    def __init__(self, app: Flask, wsgi: WsgiApp, routes: LeanRoutes) -> None:
+        self.app = app
+        self.wsgi = wsgi
+        self.routes = routes
+        self._table: dict[tuple[str, str], LeanRoute] | None = None
+
+    def table(self) -> dict[tuple[str, str], LeanRoute]:
+        """``(method, path) → lean route``, from the app's URL map (built at first use, once
+        every blueprint and hook is registered)."""
+        if self._table is None:
+            table: dict[tuple[str, str], LeanRoute] = {}
+            views: dict[str, Callable[..., Any]] = dict(self.app.view_functions)
+            for rule in self.app.url_map.iter_rules():
+                view = views.get(rule.endpoint)
+                lean = None if view is None else self.routes.routes.get(view)
+                if lean is None:
+                    continue
+                if rule.arguments or rule.host or rule.subdomain:
+                    raise ValueError(f"lean route {rule.rule!r} has arguments or a host")
+                for method in lean.methods & set(rule.methods or ()):
+                    table[(method, rule.rule)] = lean
+            self._check_hooks(table.values())
+            self._table = table
+        return self._table
+
+    def _check_hooks(self, leans: Iterable[LeanRoute]) -> None:
+        hooks = [*self.app.before_request_funcs.get(None, ()),
+                 *self.app.after_request_funcs.get(None, ())]
+        for lean in leans:
+            missed = [h for h in hooks if h not in lean.covers]
+            if missed:
+                raise RuntimeError(f"lean view {lean.view.__qualname__} skips the app hooks "
+                                   f"{[h.__qualname__ for h in missed]}")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        lean = None
+        if self.routes.enabled:
+            lean = self.table().get((environ.get("REQUEST_METHOD", "GET"),
+                                     environ.get("PATH_INFO", "/")))
+        if lean is None:
+            return self.wsgi(environ, start_response)
+        return self.serve(lean, environ)(environ, start_response)
+
+    def serve(self, lean: LeanRoute, environ: dict[str, Any]) -> Response:
+        """Run ``lean`` as Flask would run its route: in the app context, the response made
+        by the app, the session saved by its interface, errors to its error handlers."""
+        app = self.app
+        top = _cv_app.get(None)
+        app_ctx = None if top is not None and top.app is app else app.app_context()
+        if app_ctx is not None:
+            app_ctx.push()
+        error: BaseException | None = None
+        try:
+            req = app.request_class(environ)
+            call = Call(app, req, lambda: _open_session(app, req))
+            try:
+                response = app.make_response(lean.view(call))
+                opened = call.session_opened
+                if opened is not None and not app.session_interface.is_null_session(opened):
+                    app.session_interface.save_session(app, opened, response)
+            except Exception as exc:  # the app's error handlers answer, as for a Flask route
+                with app.request_context(environ):
+                    response = app.finalize_request(app.handle_user_exception(exc),
+                                                    from_error_handler=True)
+            return response
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if app_ctx is not None:
+                app_ctx.pop(error)
+
+
+def _open_session(app: Flask, req: Request) -> SessionMixin:
+    opened = app.session_interface.open_session(app, req)
+    return opened if opened is not None else app.session_interface.make_null_session(app)
+
+
+__all__ = ["Call", "LeanDispatch", "LeanRoutes", "flask_call", "lean_routes", "take_fault_in"]
