@@ -125,7 +125,7 @@ def apply_table(db: sqlite3.Connection, name: str, rows: Iterable[Mapping[str, A
     db.execute(f'DROP TABLE IF EXISTS temp."{stage}"')
     db.execute(f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM main."{name}" WHERE 0')
     db.executemany(f'INSERT INTO temp."{stage}" ({collist}) VALUES ({", ".join("?" * len(cols))})',
-                   [row_values(name, r) for r in ordered_latest(rows)])
+                   (row_values(name, r) for r in ordered_latest(rows)))
     db.execute(f'CREATE INDEX temp."{stage}_id" ON "{stage}" ("sourcedId")')
     join = f'FROM temp."{stage}" s JOIN main."{name}" t ON t."sourcedId" = s."sourcedId"'
     counts = {"stale": _scalar(db, f'SELECT COUNT(*) {join} '
