@@ -72,6 +72,30 @@ prints each phase's own peak RSS (scenarios.rss) and CPU seconds:
       (launches reach 7.7% of it); the main process keeps the 2.1 GB the apply left resident.
     What is left above 2 GB is the main process during the pipeline's runs (baseline, apply),
     which the in-process systems share with it: the pipeline's memory (issue 18, another part).
+
+  Round 4 (slice "mem"): the main process's memory in the pipeline's runs. Before = main
+  c1d44ad (the brief's run, seed 1): main peak per phase generate 757 MB, baseline 2,762,
+  rollover 1,482, export 1,296, check 1,359, preprocess 1,838, apply 3,046, verify 2,014;
+  launch workers 259 MB. What changed: lgate's bulk import and the drill app's delta import
+  read an upload one file at a time (they read the whole city's rows, every column, at once;
+  lgate also copied every user row); the pipeline lets a bundle's rows go once written, before
+  its own check reads the file back, and drops the export's parsed bundle once the plan is made
+  (the run's result kept it through the delivery); each phase starts after glibc's free heap
+  pages are given back (malloc_trim, scenarios.rss).
+  Tsukuba, seed 1, a rehearsal without launches (main peak per phase, MB; load 10-12, CPU s
+  in brackets), base → this branch, run one after the other:
+    baseline 352 (32.2) → 239 (33.3); rollover 294 → 269; preview 312 → 300;
+    apply 406 (26.7) → 310 (30.0); verify 346 → 228.
+  The same branch with PYTHONMALLOC=malloc: the same peaks (239, 300) for 45 % more CPU: no.
+  Prefecture, seed 1, after (this branch, bench/rehearsal.py --scale prefecture, 12:57-,
+  load 9-16 with other helpers' suites: wall is ~4x CPU), main peak per phase (before → after):
+    generate 757 → 760 MB; baseline 2,762 → 1,558 MB (360 CPU-s, exit 1: holds);
+    rollover 1,482 → 1,108; export 1,296 → 869; check 1,359 → 1,027;
+    preprocess 1,838 → 1,475 (674,706 decisions); apply 3,046 → 1,728 MB (306 CPU-s;
+    /proc sampled a VmHWM of 1,769 MB during it); verify 2,014 → 1,179 MB (58.6 CPU-s).
+  The launches were still running at the deadline (not measured after; launch workers were
+  259 MB before, untouched here).
+  Every phase measured so far is within 2 GB in the main process.
 """
 
 from __future__ import annotations

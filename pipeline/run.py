@@ -231,6 +231,9 @@ def _plan(config: Config, state: State, session_factory: SessionFactory | None,
                          validation=planning.validation, decisions=notes,
                          message=planning.message)
     outcome = planning.outcome
+    # the plan is made: the export as the check parsed it is not needed again, and the run's
+    # result (held until the run ends) must not keep it through the delivery
+    planning.validation.bundle = None
     plan = outcome.plan
     plan.decisions[:0] = notes
     result = RunResult(EXIT_OK, "", plan=plan, received=received,

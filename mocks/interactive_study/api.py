@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from harness.oneroster.checker import BUNDLE_NAME
 from mocks.base import db_transaction, get_db
 from mocks.base.oneroster import finding_json, imsx_error
-from mocks.interactive_study.delta import apply_delta, check_delta
+from mocks.interactive_study.delta import DeltaUnreadable, apply_delta, check_delta
 from mocks.interactive_study.store import roles_by_user, user_json
 
 bp = Blueprint("drill_api", __name__)
@@ -77,8 +77,12 @@ def import_delta() -> Any:
             return _error(422, str(verdict.code), verdict.message,
                           findings=[finding_json(f) for f in verdict.findings],
                           modes=verdict.modes)
-    with db_transaction() as db:
-        result = apply_delta(db, verdict.tables)
+        try:  # the files are read one at a time as they are applied, from the upload
+            with db_transaction() as db:
+                result = apply_delta(db, verdict.tables)
+        except DeltaUnreadable as exc:
+            return _error(422, "invalidBundle", f"the bundle could not be read: {exc}; "
+                          "nothing was applied")
     result["modes"] = verdict.modes
     result["waived"] = [finding_json(f) for f in verdict.waived]
     result["warnings"] = [finding_json(f) for f in verdict.findings][:100]

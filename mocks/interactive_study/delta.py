@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core import Finding, Severity
 from harness.oneroster import check_bundle, read_bundle
 from harness.oneroster.reader import BundleReadError
+from harness.oneroster.schema import data_files
 from mocks.interactive_study.store import FILES, columns, row_values
 
 #: Rules the drill app's delta intake does not enforce. OR515 (jp-eportal: enabledUser must be
@@ -35,6 +36,32 @@ from mocks.interactive_study.store import FILES, columns, row_values
 #: delta is exactly that way (pilot §4), and the issue asks for enabledUser=false → disabled.
 DEFAULT_WAIVED = ("OR515",)
 COUNT_KEYS = ("created", "updated", "unchanged", "stale", "deleted", "unknown")
+
+
+class DeltaFiles(Mapping[str, list[dict[str, Any]]]):
+    """The checked delta's importable files by name; ``files[name]`` reads that file's rows
+    (the bundle's file must still be there)."""
+
+    def __init__(self, path: str | os.PathLike[str], profile: str, names: Iterable[str]) -> None:
+        self.path, self.profile, self.names = path, profile, tuple(names)
+
+    def __getitem__(self, name: str) -> list[dict[str, Any]]:
+        if name not in self.names:
+            raise KeyError(name)
+        try:
+            return read_bundle(self.path, profile=self.profile, columns={name: None}).tables[name]
+        except BundleReadError as exc:  # the checker passed it, so this would be a reader gap
+            raise DeltaUnreadable(str(exc)) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+class DeltaUnreadable(Exception):
+    """A checked delta's file could not be read after all (the caller rolls back)."""
 
 
 @dataclass
@@ -50,8 +77,9 @@ class DeltaCheck:
     findings: list[Finding] = field(default_factory=list)
     waived: list[Finding] = field(default_factory=list)
     modes: dict[str, str] = field(default_factory=dict)
-    #: the rows of the files the drill app imports (others are ignored), once checked
-    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the files the drill app imports (others are ignored), once checked: each file's rows
+    #: are read when the import comes to it (a whole city's delta at once is gigabytes)
+    tables: Mapping[str, Iterable[Mapping[str, Any]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -84,8 +112,9 @@ def check_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4",
     errors = [f for f in kept if f.severity is Severity.ERROR]
     if errors:
         return refuse("invalidBundle", f"the bundle has {len(errors)} ERROR finding(s)")
-    try:
-        bundle = read_bundle(path, profile=profile)
+    try:  # which files have rows, and the manifest's modes (one shared column of each file)
+        bundle = read_bundle(path, profile=profile,
+                             columns={n: ("status",) for n in data_files()})
     except BundleReadError as exc:  # the checker passed it, so this would be a reader gap
         return refuse("invalidBundle", f"the bundle could not be read: {exc}")
     bulk = sorted({f"{n}.csv" for n, m in modes.items() if m != "delta"} |
@@ -94,7 +123,7 @@ def check_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4",
     if bulk:
         return refuse("notDelta", "the drill app takes delta bundles only (manifest file.* = "
                                   f"delta, rows with status); not delta: {', '.join(bulk)}")
-    tables = {name: bundle.tables[name] for name in FILES if bundle.tables.get(name)}
+    tables = DeltaFiles(path, profile, [name for name in FILES if bundle.tables.get(name)])
     return DeltaCheck(None, "ok" if modes else "manifest only: no changes", kept, waived_found,
                       modes, tables)
 
@@ -125,7 +154,7 @@ def apply_table(db: sqlite3.Connection, name: str, rows: Iterable[Mapping[str, A
     db.execute(f'DROP TABLE IF EXISTS temp."{stage}"')
     db.execute(f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM main."{name}" WHERE 0')
     db.executemany(f'INSERT INTO temp."{stage}" ({collist}) VALUES ({", ".join("?" * len(cols))})',
-                   [row_values(name, r) for r in ordered_latest(rows)])
+                   (row_values(name, r) for r in ordered_latest(rows)))
     db.execute(f'CREATE INDEX temp."{stage}_id" ON "{stage}" ("sourcedId")')
     join = f'FROM temp."{stage}" s JOIN main."{name}" t ON t."sourcedId" = s."sourcedId"'
     counts = {"stale": _scalar(db, f'SELECT COUNT(*) {join} '
@@ -176,7 +205,7 @@ def apply_delta(db: sqlite3.Connection, tables: Mapping[str, Iterable[Mapping[st
     for name in FILES:  # orgs, classes, users, roles, enrollments
         if name not in tables:
             continue
-        counts = apply_table(db, name, tables[name])
+        counts = apply_table(db, name, tables[name])  # one file's rows at a time
         out["applied"][name] = counts["created"] + counts["updated"]
         for key in COUNT_KEYS:
             if key != "deleted":

@@ -17,12 +17,13 @@ Tsukuba-scale bulk (~23k users) takes well under a second to apply.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 from harness.core import Finding, Severity
 from harness.oneroster import check_bundle, read_bundle
 from harness.oneroster.model import Bundle
-from harness.oneroster.reader import BundleReadError
+from harness.oneroster.reader import BundleReadError, Columns
 from mocks.base.oneroster import finding_json
 
 PROFILE = "jp-eportal-v4"
@@ -67,12 +68,32 @@ class BulkRejected(Exception):
 NAME_RULES = frozenset({"OR125", "OR710"})
 
 
-def check_upload(data: bytes, filename: str | None = None) -> tuple[Bundle, list[Finding]]:
-    """Check an uploaded bundle (zip bytes) and read it; raise :class:`BulkRejected` if bad.
+@dataclass
+class Upload:
+    """A checked bulk upload on disk: the import reads its files one at a time (a city's whole
+    bundle as rows at once is gigabytes at prefecture scale).
+
+    :param findings: the upload's non-ERROR findings.
+    """
+
+    path: Path
+    findings: list[Finding]
+
+    def read(self, columns: Columns) -> Bundle:
+        """These files and columns of the upload (:func:`harness.oneroster.read_bundle`)."""
+        try:
+            return read_bundle(self.path, profile=PROFILE, columns=columns)
+        except BundleReadError as exc:  # the checker passed it, so this is rare
+            raise BulkRejected(422, "invalidBundle", str(exc), exc.findings) from None
+
+
+@contextlib.contextmanager
+def checked_upload(data: bytes, filename: str | None = None) -> Iterator[Upload]:
+    """Check an uploaded bundle (zip bytes); raise :class:`BulkRejected` if bad, else yield it
+    as an :class:`Upload` (its file is removed when the block ends).
 
     :param filename: the name the client gave the file (multipart); without one the upload has
         no name to judge, so the bundle-name rules (OR125, OR710) are not reported.
-    :return: the bundle and its non-ERROR findings.
     """
     if not data:
         raise BulkRejected(400, "emptyBody", "the request has no file: send the bundle zip as "
@@ -85,21 +106,18 @@ def check_upload(data: bytes, filename: str | None = None) -> tuple[Bundle, list
         path.write_bytes(data)
         result = check_bundle(path, profile=PROFILE)
         findings = [f for f in result.findings if filename or f.rule not in NAME_RULES]
+        modes = dict(result.report.extra.get("modes", {}))
+        del result
         errors = [f for f in findings if f.severity is Severity.ERROR]
         if errors:
             raise BulkRejected(422, "invalidBundle",
                                f"the bundle has {len(errors)} ERROR finding(s); nothing was "
                                "imported", errors)
-        delta = sorted(n for n, m in result.report.extra.get("modes", {}).items()
-                       if m == "delta")
+        delta = sorted(n for n, m in modes.items() if m == "delta")
         if delta:
             raise BulkRejected(422, "notBulk", "the e-portal imports bulk bundles only; "
                                f"the manifest declares delta for: {', '.join(delta)}")
-        try:
-            bundle = read_bundle(path, profile=PROFILE)
-        except BundleReadError as exc:  # the checker passed it, so this is rare
-            raise BulkRejected(422, "invalidBundle", str(exc), exc.findings) from None
-    return bundle, findings
+        yield Upload(path, findings)
 
 
 # -- row → stored record ----------------------------------------------------------------------
@@ -160,32 +178,45 @@ ENTITIES = (
 )
 
 
-def _user_rows(bundle: Bundle) -> list[dict[str, Any]]:
-    """users.csv rows with their roles.csv entries folded in (the e-portal keeps one record)."""
+#: what the users' import reads of roles.csv and enrollments.csv (their rows come later)
+_ROLE_COLUMNS: Columns = {"roles": ("userSourcedId", "roleType", "role", "orgSourcedId"),
+                          "enrollments": ("userSourcedId", "role")}
+
+
+def _user_rows(upload: Upload) -> tuple[str, Iterator[dict[str, Any]]]:
+    """users.csv's mode, and its rows with their roles.csv entries folded in (the e-portal
+    keeps one record), one at a time: no second list of a city's users."""
+    refs = upload.read(_ROLE_COLUMNS)
     roles: dict[str, list[dict[str, str]]] = {}
-    for r in bundle.tables.get("roles", []):
+    for r in refs.tables.get("roles", []):
         roles.setdefault(str(r.get("userSourcedId", "")), []).append(
             {k: str(r[k]) for k in ("roleType", "role", "orgSourcedId") if r.get(k)})
     enrolled = {str(e.get("userSourcedId", "")): str(e.get("role", ""))
-                for e in bundle.tables.get("enrollments", []) if e.get("role")}
-    out = []
-    for row in bundle.tables.get("users", []):
-        sid = str(row.get("sourcedId", ""))
-        mine = roles.get(sid, [])
-        primary = next((x["role"] for x in mine if x.get("roleType") == "primary"), None)
-        role = primary or (mine[0]["role"] if mine and "role" in mine[0] else None) \
-            or enrolled.get(sid) or "student"
-        out.append({**row, "roles": mine, "role": role})
-    return out
+                for e in refs.tables.get("enrollments", []) if e.get("role")}
+    del refs
+    bundle = upload.read({"users": None})
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for row in bundle.tables.get("users", []):
+            sid = str(row.get("sourcedId", ""))
+            mine = roles.get(sid, [])
+            primary = next((x["role"] for x in mine if x.get("roleType") == "primary"), None)
+            role = primary or (mine[0]["role"] if mine and "role" in mine[0] else None) \
+                or enrolled.get(sid) or "student"
+            yield {**row, "roles": mine, "role": role}
+    return bundle.mode("users"), rows()
 
 
 # -- apply ------------------------------------------------------------------------------------
-def apply_bulk(conn: sqlite3.Connection, bundle: Bundle, *, now: str) -> dict[str, Any]:
-    """Apply a checked bulk bundle inside the caller's transaction; return the counts.
+def apply_bulk(conn: sqlite3.Connection, upload: Upload, *, now: str) -> dict[str, Any]:
+    """Apply a checked bulk upload inside the caller's transaction, one file at a time; return
+    the counts.
 
     :param now: the ISO 8601 time stamped on created and updated records.
     :return: ``{"created", "updated", "unchanged", "removed": {table: n}, "missing":
         {"users": [{"sourcedId", "userMasterIdentifier", "username"}]}}``.
+    :raises BulkRejected: a file cannot be read after all (the caller's transaction rolls
+        back: nothing is imported).
     """
     created: dict[str, int] = {}
     updated: dict[str, int] = {}
@@ -195,10 +226,17 @@ def apply_bulk(conn: sqlite3.Connection, bundle: Bundle, *, now: str) -> dict[st
     for ent in ENTITIES:
         for counts in (created, updated, unchanged):
             counts[ent.table] = 0
-        if bundle.mode(ent.file) != "bulk":
+        rows: Iterable[Row]
+        if ent.table == "users":
+            mode, rows = _user_rows(upload)
+        else:
+            bundle = upload.read({ent.file: None})
+            mode, rows = bundle.mode(ent.file), bundle.tables.get(ent.file, [])
+            del bundle
+        if mode != "bulk":
             continue  # an absent file leaves its records alone
-        rows = _user_rows(bundle) if ent.table == "users" else bundle.tables[ent.file]
         c, u, n, gone, deleted = _apply_table(conn, ent, rows, now)
+        del rows
         created[ent.table], updated[ent.table], unchanged[ent.table] = c, u, n
         if ent.replace_missing:
             removed[ent.table] = deleted
@@ -208,18 +246,22 @@ def apply_bulk(conn: sqlite3.Connection, bundle: Bundle, *, now: str) -> dict[st
             "removed": removed, "missing": {"users": missing}}
 
 
-def _apply_table(conn: sqlite3.Connection, ent: Entity, rows: Sequence[Row],
+def _apply_table(conn: sqlite3.Connection, ent: Entity, rows: Iterable[Row],
                  now: str) -> tuple[int, int, int, list[dict[str, str]], int]:
     """(created, updated, unchanged, missing users, removed records) for one table."""
     t, tmp = ent.table, f"temp.in_{ent.table}"
     cols = ", ".join(ent.columns)
-    # last row wins for a repeated sourcedId (the checker reports repeats as ERRORs anyway)
-    records = {str(r.get("sourcedId", "")): r for r in rows}
     conn.execute(f"DROP TABLE IF EXISTS {tmp}")
     conn.execute(f"CREATE TEMP TABLE in_{t} (sourced_id TEXT PRIMARY KEY, {cols}, data TEXT)")
     marks = ", ".join("?" * (len(ent.columns) + 2))
-    conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})",
-                     ((sid, *ent.extract(r), _canonical(r)) for sid, r in records.items()))
+    # rows stream straight into the table; a repeated sourcedId keeps its first place and its
+    # last row (the checker reports repeats as ERRORs anyway)
+    keep = ", ".join(f"{c} = excluded.{c}" for c in (*ent.columns, "data"))
+    conn.executemany(f"INSERT INTO {tmp} VALUES ({marks}) "
+                     f"ON CONFLICT (sourced_id) DO UPDATE SET {keep}",
+                     ((str(r.get("sourcedId", "")), *ent.extract(r), _canonical(r))
+                      for r in rows))
+    received = conn.execute(f"SELECT count(*) FROM {tmp}").fetchone()[0]
     new = conn.execute(f"SELECT count(*) FROM {tmp} i WHERE NOT EXISTS "
                        f"(SELECT 1 FROM {t} s WHERE s.sourced_id = i.sourced_id)").fetchone()[0]
     changed = conn.execute(f"SELECT count(*) FROM {tmp} i JOIN {t} s USING (sourced_id) "
@@ -245,4 +287,4 @@ def _apply_table(conn: sqlite3.Connection, ent: Entity, rows: Sequence[Row],
         f"updated_at = excluded.updated_at "
         f"WHERE {t}.data <> excluded.data OR {t}.manual <> 0", (now, now))
     conn.execute(f"DROP TABLE {tmp}")
-    return new, changed, len(records) - new - changed, gone, deleted
+    return new, changed, received - new - changed, gone, deleted

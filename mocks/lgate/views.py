@@ -64,16 +64,16 @@ def oneroster_bulk() -> Any:
         return _error(401, "unauthorized", "a valid bearer token is required")
     data, filename = _upload()
     try:
-        bundle, findings = bulk.check_upload(data, filename)
+        with bulk.checked_upload(data, filename) as upload:
+            stamp = now()
+            with db_transaction() as conn:
+                result = bulk.apply_bulk(conn, upload, now=stamp)
+                store.record_import(conn, "bulk", stamp, {
+                    k: result[k] for k in ("created", "updated", "unchanged", "removed")}
+                    | {"missing_users": len(result["missing"]["users"]), "filename": filename})
     except bulk.BulkRejected as exc:
         return jsonify(exc.body()), exc.status
-    stamp = now()
-    with db_transaction() as conn:
-        result = bulk.apply_bulk(conn, bundle, now=stamp)
-        store.record_import(conn, "bulk", stamp, {
-            k: result[k] for k in ("created", "updated", "unchanged", "removed")}
-            | {"missing_users": len(result["missing"]["users"]), "filename": filename})
-    result["findings"] = [finding_json(f) for f in findings[:bulk.MAX_FINDINGS]]
+    result["findings"] = [finding_json(f) for f in upload.findings[:bulk.MAX_FINDINGS]]
     return jsonify(result)
 
 

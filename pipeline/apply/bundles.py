@@ -13,7 +13,7 @@ a bundle with ERROR findings is never sent (:class:`BundleRejected`).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,21 +148,23 @@ def person_rows(person: PersonRecord, roster: Roster, extra: Mapping[str, str]
 
 def build_bulk(roster: Roster, source: Source, *, day: str) -> BuiltBundle:
     """The e-portal's bulk bundle: the whole roster (held people keep their previous record)."""
-    bundle, _ = frame(roster, source)
-    users: list[Row] = []
-    roles: list[Row] = []
-    enrollments: list[Row] = []
-    for person in sorted(roster.people.values(), key=lambda p: p.umi):
-        user, role, enrol = person_rows(person, roster, {})
-        users.append(user)
-        if role:
-            roles.append(role)
-        if enrol:
-            enrollments.append(enrol)
-    bundle.add("users", users)
-    bundle.add("roles", roles)
-    bundle.add("enrollments", enrollments)
-    return _write_checked(bundle, bundle_filename(source, day), "bulk")
+    def rows() -> Bundle:
+        bundle, _ = frame(roster, source)
+        users: list[Row] = []
+        roles: list[Row] = []
+        enrollments: list[Row] = []
+        for person in sorted(roster.people.values(), key=lambda p: p.umi):
+            user, role, enrol = person_rows(person, roster, {})
+            users.append(user)
+            if role:
+                roles.append(role)
+            if enrol:
+                enrollments.append(enrol)
+        bundle.add("users", users)
+        bundle.add("roles", roles)
+        bundle.add("enrollments", enrollments)
+        return bundle
+    return _write_checked(rows, bundle_filename(source, day), "bulk")
 
 
 @dataclass(frozen=True)
@@ -185,36 +187,43 @@ def build_delta(roster: Roster, users: Iterable[DeltaUser], source: Source, *, d
     Leavers are sent with their last delivered record; when their school or class is no longer
     in the roster the reference is left blank rather than dangling.
     """
-    bundle, _ = frame(roster, source, status="active", stamp=stamp)
-    active = {"status": "active", "dateLastModified": stamp}
-    rows: dict[str, list[Row]] = {"users": [], "roles": [], "enrollments": []}
-    for item in users:
-        p = item.record
-        if item.state == "active":
-            user, role, enrol = person_rows(p, roster, active)
-            rows["users"].append(user)
-            rows["roles"].extend([role] if role else [])
-            rows["enrollments"].extend([enrol] if enrol else [])
-            continue
-        user = {**user_row(p, roster, enabled=False), **active, "metadata.jp.homeClass": ""}
-        if item.state == "tobedeleted":
-            user["status"] = "tobedeleted"
-        rows["users"].append(user)
-    for name, table in rows.items():
-        if table:
-            bundle.add(name, table, mode="delta")
-    return _write_checked(bundle, bundle_filename(source, day), "delta", waived=DELTA_WAIVED)
+    def rows() -> Bundle:
+        bundle, _ = frame(roster, source, status="active", stamp=stamp)
+        active = {"status": "active", "dateLastModified": stamp}
+        tables: dict[str, list[Row]] = {"users": [], "roles": [], "enrollments": []}
+        for item in users:
+            p = item.record
+            if item.state == "active":
+                user, role, enrol = person_rows(p, roster, active)
+                tables["users"].append(user)
+                tables["roles"].extend([role] if role else [])
+                tables["enrollments"].extend([enrol] if enrol else [])
+                continue
+            user = {**user_row(p, roster, enabled=False), **active, "metadata.jp.homeClass": ""}
+            if item.state == "tobedeleted":
+                user["status"] = "tobedeleted"
+            tables["users"].append(user)
+        for name, table in tables.items():
+            if table:
+                bundle.add(name, table, mode="delta")
+        return bundle
+    return _write_checked(rows, bundle_filename(source, day), "delta", waived=DELTA_WAIVED)
 
 
-def _write_checked(bundle: Bundle, filename: str, kind: str,
+def _write_checked(build: Callable[[], Bundle], filename: str, kind: str,
                    waived: frozenset[str] = frozenset()) -> BuiltBundle:
+    """Write the bundle ``build`` makes and check the file; its rows are let go once written
+    (the check reads the file, and a city's rows are the largest thing a delivery holds)."""
     with tempfile.TemporaryDirectory(prefix="renkei-bundle-") as tmp:
+        bundle = build()
         path = write_bundle(bundle, Path(tmp) / filename)
+        counts = {name: len(rows) for name, rows in bundle.tables.items() if rows}
+        del bundle
         result = check_bundle(path, profile=PROFILE)
         errors = [f for f in result.findings
                   if f.severity is Severity.ERROR and f.rule not in waived]
         if errors:
             raise BundleRejected(kind, errors)
+        del result
         content = path.read_bytes()
-    counts = {name: len(rows) for name, rows in bundle.tables.items() if rows}
     return BuiltBundle(content, filename, counts)
