@@ -89,6 +89,26 @@ def test_a_conflict_sets_aside_every_row_whatever_the_order(rows, umis, upns, li
             n for _, n in conflict.rows]
 
 
+def test_entries_and_conflicts_keep_the_order_of_their_first_row():
+    # rows alone (one pupil, one GIGA id) and rows linked to others, interleaved: each group
+    # is settled where its first row is, whatever its kind
+    read = read_password_file(_file(
+        "u0,g0@b.jp,Password-00",
+        "U1,g1@b.jp,Password-01",     # a repeat of line 3 once the case is folded
+        "u2,g2@b.jp,Password-02",
+        "u3,g3@b.jp,Password-03",     # g3 also on u4 (line 7): a conflict
+        "u1,G1@B.JP,Password-01",
+        "u5,g5@b.jp,Password-05",
+        "u4,g3@b.jp,Password-04",
+        "u6,g6@b.jp,Password-06"), name="ID_PW.csv")
+    assert list(read.entries) == ["u0", "U1", "u2", "u5", "u6"]
+    assert [(e.where(), e.initial_password) for e in read.entries.values()][:2] == [
+        ("ID_PW.csv:2", "Password-00"), ("ID_PW.csv:3", "Password-01")]
+    assert [(c.umis, c.upns, c.where()) for c in read.conflicts] == [
+        (("u3", "u4"), ("g3@b.jp",), "ID_PW.csv:5, ID_PW.csv:8")]
+    assert [p.line for p in read.problems] == [6]
+
+
 def test_across_files_a_later_file_replaces_only_the_same_pupil_with_the_same_giga_id():
     first = read_password_file(_file("u1,g1@b.jp,Password-01", "u2,g2@b.jp,Password-02",
                                       "u3,g3@b.jp,Password-03"), name="001.csv")
