@@ -47,13 +47,20 @@ class Passwords:
     files: list[Path] = field(default_factory=list)
 
     @property
-    def claims(self) -> dict[str, set[str]]:
+    def claims(self) -> dict[str, Collection[str]]:
         """GIGA id (lower-case) → every pupil (lower-case) a row pairs it with, rows set aside
-        included: the export's duplicate check asks whether any row points at a record."""
-        out: dict[str, set[str]] = {}
+        included: the export's duplicate check asks whether any row points at a record. Most
+        GIGA ids have one pupil: a 1-tuple, a set only where rows name several."""
+        out: dict[str, Collection[str]] = {}
         for row in self.rows or self.entries.values():
-            out.setdefault(row.user_principal_name.lower(), set()).add(
-                row.user_master_identifier.lower())
+            upn, umi = row.user_principal_name.lower(), row.user_master_identifier.lower()
+            have = out.get(upn)
+            if have is None:
+                out[upn] = (umi,)
+            elif isinstance(have, set):
+                have.add(umi)
+            elif umi not in have:
+                out[upn] = {*have, umi}
         return out
 
     def __repr__(self) -> str:  # never the passwords
