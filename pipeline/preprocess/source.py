@@ -50,10 +50,16 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
     work.raw_orgs = {_text(r, "sourcedId"): r for r in bundle.rows("orgs")
                      if r.get("type") == "school"}
     work.classes = homeroom_classes(bundle, school_year)
-    role_of = {}
+    # the primary role of every user who is not a student (a user's last primary role row
+    # decides); a user not in it is a student: pupils are most of a city, this map is small
+    role_of: dict[str, str] = {}
     for r in bundle.rows("roles"):
         if r.get("roleType", "primary") == "primary":
-            role_of[_text(r, "userSourcedId")] = _text(r, "role")
+            role = _text(r, "role")
+            if role == "student":
+                role_of.pop(_text(r, "userSourcedId"), None)
+            else:
+                role_of[_text(r, "userSourcedId")] = role
     home, homes = _enrolments(bundle, work.classes)
     for u in bundle.rows("users"):
         values = _texts(u, USER_COLUMNS)
