@@ -106,8 +106,8 @@ def load_passwords(pattern: Path | None) -> Passwords:
     return out
 
 
-def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -> set[str]:
-    """Hold new pupils without an initial password; return the umis that have one.
+def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -> None:
+    """Hold new pupils without an initial password (PL252, PL253); note those with one (PL251).
 
     :param known: userMasterIdentifiers already delivered or adopted (not new).
     """
@@ -117,7 +117,6 @@ def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -
         work.decide("PL255", "report", f"{problem.file}:{problem.line}", line=problem.line,
                     reason=problem.message_en)
     hold_conflicts(work, passwords.conflicts)
-    present: set[str] = set()
     for p in work.people:
         if p.held or p.umi in known or p.role != "student":
             continue
@@ -127,9 +126,7 @@ def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -
         elif entry.user_principal_name.lower() != p.upn:
             work.hold(p, "PL253", umi=p.umi, upn=p.upn, file_upn=entry.user_principal_name)
         else:
-            present.add(p.umi)
             work.decide("PL251", "report", p.umi, target="m365", umi=p.umi)
-    return present
 
 
 def hold_conflicts(work: Work, conflicts: list[PasswordConflict]) -> None:
