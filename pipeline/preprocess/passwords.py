@@ -29,7 +29,7 @@ from harness.accounts.passwords import (
     merge_password_files,
     read_password_file,
 )
-from pipeline.preprocess.work import Work
+from pipeline.preprocess.work import PersonDraft, Work
 
 
 @dataclass
@@ -136,11 +136,27 @@ def hold_conflicts(work: Work, conflicts: list[PasswordConflict]) -> None:
     nothing is applied for either until the board corrects it. A conflict naming no pupil of
     the export is reported.
     """
-    for c in conflicts:
-        umis, upns = set(c.umis), set(c.upns)
+    if not conflicts:
+        return
+    # one pass over the people for every conflict (not one pass per conflict): the pupils
+    # each conflict names, in the export's order
+    by_umi: dict[str, list[int]] = {}
+    by_upn: dict[str, list[int]] = {}
+    for n, c in enumerate(conflicts):
+        for umi in set(c.umis):
+            by_umi.setdefault(umi, []).append(n)
+        for upn in set(c.upns):
+            by_upn.setdefault(upn, []).append(n)
+    named: list[list[PersonDraft]] = [[] for _ in conflicts]
+    for p in work.people:
+        by_pupil = by_umi.get(p.umi.lower())
+        by_account = by_upn.get(p.upn.lower()) if p.upn else None
+        if by_pupil is None and by_account is None:
+            continue
+        for n in dict.fromkeys((by_pupil or []) + (by_account or [])):
+            named[n].append(p)
+    for c, concerned in zip(conflicts, named, strict=True):
         fields = {"umis": ", ".join(c.umis), "upns": ", ".join(c.upns), "rows": c.where()}
-        concerned = [p for p in work.people
-                     if p.umi.lower() in umis or (p.upn and p.upn.lower() in upns)]
         for p in concerned:
             if "PL256" not in p.held:
                 work.hold(p, "PL256", umi=p.umi, upn=p.upn, **fields)
