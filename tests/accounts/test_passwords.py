@@ -109,6 +109,16 @@ def test_entries_and_conflicts_keep_the_order_of_their_first_row():
     assert [p.line for p in read.problems] == [6]
 
 
+@pytest.mark.parametrize("brk", ["", "\v", "\f", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_only_lf_crlf_and_cr_end_a_row(brk):
+    # other characters str.splitlines would break at stay inside their cell
+    read = read_password_file(_file(f"u1{brk}x,g1@b.jp,Password-01", "u2,g2@b.jp,Password-02",
+                                    "u3,g3@b.jp,Password-03\r\nu4,g4@b.jp,Password-04\ru5,"
+                                    "g5@b.jp,Password-05"), name="ID_PW.csv")
+    assert [(umi, e.line) for umi, e in read.entries.items()] == [
+        (f"u1{brk}x", 2), ("u2", 3), ("u3", 4), ("u4", 5), ("u5", 6)]
+
+
 def test_across_files_a_later_file_replaces_only_the_same_pupil_with_the_same_giga_id():
     first = read_password_file(_file("u1,g1@b.jp,Password-01", "u2,g2@b.jp,Password-02",
                                       "u3,g3@b.jp,Password-03"), name="001.csv")
