@@ -76,9 +76,11 @@ c1d44ad, after = this branch. Quiet: two interleaved pairs (base, branch, base, 
              plan nightly        11.8× / 11.6×                 11.8× / 11.7×
   Loaded (load 10–12.6 before, 6.7–11.9 after): first 0.671 → 7.585 s (11.3×) before,
   0.555 → 6.206 s (11.2×) after; nightly 0.732 → 9.313 s (12.7×), 0.589 → 6.610 s (11.2×).
-  The before run's apply child (load 10–12.6): first night tsukuba 25.3 s CPU, prefecture
-  280.0 s (11.05×); nightly with no change 3.54 s and 39.0 s (11.03×), 0 target calls, status
-  nothing-to-do (not run after: 20+ min at that load).
+  Apply child, before (load 10–12.6): first night tsukuba 25.3 s CPU, prefecture 280.0 s
+  (11.05×); nightly with no change 3.54 s and 39.0 s (11.03×), 0 target calls, nothing-to-do.
+  After, full run at load 2.9–3.0: plan first 0.548 → 5.796 s (10.6×), nightly 0.576 →
+  6.376 s (11.1×); first night 21.7 → 240.1 s (11.05×); nightly with no change 2.99 → 32.2 s
+  (10.8×), 0 target calls, nothing-to-do; apply child peak 3,493 MB (mocks included).
 
 Targets: the plan at prefecture scale ≤ 1 GB holds (863–877 MB). The ratio is not ≤ 10×: the
 plan costs 14–20% less CPU at both scales, so the ratio stayed where it was. What grew more
