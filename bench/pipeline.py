@@ -63,18 +63,46 @@ One run, after, `--scales tsukuba,prefecture --no-apply-prefecture` at load aver
   prefecture  read 3.54 s  plan first 7.53 s  nightly 9.13 s  876 MB
   ratios (CPU) read 9.7×, plan first 11.0×, plan nightly 12.4×; plan ≤ 1 GB: yes.
 
-Targets: the plan at prefecture scale ≤ 1 GB holds (876 MB, was 1.9 GB in the last round's
-bench, 1.75 GB in the before column). Plan time at prefecture over Tsukuba: 11.0× first,
-12.4× nightly in CPU (was 13.1× and 11.5× before, 21.7× in wall last round): not yet ≤ 10×;
-every step is ~12× for 10× the people (a bigger heap, more cache misses), none quadratic.
-The prefecture first night and nightly run were not measured this round: the before run was
-killed by the kernel's OOM killer at 3.2 GB RSS while the machine's /dev/shm held 17 GB of
-other jobs' files; last round's figures were first night 1,136 s wall (apply 968 s) and
-nightly 78 s, under `nice -n 19` with other jobs running. A no-change night makes no call to
-any target (tests/pipeline/test_e2e.py counts every request by host; the bench reports
-``target_calls``).
+Issue 18, round 4 (the plan's ratio). Same 2-core machine, CPU seconds, before = main at
+c1d44ad, after = this branch. Quiet: two interleaved pairs (base, branch, base, branch) of
+`--scales tsukuba,prefecture --no-apply`, load average 2.8–3.0:
 
-What changed: the plan reads only the files and columns it uses (read_bundle(columns=),
+                                 before (two runs)             after (two runs)
+  tsukuba    plan first          0.628 / 0.644 s  118 MB       0.543 / 0.535 s  119–126 MB
+             plan nightly        0.707 / 0.710 s  137 MB       0.569 / 0.570 s  132–135 MB
+  prefecture plan first          6.676 / 6.815 s  816 MB       6.144 / 5.882 s  817 MB
+             plan nightly        8.351 / 8.228 s  877 MB       6.693 / 6.674 s  863 MB
+  ratio      plan first          10.6× / 10.6×                 11.3× / 11.0×
+             plan nightly        11.8× / 11.6×                 11.8× / 11.7×
+  Loaded (load 10–12.6 before, 6.7–11.9 after): first 0.671 → 7.585 s (11.3×) before,
+  0.555 → 6.206 s (11.2×) after; nightly 0.732 → 9.313 s (12.7×), 0.589 → 6.610 s (11.2×).
+  Apply child, before (load 10–12.6): first night tsukuba 25.3 s CPU, prefecture 280.0 s
+  (11.05×); nightly with no change 3.54 s and 39.0 s (11.03×), 0 target calls, nothing-to-do.
+  After, full run at load 2.9–3.0: plan first 0.548 → 5.796 s (10.6×), nightly 0.576 →
+  6.376 s (11.1×); first night 21.7 → 240.1 s (11.05×); nightly with no change 2.99 → 32.2 s
+  (10.8×), 0 target calls, nothing-to-do; apply child peak 3,493 MB (mocks included).
+
+Targets: the plan at prefecture scale ≤ 1 GB holds (863–877 MB). The ratio is not ≤ 10×: the
+plan costs 14–20% less CPU at both scales, so the ratio stayed where it was. What grew more
+than 10× (per step, least CPU of two runs, load ~11): merge_schools 41× (a pass
+over every class for each org: quadratic, now one pass); place_people 19×, drop_stale_duplicates
+17× (a count dict and a list per person); the password file's settle 14× (a union-find over
+every row) and claims 16× (a set per row); State.keymap 18× (a primary-key lookup per row in key
+order, at random in the table: 25× on a synthetic 230k map; now one pass over the table).
+What is left is spread over every step at 10–12×: at prefecture the plan touches fresh memory
+(177–237k minor page faults, 0.35–0.9 s of system time against 0.003–0.04 s at Tsukuba, where
+freed memory is reused) and its maps no longer fit the caches; the previous roster's parse
+(pipeline.state, 10×) and the cyclic collector's pass over the plan's objects when it is
+re-enabled (0.27–0.31 s against 0.03 s, 10×). Plans (the stored bytes: plan, roster and commit)
+are byte-identical before and after, Tsukuba and prefecture seed 1 (same installation salt).
+A no-change night makes no call to any target (tests/pipeline/test_e2e.py counts every request
+by host; the bench reports ``target_calls``).
+
+Round 3's figures (before = c44a597): the prefecture first night and nightly run were not
+measured then (the before run was OOM-killed while /dev/shm held 17 GB of other jobs' files);
+last round's figures were first night 1,136 s wall (apply 968 s) and nightly 78 s.
+
+What changed in round 3: the plan reads only the files and columns it uses (read_bundle(columns=),
 repeated values shared); the previous roster is parsed straight into records with shared
 strings; plans and snapshots are encoded and compressed a slice at a time (same bytes); one
 password file is settled once; m365 $batch is one transaction with a savepoint per item and

@@ -155,11 +155,12 @@ def _make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: s
     if accounts:
         link = initial_link(work, accounts, teachers=config.teachers)
     people_keys = state.keymap("person")
-    known = set(people_keys) | set(absent)
+    known = set(people_keys)  # one set, grown in place (not a copy per union)
+    known.update(absent)
     if previous is not None:
-        known |= set(previous.people)
+        known.update(previous.people)
     if link is not None:
-        known |= set(link.ids)
+        known.update(link.ids)
     attach_passwords(work, passwords, known)
     keys = Keys(salt=state.installation_salt(config.installation_salt), people=people_keys,
                 schools=state.keymap("school"), classes=state.keymap("class"),

@@ -46,8 +46,9 @@ class Keys:
     targets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def person(self, umi: str, link: LinkResult | None) -> tuple[str, str]:
-        if umi in self.people:
-            return self.people[umi], "kept"
+        kept = self.people.get(umi)  # one lookup in a city-sized map, not two
+        if kept is not None:
+            return kept, "kept"
         if link is not None and umi in link.ids:
             return link.ids[umi], "adopted"
         return stable_uuid4(self.salt, "person", umi), "derived"

@@ -266,8 +266,11 @@ class State:
     # --- key map ----------------------------------------------------------------------------
     def keymap(self, kind: str, target: str = "") -> dict[str, str]:
         """Stable key → sourcedId for ``kind`` (``person``, ``school``, ``class``)."""
-        rows = self.conn.execute("SELECT key, sourced_id FROM keymap WHERE kind = ? AND "
-                                 "target = ?", (kind, target))
+        # NOT INDEXED: one pass over the table in row order. Through the primary key's index
+        # each row is a lookup of its own in key order, at random in the table (a city's
+        # 230k people: 0.64 s against 0.16 s for the pass, 25x Tsukuba's time for 10x rows).
+        rows = self.conn.execute("SELECT key, sourced_id FROM keymap NOT INDEXED WHERE "
+                                 "kind = ? AND target = ?", (kind, target))
         return dict(rows.fetchall())
 
     def keymap_targets(self, kind: str) -> dict[str, dict[str, str]]:

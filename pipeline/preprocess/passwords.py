@@ -29,7 +29,7 @@ from harness.accounts.passwords import (
     merge_password_files,
     read_password_file,
 )
-from pipeline.preprocess.work import Work
+from pipeline.preprocess.work import PersonDraft, Work
 
 
 @dataclass
@@ -47,13 +47,20 @@ class Passwords:
     files: list[Path] = field(default_factory=list)
 
     @property
-    def claims(self) -> dict[str, set[str]]:
+    def claims(self) -> dict[str, Collection[str]]:
         """GIGA id (lower-case) → every pupil (lower-case) a row pairs it with, rows set aside
-        included: the export's duplicate check asks whether any row points at a record."""
-        out: dict[str, set[str]] = {}
+        included: the export's duplicate check asks whether any row points at a record. Most
+        GIGA ids have one pupil: a 1-tuple, a set only where rows name several."""
+        out: dict[str, Collection[str]] = {}
         for row in self.rows or self.entries.values():
-            out.setdefault(row.user_principal_name.lower(), set()).add(
-                row.user_master_identifier.lower())
+            upn, umi = row.user_principal_name.lower(), row.user_master_identifier.lower()
+            have = out.get(upn)
+            if have is None:
+                out[upn] = (umi,)
+            elif isinstance(have, set):
+                have.add(umi)
+            elif umi not in have:
+                out[upn] = {*have, umi}
         return out
 
     def __repr__(self) -> str:  # never the passwords
@@ -99,8 +106,8 @@ def load_passwords(pattern: Path | None) -> Passwords:
     return out
 
 
-def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -> set[str]:
-    """Hold new pupils without an initial password; return the umis that have one.
+def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -> None:
+    """Hold new pupils without an initial password (PL252, PL253); note those with one (PL251).
 
     :param known: userMasterIdentifiers already delivered or adopted (not new).
     """
@@ -110,7 +117,6 @@ def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -
         work.decide("PL255", "report", f"{problem.file}:{problem.line}", line=problem.line,
                     reason=problem.message_en)
     hold_conflicts(work, passwords.conflicts)
-    present: set[str] = set()
     for p in work.people:
         if p.held or p.umi in known or p.role != "student":
             continue
@@ -120,9 +126,7 @@ def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -
         elif entry.user_principal_name.lower() != p.upn:
             work.hold(p, "PL253", umi=p.umi, upn=p.upn, file_upn=entry.user_principal_name)
         else:
-            present.add(p.umi)
             work.decide("PL251", "report", p.umi, target="m365", umi=p.umi)
-    return present
 
 
 def hold_conflicts(work: Work, conflicts: list[PasswordConflict]) -> None:
@@ -132,11 +136,27 @@ def hold_conflicts(work: Work, conflicts: list[PasswordConflict]) -> None:
     nothing is applied for either until the board corrects it. A conflict naming no pupil of
     the export is reported.
     """
-    for c in conflicts:
-        umis, upns = set(c.umis), set(c.upns)
+    if not conflicts:
+        return
+    # one pass over the people for every conflict (not one pass per conflict): the pupils
+    # each conflict names, in the export's order
+    by_umi: dict[str, list[int]] = {}
+    by_upn: dict[str, list[int]] = {}
+    for n, c in enumerate(conflicts):
+        for umi in set(c.umis):
+            by_umi.setdefault(umi, []).append(n)
+        for upn in set(c.upns):
+            by_upn.setdefault(upn, []).append(n)
+    named: list[list[PersonDraft]] = [[] for _ in conflicts]
+    for p in work.people:
+        by_pupil = by_umi.get(p.umi.lower())
+        by_account = by_upn.get(p.upn.lower()) if p.upn else None
+        if by_pupil is None and by_account is None:
+            continue
+        for n in dict.fromkeys((by_pupil or []) + (by_account or [])):
+            named[n].append(p)
+    for c, concerned in zip(conflicts, named, strict=True):
         fields = {"umis": ", ".join(c.umis), "upns": ", ".join(c.upns), "rows": c.where()}
-        concerned = [p for p in work.people
-                     if p.umi.lower() in umis or (p.upn and p.upn.lower() in upns)]
         for p in concerned:
             if "PL256" not in p.held:
                 work.hold(p, "PL256", umi=p.umi, upn=p.upn, **fields)

@@ -23,6 +23,7 @@ record: its own userMasterIdentifier, the old school and class, the pupil's GIGA
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping
 
 from pipeline.preprocess.work import PersonDraft, Work
@@ -30,11 +31,10 @@ from pipeline.preprocess.work import PersonDraft, Work
 
 def place_people(work: Work) -> None:
     """Hold people who cannot be placed: no homeroom this 年度, no GIGA id, a repeated key."""
-    counts: dict[str, int] = {}
+    # the few repeated keys, looked up in a small set (not each person in a city-sized dict)
+    repeated = {umi for umi, n in Counter(p.umi for p in work.people).items() if n > 1}
     for p in work.people:
-        counts[p.umi] = counts.get(p.umi, 0) + 1
-    for p in work.people:
-        if counts[p.umi] > 1 or not p.umi:
+        if not p.umi or p.umi in repeated:
             work.hold(p, "PL208", umi=p.umi or p.sourced_id)
             continue
         cls = work.classes.get(p.class_id)
@@ -61,14 +61,18 @@ def drop_stale_duplicates(work: Work, known: Mapping[str, str],
         the board's password file pairs it with.
     """
     claims = claims or {}
-    groups: dict[str, list[PersonDraft]] = {}
-    for p in work.people:
+    people = work.people
+    # GIGA id → where its first record is; a group only for an id on several records (at a
+    # city's scale a list per person was most of the work), in the order of the first record
+    first: dict[str, int] = {}
+    shared: dict[str, list[PersonDraft]] = {}
+    for i, p in enumerate(people):
         if p.upn and p.umi:
-            groups.setdefault(p.upn, []).append(p)
+            at = first.setdefault(p.upn, i)
+            if at != i:
+                shared.setdefault(p.upn, [people[at]]).append(p)
     dropped: set[int] = set()
-    for upn, group in groups.items():
-        if len(group) < 2:
-            continue
+    for upn, group in sorted(shared.items(), key=lambda item: first[item[0]]):
         current = [p for p in group if _current_looking(p, work)]
         owner = known.get(upn)
         owned = [p for p in group if owner and p.umi == owner]

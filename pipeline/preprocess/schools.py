@@ -40,11 +40,16 @@ def merge_schools(work: Work) -> None:
                         value=code or "(blank)")
             code = BAD + sid
         by_code.setdefault(code, []).append((sid, org))
+    # orgs.csv has no grades column; a school's grades are those of its classes (one pass
+    # over the classes, not one per org: a prefecture has thousands of each)
+    class_grades: dict[str, list[str]] = {}
+    for c in work.classes.values():
+        class_grades.setdefault(c.school_code, []).extend(c.grades)
     for code, orgs in by_code.items():
         names = [str(o.get("name", "")) for _, o in orgs]
         grades: set[str] = set()
         for _, org in orgs:
-            grades.update(str(g) for g in _org_grades(work, org))
+            grades.update(class_grades.get(str(org.get("sourcedId", "")), ()))
         school = SchoolDraft(school_code=code, name=_merged_name(names),
                              grades=sorted(grades, key=_grade_key), org_ids=[s for s, _ in orgs])
         if code.startswith(BAD):
@@ -60,12 +65,6 @@ def merge_schools(work: Work) -> None:
         for sid, _ in orgs:
             work.org_code[sid] = code
     _rewrite_references(work)
-
-
-def _org_grades(work: Work, org: dict[str, object]) -> list[str]:
-    # orgs.csv has no grades column; the school's grades are those of its classes.
-    sid = str(org.get("sourcedId", ""))
-    return [g for c in work.classes.values() if c.school_code == sid for g in c.grades]
 
 
 def _merged_name(names: list[str]) -> str:

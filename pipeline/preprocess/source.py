@@ -8,7 +8,7 @@ the homeroom classes of that 年度, and each person's one homeroom enrolment.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from harness.oneroster.model import Bundle, format_value, split_list
 from pipeline.preprocess.work import ClassDraft, PersonDraft, Work
@@ -50,11 +50,17 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
     work.raw_orgs = {_text(r, "sourcedId"): r for r in bundle.rows("orgs")
                      if r.get("type") == "school"}
     work.classes = homeroom_classes(bundle, school_year)
-    role_of = {}
+    # the primary role of every user who is not a student (a user's last primary role row
+    # decides); a user not in it is a student: pupils are most of a city, this map is small
+    role_of: dict[str, str] = {}
     for r in bundle.rows("roles"):
         if r.get("roleType", "primary") == "primary":
-            role_of[_text(r, "userSourcedId")] = _text(r, "role")
-    homes = _enrolments(bundle, work.classes)
+            role = _text(r, "role")
+            if role == "student":
+                role_of.pop(_text(r, "userSourcedId"), None)
+            else:
+                role_of[_text(r, "userSourcedId")] = role
+    home, homes = _enrolments(bundle, work.classes)
     for u in bundle.rows("users"):
         values = _texts(u, USER_COLUMNS)
         sid = values[0]
@@ -63,7 +69,10 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
             if role == "teacher":
                 work.teachers_skipped += 1
             continue
-        work.people.append(_person(values, role, homes.get(sid, [])))
+        one = home.get(sid)
+        enrolled: Sequence[tuple[str, str]] = (
+            () if one is None else homes.get(sid) or (one,))
+        work.people.append(_person(values, role, enrolled))
     return work
 
 
@@ -106,18 +115,24 @@ def homeroom_classes(bundle: Bundle, school_year: int) -> dict[str, ClassDraft]:
 
 
 def _enrolments(bundle: Bundle, classes: Mapping[str, ClassDraft]
-                ) -> dict[str, list[tuple[str, str]]]:
-    """User sourcedId → (class sourcedId, 出席番号) of each enrolment in one of ``classes``."""
-    homes: dict[str, list[tuple[str, str]]] = {}
+                ) -> tuple[dict[str, tuple[str, str]], dict[str, list[tuple[str, str]]]]:
+    """User sourcedId → (class sourcedId, 出席番号) of their first enrolment in one of
+    ``classes``; and, for the few users with several, user sourcedId → every one of them (a
+    list per user only where there is more than one: a city has hundreds of thousands)."""
+    first: dict[str, tuple[str, str]] = {}
+    several: dict[str, list[tuple[str, str]]] = {}
     for e in bundle.rows("enrollments"):
         cid = _text(e, "classSourcedId")
         if cid in classes:
-            homes.setdefault(_text(e, "userSourcedId"), []).append(
-                (cid, _text(e, "metadata.jp.ShussekiNo")))
-    return homes
+            uid, enrolment = _text(e, "userSourcedId"), (cid, _text(e, "metadata.jp.ShussekiNo"))
+            before = first.setdefault(uid, enrolment)
+            if before is not enrolment:
+                several.setdefault(uid, [before]).append(enrolment)
+    return first, several
 
 
-def _person(values: list[str], role: str, enrolled: list[tuple[str, str]]) -> PersonDraft:
+def _person(values: list[str], role: str, enrolled: Sequence[tuple[str, str]]
+            ) -> PersonDraft:
     """The draft of a user row (its :data:`USER_COLUMNS` ``values``), placed in the homeroom
     its enrolments name."""
     (sid, umi, user_ids, family, given, family_kana, given_kana, grades_text, org, home,

@@ -89,6 +89,36 @@ def test_a_conflict_sets_aside_every_row_whatever_the_order(rows, umis, upns, li
             n for _, n in conflict.rows]
 
 
+def test_entries_and_conflicts_keep_the_order_of_their_first_row():
+    # rows alone (one pupil, one GIGA id) and rows linked to others, interleaved: each group
+    # is settled where its first row is, whatever its kind
+    read = read_password_file(_file(
+        "u0,g0@b.jp,Password-00",
+        "U1,g1@b.jp,Password-01",     # a repeat of line 3 once the case is folded
+        "u2,g2@b.jp,Password-02",
+        "u3,g3@b.jp,Password-03",     # g3 also on u4 (line 7): a conflict
+        "u1,G1@B.JP,Password-01",
+        "u5,g5@b.jp,Password-05",
+        "u4,g3@b.jp,Password-04",
+        "u6,g6@b.jp,Password-06"), name="ID_PW.csv")
+    assert list(read.entries) == ["u0", "U1", "u2", "u5", "u6"]
+    assert [(e.where(), e.initial_password) for e in read.entries.values()][:2] == [
+        ("ID_PW.csv:2", "Password-00"), ("ID_PW.csv:3", "Password-01")]
+    assert [(c.umis, c.upns, c.where()) for c in read.conflicts] == [
+        (("u3", "u4"), ("g3@b.jp",), "ID_PW.csv:5, ID_PW.csv:8")]
+    assert [p.line for p in read.problems] == [6]
+
+
+@pytest.mark.parametrize("brk", ["", "\v", "\f", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_only_lf_crlf_and_cr_end_a_row(brk):
+    # other characters str.splitlines would break at stay inside their cell
+    read = read_password_file(_file(f"u1{brk}x,g1@b.jp,Password-01", "u2,g2@b.jp,Password-02",
+                                    "u3,g3@b.jp,Password-03\r\nu4,g4@b.jp,Password-04\ru5,"
+                                    "g5@b.jp,Password-05"), name="ID_PW.csv")
+    assert [(umi, e.line) for umi, e in read.entries.items()] == [
+        (f"u1{brk}x", 2), ("u2", 3), ("u3", 4), ("u4", 5), ("u5", 6)]
+
+
 def test_across_files_a_later_file_replaces_only_the_same_pupil_with_the_same_giga_id():
     first = read_password_file(_file("u1,g1@b.jp,Password-01", "u2,g2@b.jp,Password-02",
                                       "u3,g3@b.jp,Password-03"), name="001.csv")

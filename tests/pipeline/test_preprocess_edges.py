@@ -74,6 +74,29 @@ def test_pupil_without_a_current_homeroom_is_held(tmp_path: Path) -> None:
     assert umi_for(2) in held(out, "PL205")
 
 
+def test_pupil_in_two_homerooms_goes_where_home_class_says_else_is_held(tmp_path: Path
+                                                                        ) -> None:
+    env = Env(tmp_path)
+    env.kit.fill(2)  # pupil 1 in 1年1組, pupil 2 in 2年1組 (one school)
+
+    def second_homeroom(b: Bundle, home_class: str | None) -> None:
+        users = {u["userMasterIdentifier"]: u for u in b.rows("users")}
+        one, two = users[umi_for(1)], users[umi_for(2)]
+        mine = next(e for e in b.rows("enrollments") if e["userSourcedId"] == two["sourcedId"])
+        other = next(e for e in b.rows("enrollments") if e["userSourcedId"] == one["sourcedId"])
+        b.rows("enrollments").append({**mine, "sourcedId": "extra-enrolment",
+                                      "classSourcedId": other["classSourcedId"],
+                                      "metadata.jp.ShussekiNo": "7"})
+        two["metadata.jp.homeClass"] = (other["classSourcedId"] if home_class is None
+                                        else home_class)
+    moved = planned(env, lambda b: second_homeroom(b, None))
+    record = moved.plan.roster.people[umi_for(2)]
+    first_class = moved.plan.roster.people[umi_for(1)].class_key
+    assert (record.class_key, record.attendance_number) == (first_class, 7)
+    unsure = planned(env, lambda b: second_homeroom(b, ""))
+    assert umi_for(2) in held(unsure, "PL205") and umi_for(1) not in held(unsure, "PL205")
+
+
 def test_pupil_without_giga_id_is_held(tmp_path: Path) -> None:
     env = Env(tmp_path)
     env.kit.fill(3)
