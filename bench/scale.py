@@ -29,6 +29,38 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
+One run of every row, ``python bench/scale.py --json``, 2026-12-06 14:07-14:39 UTC, main at
+acfd354 (round 4), the 2-core container quiet (load average 1.0-1.7), seed 1, 2 workers;
+RS256 floor 3,814 signatures/s per core and the csv.reader parse of the 10x bundle 1.72 s,
+both measured in the same run:
+
+  row          figure (prefecture vs Tsukuba)                                verdict
+  rehearsal    passed, 468,790 launches all verified, 0 invariants broken;   met
+               1,589 vs 146 CPU-s = 10.9x (wall 1,157 vs 105 s = 11.0x);
+               peak RSS main 1,925 MB (apply), launch worker 257 MB
+  plan         5.9 vs 0.6 CPU-s = 10.5x; 863 MB                              NOT met (10x)
+  first night  259.1 vs 24.2 CPU-s = 10.7x                                   NOT met (10x)
+  nightly      32.1 vs 3.1 CPU-s = 10.3x; 0 target calls                     NOT met (10x)
+  check        2.61x the floor; 10x the data in 11.5x the time; 266 MB       NOT met (10.5x)
+  generate     22.8 vs 2.3 CPU-s = 9.8x; 719 MB                              met
+  launches     rehearsal 13.9% of the floor over both cores (wall),          NOT met (23%)
+               bench/lti_launch.py 14.3%
+
+  The rehearsal's phases, prefecture (wall s / CPU s / main peak MB): generate 8.3 / 8.3 /
+  762; baseline 287.0 / 286.8 / 1,586; rollover 8.7 / 8.7 / 1,152; preview 38.1 / 38.0 /
+  1,685; apply 271.7 / 271.5 / 1,925; verify 68.9 / 68.9 / 1,383 (16x Tsukuba's 4.3 s: the
+  one phase well above 10x); launches 473.3 s, 906 CPU-s with the workers (990 launches/s,
+  1.93 ms CPU each), main 1,434 MB, workers 257 MB. Tsukuba: 0.8, 27.7, 0.7, 3.7, 24.0,
+  4.3, launches 44.2 s (85 CPU-s, 1,062/s); main at most 314 MB, workers 107 MB.
+
+  Before, on this container: the issue's figures (c44a597: the prefecture rehearsal passed 4.1
+  GB before the rollover; plan 18.9 s and 1.9 GB; first night 1,136 s; check 5.5x the floor,
+  12.8x, 508 MB), and round 3's prefecture rehearsal on c1d44ad (load 2-3): 1,369 s, main
+  3,046 MB in the apply and 2,762 MB in the baseline, launches 704/s, 9.1% of the floor.
+  A --quick run of c1d44ad at load 10 measured the Tsukuba launches at 4.9% by wall (the
+  load, not the code); by CPU, side by side (bench/lti_launch.py's header), c1d44ad's share
+  was 10.3-10.5% and round 4's 12.8-13.0%.
+
 Figures for the rehearsal row, 2026-12-06, the 2-core container shared with other helpers'
 benches (load average 3-40 during these runs, so wall times are stretched several-fold; CPU
 seconds and peak RSS are the figures to compare). Measured with bench/rehearsal.py, which
