@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.oneroster.ids import stable_uuid4
+from mocks.base.db import page_rows
 
 #: The read API's collections → (table, JSON key of the body).
 COLLECTIONS = {"users": "users", "orgs": "orgs", "classes": "classes",
@@ -120,12 +121,11 @@ SERIALISERS = {"users": user_json, "orgs": org_json, "classes": class_json,
                "enrollments": enrollment_json}
 
 
-def page(conn: sqlite3.Connection, collection: str, base: str, *, limit: int,
-         offset: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of a collection in storage order, and the collection's total size."""
-    total = conn.execute(f"SELECT count(*) FROM {collection}").fetchone()[0]
-    rows = conn.execute(f"SELECT * FROM {collection} ORDER BY rowid LIMIT ? OFFSET ?",
-                        (limit, offset)).fetchall()
+def page(conn: sqlite3.Connection, collection: str, base: str, *, limit: int, offset: int,
+         positions: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """One page of a collection in storage order, and the collection's total size
+    (``positions``: :meth:`mocks.base.db.Database.positions`, so a walk is linear)."""
+    rows, total = page_rows(conn, collection, limit=limit, offset=offset, positions=positions)
     return [SERIALISERS[collection](r, base) for r in rows], total
 
 

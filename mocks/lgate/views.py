@@ -127,7 +127,8 @@ def read_collection(collection: str) -> Any:
         return imsx_error(400, "invalid_selection_field", "offset must be a whole number ≥ 0")
     limit = min(limit, MAX_LIMIT)
     base = current_app.config["BASE_URL"].rstrip("/")
-    items, total = store.page(get_db(), collection, base, limit=limit, offset=offset)
+    items, total = store.page(get_db(), collection, base, limit=limit, offset=offset,
+                              positions=database().positions())
     resp = jsonify({collection: items})
     resp.headers["X-Total-Count"] = str(total)
     links = []
