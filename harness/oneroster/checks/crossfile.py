@@ -31,7 +31,7 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
         users = state.user_keys(cols[user])[0]
-        state.users_with_roles.update(users)
+        state.mark_roles(users)
         if set(cols[rtype]) == {"primary"}:  # the usual export: one primary role per row
             firsts = first_lines(state.primary_roles, zip(users, cols[org], strict=True), lines)
             for line, u, o, first in (zip(lines, cols[user], cols[org], firsts, strict=True)
@@ -99,12 +99,12 @@ def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
         for sid in sorted((k for k in demo if isinstance(k, str)), key=demo.__getitem__):
             sink.add("OR604", file="demographics.csv", line=demo[sid], column=1, value=sid)
     if "roles" in bulk:
-        has_primary = {u for u, _ in state.primary_roles} if state.secondary_only else set()
+        has_primary = state.primary_users
         for user, line in state.secondary_only.items():
             if users.get(user, user) not in has_primary:
                 sink.add("OR602", file="roles.csv", line=line, value=user)
         if "users" in bulk:  # a user's key is the line of its id (users' values)
-            with_roles = state.users_with_roles
+            with_roles, size = state.users_with_roles, len(state.users_with_roles)
             for user, line in users.items():
-                if line not in with_roles:
+                if line >= size or not with_roles[line]:
                     sink.add("OR605", file="users.csv", line=line, column=1, value=user)
