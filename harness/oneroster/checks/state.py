@@ -79,7 +79,11 @@ class BundleState:
     school_codes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     #: lower-cased userMasterIdentifier (by :func:`compact_keys`) -> first line
     user_master_ids: dict[str | int, int] = field(default_factory=dict)
-    user_id_values: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: each userIds element -> the users.csv line it was first met on
+    user_id_values: dict[str, int] = field(default_factory=dict)
+    #: users.csv line -> its user's key, for the lines whose key is not the line itself (a
+    #: repeated or blank sourcedId): whose line a userIds element was first met on
+    user_line_owner: dict[int, UserKey] = field(default_factory=dict)
     #: user → (homeClass, line, sourcedId), until an enrollment in that class is read (a
     #: 3-tuple: the enrollments' keys then reuse the memory of those deleted)
     home_class: dict[UserKey, tuple[str, int, str]] = field(default_factory=dict)
@@ -118,7 +122,7 @@ class BundleState:
         files fill is then the one these maps leave, not a larger one (nothing refers to
         roles', enrollments' or demographics' ids; users.csv alone has master ids, userIds)."""
         if name == "users":
-            self.user_master_ids, self.user_id_values = {}, {}
+            self.user_master_ids, self.user_id_values, self.user_line_owner = {}, {}, {}
         elif name == "roles":
             self.ids.pop("roles", None)
             if self.secondary_only:
