@@ -154,6 +154,59 @@ of each chunk (3.6% -> 7.1%: fresh rows at 10x land in a heap 5x larger, so ever
 chunk's strings misses the cache more). Left to try: a cheaper quote test than joining every
 value, and arrays indexed by the user's line for the per-user maps (users_with_roles,
 primary roles, enrollments' keys).
+
+Issue 18, round 5 (``--tree /work/base --tree AFTER --skip-frictionless --repeat 3 --json``, six
+runs, the trees' order alternated; BEFORE df6bceb, AFTER c34d79a for runs A, 439fd1d for runs B;
+CPU-s best of 3 per child, peak RSS of the first run; 2 cores shared with three other helpers'
+benches, load 5-9 at every start, so the pairs compare and the single figures wander):
+                    floor CPU  before CPU  x floor  RSS     after CPU  x floor  RSS
+  run A1 1x          0.172 s    0.414 s    2.41x    54 MB   0.413 s    2.40x    42 MB
+  load 6 10x         1.704 s    4.480 s    2.63x   267 MB   4.319 s    2.54x   146 MB
+         10x / 1x               10.8                        10.5
+  run A2 1x          0.176 s    0.407 s    2.31x    54 MB   0.417 s    2.36x    42 MB
+  load 7 10x         1.705 s    4.789 s    2.81x   267 MB   4.491 s    2.63x   146 MB
+         10x / 1x               11.8                        10.8
+  run A3 1x          0.172 s    0.392 s    2.28x    54 MB   0.418 s    2.43x    42 MB
+  load 9 10x         1.707 s    4.938 s    2.89x   267 MB   4.900 s    2.87x   146 MB
+         10x / 1x               12.6                        11.7
+  run B1 1x          0.170 s    0.386 s    2.26x    54 MB   0.398 s    2.34x    39 MB
+  load 5 10x         1.726 s    4.215 s    2.44x   267 MB   4.289 s    2.49x   142 MB
+         10x / 1x               10.9                        10.8
+  run B2 1x          0.177 s    0.434 s    2.45x    54 MB   0.428 s    2.42x    39 MB
+  load 7 10x         1.689 s    4.496 s    2.66x   267 MB   4.561 s    2.70x   132 MB
+         10x / 1x               10.4                        10.7
+  run B3 1x          0.169 s    0.421 s    2.49x    54 MB   0.383 s    2.26x    39 MB
+  load 7 10x         1.686 s    4.609 s    2.73x   267 MB   4.576 s    2.71x   142 MB
+         10x / 1x               10.9                        12.0
+Targets at 10x: <= 3x the floor met (2.5-2.9x, as before); <= 300 MB met with room (132-146 MB,
+was 267: the peak halved); 10x the data in <= 10.5x the time not shown: median 10.8x after
+(10.5-12.0) against 10.9x before (10.4-12.6). The after tree is lower in four pairs of six, by
+0.1-1.0, and higher in two; the 1x child alone moves by 10% between runs at this load, which
+moves the ratio by 1. No change of the ratio is proven at this load.
+Per step (process_time around each step, best of 3, the same bundles, one run each, load 7;
+"growth" is 10x / 1x): the whole check 11.6x -> 11.0x (5.03 -> 4.46 CPU-s at 10x); users.csv
+12.0x -> 11.2x, enrollments 12.4x -> 11.6x, roles 11.3x -> 11.1x, demographics 11.1x -> 10.7x;
+users' master ids and userIds hook 14.6x -> 13.2x (0.347 -> 0.278 s). What still grows faster
+than the data: the id maps' probes (_ids 13-19x: users' 228k fresh str keys 19x, 0.09 s),
+the users.csv probes behind roles' and enrollments' references (15-16x, 0.1 s each), the
+cross-file hooks (14x, 0.1 s each): ~1.1 of 4.5 CPU-s at 10x, together ~0.3 s above linear,
+so even all of it made linear would leave the ratio ~10.3-10.5x. The rest (the parse with the
+stream's layers 11x, the transposition, validators 10x) is linear within the noise. The
+parse alone through renkei's stream (CsvStream.chunks, nothing checked) is 9.7x.
+What changed:
+  - each file's own maps are let go once the file is read (BundleState.file_done): users'
+    master ids and userIds elements after users.csv, roles' ids and (user, org) keys after
+    roles.csv (the users with a primary role kept only if a secondary role needs them),
+    demographics' matched ids, enrollments' ids and keys; nothing refers to those ids;
+  - users with a role: a byte per users.csv line (bytearray) instead of a set of 228k ints;
+  - userIds elements map to the line they were first met on, not a (sourcedId, line) tuple;
+    the line's user is its key, noted only where it is not the line (repeated or blank ids);
+  - homeClass kept as the bare class id for the usual row (its line is its key), the 3-tuple
+    only for repeated or blank sourcedIds; OR603 finds the sourcedId in users.csv's id map.
+The bench itself was checked for fairness: the 1x and 10x children run the same code in fresh
+processes from the same warm bundles in one temporary folder (built just before, in the page
+cache), imports done before the clock starts, best of N each; nothing favours the 1x run, so
+the measure is unchanged.
 """
 
 from __future__ import annotations

@@ -144,6 +144,7 @@ def _check_container(
             table.put_into(bundle, spec.filename)
         del table
         state.complete.add(name)
+        state.file_done(name)
         effective[name] = mode or declared.get(name, "bulk")
     for ref in state.pending:
         resolve(ref, state, sink)

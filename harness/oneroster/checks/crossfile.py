@@ -17,7 +17,7 @@ def users_hooks(ctx: Ctx) -> list[Hook]:
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
         keys = state.user_keys(cols[sid])[0]
         state.home_class.update(
-            (k, (h, line, s))
+            (k, h if k == line else (h, line, s))
             for k, s, h, line in zip(keys, cols[sid], cols[home], lines, strict=True) if h)
     return [hook]
 
@@ -31,7 +31,7 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
         users = state.user_keys(cols[user])[0]
-        state.users_with_roles.update(users)
+        state.mark_roles(users)
         if set(cols[rtype]) == {"primary"}:  # the usual export: one primary role per row
             firsts = first_lines(state.primary_roles, zip(users, cols[org], strict=True), lines)
             for line, u, o, first in (zip(lines, cols[user], cols[org], firsts, strict=True)
@@ -71,7 +71,7 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
             before = len(homes)
             # the lookups run in C (lazily: each before its row's delete)
             for u, c, home in zip(users, cols[cls], map(homes.get, users), strict=True):
-                if home is not None and home[0] == c:
+                if home is not None and (home == c or type(home) is tuple and home[0] == c):
                     del homes[u]
             if len(homes).bit_length() < before.bit_length():
                 # a dict never shrinks its table on delete: copy it each time it halves
@@ -90,8 +90,12 @@ def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
     """Rules that need every file read. Absence-based rules apply to bulk files only."""
     users = state.ids.get("users", {})
     if "users" in bulk:  # home_class holds the users no enrollment put in their homeClass
-        col = state.home_column
-        for cls, line, user in state.home_class.values():
+        col, homes = state.home_column, state.home_class
+        # a user kept as its homeClass alone is on the line of its key: its sourcedId is there
+        sids = {line: sid for sid, line in users.items() if type(homes.get(line)) is str
+                } if homes else {}
+        for key, home in homes.items():
+            cls, line, user = (home, key, sids[key]) if type(home) is str else home
             sink.add("OR603", file="users.csv", line=line, column=col, value=user, target=cls)
     if "demographics" in bulk:  # the first line of each demographics sourcedId
         # keyed as users (UserKey): a str key is a sourcedId that no user has
@@ -99,12 +103,12 @@ def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
         for sid in sorted((k for k in demo if isinstance(k, str)), key=demo.__getitem__):
             sink.add("OR604", file="demographics.csv", line=demo[sid], column=1, value=sid)
     if "roles" in bulk:
-        has_primary = {u for u, _ in state.primary_roles} if state.secondary_only else set()
+        has_primary = state.primary_users
         for user, line in state.secondary_only.items():
             if users.get(user, user) not in has_primary:
                 sink.add("OR602", file="roles.csv", line=line, value=user)
         if "users" in bulk:  # a user's key is the line of its id (users' values)
-            with_roles = state.users_with_roles
+            with_roles, size = state.users_with_roles, len(state.users_with_roles)
             for user, line in users.items():
-                if line not in with_roles:
+                if line >= size or not with_roles[line]:
                     sink.add("OR605", file="users.csv", line=line, column=1, value=user)

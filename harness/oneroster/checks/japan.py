@@ -7,10 +7,10 @@ collector drops their findings when the profile is not Japanese.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from harness.core import FindingCollector
-from harness.oneroster.checks.state import BundleState, compact_keys, first_lines
+from harness.oneroster.checks.state import BundleState, UserKey, compact_keys, first_lines
 from harness.oneroster.checks.values import UUID4, YEAR, uuid4_lines, valid_date
 from harness.oneroster.disability import named_in
 
@@ -235,23 +235,28 @@ def users_hooks(ctx: Ctx) -> list[Hook]:
                 for line, _ in rows_where(lines, cols[pos], ("",)):
                     ctx.add("OR519", line, name)
         if user_ids is not None:
-            seen = state.user_id_values
-            owners = cols[sid] if sid is not None else ("",) * len(lines)
+            # each element -> the line it was first met on; that line's user is its key
+            # (BundleState.user_keys), noted in user_line_owner only where it is not the line
+            seen, owner = state.user_id_values, state.user_line_owner
+            owners: Sequence[UserKey] = (state.user_keys(cols[sid])[0] if sid is not None
+                                         else ("",) * len(lines))
+            if owners != lines:
+                owner.update((line, k) for line, k in zip(lines, owners, strict=True)
+                             if k != line)
             ids = cols[user_ids]
             if "" not in ids and ",".join(ids).count(",") == len(ids) - 1:
                 # one element per user, the usual case: one probe per element
-                mine = list(zip(owners, lines, strict=True))
-                firsts = first_lines(seen, ids, mine)
+                firsts = first_lines(seen, ids, lines)
                 for line, me, value, first in (zip(lines, owners, ids, firsts, strict=True)
                                                if firsts else ()):
-                    if first[0] != me:
-                        ctx.add("OR529", line, "userIds", value=value, first_line=first[1])
+                    if owner.get(first, first) != me:
+                        ctx.add("OR529", line, "userIds", value=value, first_line=first)
                 return
             for line, me, value in zip(lines, owners, cols[user_ids], strict=True):
                 for element in value.split(",") if value else ():
-                    first = seen.setdefault(element, (me, line))
-                    if first[0] != me:
-                        ctx.add("OR529", line, "userIds", value=element, first_line=first[1])
+                    first = seen.setdefault(element, line)
+                    if owner.get(first, first) != me:
+                        ctx.add("OR529", line, "userIds", value=element, first_line=first)
     hooks = [hook, _text_checks(ctx, USER_NAMES, True),
              _grade_check(ctx, "grades", "primaryOrgSourcedId")]
     return [h for h in hooks if h]

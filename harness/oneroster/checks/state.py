@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -79,17 +79,26 @@ class BundleState:
     school_codes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     #: lower-cased userMasterIdentifier (by :func:`compact_keys`) -> first line
     user_master_ids: dict[str | int, int] = field(default_factory=dict)
-    user_id_values: dict[str, tuple[str, int]] = field(default_factory=dict)
-    #: user → (homeClass, line, sourcedId), until an enrollment in that class is read (a
-    #: 3-tuple: the enrollments' keys then reuse the memory of those deleted)
-    home_class: dict[UserKey, tuple[str, int, str]] = field(default_factory=dict)
+    #: each userIds element -> the users.csv line it was first met on
+    user_id_values: dict[str, int] = field(default_factory=dict)
+    #: users.csv line -> its user's key, for the lines whose key is not the line itself (a
+    #: repeated or blank sourcedId): whose line a userIds element was first met on
+    user_line_owner: dict[int, UserKey] = field(default_factory=dict)
+    #: user → its homeClass, until an enrollment in that class is read; (homeClass, line,
+    #: sourcedId) when the row is not on its key's line (a repeated or blank sourcedId): a
+    #: tuple per user cost 15 MB at 10x
+    home_class: dict[UserKey, str | tuple[str, int, str]] = field(default_factory=dict)
     #: users.csv's homeClass column (1-based)
     home_column: int = 0
-    #: (user, org) of each primary role → its line
+    #: (user, org) of each primary role → its line, while roles.csv is read
     primary_roles: dict[tuple[UserKey, str], int] = field(default_factory=dict)
+    #: the users with a primary role, kept past roles.csv only when a secondary role needs them
+    primary_users: set[UserKey] = field(default_factory=set)
     secondary_only: dict[str, int] = field(default_factory=dict)
-    users_with_roles: set[UserKey] = field(default_factory=set)
-    #: (user, class, role) of each enrollment → its line
+    #: 1 at the line of each user (its key) some role names: a byte per users.csv line, in
+    #: place of a set of 230k ints probed at random
+    users_with_roles: bytearray = field(default_factory=bytearray)
+    #: (user, class, role) of each enrollment → its line, while enrollments.csv is read
     enrollment_keys: dict[tuple[UserKey, str, str], int] = field(default_factory=dict)
     #: ids already judged lower-case UUID v4 (OR701), so each is judged once per bundle
     uuid4_ok: set[str] = field(default_factory=set)
@@ -98,6 +107,35 @@ class BundleState:
     #: the column :meth:`user_keys` was last asked for, its keys and its dangling values
     _keyed: tuple[tuple[str, ...] | None, list[UserKey], set[str]] = field(
         default_factory=lambda: (None, [], set()), repr=False)
+
+    def mark_roles(self, keys: list[UserKey]) -> None:
+        """Note in :attr:`users_with_roles` the users of ``keys`` (a str key is no user's)."""
+        lines = keys if set(map(type, keys)) == {int} else [k for k in keys if type(k) is int]
+        if not lines:
+            return
+        marks, top = self.users_with_roles, max(lines)  # type: ignore[type-var]
+        if top >= len(marks):
+            marks.extend(bytes(top + 1 - len(marks)))
+        deque(map(marks.__setitem__, lines, repeat(1)), maxlen=0)  # the loop in C
+
+    def file_done(self, name: str) -> None:
+        """Let go of what only ``name``'s own pass needed, once it is read: the heap the next
+        files fill is then the one these maps leave, not a larger one (nothing refers to
+        roles', enrollments' or demographics' ids; users.csv alone has master ids, userIds)."""
+        if name == "users":
+            self.user_master_ids, self.user_id_values, self.user_line_owner = {}, {}, {}
+        elif name == "roles":
+            self.ids.pop("roles", None)
+            if self.secondary_only:
+                self.primary_users = {u for u, _ in self.primary_roles}
+            self.primary_roles = {}
+        elif name == "demographics" and "demographics" in self.ids:
+            # what crossfile.finish reads: the sourcedIds no user has (OR604)
+            demo = self.ids["demographics"]
+            self.ids["demographics"] = {k: v for k, v in demo.items() if isinstance(k, str)}
+        elif name == "enrollments":
+            self.ids.pop("enrollments", None)
+            self.enrollment_keys = {}
 
     def user_keys(self, col: tuple[str, ...]) -> tuple[list[UserKey], set[str]]:
         """Each value of ``col`` (users' sourcedIds) as a :data:`UserKey`, and the non-blank
