@@ -167,7 +167,12 @@ def user_summary(db: sqlite3.Connection, *, after: str | None = None,
                  limit: int = -1) -> list[dict[str, Any]]:
     """Users for /_admin/state: the contract's fields plus school code and class title;
     ``after`` and ``limit``: a page of them, those whose sourcedId sorts after ``after``."""
-    rows = db.execute("""
+    # "? IS NULL OR sourcedId > ?" would scan the index from its start on every page (a
+    # quadratic walk): the condition is there only when there is an ``after``
+    where, params = "", (limit,)
+    if after is not None:
+        where, params = 'WHERE u."sourcedId" > ?', (after, limit)
+    rows = db.execute(f"""
         SELECT u."sourcedId", u."userMasterIdentifier", u."username", u."status",
                u."enabledUser", u."dateLastModified", u."grades", u."origin",
                u."primaryOrgSourcedId" AS org_id,
@@ -178,9 +183,9 @@ def user_summary(db: sqlite3.Connection, *, after: str | None = None,
         LEFT JOIN classes c ON c."sourcedId" = COALESCE(NULLIF(u."homeClass", ''), (
             SELECT e."classSourcedId" FROM enrollments e
             WHERE e."userSourcedId" = u."sourcedId" ORDER BY e."sourcedId" LIMIT 1))
-        WHERE ? IS NULL OR u."sourcedId" > ?
+        {where}
         ORDER BY u."sourcedId" LIMIT ?
-    """, (after, after, limit)).fetchall()
+    """, params).fetchall()
     return [{
         "sourcedId": r["sourcedId"], "userMasterIdentifier": r["userMasterIdentifier"] or None,
         "username": r["username"], "status": r["status"], "enabledUser": bool(r["enabledUser"]),
