@@ -24,13 +24,18 @@ signals are not sent for a lean route (nothing in renkei listens to them).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Flask, Request, Response, current_app, request, session
 from flask.globals import _cv_app
 from flask.sessions import SessionMixin
+from werkzeug.datastructures import MultiDict
+from werkzeug.http import parse_cookie
+from werkzeug.utils import cached_property
 
 from mocks.base.faults import Fault, FaultStore
 from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, WsgiApp, note_fault
@@ -93,6 +98,71 @@ def take_fault_in(environ: dict[str, Any], app: Flask, kind: str) -> Fault | Non
     return fault
 
 
+#: the one form body a lean request parses itself (what browsers and requests send)
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+
+
+def parse_query(text: str) -> list[tuple[str, str]]:
+    """``parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")``, as werkzeug
+    reads a query string or a urlencoded body, with each name and value unquoted only when it
+    holds a ``%`` or ``+`` (a launch's parameters are mostly plain: tokens, ids, states)."""
+    items = []
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote(name.replace("+", " "), "utf-8", "werkzeug.url_quote")
+        if "%" in value or "+" in value:
+            value = unquote(value.replace("+", " "), "utf-8", "werkzeug.url_quote")
+        items.append((name, value))
+    return items
+
+
+class LeanRequestMixin:
+    """The app's request class with a lean route's inputs read straight from the environ:
+    the query string and a urlencoded body parsed by :func:`parse_query`, the cookies from
+    ``HTTP_COOKIE`` (werkzeug's own parser). Same values as werkzeug's properties; a body of
+    any other kind, or under a content length limit, is werkzeug's to parse."""
+
+    environ: dict[str, Any]
+    query_string: bytes
+    parameter_storage_class: type[MultiDict[str, str]]
+    dict_storage_class: type[MultiDict[str, str]]
+    max_content_length: int | None
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        if not self.query_string:
+            return self.parameter_storage_class()
+        return self.parameter_storage_class(parse_query(self.query_string.decode()))
+
+    @cached_property
+    def cookies(self) -> MultiDict[str, str]:
+        return parse_cookie(self.environ.get("HTTP_COOKIE"), cls=self.dict_storage_class)
+
+    def _load_form_data(self) -> None:
+        environ = self.environ
+        length = environ.get("CONTENT_LENGTH", "")
+        if ("form" in self.__dict__ or environ.get("CONTENT_TYPE") != FORM_URLENCODED
+                or not length.isdigit() or self.max_content_length is not None
+                or environ.get("wsgi.input_terminated")):
+            super()._load_form_data()  # type: ignore[misc]
+            return
+        body = environ["wsgi.input"].read(int(length)) if int(length) else b""
+        try:
+            form = self.parameter_storage_class(parse_query(body.decode()))
+        except ValueError:  # not UTF-8: werkzeug's parser gives an empty form too
+            form = self.parameter_storage_class()
+        d = self.__dict__
+        d["stream"], d["form"], d["files"] = io.BytesIO(), form, self.parameter_storage_class()
+
+
+def lean_request_class(base: type[Request]) -> type[Request]:
+    """``base`` (an app's request class) reading its inputs as :class:`LeanRequestMixin`."""
+    return type("Lean" + base.__name__, (LeanRequestMixin, base), {})
+
+
 def flask_call() -> Call:
     """The current Flask request as a :class:`Call` (a Flask route serving a lean view)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -137,6 +207,14 @@ class LeanDispatch:
         self.wsgi = wsgi
         self.routes = routes
         self._table: dict[tuple[str, str], LeanRoute] | None = None
+        self._request_class: tuple[type[Request], type[Request]] | None = None
+
+    def request_class(self) -> type[Request]:
+        """The app's request class as :func:`lean_request_class` (made once per class)."""
+        kept, base = self._request_class, self.app.request_class
+        if kept is None or kept[0] is not base:
+            kept = self._request_class = (base, lean_request_class(base))
+        return kept[1]
 
     def table(self) -> dict[tuple[str, str], LeanRoute]:
         """``(method, path) → lean route``, from the app's URL map (built at first use, once
@@ -186,7 +264,7 @@ class LeanDispatch:
             app_ctx.push()
         error: BaseException | None = None
         try:
-            req = app.request_class(environ)
+            req = self.request_class()(environ)
             call = Call(app, req, lambda: _open_session(app, req))
             try:
                 response = app.make_response(lean.view(call))
