@@ -252,7 +252,7 @@ class LeanDispatch:
                                      environ.get("PATH_INFO", "/")))
         if lean is None:
             return self.wsgi(environ, start_response)
-        return self.serve(lean, environ)(environ, start_response)
+        return send(self.serve(lean, environ), environ, start_response)
 
     def serve(self, lean: LeanRoute, environ: dict[str, Any]) -> Response:
         """Run ``lean`` as Flask would run its route: in the app context, the response made
@@ -282,6 +282,23 @@ class LeanDispatch:
         finally:
             if app_ctx is not None:
                 app_ctx.pop(error)
+
+
+def send(response: Response, environ: dict[str, Any], start_response: Callable[..., Any]
+         ) -> Iterable[bytes]:
+    """``response(environ, start_response)``: a body of bytes held in a list (what a view's
+    text or a redirect gives) that nothing waits to close is sent as that list, without
+    werkzeug's encoding generator and closing iterator around it (same status, headers and
+    bytes); anything else is werkzeug's to send."""
+    body = response.response
+    status = response.status_code
+    if (type(body) is not list or response.direct_passthrough or response._on_close
+            or environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in (204, 304)
+            or not all(type(chunk) is bytes for chunk in body)):
+        return response(environ, start_response)
+    headers = response.get_wsgi_headers(environ)
+    start_response(response.status, headers.to_wsgi_list())
+    return body
 
 
 def _open_session(app: Flask, req: Request) -> SessionMixin:
