@@ -123,7 +123,7 @@ class LeanRequestMixin:
     """The app's request class with a lean route's inputs read straight from the environ:
     the query string and a urlencoded body parsed by :func:`parse_query`, the cookies from
     ``HTTP_COOKIE`` (werkzeug's own parser). Same values as werkzeug's properties; a body of
-    any other kind, or under a content length limit, is werkzeug's to parse."""
+    any other kind, or over the content length limit, is werkzeug's to parse (or refuse)."""
 
     environ: dict[str, Any]
     query_string: bytes
@@ -144,9 +144,10 @@ class LeanRequestMixin:
     def _load_form_data(self) -> None:
         environ = self.environ
         length = environ.get("CONTENT_LENGTH", "")
+        limit = self.max_content_length
         if ("form" in self.__dict__ or environ.get("CONTENT_TYPE") != FORM_URLENCODED
-                or not length.isdigit() or self.max_content_length is not None
-                or environ.get("wsgi.input_terminated")):
+                or not length.isdigit() or environ.get("wsgi.input_terminated")
+                or (limit is not None and int(length) > limit)):  # werkzeug refuses it (413)
             super()._load_form_data()  # type: ignore[misc]
             return
         body = environ["wsgi.input"].read(int(length)) if int(length) else b""

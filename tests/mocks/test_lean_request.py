@@ -39,6 +39,11 @@ def environ(method: str = "POST", query: bytes = b"", body: bytes = b"",
     return env
 
 
+def fresh(case: dict[str, Any]) -> dict[str, Any]:
+    """``case`` with its body unread."""
+    return dict(case, **{"wsgi.input": io.BytesIO(case["wsgi.input"].getvalue())})
+
+
 CASES = [
     environ("GET", b"user=u%201&tool=a+b&tool=c&empty=&bare&&=v"),
     environ("GET", "q=\u3042&r=%E3%81%82&bad=%zz&half=%E3%81".encode()),
@@ -50,17 +55,19 @@ CASES = [
     environ(body=b"a=1&b=2", length=""),  # no length: nothing is read
     environ(body=b"a=1&b=2", length="3"),  # a shorter length: that much is read
     environ(body=b"", ctype=None),
+    environ(body=b"a=" + b"x" * 62),  # exactly at a 64-byte limit
 ]
 
 
-def test_a_lean_request_reads_what_werkzeugs_does() -> None:
+@pytest.mark.parametrize("limit", [None, 64, 10**9])  # the mocks allow 512 MB
+def test_a_lean_request_reads_what_werkzeugs_does(limit: int | None) -> None:
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = limit
     lean = lean_request_class(Request)
     assert issubclass(lean, Request)
     for case in CASES:
         with app.app_context():
-            want = Request(dict(case, **{"wsgi.input": io.BytesIO(case["wsgi.input"].getvalue())}))
-            got = lean(case)
+            want, got = Request(fresh(case)), lean(fresh(case))
             for name in ("args", "form", "values", "cookies", "files"):
                 assert list(getattr(got, name).items(multi=True)) == \
                     list(getattr(want, name).items(multi=True)), (name, case)
