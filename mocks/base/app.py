@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import types
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from requests import RequestException, Session
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadGateway, HTTPException, InternalServerError
 
+from harness.lti.reply import PLAIN_URL
 from mocks import default_peers
 from mocks.base import admin, db, pages
 from mocks.base.faults import Fault, FaultError, FaultStore
@@ -47,12 +47,6 @@ class MockState:
     faults: FaultStore
     requests: RequestLog
     session: Session | None = None
-
-
-#: a Location werkzeug's ``iri_to_uri`` gives back as it is: http(s), a lower-case ASCII host,
-#: a port, a path and a non-empty query of characters it never quotes, no user or fragment
-PLAIN_URL = re.compile(r"https?://[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*(?::[1-9][0-9]{0,3})?"
-                       r"(?:/[A-Za-z0-9._~%!$&'()*+,/:;=@-]*)?(?:\?[A-Za-z0-9._~%!$&'()*+,/:;=?@-]+)?")
 
 
 class MockResponse(Response):

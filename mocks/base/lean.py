@@ -37,6 +37,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_cookie
 from werkzeug.utils import cached_property
 
+from harness.lti.reply import Reply
 from mocks.base.faults import Fault, FaultStore
 from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, WsgiApp, note_fault
 
@@ -255,7 +256,7 @@ class LeanDispatch:
             return self.wsgi(environ, start_response)
         return send(self.serve(lean, environ), environ, start_response)
 
-    def serve(self, lean: LeanRoute, environ: dict[str, Any]) -> Response:
+    def serve(self, lean: LeanRoute, environ: dict[str, Any]) -> Response | Reply:
         """Run ``lean`` as Flask would run its route: in the app context, the response made
         by the app, the session saved by its interface, errors to its error handlers."""
         app = self.app
@@ -268,10 +269,12 @@ class LeanDispatch:
             req = self.request_class()(environ)
             call = Call(app, req, lambda: _open_session(app, req))
             try:
-                response = app.make_response(lean.view(call))
+                answer = lean.view(call)
+                response = answer if type(answer) is Reply else app.make_response(answer)
                 opened = call.session_opened
                 if opened is not None and not app.session_interface.is_null_session(opened):
-                    app.session_interface.save_session(app, opened, response)
+                    # a Reply takes a session's cookie and Vary as a Response does
+                    app.session_interface.save_session(app, opened, response)  # type: ignore[arg-type]
             except Exception as exc:  # the app's error handlers answer, as for a Flask route
                 with app.request_context(environ):
                     response = app.finalize_request(app.handle_user_exception(exc),
@@ -285,12 +288,15 @@ class LeanDispatch:
                 app_ctx.pop(error)
 
 
-def send(response: Response, environ: dict[str, Any], start_response: Callable[..., Any]
-         ) -> Iterable[bytes]:
-    """``response(environ, start_response)``: a body of bytes held in a list (what a view's
-    text or a redirect gives) that nothing waits to close is sent as that list, without
-    werkzeug's encoding generator and closing iterator around it (same status, headers and
-    bytes); anything else is werkzeug's to send."""
+def send(response: Response | Reply, environ: dict[str, Any],
+         start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """``response(environ, start_response)``: a :class:`Reply` is sent as it is; a body of
+    bytes held in a list (what a view's text or a redirect gives) that nothing waits to close
+    is sent as that list, without werkzeug's encoding generator and closing iterator around
+    it (same status, headers and bytes); anything else is werkzeug's to send."""
+    if type(response) is Reply:
+        return response(environ, start_response)
+    assert isinstance(response, Response)
     body = response.response
     status = response.status_code
     if (type(body) is not list or response.direct_passthrough or response._on_close
