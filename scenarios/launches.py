@@ -218,8 +218,10 @@ class WorldCopy:
         of the database file, as a restarted server would."""
         for name, snapshot in self.snapshots.items():
             shutil.copyfile(snapshot, Path(folder) / f"{name}.sqlite3")
-        vendors = Vendors.in_process(folder, secret_key=spec["secret_key"],
-                                     config=spec["config"])
+        # each file is the worker's alone: SQLite keeps its lock (mocks.base.db)
+        config = {name: {**spec["config"].get(name, {}), "DATABASE_EXCLUSIVE": True}
+                  for name in NAMES}
+        vendors = Vendors.in_process(folder, secret_key=spec["secret_key"], config=config)
         for tool, reason in self.rejecting.items():
             vendors.reject_launches(tool, reason)
         return vendors

@@ -28,6 +28,9 @@ log = logging.getLogger("mocks")
 #: the base's config defaults; a mock's ``MockSpec.defaults`` and the caller's config override
 BASE_DEFAULTS: dict[str, Any] = {
     "DATABASE": None,            # None → <instance path>/<name>.sqlite; ":memory:" for tests
+    # the file is this process's alone (a launch worker's private copy): SQLite holds its lock
+    # for the connection's life instead of taking and dropping it around every transaction
+    "DATABASE_EXCLUSIVE": False,
     "BASE_URL": None,            # None → the in-process URL from mocks.default_peers()
     "PEERS": None,               # None → mocks.default_peers()
     "HTTP_SESSION": None,        # requests.Session for outbound calls; None → a plain one
