@@ -14,6 +14,12 @@ request's fault store) instead of Flask's globals, and served two ways:
 - the Flask route at the same path calls the same view through :func:`flask_call` (the
   route stays in the URL map: 405s, HEAD, ``url_for`` and the OpenAPI stay Flask's).
 
+A lean route's request is the app's request class reading its query string, urlencoded body
+and cookies straight from the environ (:class:`LeanRequestMixin`: the same values, parsed
+with less work); a view that answers with a :class:`harness.lti.reply.Reply` (the launch
+hops do) has its status, headers and body sent as they are, the session saved on it by the
+app's session interface, without a werkzeug Response made and taken apart again.
+
 In-process (harness.transport) and live (waitress) go through the same WSGI stack, so both
 take the lean path. What Flask would do around a view and a lean view does not — the app's
 ``before_request`` and ``after_request`` hooks — a lean route names as covered
