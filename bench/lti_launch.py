@@ -21,7 +21,8 @@ measures another source tree with this script (run a copy of the script from out
 trees, with ``PYTHONPATH=DIR``, so that nothing of this tree is on the path).
 
 Issue 18's launch row, round 5 (2026-12-06, the 2-core container shared with three other
-slices and a prefecture run; Tsukuba seed 1, 45,762 launches, all verified, 2 workers; CPU
+slices and a prefecture run; before and after interleaved, a copy of this script run from
+outside both trees with --tree; Tsukuba seed 1, 45,762 launches, all verified, 2 workers; CPU
 is the measure, wall-clock shares under that load mean nothing):
                           before (main df6bceb)   after
   pair 1 (15:37-15:47, load 3.5-7.5; after = d780b38, the first five cuts)
@@ -37,6 +38,12 @@ is the measure, wall-clock shares under that load mean nothing):
   share of the floor      12.8%                   15.5%   (CPU; x1.21)
   system time             3.37 s                  2.67 s
   parent's CPU            0.68 s                  0.71 s
+  pair 3 (16:24-16:34, load 5-7.5; after = 32ff7e0, the same code, run second)
+  CPU per launch          2.136 ms                1.672 ms  (-22%)
+  launches / CPU-second   468                     598
+  RS256 floor             3,565                   3,680     signatures per CPU-s
+  share of the floor      13.1%                   16.3%   (CPU; x1.24)
+  system time             3.34 s                  2.19 s
 Inside a worker (that run, printed by a temporary probe): its start 0.35-0.39 CPU-s, its
 22,881 launches 37.2-37.5 CPU-s (1.63 ms each, 0.82 s of it system), reading its tools'
 records back 1.05 CPU-s; so the pool adds ~5% to the launches themselves. One process at
