@@ -29,7 +29,7 @@ is the measure, wall-clock shares under that load mean nothing):
   CPU per launch          2.167 ms                1.940 ms
   share of the floor      13.1%                   14.3%   (CPU)
   system time             3.06 s                  2.40 s
-  one run (15:51-15:56, load 3.5-6.6; 246ea99 + flow_step: every cut but the last two docs)
+  one run (15:51-15:56, load 3.5-6.6; c84ac6b, with a temporary probe in the workers)
   CPU per launch                                  1.71 ms (share 16.4%, system 2.16 s)
   pair 2 (16:13-16:24, load 6-8; after = 3c8d677, this branch's code, run first)
   CPU per launch          2.177 ms                1.744 ms  (-20%)
@@ -57,8 +57,8 @@ Request object, session open and save) 13%, the scripted browser and transport 1
 fault and request-log middleware 5%, SQLite's statements 3% (inside the views).
 What changed (each commit says its figure):
 - a lean route's request reads the query string, a urlencoded body and the cookies from the
-  environ itself (parse_qsl's work, unquoting only what holds % or +; the body was always
-  werkzeug's form parser, since the mocks' MAX_CONTENT_LENGTH turned the first attempt off);
+  environ itself (parse_qsl's work, unquoting only what holds % or +; the body's lean path
+  first stayed off under the mocks' 512 MB MAX_CONTENT_LENGTH, fixed in c370e3a);
 - the four hops answer with harness.lti.reply.Reply (status, header list, body bytes as
   werkzeug writes them; the session saved on it by Flask's interface), sent as it is: no
   Response made, finalised and taken apart (Headers, iri_to_uri, closing iterator);
