@@ -20,6 +20,55 @@ process (CPU clock); ``--in-process N`` times them without the profiler. ``--tre
 measures another source tree with this script (run a copy of the script from outside both
 trees, with ``PYTHONPATH=DIR``, so that nothing of this tree is on the path).
 
+Issue 18's launch row, round 5 (2026-12-06, the 2-core container shared with three other
+slices and a prefecture run; before and after interleaved, a copy of this script run from
+outside both trees with --tree; Tsukuba seed 1, 45,762 launches, all verified, 2 workers; CPU
+is the measure, wall-clock shares under that load mean nothing):
+                          before (main df6bceb)   after
+  pair 1 (15:37-15:47, load 3.5-7.5; after = d780b38, the first five cuts)
+  CPU per launch          2.167 ms                1.940 ms
+  share of the floor      13.1%                   14.3%   (CPU)
+  system time             3.06 s                  2.40 s
+  one run (15:51-15:56, load 3.5-6.6; c84ac6b, with a temporary probe in the workers)
+  CPU per launch                                  1.71 ms (share 16.4%, system 2.16 s)
+  pair 2 (16:13-16:24, load 6-8; after = 3c8d677, this branch's code, run first)
+  CPU per launch          2.177 ms                1.744 ms  (-20%)
+  launches / CPU-second   459                     573
+  RS256 floor             3,579                   3,700     signatures per CPU-s
+  share of the floor      12.8%                   15.5%   (CPU; x1.21)
+  system time             3.37 s                  2.67 s
+  parent's CPU            0.68 s                  0.71 s
+  pair 3 (16:24-16:34, load 5-7.5; after = 32ff7e0, the same code, run second)
+  CPU per launch          2.136 ms                1.672 ms  (-22%)
+  launches / CPU-second   468                     598
+  RS256 floor             3,565                   3,680     signatures per CPU-s
+  share of the floor      13.1%                   16.3%   (CPU; x1.24)
+  system time             3.34 s                  2.19 s
+Inside a worker (that run, printed by a temporary probe): its start 0.35-0.39 CPU-s, its
+22,881 launches 37.2-37.5 CPU-s (1.63 ms each, 0.82 s of it system), reading its tools'
+records back 1.05 CPU-s; so the pool adds ~5% to the launches themselves. One process at
+Tsukuba (--in-process 3000, load 4.7): 1.455 ms per launch.
+Far from the 2x (23% needs ~1.15 ms): what is left is spread thin. By cProfile of 840
+launches of the small city (c84ac6b; the profiler inflates Python against C): the four
+views 64% (a tool's launch 25%: verification 11%, the licence decision and its log entry
+4%; lgate's auth 18%: signing 6%, the RSA signature itself 4%; lgate's /launch 12%; a
+tool's login 9%), the lean dispatch around them (app context push and pop, werkzeug's
+Request object, session open and save) 13%, the scripted browser and transport 12%, the
+fault and request-log middleware 5%, SQLite's statements 3% (inside the views).
+What changed (each commit says its figure):
+- a lean route's request reads the query string, a urlencoded body and the cookies from the
+  environ itself (parse_qsl's work, unquoting only what holds % or +; the body's lean path
+  first stayed off under the mocks' 512 MB MAX_CONTENT_LENGTH, fixed in c370e3a);
+- the four hops answer with harness.lti.reply.Reply (status, header list, body bytes as
+  werkzeug writes them; the session saved on it by Flask's interface), sent as it is: no
+  Response made, finalised and taken apart (Headers, iri_to_uri, closing iterator);
+- a token signed without PyJWT's per-token work (header segment once per key; same bytes);
+- the tool's launch log entry one fixed INSERT; form_urlencode quotes only reserved runs;
+  URLs of a launch cut without urlsplit's checks (split_url);
+- the workers' private databases use SQLite's exclusive locking: strace of 840 launches
+  showed 18 fcntl calls a launch (per transaction and WAL-index locks), 12.5 pwrite64 (the
+  WAL: a launch commits twice), 3 getrandom, 2 getpid a launch (page faults not counted).
+
 Issue 18's launch row, round 4 (2026-12-06, 2-core container shared with four other slices;
 before = main c1d44ad, after = this branch; Tsukuba seed 1, 45,762 launches, all verified,
 2 workers; two pairs, each pair run at the same time, so under the same load):

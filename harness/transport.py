@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -87,6 +88,26 @@ class WsgiAdapter(BaseAdapter):
         pass
 
 
+#: what makes ``urlsplit`` do more than cut a URL at its first ``://``, ``/``, ``?``: spaces
+#: and control characters it strips or drops, a fragment, an IPv6 host
+_UNPLAIN = re.compile(r"[\x00-\x20#\[\]\x7f]")
+
+
+def split_url(url: str) -> SplitResult:
+    """``urlsplit(url)``; an ASCII http(s) URL with nothing for it to strip, no fragment and
+    no IPv6 host (every hop of a launch) is cut where urlsplit cuts it, without its checks."""
+    if url.startswith(("http://", "https://")) and url.isascii() and not _UNPLAIN.search(url):
+        scheme, _, rest = url.partition("://")
+        cut = len(rest)
+        for mark in "/?":
+            at = rest.find(mark)
+            if 0 <= at < cut:
+                cut = at
+        path, _, query = rest[cut:].partition("?")
+        return SplitResult(scheme, rest[:cut], path, query, "")
+    return urlsplit(url)
+
+
 def wsgi_environ(method: str, parts: SplitResult, body: bytes,
                  headers: Mapping[str, str]) -> dict[str, Any]:
     """A PEP 3333 environ for one request to ``parts`` (a ``urlsplit`` result).
@@ -96,7 +117,7 @@ def wsgi_environ(method: str, parts: SplitResult, body: bytes,
     """
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "PATH_INFO": _path_info(parts.path),
         "QUERY_STRING": parts.query, "SERVER_NAME": parts.hostname or "localhost",
         "SERVER_PORT": str(parts.port or (443 if parts.scheme == "https" else 80)),
         "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": parts.netloc,
@@ -112,6 +133,13 @@ def wsgi_environ(method: str, parts: SplitResult, body: bytes,
         elif key not in ("CONTENT_LENGTH", "HOST"):  # both set above, from the body and URL
             environ["HTTP_" + key] = value
     return environ
+
+
+def _path_info(path: str) -> str:
+    """PEP 3333's PATH_INFO for a URL's path: its bytes, unquoted, as latin-1."""
+    if "%" not in path and path.isascii():
+        return path or "/"
+    return unquote_to_bytes(path or "/").decode("latin-1")
 
 
 def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:

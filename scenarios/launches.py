@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from harness.lti.http import HttpError
+from harness.transport import split_url
 from scenarios.expected import CityExpectation
 from scenarios.model import StepFindings
 from scenarios.observe import pick, tool_launch_pages
@@ -118,10 +119,10 @@ def flow_step(urls: Sequence[str], lgate: str) -> str:
     The flow alternates hosts: lgate, the tool (its login step), lgate again (its auth), the
     tool again (the launch); no path needs knowing.
     """
-    host = urlsplit(lgate).netloc
+    host = split_url(lgate).netloc
     step = "lgate"
     for url in urls:
-        at_lgate = urlsplit(url).netloc == host
+        at_lgate = split_url(url).netloc == host
         if step == "lgate" and not at_lgate:
             step = "login"
         elif step == "login" and at_lgate:
@@ -150,7 +151,7 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
                              judged)
     step = flow_step([p.url for p in browser.history], lgate)
     if own:
-        ok = page.status == 200 and urlsplit(page.url).netloc == urlsplit(
+        ok = page.status == 200 and split_url(page.url).netloc == split_url(
             vendors.urls[tool]).netloc
     elif acceptance is not None:
         ok = step == "launch" and acceptance.accepted(page)
@@ -218,8 +219,10 @@ class WorldCopy:
         of the database file, as a restarted server would."""
         for name, snapshot in self.snapshots.items():
             shutil.copyfile(snapshot, Path(folder) / f"{name}.sqlite3")
-        vendors = Vendors.in_process(folder, secret_key=spec["secret_key"],
-                                     config=spec["config"])
+        # each file is the worker's alone: SQLite keeps its lock (mocks.base.db)
+        config = {name: {**spec["config"].get(name, {}), "DATABASE_EXCLUSIVE": True}
+                  for name in NAMES}
+        vendors = Vendors.in_process(folder, secret_key=spec["secret_key"], config=config)
         for tool, reason in self.rejecting.items():
             vendors.reject_launches(tool, reason)
         return vendors

@@ -30,7 +30,7 @@ import requests
 import mocks
 from harness.lti.browser import Browser, Page, RequestsTransport, WsgiTransport
 from harness.lti.runner import Acceptance
-from harness.transport import mount_wsgi, session_for
+from harness.transport import mount_wsgi, session_for, split_url
 from mocks.base import close_app_db
 
 #: the six systems, in port order: the mocks' registry
@@ -62,7 +62,7 @@ class _MixedTransport:
         self._http: RequestsTransport | None = None
 
     def send(self, method: str, url: str, data: Mapping[str, str] | None) -> Page:
-        if urlsplit(url).netloc in self.hosts:
+        if split_url(url).netloc in self.hosts:
             return self.wsgi.send(method, url, data)
         if self._http is None:
             self._http = RequestsTransport(timeout=30.0)

@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from harness.lti.http import HttpError
 from harness.lti.web import form_urlencode, read_autosubmit_form
-from harness.transport import ConnectionDropped, call_wsgi, session_for, wsgi_environ
+from harness.transport import ConnectionDropped, call_wsgi, session_for, split_url, wsgi_environ
 
 
 @dataclass
@@ -81,7 +81,7 @@ class WsgiTransport:
         self.jars: dict[str, CookieJar] = {}
 
     def send(self, method: str, url: str, data: Mapping[str, str] | None) -> Page:
-        parts = urlsplit(url)
+        parts = split_url(url)
         app = self.apps.get(parts.netloc)
         if app is None:
             raise HttpError(f"{method} {url} failed: no in-process app for {parts.netloc}",

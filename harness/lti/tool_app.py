@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from harness.lti import constants as c
+from harness.lti import reply
 from harness.lti.claims import resource_link_item
 from harness.lti.jwks import http_fetcher
 from harness.lti.keys import JWKS_MAX_AGE, KeyStore
+from harness.lti.reply import Reply
 from harness.lti.tool import LoginError, PlatformRegistration, Tool
 from harness.lti.web import autosubmit_form, message_page
 
@@ -40,14 +42,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def redirect_with_state(url: str, state: str, secure: bool | None = None) -> Response:
+def redirect_with_state(url: str, state: str, secure: bool | None = None) -> Reply:
     """The login's redirect to the platform, setting the OIDC state cookie the launch checks.
 
     :param secure: the login came over https (default: Flask's current request's scheme).
     """
     if secure is None:
         secure = request.is_secure
-    resp = redirect(url)
+    resp = reply.redirect(url)
     # SameSite=None is what iframes need in real browsers; Secure is set only on https
     resp.set_cookie(STATE_COOKIE, state, max_age=600, httponly=True,
                     secure=secure, samesite="None" if secure else "Lax")

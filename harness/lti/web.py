@@ -25,9 +25,20 @@ def form_urlencode(fields: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str
     return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in pairs)
 
 
+#: a run of characters ``quote_plus`` changes, and what it writes for each byte of their UTF-8
+_RESERVED_RUN = re.compile(r"[^A-Za-z0-9_.~-]+")
+_PERCENT = [f"%{b:02X}" if b != 0x20 else "+" for b in range(256)]
+
+
+def _quote_run(match: re.Match[str]) -> str:
+    return "".join([_PERCENT[b] for b in match.group().encode()])
+
+
 def _quote(value: object) -> str:
-    if type(value) is str and _UNRESERVED.fullmatch(value):
-        return value
+    if type(value) is str:
+        # quote_plus's output, its per-byte work done for the reserved runs only (a URL
+        # value has a few: "://", "/")
+        return value if _UNRESERVED.fullmatch(value) else _RESERVED_RUN.sub(_quote_run, value)
     # as urlencode: bytes quoted as they are, anything else as its str()
     return quote_plus(value if isinstance(value, str | bytes) else str(value))
 

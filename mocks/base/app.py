@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import types
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from requests import RequestException, Session
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadGateway, HTTPException, InternalServerError
 
+from harness.lti.reply import PLAIN_URL
 from mocks import default_peers
 from mocks.base import admin, db, pages
 from mocks.base.faults import Fault, FaultError, FaultStore
@@ -28,6 +28,9 @@ log = logging.getLogger("mocks")
 #: the base's config defaults; a mock's ``MockSpec.defaults`` and the caller's config override
 BASE_DEFAULTS: dict[str, Any] = {
     "DATABASE": None,            # None → <instance path>/<name>.sqlite; ":memory:" for tests
+    # the file is this process's alone (a launch worker's private copy): SQLite holds its lock
+    # for the connection's life instead of taking and dropping it around every transaction
+    "DATABASE_EXCLUSIVE": False,
     "BASE_URL": None,            # None → the in-process URL from mocks.default_peers()
     "PEERS": None,               # None → mocks.default_peers()
     "HTTP_SESSION": None,        # requests.Session for outbound calls; None → a plain one
@@ -47,12 +50,6 @@ class MockState:
     faults: FaultStore
     requests: RequestLog
     session: Session | None = None
-
-
-#: a Location werkzeug's ``iri_to_uri`` gives back as it is: http(s), a lower-case ASCII host,
-#: a port, a path and a non-empty query of characters it never quotes, no user or fragment
-PLAIN_URL = re.compile(r"https?://[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*(?::[1-9][0-9]{0,3})?"
-                       r"(?:/[A-Za-z0-9._~%!$&'()*+,/:;=@-]*)?(?:\?[A-Za-z0-9._~%!$&'()*+,/:;=?@-]+)?")
 
 
 class MockResponse(Response):

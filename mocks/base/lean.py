@@ -14,6 +14,12 @@ request's fault store) instead of Flask's globals, and served two ways:
 - the Flask route at the same path calls the same view through :func:`flask_call` (the
   route stays in the URL map: 405s, HEAD, ``url_for`` and the OpenAPI stay Flask's).
 
+A lean route's request is the app's request class reading its query string, urlencoded body
+and cookies straight from the environ (:class:`LeanRequestMixin`: the same values, parsed
+with less work); a view that answers with a :class:`harness.lti.reply.Reply` (the launch
+hops do) has its status, headers and body sent as they are, the session saved on it by the
+app's session interface, without a werkzeug Response made and taken apart again.
+
 In-process (harness.transport) and live (waitress) go through the same WSGI stack, so both
 take the lean path. What Flask would do around a view and a lean view does not — the app's
 ``before_request`` and ``after_request`` hooks — a lean route names as covered
@@ -24,14 +30,20 @@ signals are not sent for a lean route (nothing in renkei listens to them).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Flask, Request, Response, current_app, request, session
 from flask.globals import _cv_app
 from flask.sessions import SessionMixin
+from werkzeug.datastructures import MultiDict
+from werkzeug.http import parse_cookie
+from werkzeug.utils import cached_property
 
+from harness.lti.reply import Reply
 from mocks.base.faults import Fault, FaultStore
 from mocks.base.middleware import FAULTS_KEY, RECORD_KEY, WsgiApp, note_fault
 
@@ -93,6 +105,72 @@ def take_fault_in(environ: dict[str, Any], app: Flask, kind: str) -> Fault | Non
     return fault
 
 
+#: the one form body a lean request parses itself (what browsers and requests send)
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+
+
+def parse_query(text: str) -> list[tuple[str, str]]:
+    """``parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")``, as werkzeug
+    reads a query string or a urlencoded body, with each name and value unquoted only when it
+    holds a ``%`` or ``+`` (a launch's parameters are mostly plain: tokens, ids, states)."""
+    items = []
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote(name.replace("+", " "), "utf-8", "werkzeug.url_quote")
+        if "%" in value or "+" in value:
+            value = unquote(value.replace("+", " "), "utf-8", "werkzeug.url_quote")
+        items.append((name, value))
+    return items
+
+
+class LeanRequestMixin:
+    """The app's request class with a lean route's inputs read straight from the environ:
+    the query string and a urlencoded body parsed by :func:`parse_query`, the cookies from
+    ``HTTP_COOKIE`` (werkzeug's own parser). Same values as werkzeug's properties; a body of
+    any other kind, or over the content length limit, is werkzeug's to parse (or refuse)."""
+
+    environ: dict[str, Any]
+    query_string: bytes
+    parameter_storage_class: type[MultiDict[str, str]]
+    dict_storage_class: type[MultiDict[str, str]]
+    max_content_length: int | None
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        if not self.query_string:
+            return self.parameter_storage_class()
+        return self.parameter_storage_class(parse_query(self.query_string.decode()))
+
+    @cached_property
+    def cookies(self) -> MultiDict[str, str]:
+        return parse_cookie(self.environ.get("HTTP_COOKIE"), cls=self.dict_storage_class)
+
+    def _load_form_data(self) -> None:
+        environ = self.environ
+        length = environ.get("CONTENT_LENGTH", "")
+        limit = self.max_content_length
+        if ("form" in self.__dict__ or environ.get("CONTENT_TYPE") != FORM_URLENCODED
+                or not length.isdigit() or environ.get("wsgi.input_terminated")
+                or (limit is not None and int(length) > limit)):  # werkzeug refuses it (413)
+            super()._load_form_data()  # type: ignore[misc]
+            return
+        body = environ["wsgi.input"].read(int(length)) if int(length) else b""
+        try:
+            form = self.parameter_storage_class(parse_query(body.decode()))
+        except ValueError:  # not UTF-8: werkzeug's parser gives an empty form too
+            form = self.parameter_storage_class()
+        d = self.__dict__
+        d["stream"], d["form"], d["files"] = io.BytesIO(), form, self.parameter_storage_class()
+
+
+def lean_request_class(base: type[Request]) -> type[Request]:
+    """``base`` (an app's request class) reading its inputs as :class:`LeanRequestMixin`."""
+    return type("Lean" + base.__name__, (LeanRequestMixin, base), {})
+
+
 def flask_call() -> Call:
     """The current Flask request as a :class:`Call` (a Flask route serving a lean view)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -137,6 +215,14 @@ class LeanDispatch:
         self.wsgi = wsgi
         self.routes = routes
         self._table: dict[tuple[str, str], LeanRoute] | None = None
+        self._request_class: tuple[type[Request], type[Request]] | None = None
+
+    def request_class(self) -> type[Request]:
+        """The app's request class as :func:`lean_request_class` (made once per class)."""
+        kept, base = self._request_class, self.app.request_class
+        if kept is None or kept[0] is not base:
+            kept = self._request_class = (base, lean_request_class(base))
+        return kept[1]
 
     def table(self) -> dict[tuple[str, str], LeanRoute]:
         """``(method, path) → lean route``, from the app's URL map (built at first use, once
@@ -174,9 +260,9 @@ class LeanDispatch:
                                      environ.get("PATH_INFO", "/")))
         if lean is None:
             return self.wsgi(environ, start_response)
-        return self.serve(lean, environ)(environ, start_response)
+        return send(self.serve(lean, environ), environ, start_response)
 
-    def serve(self, lean: LeanRoute, environ: dict[str, Any]) -> Response:
+    def serve(self, lean: LeanRoute, environ: dict[str, Any]) -> Response | Reply:
         """Run ``lean`` as Flask would run its route: in the app context, the response made
         by the app, the session saved by its interface, errors to its error handlers."""
         app = self.app
@@ -186,13 +272,15 @@ class LeanDispatch:
             app_ctx.push()
         error: BaseException | None = None
         try:
-            req = app.request_class(environ)
+            req = self.request_class()(environ)
             call = Call(app, req, lambda: _open_session(app, req))
             try:
-                response = app.make_response(lean.view(call))
+                answer = lean.view(call)
+                response = answer if type(answer) is Reply else app.make_response(answer)
                 opened = call.session_opened
                 if opened is not None and not app.session_interface.is_null_session(opened):
-                    app.session_interface.save_session(app, opened, response)
+                    # a Reply takes a session's cookie and Vary as a Response does
+                    app.session_interface.save_session(app, opened, response)  # type: ignore[arg-type]
             except Exception as exc:  # the app's error handlers answer, as for a Flask route
                 with app.request_context(environ):
                     response = app.finalize_request(app.handle_user_exception(exc),
@@ -204,6 +292,26 @@ class LeanDispatch:
         finally:
             if app_ctx is not None:
                 app_ctx.pop(error)
+
+
+def send(response: Response | Reply, environ: dict[str, Any],
+         start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """``response(environ, start_response)``: a :class:`Reply` is sent as it is; a body of
+    bytes held in a list (what a view's text or a redirect gives) that nothing waits to close
+    is sent as that list, without werkzeug's encoding generator and closing iterator around
+    it (same status, headers and bytes); anything else is werkzeug's to send."""
+    if type(response) is Reply:
+        return response(environ, start_response)
+    assert isinstance(response, Response)
+    body = response.response
+    status = response.status_code
+    if (type(body) is not list or response.direct_passthrough or response._on_close
+            or environ.get("REQUEST_METHOD") == "HEAD" or status < 200 or status in (204, 304)
+            or not all(type(chunk) is bytes for chunk in body)):
+        return response(environ, start_response)
+    headers = response.get_wsgi_headers(environ)
+    start_response(response.status, headers.to_wsgi_list())
+    return body
 
 
 def _open_session(app: Flask, req: Request) -> SessionMixin:

@@ -10,12 +10,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from harness.accounts import PasswordFileError
+from harness.lti import reply
 from harness.lti.platform_app import auth as platform_auth
 from harness.lti.platform_app import authorize_page, jwks_response, learn_base_url
 from harness.lti.platform_app import state as lti_state
+from harness.lti.reply import Reply
 from harness.lti.web import form_urlencode, message_page
 from mocks.base import Call, database, db_transaction, flask_call, get_db, lean_routes
 from mocks.base.oneroster import finding_json, imsx_error
@@ -201,7 +203,7 @@ def launch_view(call: Call) -> Any:
         "context_id, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (now(), umi, name, reg.client_id, spec.message_type,
          target.class_id, _json(spec.person.roles)))
-    return redirect(url + ("&" if "?" in url else "?") + form_urlencode(params))
+    return reply.redirect(url + ("&" if "?" in url else "?") + form_urlencode(params))
 
 
 @bp.get("/launch")
@@ -216,7 +218,7 @@ def auth_view(call: Call) -> Any:
     refused = _login_required(call)
     if refused is not None:
         return refused
-    return authorize_page(call.request.values.to_dict())
+    return Reply(*authorize_page(call.request.values.to_dict()))
 
 
 def _login_required(call: Call) -> Any:

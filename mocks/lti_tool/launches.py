@@ -129,16 +129,23 @@ def _text(value: Any) -> str | None:
 
 def record_launch(db: sqlite3.Connection, record: LaunchRecord) -> LaunchRecord:
     """Append ``record`` to the log (its own small transaction) and set its id."""
-    data = record.as_dict()
-    data.pop("id")
-    for key in ("rules", "warnings", "roles", "account", "licence"):
-        data[key] = json.dumps(data[key], ensure_ascii=False)
-    data["verified"] = int(record.verified)
-    names = ", ".join(data)
-    marks = ", ".join(f":{k}" for k in data)
-    cur = db.execute(f"INSERT INTO launches ({names}) VALUES ({marks})", data)
-    record.id = cur.lastrowid
+    row = []
+    for name in _COLUMNS:
+        value = getattr(record, name)
+        if name in _JSON_COLUMNS:  # an empty list, the usual value, without json.dumps
+            value = "[]" if value == [] and type(value) is list else \
+                json.dumps(value, ensure_ascii=False)
+        elif name == "verified":
+            value = int(value)
+        row.append(value)
+    record.id = db.execute(_INSERT, row).lastrowid
     return record
+
+
+_COLUMNS = tuple(name for name in _FIELDS if name != "id")
+_JSON_COLUMNS = frozenset(("rules", "warnings", "roles", "account", "licence"))
+_INSERT = (f"INSERT INTO launches ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
 
 
 def list_launches(db: sqlite3.Connection, *, limit: int | None = None) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from harness.lti import constants as c
 from harness.lti.claims import resource_link_item
 from harness.lti.keys import JWKS_MAX_AGE
+from harness.lti.reply import Reply
 from harness.lti.tool import LoginError, Tool
 from harness.lti.tool_app import ACCEPTED, REJECTED, STATE_COOKIE, redirect_with_state
 from harness.lti.verify import peek_claims
@@ -244,4 +245,5 @@ def _page(call: Call, entry: LaunchRecord, title_ja: str, title_en: str,
                         "launch_id": entry.id})
         return resp, entry.status
     title = f"{ctx.info.title_ja} — {title_ja} / {ctx.info.title_en} — {title_en}"
-    return message_page(title, [line for line in lines if line], marker=marker), entry.status
+    return Reply(message_page(title, [line for line in lines if line], marker=marker),
+                 entry.status)

@@ -86,3 +86,28 @@ def test_jwks_fetch_failure_is_a_clear_error():
     cache = KeySetCache("https://platform.example/jwks", http_fetcher(LtiHttpClient()))
     with pytest.raises(KeySetError, match="HTTP 500"):
         cache.get("k")
+
+
+def test_a_token_is_the_one_pyjwt_makes():
+    import datetime as dt
+
+    import jwt
+
+    key = KeyStore(None).current
+    payloads = [
+        {"iss": "https://p.example", "aud": ["c"], "sub": "u1", "iat": 1, "exp": 2,
+         "https://purl.imsglobal.org/spec/lti/claim/roles": ["Learner"], "name": "山田 太郎",
+         "nested": {"a": [1, 2.5, None, True]}},
+        {},
+        {"iat": dt.datetime(2025, 5, 1, tzinfo=dt.UTC), "sub": "u2"},  # PyJWT's path
+    ]
+    for payload in payloads:
+        want = jwt.encode(payload, key.private_key, algorithm="RS256",
+                          headers={"kid": key.kid, "typ": "JWT"})
+        assert key.sign(payload) == key.sign(payload) == want
+    extra = {"kid": "other", "cty": "x"}
+    assert key.sign({"a": 1}, headers=extra) == jwt.encode(
+        {"a": 1}, key.private_key, algorithm="RS256", headers={"kid": "other", "typ": "JWT",
+                                                                "cty": "x"})
+    with pytest.raises(TypeError):
+        key.sign({"iss": 5})

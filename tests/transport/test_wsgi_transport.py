@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes, urlsplit
+
 import pytest
 from flask import Flask, make_response, request
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.lti.browser import CookieJar, WsgiTransport
 from harness.lti.http import HttpError
-from harness.transport import ConnectionDropped
+from harness.transport import ConnectionDropped, split_url, wsgi_environ
 
 
 def _app() -> Flask:
@@ -105,3 +109,27 @@ def test_a_body_sent_through_the_legacy_write_callable_comes_first() -> None:
         return [b"returned"]
 
     assert call_wsgi(app, {}) == ("200 OK", [("Content-Type", "text/plain")], b"written returned")
+
+
+_URL_PART = st.text(alphabet="aZ09-._~:/?#[]@!$&'()*+,;=% \t\nあ\x00\x7f", max_size=12)
+
+
+@given(st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "", " http://"]),
+       _URL_PART, _URL_PART, _URL_PART)
+def test_split_url_is_urlsplit(scheme: str, host: str, path: str, query: str) -> None:
+    for url in (f"{scheme}{host}{path}?{query}", f"{scheme}{host}/{path}",
+                f"{scheme}{host}"):
+        try:
+            want = urlsplit(url)
+        except ValueError:  # an unbalanced IPv6 bracket: urlsplit's to refuse
+            with pytest.raises(ValueError):
+                split_url(url)
+            continue
+        assert split_url(url) == want
+
+
+@pytest.mark.parametrize("path", ["", "/", "/lti/launch", "/a%20b", "/ログイン", "/%E3%81%82",
+                                  "/a%zz"])
+def test_path_info_is_the_paths_bytes_as_latin1(path: str) -> None:
+    env = wsgi_environ("GET", urlsplit(f"http://t.test{path}"), b"", {})
+    assert env["PATH_INFO"] == unquote_to_bytes(path or "/").decode("latin-1")
