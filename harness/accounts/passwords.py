@@ -236,8 +236,8 @@ def settle_rows(rows: list[PasswordEntry]
     # union-find over every row was a dict of tuples and a list per row).
     # a value already in lower case is kept (not a fresh copy per row: at a city's scale the
     # copies were fresh memory, and their hashes computed a second time in every map below)
-    umi_of = [_lower(r.user_master_identifier) for r in rows]
-    upn_of = [_lower(r.user_principal_name) for r in rows]
+    umi_of = [lowered(r.user_master_identifier) for r in rows]
+    upn_of = [lowered(r.user_principal_name) for r in rows]
     umi_count, upn_count = Counter(umi_of), Counter(upn_of)
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
@@ -294,8 +294,9 @@ def settle_rows(rows: list[PasswordEntry]
     return entries, conflicts, repeats
 
 
-def _lower(text: str) -> str:
-    """``text`` in lower case: ``text`` itself when it is already."""
+def lowered(text: str) -> str:
+    """``text`` in lower case: ``text`` itself when it is already (no fresh copy, and its
+    hash, once computed, is kept for every map it goes in)."""
     low = text.lower()
     return text if low == text else low
 
