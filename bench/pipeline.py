@@ -98,6 +98,35 @@ are byte-identical before and after, Tsukuba and prefecture seed 1 (same install
 A no-change night makes no call to any target (tests/pipeline/test_e2e.py counts every request
 by host; the bench reports ``target_calls``).
 
+Issue 18, round 5 (the plan's ratio again). CPU seconds, before = main at df6bceb (/work/base),
+after = this branch; `--scales tsukuba,prefecture --no-apply`, base and branch interleaved (four
+base, three branch runs), load average 6.1–8.2 (two other prefecture jobs on the 2 cores):
+
+                                 before (4 runs)                after (3 runs)
+  tsukuba    plan first          0.545–0.593 s (mean 0.565)     0.546–0.578 s (0.563)
+             plan nightly        0.574–0.625 s (0.607)          0.587–0.598 s (0.592)
+  prefecture plan first          5.836–6.180 s (5.977)          5.689–5.870 s (5.807)
+             plan nightly        6.608–7.045 s (6.776)          6.379–6.686 s (6.497)
+  ratio      plan first          10.04–11.26× (mean 10.59×)     10.14–10.59× (10.26×)
+             plan nightly        10.57–11.83× (11.18×)          10.67–11.24× (10.93×)
+  peak RSS, prefecture plan      848–861 MB                     841–849 MB
+  Quiet run before (load 0.3–2.9): first 10.73×, nightly 10.58×. The ratio moved by less than
+  its spread between runs at this load; the target (≤ 10×) is not shown to hold.
+
+Per step, unprofiled (tools of this round: each step wrapped with process_time and minor
+faults), prefecture over Tsukuba, before → after: the password file 11.1–12.5× (settle_rows'
+two lower-case copies per row and its per-row count lookups: 0.18–0.20 s against 0.0095 s, 19×;
+after 0.086 s against 0.005 s) → 10.9–12.3×; _absent on a no-change night 26× (a second lookup
+of every person) → skipped; still above 11×: _owners 18–20× (0.05 s), drop_stale_duplicates and
+place_people 15–19× (0.07 s each, one city-sized map each), attach_passwords 20× (0.04 s),
+keymap 12×, build_roster 12–13× on the nightly (0.73 s: the key map's and the previous
+roster's strings are other objects than the export's, every lookup compares them in memory),
+_diff_present 12–14×. The previous roster's parse is 10.3–10.7× (1.7 s) but its transient
+bytes and text (20 + 84 + 156 MB at prefecture) are fresh pages every night (80–89k of the
+night's 176–195k minor faults; 7–8k at Tsukuba, where glibc reuses them below its 32 MB
+mmap threshold). Plans (stored bytes of plan, roster and commit, fixed salt) are identical
+before and after: Tsukuba and prefecture seed 1, first and nightly.
+
 Round 3's figures (before = c44a597): the prefecture first night and nightly run were not
 measured then (the before run was OOM-killed while /dev/shm held 17 GB of other jobs' files);
 last round's figures were first night 1,136 s wall (apply 968 s) and nightly 78 s.

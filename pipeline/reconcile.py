@@ -132,8 +132,9 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
                             from_year=prev.school_year, to_year=roster.school_year))
     _diff_frame(prev, roster, decisions)
     counts = {"school_moves": 0, "class_moves": 0, "missing": 0, "disable": 0, "drop": 0}
-    _diff_present(prev, roster, absent, decisions, counts, rollover)
-    new_absent = _absent(prev, roster, absent, policy, now, decisions, counts, rollover)
+    found = _diff_present(prev, roster, absent, decisions, counts, rollover)
+    new_absent = _absent(prev, roster, absent, policy, now, decisions, counts, rollover,
+                         every_one_present=found == len(prev.people))
     counts["drop"] = sum(1 for d in work.decisions if d.rule == "PL211")
     plan = Plan(id=plan_id, export_sha256=export_sha256, created_at=now.isoformat(),
                 roster=roster, previous=previous, decisions=decisions)
@@ -147,11 +148,14 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
 
 
 def _diff_present(prev: Roster, roster: Roster, absent: Mapping[str, Mapping[str, Any]],
-                  decisions: list[Decision], counts: dict[str, int], rollover: bool) -> None:
+                  decisions: list[Decision], counts: dict[str, int], rollover: bool) -> int:
     """Decide for everyone in the export: create, enable (back after being absent) or the
-    changes since the previous roster."""
+    changes since the previous roster. Returns how many of them the previous roster has."""
+    found = 0
     for umi, person in roster.people.items():
         before = prev.people.get(umi)
+        if before is not None:
+            found += 1
         gone = absent.get(umi)
         if before is None and gone is not None:
             decisions.append(_d("PL309", "enable", umi, umi=umi, since=gone["since"]))
@@ -164,17 +168,23 @@ def _diff_present(prev: Roster, roster: Roster, absent: Mapping[str, Mapping[str
             continue
         if before != person:  # the usual night: most records are equal, compared in one go
             _diff_person(before, person, prev, roster, decisions, counts, rollover)
+    return found
 
 
 def _absent(prev: Roster, roster: Roster, absent: Mapping[str, Mapping[str, Any]],
             policy: Policy, now: dt.datetime, decisions: list[Decision],
-            counts: dict[str, int], rollover: bool) -> dict[str, dict[str, Any]]:
+            counts: dict[str, int], rollover: bool, *, every_one_present: bool = False
+            ) -> dict[str, dict[str, Any]]:
     """Everyone missing from the export: newly missing (or graduated) people, and the grace
     policy for those missing longer. Puts them in ``roster.absent``; returns the state's
-    new absent table."""
+    new absent table.
+
+    :param every_one_present: the new roster holds every person of the previous one (the
+        usual night: a city's people are not looked up a second time to find none missing).
+    """
     today = now.date().isoformat()
     new_absent: dict[str, dict[str, Any]] = {}
-    for umi, before in prev.people.items():
+    for umi, before in () if every_one_present else prev.people.items():
         if umi in roster.people:
             continue
         graduated = rollover and before.grade == "J3"

@@ -234,8 +234,10 @@ def settle_rows(rows: list[PasswordEntry]
     # Most rows are alone: their pupil and their GIGA id are on no other row. Such a row is
     # its own group and needs no union-find; only the rest are linked (at a city's scale the
     # union-find over every row was a dict of tuples and a list per row).
-    umi_of = [r.user_master_identifier.lower() for r in rows]
-    upn_of = [r.user_principal_name.lower() for r in rows]
+    # a value already in lower case is kept (not a fresh copy per row: at a city's scale the
+    # copies were fresh memory, and their hashes computed a second time in every map below)
+    umi_of = [lowered(r.user_master_identifier) for r in rows]
+    upn_of = [lowered(r.user_principal_name) for r in rows]
     umi_count, upn_count = Counter(umi_of), Counter(upn_of)
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
@@ -246,8 +248,11 @@ def settle_rows(rows: list[PasswordEntry]
             k = parent[k]
         return k
 
-    alone = [umi_count[umi] == 1 and upn_count[upn] == 1
-             for umi, upn in zip(umi_of, upn_of, strict=True)]
+    if len(umi_count) == len(rows) and len(upn_count) == len(rows):
+        alone = [True] * len(rows)  # the usual file: no pupil and no GIGA id on two rows
+    else:
+        alone = [umi_count[umi] == 1 and upn_count[upn] == 1
+                 for umi, upn in zip(umi_of, upn_of, strict=True)]
     for umi, upn, lone in zip(umi_of, upn_of, alone, strict=True):
         if not lone:
             parent[find(("upn", upn))] = find(("umi", umi))
@@ -287,6 +292,13 @@ def settle_rows(rows: list[PasswordEntry]
             f"{keep.line} 行目と同じ行です（児童生徒・GIGA ID・パスワードとも同じ）", r.file)
             for r in last[1:]]
     return entries, conflicts, repeats
+
+
+def lowered(text: str) -> str:
+    """``text`` in lower case: ``text`` itself when it is already (no fresh copy, and its
+    hash, once computed, is kept for every map it goes in)."""
+    low = text.lower()
+    return text if low == text else low
 
 
 def _row_problem(umi: str, upn: str, pw: str) -> tuple[str, str, str] | None:

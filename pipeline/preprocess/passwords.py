@@ -26,6 +26,7 @@ from harness.accounts.passwords import (
     PasswordFile,
     PasswordFileError,
     PasswordFileProblem,
+    lowered,
     merge_password_files,
     read_password_file,
 )
@@ -53,7 +54,7 @@ class Passwords:
         GIGA ids have one pupil: a 1-tuple, a set only where rows name several."""
         out: dict[str, Collection[str]] = {}
         for row in self.rows or self.entries.values():
-            upn, umi = row.user_principal_name.lower(), row.user_master_identifier.lower()
+            upn, umi = lowered(row.user_principal_name), lowered(row.user_master_identifier)
             have = out.get(upn)
             if have is None:
                 out[upn] = (umi,)
@@ -99,7 +100,7 @@ def load_passwords(pattern: Path | None) -> Passwords:
     # one file is settled already (read_password_file does it): settling it again would
     # give the same entries, at a city's scale a second or two for nothing
     merged = read[0] if len(read) == 1 else merge_password_files(read)
-    out.entries = {umi.strip().lower(): e for umi, e in merged.entries.items()}
+    out.entries = {lowered(umi.strip()): e for umi, e in merged.entries.items()}
     out.problems = merged.problems
     out.conflicts = merged.conflicts
     out.rows = merged.rows
