@@ -137,6 +137,28 @@ strings; plans and snapshots are encoded and compressed a slice at a time (same 
 password file is settled once; m365 $batch is one transaction with a savepoint per item and
 answers assignLicense without a WSGI round. Plans, state and blobs are byte-identical before
 and after on Tsukuba seed 1.
+
+Issue 18, round 5 (the first night's ratio). CPU seconds of the apply child's ``first_night``
+(bench's own child code, run per tree), 2-core machine at load 6-8 (a prefecture rehearsal and
+other helpers' jobs ran alongside), before = main at df6bceb, after = r5-night; order base,
+branch, base, branch (Tsukuba), then base, branch (prefecture), then Tsukuba again:
+
+                      before                  after
+  tsukuba             24.58 / 23.90 s         23.60 / 22.22 s   (peak 384-392 MB both)
+  prefecture          267.8 s (2,937 MB)      255.1 s (2,937 MB)
+  ratio               10.9-11.2x              10.8-11.5x        nightly no change 34.2 -> 32.9 s
+Both scales lost ~5%, so the ratio stayed where it was (> 10x: not met). Per component
+(process_time around each, before, loads 3.8 vs 5.2) nothing stands out: Graph $batch 8.7 ->
+102 s (11.8x), the mock's items 11.2x, user creates 11.3x, the drill app's import 11.5x,
+lgate's bulk upload 11.4x (its staging and merge 13x), checks 12.2x, bundle writes 10.2x,
+journal confirms 14.8x, the whole night 11.6x; minor page faults 61k -> 1.13M (18x). What
+changed: the delivery runs on a frozen heap (gc.freeze: the cyclic collector's full passes no
+longer rescan the plan and the mocks' state; Tsukuba 1.10 -> 0.35 s in the collector) and the
+journal confirms a target's rows in umi order (a 230k-row bulk confirm 1.33 -> 0.82 s on a WAL
+file with the default 2 MB cache). Left: random-key B-tree inserts in the mocks (lgate's
+staging table spills to a temp file with SQLite's 2 MB temp cache: 20x for 10x rows in a
+micro, 14x with temp_store=MEMORY at ~130 MB more RSS at prefecture, so not done); m365's
+random uuid4 ids and UPNs in unique indexes.
 """
 
 from __future__ import annotations

@@ -1,10 +1,19 @@
-"""``no_cyclic_gc``: pause the cyclic garbage collector around a bulk pass.
+"""``no_cyclic_gc``: pause the cyclic garbage collector around a bulk pass; ``frozen_heap``:
+keep what is alive out of its full collections around a long run of small requests.
 
 Checking, generating or writing a city allocates millions of small records and keeps a growing
 share of them; each of the cyclic collector's full collections rescans everything kept
 (generating and exporting the prefecture city: 9 full collections, 1.65 of 18.7 CPU-s spent
 in the collector; 0.37 s with the passes paused). Reference counting still frees everything
 that is not in a cycle; the collector runs again, as before, once the pass is over.
+
+A delivery is the other shape: hundreds of thousands of small requests, each making short-lived
+cycles (so the collector must keep running), on top of a large heap that stays put while they
+run (the plan, the targets' state). Every full collection rescans that heap, so the collector's
+share grows with the city on top of the requests' own. ``frozen_heap`` moves what is alive at
+the start into the collector's permanent generation (:func:`gc.freeze`) and back at the end:
+the collector still runs for what the block allocates, and nothing frozen is lost (it is
+collected, if garbage, by the first full collection after the block).
 """
 
 from __future__ import annotations
@@ -24,3 +33,20 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Freeze what is alive for the cyclic collector inside the block, and unfreeze it after.
+
+    A block inside another's freeze (or a forked child's) leaves the freeze alone: unfreezing
+    would hand the outer block's objects back to the collector too early.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

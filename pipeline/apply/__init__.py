@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.accounts.passwords import PasswordEntry
+from harness.core.gcpause import frozen_heap
 from pipeline.apply import drill, lgate, m365
 from pipeline.apply.bundles import BundleRejected, Source
 from pipeline.apply.context import ApplyResult, Context, Progress, TargetResult
@@ -66,7 +67,17 @@ def apply_plan(plan: Plan, *, config: Any, state: Any,
 
 def apply_to(plan: Plan, targets: Targets, state: Any, *,
              progress: Progress | None = None) -> ApplyResult:
-    """Deliver ``plan`` through ready-made ``targets`` (the work behind :func:`apply_plan`)."""
+    """Deliver ``plan`` through ready-made ``targets`` (the work behind :func:`apply_plan`).
+
+    The plan and everything else alive when the delivery starts stay out of the cyclic
+    collector's full collections while it runs (:func:`harness.core.gcpause.frozen_heap`).
+    """
+    with frozen_heap():
+        return _deliver_all(plan, targets, state, progress)
+
+
+def _deliver_all(plan: Plan, targets: Targets, state: Any,
+                 progress: Progress | None) -> ApplyResult:
     journal = Journal(state)
     names = targets.names()
     journal.begin(plan, names, STEPS)

@@ -244,6 +244,11 @@ class Journal:
         """In one transaction: record ``(umi, state, digest, record, remote_id)`` as held by
         ``target`` and set ``(item, status, detail)`` of this plan's items."""
         now = _now()
+        # in key order: a target's whole bulk (a city's pupils at once) then walks the
+        # (target, umi) index once, page after page, instead of landing on a random page of
+        # it per row (random order costs 20x the rows' time for 10x the rows, at prefecture
+        # scale; key order 10-12x); the sort is stable, so a repeated umi's last row still wins
+        rows = sorted(rows, key=lambda row: row[0])
         with self.tx() as db:
             db.executemany(
                 "INSERT INTO delivered VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target, umi) "

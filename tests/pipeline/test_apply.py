@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import logging
 from dataclasses import replace
@@ -195,3 +196,13 @@ def test_no_secret_anywhere(world, db, roster, caplog):
         assert secret not in dumped
         assert secret not in caplog.text
         assert secret not in repr(targets)
+
+
+def test_the_delivery_runs_on_a_frozen_heap_and_gives_it_back(world, db, roster):
+    frozen: list[int] = []
+    targets = world.targets(passwords_for(roster))
+    result = apply_to(make_plan(roster, "p1"), targets, db,
+                      progress=lambda target, done, total: frozen.append(gc.get_freeze_count()))
+    assert result.ok
+    assert frozen and min(frozen) > 0  # the plan and the mocks' state, out of full collections
+    assert gc.get_freeze_count() == 0

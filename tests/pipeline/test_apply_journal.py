@@ -55,3 +55,17 @@ def test_delivered_keeps_since_while_the_state_holds(tmp_path):
     j.confirm("drill", [("a", "deleted", "deleted", {}, None)])
     assert j.delivered("drill")["a"].since not in ("2000-01-01T00:00:00+00:00",)
     assert since
+
+
+def test_confirm_in_any_order_holds_the_same_and_a_repeat_keeps_its_last_row(tmp_path):
+    rows = [("u3", "active", "d3", {}, None), ("u1", "active", "d1", {}, "r1"),
+            ("u2", "active", "old", {}, None), ("u2", "left", "new", {"k": 1}, "r2")]
+    held = []
+    for order, name in ((rows, "a"), (rows[2:] + rows[:2], "b")):
+        j = Journal(_db(tmp_path / f"{name}.sqlite"))
+        j.confirm("drill", order)
+        held.append({umi: (d.state, d.digest, d.record, d.remote_id)
+                     for umi, d in j.delivered("drill").items()})
+    assert held[0] == held[1]
+    assert held[0]["u2"] == ("left", "new", {"k": 1}, "r2")
+    assert set(held[0]) == {"u1", "u2", "u3"}
