@@ -207,6 +207,31 @@ The bench itself was checked for fairness: the 1x and 10x children run the same 
 processes from the same warm bundles in one temporary folder (built just before, in the page
 cache), imports done before the clock starts, best of N each; nothing favours the 1x run, so
 the measure is unchanged.
+
+Issue 18, round 5b (the three steps left above, each tried and measured per step: process_time
+around each FilePass step and hook, best per child of 3 runs, HEAD 9dda66c and the change as
+frozen trees run interleaved on the same 1x and 10x bundles, 2-3 rounds each, load 5-8; CPU-s
+1x -> 10x, before | after). None made its step cheaper at 10x, so none was committed:
+  - (user, class, role) and (user, org) keys as one int (user's line in the low 32 bits xor a
+    mix of a number given to the (class, role) / (org,) values, the number above): the
+    enrollments hook 0.006 -> 0.082 | 0.012 -> 0.142, the roles hook 0.005 -> 0.072 |
+    0.012 -> 0.121. The five C maps that build an int cost more than zip's tuples; a bare
+    line | number << 32 key would put all of one user's rows on one dict slot chain;
+  - demographics' duplicate check in a list indexed by the user's line (no dict; all in C,
+    keys stored last to first so a repeat keeps its first line): demographics' _ids
+    0.005 -> 0.078 | 0.007 -> 0.096. The dict of 230k int keys was not its cost: the step is
+    users.csv's id map probe (user_keys), which both keep;
+  - users' sourcedIds copied side by side (one join and split per chunk) as the id map's
+    keys, so the 700k reference probes that find a user compare against packed strings:
+    the reference probes 1x 0.005 -> 0.004 s each, 10x -0.004 to -0.012 s each (roles,
+    enrollments, demographics), users' _ids 0.076 -> 0.099-0.103 s: no net gain at 10x, and
+    the ratio worse (1x gains more). The misses are in the dict's table, not in the keys.
+Left: the probes of users.csv's 230k-key id map (user_keys, 0.08-0.09 s per referencing file
+at 10x, 15-16x its 1x cost) and users' own id, master id and userIds maps (_ids 20x, the
+master ids and userIds hook 13-14x) are one random probe of a table larger than the cache per
+row; neither smaller keys nor packed keys changed that. What would: not probing a big map per
+row (e.g. resolving a chunk's references by their expected line when a file follows users.csv's
+order), which is a new design, not tried.
 """
 
 from __future__ import annotations
