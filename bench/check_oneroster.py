@@ -226,12 +226,29 @@ frozen trees run interleaved on the same 1x and 10x bundles, 2-3 rounds each, lo
     the reference probes 1x 0.005 -> 0.004 s each, 10x -0.004 to -0.012 s each (roles,
     enrollments, demographics), users' _ids 0.076 -> 0.099-0.103 s: no net gain at 10x, and
     the ratio worse (1x gains more). The misses are in the dict's table, not in the keys.
-Left: the probes of users.csv's 230k-key id map (user_keys, 0.08-0.09 s per referencing file
-at 10x, 15-16x its 1x cost) and users' own id, master id and userIds maps (_ids 20x, the
-master ids and userIds hook 13-14x) are one random probe of a table larger than the cache per
-row; neither smaller keys nor packed keys changed that. What would: not probing a big map per
-row (e.g. resolving a chunk's references by their expected line when a file follows users.csv's
-order), which is a new design, not tried.
+What did pay: not probing the big map per row. Once users.csv is read, two lists indexed by
+line hold each user's sourcedId and key at its first line; a referencing chunk whose values
+are the sourcedIds at the lines from its first value's on (a file in users.csv's order) is keyed
+by one probe and one slice, any other chunk probes per value as before (82b0de7). Per step,
+same method, 3 rounds at load 3.2-3.6, 1x -> 10x before | after: roles' references
+0.005 -> 0.082 | 0.002 -> 0.029, enrollments' 0.005 -> 0.090 | 0.003 -> 0.033, demographics'
+ids 0.005 -> 0.075 | 0.003 -> 0.028; the whole check 0.375 -> 4.137 (11.0x) | 0.369 -> 3.882
+(10.5x). The bench bundle writes roles, enrollments and demographics in users' order (every
+next row's user is the next user); an export in another order keeps the old cost, no more.
+This script, ``--tree BEFORE(9dda66c) --tree AFTER(82b0de7) --repeat 3``, two runs with the
+trees' order alternated, load 1.6-2.3 (CPU-s, x floor, peak RSS):
+                    floor CPU  before CPU  x floor  RSS     after CPU  x floor  RSS
+  run 1  1x          0.171 s    0.364 s    2.12x    39 MB   0.354 s    2.07x    40 MB
+         10x         1.683 s    3.950 s    2.35x   132 MB   3.874 s    2.30x   135 MB
+         10x / 1x               10.9                        10.9
+  run 2  1x          0.172 s    0.381 s    2.21x    40 MB   0.363 s    2.11x    41 MB
+         10x         1.681 s    3.927 s    2.34x   132 MB   3.834 s    2.28x   135 MB
+         10x / 1x               10.3                        10.6
+So the whole check is 2-3% cheaper at 10x (and ~3-5% at 1x, where the probes were cheap too),
++3.6 MB peak (two line-indexed lists); 10x in <= 10.5x the time is not shown by either tree
+(10.3-10.9x at this load; the per-step rounds above gave 11.0 -> 10.5, within the noise).
+Left: users' own id, master id and userIds maps (_ids ~20x, that hook 13-14x, ~0.1 s above
+linear at 10x) are one random probe of a table larger than the cache per row.
 """
 
 from __future__ import annotations
