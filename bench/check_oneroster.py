@@ -236,14 +236,10 @@ ids 0.005 -> 0.075 | 0.003 -> 0.028; the whole check 0.375 -> 4.137 (11.0x) | 0.
 (10.5x). The bench bundle writes roles, enrollments and demographics in users' order (every
 next row's user is the next user); an export in another order keeps the old cost, no more.
 This script, ``--tree BEFORE(9dda66c) --tree AFTER(82b0de7) --repeat 3``, two runs with the
-trees' order alternated, load 1.6-2.3 (CPU-s, x floor, peak RSS):
-                    floor CPU  before CPU  x floor  RSS     after CPU  x floor  RSS
-  run 1  1x          0.171 s    0.364 s    2.12x    39 MB   0.354 s    2.07x    40 MB
-         10x         1.683 s    3.950 s    2.35x   132 MB   3.874 s    2.30x   135 MB
-         10x / 1x               10.9                        10.9
-  run 2  1x          0.172 s    0.381 s    2.21x    40 MB   0.363 s    2.11x    41 MB
-         10x         1.681 s    3.927 s    2.34x   132 MB   3.834 s    2.28x   135 MB
-         10x / 1x               10.3                        10.6
+trees' order alternated, load 1.6-2.3 (CPU-s before -> after; floor 0.171-0.172 s at 1x,
+1.681-1.683 s at 10x): run 1 at 1x 0.364 -> 0.354 (2.12x -> 2.07x floor, 39 -> 40 MB), at 10x
+3.950 -> 3.874 (2.35x -> 2.30x, 132 -> 135 MB), 10x/1x 10.9 both; run 2 at 1x 0.381 -> 0.363
+(2.21x -> 2.11x), at 10x 3.927 -> 3.834 (2.34x -> 2.28x, 132 -> 135 MB), 10x/1x 10.3 -> 10.6.
 So the whole check is 2-3% cheaper at 10x (and ~3-5% at 1x, where the probes were cheap too),
 +3.6 MB peak (two line-indexed lists); 10x in <= 10.5x the time is not shown by either tree
 (10.3-10.9x at this load; the per-step rounds above gave 11.0 -> 10.5, within the noise).
