@@ -207,6 +207,44 @@ The bench itself was checked for fairness: the 1x and 10x children run the same 
 processes from the same warm bundles in one temporary folder (built just before, in the page
 cache), imports done before the clock starts, best of N each; nothing favours the 1x run, so
 the measure is unchanged.
+
+Issue 18, round 5b (the three steps left above, each tried and measured per step: process_time
+around each FilePass step and hook, best per child of 3 runs, HEAD 9dda66c and the change as
+frozen trees run interleaved on the same 1x and 10x bundles, 2-3 rounds each, load 5-8; CPU-s
+1x -> 10x, before | after). None made its step cheaper at 10x, so none was committed:
+  - (user, class, role) and (user, org) keys as one int (user's line in the low 32 bits xor a
+    mix of a number given to the (class, role) / (org,) values, the number above): the
+    enrollments hook 0.006 -> 0.082 | 0.012 -> 0.142, the roles hook 0.005 -> 0.072 |
+    0.012 -> 0.121. The five C maps that build an int cost more than zip's tuples; a bare
+    line | number << 32 key would put all of one user's rows on one dict slot chain;
+  - demographics' duplicate check in a list indexed by the user's line (no dict; all in C,
+    keys stored last to first so a repeat keeps its first line): demographics' _ids
+    0.005 -> 0.078 | 0.007 -> 0.096. The dict of 230k int keys was not its cost: the step is
+    users.csv's id map probe (user_keys), which both keep;
+  - users' sourcedIds copied side by side (one join and split per chunk) as the id map's
+    keys, so the 700k reference probes that find a user compare against packed strings:
+    the reference probes 1x 0.005 -> 0.004 s each, 10x -0.004 to -0.012 s each (roles,
+    enrollments, demographics), users' _ids 0.076 -> 0.099-0.103 s: no net gain at 10x, and
+    the ratio worse (1x gains more). The misses are in the dict's table, not in the keys.
+What did pay: not probing the big map per row. Once users.csv is read, two lists indexed by
+line hold each user's sourcedId and key at its first line; a referencing chunk whose values
+are the sourcedIds at the lines from its first value's on (a file in users.csv's order) is keyed
+by one probe and one slice, any other chunk probes per value as before (82b0de7). Per step,
+same method, 3 rounds at load 3.2-3.6, 1x -> 10x before | after: roles' references
+0.005 -> 0.082 | 0.002 -> 0.029, enrollments' 0.005 -> 0.090 | 0.003 -> 0.033, demographics'
+ids 0.005 -> 0.075 | 0.003 -> 0.028; the whole check 0.375 -> 4.137 (11.0x) | 0.369 -> 3.882
+(10.5x). The bench bundle writes roles, enrollments and demographics in users' order (every
+next row's user is the next user); an export in another order keeps the old cost, no more.
+This script, ``--tree BEFORE(9dda66c) --tree AFTER(82b0de7) --repeat 3``, two runs with the
+trees' order alternated, load 1.6-2.3 (CPU-s before -> after; floor 0.171-0.172 s at 1x,
+1.681-1.683 s at 10x): run 1 at 1x 0.364 -> 0.354 (2.12x -> 2.07x floor, 39 -> 40 MB), at 10x
+3.950 -> 3.874 (2.35x -> 2.30x, 132 -> 135 MB), 10x/1x 10.9 both; run 2 at 1x 0.381 -> 0.363
+(2.21x -> 2.11x), at 10x 3.927 -> 3.834 (2.34x -> 2.28x, 132 -> 135 MB), 10x/1x 10.3 -> 10.6.
+So the whole check is 2-3% cheaper at 10x (and ~3-5% at 1x, where the probes were cheap too),
++3.6 MB peak (two line-indexed lists); 10x in <= 10.5x the time is not shown by either tree
+(10.3-10.9x at this load; the per-step rounds above gave 11.0 -> 10.5, within the noise).
+Left: users' own id, master id and userIds maps (_ids ~20x, that hook 13-14x, ~0.1 s above
+linear at 10x) are one random probe of a table larger than the cache per row.
 """
 
 from __future__ import annotations

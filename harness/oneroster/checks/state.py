@@ -104,6 +104,11 @@ class BundleState:
     uuid4_ok: set[str] = field(default_factory=set)
     #: orgs.csv has a district with an identifier (OR714)
     district_code: bool = False
+    #: once users.csv is read, at each line its user's sourcedId and key (that line's int
+    #: object in the id map), None where no user's first line is: a referencing chunk in
+    #: users.csv's order is keyed by one slice and one comparison (:meth:`user_keys`)
+    user_at_line: list[str | None] = field(default_factory=list)
+    key_at_line: list[int | None] = field(default_factory=list)
     #: the column :meth:`user_keys` was last asked for, its keys and its dangling values
     _keyed: tuple[tuple[str, ...] | None, list[UserKey], set[str]] = field(
         default_factory=lambda: (None, [], set()), repr=False)
@@ -124,6 +129,11 @@ class BundleState:
         roles', enrollments' or demographics' ids; users.csv alone has master ids, userIds)."""
         if name == "users":
             self.user_master_ids, self.user_id_values, self.user_line_owner = {}, {}, {}
+            users = self.ids.get("users", {})
+            size = max(users.values(), default=-1) + 1
+            self.user_at_line, self.key_at_line = [None] * size, [None] * size
+            deque(map(self.user_at_line.__setitem__, users.values(), users), maxlen=0)
+            deque(map(self.key_at_line.__setitem__, users.values(), users.values()), maxlen=0)
         elif name == "roles":
             self.ids.pop("roles", None)
             if self.secondary_only:
@@ -149,6 +159,13 @@ class BundleState:
         keyed = self._keyed
         if keyed[0] is col:
             return keyed[1], keyed[2]
+        # a chunk in users.csv's order (roles, demographics, often enrollments): its values
+        # are the sourcedIds at the lines from its first value's on; one probe, no more
+        first = self.ids["users"].get(col[0]) if col else None
+        if type(first) is int and self.user_at_line[first:first + len(col)] == list(col):
+            lines: list[UserKey] = self.key_at_line[first:first + len(col)]  # type: ignore[assignment]
+            self._keyed = (col, lines, set())
+            return lines, set()
         keys: list[UserKey | None] = list(map(self.ids["users"].get, col))
         dangling: set[str] = set()
         if None in keys:
