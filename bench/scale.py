@@ -29,10 +29,34 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
-One run of every row, ``python bench/scale.py --json``, 2026-12-06 14:07-14:39 UTC, main at
-acfd354 (round 4), the 2-core container quiet (load average 1.0-1.7), seed 1, 2 workers;
-RS256 floor 3,814 signatures/s per core and the csv.reader parse of the 10x bundle 1.72 s,
-both measured in the same run:
+One run of every row, ``python bench/scale.py --json``, 2026-12-06 16:47-17:13 UTC, main at
+844c5b6 (round 5), the 2-core container quiet (load average 1.3-2.3), seed 1, 2 workers;
+RS256 floor 3,915 signatures/s per core and the csv.reader parse of the 10x bundle 1.67 s,
+both measured in the same run (round 4's run, 14:07 UTC on acfd354, in brackets):
+
+  row          figure (prefecture vs Tsukuba)                                verdict
+  rehearsal    passed, 468,790 launches all verified, 0 invariants broken;   met
+               1,278 vs 125 CPU-s = 10.2x (10.9x); wall 948 vs 92 s = 10.3x
+               (11.0x); peak RSS main 1,933 MB (apply), launch worker 260 MB
+  plan         5.7 vs 0.6 CPU-s = 10.3x (10.5x); 831 MB                      NOT met (10x)
+  first night  236.5 vs 21.0 CPU-s = 11.3x (10.7x: Tsukuba's fell 13%,       NOT met (10x)
+               the prefecture's 9%)
+  nightly      31.2 vs 2.9 CPU-s = 10.7x (10.3x); 0 target calls             NOT met (10x)
+  check        2.33x the floor (2.61x); 10x the data in 10.9x the time       NOT met (10.5x)
+               (11.5x); 135 MB (266)
+  generate     22.2 vs 2.3 CPU-s = 9.8x (9.8x); 719 MB                       met
+  launches     rehearsal 17.1% of the floor over both cores (13.9%),         NOT met (23%)
+               bench/lti_launch.py 17.2% (14.3%)
+
+  The rehearsal's phases, prefecture (wall s / main peak MB): generate 8.0 / 762; baseline
+  272.7 / 1,575; rollover 8.5 / 1,198; preview 36.1 / 1,699; apply 239.1 / 1,933; verify 38.5 /
+  1,351 (68.9 s in round 4: lgate's read API and the drill app's account pages walked
+  quadratically); launches 344.2 s, 673 CPU-s with the workers (1,362 launches/s, 1.44 ms CPU
+  each), main 1,402 MB, workers 260 MB. Tsukuba: 0.7, 27.2, 0.7, 3.6, 21.1, 3.5, launches
+  35.0 s (67.9 CPU-s, 1,338/s); main at most 313 MB, workers 107 MB.
+
+Round 4's run of every row (same container, load 1.0-1.7, acfd354; floors 3,814 signatures/s
+and 1.72 s):
 
   row          figure (prefecture vs Tsukuba)                                verdict
   rehearsal    passed, 468,790 launches all verified, 0 invariants broken;   met
