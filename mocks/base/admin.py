@@ -21,7 +21,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from mocks.base.db import delete_all_rows, get_db, table_names
+from mocks.base.db import database, delete_all_rows, get_db, table_names
 from mocks.base.faults import FaultError
 
 #: the media type of a SQLite database file (IANA: application/vnd.sqlite3)
@@ -95,6 +95,9 @@ def import_state() -> Any:
         # one backup step copies every page inside one write transaction of the target:
         # other connections see the old database or the new one, never a mix
         snapshot.backup(get_db())
+        # the backup wrote through this thread's own connection, which neither data_version
+        # nor total_changes sees: forget its read API's page positions (page_rows)
+        database().positions().clear()
     finally:
         snapshot.close()
     return jsonify({"imported": _ext().spec.name, "bytes": len(data)})

@@ -232,7 +232,8 @@ def page_rows(conn: sqlite3.Connection, table: str, *, limit: int, offset: int,
     database is unchanged since the last page (no commit by another connection:
     ``PRAGMA data_version``; no change by this one: ``total_changes``) the count is reused and
     the page where the last one ended starts from its rowid. Same rows, same order, same count.
-    ``positions`` is the caller's memo, kept per connection (:meth:`Database.positions`).
+    ``positions`` is the caller's memo, kept per connection (:meth:`Database.positions`); a
+    write neither sees (an online backup into this connection: the state import) must clear it.
     """
     version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
     memo = positions.get(table)

@@ -142,3 +142,28 @@ def test_a_real_mock_round_trips_and_refuses_another_mocks_snapshot(make_mock: A
     resp = drill.test_client().post("/_admin/state/import", data=snapshot)
     assert resp.status_code == 400
     assert "not the interactive_study mock's database" in resp.json["error"]["message"]
+
+
+def test_a_page_walk_after_an_import_reads_the_imported_state(make_mock: Any) -> None:
+    """The import writes through the importing thread's own connection, which sees neither a
+    commit by another connection nor changes of its own: its read API must not keep paging
+    from where the state before the import left off."""
+    def seeded(count: int, prefix: str) -> Any:
+        app = make_mock("lgate")
+        users = [{"userMasterIdentifier": f"{prefix}-{n}", "username": f"{prefix}{n}@x.jp",
+                  "givenName": "花子", "familyName": "山田", "grades": ["P3"],
+                  "role": "student"} for n in range(count)]
+        assert app.test_client().post("/_admin/seed", json={"users": users}).status_code == 200
+        return app
+
+    def umis(app: Any, offset: int) -> tuple[list[str], str]:
+        resp = app.test_client().get(
+            f"/ims/oneroster/rostering/v1p2/users?limit=2&offset={offset}")
+        return ([u["userMasterIdentifier"] for u in resp.json["users"]],
+                resp.headers["X-Total-Count"])
+
+    app, other = seeded(6, "before"), seeded(3, "after")
+    assert umis(app, 0) == (["before-0", "before-1"], "6")
+    assert app.test_client().post("/_admin/state/import",
+                                  data=export(other)).status_code == 200
+    assert umis(app, 2) == (["after-2"], "3")
