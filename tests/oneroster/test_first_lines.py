@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from harness.oneroster.checks.state import FirstLines, first_lines
+from harness.oneroster.checks.state import FirstLines, first_lines, first_lines_by_user
 
 
 def _chunks(rnd: random.Random) -> list[tuple[list[object], list[int]]]:
@@ -49,3 +49,23 @@ def test_mapping_is_the_store_after_a_repeat() -> None:
     firsts["d"] = 9  # the blank paths write to it directly
     assert seen.add(["d", "e"], [10, 11]) == [9, 11]
     assert list(seen.mapping()) == ["a", "b", "c", "d", "e"]
+
+
+def test_first_lines_by_user_answers_as_first_lines_on_whole_keys() -> None:
+    rnd = random.Random(11)
+    for _ in range(2000):
+        first: dict[object, tuple[object, ...]] = {}
+        more: dict[tuple[object, ...], int] = {}
+        plain: dict[tuple[object, ...], int] = {}
+        line = 2
+        for _ in range(rnd.randint(1, 6)):
+            n = rnd.randint(0, 10)
+            # users in users.csv's order (ints), a few again or dangling (str); keys' other
+            # values from a small pool, so a user's keys repeat and differ
+            users = [rnd.choice([line + i, rnd.randrange(2, line + 10), "", "x"])
+                     for i in range(n)]
+            entries = [(rnd.choice("ab"), rnd.choice("st"), line + i) for i in range(n)]
+            got = first_lines_by_user(first, more, users, entries)  # type: ignore[arg-type]
+            keys = [(u, *e[:-1]) for u, e in zip(users, entries, strict=True)]
+            assert got == first_lines(plain, keys, [e[-1] for e in entries])
+            line += n + rnd.choice((0, 1))

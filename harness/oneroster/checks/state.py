@@ -102,6 +102,35 @@ class PendingRef:
 #: object users.csv's id map already holds), or the referencing value itself when no user has it.
 UserKey = int | str
 
+#: A row's key for :func:`first_lines_by_user` past its user: its other values, then its line.
+Entry = tuple[str | int, ...]
+
+
+def first_lines_by_user(first: dict[UserKey, Entry], more: dict[Entry, int],
+                        users: Sequence[UserKey], entries: list[Entry]) -> list[int] | None:
+    """:func:`first_lines` over the keys ``(user, *entry[:-1])`` with their lines
+    ``entry[-1]``, kept as ``first`` (each user's first key: user -> its entry) and ``more``
+    (the other keys of a user met again: key -> first line).
+
+    A user's line is its key, so users in users.csv's order fill ``first`` in the order of its
+    table (an int's hash is itself): no random probe, where a (user, class, role) tuple's hash
+    lands anywhere in a table of 230k keys. None when every key was new; only the rows of a
+    user met before are looked at one by one.
+    """
+    met = list(map(first.setdefault, users, entries))
+    if met == entries:  # every user new (an older entry never equals a later row's: lines)
+        return None
+    out: list[int] = []
+    for user, entry, seen in zip(users, entries, met, strict=True):
+        line: int = entry[-1]  # type: ignore[assignment]
+        if seen is entry:
+            out.append(line)
+        elif seen[:-1] == entry[:-1]:
+            out.append(seen[-1])  # type: ignore[arg-type]
+        else:
+            out.append(more.setdefault((user, *entry[:-1]), line))
+    return None if out == [e[-1] for e in entries] else out
+
 
 @dataclass
 class BundleState:
@@ -136,16 +165,20 @@ class BundleState:
     home_class: dict[UserKey, str | tuple[str, int, str]] = field(default_factory=dict)
     #: users.csv's homeClass column (1-based)
     home_column: int = 0
-    #: (user, org) of each primary role → its line, while roles.csv is read
-    primary_roles: dict[tuple[UserKey, str], int] = field(default_factory=dict)
+    #: each user's first primary role (org, line) and the (user, org) of its others → their
+    #: lines, while roles.csv is read (:func:`first_lines_by_user`)
+    primary_roles: dict[UserKey, Entry] = field(default_factory=dict)
+    more_primary_roles: dict[Entry, int] = field(default_factory=dict)
     #: the users with a primary role, kept past roles.csv only when a secondary role needs them
     primary_users: set[UserKey] = field(default_factory=set)
     secondary_only: dict[str, int] = field(default_factory=dict)
     #: 1 at the line of each user (its key) some role names: a byte per users.csv line, in
     #: place of a set of 230k ints probed at random
     users_with_roles: bytearray = field(default_factory=bytearray)
-    #: (user, class, role) of each enrollment → its line, while enrollments.csv is read
-    enrollment_keys: dict[tuple[UserKey, str, str], int] = field(default_factory=dict)
+    #: each user's first enrollment (class, role, line) and the (user, class, role) of its
+    #: others → their lines, while enrollments.csv is read (:func:`first_lines_by_user`)
+    enrollment_keys: dict[UserKey, Entry] = field(default_factory=dict)
+    more_enrollment_keys: dict[Entry, int] = field(default_factory=dict)
     #: ids already judged lower-case UUID v4 (OR701), so each is judged once per bundle
     uuid4_ok: set[str] = field(default_factory=set)
     #: orgs.csv has a district with an identifier (OR714)
@@ -184,15 +217,15 @@ class BundleState:
         elif name == "roles":
             self.ids.pop("roles", None)
             if self.secondary_only:
-                self.primary_users = {u for u, _ in self.primary_roles}
-            self.primary_roles = {}
+                self.primary_users = set(self.primary_roles)
+            self.primary_roles, self.more_primary_roles = {}, {}
         elif name == "demographics" and "demographics" in self.ids:
             # what crossfile.finish reads: the sourcedIds no user has (OR604)
             demo = self.ids["demographics"]
             self.ids["demographics"] = {k: v for k, v in demo.items() if isinstance(k, str)}
         elif name == "enrollments":
             self.ids.pop("enrollments", None)
-            self.enrollment_keys = {}
+            self.enrollment_keys, self.more_enrollment_keys = {}, {}
 
     def user_keys(self, col: tuple[str, ...]) -> tuple[list[UserKey], set[str]]:
         """Each value of ``col`` (users' sourcedIds) as a :data:`UserKey`, and the non-blank
