@@ -245,6 +245,38 @@ So the whole check is 2-3% cheaper at 10x (and ~3-5% at 1x, where the probes wer
 (10.3-10.9x at this load; the per-step rounds above gave 11.0 -> 10.5, within the noise).
 Left: users' own id, master id and userIds maps (_ids ~20x, that hook 13-14x, ~0.1 s above
 linear at 10x) are one random probe of a table larger than the cache per row.
+
+Issue 18, round 6 (the maps of 230k keys that are only a duplicate check). Users' master ids
+and userIds are now a set until a key repeats (state.FirstLines: the dict is built from the
+keys and lines kept in order on the first repeat or blank value, and is the store from then
+on); roles' primary (user, org) and enrollments' (user, class, role) keys are kept at the user
+(state.first_lines_by_user: each user's first key in a dict keyed by the user's line, which an
+int hashes to, so a file in users' order fills the table in order; a user's further keys in a
+dict of whole keys). Tried and not kept: roles' and enrollments' own ids as sets (the probes
+0.117 -> 0.101 and 0.109 -> 0.095 CPU-s at 10x, but freeing a set touches its keys in hash
+order: file_done.roles 0.008 -> 0.045, enrollments 0.010 -> 0.049 s); users' id map as a dict
+that keeps each key's hash in its entry (a deleted int key first: users' _ids 0.092 -> 0.077 s
+at 10x, a CPython detail for 1.5%). Findings identical: golden test, test_first_lines (random
+runs against first_lines on plain dicts), 150 random defect bundles' JSON byte for byte.
+Per step (process_time around each step, best of 3 per child, three rounds with the trees
+interleaved, load 6-8; CPU-s 1x -> 10x, /work/base f69157a | after adc4ae4): the whole check
+0.400 -> 4.503 (11.3x) | 0.398 -> 4.158 (10.4x); users.csv's pass 0.071 -> 0.933 (13.1x) |
+0.074 -> 0.773 (10.5x); the users' master id and userIds hook 0.020 -> 0.306 (15.0x) | 0.020
+-> 0.211 (10.5x); enrollments' keys hook 0.006 -> 0.088 (14.8x) | 0.004 -> 0.047 (11.5x);
+roles' 0.005 -> 0.079 (15.6x) | 0.004 -> 0.043 (11.3x); freeing the sets at users.csv's end
+0.040 -> 0.050 | 0.055 -> 0.062. Still above 12x: users' own id map (_ids 18-22x, 0.08 s),
+roles' and enrollments' own ids (13-15x, 0.11-0.12 s each), enrollments' references (13x).
+This script, ``--tree /work/base --tree AFTER(adc4ae4) --repeat 3``, three runs, the trees'
+order alternated, load 4.9-6.7 (CPU-s before | after; floor 0.172-0.173 s at 1x, 1.694-1.711 s
+at 10x): at 1x 0.411 | 0.413, 0.401 | 0.387, 0.362 | 0.360 (2.10-2.40x floor both); at 10x
+4.358 | 4.352, 4.041 | 3.996, 4.014 | 4.047 (2.34-2.56x floor both), 135 | 136 MB; 10x/1x
+10.62 | 10.55, 10.07 | 10.33, 11.09 | 11.24. Two more sets of interleaved children (best of 3
+each, /tmp scripts): 4 rounds at load 4.3-6.1, 10x/1x median 10.72 (10.60-11.88) before,
+10.38 (9.78-10.62) after; 5 rounds at load 8.4-11.2, 10.84 (9.80-12.06) | 11.03 (10.31-11.66).
+So the steps changed now grow 10.5-11.5x (were 15x) and the whole check's own steps 10.4x
+(were 11.3x) in the per-step rounds, but at this load (other helpers' prefecture runs on the
+other core) one child's 1x time moves by 10%, and no whole-run ratio of 10.5x or less is shown
+against the before tree: the two trees' 10x times differ by 1-3%, inside the noise.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.core import FindingCollector
 from harness.oneroster.checks.japan import Ctx, Hook
-from harness.oneroster.checks.state import BundleState, first_lines
+from harness.oneroster.checks.state import BundleState, first_lines_by_user
 
 
 def users_hooks(ctx: Ctx) -> list[Hook]:
@@ -33,7 +33,8 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
         users = state.user_keys(cols[user])[0]
         state.mark_roles(users)
         if set(cols[rtype]) == {"primary"}:  # the usual export: one primary role per row
-            firsts = first_lines(state.primary_roles, zip(users, cols[org], strict=True), lines)
+            firsts = first_lines_by_user(state.primary_roles, state.more_primary_roles, users,
+                                         list(zip(cols[org], lines, strict=True)))
             for line, u, o, first in (zip(lines, cols[user], cols[org], firsts, strict=True)
                                       if firsts else ()):
                 if first != line:
@@ -42,11 +43,10 @@ def roles_hooks(ctx: Ctx) -> list[Hook]:
         for line, u, k, o, t in zip(lines, cols[user], users, cols[org], cols[rtype],
                                     strict=True):
             if t == "primary":
-                key = (k, o)
-                if key in state.primary_roles:
+                first = first_lines_by_user(state.primary_roles, state.more_primary_roles, (k,),
+                                            [(o, line)])
+                if first and first[0] != line:
                     ctx.add("OR601", line, "roleType", value=u, org=o)
-                else:
-                    state.primary_roles[key] = line
             elif t == "secondary":
                 state.secondary_only.setdefault(u, line)
     return [hook]
@@ -60,9 +60,9 @@ def enrollments_hooks(ctx: Ctx) -> list[Hook]:
     state = ctx.state
 
     def hook(lines: list[int], rows: list[list[str]], cols: list[tuple[str, ...]]) -> None:
-        keys = state.enrollment_keys
         users = state.user_keys(cols[user])[0]
-        firsts = first_lines(keys, zip(users, cols[cls], cols[role], strict=True), lines)
+        firsts = first_lines_by_user(state.enrollment_keys, state.more_enrollment_keys, users,
+                                     list(zip(cols[cls], cols[role], lines, strict=True)))
         for line, u, first in zip(lines, cols[user], firsts, strict=True) if firsts else ():
             if first != line:
                 ctx.add("OR404", line, "userSourcedId", value=u, first_line=first)

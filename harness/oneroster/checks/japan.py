@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from harness.core import FindingCollector
-from harness.oneroster.checks.state import BundleState, UserKey, compact_keys, first_lines
+from harness.oneroster.checks.state import BundleState, UserKey, compact_keys
 from harness.oneroster.checks.values import UUID4, YEAR, uuid4_lines, valid_date
 from harness.oneroster.disability import named_in
 
@@ -246,15 +246,16 @@ def users_hooks(ctx: Ctx) -> list[Hook]:
             ids = cols[user_ids]
             if "" not in ids and ",".join(ids).count(",") == len(ids) - 1:
                 # one element per user, the usual case: one probe per element
-                firsts = first_lines(seen, ids, lines)
+                firsts = seen.add(ids, lines)
                 for line, me, value, first in (zip(lines, owners, ids, firsts, strict=True)
                                                if firsts else ()):
                     if owner.get(first, first) != me:
                         ctx.add("OR529", line, "userIds", value=value, first_line=first)
                 return
+            firsts_of = seen.mapping()
             for line, me, value in zip(lines, owners, cols[user_ids], strict=True):
                 for element in value.split(",") if value else ():
-                    first = seen.setdefault(element, line)
+                    first = firsts_of.setdefault(element, line)
                     if owner.get(first, first) != me:
                         ctx.add("OR529", line, "userIds", value=element, first_line=first)
     hooks = [hook, _text_checks(ctx, USER_NAMES, True),
@@ -282,18 +283,19 @@ def _master_ids(ctx: Ctx, lines: list[int], col: tuple[str, ...]) -> None:
     else:
         lowered = compact_keys([v.lower() for v in col])
     if "" not in col:  # the usual case: one probe per id, a row loop only for repeats
-        firsts = first_lines(seen, lowered, lines)
+        firsts = seen.add(lowered, lines)
         for line, v, first in zip(lines, col, firsts, strict=True) if firsts else ():
             if first != line:
                 ctx.add("OR518", line, "userMasterIdentifier", value=v, first_line=first)
         return
+    firsts_of = seen.mapping()
     for line, v, low in zip(lines, col, lowered, strict=True):
         if not v:
             continue
-        if low in seen:
-            ctx.add("OR518", line, "userMasterIdentifier", value=v, first_line=seen[low])
+        if low in firsts_of:
+            ctx.add("OR518", line, "userMasterIdentifier", value=v, first_line=firsts_of[low])
         else:
-            seen[low] = line
+            firsts_of[low] = line
 
 
 def enrollments_hooks(ctx: Ctx) -> list[Hook]:

@@ -7,7 +7,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from harness.oneroster.checks.values import uuid_lines
 
@@ -41,6 +41,52 @@ def first_lines(seen: dict[K, V], keys: Iterable[K], values: list[V]) -> list[V]
     return None if firsts == values else firsts
 
 
+class FirstLines(Generic[K, V]):
+    """Each key met so far and the value (line) it was first met with, for a duplicate check
+    whose keys almost never repeat: :meth:`add` answers as :func:`first_lines` on
+    :meth:`mapping` does.
+
+    Until a key repeats, the keys are a set, and keys and values are also kept in order in two
+    lists; the dict is built from those on the first repeat (or when :meth:`mapping` is asked
+    for) and is the one store from then on. A set keeps each key's hash next to it: a new key
+    costs one probe of its table, where a dict probes its index, then an entry (then, for a str
+    key, the key's own hash). Users' master ids and userIds (230k keys at 10x), CPU-s at 1x ->
+    10x: their hook 0.019 -> 0.30 as dicts, 0.020 -> 0.24 as sets (a str-keyed dict's insert
+    447 ns a key at 230k keys against 221 at 23k; a set's 120 and 84). Not for roles' and
+    enrollments' keys: a set frees its keys in hash order, at random over the heap (a dict in
+    the order they came), which cost more at roles.csv's end than the probes saved.
+    """
+
+    __slots__ = ("_seen", "_keys", "_values", "_map")
+
+    def __init__(self) -> None:
+        self._seen: set[K] = set()
+        self._keys: list[K] = []
+        self._values: list[V] = []
+        self._map: dict[K, V] | None = None
+
+    def add(self, keys: Sequence[K], values: list[V]) -> list[V] | None:
+        """Remember each new key of ``keys`` with its value; None when every key was new (the
+        usual case), else the first value of each key (see :func:`first_lines`)."""
+        if self._map is None:
+            seen = self._seen
+            before = len(seen)
+            seen.update(keys)
+            if len(seen) - before == len(keys):
+                self._keys += keys
+                self._values += values
+                return None
+        return first_lines(self.mapping(), keys, values)
+
+    def mapping(self) -> dict[K, V]:
+        """The keys met so far, in order, each with its first value (from now on the one
+        store: later :meth:`add` calls probe it)."""
+        if self._map is None:
+            self._map = dict(zip(self._keys, self._values, strict=True))
+            self._seen, self._keys, self._values = set(), [], []
+        return self._map
+
+
 @dataclass
 class PendingRef:
     file: str
@@ -55,6 +101,35 @@ class PendingRef:
 #: A user as the cross-file maps key it: the first line of its sourcedId in users.csv (an int
 #: object users.csv's id map already holds), or the referencing value itself when no user has it.
 UserKey = int | str
+
+#: A row's key for :func:`first_lines_by_user` past its user: its other values, then its line.
+Entry = tuple[str | int, ...]
+
+
+def first_lines_by_user(first: dict[UserKey, Entry], more: dict[Entry, int],
+                        users: Sequence[UserKey], entries: list[Entry]) -> list[int] | None:
+    """:func:`first_lines` over the keys ``(user, *entry[:-1])`` with their lines
+    ``entry[-1]``, kept as ``first`` (each user's first key: user -> its entry) and ``more``
+    (the other keys of a user met again: key -> first line).
+
+    A user's line is its key, so users in users.csv's order fill ``first`` in the order of its
+    table (an int's hash is itself): no random probe, where a (user, class, role) tuple's hash
+    lands anywhere in a table of 230k keys. None when every key was new; only the rows of a
+    user met before are looked at one by one.
+    """
+    met = list(map(first.setdefault, users, entries))
+    if met == entries:  # every user new (an older entry never equals a later row's: lines)
+        return None
+    out: list[int] = []
+    for user, entry, seen in zip(users, entries, met, strict=True):
+        line: int = entry[-1]  # type: ignore[assignment]
+        if seen is entry:
+            out.append(line)
+        elif seen[:-1] == entry[:-1]:
+            out.append(seen[-1])  # type: ignore[arg-type]
+        else:
+            out.append(more.setdefault((user, *entry[:-1]), line))
+    return None if out == [e[-1] for e in entries] else out
 
 
 @dataclass
@@ -78,9 +153,9 @@ class BundleState:
     school_kind: dict[str, str] = field(default_factory=dict)
     school_codes: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     #: lower-cased userMasterIdentifier (by :func:`compact_keys`) -> first line
-    user_master_ids: dict[str | int, int] = field(default_factory=dict)
+    user_master_ids: FirstLines[str | int, int] = field(default_factory=FirstLines)
     #: each userIds element -> the users.csv line it was first met on
-    user_id_values: dict[str, int] = field(default_factory=dict)
+    user_id_values: FirstLines[str, int] = field(default_factory=FirstLines)
     #: users.csv line -> its user's key, for the lines whose key is not the line itself (a
     #: repeated or blank sourcedId): whose line a userIds element was first met on
     user_line_owner: dict[int, UserKey] = field(default_factory=dict)
@@ -90,16 +165,20 @@ class BundleState:
     home_class: dict[UserKey, str | tuple[str, int, str]] = field(default_factory=dict)
     #: users.csv's homeClass column (1-based)
     home_column: int = 0
-    #: (user, org) of each primary role → its line, while roles.csv is read
-    primary_roles: dict[tuple[UserKey, str], int] = field(default_factory=dict)
+    #: each user's first primary role (org, line) and the (user, org) of its others → their
+    #: lines, while roles.csv is read (:func:`first_lines_by_user`)
+    primary_roles: dict[UserKey, Entry] = field(default_factory=dict)
+    more_primary_roles: dict[Entry, int] = field(default_factory=dict)
     #: the users with a primary role, kept past roles.csv only when a secondary role needs them
     primary_users: set[UserKey] = field(default_factory=set)
     secondary_only: dict[str, int] = field(default_factory=dict)
     #: 1 at the line of each user (its key) some role names: a byte per users.csv line, in
     #: place of a set of 230k ints probed at random
     users_with_roles: bytearray = field(default_factory=bytearray)
-    #: (user, class, role) of each enrollment → its line, while enrollments.csv is read
-    enrollment_keys: dict[tuple[UserKey, str, str], int] = field(default_factory=dict)
+    #: each user's first enrollment (class, role, line) and the (user, class, role) of its
+    #: others → their lines, while enrollments.csv is read (:func:`first_lines_by_user`)
+    enrollment_keys: dict[UserKey, Entry] = field(default_factory=dict)
+    more_enrollment_keys: dict[Entry, int] = field(default_factory=dict)
     #: ids already judged lower-case UUID v4 (OR701), so each is judged once per bundle
     uuid4_ok: set[str] = field(default_factory=set)
     #: orgs.csv has a district with an identifier (OR714)
@@ -128,7 +207,8 @@ class BundleState:
         files fill is then the one these maps leave, not a larger one (nothing refers to
         roles', enrollments' or demographics' ids; users.csv alone has master ids, userIds)."""
         if name == "users":
-            self.user_master_ids, self.user_id_values, self.user_line_owner = {}, {}, {}
+            self.user_master_ids, self.user_id_values = FirstLines(), FirstLines()
+            self.user_line_owner = {}
             users = self.ids.get("users", {})
             size = max(users.values(), default=-1) + 1
             self.user_at_line, self.key_at_line = [None] * size, [None] * size
@@ -137,15 +217,15 @@ class BundleState:
         elif name == "roles":
             self.ids.pop("roles", None)
             if self.secondary_only:
-                self.primary_users = {u for u, _ in self.primary_roles}
-            self.primary_roles = {}
+                self.primary_users = set(self.primary_roles)
+            self.primary_roles, self.more_primary_roles = {}, {}
         elif name == "demographics" and "demographics" in self.ids:
             # what crossfile.finish reads: the sourcedIds no user has (OR604)
             demo = self.ids["demographics"]
             self.ids["demographics"] = {k: v for k, v in demo.items() if isinstance(k, str)}
         elif name == "enrollments":
             self.ids.pop("enrollments", None)
-            self.enrollment_keys = {}
+            self.enrollment_keys, self.more_enrollment_keys = {}, {}
 
     def user_keys(self, col: tuple[str, ...]) -> tuple[list[UserKey], set[str]]:
         """Each value of ``col`` (users' sourcedIds) as a :data:`UserKey`, and the non-blank
