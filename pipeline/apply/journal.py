@@ -233,9 +233,18 @@ class Journal:
                            [(plan_id, target, item, op, now) for item, op in items])
 
     def pending_items(self, plan_id: str, target: str) -> list[tuple[str, str]]:
+        # a plan's items are added together, so their rows are one stretch of the table: read
+        # it in order (found through the key, each row was a random page: 17x the time for
+        # 10x the items); the stretch is bounded through the key, which holds the rowids
+        low, high = self.conn.execute(
+            "SELECT min(rowid), max(rowid) FROM apply_items WHERE plan_id = ? AND target = ?",
+            (plan_id, target)).fetchone()
+        if low is None:
+            return []
         return [(r[0], r[1]) for r in self.conn.execute(
-            "SELECT item, op FROM apply_items WHERE plan_id = ? AND target = ? AND "
-            "status IN ('pending', 'failed') ORDER BY rowid", (plan_id, target))]
+            "SELECT item, op FROM apply_items WHERE rowid BETWEEN ? AND ? AND +plan_id = ? "
+            "AND +target = ? AND status IN ('pending', 'failed') ORDER BY rowid",
+            (low, high, plan_id, target))]
 
     def item_counts(self, plan_id: str, target: str) -> dict[str, int]:
         return {status: n for status, n in self.conn.execute(

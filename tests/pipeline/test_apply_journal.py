@@ -119,3 +119,23 @@ def test_deferred_confirmations_survive_a_crash_and_come_before_a_direct_one(tmp
     j2.fold()
     assert j2.conn.execute("SELECT count(*) FROM delivered_log").fetchone()[0] == 0
     assert _held(j2, "m365")["a"] == ("active", "d3", {}, "id-a")
+
+
+def test_pending_items_are_the_plans_pending_and_failed_in_the_order_they_were_added(tmp_path):
+    rng = random.Random(6)
+    j = Journal(_db(tmp_path / "s.sqlite"))
+    for n in range(40):  # plans and targets interleaved, items registered again and again
+        plan, target = rng.choice(("p1", "p2")), rng.choice(("m365", "drill"))
+        j.add_items(plan, target, [(f"u{rng.randrange(30)}", rng.choice(("upsert", "disable")))
+                                   for _ in range(rng.randrange(1, 5))])
+        if n % 3 == 0:
+            j.confirm(target, [], plan_id=plan, items=[
+                (f"u{rng.randrange(30)}", rng.choice(("done", "failed", "skipped")), "")
+                for _ in range(3)])
+    for plan in ("p1", "p2", "p3"):
+        for target in ("m365", "drill"):
+            want = [tuple(r) for r in j.conn.execute(
+                "SELECT item, op FROM apply_items WHERE plan_id = ? AND target = ? AND "
+                "status IN ('pending', 'failed') ORDER BY rowid", (plan, target))]
+            assert j.pending_items(plan, target) == want
+            assert want or plan == "p3"
