@@ -252,15 +252,27 @@ def _apply_table(conn: sqlite3.Connection, ent: Entity, rows: Iterable[Row],
     t, tmp = ent.table, f"temp.in_{ent.table}"
     cols = ", ".join(ent.columns)
     conn.execute(f"DROP TABLE IF EXISTS {tmp}")
-    conn.execute(f"CREATE TEMP TABLE in_{t} (sourced_id TEXT PRIMARY KEY, {cols}, data TEXT)")
+    conn.execute(f"DROP TABLE IF EXISTS {tmp}_repeated")
+    # rows are appended to a bare table and its key indexed once they are all in: one sort,
+    # where a keyed table took each row at a random leaf of its index (the temp file spills
+    # past SQLite's 2 MB temp cache: 13x the time for 10x the rows at prefecture scale)
+    conn.execute(f"CREATE TEMP TABLE in_{t} (sourced_id TEXT, {cols}, data TEXT)")
     marks = ", ".join("?" * (len(ent.columns) + 2))
-    # rows stream straight into the table; a repeated sourcedId keeps its first place and its
-    # last row (the checker reports repeats as ERRORs anyway)
-    keep = ", ".join(f"{c} = excluded.{c}" for c in (*ent.columns, "data"))
-    conn.executemany(f"INSERT INTO {tmp} VALUES ({marks}) "
-                     f"ON CONFLICT (sourced_id) DO UPDATE SET {keep}",
+    conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})",
                      ((str(r.get("sourcedId", "")), *ent.extract(r), _canonical(r))
                       for r in rows))
+    try:
+        conn.execute(f"CREATE UNIQUE INDEX {tmp}_key ON in_{t} (sourced_id)")
+    except sqlite3.IntegrityError:
+        # a repeated sourcedId keeps its first place and its last row (the checker reports
+        # repeats as ERRORs anyway): the rows again, in their order, into a keyed table
+        keep = ", ".join(f"{c} = excluded.{c}" for c in (*ent.columns, "data"))
+        conn.execute(f"CREATE TEMP TABLE in_{t}_repeated (sourced_id TEXT PRIMARY KEY, {cols}, "
+                     "data TEXT)")
+        conn.execute(f"INSERT INTO {tmp}_repeated SELECT * FROM {tmp} WHERE true ORDER BY rowid "
+                     f"ON CONFLICT (sourced_id) DO UPDATE SET {keep}")
+        conn.execute(f"DROP TABLE {tmp}")
+        conn.execute(f"ALTER TABLE {tmp}_repeated RENAME TO in_{t}")
     received = conn.execute(f"SELECT count(*) FROM {tmp}").fetchone()[0]
     new = conn.execute(f"SELECT count(*) FROM {tmp} i WHERE NOT EXISTS "
                        f"(SELECT 1 FROM {t} s WHERE s.sourced_id = i.sourced_id)").fetchone()[0]

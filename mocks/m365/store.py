@@ -13,7 +13,8 @@ import hmac
 import json
 import secrets
 import sqlite3
-import uuid
+import threading
+import time
 from typing import Any
 
 from flask import current_app
@@ -143,9 +144,42 @@ def upn_taken(upn: str, except_id: str | None = None) -> bool:
     return row is not None and row["id"] != except_id
 
 
+class _ObjectIds:
+    """New object ids in creation order: RFC 9562 version 7 GUIDs (unix time in ms, then a
+    12-bit sequence within the millisecond, then 62 random bits).
+
+    Graph's ids are opaque GUIDs; a random (version 4) one put every insert into the ``id``
+    index and the licences' key at a random leaf, a cache miss per write once a city's index
+    outgrows the caches. These land next to the previous one. Unique as version 4 ids are
+    (62 random bits per millisecond and sequence), also across processes and imported state.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ms = 0
+        self._seq = 0
+
+    def new(self) -> str:
+        with self._lock:
+            ms = time.time_ns() // 1_000_000
+            if ms > self._ms:
+                self._ms, self._seq = ms, 0
+            else:  # same millisecond (or the clock stepped back): the next in sequence
+                self._seq += 1
+                if self._seq > 0xFFF:
+                    self._ms, self._seq = self._ms + 1, 0
+            ms, seq = self._ms, self._seq
+        rand = int.from_bytes(secrets.token_bytes(8)) & ((1 << 62) - 1)
+        h = f"{(ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+new_object_id = _ObjectIds().new
+
+
 def insert_user(conn: sqlite3.Connection, fields: dict[str, Any], password_hash: str) -> str:
     """Store a new user (fields already validated, password already hashed); its object id."""
-    user_id = str(uuid.uuid4())
+    user_id = new_object_id()
     conn.execute(
         "INSERT INTO users (id, userPrincipalName, displayName, mailNickname, accountEnabled,"
         " givenName, surname, department, jobTitle, usageLocation, createdDateTime,"

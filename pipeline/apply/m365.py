@@ -15,8 +15,9 @@ tenant), in chunks of 20 (Graph's ``$batch`` limit):
    a re-run never assigns twice). A refusal (no seats: PL601; SKU not in the tenant: PL602)
    leaves the item failed with the account's id: the report names the pupil and what is
    missing, and the next run (which finishes the plan first) assigns it;
-5. the chunk's outcome is journaled in one transaction (items done, delivered state). The
-   licence is part of what is confirmed: an account without its licence is never confirmed.
+5. the chunk's outcome is journaled in one transaction (items done, delivered state, the latter
+   appended to the journal's log and folded in at the end of the step). The licence is part of
+   what is confirmed: an account without its licence is never confirmed.
 
 Fields: ``department`` = the school's name (学校名); ``jobTitle`` = the grade code and the
 homeroom title as delivered (e.g. ``J1 7年1組``), so a move between schools or classes shows in
@@ -109,9 +110,12 @@ def deliver(ctx: Context) -> TargetResult:
     total = len(pending)
     failures = 0
     sku = _sku_id(ctx) if pending else None
-    for start in range(0, total, BATCH_LIMIT):
-        ctx.tick(TARGET, start, total)
-        failures += _chunk(ctx, pending[start:start + BATCH_LIMIT], result, sku)
+    try:
+        for start in range(0, total, BATCH_LIMIT):
+            ctx.tick(TARGET, start, total)
+            failures += _chunk(ctx, pending[start:start + BATCH_LIMIT], result, sku)
+    finally:  # the chunks' confirmations, into the delivered state in one pass
+        journal.fold()
     ctx.tick(TARGET, total, total)
     if total:
         result.status = "done"
@@ -276,5 +280,5 @@ def _journal(ctx: Context, items: list[tuple[str, str]],
             if not any(p["subject"] == umi for p in result.problems):
                 result.problems.append({"subject": umi, "reason": detail})
             failures += status == "failed"
-    ctx.journal.confirm(TARGET, confirmed, plan_id=ctx.plan.id, items=marks)
+    ctx.journal.confirm(TARGET, confirmed, plan_id=ctx.plan.id, items=marks, deferred=True)
     return failures

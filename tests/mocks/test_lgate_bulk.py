@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime
 import io
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from flask.testing import FlaskClient
 from fixtures import build_bundle, generate_city, load_profile
 from harness.oneroster.model import Bundle
 from harness.oneroster.writer import write_bundle
-from mocks.lgate import create_app
+from mocks.lgate import bulk, create_app
+from mocks.lgate.schema import SCHEMA_SQL
 
 NAME = "RO_20250501_089901.zip"
 
@@ -289,3 +291,34 @@ def test_tsukuba_scale_bulk_applies_and_is_idempotent(tmp_path: Path) -> None:
     assert second["unchanged"]["users"] == n and sum(second["updated"].values()) == 0
     total = client.get("/ims/oneroster/rostering/v1p2/users?limit=1").headers["X-Total-Count"]
     assert int(total) == n
+
+
+def _users_table(rows: list[dict[str, Any]], now: str, conn: sqlite3.Connection | None = None
+                 ) -> tuple[sqlite3.Connection, tuple[Any, ...]]:
+    conn = conn or sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(SCHEMA_SQL)
+    users = next(e for e in bulk.ENTITIES if e.table == "users")
+    conn.execute("BEGIN")
+    counts = bulk._apply_table(conn, users, rows, now)
+    conn.execute("COMMIT")
+    return conn, counts
+
+
+def test_the_staged_rows_keep_their_order_and_a_repeat_keeps_its_first_place_and_last_row(
+) -> None:
+    def row(sid: str, name: str) -> dict[str, Any]:
+        return {"sourcedId": sid, "userMasterIdentifier": f"umi-{sid}", "username": name,
+                "givenName": name, "familyName": "山田", "role": "student"}
+    rows = [row("u3", "a"), row("u1", "b"), row("u2", "c"), row("u9", "d")]
+    conn, counts = _users_table(rows, "2025-05-01T00:00:00Z")
+    assert counts[:3] == (4, 0, 0)
+    assert conn.execute("SELECT sourced_id FROM users ORDER BY rowid").fetchall() == [
+        ("u3",), ("u1",), ("u2",), ("u9",)]  # the bulk's order, not the key's
+    repeated = [row("u5", "first"), row("u4", "x"), row("u5", "last"), row("u6", "y")]
+    conn, counts = _users_table(repeated, "2025-05-01T00:00:00Z")
+    assert counts[:3] == (3, 0, 0)
+    assert conn.execute("SELECT sourced_id, username FROM users ORDER BY rowid").fetchall() == [
+        ("u5", "last"), ("u4", "x"), ("u6", "y")]
+    # and again on top: the repeat compares as its last row, so nothing changed
+    _, again = _users_table(repeated, "2025-05-02T00:00:00Z", conn)
+    assert again[:3] == (0, 0, 3)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from mocks.m365 import store
 from tests.mocks.conftest import MakeMock
 
 TOKEN_URL = "/contoso.onmicrosoft.com/oauth2/v2.0/token"
@@ -141,6 +144,30 @@ def test_create_user_returns_201_with_the_user_and_never_the_password(
     assert "passwordProfile" not in body
     state = client.get("/_admin/state").get_data(as_text=True)
     assert "Init-Pass" not in state and '"password_set":true' in state.replace(" ", "")
+
+
+def test_object_ids_are_guids_in_creation_order(client: FlaskClient,
+                                               auth: dict[str, str]) -> None:
+    # version 7 (time, then a sequence): each new id sorts after the last, so the id index
+    # and the licences' key take inserts at their end; still unique, canonical GUID strings
+    ids = [client.post("/v1.0/users", json=user(n), headers=auth).json["id"]
+           for n in range(1, 41)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 7
+               and uuid.UUID(i).variant == uuid.RFC_4122 for i in ids)
+    stamp = int(ids[-1].replace("-", "")[:12], 16) / 1000  # unix ms in the first 48 bits
+    assert abs(stamp - time.time()) < 3600
+    assert client.get(f"/v1.0/users/{ids[7]}", headers=auth).json["userPrincipalName"] == (
+        f"s000008@{DOMAIN}")
+
+
+def test_object_ids_stay_ordered_and_unique_within_one_millisecond(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store.time, "time_ns", lambda: 1_700_000_000_000_000_000)
+    make = store._ObjectIds().new
+    ids = [make() for _ in range(5000)]  # more than the 4,096 of one millisecond's sequence
+    assert ids == sorted(ids) and len(set(ids)) == 5000
+    assert ids[4095][:13] == ids[0][:13] and ids[4096][:13] > ids[4095][:13]
 
 
 def test_duplicate_upn_is_graphs_400_object_conflict_case_insensitively(
