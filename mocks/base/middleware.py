@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode
 
+from harness.core.clock import PerSecond
 from harness.transport import ConnectionDropped, call_wsgi
 from mocks.base.faults import Fault, FaultStore
 
@@ -58,12 +59,21 @@ def _default_error(status: int, message: str) -> tuple[bytes, str]:
     return json.dumps(body).encode(), "application/json"
 
 
-_SECRET_PARAM = re.compile(r"token|secret|password|passwd|assertion|code|key", re.IGNORECASE)
+_SECRETS = "token|secret|password|passwd|assertion|code|key"
+_SECRET_PARAM = re.compile(_SECRETS, re.IGNORECASE)
+#: a parameter's name (from the start or an ``&`` to its ``=``) holding a secret-looking word
+_SECRET_NAME = re.compile(f"(?:^|&)[^=&]*?(?:{_SECRETS})", re.IGNORECASE)
+#: a parameter's name with a character that unquoting changes
+_QUOTED_NAME = re.compile(r"(?:^|&)[^=&]*[%+]")
 
 
 def _names_a_secret(query: str) -> bool:
     # names only: an OIDC request's ``response_type=id_token`` is no secret, and most queries
     # pass unparsed (every request a mock receives is logged)
+    if _SECRET_NAME.search(query):
+        return True
+    if not _QUOTED_NAME.search(query):
+        return False  # no name unquotes to anything else
     for part in query.split("&"):
         name = part.partition("=")[0]
         if "%" in name or "+" in name:
@@ -81,6 +91,11 @@ def redact_query(query: str) -> str:
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs])
+
+
+#: ``time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())``: a request log entry's time
+utc_stamp = PerSecond(lambda second: time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                  time.gmtime(second)))
 
 
 def note_fault(record: dict[str, Any], fault: Fault, mock_name: str, method: str,
@@ -111,7 +126,7 @@ class FaultMiddleware:
         started = time.perf_counter()
         fault = self.faults.pick(method, path)
         record: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "time": utc_stamp(),
             "method": method, "path": path, "query": redact_query(environ.get("QUERY_STRING", "")),
             "status": None, "ms": None, "fault": None,
         }
