@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hmac
 import json
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from harness.accounts import PasswordFileError
+from harness.core.clock import PerSecond
 from harness.lti import reply
 from harness.lti.platform_app import auth as platform_auth
 from harness.lti.platform_app import authorize_page, jwks_response, learn_base_url
@@ -31,8 +32,15 @@ MAX_LIMIT, DEFAULT_LIMIT = 1000, 100
 READ_API = "/ims/oneroster/rostering/v1p2"
 
 
+#: the date and time of day of a whole second, as :func:`now` writes it
+_SECOND = PerSecond(lambda second: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+
+
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """The UTC time to the millisecond (``2026-04-01T09:00:00.123Z``)."""
+    at = time.time()
+    second = int(at)
+    return f"{_SECOND.at(second)}.{int((at - second) * 1000):03d}Z"
 
 
 def _error(status: int, code: str, message: str) -> tuple[Response, int]:
