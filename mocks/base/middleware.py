@@ -59,33 +59,32 @@ def _default_error(status: int, message: str) -> tuple[bytes, str]:
     return json.dumps(body).encode(), "application/json"
 
 
-_SECRETS = "token|secret|password|passwd|assertion|code|key"
-_SECRET_PARAM = re.compile(_SECRETS, re.IGNORECASE)
-#: a parameter's name (from the start or an ``&`` to its ``=``) holding a secret-looking word
-_SECRET_NAME = re.compile(f"(?:^|&)[^=&]*?(?:{_SECRETS})", re.IGNORECASE)
-#: a parameter's name with a character that unquoting changes
-_QUOTED_NAME = re.compile(r"(?:^|&)[^=&]*[%+]")
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "assertion", "code", "key")
+_SECRET_PARAM = re.compile("|".join(_SECRET_WORDS), re.IGNORECASE)
+
+
+def _secret_word_in(text: str) -> bool:
+    """``_SECRET_PARAM.search(text)``: for ASCII text (a query), the lower-cased text
+    searched for each word (a few times faster than the pattern)."""
+    if text.isascii():
+        low = text.lower()
+        return any(word in low for word in _SECRET_WORDS)
+    return _SECRET_PARAM.search(text) is not None
 
 
 def _names_a_secret(query: str) -> bool:
     # names only: an OIDC request's ``response_type=id_token`` is no secret, and most queries
-    # pass unparsed (every request a mock receives is logged)
-    if _SECRET_NAME.search(query):
-        return True
-    if not _QUOTED_NAME.search(query):
-        return False  # no name unquotes to anything else
-    for part in query.split("&"):
-        name = part.partition("=")[0]
+    # pass unparsed (every request a mock receives is logged); a name is read as it decodes
+    names = [part.partition("=")[0] for part in query.split("&")]
+    for i, name in enumerate(names):
         if "%" in name or "+" in name:
-            name = unquote_plus(name)
-        if _SECRET_PARAM.search(name):
-            return True
-    return False
+            names[i] = unquote_plus(name)
+    return _secret_word_in("&".join(names))  # (no word holds an "&": none spans two names)
 
 
 def redact_query(query: str) -> str:
     """The query string with the values of secret-looking parameters replaced by ``***``."""
-    if not query or ("%" not in query and not _SECRET_PARAM.search(query)):
+    if not query or ("%" not in query and not _secret_word_in(query)):
         return query  # nothing secret-looking anywhere in it (one scan, no split)
     if not _names_a_secret(query):
         return query
