@@ -6,7 +6,6 @@ behind them with its request hooks around harness's ``/lti`` blueprints.
 from __future__ import annotations
 
 import hmac
-import json
 import time
 from typing import Any
 
@@ -20,7 +19,15 @@ from harness.lti.platform_app import authorize_page, jwks_response, learn_base_u
 from harness.lti.platform_app import state as lti_state
 from harness.lti.reply import Reply
 from harness.lti.web import form_urlencode, message_page
-from mocks.base import Call, database, db_transaction, flask_call, get_db, lean_routes
+from mocks.base import (
+    Call,
+    database,
+    db_transaction,
+    flask_call,
+    get_db,
+    json_text,
+    lean_routes,
+)
 from mocks.base.oneroster import finding_json, imsx_error
 from mocks.lgate import bulk, passwords, persist, store
 from mocks.lgate.lti import LaunchError, ensure_guid, launch_spec, setup_platform
@@ -210,7 +217,7 @@ def launch_view(call: Call) -> Any:
         "INSERT INTO launches (at, user_master_identifier, tool, client_id, message_type, "
         "context_id, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (now(), umi, name, reg.client_id, spec.message_type,
-         target.class_id, _json(spec.person.roles)))
+         target.class_id, json_text(spec.person.roles)))
     return reply.redirect(url + ("&" if "?" in url else "?") + form_urlencode(params))
 
 
@@ -248,10 +255,6 @@ def add_lean_routes(app: Flask) -> None:
     routes = lean_routes(app)
     routes.add(launch, launch_view, ("GET",), covers=hooks)
     routes.add(platform_auth, auth_view, ("GET", "POST"), covers=hooks)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 @bp.get("/lti/jwks")

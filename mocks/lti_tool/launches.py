@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harness.lti import constants as c
+from mocks.base.jsontext import json_text
 
 LAUNCHES_SQL = """
 CREATE TABLE IF NOT EXISTS launches (
@@ -134,7 +135,7 @@ def record_launch(db: sqlite3.Connection, record: LaunchRecord) -> LaunchRecord:
         value = getattr(record, name)
         if name in _JSON_COLUMNS:  # an empty list, the usual value, without json.dumps
             value = "[]" if value == [] and type(value) is list else \
-                json.dumps(value, ensure_ascii=False)
+                json_text(value)
         elif name == "verified":
             value = int(value)
         row.append(value)

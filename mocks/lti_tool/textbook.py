@@ -21,7 +21,7 @@ from flask import current_app
 from werkzeug.exceptions import BadRequest
 
 from harness.oneroster.ids import stable_uuid4
-from mocks.base import MockSpec, db_transaction, get_db
+from mocks.base import MockSpec, db_transaction, get_db, json_text
 from mocks.base.openapi import document
 from mocks.lti_tool.launches import custom_claims
 from mocks.lti_tool.openapi import lti_paths
@@ -94,7 +94,7 @@ def grant(db: sqlite3.Connection, product: Product, *, school_code: str, grade: 
             "ON CONFLICT (licence_id) DO UPDATE SET school_name = COALESCE("
             "excluded.school_name, licences.school_name)",
             (licence_id, product.name, school_code, school_name, school_year, grade,
-             json.dumps(subjects, ensure_ascii=False), origin, now))
+             json_text(subjects), origin, now))
         if sub is not None:
             db.execute("UPDATE licences SET last_used_at = ? WHERE licence_id = ?",
                        (now, licence_id))
