@@ -62,8 +62,9 @@ class _MixedTransport:
         self._http: RequestsTransport | None = None
 
     def send(self, method: str, url: str, data: Mapping[str, str] | None) -> Page:
-        if split_url(url).netloc in self.hosts:
-            return self.wsgi.send(method, url, data)
+        parts = split_url(url)
+        if parts.netloc in self.hosts:
+            return self.wsgi.send(method, url, data, parts=parts)
         if self._http is None:
             self._http = RequestsTransport(timeout=30.0)
         return self._http.send(method, url, data)
