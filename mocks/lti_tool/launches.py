@@ -168,7 +168,9 @@ def launch_page(db: sqlite3.Connection, *, after: int = 0, size: int = 1000
 
 def _entry(row: sqlite3.Row) -> dict[str, Any]:
     entry = dict(row)
-    for key in ("rules", "warnings", "roles", "account", "licence"):
-        entry[key] = json.loads(entry[key]) if entry[key] is not None else None
+    for key in _JSON_COLUMNS:
+        value = entry[key]
+        if value is not None:  # "[]", the usual value, without json.loads
+            entry[key] = [] if value == "[]" else json.loads(value)
     entry["verified"] = bool(entry["verified"])
     return entry
