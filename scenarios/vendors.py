@@ -90,6 +90,7 @@ class Vendors:
     servers: Any = None
     #: the local CA the live servers' https certificates come from (``serve(tls=True)``)
     ca_file: Path | None = None
+    _hosts: set[str] | None = field(default=None, init=False, repr=False, compare=False)
     _session: requests.Session | None = None
 
     # --- construction ----------------------------------------------------------------------
@@ -205,9 +206,10 @@ class Vendors:
         vendor's own tool registered in lgate's ``TOOLS``) over real HTTP.
         """
         if self.apps:
+            if self._hosts is None:  # (the systems' URLs do not change once built)
+                self._hosts = {urlsplit(self.urls[n]).netloc for n in NAMES}
             return Browser(_MixedTransport(
-                WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}),
-                {urlsplit(self.urls[n]).netloc for n in NAMES}))
+                WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}), self._hosts))
         return Browser(RequestsTransport(timeout=30.0, verify=str(self.ca_file)
                                          if self.ca_file else True))
 
