@@ -156,6 +156,13 @@ class LeanRequestMixin:
     def _load_form_data(self) -> None:
         environ = self.environ
         length = environ.get("CONTENT_LENGTH", "")
+        if (not environ.get("CONTENT_TYPE") and length in ("", "0") and "form" not in self.__dict__
+                and not environ.get("wsgi.input_terminated")):
+            # no body (a GET): werkzeug's empty form and files; the stream stays its own to
+            # make when asked (an empty one, as werkzeug would have made here)
+            d = self.__dict__
+            d["form"], d["files"] = self.parameter_storage_class(), self.parameter_storage_class()
+            return
         limit = self.max_content_length
         if ("form" in self.__dict__ or environ.get("CONTENT_TYPE") != FORM_URLENCODED
                 or not length.isdigit() or environ.get("wsgi.input_terminated")
