@@ -115,11 +115,12 @@ def wsgi_environ(method: str, parts: SplitResult, body: bytes,
     Built by hand rather than with werkzeug's ``EnvironBuilder``: a rehearsal makes hundreds
     of thousands of in-process requests, and this is several times cheaper.
     """
+    host, port = _host_port(parts)
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "",
         "PATH_INFO": _path_info(parts.path),
-        "QUERY_STRING": parts.query, "SERVER_NAME": parts.hostname or "localhost",
-        "SERVER_PORT": str(parts.port or (443 if parts.scheme == "https" else 80)),
+        "QUERY_STRING": parts.query, "SERVER_NAME": host or "localhost",
+        "SERVER_PORT": str(port or (443 if parts.scheme == "https" else 80)),
         "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": parts.netloc,
         "CONTENT_LENGTH": str(len(body)), "wsgi.version": (1, 0),
         "wsgi.url_scheme": parts.scheme or "http", "wsgi.input": io.BytesIO(body),
@@ -133,6 +134,19 @@ def wsgi_environ(method: str, parts: SplitResult, body: bytes,
         elif key not in ("CONTENT_LENGTH", "HOST"):  # both set above, from the body and URL
             environ["HTTP_" + key] = value
     return environ
+
+
+def _host_port(parts: SplitResult) -> tuple[str | None, int | None]:
+    """``(parts.hostname, parts.port)``; a plain ``host`` or ``host:digits`` netloc is read
+    without the properties' parsing (each request of a launch has one)."""
+    netloc = parts.netloc
+    if netloc.isascii() and "@" not in netloc and "[" not in netloc and "%" not in netloc:
+        host, colon, port = netloc.partition(":")
+        if not colon:
+            return host.lower() or None, None
+        if port.isdigit() and int(port) <= 65535:
+            return host.lower() or None, int(port)
+    return parts.hostname, parts.port
 
 
 def _path_info(path: str) -> str:

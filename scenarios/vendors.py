@@ -62,8 +62,9 @@ class _MixedTransport:
         self._http: RequestsTransport | None = None
 
     def send(self, method: str, url: str, data: Mapping[str, str] | None) -> Page:
-        if split_url(url).netloc in self.hosts:
-            return self.wsgi.send(method, url, data)
+        parts = split_url(url)
+        if parts.netloc in self.hosts:
+            return self.wsgi.send(method, url, data, parts=parts)
         if self._http is None:
             self._http = RequestsTransport(timeout=30.0)
         return self._http.send(method, url, data)
@@ -89,6 +90,7 @@ class Vendors:
     servers: Any = None
     #: the local CA the live servers' https certificates come from (``serve(tls=True)``)
     ca_file: Path | None = None
+    _hosts: set[str] | None = field(default=None, init=False, repr=False, compare=False)
     _session: requests.Session | None = None
 
     # --- construction ----------------------------------------------------------------------
@@ -204,9 +206,10 @@ class Vendors:
         vendor's own tool registered in lgate's ``TOOLS``) over real HTTP.
         """
         if self.apps:
+            if self._hosts is None:  # (the systems' URLs do not change once built)
+                self._hosts = {urlsplit(self.urls[n]).netloc for n in NAMES}
             return Browser(_MixedTransport(
-                WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}),
-                {urlsplit(self.urls[n]).netloc for n in NAMES}))
+                WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}), self._hosts))
         return Browser(RequestsTransport(timeout=30.0, verify=str(self.ca_file)
                                          if self.ca_file else True))
 

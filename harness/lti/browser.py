@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from harness.lti.http import HttpError
 from harness.lti.web import form_urlencode, read_autosubmit_form
@@ -80,8 +80,11 @@ class WsgiTransport:
         self.apps = {urlsplit(base).netloc: app for base, app in apps.items()}
         self.jars: dict[str, CookieJar] = {}
 
-    def send(self, method: str, url: str, data: Mapping[str, str] | None) -> Page:
-        parts = split_url(url)
+    def send(self, method: str, url: str, data: Mapping[str, str] | None, *,
+             parts: SplitResult | None = None) -> Page:
+        """One request; ``parts``: ``split_url(url)`` when the caller has it already."""
+        if parts is None:
+            parts = split_url(url)
         app = self.apps.get(parts.netloc)
         if app is None:
             raise HttpError(f"{method} {url} failed: no in-process app for {parts.netloc}",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -238,12 +237,15 @@ def check_service_claims(claims: Mapping[str, Any], out: FindingCollector, *, ca
             out.add("LT312", file=case, value=ags)
 
 
+#: a UUID v4 (RFC 9562 variant) in the canonical 8-4-4-4-12 form, either case
+_UUID4 = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}"
+                    r"-[0-9a-fA-F]{12}")
+
+
 def _uuid4(value: object) -> bool:
-    try:
-        return isinstance(value, str) and uuid.UUID(value).version == 4 \
-            and str(uuid.UUID(value)) == value.lower()
-    except ValueError:
-        return False
+    """``value`` is a UUID v4 written as ``str(uuid.UUID(value))`` writes it, in any case
+    (what ``uuid.UUID`` parses as version 4 and gives back the same, lower-cased)."""
+    return isinstance(value, str) and _UUID4.fullmatch(value) is not None
 
 
 def check_jp_eportal(claims: Mapping[str, Any], out: FindingCollector, *, case: str) -> None:

@@ -27,8 +27,10 @@ from typing import Any
 
 from flask import current_app
 from markupsafe import escape
-from werkzeug.http import HTTP_STATUS_CODES, dump_cookie
+from werkzeug.http import HTTP_STATUS_CODES, dump_cookie, http_date
 from werkzeug.urls import iri_to_uri
+
+from harness.core.clock import PerSecond
 
 HTML = "text/html; charset=utf-8"
 #: werkzeug's limit on a Set-Cookie header when no app says otherwise (``MAX_COOKIE_SIZE``)
@@ -38,6 +40,39 @@ MAX_COOKIE_SIZE = 4093
 #: a port, a path and a non-empty query of characters it never quotes, no user or fragment
 PLAIN_URL = re.compile(r"https?://[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*(?::[1-9][0-9]{0,3})?"
                        r"(?:/[A-Za-z0-9._~%!$&'()*+,/:;=@-]*)?(?:\?[A-Za-z0-9._~%!$&'()*+,/:;=?@-]+)?")
+
+
+#: a cookie name, value and path ``dump_cookie`` writes as they are (no quoting, no escapes)
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~!#$%&'()*+/:<=>?@^`{|}\[\]-]*")
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9_.~/-]*")
+#: ``http_date(now + max_age)`` as ``dump_cookie`` writes it (whole seconds)
+_expires = PerSecond(http_date)
+
+
+def plain_cookie(key: str, value: str, max_age: int | None, path: str | None,
+                 secure: bool, httponly: bool, samesite: str | None) -> str | None:
+    """The ``Set-Cookie`` value ``dump_cookie`` makes of a cookie with nothing to quote,
+    convert or check (a name, value and path of plain characters, no domain, no given
+    expiry, SameSite as werkzeug spells it); None for anything else (``dump_cookie``'s)."""
+    if (not _PLAIN_NAME.fullmatch(key) or not _PLAIN_VALUE.fullmatch(value)
+            or (path is not None and not _PLAIN_PATH.fullmatch(path))
+            or samesite not in (None, "Strict", "Lax", "None")
+            or (max_age is not None and type(max_age) is not int)):
+        return None
+    parts = [f"{key}={value}"]
+    if max_age is not None:
+        parts.append(f"Expires={_expires(max_age)}")
+        parts.append(f"Max-Age={max_age}")
+    if secure:
+        parts.append("Secure")
+    if httponly:
+        parts.append("HttpOnly")
+    if path is not None:
+        parts.append(f"Path={path}")
+    if samesite is not None:
+        parts.append(f"SameSite={samesite}")
+    return "; ".join(parts)
 
 
 class Reply:
@@ -70,8 +105,14 @@ class Reply:
                    expires: str | datetime | int | float | None = None, path: str | None = "/",
                    domain: str | None = None, secure: bool = False, httponly: bool = False,
                    samesite: str | None = None, partitioned: bool = False) -> None:
-        """werkzeug's ``Response.set_cookie`` (the app's ``MAX_COOKIE_SIZE``, as Flask's)."""
+        """werkzeug's ``Response.set_cookie`` (the app's ``MAX_COOKIE_SIZE``, as Flask's);
+        a plain cookie (:func:`plain_cookie`) is written here, the same bytes."""
         size = current_app.config["MAX_COOKIE_SIZE"] if current_app else MAX_COOKIE_SIZE
+        if expires is None and domain is None and not partitioned:
+            line = plain_cookie(key, value, max_age, path, secure, httponly, samesite)
+            if line is not None and not (size and len(line) > size):  # else: its warning
+                self.headers.append(("Set-Cookie", line))
+                return
         self.headers.append(("Set-Cookie", dump_cookie(
             key, value=value, max_age=max_age, expires=expires, path=path, domain=domain,
             secure=secure, httponly=httponly, max_size=size, samesite=samesite,

@@ -29,6 +29,7 @@ from mocks.base.app import (
 )
 from mocks.base.db import MEMORY, close_app_db, database, db_transaction, get_db
 from mocks.base.faults import BUILTIN_KINDS, Fault, FaultError, FaultStore
+from mocks.base.jsontext import json_text
 from mocks.base.lean import Call, flask_call, lean_routes
 from mocks.base.middleware import RequestLog
 from mocks.base.spec import JsonDict, MockSpec, Mount
@@ -37,5 +38,5 @@ __all__ = [
     "BASE_DEFAULTS", "BUILTIN_KINDS", "MEMORY", "Call", "Fault", "FaultError", "FaultStore",
     "JsonDict", "MockFlask", "MockSpec", "MockState", "Mount", "RequestLog", "admin_error",
     "close_app_db", "create_mock_app", "database", "db_transaction", "flask_call", "get_db",
-    "http_session", "json_body", "lean_routes", "take_fault",
+    "http_session", "json_body", "json_text", "lean_routes", "take_fault",
 ]

@@ -25,20 +25,25 @@ take the lean path. What Flask would do around a view and a lean view does not �
 ``before_request`` and ``after_request`` hooks — a lean route names as covered
 (``covers``): it does that work itself; a hook it does not cover makes the first request
 fail loudly instead of being skipped. Flask's ``request_started`` / ``request_finished``
-signals are not sent for a lean route (nothing in renkei listens to them).
+signals are not sent for a lean route (nothing in renkei listens to them); its app context
+is pushed and popped without Flask's ``AppContext.push``/``pop`` around it, the same context
+and teardown functions, and the app-context signals sent only when something listens.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import Token
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from flask import Flask, Request, Response, current_app, request, session
+from flask.ctx import AppContext
 from flask.globals import _cv_app
 from flask.sessions import SessionMixin
+from flask.signals import appcontext_popped, appcontext_pushed, appcontext_tearing_down
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_cookie
 from werkzeug.utils import cached_property
@@ -151,6 +156,13 @@ class LeanRequestMixin:
     def _load_form_data(self) -> None:
         environ = self.environ
         length = environ.get("CONTENT_LENGTH", "")
+        if (not environ.get("CONTENT_TYPE") and length in ("", "0") and "form" not in self.__dict__
+                and not environ.get("wsgi.input_terminated")):
+            # no body (a GET): werkzeug's empty form and files; the stream stays its own to
+            # make when asked (an empty one, as werkzeug would have made here)
+            d = self.__dict__
+            d["form"], d["files"] = self.parameter_storage_class(), self.parameter_storage_class()
+            return
         limit = self.max_content_length
         if ("form" in self.__dict__ or environ.get("CONTENT_TYPE") != FORM_URLENCODED
                 or not length.isdigit() or environ.get("wsgi.input_terminated")
@@ -267,9 +279,7 @@ class LeanDispatch:
         by the app, the session saved by its interface, errors to its error handlers."""
         app = self.app
         top = _cv_app.get(None)
-        app_ctx = None if top is not None and top.app is app else app.app_context()
-        if app_ctx is not None:
-            app_ctx.push()
+        pushed = None if top is not None and top.app is app else push_app_context(app)
         error: BaseException | None = None
         try:
             req = self.request_class()(environ)
@@ -290,8 +300,35 @@ class LeanDispatch:
             error = exc
             raise
         finally:
-            if app_ctx is not None:
-                app_ctx.pop(error)
+            if pushed is not None:
+                pop_app_context(app, pushed, error)
+
+
+def push_app_context(app: Flask) -> Token[AppContext]:
+    """``app.app_context().push()`` for one lean request: the context (``g``,
+    ``current_app``) made current; ``appcontext_pushed`` sent only when something listens
+    (blinker's ``send`` costs a few µs even to nobody, four times a launch)."""
+    ctx = AppContext(app)
+    token = _cv_app.set(ctx)
+    if appcontext_pushed.receivers:
+        appcontext_pushed.send(app, _async_wrapper=app.ensure_sync)
+    return token
+
+
+def pop_app_context(app: Flask, token: Token[AppContext], error: BaseException | None
+                    ) -> None:
+    """``AppContext.pop(error)`` of :func:`push_app_context`'s context: the app's teardown
+    functions (its database connection given back), then the context reset; the teardown
+    and pop signals sent only when something listens."""
+    try:
+        for func in reversed(app.teardown_appcontext_funcs):
+            app.ensure_sync(func)(error)
+        if appcontext_tearing_down.receivers:
+            appcontext_tearing_down.send(app, _async_wrapper=app.ensure_sync, exc=error)
+    finally:
+        _cv_app.reset(token)
+    if appcontext_popped.receivers:
+        appcontext_popped.send(app, _async_wrapper=app.ensure_sync)
 
 
 def send(response: Response | Reply, environ: dict[str, Any],

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode
 
+from harness.core.clock import PerSecond
 from harness.transport import ConnectionDropped, call_wsgi
 from mocks.base.faults import Fault, FaultStore
 
@@ -58,29 +59,42 @@ def _default_error(status: int, message: str) -> tuple[bytes, str]:
     return json.dumps(body).encode(), "application/json"
 
 
-_SECRET_PARAM = re.compile(r"token|secret|password|passwd|assertion|code|key", re.IGNORECASE)
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "assertion", "code", "key")
+_SECRET_PARAM = re.compile("|".join(_SECRET_WORDS), re.IGNORECASE)
+
+
+def _secret_word_in(text: str) -> bool:
+    """``_SECRET_PARAM.search(text)``: for ASCII text (a query), the lower-cased text
+    searched for each word (a few times faster than the pattern)."""
+    if text.isascii():
+        low = text.lower()
+        return any(word in low for word in _SECRET_WORDS)
+    return _SECRET_PARAM.search(text) is not None
 
 
 def _names_a_secret(query: str) -> bool:
     # names only: an OIDC request's ``response_type=id_token`` is no secret, and most queries
-    # pass unparsed (every request a mock receives is logged)
-    for part in query.split("&"):
-        name = part.partition("=")[0]
+    # pass unparsed (every request a mock receives is logged); a name is read as it decodes
+    names = [part.partition("=")[0] for part in query.split("&")]
+    for i, name in enumerate(names):
         if "%" in name or "+" in name:
-            name = unquote_plus(name)
-        if _SECRET_PARAM.search(name):
-            return True
-    return False
+            names[i] = unquote_plus(name)
+    return _secret_word_in("&".join(names))  # (no word holds an "&": none spans two names)
 
 
 def redact_query(query: str) -> str:
     """The query string with the values of secret-looking parameters replaced by ``***``."""
-    if not query or ("%" not in query and not _SECRET_PARAM.search(query)):
+    if not query or ("%" not in query and not _secret_word_in(query)):
         return query  # nothing secret-looking anywhere in it (one scan, no split)
     if not _names_a_secret(query):
         return query
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs])
+
+
+#: ``time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())``: a request log entry's time
+utc_stamp = PerSecond(lambda second: time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                  time.gmtime(second)))
 
 
 def note_fault(record: dict[str, Any], fault: Fault, mock_name: str, method: str,
@@ -111,7 +125,7 @@ class FaultMiddleware:
         started = time.perf_counter()
         fault = self.faults.pick(method, path)
         record: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "time": utc_stamp(),
             "method": method, "path": path, "query": redact_query(environ.get("QUERY_STRING", "")),
             "status": None, "ms": None, "fault": None,
         }

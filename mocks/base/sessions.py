@@ -29,6 +29,9 @@ from itsdangerous import BadSignature, SignatureExpired
 
 #: what the signing keys are derived for (another use of SECRET_KEY gets other keys)
 SALT = b"renkei-mock-session"
+#: ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)`` without a new encoder
+#: built for every call (what ``json.dumps`` does when given any option)
+_to_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _b64(data: bytes) -> str:
@@ -59,8 +62,7 @@ class SessionSigner:
         return hmac.digest(raw, SALT, "sha256")
 
     def dumps(self, session: Mapping[str, Any]) -> str:
-        body = _b64(json.dumps(dict(session), separators=(",", ":"),
-                               ensure_ascii=False).encode("utf-8"))
+        body = _b64(_to_json(dict(session)).encode("utf-8"))
         signed = f"{body}.{int(self.clock())}"
         return f"{signed}.{_b64(hmac.digest(self._sign_with, signed.encode('ascii'), 'sha256'))}"
 
@@ -79,8 +81,10 @@ class SessionSigner:
             data = signed.encode("ascii")
         except (binascii.Error, ValueError, UnicodeEncodeError):
             raise BadSignature("the session cookie is not signed") from None
-        if not dot or not any(hmac.compare_digest(hmac.digest(key, data, "sha256"), mac)
-                              for key in self._keys):
+        for key in self._keys if dot else ():
+            if hmac.compare_digest(hmac.digest(key, data, "sha256"), mac):
+                break
+        else:
             raise BadSignature("the session cookie's signature does not match")
         if not issued.isdigit():
             raise BadSignature("the session cookie has no issue time")

@@ -14,6 +14,7 @@ blueprints are reused as they are, mounted under ``/lti``. What lgate adds:
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import uuid
 from collections.abc import Mapping
@@ -241,6 +242,13 @@ class LaunchError(Exception):
         self.status = status
 
 
+@functools.lru_cache(maxsize=4096)
+def resource_link_id(client_id: str, class_id: str) -> str:
+    """The resource link of a tool in a class: the same id for every launch from there (kept
+    for the classes launched from most recently)."""
+    return stable_uuid4("lgate-resource-link", client_id, class_id)
+
+
 def launch_spec(target: LaunchTarget, tool: ToolRegistration, *,
                 deep_link: bool = False) -> LaunchSpec:
     """The launch of ``target`` into ``tool``: sub = userMasterIdentifier, context = the
@@ -264,7 +272,7 @@ def launch_spec(target: LaunchTarget, tool: ToolRegistration, *,
     if target.class_id:
         context = {"id": target.class_id, "label": target.class_title or target.class_id,
                    "title": target.class_title or target.class_id, "type": [COURSE_SECTION]}
-    link = {"id": stable_uuid4("lgate-resource-link", tool.client_id, target.class_id or "-"),
+    link = {"id": resource_link_id(tool.client_id, target.class_id or "-"),
             "title": tool.name}
     return LaunchSpec(person, context=context, resource_link=link, custom=custom,
                       message_type=c.DEEP_LINKING_REQUEST if deep_link

@@ -255,7 +255,7 @@ def seed_manual(conn: sqlite3.Connection, payload: dict[str, Any], *, now: str) 
 class LaunchTarget:
     """What lgate knows about a user for a launch: the account, its homeroom and school."""
 
-    user: dict[str, Any]
+    user: dict[str, Any]  # the columns a launch reads (_LAUNCH_USER)
     role: str
     class_id: str | None
     class_title: str | None
@@ -265,11 +265,20 @@ class LaunchTarget:
     duplicates: int
 
 
+#: what a launch reads of a user (the columns of :attr:`LaunchTarget.user`)
+_LAUNCH_USER = ("sourced_id, user_master_identifier, status, enabled_user, role, given_name, "
+                "family_name, grades, primary_org, home_class")
+#: a class with the user's enrollment role in it and its school (none for a blank school id)
+_LAUNCH_CLASS = ("SELECT c.sourced_id, c.title, c.grades, e.role AS e_role, o.identifier, "
+                 "o.name FROM {join} LEFT JOIN orgs o ON c.school_sourced_id != '' "
+                 "AND o.sourced_id = c.school_sourced_id ")
+
+
 def launch_target(conn: sqlite3.Connection, umi: str) -> LaunchTarget | None:
     """The account behind ``umi`` (the latest active one when an integration made duplicates),
     with its homeroom class (学級) and school; None when the store has no such user."""
     rows = conn.execute(
-        "SELECT * FROM users WHERE user_master_identifier = ? "
+        f"SELECT {_LAUNCH_USER} FROM users WHERE user_master_identifier = ? "
         "ORDER BY status = 'active' DESC, updated_at DESC, rowid DESC", (umi,)).fetchall()
     if not rows:
         return None
@@ -278,25 +287,28 @@ def launch_target(conn: sqlite3.Connection, umi: str) -> LaunchTarget | None:
     if u["home_class"]:
         # the pupil's one enrollment by its user index: "+" keeps SQLite off the class index
         # (which walks the whole class; 57 → 10 µs at Tsukuba, once per launch)
-        cls = conn.execute(
-            "SELECT c.*, e.role AS e_role FROM classes c LEFT JOIN enrollments e ON "
-            "+e.class_sourced_id = c.sourced_id AND e.user_sourced_id = ? "
-            "WHERE c.sourced_id = ?", (u["sourced_id"], u["home_class"])).fetchone()
+        cls = conn.execute(_LAUNCH_CLASS.format(
+            join="classes c LEFT JOIN enrollments e ON +e.class_sourced_id = c.sourced_id "
+                 "AND e.user_sourced_id = ?") + "WHERE c.sourced_id = ?",
+            (u["sourced_id"], u["home_class"])).fetchone()
     if cls is None:
-        cls = conn.execute(
-            "SELECT c.*, e.role AS e_role FROM enrollments e JOIN classes c ON "
-            "c.sourced_id = e.class_sourced_id WHERE e.user_sourced_id = ? "
+        cls = conn.execute(_LAUNCH_CLASS.format(
+            join="enrollments e JOIN classes c ON c.sourced_id = e.class_sourced_id")
+            + "WHERE e.user_sourced_id = ? "
             "ORDER BY c.class_type = 'homeroom' DESC, e.is_primary DESC, e.rowid",
             (u["sourced_id"],)).fetchone()
-    school_id = cls["school_sourced_id"] if cls is not None else u["primary_org"]
-    org = conn.execute("SELECT identifier, name FROM orgs WHERE sourced_id = ?",
-                       (school_id,)).fetchone() if school_id else None
+    if cls is not None:
+        school = (cls["identifier"], cls["name"]) if cls["identifier"] is not None else None
+    else:
+        org = conn.execute("SELECT identifier, name FROM orgs WHERE sourced_id = ?",
+                           (u["primary_org"],)).fetchone() if u["primary_org"] else None
+        school = (org["identifier"], org["name"]) if org else None
     grades = _list(u["grades"]) or (_list(cls["grades"]) if cls is not None else [])
     return LaunchTarget(
         user=dict(u), role=(cls["e_role"] if cls is not None and cls["e_role"] else u["role"]),
         class_id=cls["sourced_id"] if cls is not None else None,
         class_title=cls["title"] if cls is not None else None,
-        school_code=org["identifier"] if org else None, school_name=org["name"] if org else None,
+        school_code=school[0] if school else None, school_name=school[1] if school else None,
         grade=grades[0] if grades else None, duplicates=len(rows) - 1)
 
 

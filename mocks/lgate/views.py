@@ -6,20 +6,28 @@ behind them with its request hooks around harness's ``/lti`` blueprints.
 from __future__ import annotations
 
 import hmac
-import json
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from harness.accounts import PasswordFileError
+from harness.core.clock import PerSecond
 from harness.lti import reply
 from harness.lti.platform_app import auth as platform_auth
 from harness.lti.platform_app import authorize_page, jwks_response, learn_base_url
 from harness.lti.platform_app import state as lti_state
 from harness.lti.reply import Reply
 from harness.lti.web import form_urlencode, message_page
-from mocks.base import Call, database, db_transaction, flask_call, get_db, lean_routes
+from mocks.base import (
+    Call,
+    database,
+    db_transaction,
+    flask_call,
+    get_db,
+    json_text,
+    lean_routes,
+)
 from mocks.base.oneroster import finding_json, imsx_error
 from mocks.lgate import bulk, passwords, persist, store
 from mocks.lgate.lti import LaunchError, ensure_guid, launch_spec, setup_platform
@@ -31,8 +39,15 @@ MAX_LIMIT, DEFAULT_LIMIT = 1000, 100
 READ_API = "/ims/oneroster/rostering/v1p2"
 
 
+#: the date and time of day of a whole second, as :func:`now` writes it
+_SECOND = PerSecond(lambda second: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+
+
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """The UTC time to the millisecond (``2026-04-01T09:00:00.123Z``)."""
+    at = time.time()
+    second = int(at)
+    return f"{_SECOND.at(second)}.{int((at - second) * 1000):03d}Z"
 
 
 def _error(status: int, code: str, message: str) -> tuple[Response, int]:
@@ -202,7 +217,7 @@ def launch_view(call: Call) -> Any:
         "INSERT INTO launches (at, user_master_identifier, tool, client_id, message_type, "
         "context_id, roles) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (now(), umi, name, reg.client_id, spec.message_type,
-         target.class_id, _json(spec.person.roles)))
+         target.class_id, json_text(spec.person.roles)))
     return reply.redirect(url + ("&" if "?" in url else "?") + form_urlencode(params))
 
 
@@ -240,10 +255,6 @@ def add_lean_routes(app: Flask) -> None:
     routes = lean_routes(app)
     routes.add(launch, launch_view, ("GET",), covers=hooks)
     routes.add(platform_auth, auth_view, ("GET", "POST"), covers=hooks)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 @bp.get("/lti/jwks")

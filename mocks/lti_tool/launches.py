@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harness.lti import constants as c
+from mocks.base.jsontext import json_text
 
 LAUNCHES_SQL = """
 CREATE TABLE IF NOT EXISTS launches (
@@ -134,7 +135,7 @@ def record_launch(db: sqlite3.Connection, record: LaunchRecord) -> LaunchRecord:
         value = getattr(record, name)
         if name in _JSON_COLUMNS:  # an empty list, the usual value, without json.dumps
             value = "[]" if value == [] and type(value) is list else \
-                json.dumps(value, ensure_ascii=False)
+                json_text(value)
         elif name == "verified":
             value = int(value)
         row.append(value)
@@ -167,7 +168,9 @@ def launch_page(db: sqlite3.Connection, *, after: int = 0, size: int = 1000
 
 def _entry(row: sqlite3.Row) -> dict[str, Any]:
     entry = dict(row)
-    for key in ("rules", "warnings", "roles", "account", "licence"):
-        entry[key] = json.loads(entry[key]) if entry[key] is not None else None
+    for key in _JSON_COLUMNS:
+        value = entry[key]
+        if value is not None:  # "[]", the usual value, without json.loads
+            entry[key] = [] if value == "[]" else json.loads(value)
     entry["verified"] = bool(entry["verified"])
     return entry

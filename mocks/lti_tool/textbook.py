@@ -11,6 +11,7 @@ grade the product does not serve is refused with a page naming the grade.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,7 @@ from flask import current_app
 from werkzeug.exceptions import BadRequest
 
 from harness.oneroster.ids import stable_uuid4
-from mocks.base import MockSpec, db_transaction, get_db
+from mocks.base import MockSpec, db_transaction, get_db, json_text
 from mocks.base.openapi import document
 from mocks.lti_tool.launches import custom_claims
 from mocks.lti_tool.openapi import lti_paths
@@ -80,11 +81,15 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: the licence of (product, school, 年度, grade): the same id for every pupil of the grade
+_licence_id = functools.lru_cache(maxsize=4096)(stable_uuid4)
+
+
 def grant(db: sqlite3.Connection, product: Product, *, school_code: str, grade: str,
           school_year: int, school_name: str | None = None, sub: str | None = None,
           origin: str = "launch") -> dict[str, Any]:
     """Grant (or find) the licence of (school, 年度, grade) and note ``sub`` as its user."""
-    licence_id = stable_uuid4(product.name, school_code, school_year, grade)
+    licence_id = _licence_id(product.name, school_code, school_year, grade)
     now = _now()
     subjects = list(product.grades[grade])
     with db_transaction():
@@ -94,7 +99,7 @@ def grant(db: sqlite3.Connection, product: Product, *, school_code: str, grade: 
             "ON CONFLICT (licence_id) DO UPDATE SET school_name = COALESCE("
             "excluded.school_name, licences.school_name)",
             (licence_id, product.name, school_code, school_name, school_year, grade,
-             json.dumps(subjects, ensure_ascii=False), origin, now))
+             json_text(subjects), origin, now))
         if sub is not None:
             db.execute("UPDATE licences SET last_used_at = ? WHERE licence_id = ?",
                        (now, licence_id))

@@ -65,3 +65,34 @@ def test_tool_side_does_not_read_an_unverified_payload():
     _, rules = _rules(claims, mode="foreignkey", platform_side=False)
     assert rules == ["LT105"]
 
+
+
+def test_the_uuid4_check_is_uuids_own_reading() -> None:
+    """LT501/LT502's UUID v4 test answers as parsing with uuid.UUID did: version 4, written
+    as str() writes it (any case); braces, urn:, no hyphens, other versions and variants,
+    non-ASCII digits are not."""
+    import random
+    import uuid
+
+    from harness.lti.checks import _uuid4
+
+    def reference(value: object) -> bool:
+        try:
+            return isinstance(value, str) and uuid.UUID(value).version == 4 \
+                and str(uuid.UUID(value)) == value.lower()
+        except ValueError:
+            return False
+
+    rng = random.Random(18)
+    samples: list[object] = [None, 4, "", "x", str(uuid.uuid1()), f"{{{uuid.uuid4()}}}",
+                             f"urn:uuid:{uuid.uuid4()}", uuid.uuid4().hex,
+                             str(uuid.uuid4()).upper(), f" {uuid.uuid4()}",
+                             f"{uuid.uuid4()}\n", str(uuid.uuid4()).replace("a", "\u0661")]
+    for _ in range(3000):
+        text = list(str(uuid.UUID(int=rng.getrandbits(128), version=4)))
+        for _ in range(rng.randrange(0, 3)):  # a few characters changed
+            text[rng.randrange(len(text))] = rng.choice("0123456789abcdefABCDEF-g\u0663 ")
+        samples.append("".join(text if rng.random() < 0.8 else [c.upper() for c in text]))
+    for value in samples:
+        assert _uuid4(value) == reference(value), value
+    assert sum(map(_uuid4, samples)) > 1000  # both answers were given often

@@ -97,3 +97,57 @@ def test_a_flask_route_returning_a_reply_answers_with_it(app: Flask) -> None:
     got = client.get("/page")
     assert (got.status, got.get_data(), got.headers["Content-Length"]) == ("403 FORBIDDEN",
                                                                           b"<p>no</p>", "9")
+
+
+def _cookie_lines(r: Any) -> list[str]:
+    lines = r.headers.getlist("Set-Cookie") if hasattr(r.headers, "getlist") else \
+        [v for k, v in r.headers if k == "Set-Cookie"]
+    return [re.sub(r"Expires=[^;]+", "Expires=<date>", line) for line in lines]
+
+
+def test_plain_cookies_are_written_as_dump_cookie_writes_them(app: Flask) -> None:
+    """Reply.set_cookie writes a plain cookie itself (no quoting, no domain): the same
+    Set-Cookie as werkzeug's, over names, values, paths and flags of every kind."""
+    import random
+
+    rng = random.Random(18)
+    alphabet = "aZ09_.-~!#$%&'()*+/:<=>?@^`{|}[]\\\" ,;é\x7f"
+    with app.test_request_context():
+        for _ in range(600):
+            key = rng.choice(["s", "renkei_lti_state", "a.b-c", "ké", "x y", "n;m"])
+            value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+            kwargs: dict[str, Any] = {
+                "max_age": rng.choice([None, 0, 600, -5, 3600]),
+                "path": rng.choice(["/", "/lti", "/a b", None, "/x;y", "", "/ü"]),
+                "secure": rng.random() < 0.5, "httponly": rng.random() < 0.5,
+                "samesite": rng.choice([None, "Lax", "None", "Strict", "lax"])}
+            ours, theirs = Reply("<p>x</p>"), app.make_response("<p>x</p>")
+            for r in (ours, theirs):
+                r.set_cookie(key, value, **kwargs)
+            assert _cookie_lines(ours) == _cookie_lines(theirs), (key, value, kwargs)
+
+
+def test_a_plain_cookies_expiry_is_http_date_of_now_plus_max_age() -> None:
+    import email.utils
+    import time
+
+    from werkzeug.http import http_date
+
+    before = int(time.time())
+    line = reply.plain_cookie("s", "v", 600, "/", False, True, "Lax")
+    after = int(time.time())
+    assert line is not None
+    expires = re.search(r"Expires=([^;]+)", line)
+    assert expires is not None
+    assert expires.group(1) in {http_date(t + 600) for t in range(before, after + 1)}
+    when = email.utils.parsedate_to_datetime(expires.group(1)).timestamp()
+    assert before + 600 <= when <= after + 600
+    assert reply.plain_cookie("s", "v", None, "/", False, False, "lax") is None
+    assert reply.plain_cookie("s", "a b", None, "/", False, False, None) is None
+
+
+def test_a_cookie_over_the_size_limit_still_warns(app: Flask) -> None:
+    with app.test_request_context():
+        app.config["MAX_COOKIE_SIZE"] = 40
+        with pytest.warns(UserWarning, match="too large"):
+            Reply("<p>x</p>").set_cookie("s", "v" * 60)

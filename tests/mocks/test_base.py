@@ -341,6 +341,29 @@ def test_the_request_log_redacts_secret_looking_parameters_by_name(query: str,
     assert redact_query(query) == logged
 
 
+def test_the_redaction_reads_every_parameter_name_as_it_decodes() -> None:
+    """redact_query's one-pattern scan of the names answers as unquoting every name and
+    searching it (random queries of secret-ish and plain names, values, escapes, ``+``)."""
+    import random
+    from urllib.parse import unquote_plus
+
+    from mocks.base.middleware import _SECRET_PARAM, _names_a_secret, redact_query
+
+    def reference(query: str) -> bool:
+        return any(_SECRET_PARAM.search(unquote_plus(part.partition("=")[0]))
+                   for part in query.split("&"))
+
+    rng = random.Random(18)
+    words = ["id_token", "user", "code", "KEY", "k%65y", "to+ken", "a%2Bb", "state", "tok",
+             "en", "%", "=", "&", "", "response_type", "secret", "pass%77d", "x=token",
+             "\u017fecret", "\u212aey", "pa%C5%BFsword", "caf\u00e9", "PASSWD"]
+    for _ in range(3000):
+        query = "".join(rng.choice(words + ["&", "="]) for _ in range(rng.randrange(0, 8)))
+        assert _names_a_secret(query) == reference(query), query
+        if not reference(query):
+            assert redact_query(query) == query
+
+
 def test_sessions_survive_requests_and_a_new_secret_key_drops_them() -> None:
     from flask import session
 

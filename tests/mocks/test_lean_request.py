@@ -55,6 +55,8 @@ CASES = [
     environ(body=b"a=1&b=2", length=""),  # no length: nothing is read
     environ(body=b"a=1&b=2", length="3"),  # a shorter length: that much is read
     environ(body=b"", ctype=None),
+    environ("GET", b"a=1", ctype=None, length=""),  # no body at all: no form to parse
+    environ(body=b"a=1&b=2", ctype=None),  # a body without a type: werkzeug's (no form)
     environ(body=b"a=" + b"x" * 62),  # exactly at a 64-byte limit
 ]
 

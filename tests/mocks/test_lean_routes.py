@@ -240,3 +240,39 @@ def test_lean_and_flask_answer_alike_live(served: MockServers, bundle: Bundle, t
         assert got == want
     # the drill app got no delta: its launch is refused by its own rule, in both
     assert any(t[2] == 403 and "interactive" in t[1] for t in lean_trace[:-1])
+
+
+def test_a_lean_hop_tears_its_app_context_down_as_flask_does() -> None:
+    """A lean hop runs the app's teardown functions (with the view's error) and resets the
+    context; the app-context signals reach whoever listens, once each, in Flask's order."""
+    from flask import appcontext_popped, appcontext_pushed, appcontext_tearing_down
+
+    app = make_mocks(["tsubasa_book"])["tsubasa_book"]
+    seen: list[Any] = []
+    app.teardown_appcontext(lambda exc: seen.append(("teardown", type(exc).__name__)))
+    client = app.test_client()
+    # the lean table rejects hooks, not teardowns: a login without parameters is a 400 page
+    assert client.get("/lti/login").status_code == 400
+    assert seen == [("teardown", "NoneType")]
+
+    def note(name: str) -> Callable[..., None]:
+        return lambda sender, **extra: seen.append((name, sender is app))
+    seen.clear()
+    with appcontext_pushed.connected_to(note("pushed")), \
+            appcontext_tearing_down.connected_to(note("tearing_down")), \
+            appcontext_popped.connected_to(note("popped")):
+        assert client.get("/lti/login").status_code == 400
+    assert seen == [("pushed", True), ("teardown", "NoneType"),
+                    ("tearing_down", True), ("popped", True)]
+    seen.clear()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("mocks.lti_tool.views.context", _fail)
+        assert client.get("/lti/login?iss=a&login_hint=b&target_link_uri=c").status_code \
+            == 500
+    assert seen == [("teardown", "NoneType")]  # the app's error handler answered it
+    from flask.globals import _cv_app
+    assert _cv_app.get(None) is None
+
+
+def _fail(*args: Any) -> Any:
+    raise RuntimeError("broken view")

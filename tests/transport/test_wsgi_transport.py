@@ -133,3 +133,23 @@ def test_split_url_is_urlsplit(scheme: str, host: str, path: str, query: str) ->
 def test_path_info_is_the_paths_bytes_as_latin1(path: str) -> None:
     env = wsgi_environ("GET", urlsplit(f"http://t.test{path}"), b"", {})
     assert env["PATH_INFO"] == unquote_to_bytes(path or "/").decode("latin-1")
+
+
+@given(st.text(alphabet="aZ09-.:@[]%٣ \x00", max_size=14))
+def test_the_environs_host_and_port_are_urlsplits(netloc: str) -> None:
+    """SERVER_NAME and SERVER_PORT come from the netloc as urlsplit's hostname and port
+    read it (read directly for a plain host[:port]); a port it refuses is refused too."""
+    from urllib.parse import SplitResult
+
+    from harness.transport import _host_port
+
+    parts = SplitResult("http", netloc, "/x", "", "")
+    try:
+        want: object = (parts.hostname, parts.port)
+    except ValueError:
+        want = ValueError
+    try:
+        got: object = _host_port(parts)
+    except ValueError:
+        got = ValueError
+    assert got == want
