@@ -184,6 +184,7 @@ class _Pieces:
         self.pieces, self.decoder = pieces, decoder
         self.text, self.at, self.base, self.ended = "", 0, 0, False
         self.single_to = 0  # runs are not tried before this offset (one failed there)
+        self.bare_to = 0  # the text up to this offset has no cut left (searched already)
 
     def _more(self) -> None:
         piece = next(self.pieces, None)
@@ -238,11 +239,16 @@ class _Pieces:
             return
         while True:
             # the whole elements up to the last '},{' at once: a cut inside a string or an
-            # element never parses (an unclosed string or object), and then one at a time
-            cut = self.text.rfind("},{", self.at)
+            # element never parses (an unclosed string or object), and then one at a time.
+            # Without a cut in the text, read on first (a parse of a part fails, and its error
+            # counts the lines of all the text read); text searched once is not searched again.
+            cut = self._cut()
+            while cut < 0 and not self.ended:
+                self._more()
+                cut = self._cut()
             if cut >= self.at and self.base + cut >= self.single_to:
                 try:
-                    run = self.decoder.decode("[" + self.text[self.at:cut + 1] + "]")
+                    run = self.decoder.decode("".join(("[", self.text[self.at:cut + 1], "]")))
                 except json.JSONDecodeError:
                     self.single_to = self.base + cut + 1
                 else:
@@ -252,6 +258,14 @@ class _Pieces:
             yield self.value()
             if self.take(",]") == "]":
                 return
+
+    def _cut(self) -> int:
+        """The last '},{' from here in the text read, -1 when there is none."""
+        start = max(self.at, self.bare_to - self.base - 2)
+        cut = self.text.rfind("},{", start) if start < len(self.text) else -1
+        if cut < 0:
+            self.bare_to = self.base + len(self.text)
+        return cut
 
 
 def _roster_from(pieces: Iterator[str]) -> Roster:
