@@ -151,9 +151,12 @@ prefecture jobs on the 2 cores):
   ratio      plan first          10.58x / 10.29x                10.32x / 10.16x
              plan nightly        10.88x / 11.09x                10.66x / 10.76x
   peak RSS, prefecture plan      832 / 838 MB                   821 / 820 MB
-Both scales lost CPU (prefecture 4-6%, Tsukuba 2-4%); the target (<= 10x) is still not shown
-to hold at this load. Prefecture nightly plan, minor faults 165-208k -> 91-101k and system
-time 0.40-0.47 -> 0.24-0.28 s (this round's driver on the same exports, load 5-6).
+A third pair with 07bacba (the reader's last commit), load 7.4-3.6: before plan first 0.555 ->
+5.722 s (10.31x), nightly 0.593 -> 6.438 s (10.86x); after 0.533 -> 5.517 s (10.35x), 0.564 ->
+5.924 s (10.50x); peak 835 -> 820 MB. Both scales lost CPU (prefecture 3-8%, Tsukuba 2-5%);
+the target (<= 10x) is still not shown to hold at this load. Prefecture nightly plan, minor
+faults 165-208k -> 91-101k and system time 0.40-0.47 -> 0.24-0.28 s (this round's driver on
+the same exports, load 5-6).
 Per step (each wrapped with process_time, best of 2-3 runs, load 3.4-3.7), prefecture over
 Tsukuba before: the cyclic collector's pass over the plan's objects when it is re-enabled
 (0.25-0.27 s against 0.03 s, 7-10x); build_roster 10.7-11.5x (0.71 s nightly), read_work
