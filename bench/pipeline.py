@@ -138,6 +138,44 @@ password file is settled once; m365 $batch is one transaction with a savepoint p
 answers assignLicense without a WSGI round. Plans, state and blobs are byte-identical before
 and after on Tsukuba seed 1.
 
+Issue 18, round 6 (the plan's ratio, slice "plan"). CPU seconds, before = main at f69157a
+(/work/base), after = r6-plan at 005e6b6; `--scales tsukuba,prefecture --no-apply`, base and
+branch interleaved (base, branch, base, branch), load average 4.8-6.1 (other helpers' three
+prefecture jobs on the 2 cores):
+
+                                 before (2 runs)                after (2 runs)
+  tsukuba    plan first          0.565 / 0.574 s                0.545 / 0.548 s
+             plan nightly        0.606 / 0.597 s                0.583 / 0.592 s
+  prefecture plan first          5.980 / 5.909 s                5.625 / 5.569 s
+             plan nightly        6.591 / 6.621 s                6.216 / 6.370 s
+  ratio      plan first          10.58x / 10.29x                10.32x / 10.16x
+             plan nightly        10.88x / 11.09x                10.66x / 10.76x
+  peak RSS, prefecture plan      832 / 838 MB                   821 / 820 MB
+A third pair with 07bacba (the reader's last commit), load 7.4-3.6: before plan first 0.555 ->
+5.722 s (10.31x), nightly 0.593 -> 6.438 s (10.86x); after 0.533 -> 5.517 s (10.35x), 0.564 ->
+5.924 s (10.50x); peak 835 -> 820 MB. Both scales lost CPU (prefecture 3-8%, Tsukuba 2-5%);
+the target (<= 10x) is still not shown to hold at this load. Prefecture nightly plan, minor
+faults 165-208k -> 91-101k and system time 0.40-0.47 -> 0.24-0.28 s (this round's driver on
+the same exports, load 5-6).
+Per step (each wrapped with process_time, best of 2-3 runs, load 3.4-3.7), prefecture over
+Tsukuba before: the cyclic collector's pass over the plan's objects when it is re-enabled
+(0.25-0.27 s against 0.03 s, 7-10x); build_roster 10.7-11.5x (0.71 s nightly), read_work
+9.8-10.6x, load_passwords 10.9-11.1x, _diff_present 9.5-12x, keymap 11.4x, previous roster
+10.4x (79k of the night's 156k faults); above 12x: the password file's claims 15x (0.110 s)
+and its entries rebuilt 19x (0.075 s), _owners 17.6x (0.057 s), place_people 14-15x,
+merge_schools 13-15x, attach_passwords on a night 21x, and system time ~20x (page faults).
+A map or set of every pupil costs 13-27x for 10x the keys (micro: a 230k set + update 29 ms
+against 1.7 ms for 23k; 230k lookups of equal strings 46 ms against 1.7 ms). What changed: the
+previous roster is read from its blob a piece at a time (no 20 + 84 + 156 MB of transient
+bytes and text); owners and claims are asked once for the GIGA ids on several records only;
+the password entries are kept as settled when their keys are lower case already; who is known
+is looked up where it is (no union set), as are reconcile's per-target ids; place_people
+counts keys only when a set shows a repeat; a draft's held rules share one empty tuple. Plans
+(first plan, snapshot, nightly plan; fixed salt) byte-identical at Tsukuba and prefecture.
+Left: the streamed roster costs ~+7 ms at Tsukuba (classes and schools go element by element
+where a run's last cut is in the next array), which the other cuts pay for; the collector's
+pass; build_roster's per-person lookups in three city-sized maps.
+
 Issue 18, round 5 (the first night's ratio). CPU seconds of the apply child's ``first_night``
 (bench's own child code, run per tree), 2-core machine at load 6-8 (a prefecture rehearsal and
 other helpers' jobs ran alongside), before = main at df6bceb, after = r5-night; order base,

@@ -82,8 +82,8 @@ def next_year(work: Work) -> Work:
                         key=GRADE_ORDER.index)
         classes[sid] = dataclasses.replace(c, key=class_key(c.school_code, year, c.source_title),
                                            school_year=year, grades=grades, held=list(c.held))
-    people: list[PersonDraft] = [dataclasses.replace(p, grade=NEXT_GRADE.get(p.grade, p.grade),
-                                                     held=list(p.held)) for p in staying]
+    people: list[PersonDraft] = [dataclasses.replace(p, grade=NEXT_GRADE.get(p.grade, p.grade))
+                                 for p in staying]  # (a draft's held rules are a tuple)
     return Work(school_year=year, schools=work.schools, org_code=work.org_code,
                 classes=classes, people=people,
                 decisions=[d for d in work.decisions if d.rule != "PL211"],

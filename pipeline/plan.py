@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from pipeline.link import LinkResult, initial_link, known_owners
 from pipeline.model import Decision, Roster
 from pipeline.preprocess import preprocess, school_year_of
 from pipeline.preprocess.passwords import Passwords, attach_passwords, load_passwords
+from pipeline.preprocess.people import OwnersOf
 from pipeline.preprocess.work import Work
 from pipeline.reconcile import Keys, Outcome, Policy, reconcile
 from pipeline.state import State
@@ -139,10 +140,7 @@ def _make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: s
     previous = state.previous_roster()
     absent = state.absent()
     year = school_year_of(bundle) or _school_year(now)
-    owners = _owners(previous, absent)
-    if accounts:
-        for upn, umi in known_owners(accounts).items():
-            owners.setdefault(upn, umi)
+    owners = _owners(previous, absent, known_owners(accounts) if accounts else {})
     if passwords is None:
         passwords = load_passwords(config.password_file)
     # The board's ID file does not make an owner: it only vetoes a guess (its rows, conflicts
@@ -155,13 +153,11 @@ def _make_plan(bundle: Bundle, config: Config, state: State, *, export_sha256: s
     if accounts:
         link = initial_link(work, accounts, teachers=config.teachers)
     people_keys = state.keymap("person")
-    known = set(people_keys)  # one set, grown in place (not a copy per union)
-    known.update(absent)
-    if previous is not None:
-        known.update(previous.people)
-    if link is not None:
-        known.update(link.ids)
-    attach_passwords(work, passwords, known)
+    # who is not new: looked up where they are, the key map first (on a usual night it
+    # holds everyone), not copied into one more city-sized set
+    attach_passwords(work, passwords, (people_keys, absent,
+                                       previous.people if previous is not None else {},
+                                       link.ids if link is not None else {}))
     keys = Keys(salt=state.installation_salt(config.installation_salt), people=people_keys,
                 schools=state.keymap("school"), classes=state.keymap("class"),
                 targets=state.keymap_targets("person"))
@@ -178,15 +174,27 @@ def policy_for(config: Config) -> Policy:
                   min_users=config.guard_min_users)
 
 
-def _owners(previous: Roster | None, absent: Mapping[str, Mapping[str, Any]]
-            ) -> dict[str, str]:
-    owners: dict[str, str] = {}
-    if previous is not None:
-        owners.update({p.upn: p.umi for p in previous.people.values() if p.upn})
-    for umi, a in absent.items():
-        upn = str(a["record"].get("upn", ""))
-        if upn:
-            owners.setdefault(upn, umi)
+def _owners(previous: Roster | None, absent: Mapping[str, Mapping[str, Any]],
+            accounts: Mapping[str, str]) -> OwnersOf:
+    """Who owns a GIGA id: the previous roster's person (the last one with it), else an
+    absent person, else (first run) a target's account; looked up for the GIGA ids asked
+    only, not made into a map of the whole city."""
+    def owners(upns: Collection[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if not upns:
+            return out
+        if previous is not None:
+            for p in previous.people.values():
+                if p.upn in upns:
+                    out[p.upn] = p.umi
+        for umi, a in absent.items():
+            upn = str(a["record"].get("upn", ""))
+            if upn in upns:
+                out.setdefault(upn, umi)
+        for upn in upns:
+            if upn in accounts:
+                out.setdefault(upn, accounts[upn])
+        return out
     return owners
 
 

@@ -139,8 +139,8 @@ def reconcile(work: Work, previous: Roster | None, keys: Keys, *, link: LinkResu
     plan = Plan(id=plan_id, export_sha256=export_sha256, created_at=now.isoformat(),
                 roster=roster, previous=previous, decisions=decisions)
     sources = link.target_ids if link is not None else keys.targets
-    known = set(roster.people) | set(roster.absent)
-    plan.target_ids = {t: {u: i for u, i in ids.items() if u in known}
+    people, gone = roster.people, roster.absent  # looked up, not copied into one set
+    plan.target_ids = {t: {u: i for u, i in ids.items() if u in people or u in gone}
                        for t, ids in sources.items()}
     plan.target_ids = {t: ids for t, ids in plan.target_ids.items() if ids}
     guard = _guard(plan, prev, counts, policy)

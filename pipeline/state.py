@@ -13,8 +13,10 @@ was before the transaction or after it. Nothing here ever stores a password.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 import secrets
 import sqlite3
 import threading
@@ -153,6 +155,137 @@ def _plan_parts(plan: Plan, commit: dict[str, Any]) -> _Object:
 
 def _unpack(blob: bytes) -> Any:
     return json.loads(zlib.decompress(blob).decode("utf-8"))
+
+
+#: compressed bytes of a stored roster inflated at a time (a few hundred KB of text)
+READ_SIZE = 1 << 16
+
+
+def _inflated(read: Callable[[int], bytes]) -> Iterator[str]:
+    """The JSON text of a :func:`_pack` blob (``read(n)`` gives its next bytes), a piece at a
+    time: neither its bytes nor its text is ever whole in memory."""
+    inflate = zlib.decompressobj()
+    decode = codecs.getincrementaldecoder("utf-8")().decode
+    while piece := read(READ_SIZE):
+        yield decode(inflate.decompress(piece))
+    yield decode(inflate.flush(), final=True)
+    if not inflate.eof:
+        raise zlib.error("incomplete or truncated stream")
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _Pieces:
+    """A JSON text arriving in pieces, read value by value; an array's elements come a run
+    at a time (each run parsed by one ``decoder.decode``, as ``json.loads`` would)."""
+
+    def __init__(self, pieces: Iterator[str], decoder: json.JSONDecoder) -> None:
+        self.pieces, self.decoder = pieces, decoder
+        self.text, self.at, self.base, self.ended = "", 0, 0, False
+        self.single_to = 0  # runs are not tried before this offset (one failed there)
+        self.bare_to = 0  # the text up to this offset has no cut left (searched already)
+
+    def _more(self) -> None:
+        piece = next(self.pieces, None)
+        if piece is None:
+            if self.ended:
+                raise json.JSONDecodeError("the text ends too early", self.text, len(self.text))
+            self.ended = True
+            return
+        self.base += self.at
+        self.text = self.text[self.at:] + piece
+        self.at = 0
+
+    def peek(self) -> str:
+        """The next character that is not white space ("" at the end of the text)."""
+        while True:
+            self.at = _SPACE.match(self.text, self.at).end()  # type: ignore[union-attr]
+            if self.at < len(self.text):
+                return self.text[self.at]
+            if self.ended:
+                return ""
+            self._more()
+
+    def take(self, expected: str) -> str:
+        """The next character, which must be one of ``expected``."""
+        char = self.peek()
+        if not char or char not in expected:
+            raise json.JSONDecodeError(f"expected one of {expected!r}", self.text, self.at)
+        self.at += 1
+        return char
+
+    def value(self) -> Any:
+        """The next whole value (one that ends the text read so far waits for the next
+        piece: a number may go on)."""
+        while True:
+            self.peek()
+            try:
+                value, end = self.decoder.raw_decode(self.text, self.at)
+            except json.JSONDecodeError:
+                if self.ended:
+                    raise
+            else:
+                if end < len(self.text) or self.ended:
+                    self.at = end
+                    return value
+            self._more()
+
+    def array(self) -> Iterator[Any]:
+        """The elements of the array that comes next."""
+        self.take("[")
+        if self.peek() == "]":
+            self.at += 1
+            return
+        while True:
+            # the whole elements up to the last '},{' at once: a cut inside a string or an
+            # element never parses (an unclosed string or object), and then one at a time.
+            # Without a cut in the text, read on first (a parse of a part fails, and its error
+            # counts the lines of all the text read); text searched once is not searched again.
+            cut = self._cut()
+            while cut < 0 and not self.ended:
+                self._more()
+                cut = self._cut()
+            if cut >= self.at and self.base + cut >= self.single_to:
+                try:
+                    run = self.decoder.decode("".join(("[", self.text[self.at:cut + 1], "]")))
+                except json.JSONDecodeError:
+                    self.single_to = self.base + cut + 1
+                else:
+                    yield from run
+                    self.at = cut + 2
+                    continue
+            yield self.value()
+            if self.take(",]") == "]":
+                return
+
+    def _cut(self) -> int:
+        """The last '},{' from here in the text read, -1 when there is none."""
+        start = max(self.at, self.bare_to - self.base - 2)
+        cut = self.text.rfind("},{", start) if start < len(self.text) else -1
+        if cut < 0:
+            self.bare_to = self.base + len(self.text)
+        return cut
+
+
+def _roster_from(pieces: Iterator[str]) -> Roster:
+    """The roster of a stored snapshot's JSON text (:func:`_roster_parts`), read as it comes,
+    its people made records as they are parsed (:func:`pipeline.model.people_hook`)."""
+    reader = _Pieces(pieces, json.JSONDecoder(object_hook=people_hook()))
+    data: dict[str, Any] = {}
+    reader.take("{")
+    if reader.peek() == "}":
+        reader.at += 1
+    else:
+        while True:
+            key = reader.value()
+            reader.take(":")
+            data[key] = list(reader.array()) if reader.peek() == "[" else reader.value()
+            if reader.take(",}") == "}":
+                break
+    if reader.peek():
+        raise json.JSONDecodeError("extra data", reader.text, reader.at)
+    return Roster.from_json(data)
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
@@ -294,11 +427,13 @@ class State:
 
     # --- snapshots and plans ----------------------------------------------------------------
     def previous_roster(self) -> Roster | None:
-        row = self.conn.execute("SELECT roster FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
+        """The roster last applied (None before the first), read from its blob a piece at a
+        time: a city's is 20 MB packed, 80 MB of JSON, and never held whole."""
+        row = self.conn.execute("SELECT id FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return None
-        return Roster.from_json(json.loads(zlib.decompress(row[0]).decode("utf-8"),
-                                           object_hook=people_hook()))
+        with self.conn.blobopen("snapshots", "roster", row[0], readonly=True) as blob:
+            return _roster_from(_inflated(blob.read))
 
     def save_snapshot(self, plan_id: str, roster: Roster, when: str) -> None:
         with self.transaction() as c:

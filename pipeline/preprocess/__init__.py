@@ -15,11 +15,11 @@ Steps, each its own module and ``PL2xx`` rules, in this order:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
 from harness.oneroster.model import Bundle
 from pipeline.preprocess.names import check_names
-from pipeline.preprocess.people import drop_stale_duplicates, place_people
+from pipeline.preprocess.people import ClaimsOf, OwnersOf, drop_stale_duplicates, place_people
 from pipeline.preprocess.schools import merge_schools
 from pipeline.preprocess.source import read_work, school_year_of
 from pipeline.preprocess.titles import (
@@ -30,16 +30,18 @@ from pipeline.preprocess.titles import (
 from pipeline.preprocess.work import ClassDraft, PersonDraft, SchoolDraft, Work
 
 
-def preprocess(bundle: Bundle, *, school_year: int, known_owners: Mapping[str, str],
-               claims: Mapping[str, Collection[str]] | None = None, teachers: bool = False,
+def preprocess(bundle: Bundle, *, school_year: int, known_owners: OwnersOf,
+               claims: ClaimsOf | None = None, teachers: bool = False,
                titles: Mapping[str, str] | None = None,
                terms: Mapping[str, str] | None = None, display_grades: bool = False) -> Work:
     """Run steps 1–5 on ``bundle``.
 
-    :param known_owners: GIGA id → the userMasterIdentifier known to own it (previous roster,
-        target accounts on the first run); decides stale duplicates.
-    :param claims: GIGA id → every userMasterIdentifier the board's password file pairs it
-        with (rows set aside as conflicts included); a claimed record is never dropped.
+    :param known_owners: GIGA ids → the userMasterIdentifier known to own each (previous
+        roster, target accounts on the first run); decides stale duplicates. Asked once, for
+        the GIGA ids on several records only.
+    :param claims: GIGA ids → every userMasterIdentifier the board's password file pairs
+        each with (rows set aside as conflicts included); a claimed record is never dropped.
+        Asked once, for the same GIGA ids.
     """
     work = read_work(bundle, school_year=school_year, teachers=teachers)
     merge_schools(work)

@@ -16,7 +16,7 @@ set aside and the pupils concerned are held (PL256), whatever the line order (DE
 from __future__ import annotations
 
 import glob
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,21 +47,18 @@ class Passwords:
     errors: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
-    @property
-    def claims(self) -> dict[str, Collection[str]]:
+    def claims(self, upns: Collection[str]) -> dict[str, set[str]]:
         """GIGA id (lower-case) → every pupil (lower-case) a row pairs it with, rows set aside
-        included: the export's duplicate check asks whether any row points at a record. Most
-        GIGA ids have one pupil: a 1-tuple, a set only where rows name several."""
-        out: dict[str, Collection[str]] = {}
+        included, for the GIGA ids ``upns``: the export's duplicate check asks, for the few
+        GIGA ids on several of its records, whether a row points at one (no city-sized map
+        of every row is made for them)."""
+        out: dict[str, set[str]] = {}
+        if not upns:
+            return out
         for row in self.rows or self.entries.values():
-            upn, umi = lowered(row.user_principal_name), lowered(row.user_master_identifier)
-            have = out.get(upn)
-            if have is None:
-                out[upn] = (umi,)
-            elif isinstance(have, set):
-                have.add(umi)
-            elif umi not in have:
-                out[upn] = {*have, umi}
+            upn = row.user_principal_name.lower()
+            if upn in upns:
+                out.setdefault(upn, set()).add(row.user_master_identifier.lower())
         return out
 
     def __repr__(self) -> str:  # never the passwords
@@ -100,17 +97,24 @@ def load_passwords(pattern: Path | None) -> Passwords:
     # one file is settled already (read_password_file does it): settling it again would
     # give the same entries, at a city's scale a second or two for nothing
     merged = read[0] if len(read) == 1 else merge_password_files(read)
-    out.entries = {lowered(umi.strip()): e for umi, e in merged.entries.items()}
+    # the keys as read, unless one is not in lower case (a city-sized map is not made again
+    # for nothing: the file's userMasterIdentifiers are usually lower case already)
+    entries = merged.entries
+    if not all(map(str.__eq__, map(str.lower, map(str.strip, entries)), entries)):
+        entries = {lowered(umi.strip()): e for umi, e in entries.items()}
+    out.entries = entries
     out.problems = merged.problems
     out.conflicts = merged.conflicts
     out.rows = merged.rows
     return out
 
 
-def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -> None:
+def attach_passwords(work: Work, passwords: Passwords, known: Sequence[Collection[str]]
+                     ) -> None:
     """Hold new pupils without an initial password (PL252, PL253); note those with one (PL251).
 
-    :param known: userMasterIdentifiers already delivered or adopted (not new).
+    :param known: where userMasterIdentifiers already delivered or adopted (not new) are
+        found, the one that usually has them first.
     """
     for reason in passwords.errors:
         work.decide("PL254", "report", "password-file", reason=reason)
@@ -118,8 +122,11 @@ def attach_passwords(work: Work, passwords: Passwords, known: Collection[str]) -
         work.decide("PL255", "report", f"{problem.file}:{problem.line}", line=problem.line,
                     reason=problem.message_en)
     hold_conflicts(work, passwords.conflicts)
+    first, *rest = [places for places in known if places] or [()]
     for p in work.people:
-        if p.held or p.umi in known or p.role != "student":
+        if p.held or p.role != "student" or p.umi in first:
+            continue
+        if rest and any(p.umi in places for places in rest):
             continue
         entry = passwords.entries.get(p.umi)
         if entry is None:

@@ -24,15 +24,24 @@ record: its own userMasterIdentifier, the old school and class, the pupil's GIGA
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from pipeline.preprocess.work import PersonDraft, Work
+
+#: GIGA ids (lower-case) → the userMasterIdentifier known to own each, for the GIGA ids asked
+OwnersOf = Callable[[Collection[str]], Mapping[str, str]]
+#: GIGA ids (lower-case) → every userMasterIdentifier (lower-case) a row of the board's password
+#: file pairs each with, for the GIGA ids asked
+ClaimsOf = Callable[[Collection[str]], Mapping[str, Collection[str]]]
 
 
 def place_people(work: Work) -> None:
     """Hold people who cannot be placed: no homeroom this 年度, no GIGA id, a repeated key."""
-    # the few repeated keys, looked up in a small set (not each person in a city-sized dict)
-    repeated = {umi for umi, n in Counter(p.umi for p in work.people).items() if n > 1}
+    # the few repeated keys, looked up in a small set (not each person in a city-sized dict);
+    # counted only when there are any (one set of the keys tells)
+    umis = [p.umi for p in work.people]
+    repeated: set[str] = set() if len(set(umis)) == len(umis) else {
+        umi for umi, n in Counter(umis).items() if n > 1}
     for p in work.people:
         if not p.umi or p.umi in repeated:
             work.hold(p, "PL208", umi=p.umi or p.sourced_id)
@@ -52,15 +61,15 @@ def _current_looking(p: PersonDraft, work: Work) -> bool:
             and bool(p.school_code) and p.primary_org == p.school_code)
 
 
-def drop_stale_duplicates(work: Work, known: Mapping[str, str],
-                          claims: Mapping[str, Collection[str]] | None = None) -> None:
+def drop_stale_duplicates(work: Work, owners: OwnersOf, claims: ClaimsOf | None = None
+                          ) -> None:
     """Keep one record per GIGA id, drop the stale ones, hold ambiguous groups.
 
-    :param known: GIGA id (lower-case) → the userMasterIdentifier already known to own it.
-    :param claims: GIGA id (lower-case) → every userMasterIdentifier (lower-case) a row of
-        the board's password file pairs it with.
+    :param owners: asked once, for the GIGA ids on several records (the few a city has):
+        the userMasterIdentifier already known to own each.
+    :param claims: asked once, for the same GIGA ids: the userMasterIdentifiers the board's
+        password file pairs each with.
     """
-    claims = claims or {}
     people = work.people
     # GIGA id → where its first record is; a group only for an id on several records (at a
     # city's scale a list per person was most of the work), in the order of the first record
@@ -72,11 +81,14 @@ def drop_stale_duplicates(work: Work, known: Mapping[str, str],
             if at != i:
                 shared.setdefault(p.upn, [people[at]]).append(p)
     dropped: set[int] = set()
+    upns = shared.keys()
+    known = owners(upns) if shared else {}
+    pointers = claims(upns) if shared and claims is not None else {}
     for upn, group in sorted(shared.items(), key=lambda item: first[item[0]]):
         current = [p for p in group if _current_looking(p, work)]
         owner = known.get(upn)
         owned = [p for p in group if owner and p.umi == owner]
-        pointed = [p for p in group if p.umi.lower() in claims.get(upn, ())]
+        pointed = [p for p in group if p.umi.lower() in pointers.get(upn, ())]
         if owned:
             keep = owned[0] if owned[0] in current else None
         elif pointed:

@@ -77,7 +77,9 @@ class PersonDraft:
     primary_org: str = ""
     display_family: str = ""
     display_given: str = ""
-    held: list[str] = field(default_factory=list)
+    #: the rules that hold the person (most are held by none: one shared empty tuple, not an
+    #: empty list per person of a city)
+    held: tuple[str, ...] = ()
 
     def to_record(self, sourced_id: str, class_key: str) -> PersonRecord:
         """The person as delivered, under the stable ``sourced_id`` and ``class_key``."""
@@ -117,7 +119,7 @@ class Work:
         A hold concerns every target (nothing is applied anywhere for a held person); a
         ``target`` field names the system that revealed the problem.
         """
-        person.held.append(rule)
+        person.held += (rule,)
         values = {k: "" if v is None else str(v) for k, v in fields.items()}
         self.decisions.append(Decision(rule, "hold", person.umi, "all", values))
 

@@ -4,15 +4,18 @@ still decides (make_plan is never handed a validated bundle only)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
+from harness.accounts.passwords import PasswordEntry, write_password_file
 from harness.oneroster import read_bundle, write_bundle
 from harness.oneroster.model import Bundle
 from pipeline.plan import make_plan
+from pipeline.preprocess import preprocess
 from pipeline.preprocess.passwords import load_passwords
 from pipeline.reconcile import Outcome
-from tests.pipeline.rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, umi_for
+from tests.pipeline.rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, umi_for, upn_for
 
 NOW = dt.datetime(2025, 5, 1, 20, tzinfo=dt.UTC)
 
@@ -144,3 +147,47 @@ def test_school_and_class_changes_are_planned(tmp_path: Path) -> None:
     assert ("PL312", "update", P_SCHOOL) in changes
     assert ("PL313", "create", f"{P_SCHOOL}/2025/3年1組") in changes
     assert ("PL101", "report", second.received.sha256) in changes
+
+
+def test_owners_and_claims_are_asked_for_the_giga_ids_on_several_records_only(
+        tmp_path: Path) -> None:
+    """The duplicate check asks who owns a GIGA id, and which pupils the board's file pairs it
+    with, once and for the GIGA ids on several records only; an export without any asks
+    nothing (a city-sized map of owners or claims is never made for it)."""
+    env = Env(tmp_path)
+    env.kit.fill(6)
+    env.kit.person(1).extra_records.append((umi_for(9001), P_SCHOOL, "1年1組"))
+    asked: list[tuple[str, set[str]]] = []
+
+    def spy(name: str, answer: dict[str, Any]) -> Callable[[Collection[str]], dict[str, Any]]:
+        def lookup(upns: Collection[str]) -> dict[str, Any]:
+            asked.append((name, set(upns)))
+            return {u: v for u, v in answer.items() if u in upns}
+        return lookup
+
+    owners = spy("owners", {upn_for(1): umi_for(1), upn_for(2): umi_for(2)})
+    claims = spy("claims", {upn_for(1): {umi_for(1)}})
+    work = preprocess(env.kit.bundle(), school_year=2025, known_owners=owners, claims=claims)
+    assert asked == [("owners", {upn_for(1)}), ("claims", {upn_for(1)})]
+    assert [(d.rule, d.subject, d.fields["kept_umi"]) for d in work.decisions
+            if d.rule == "PL211"] == [("PL211", umi_for(9001), umi_for(1))]
+    asked.clear()
+    env.kit.person(1).extra_records.clear()
+    preprocess(env.kit.bundle(), school_year=2025, known_owners=owners, claims=claims)
+    assert asked == []
+
+
+def test_the_password_file_is_keyed_and_claimed_in_lower_case(tmp_path: Path) -> None:
+    """A file whose userMasterIdentifiers are in upper case is keyed in lower case; claims
+    answer the GIGA ids asked, in lower case, rows of a conflict included."""
+    entries = [PasswordEntry(umi_for(1).upper(), upn_for(1).upper(), "Init-Pass-0001!"),
+               PasswordEntry(umi_for(2), upn_for(2), "Init-Pass-0002!"),
+               PasswordEntry(umi_for(3), upn_for(2), "Init-Pass-0003!")]  # a conflict
+    passwords = load_passwords(write_password_file(tmp_path / "pw.csv", entries))
+    assert set(passwords.entries) == {umi_for(1)}
+    assert passwords.claims([upn_for(1), upn_for(2)]) == {
+        upn_for(1): {umi_for(1)}, upn_for(2): {umi_for(2), umi_for(3)}}
+    assert passwords.claims([upn_for(1)]) == {upn_for(1): {umi_for(1)}}
+    assert passwords.claims([]) == {}
+    lower = load_passwords(write_password_file(tmp_path / "lower.csv", entries[1:2]))
+    assert set(lower.entries) == {umi_for(2)}

@@ -1,0 +1,131 @@
+"""The previous roster is read back from its snapshot a piece at a time (pipeline.state): the
+same roster as parsing the whole text at once, whatever the pieces' sizes, the strings in it
+and the JSON's spacing; a damaged snapshot is an error, never a wrong roster."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import state as state_module
+from pipeline.model import ClassRecord, PersonRecord, Roster, SchoolRecord, people_hook
+from pipeline.state import State
+
+#: text that looks like the reader's cut points and JSON's own syntax, and characters whose
+#: UTF-8 bytes a piece may split
+AWKWARD = ["},{", "}", "{", '"', "\\", "]", "[", ",", ":", "\n", "\t", " ", "}, {",
+           '"},{"umi":"x"', "山", "田", "ア", "𠮷", "é", "\u3000", "\x00", "\x1f"]
+text = st.lists(st.sampled_from(AWKWARD) | st.text(max_size=3), max_size=6).map("".join)
+
+
+def _person(n: int, family: str, given: str) -> PersonRecord:
+    return PersonRecord(umi=f"u{n}", sourced_id=f"s{n}", upn=f"p{n}@x.ed.jp",
+                        family_name=family, given_name=given, family_kana="ヤマダ",
+                        given_kana="タロウ", grade="P1", school_code="B108299000100",
+                        class_key="B108299000100/2025/1年1組",
+                        attendance_number=n if n % 3 else None, enabled=n % 5 != 0)
+
+
+def _roster(names: list[tuple[str, str]], absent: int = 2) -> Roster:
+    school = SchoolRecord("B108299000100", "sid-school", "第一小学校", ("P1", "P2"))
+    klass = ClassRecord("B108299000100/2025/1年1組", "sid-class", "B108299000100", 2025,
+                        "1年1組", "1年1組", ("P1",), special_needs=False)
+    people = [_person(n, f, g) for n, (f, g) in enumerate(names)]
+    gone = [_person(10_000 + n, "転出", "済") for n in range(absent)]
+    return Roster(2025, {school.school_code: school}, {klass.key: klass},
+                  {p.umi: p for p in people}, {p.umi: p for p in gone})
+
+
+def _stored(state: State, roster: Roster) -> bytes:
+    state.save_snapshot("p", roster, "2025-05-01T00:00:00+00:00")
+    return bytes(state.conn.execute(
+        "SELECT roster FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()[0])
+
+
+def _whole(blob: bytes) -> Roster:
+    """What the state read before: the whole text parsed at once."""
+    return Roster.from_json(json.loads(zlib.decompress(blob).decode("utf-8"),
+                                       object_hook=people_hook()))
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.tuples(text, text), max_size=40), size=st.integers(1, 200))
+def test_pieces_of_any_size_give_the_roster_parsed_whole(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+        names: list[tuple[str, str]], size: int) -> None:
+    monkeypatch.setattr(state_module, "READ_SIZE", size)
+    with State(tmp_path_factory.mktemp("s") / "state.sqlite") as state:
+        roster = _roster(names)
+        blob = _stored(state, roster)
+        read = state.previous_roster()
+    assert read == _whole(blob) == roster
+    assert list(read.people) == list(roster.people)  # in the stored order
+
+
+def test_a_city_sized_roster_in_many_pieces(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of people over many pieces: runs of whole records, one across each cut; the
+    repeated strings are shared as the whole parse shares them."""
+    monkeypatch.setattr(state_module, "READ_SIZE", 997)
+    roster = _roster([("山田", f"太郎{n}") for n in range(5000)], absent=300)
+    with State(tmp_path / "state.sqlite") as state:
+        _stored(state, roster)
+        read = state.previous_roster()
+    assert read == roster and len(read.people) == 5000 and len(read.absent) == 300
+    first, last = read.people["u0"], read.people["u4999"]
+    assert first.family_name is last.family_name and first.class_key is last.class_key
+
+
+def _snapshot(state: State, blob: bytes) -> None:
+    with state.transaction() as c:
+        c.execute("INSERT INTO snapshots (plan_id, created_at, roster) VALUES ('x', 'now', ?)",
+                  (blob,))
+
+
+@pytest.mark.parametrize("indent", [None, 0, 2])
+def test_any_json_spacing_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         indent: int | None) -> None:
+    """A snapshot whose JSON is spaced otherwise (another writer's separators, new lines)
+    reads the same: the reader then goes element by element."""
+    monkeypatch.setattr(state_module, "READ_SIZE", 64)
+    roster = _roster([("山田", "},{"), ("", " }, { ")] * 20)
+    text = json.dumps(roster.to_json(), ensure_ascii=indent is None, indent=indent)
+    with State(tmp_path / "state.sqlite") as state:
+        _snapshot(state, zlib.compress(text.encode("utf-8")))
+        assert state.previous_roster() == roster
+
+
+def test_a_snapshot_without_absent_people_or_with_empty_lists(tmp_path: Path) -> None:
+    with State(tmp_path / "state.sqlite") as state:
+        data = {"school_year": 2026, "schools": [], "classes": [], "people": []}
+        _snapshot(state, zlib.compress(json.dumps(data).encode("utf-8")))
+        assert state.previous_roster() == Roster(2026)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no checksum", "cut text", "extra data",
+                                    "not an object", "bad separator", "bad utf-8"])
+def test_a_damaged_snapshot_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        damage: str) -> None:
+    monkeypatch.setattr(state_module, "READ_SIZE", 50)
+    roster = _roster([("山田", "太郎")] * 30)
+    text = json.dumps(roster.to_json(), ensure_ascii=False, separators=(",", ":"))
+    raw = text.encode("utf-8")
+    blob = {
+        "truncated": zlib.compress(raw)[:-20],
+        "no checksum": zlib.compress(raw)[:-4],  # the whole text, the stream unfinished
+        "cut text": zlib.compress(raw[:len(raw) // 2]),
+        "extra data": zlib.compress(raw + b'{"x":1}'),
+        "not an object": zlib.compress(b"[1, 2]"),
+        "bad separator": zlib.compress(raw.replace(b'"school_year":2025,', b'"school_year":2025;')),
+        "bad utf-8": zlib.compress(raw.replace("山".encode(), b"\xe5\xb1")),
+    }[damage]
+    with State(tmp_path / "state.sqlite") as state:
+        _snapshot(state, blob)
+        with pytest.raises((ValueError, zlib.error)):
+            state.previous_roster()
