@@ -29,24 +29,46 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
-One run of every row, ``python bench/scale.py --json``, 2026-12-06 16:47-17:13 UTC, main at
-844c5b6 (round 5), the 2-core container quiet (load average 1.3-2.3), seed 1, 2 workers;
-RS256 floor 3,915 signatures/s per core and the csv.reader parse of the 10x bundle 1.67 s,
-both measured in the same run (round 4's run, 14:07 UTC on acfd354, in brackets):
+One run of every row, ``python bench/scale.py --json``, 2026-12-06 19:06-19:31 UTC, main at
+5cb72e5 (round 6), the 2-core container quiet (load average 1.0-2.0), seed 1, 2 workers; RS256
+floor 3,941 signatures/s per core and the csv.reader parse of the 10x bundle 1.70 s, both
+measured in the same run (round 5's run, 16:47 UTC on 844c5b6, in brackets):
 
   row          figure (prefecture vs Tsukuba)                                verdict
   rehearsal    passed, 468,790 launches all verified, 0 invariants broken;   met
-               1,278 vs 125 CPU-s = 10.2x (10.9x); wall 948 vs 92 s = 10.3x
-               (11.0x); peak RSS main 1,933 MB (apply), launch worker 260 MB
-  plan         5.7 vs 0.6 CPU-s = 10.3x (10.5x); 831 MB                      NOT met (10x)
-  first night  236.5 vs 21.0 CPU-s = 11.3x (10.7x: Tsukuba's fell 13%,       NOT met (10x)
-               the prefecture's 9%)
-  nightly      31.2 vs 2.9 CPU-s = 10.7x (10.3x); 0 target calls             NOT met (10x)
-  check        2.33x the floor (2.61x); 10x the data in 10.9x the time       NOT met (10.5x)
-               (11.5x); 135 MB (266)
-  generate     22.2 vs 2.3 CPU-s = 9.8x (9.8x); 719 MB                       met
-  launches     rehearsal 17.1% of the floor over both cores (13.9%),         NOT met (23%)
-               bench/lti_launch.py 17.2% (14.3%)
+               1,215 vs 118 CPU-s = 10.3x (10.2x); wall 915 vs 89 s = 10.3x
+               (10.3x); peak RSS main 1,880 MB (apply; 1,933), worker 259 MB
+  plan         5.5 vs 0.5 CPU-s = 10.7x (10.3x); 822 MB (831)                NOT met (10x)
+  first night  225.3 vs 20.6 CPU-s = 10.9x (236.5 vs 21.0 = 11.3x)           NOT met (10x)
+  nightly      30.6 vs 3.0 CPU-s = 10.3x (10.7x); 0 target calls             NOT met (10x)
+  check        2.26x the floor (2.33x); 10x the data in 10.5x the time,      NOT met (10.5x)
+               just over (10.9x); 139 MB (135)
+  generate     22.8 vs 2.3 CPU-s = 9.9x (9.8x); 718 MB                       met
+  launches     rehearsal 18.6% of the floor over both cores (17.1%),         NOT met (23%)
+               bench/lti_launch.py 18.2% (17.2%)
+
+  The rehearsal's phases, prefecture (wall s / main peak MB): generate 8.1 / 763; baseline
+  269.4 / 1,604; rollover 8.8 / 1,141; preview 36.2 / 1,612; apply 239.2 / 1,880; verify 36.7 /
+  1,350; launches 316.1 s (344.2), 615 CPU-s with the workers (1,483 launches/s, 1.31 ms CPU
+  each; 1.44), main 1,399 MB, workers 259 MB. Tsukuba: 0.7, 25.5, 0.7, 3.7, 22.3, 3.7,
+  launches 32.0 s (61.3 CPU-s, 1,464/s); main at most 310 MB, workers 107 MB.
+  The plan's Tsukuba figure is about half a second, so one run's plan ratio moves by +-0.3:
+  the plan slice measured 10.16-10.35x after against 10.29-10.58x before in interleaved pairs.
+
+Round 5's run of every row (same container, load 1.3-2.3, 844c5b6; floors 3,915
+signatures/s and 1.67 s):
+
+  row          figure (prefecture vs Tsukuba)                                verdict
+  rehearsal    passed, 468,790 launches all verified, 0 invariants broken;   met
+               1,278 vs 125 CPU-s = 10.2x; wall 948 vs 92 s = 10.3x; peak
+               RSS main 1,933 MB (apply), launch worker 260 MB
+  plan         5.7 vs 0.6 CPU-s = 10.3x; 831 MB                              NOT met (10x)
+  first night  236.5 vs 21.0 CPU-s = 11.3x                                   NOT met (10x)
+  nightly      31.2 vs 2.9 CPU-s = 10.7x; 0 target calls                     NOT met (10x)
+  check        2.33x the floor; 10x the data in 10.9x the time; 135 MB       NOT met (10.5x)
+  generate     22.2 vs 2.3 CPU-s = 9.8x; 719 MB                              met
+  launches     rehearsal 17.1% of the floor over both cores,                 NOT met (23%)
+               bench/lti_launch.py 17.2%
 
   The rehearsal's phases, prefecture (wall s / main peak MB): generate 8.0 / 762; baseline
   272.7 / 1,575; rollover 8.5 / 1,198; preview 36.1 / 1,699; apply 239.1 / 1,933; verify 38.5 /
