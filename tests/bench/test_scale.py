@@ -103,3 +103,57 @@ def test_the_rehearsal_row_needs_a_pass_the_ratio_and_the_memory(scale: ModuleTy
     assert scale.rehearsal_row(small, report(1200, 1900, 1500), ("t", "p")).met is False
     assert scale.rehearsal_row(small, report(1000, 1900, 2100), ("t", "p")).met is False
     assert scale.rehearsal_row(small, report(1000, 1900, 1500, False), ("t", "p")).met is False
+
+
+def counted(folder: Path, name: str, outputs: list[object]) -> None:
+    """A bench script that prints the next of ``outputs`` at each run (a counter file beside
+    it) and notes the options it was given."""
+    body = f"""
+        import json, sys
+        from pathlib import Path
+        here = Path(__file__).with_suffix(".n")
+        n = int(here.read_text()) if here.exists() else 0
+        here.write_text(str(n + 1))
+        Path(__file__).with_suffix(".argv").write_text(" ".join(sys.argv[1:]))
+        print(json.dumps({json.dumps(outputs)}[n]))
+    """
+    (folder / name).write_text(textwrap.dedent(body), "utf-8")
+
+
+def test_repeated_runs_show_the_median_run_the_range_and_the_most_memory(
+        scale: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def plan_run(small: float, big: float, mb: float) -> dict:
+        def at(cpu: float, mb: float) -> dict:
+            return {"plan": {"phases": {"plan_first": {"cpu_s": cpu, "peak_rss_mb": mb},
+                                        "plan_nightly": {"cpu_s": cpu, "peak_rss_mb": mb}}}}
+        return {"scales": {"tsukuba": at(small, 100), "prefecture": at(big, mb)}}
+
+    def check_run(ratio: float, mb: float) -> dict:
+        return {"scales": {"10": {"floor_cpu_s": 2.0, "renkei": {"/tree": {
+            "x_floor_cpu": 2.5, "x_1x_cpu": ratio, "peak_rss_mb": mb}}}}}
+
+    # plan ratios 9.5, 11.0, 10.2: the median 10.2 is over 10; the memory is the largest run's
+    counted(tmp_path, "pipeline.py", [plan_run(1.0, 9.5, 700), plan_run(1.0, 11.0, 900),
+                                      plan_run(0.5, 5.1, 800)])
+    # check ratios 10.8, 10.4, 10.45: the median meets 10.5; the memory is the largest run's
+    counted(tmp_path, "check_oneroster.py", [check_run(10.8, 250), check_run(10.4, 299),
+                                             check_run(10.45, 260)])
+    assert scale.main(["--rows", "plan,check", "--repeat", "3", "--bench", str(tmp_path),
+                       "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    rows = {r["name"]: r for r in result["rows"]}
+    assert rows["plan"]["met"] is False
+    assert rows["plan"]["figure"].startswith("5.1 vs 0.5 CPU-s = 10.2× (median of 3 runs: "
+                                             "9.50–11.00×)")
+    assert "900 MB" in rows["plan"]["figure"]
+    assert rows["check"]["met"] is True
+    assert "10.45× time (median of 3 runs: 10.40–10.80×); 299 MB" in rows["check"]["figure"]
+    assert (tmp_path / "pipeline.n").read_text() == "3"
+    # the plan alone is asked for: the pipeline bench makes no deliveries
+    assert "--no-apply" in (tmp_path / "pipeline.argv").read_text()
+
+
+def test_repeat_must_be_a_positive_count(scale: ModuleType) -> None:
+    with pytest.raises(SystemExit) as exc:
+        scale.main(["--rows", "check", "--repeat", "0"])
+    assert exc.value.code == 2
