@@ -498,8 +498,18 @@ def launches_row(data: Mapping[str, Any] | None, rehearsal: Mapping[str, Any] | 
 
 # --- the run --------------------------------------------------------------------------------
 
-def _nth(n: int, repeat: int) -> str:
-    return f" (run {n + 1} of {repeat})" if repeat > 1 else ""
+def run_each(argv: Sequence[str], repeat: int, *, timeout: float,
+             say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """:func:`run_json` ``repeat`` times, one after the other.
+
+    :raises NotMeasured: as soon as one run is not measured.
+    """
+    runs = []
+    for n in range(repeat):
+        say(f"bench/{Path(argv[1]).name} ..." + (f" (run {n + 1} of {repeat})"
+                                                   if repeat > 1 else ""))
+        runs.append(run_json(argv, timeout=timeout))
+    return runs
 
 
 def measure(rows: Sequence[str], *, quick: bool, workers: int | None, bench: Path,
@@ -529,26 +539,19 @@ def measure(rows: Sequence[str], *, quick: bool, workers: int | None, bench: Pat
         if not {"first-night", "nightly"} & set(rows):
             argv.append("--no-apply")  # the plan alone: no deliveries to wait for
         error = ""
-        runs: list[dict[str, Any]] = []
-        for n in range(repeat):
-            say(f"bench/pipeline.py ...{_nth(n, repeat)}")
-            try:
-                runs.append(run_json(argv, timeout=timeout))
-            except NotMeasured as exc:
-                error = str(exc)
-                break
-        for row in pipeline_rows(runs if runs and not error else [{}], scales):
+        try:
+            runs = run_each(argv, repeat, timeout=timeout, say=say)
+        except NotMeasured as exc:
+            runs, error = [{}], str(exc)
+        for row in pipeline_rows(runs, scales):
             if row.name in rows:
                 if error:
                     row.met, row.reason = None, error
                 out["rows"].append(row)
     if "check" in rows:
         try:
-            checks = []
-            for n in range(repeat):
-                say(f"bench/check_oneroster.py ...{_nth(n, repeat)}")
-                checks.append(run_json([python, str(bench / "check_oneroster.py"), "--json"],
-                                       timeout=timeout))
+            checks = run_each([python, str(bench / "check_oneroster.py"), "--json"], repeat,
+                              timeout=timeout, say=say)
             row = check_row(checks)
             out["csv_floor"] = find(checks[0], "scales.10.floor_cpu_s")
         except NotMeasured as exc:
@@ -557,12 +560,8 @@ def measure(rows: Sequence[str], *, quick: bool, workers: int | None, bench: Pat
         out["rows"].append(row)
     if "generate" in rows:
         try:
-            cities = []
-            for n in range(repeat):
-                say(f"bench/generate_city.py ...{_nth(n, repeat)}")
-                cities.append(run_json([python, str(bench / "generate_city.py"), "--json"],
-                                       timeout=timeout))
-            row = generate_row(cities)
+            row = generate_row(run_each([python, str(bench / "generate_city.py"), "--json"],
+                                        repeat, timeout=timeout, say=say))
         except NotMeasured as exc:
             row = Row("generate", "renkei city generate --profile prefecture", met=None,
                       reason=str(exc))
