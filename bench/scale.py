@@ -53,8 +53,12 @@ measured in the same run (round 5's run, 16:47 UTC on 844c5b6, in brackets):
   1,350; launches 316.1 s (344.2), 615 CPU-s with the workers (1,483 launches/s, 1.31 ms CPU
   each; 1.44), main 1,399 MB, workers 259 MB. Tsukuba: 0.7, 25.5, 0.7, 3.7, 22.3, 3.7,
   launches 32.0 s (61.3 CPU-s, 1,464/s); main at most 310 MB, workers 107 MB.
-  The plan's Tsukuba figure is about half a second, so one run's plan ratio moves by +-0.3:
-  the plan slice measured 10.16-10.35x after against 10.29-10.58x before in interleaved pairs.
+  One run's ratio moves: right after, ``--rows plan,check --repeat 5`` (19:51-19:59 UTC, load
+  0.1-1.0, same main) gave plan 10.7x, the median of 5 runs (10.46-10.83x), 823 MB, and check
+  10.66x, the median of 5 (10.31-10.86x), 2.19x the floor, 143 MB: neither met. Three
+  separate bench/check_oneroster.py runs in between gave 10.45, 10.48 and 10.24x; five plan-only
+  runs of main and two of f69157a (round 5), interleaved, 10.39-11.37x and 10.71-10.93x: the
+  same code moves by +-0.5, more than this round changed the plan.
 
 Round 5's run of every row (same container, load 1.3-2.3, 844c5b6; floors 3,915
 signatures/s and 1.67 s):
