@@ -259,8 +259,7 @@ class Journal:
 
     # --- delivered state -----------------------------------------------------------------
     def delivered(self, target: str) -> dict[str, Delivered]:
-        if self._logged():
-            self.fold()
+        self.fold()  # (nothing when the log is empty)
         return {r[0]: Delivered(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5])
                 for r in self.conn.execute(
                     "SELECT umi, state, digest, record, remote_id, since FROM delivered "
