@@ -61,11 +61,16 @@ def free_port_block(n: int = 6) -> int:
     """A base port with ``n`` free consecutive loopback ports after it (for a port base).
 
     Each xdist worker scans its own stretch below the kernel's ephemeral range (32768 up), so
-    two tests starting at once on two workers never pick the same block.
+    two tests starting at once on two workers never pick the same block. Within the stretch the
+    scan starts at a place set by the process id: two suites run side by side on one machine
+    (both with a worker gw0) then start in different places instead of racing for the first
+    free block.
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:]
     start = 20100 + 3000 * (int(worker) % 4 if worker.isdigit() else 0)
-    for base in range(start, start + 3000 - n, 97):
+    stretch = range(start, start + 3000 - n, 97)
+    first = os.getpid() % len(stretch)
+    for base in [*stretch[first:], *stretch[:first]]:
         socks = []
         try:
             for port in range(base, base + n):
