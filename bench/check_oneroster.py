@@ -277,6 +277,41 @@ So the steps changed now grow 10.5-11.5x (were 15x) and the whole check's own st
 (were 11.3x) in the per-step rounds, but at this load (other helpers' prefecture runs on the
 other core) one child's 1x time moves by 10%, and no whole-run ratio of 10.5x or less is shown
 against the before tree: the two trees' 10x times differ by 1-3%, inside the noise.
+
+Issue 18, round 7 (users' own sourcedIds, 4445114). users.csv's id map (a dict of 228k str keys
+at 10x, users._ids 26-29x its 1x cost) is a FirstLines (a set, and the ids and lines in order,
+until an id repeats or is blank). A chunk of all-new ids keys its users by their own lines, so
+users.csv's hooks no longer probe the map; after users.csv a referencing chunk in users' order
+is matched from where the last one ended, or from the first user, by a slice of the ids in
+order (no probe at all); the dict is built only if a chunk comes in another order (or OR602
+needs it), and crossfile.finish walks the ids in order. Findings identical (tests/oneroster,
+the golden reports, 150 random defect bundles' JSON byte for byte against /work/base).
+Per step (process_time around each step, best of 3 per child, 3 rounds with the trees
+interleaved, load 3.5-6.4; CPU-s 1x -> 10x, /work/base 6a8e368 | after): the whole check
+0.373 -> 4.267 (11.4x) | 0.374 -> 4.043 (10.8x); users.csv's pass 0.148 -> 1.901 (12.9x) |
+0.148 -> 1.655 (11.2x); users._ids 0.003 -> 0.086 | 0.003 -> 0.038; file_done(users) 0.005
+-> 0.065 | 0.002 -> 0.020; users' homeClass hook 0.005 -> 0.060 | 0.003 -> 0.033; the other
+files' steps as before. Cachegrind (deterministic; one check, imports subtracted; D1 32 KB, LL
+simulated as a 1 MB L2): instructions 1x 3,992 M | 3,940 M, 10x 38,855 M (9.73x) | 38,417 M
+(9.75x); L2 data misses 1x 11.6 M | 11.5 M, 10x 121.0 M (10.4x) | 119.8 M (10.4x). So the
+instructions and the misses of a 1 MB cache grow ~10x in both trees and drop ~1%: what the
+change saves at 10x is the latency of misses in the 228k-key table (L3, TLB), which only the
+timings see. This script, ``--tree /work/base --tree AFTER --skip-frictionless --repeat 3
+--json``, 10 runs with the trees' order alternated, 20:41-21:13 UTC, load 5.8-9.7 (another
+helper's prefecture run on the other core): 10x/1x median 10.46 (9.48-11.13) before, 10.31
+(9.50-11.68) after; the after tree's 10x time is lower in 7 pairs of 10 (median -2.5%), but
+its 1x time moved as much (median of the pairs -2.6%, one pair -13%), so no change of the
+ratio is shown at this load; x floor 2.40 | 2.36 (median); peak RSS 143 | 147 MB (the set and
+two lists in order against the dict and two line-indexed lists).
+Looked at, not changed: the cyclic collector is paused around the whole pass (a 10x check
+runs 2 collections, ~1 ms); a 10x check takes 26-47k page faults (0.09-0.13 s of system time,
+against ~0.01 s and 1.7-6k at 1x), about half of them in the memset of set and dict tables
+growing (users' master ids, userIds, the id maps, home_class), and 11k while users.csv is
+parsed (the heap grows with what the pass keeps per user); inserting each chunk's keys in
+table order (sorted by hash) costs more than it saves (a micro: 33 -> 52 ns a key from 24k to
+240k keys plain, 180 -> 203 sorted); dropping users' set after users.csv (membership rebuilt
+from the ids in order if asked) showed no change in the later files' steps. Left above 12x
+per step: roles' and enrollments' own ids (13-14x, ~0.11 CPU-s each at 10x).
 """
 
 from __future__ import annotations

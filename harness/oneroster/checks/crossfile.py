@@ -88,11 +88,12 @@ HOOKS = {
 
 def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
     """Rules that need every file read. Absence-based rules apply to bulk files only."""
-    users = state.ids.get("users", {})
+    # each user's sourcedId and first line, in users.csv's order
+    users = zip(state.user_order, state.user_lines, strict=True)
     if "users" in bulk:  # home_class holds the users no enrollment put in their homeClass
         col, homes = state.home_column, state.home_class
         # a user kept as its homeClass alone is on the line of its key: its sourcedId is there
-        sids = {line: sid for sid, line in users.items() if type(homes.get(line)) is str
+        sids = {line: sid for sid, line in users if type(homes.get(line)) is str
                 } if homes else {}
         for key, home in homes.items():
             cls, line, user = (home, key, sids[key]) if type(home) is str else home
@@ -105,10 +106,10 @@ def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
     if "roles" in bulk:
         has_primary = state.primary_users
         for user, line in state.secondary_only.items():
-            if users.get(user, user) not in has_primary:
+            if state.users.mapping().get(user, user) not in has_primary:
                 sink.add("OR602", file="roles.csv", line=line, value=user)
         if "users" in bulk:  # a user's key is the line of its id (users' values)
             with_roles, size = state.users_with_roles, len(state.users_with_roles)
-            for user, line in users.items():
+            for user, line in zip(state.user_order, state.user_lines, strict=True):
                 if line >= size or not with_roles[line]:
                     sink.add("OR605", file="users.csv", line=line, column=1, value=user)

@@ -8,6 +8,7 @@ and regex operations in C; only a value that fails is looked up row by row for i
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from harness.core import FindingCollector
 from harness.oneroster.checks import crossfile, japan, practice
@@ -165,22 +166,28 @@ class FilePass:
         if "sourcedId" not in self.index:
             return
         pos = self.index["sourcedId"]
-        sids = cols[pos]
-        ids = self.state.ids[self.spec.name]
+        sids, name, state = cols[pos], self.spec.name, self.state
         # nothing refers to roles' and enrollments' own ids: only their uniqueness counts;
-        # a demographics record is a user's, keyed as the user (its line in users.csv)
+        # a demographics record is a user's, keyed as the user (its line in users.csv);
+        # users' own ids are a set until one repeats (BundleState.users)
         keys: Sequence[str | int] = sids
-        if self.spec.name in UNREFERENCED_IDS:
+        if name in UNREFERENCED_IDS:
             keys = compact_keys(sids)
-        elif self.spec.name == "demographics":
-            keys = self.state.user_keys(sids)[0]
+        elif name == "demographics":
+            keys = state.user_keys(sids)[0]
         if "" not in sids:  # the usual case: one probe per id, a row loop only for repeats
-            firsts = first_lines(ids, keys, lines)
+            if name == "users":
+                firsts = state.users.add(sids, lines)
+                if firsts is None:  # every id new: each user's key is its own line
+                    state.keyed_as_read(sids, lines)
+            else:
+                firsts = first_lines(state.ids[name], keys, lines)
             for line, sid, first in zip(lines, sids, firsts, strict=True) if firsts else ():
                 if first != line:
                     self.sink.add("OR401", file=self.file, line=line, column=pos + 1,
                                   value=sid, first_line=first)
         else:
+            ids: dict[Any, int] = state.users.mapping() if name == "users" else state.ids[name]
             for line, sid, key in zip(lines, sids, keys, strict=True):
                 if not sid:
                     continue
@@ -252,7 +259,7 @@ class FilePass:
 
 def resolve(ref: PendingRef, state: BundleState, sink: FindingCollector) -> None:
     """Report ``ref`` if its target is not in the bundle, or is the wrong kind of record."""
-    if ref.value not in state.ids.get(ref.target, ()):
+    if ref.value not in state.id_map(ref.target):
         sink.add("OR402", file=ref.file, line=ref.line, column=ref.column, value=ref.value,
                  field=ref.field, target=f"{ref.target}.csv")
     elif ref.kind is not None:

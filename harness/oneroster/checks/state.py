@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Generic, TypeVar
@@ -86,6 +86,16 @@ class FirstLines(Generic[K, V]):
             self._seen, self._keys, self._values = set(), [], []
         return self._map
 
+    def in_order(self) -> tuple[list[K], list[V]]:
+        """The keys met so far in the order first met, and their first values (the lists
+        kept while no key repeated, not copies: nothing may change them)."""
+        if self._map is None:
+            return self._keys, self._values
+        return list(self._map), list(self._map.values())
+
+    def __contains__(self, key: object) -> bool:
+        return key in (self._seen if self._map is None else self._map)
+
 
 @dataclass
 class PendingRef:
@@ -144,8 +154,14 @@ class BundleState:
     #: below share them. Users' ids are not in it: the maps key users by :data:`UserKey`.
     canonical: dict[str, str] = field(default_factory=dict)
     #: sourcedId -> first line, per file (keys by :func:`compact_keys` for roles, enrollments;
-    #: by :data:`UserKey` for demographics)
+    #: by :data:`UserKey` for demographics); users' are :attr:`users` (:meth:`id_map`)
     ids: dict[str, dict[str | int, int]] = field(default_factory=lambda: defaultdict(dict))
+    #: users' sourcedIds -> first line: a set (and the ids and lines in order) until one
+    #: repeats or is blank, a dict from then on. Once users.csv is read, a chunk in its order
+    #: is keyed from :attr:`user_order` without a probe (:meth:`user_keys`), so the dict is
+    #: built only if a reference comes in another order (or a repeat or a blank id made it).
+    #: A set's insert is one probe of its table; 228k ids at 10x were a dict's 26x its 1x cost
+    users: FirstLines[str, int] = field(default_factory=FirstLines)
     kinds: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     complete: set[str] = field(default_factory=set)
     pending: list[PendingRef] = field(default_factory=list)
@@ -183,11 +199,13 @@ class BundleState:
     uuid4_ok: set[str] = field(default_factory=set)
     #: orgs.csv has a district with an identifier (OR714)
     district_code: bool = False
-    #: once users.csv is read, at each line its user's sourcedId and key (that line's int
-    #: object in the id map), None where no user's first line is: a referencing chunk in
-    #: users.csv's order is keyed by one slice and one comparison (:meth:`user_keys`)
-    user_at_line: list[str | None] = field(default_factory=list)
-    key_at_line: list[int | None] = field(default_factory=list)
+    #: once users.csv is read, each user's sourcedId and key (its first line: the int object
+    #: :attr:`users` holds) in users.csv's order: a referencing chunk in that order is keyed by
+    #: one slice and one comparison (:meth:`user_keys`), from where the last chunk ended or
+    #: from the first user (:attr:`_user_next`)
+    user_order: list[str] = field(default_factory=list)
+    user_lines: list[int] = field(default_factory=list)
+    _user_next: int = field(default=0, repr=False)
     #: the column :meth:`user_keys` was last asked for, its keys and its dangling values
     _keyed: tuple[tuple[str, ...] | None, list[UserKey], set[str]] = field(
         default_factory=lambda: (None, [], set()), repr=False)
@@ -209,11 +227,7 @@ class BundleState:
         if name == "users":
             self.user_master_ids, self.user_id_values = FirstLines(), FirstLines()
             self.user_line_owner = {}
-            users = self.ids.get("users", {})
-            size = max(users.values(), default=-1) + 1
-            self.user_at_line, self.key_at_line = [None] * size, [None] * size
-            deque(map(self.user_at_line.__setitem__, users.values(), users), maxlen=0)
-            deque(map(self.key_at_line.__setitem__, users.values(), users.values()), maxlen=0)
+            self.user_order, self.user_lines = self.users.in_order()
         elif name == "roles":
             self.ids.pop("roles", None)
             if self.secondary_only:
@@ -226,6 +240,15 @@ class BundleState:
         elif name == "enrollments":
             self.ids.pop("enrollments", None)
             self.enrollment_keys, self.more_enrollment_keys = {}, {}
+
+    def id_map(self, target: str) -> Container[object]:
+        """The sourcedIds read from ``target`` (empty if it was not read)."""
+        return self.users if target == "users" else self.ids.get(target, {})
+
+    def keyed_as_read(self, col: tuple[str, ...], lines: list[int]) -> None:
+        """Note that ``col``, users.csv's own sourcedIds at ``lines``, were all new: each
+        user's key is its line (the users.csv hooks' :meth:`user_keys` then probe nothing)."""
+        self._keyed = (col, lines, set())  # type: ignore[assignment]
 
     def user_keys(self, col: tuple[str, ...]) -> tuple[list[UserKey], set[str]]:
         """Each value of ``col`` (users' sourcedIds) as a :data:`UserKey`, and the non-blank
@@ -240,13 +263,16 @@ class BundleState:
         if keyed[0] is col:
             return keyed[1], keyed[2]
         # a chunk in users.csv's order (roles, demographics, often enrollments): its values
-        # are the sourcedIds at the lines from its first value's on; one probe, no more
-        first = self.ids["users"].get(col[0]) if col else None
-        if type(first) is int and self.user_at_line[first:first + len(col)] == list(col):
-            lines: list[UserKey] = self.key_at_line[first:first + len(col)]  # type: ignore[assignment]
-            self._keyed = (col, lines, set())
-            return lines, set()
-        keys: list[UserKey | None] = list(map(self.ids["users"].get, col))
+        # are the sourcedIds from where the last such chunk ended (or from the first user)
+        # on; no probe at all
+        n, values, order = len(col), list(col), self.user_order
+        for start in (self._user_next, 0):
+            if order[start:start + n] == values and n:
+                self._user_next = start + n
+                lines: list[UserKey] = self.user_lines[start:start + n]  # type: ignore[assignment]
+                self._keyed = (col, lines, set())
+                return lines, set()
+        keys: list[UserKey | None] = list(map(self.users.mapping().get, col))
         dangling: set[str] = set()
         if None in keys:
             keys = [v if k is None else k for k, v in zip(keys, col, strict=True)]
