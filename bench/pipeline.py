@@ -176,6 +176,50 @@ Left: the streamed roster costs ~+7 ms at Tsukuba (classes and schools go elemen
 where a run's last cut is in the next array), which the other cuts pay for; the collector's
 pass; build_roster's per-person lookups in three city-sized maps.
 
+Issue 18, round 7 (the plan and the no-change night, slice "plan"). CPU seconds, before = main
+at 6a8e368 (/work/base), after = r7-plan; `--scales tsukuba,prefecture --no-apply`, base and
+branch interleaved, five runs each (20:49-21:22 UTC), load average 4.8-8.6 (other helpers'
+prefecture jobs on the 2 cores):
+
+                                 before (5 runs)                after (5 runs)
+  tsukuba    plan first          0.595 s (0.559-0.704)          0.575 s (0.569-0.610)
+             plan nightly        0.624 s (0.606-0.683)          0.626 s (0.594-0.682)
+  prefecture plan first          6.234 s (5.863-6.857)          5.899 s (5.751-7.209)
+             plan nightly        6.765 s (6.570-7.119)          6.652 s (6.465-7.493)
+  ratio      plan first          10.49x median (8.33-12.27x)    10.19x median (9.43-12.54x)
+             plan nightly        10.84x median (10.41-11.60x)   11.20x median (9.48-11.97x)
+  peak RSS, prefecture plan      821-823 MB                     823-824 MB
+At this load one run's ratio moves by +-2; the medians cannot tell the trees apart and the
+target (<= 10x) is not shown to hold. Plans (first plan, key rows, absent, holds, guard,
+commit data, snapshot, nightly plan; fixed salt) are identical before and after at Tsukuba and
+prefecture, seed 1.
+Per step, unprofiled (each step wrapped with getrusage: user + sys, least of two runs, load
+3.8-5.2), prefecture over Tsukuba: plan first 0.539 -> 5.551 s (10.3x): the password file
+0.088 -> 0.931 (10.6x; minor faults 1.8k -> 35k), attach_passwords 10.9x, preprocess 10.2x
+(read_work 10.0x, check_names 9.6x; small ones above 12x: place_people 16x 0.065 s,
+merge_schools 15x 0.043 s, drop_stale_duplicates 12x 0.085 s), reconcile 10.0x (build_roster
+10.2x, _diff_present 9.3x), the collector's pass when the plan re-enables it 0.031-0.036 ->
+0.291 s (8-9x: cutting it would raise the ratio). Plan nightly 0.577 -> 6.274 s (10.9x): the
+previous roster 10.9x (1.76 s; faults 0 -> 12k), the password file 11.3x (faults 1.3k -> 37k),
+reconcile 11.7x (build_roster 11.4x, _diff_present 13.5x: 0.21 s), attach_passwords 19x
+(0.04 s). No step stands out; what grows is fresh memory (faults 12x on the first plan, 20x on
+the nightly: at Tsukuba the freed first plan's pages are reused, at prefecture pymalloc's
+emptied arenas go back to the system; with PYTHONMALLOC=malloc and glibc's trimming off the
+nightly's faults fall to ~0 at both scales) and cache misses (no hardware counters in this
+container: perf stat reports instructions, cycles and cache-misses as not supported). The
+no-change night's saves (apply child, after the plan): the plan's pack 0.454 -> 4.465 s
+(9.8x), the snapshot's 0.205 -> 2.09 s (10.2x), the collector in the plan's save 0.05 ->
+0.36 s (7x: pausing it would raise the ratio); the commit's status UPDATE 0.004 -> 0.089 s
+(22x, 20k faults: it rewrote the 30 MB plan row to the status it had).
+What changed: the password file is read, decoded and split 1 MiB at a time, a repeat told by
+two sets before any count map (read_password_file at prefecture: faults 48k -> 33k, CPU -4 to
+-7%; Tsukuba -1 to -2%); set_plan_status leaves a row already in that status alone (prefecture
+no-change commit: 0.089 s and 20k faults -> 0).
+Left: the first commit's key map insert is 22-25x (prefecture 1.34-1.54 s, 0.6-0.9 s of it
+system time: random inserts into the primary key's index past SQLite's 2 MB cache; sorting the
+rows by key cut it to 0.93 s but cost Tsukuba +17 ms, so not done); the no-change night's plan
+body stores the roster and the previous roster, equal that night (two 230k-record encodings).
+
 Issue 18, round 5 (the first night's ratio). CPU seconds of the apply child's ``first_night``
 (bench's own child code, run per tree), 2-core machine at load 6-8 (a prefecture rehearsal and
 other helpers' jobs ran alongside), before = main at df6bceb, after = r5-night; order base,

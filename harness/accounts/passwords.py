@@ -31,8 +31,9 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 PASSWORD_FILE_COLUMNS = ("userMasterIdentifier", "userPrincipalName", "initialPassword")
@@ -131,16 +132,71 @@ class PasswordFile:
                       key=lambda p: (p.file, p.line))
 
 
-def _decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
+#: bytes read and decoded at a time: the file is never held whole, as bytes, as text or as a
+#: list of lines (a prefecture's 19 MB file was ~70 MB of those, fresh pages on every read)
+PIECE_BYTES = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+def _byte_pieces(source: str | os.PathLike[str] | bytes) -> Iterator[bytes]:
+    """The file's bytes a piece at a time, each piece but the last ending just after a LF: a
+    LF byte is never inside a UTF-8 sequence and always ends a line, so each piece decodes
+    and splits into lines on its own, exactly as the whole text would."""
+    if isinstance(source, bytes):
+        _check_size(len(source))
+        start = 0
+        while start < len(source):
+            cut = source.find(b"\n", start + PIECE_BYTES - 1) + 1 or len(source)
+            yield source[start:cut]
+            start = cut
+        return
+    with open(source, "rb") as f:
+        _check_size(os.fstat(f.fileno()).st_size)
+        held: list[bytes] = []  # the bytes after the last LF read so far
+        total = 0
+        while chunk := f.read(PIECE_BYTES):
+            total += len(chunk)
+            _check_size(total)
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
+                held.append(chunk)
+                continue
+            yield b"".join([*held, chunk[:cut]]) if held else chunk[:cut]
+            held = [chunk[cut:]] if cut < len(chunk) else []
+        if held:
+            yield b"".join(held)
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_BYTES:
         raise PasswordFileError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PasswordFileError(
-            f"line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
-        ) from None
+
+
+def _texts(source: str | os.PathLike[str] | bytes) -> Iterator[str]:
+    """The file's text a piece at a time (a BOM at its start dropped); an error names the line
+    of the first byte that is not UTF-8, or the NUL bytes, once the reading gets there."""
+    at = 0  # where the piece starts in the file
+    for piece in _byte_pieces(source):
+        skip = len(_BOM) if at == 0 and piece.startswith(_BOM) else 0
+        try:
+            text = piece[skip:].decode("utf-8") if skip else piece.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = at + skip + exc.start
+            raise PasswordFileError(
+                f"line {_line_of(source, bad)}: not UTF-8 (byte 0x{piece[skip + exc.start]:02x});"
+                " save the file as UTF-8") from None
+        if "\x00" in text:
+            raise PasswordFileError("file contains NUL bytes; it is not a CSV text file")
+        at += len(piece)
+        yield text
+
+
+def _line_of(source: str | os.PathLike[str] | bytes, offset: int) -> int:
+    """The line of the byte at ``offset`` (read again: only an error asks)."""
+    if isinstance(source, bytes):
+        return source.count(b"\n", 0, offset) + 1
+    with open(source, "rb") as f:
+        return f.read(offset).count(b"\n") + 1
 
 
 #: line boundaries str.splitlines knows besides \n, \r\n and \r (the only ones of a CSV file)
@@ -163,11 +219,9 @@ def read_password_file(source: str | os.PathLike[str] | bytes, *, name: str | No
     """
     if name is None:
         name = "" if isinstance(source, bytes) else Path(source).name
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    text = _decode(data)
-    if "\x00" in text:
-        raise PasswordFileError("file contains NUL bytes; it is not a CSV text file")
-    reader = csv.reader(_lines(text))
+    # read, decoded and split a piece at a time (the problems are the same, each found when
+    # the reading gets to it); the lines go to the csv reader as they come
+    reader = csv.reader(chain.from_iterable(map(_lines, _texts(source))))
     try:
         header = next(reader)
     except StopIteration:
@@ -238,7 +292,6 @@ def settle_rows(rows: list[PasswordEntry]
     # copies were fresh memory, and their hashes computed a second time in every map below)
     umi_of = [lowered(r.user_master_identifier) for r in rows]
     upn_of = [lowered(r.user_principal_name) for r in rows]
-    umi_count, upn_count = Counter(umi_of), Counter(upn_of)
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
     def find(k: tuple[str, str]) -> tuple[str, str]:
@@ -248,9 +301,12 @@ def settle_rows(rows: list[PasswordEntry]
             k = parent[k]
         return k
 
-    if len(umi_count) == len(rows) and len(upn_count) == len(rows):
-        alone = [True] * len(rows)  # the usual file: no pupil and no GIGA id on two rows
+    # the usual file, no pupil and no GIGA id on two rows, is told by two sets; the rows are
+    # counted only when one repeats (a count map of every row is bigger and slower to fill)
+    if len(set(umi_of)) == len(rows) and len(set(upn_of)) == len(rows):
+        alone = [True] * len(rows)
     else:
+        umi_count, upn_count = Counter(umi_of), Counter(upn_of)
         alone = [umi_count[umi] == 1 and upn_count[upn] == 1
                  for umi, upn in zip(umi_of, upn_of, strict=True)]
     for umi, upn, lone in zip(umi_of, upn_of, alone, strict=True):

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import state as state_module
-from pipeline.model import ClassRecord, PersonRecord, Roster, SchoolRecord, people_hook
+from pipeline.model import ClassRecord, PersonRecord, Plan, Roster, SchoolRecord, people_hook
 from pipeline.state import State
 
 #: text that looks like the reader's cut points and JSON's own syntax, and characters whose
@@ -129,3 +129,18 @@ def test_a_damaged_snapshot_is_an_error(tmp_path: Path, monkeypatch: pytest.Monk
         _snapshot(state, blob)
         with pytest.raises((ValueError, zlib.error)):
             state.previous_roster()
+
+
+def test_a_plan_already_in_a_status_is_not_rewritten(tmp_path: Path) -> None:
+    # a no-change night saves its plan "applied" and then commits it: the row (blob included)
+    # is not written a second time, and a real change of status still is
+    with State(tmp_path / "s.sqlite") as state:
+        plan = Plan(id="p1", export_sha256="0" * 64, created_at="2025-05-01T02:00:00+00:00",
+                    roster=_roster([("山田", "太郎")]), previous=None)
+        state.save_plan(plan, "applied", {})
+        before = state.conn.total_changes
+        state.set_plan_status("p1", "applied")
+        assert state.conn.total_changes == before
+        state.set_plan_status("p1", "interrupted")
+        assert state.conn.total_changes == before + 1
+        assert state.plans_with_status("interrupted") == ["p1"]
