@@ -30,7 +30,7 @@ import time
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 from harness.lti.http import HttpError
@@ -279,6 +279,12 @@ class ToolRecord:
     roles: str
     licence: bool
 
+    #: the fields of a renkei tool mock's log entry that :meth:`of` and
+    #: :func:`recorded_launches` read (the log is read with these only)
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "step", "sub", "verified", "rules", "reason", "grade", "context_title", "class_name",
+        "school_code", "roles", "licence")
+
     @classmethod
     def of(cls, rec: Mapping[str, Any]) -> ToolRecord:
         def text(*keys: str) -> str | None:
@@ -298,7 +304,7 @@ def recorded_launches(vendors: Vendors, tool: str, subs: Container[str] | None =
     """sub → the last launch the tool recorded for it (the launch step, with its verdict),
     read a page at a time; ``subs``: only these."""
     last: dict[str, ToolRecord] = {}
-    for page in tool_launch_pages(vendors, tool):
+    for page in tool_launch_pages(vendors, tool, only=ToolRecord.FIELDS):
         for rec in page:
             if rec.get("step") not in (None, "launch"):
                 continue  # the login step's record carries no verdict

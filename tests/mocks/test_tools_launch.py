@@ -374,6 +374,14 @@ def test_the_launch_log_reads_page_by_page_as_the_state_has_it(world: World) -> 
     for bad in ("limit=0", "limit=10001", "after=-1", "after=x"):
         resp = client.get(f"/_admin/launches?{bad}")
         assert resp.status_code == 400 and resp.json["error"]["code"] == "invalidPage"
+    # the fields a reader asks for (its id always), the same values as the whole entries
+    chosen = ["sub", "verified", "roles", "licence", "context_title"]
+    part = client.get(f"/_admin/launches?limit=3&fields={','.join(chosen)}").json
+    assert part["launches"] == [{k: rec[k] for k in ("id", *chosen)} for rec in whole[:3]]
+    assert part["next"] == whole[2]["id"] and part["launches"][0]["licence"]
+    for bad in ("sub,token", "", "sub,"):
+        resp = client.get(f"/_admin/launches?fields={bad}")
+        assert resp.status_code == 400 and resp.json["error"]["code"] == "invalidFields"
 
 
 def test_a_licence_grant_leaves_the_rows_the_insert_then_update_left() -> None:
