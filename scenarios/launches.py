@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import multiprocessing
+import operator
 import os
 import re
 import shutil
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
@@ -90,6 +91,14 @@ class LaunchOutcome:
     def note(self) -> str:
         """What the verdict could not see (empty when the acceptance settings were used)."""
         return STATUS_ONLY if self.judged == "status only" else ""
+
+    def __reduce__(self) -> tuple[type[LaunchOutcome], tuple[Any, ...]]:
+        # pickled as its fields (a worker sends tens of thousands to the parent): a third
+        # of the default's time for a slotted dataclass, the same outcome back
+        return LaunchOutcome, _OUTCOME_FIELDS(self)
+
+
+_OUTCOME_FIELDS = operator.attrgetter(*(f.name for f in fields(LaunchOutcome)))
 
 
 def default_workers() -> int:
@@ -291,12 +300,25 @@ class ToolRecord:
             value = pick(rec, *keys, default=None)
             return None if value is None else sys.intern(str(value))
         rules = pick(rec, "rules", "failed_rules", default="")
-        return cls(_truthy(pick(rec, "verified", "valid", default=False)),
-                   sys.intern(str(rules)) if rules else "",
-                   sys.intern(str(pick(rec, "reason", default=""))),
-                   text("grade"), text("class", "context_title", "class_name"),
-                   text("school_code", "school"), sys.intern(_claim_roles(rec)),
-                   bool(pick(rec, "licence", "license", default=None)))
+        values = (_truthy(pick(rec, "verified", "valid", default=False)),
+                  sys.intern(str(rules)) if rules else "",
+                  sys.intern(str(pick(rec, "reason", default=""))),
+                  text("grade"), text("class", "context_title", "class_name"),
+                  text("school_code", "school"), sys.intern(_claim_roles(rec)),
+                  bool(pick(rec, "licence", "license", default=None)))
+        # one shared record per distinct value (a class's pupils have the same one): a
+        # worker pickles each once for the parent, which holds each once
+        shared = _SHARED_RECORDS.get(values)
+        if shared is None:
+            if len(_SHARED_RECORDS) >= _SHARED_MAX:  # (refusals' reasons may all differ)
+                _SHARED_RECORDS.clear()
+            shared = _SHARED_RECORDS[values] = cls(*values)
+        return shared
+
+
+#: ToolRecord.of's records by value (a few per class and tool), at most _SHARED_MAX
+_SHARED_RECORDS: dict[tuple[Any, ...], ToolRecord] = {}
+_SHARED_MAX = 1 << 16
 
 
 def recorded_launches(vendors: Vendors, tool: str, subs: Container[str] | None = None
