@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harness.lti import constants as c
 from mocks.base.jsontext import json_text
+from mocks.base.middleware import utc_stamp
 
 LAUNCHES_SQL = """
 CREATE TABLE IF NOT EXISTS launches (
@@ -78,7 +78,7 @@ class LaunchRecord:
     roles: list[str] = field(default_factory=list)
     account: dict[str, Any] | None = None
     licence: dict[str, Any] | None = None
-    at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    at: str = field(default_factory=utc_stamp)  # UTC to the second (formatted once a second)
     id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:

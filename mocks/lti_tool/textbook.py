@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest
 
 from harness.oneroster.ids import stable_uuid4
 from mocks.base import MockSpec, db_transaction, get_db, json_text
+from mocks.base.middleware import utc_stamp
 from mocks.base.openapi import document
 from mocks.lti_tool.launches import custom_claims
 from mocks.lti_tool.openapi import lti_paths
@@ -78,7 +79,8 @@ def school_year_of(day: dt.date) -> int:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``datetime.now(UTC)`` to the second, formatted once a second (every launch asks)."""
+    return utc_stamp()
 
 
 #: the licence of (product, school, 年度, grade): the same id for every pupil of the grade
