@@ -21,6 +21,49 @@ same launches R times, the median round printed). ``--tree DIR``
 measures another source tree with this script (run a copy of the script from outside both
 trees, with ``PYTHONPATH=DIR``, so that nothing of this tree is on the path).
 
+Issue 18's launch row, round 7 (2026-12-06 night, the 2-core container shared with the
+other slices' jobs at load 4.4-8.7; Tsukuba seed 1, 45,762 launches, all verified, 2 workers).
+Where a launch's CPU goes (main 6a8e368 = /work/base):
+- the pool (this script, 20:29, load 5): 74.71 CPU-s, 1.633 ms a launch; the parent 0.74 s
+  (16 us a launch: the world copy, the pool, the results), system time 2.29 s (3%), the
+  workers the rest;
+- one worker (its slice on the saved Tsukuba world in one process, load 5.3-6): its start
+  0.39-0.41 CPU-s (17 us a launch: werkzeug compiling six apps' URL rules ~45%, four RSA
+  key pairs ~25%), each launch 1.44-1.50 ms user + 37 us system, reading its tools' logs
+  back 38-45 us a launch, pickling its results 0.15 s and the parent unpickling them 0.15 s
+  (7 us a launch each): the pool's fixed and per-result costs are ~6% of a launch;
+- a launch by hop (py-spy, 12,000 launches in one process, 1.488 ms each, load 4.4):
+  lgate's /lti/auth 31.9% (the RSA signature 19.4%, 23.1% with its claims' JSON and
+  base64; the login check 4.5%: the query 3%, the session 1.5%), a tool's /lti/launch
+  25.7% (verification 11%: the token split and decoded 2.3%, the claim checks 3.4%; the
+  licence grant, log entry and their transaction 9.4%), lgate's /launch 13.3% (the user,
+  class and school read 5.0%: 27 us alone, ~74 in the flow; its log INSERT and commit
+  1.5%), the lean dispatch around the views 8.2% (session saved 2.9%, app context popped
+  2.0%, werkzeug's Request 1.4%), a tool's /lti/login 5.4%, the in-process transport 5.0%,
+  the scripted browser 4.9%, the fault and request-log middleware 3.4%. SQLite statements
+  are ~15% in the flow, 3x what they cost alone (cache effects on a busy machine).
+No part is worth the 19% that 23% needs once the signature is set aside; lgate's session
+(HMAC, JSON, base64 both ways: dumps 1.4%, loads 1.7%) would save ~3% as a server-side
+store, which would change the session's lifetime and restart behaviour: not done.
+What changed (each commit says its figure): a textbook launch's licence grant marks the
+licence used in its upsert (one statement less; grant + commit 15.9 -> 13.3 us alone); the
+workers read their tools' logs with only the fields the checks use (``/_admin/launches
+?fields=``; 37-43 -> 29-31 us a launch); their outcomes pickle as their fields and their
+tools' records as one shared object per value (22,881 of each: dump 0.151 -> 0.03 s, load
+0.154 -> 0.065 s); the tool's log and licence time stamps formatted once a second and
+lgate's launch statements built once.
+Instructions (cachegrind, one worker's slice on the saved Tsukuba world, its keys kept so
+that no key generation is counted: 420 minus 120 launches, start, read back and pickling
+included): main 11.70 M a launch; b8deec0 11.53 M (-1.5%); 5086e56 11.52 M (-1.5%).
+Interleaved pairs of this script (base, after = b8deec0, after, base, base, after; a copy
+run from outside both trees with --tree): 1.861 | 1.919 | 2.110 | 1.845 | 1.926 | 2.003 ms
+a launch (CPU), share of the floor 14.7 | 14.6 | 15.1 | 17.2 | 15.2 | 15.7% (CPU), at loads
+5.0, 6.1, 7.1, 8.1, 7.5, 8.7 (medians: base 1.861 ms and 15.2%, after 2.003 ms and 15.1%;
+cachegrind and two test suites ran beside the last four): the load moved every figure by
+more than the change, so the instruction counts are the measure. A quiet-machine estimate
+from them: ~1.29 ms a launch and ~18.9% of the floor (the proof run's 1.31 ms and 18.6%,
+less 1.5%). The row's 23% is not reached.
+
 Issue 18's launch row, round 6 (2026-12-06 evening, the 2-core container shared with the
 other slices' jobs at load 4.3-11; before = main f69157a (/work/base), after = 81c941d (a
 ``git archive`` copy of it), interleaved base, after, after, base, base, after, a copy of this

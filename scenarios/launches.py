@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import multiprocessing
+import operator
 import os
 import re
 import shutil
@@ -28,9 +29,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
 from harness.lti.http import HttpError
@@ -90,6 +91,14 @@ class LaunchOutcome:
     def note(self) -> str:
         """What the verdict could not see (empty when the acceptance settings were used)."""
         return STATUS_ONLY if self.judged == "status only" else ""
+
+    def __reduce__(self) -> tuple[type[LaunchOutcome], tuple[Any, ...]]:
+        # pickled as its fields (a worker sends tens of thousands to the parent): a third
+        # of the default's time for a slotted dataclass, the same outcome back
+        return LaunchOutcome, _OUTCOME_FIELDS(self)
+
+
+_OUTCOME_FIELDS = operator.attrgetter(*(f.name for f in fields(LaunchOutcome)))
 
 
 def default_workers() -> int:
@@ -279,18 +288,37 @@ class ToolRecord:
     roles: str
     licence: bool
 
+    #: the fields of a renkei tool mock's log entry that :meth:`of` and
+    #: :func:`recorded_launches` read (the log is read with these only)
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "step", "sub", "verified", "rules", "reason", "grade", "context_title", "class_name",
+        "school_code", "roles", "licence")
+
     @classmethod
     def of(cls, rec: Mapping[str, Any]) -> ToolRecord:
         def text(*keys: str) -> str | None:
             value = pick(rec, *keys, default=None)
             return None if value is None else sys.intern(str(value))
         rules = pick(rec, "rules", "failed_rules", default="")
-        return cls(_truthy(pick(rec, "verified", "valid", default=False)),
-                   sys.intern(str(rules)) if rules else "",
-                   sys.intern(str(pick(rec, "reason", default=""))),
-                   text("grade"), text("class", "context_title", "class_name"),
-                   text("school_code", "school"), sys.intern(_claim_roles(rec)),
-                   bool(pick(rec, "licence", "license", default=None)))
+        values = (_truthy(pick(rec, "verified", "valid", default=False)),
+                  sys.intern(str(rules)) if rules else "",
+                  sys.intern(str(pick(rec, "reason", default=""))),
+                  text("grade"), text("class", "context_title", "class_name"),
+                  text("school_code", "school"), sys.intern(_claim_roles(rec)),
+                  bool(pick(rec, "licence", "license", default=None)))
+        # one shared record per distinct value (a class's pupils have the same one): a
+        # worker pickles each once for the parent, which holds each once
+        shared = _SHARED_RECORDS.get(values)
+        if shared is None:
+            if len(_SHARED_RECORDS) >= _SHARED_MAX:  # (refusals' reasons may all differ)
+                _SHARED_RECORDS.clear()
+            shared = _SHARED_RECORDS[values] = cls(*values)
+        return shared
+
+
+#: ToolRecord.of's records by value (a few per class and tool), at most _SHARED_MAX
+_SHARED_RECORDS: dict[tuple[Any, ...], ToolRecord] = {}
+_SHARED_MAX = 1 << 16
 
 
 def recorded_launches(vendors: Vendors, tool: str, subs: Container[str] | None = None
@@ -298,7 +326,7 @@ def recorded_launches(vendors: Vendors, tool: str, subs: Container[str] | None =
     """sub → the last launch the tool recorded for it (the launch step, with its verdict),
     read a page at a time; ``subs``: only these."""
     last: dict[str, ToolRecord] = {}
-    for page in tool_launch_pages(vendors, tool):
+    for page in tool_launch_pages(vendors, tool, only=ToolRecord.FIELDS):
         for rec in page:
             if rec.get("step") not in (None, "launch"):
                 continue  # the login step's record carries no verdict

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -218,13 +218,16 @@ def tool_launches(vendors: Vendors, tool: str) -> list[dict[str, Any]]:
     return [rec for page in tool_launch_pages(vendors, tool) for rec in page]
 
 
-def tool_launch_pages(vendors: Vendors, tool: str, *, size: int = 2000
-                      ) -> Iterator[list[dict[str, Any]]]:
-    """The tool's launch log a page at a time (``GET /_admin/launches``), oldest first."""
+def tool_launch_pages(vendors: Vendors, tool: str, *, size: int = 2000,
+                      only: Sequence[str] | None = None) -> Iterator[list[dict[str, Any]]]:
+    """The tool's launch log a page at a time (``GET /_admin/launches``), oldest first;
+    ``only``: these fields of each entry (and its ``id``)."""
     after: int | None = 0
+    params: dict[str, Any] = {"limit": size}
+    if only is not None:
+        params["fields"] = ",".join(only)
     while after is not None:
-        body = vendors.call(tool, "GET", "/_admin/launches",
-                            params={"after": after, "limit": size})
+        body = vendors.call(tool, "GET", "/_admin/launches", params={"after": after, **params})
         yield body["launches"]
         after = body["next"]
 

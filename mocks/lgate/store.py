@@ -272,31 +272,34 @@ _LAUNCH_USER = ("sourced_id, user_master_identifier, status, enabled_user, role,
 _LAUNCH_CLASS = ("SELECT c.sourced_id, c.title, c.grades, e.role AS e_role, o.identifier, "
                  "o.name FROM {join} LEFT JOIN orgs o ON c.school_sourced_id != '' "
                  "AND o.sourced_id = c.school_sourced_id ")
+#: a user's accounts by userMasterIdentifier, the latest active first
+_USER_BY_UMI = (f"SELECT {_LAUNCH_USER} FROM users WHERE user_master_identifier = ? "
+                "ORDER BY status = 'active' DESC, updated_at DESC, rowid DESC")
+#: the user's home class, with the user's enrollment in it: "+" keeps SQLite off the class
+#: index (which walks the whole class; 57 → 10 µs at Tsukuba, once per launch)
+_HOME_CLASS = _LAUNCH_CLASS.format(
+    join="classes c LEFT JOIN enrollments e ON +e.class_sourced_id = c.sourced_id "
+         "AND e.user_sourced_id = ?") + "WHERE c.sourced_id = ?"
+#: else the class of the user's enrollments a homeroom first, then a primary one
+_ENROLLED_CLASS = _LAUNCH_CLASS.format(
+    join="enrollments e JOIN classes c ON c.sourced_id = e.class_sourced_id") \
+    + "WHERE e.user_sourced_id = ? " \
+    "ORDER BY c.class_type = 'homeroom' DESC, e.is_primary DESC, e.rowid"
 
 
 def launch_target(conn: sqlite3.Connection, umi: str) -> LaunchTarget | None:
     """The account behind ``umi`` (the latest active one when an integration made duplicates),
     with its homeroom class (学級) and school; None when the store has no such user."""
-    rows = conn.execute(
-        f"SELECT {_LAUNCH_USER} FROM users WHERE user_master_identifier = ? "
-        "ORDER BY status = 'active' DESC, updated_at DESC, rowid DESC", (umi,)).fetchall()
+    rows = conn.execute(_USER_BY_UMI, (umi,)).fetchall()
     if not rows:
         return None
     u = rows[0]
     cls = None
     if u["home_class"]:
-        # the pupil's one enrollment by its user index: "+" keeps SQLite off the class index
-        # (which walks the whole class; 57 → 10 µs at Tsukuba, once per launch)
-        cls = conn.execute(_LAUNCH_CLASS.format(
-            join="classes c LEFT JOIN enrollments e ON +e.class_sourced_id = c.sourced_id "
-                 "AND e.user_sourced_id = ?") + "WHERE c.sourced_id = ?",
-            (u["sourced_id"], u["home_class"])).fetchone()
+        # the pupil's one enrollment by its user index (_HOME_CLASS)
+        cls = conn.execute(_HOME_CLASS, (u["sourced_id"], u["home_class"])).fetchone()
     if cls is None:
-        cls = conn.execute(_LAUNCH_CLASS.format(
-            join="enrollments e JOIN classes c ON c.sourced_id = e.class_sourced_id")
-            + "WHERE e.user_sourced_id = ? "
-            "ORDER BY c.class_type = 'homeroom' DESC, e.is_primary DESC, e.rowid",
-            (u["sourced_id"],)).fetchone()
+        cls = conn.execute(_ENROLLED_CLASS, (u["sourced_id"],)).fetchone()
     if cls is not None:
         school = (cls["identifier"], cls["name"]) if cls["identifier"] is not None else None
     else:

@@ -52,7 +52,8 @@ def reject_launches() -> Any:
 @bp.get("/launches")
 def launches() -> Any:
     """The launch log a page at a time: ``?after=<id>&limit=<n>`` (default 0 and 1000, at
-    most 10000) answers ``{"launches": [...], "next": <the last id, or null at the end>}``."""
+    most 10000) answers ``{"launches": [...], "next": <the last id, or null at the end>}``;
+    ``&fields=sub,verified,...`` gives only those fields of each entry (and its ``id``)."""
     try:
         after = int(request.args.get("after", 0))
         size = int(request.args.get("limit", 1000))
@@ -60,5 +61,10 @@ def launches() -> Any:
         return admin_error(400, "invalidPage", "after and limit must be whole numbers")
     if after < 0 or not 1 <= size <= 10000:
         return admin_error(400, "invalidPage", "after must be 0 or more, limit 1 to 10000")
-    page = launch_page(get_db(), after=after, size=size)
+    listed = request.args.get("fields")
+    try:
+        page = launch_page(get_db(), after=after, size=size,
+                           only=None if listed is None else listed.split(","))
+    except ValueError as exc:
+        return admin_error(400, "invalidFields", str(exc))
     return jsonify({"launches": page, "next": page[-1]["id"] if len(page) == size else None})

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harness.lti import constants as c
 from mocks.base.jsontext import json_text
+from mocks.base.middleware import utc_stamp
 
 LAUNCHES_SQL = """
 CREATE TABLE IF NOT EXISTS launches (
@@ -78,7 +78,7 @@ class LaunchRecord:
     roles: list[str] = field(default_factory=list)
     account: dict[str, Any] | None = None
     licence: dict[str, Any] | None = None
-    at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    at: str = field(default_factory=utc_stamp)  # UTC to the second (formatted once a second)
     id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,6 +94,8 @@ class LaunchRecord:
 
 
 _FIELDS = tuple(f.name for f in fields(LaunchRecord))
+#: the fields of a launch log entry (its columns), as :func:`launch_page` names them
+LOG_FIELDS = _FIELDS
 
 
 def custom_claims(claims: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -158,19 +160,34 @@ def list_launches(db: sqlite3.Connection, *, limit: int | None = None) -> list[d
     return [_entry(row) for row in rows]
 
 
-def launch_page(db: sqlite3.Connection, *, after: int = 0, size: int = 1000
-                ) -> list[dict[str, Any]]:
+def launch_page(db: sqlite3.Connection, *, after: int = 0, size: int = 1000,
+                only: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Up to ``size`` entries of the log with an id above ``after``, oldest first: the log
-    read a page at a time (a large city's launch log is too big to read as one)."""
-    rows = db.execute("SELECT * FROM launches WHERE id > ? ORDER BY id LIMIT ?", (after, size))
+    read a page at a time (a large city's launch log is too big to read as one).
+
+    :param only: these fields of each entry (names of :data:`LOG_FIELDS`; ``id`` always):
+        a reader that checks a few of them (the rehearsal's, tens of thousands of entries
+        per tool) is not sent the rest.
+    :raises ValueError: a name that is not one of :data:`LOG_FIELDS`.
+    """
+    columns = "*"
+    if only is not None:
+        unknown = sorted(set(only) - set(LOG_FIELDS))
+        if unknown:
+            raise ValueError(f"the launch log has no field {unknown[0]!r}; fields: "
+                             + ", ".join(LOG_FIELDS))
+        columns = ", ".join(dict.fromkeys(("id", *only)))
+    rows = db.execute(f"SELECT {columns} FROM launches WHERE id > ? ORDER BY id LIMIT ?",
+                      (after, size))
     return [_entry(row) for row in rows]
 
 
 def _entry(row: sqlite3.Row) -> dict[str, Any]:
     entry = dict(row)
     for key in _JSON_COLUMNS:
-        value = entry[key]
+        value = entry.get(key)
         if value is not None:  # "[]", the usual value, without json.loads
             entry[key] = [] if value == "[]" else json.loads(value)
-    entry["verified"] = bool(entry["verified"])
+    if "verified" in entry:
+        entry["verified"] = bool(entry["verified"])
     return entry

@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest
 
 from harness.oneroster.ids import stable_uuid4
 from mocks.base import MockSpec, db_transaction, get_db, json_text
+from mocks.base.middleware import utc_stamp
 from mocks.base.openapi import document
 from mocks.lti_tool.launches import custom_claims
 from mocks.lti_tool.openapi import lti_paths
@@ -78,7 +79,8 @@ def school_year_of(day: dt.date) -> int:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``datetime.now(UTC)`` to the second, formatted once a second (every launch asks)."""
+    return utc_stamp()
 
 
 #: the licence of (product, school, 年度, grade): the same id for every pupil of the grade
@@ -94,15 +96,18 @@ def grant(db: sqlite3.Connection, product: Product, *, school_code: str, grade: 
     subjects = list(product.grades[grade])
     with db_transaction():
         db.execute(
+            # a launch (``sub``) also marks the licence used, in the same statement: a new
+            # row is born used, an existing one's last use moves (one statement a launch
+            # instead of an insert and an update)
             "INSERT INTO licences (licence_id, product, school_code, school_name, school_year, "
-            "grade, subjects, origin, granted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "grade, subjects, origin, granted_at, last_used_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (licence_id) DO UPDATE SET school_name = COALESCE("
-            "excluded.school_name, licences.school_name)",
+            "excluded.school_name, licences.school_name), last_used_at = COALESCE("
+            "excluded.last_used_at, licences.last_used_at)",
             (licence_id, product.name, school_code, school_name, school_year, grade,
-             json_text(subjects), origin, now))
+             json_text(subjects), origin, now, None if sub is None else now))
         if sub is not None:
-            db.execute("UPDATE licences SET last_used_at = ? WHERE licence_id = ?",
-                       (now, licence_id))
             db.execute("INSERT OR IGNORE INTO licence_users (licence_id, sub, first_at) "
                        "VALUES (?, ?, ?)", (licence_id, sub, now))
     return {"licence_id": licence_id, "product": product.name, "school_code": school_code,

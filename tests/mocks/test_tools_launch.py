@@ -7,6 +7,8 @@ harness.lti.browser.Browser over a WsgiTransport, exactly as a live run over HTT
 
 from __future__ import annotations
 
+import random
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,9 @@ from harness.lti.platform_app import create_platform_app
 from harness.lti.platform_app import state as platform_state
 from harness.transport import mount_wsgi
 from mocks import create_app
+from mocks.base import get_db, json_text
+from mocks.lti_tool.textbook import LICENCES_SQL, _licence_id, grant
+from mocks.tsubasa_book import PRODUCT
 
 ISSUER = "https://platform.renkei.example"
 PLATFORM = "http://platform.test"
@@ -369,3 +374,50 @@ def test_the_launch_log_reads_page_by_page_as_the_state_has_it(world: World) -> 
     for bad in ("limit=0", "limit=10001", "after=-1", "after=x"):
         resp = client.get(f"/_admin/launches?{bad}")
         assert resp.status_code == 400 and resp.json["error"]["code"] == "invalidPage"
+    # the fields a reader asks for (its id always), the same values as the whole entries
+    chosen = ["sub", "verified", "roles", "licence", "context_title"]
+    part = client.get(f"/_admin/launches?limit=3&fields={','.join(chosen)}").json
+    assert part["launches"] == [{k: rec[k] for k in ("id", *chosen)} for rec in whole[:3]]
+    assert part["next"] == whole[2]["id"] and part["launches"][0]["licence"]
+    for bad in ("sub,token", "", "sub,"):
+        resp = client.get(f"/_admin/launches?fields={bad}")
+        assert resp.status_code == 400 and resp.json["error"]["code"] == "invalidFields"
+
+
+def test_a_licence_grant_leaves_the_rows_the_insert_then_update_left() -> None:
+    """grant() marks a launch's licence used in its upsert; 300 random seeds and launches
+    (the same licence again and again, a school name or none) leave the same rows as the
+    insert, update and insert it replaced."""
+    app = create_app("tsubasa_book", {"DATABASE": ":memory:"})
+    rng = random.Random(18)
+    old = sqlite3.connect(":memory:", isolation_level=None)
+    old.executescript(LICENCES_SQL)
+    with app.app_context():
+        db = get_db()
+        for step in range(300):
+            school, grade = rng.choice(["S1", "S2"]), rng.choice(["P1", "P2"])
+            name = rng.choice([None, "A小", "B小"])
+            sub = rng.choice([None, "u1", "u2", "u3"])
+            now = f"2026-04-01T09:{step // 60:02d}:{step % 60:02d}Z"
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr("mocks.lti_tool.textbook._now", lambda now=now: now)
+                grant(db, PRODUCT, school_code=school, grade=grade, school_year=2026,
+                      school_name=name, sub=sub, origin="seed" if sub is None else "launch")
+            lid = _licence_id(PRODUCT.name, school, 2026, grade)
+            old.execute(
+                "INSERT INTO licences (licence_id, product, school_code, school_name, "
+                "school_year, grade, subjects, origin, granted_at) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (licence_id) DO UPDATE SET "
+                "school_name = COALESCE(excluded.school_name, licences.school_name)",
+                (lid, PRODUCT.name, school, name, 2026, grade,
+                 json_text(list(PRODUCT.grades[grade])), "seed" if sub is None else "launch",
+                 now))
+            if sub is not None:
+                old.execute("UPDATE licences SET last_used_at = ? WHERE licence_id = ?",
+                            (now, lid))
+                old.execute("INSERT OR IGNORE INTO licence_users (licence_id, sub, first_at) "
+                            "VALUES (?, ?, ?)", (lid, sub, now))
+        for table in ("licences", "licence_users"):
+            got = [tuple(r) for r in db.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid")]
+            want = old.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid").fetchall()
+            assert got == want and len(want) >= 4
