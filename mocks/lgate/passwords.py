@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.accounts.passwords import PasswordEntry, read_password_file
+from harness.core.gcpause import no_cyclic_gc
 
 DEFAULT_ITERATIONS = 1000
 _ALGO = "pbkdf2_sha256"
@@ -52,6 +53,8 @@ class Prepared:
     rejected: list[dict[str, Any]]
 
 
+# a city's rows at once: the cyclic collector's passes would rescan them as they grow
+@no_cyclic_gc()
 def prepare(conn: sqlite3.Connection, data: bytes, *,
             iterations: int = DEFAULT_ITERATIONS) -> Prepared:
     """Read the file, check each row against the store and hash the good ones (no writes, so
