@@ -272,6 +272,39 @@ quiet slot for repeated pairs. Tried and not kept: the drill app's merge in sour
 userMasterIdentifier indexes, its Python row building 10.4x). Not done: ``add_items`` (230k
 random keys into a 2 MB-cached file: 0.076 -> 1.55 s, 20x; 12x with a 32 MB cache for +38 MB
 RSS, which the rehearsal's 2 GB cannot spare unmeasured).
+
+Issue 18, round 7 (the first night's ratio, slice "night"). What changed: Microsoft 365's work
+goes in umi order, the journal's key order (``add_items`` and each chunk's status update had
+landed on random pages of apply_items' key); lgate's password intake looks its file's ids up,
+stores them in key order and hashes them in a few runs per worker instead of a future per row;
+the one-shot passes over a city's rows (the delivery's bundle building, lgate's bulk apply and
+password intake, the drill app's delta apply) run without the cyclic collector. Plans
+unchanged; the only visible difference is the order in which the m365 mock creates accounts
+(sorted umi, deterministic). Micros, CPU s, Tsukuba -> prefecture rows, before -> after:
+  journal: add, pending, 20-item confirms, fold   0.33 -> 4.41 (13.4x) -> 0.33 -> 3.26 (9.9x)
+  lgate passwords prepare + save (iterations 1)   0.71 -> 9.41 (13.3x) -> 0.39 -> 5.02 (12.8x)
+  collector, full passes in the first night       Tsukuba 0.42 -> 0.16 s (prefecture 9.5 s before)
+The apply child's first night (this file's child code, first night only, run per tree; base =
+main at 6a8e368), interleaved; CPU s (user + sys), minor faults at prefecture:
+  pair  load        tsukuba base / branch    prefecture base / branch            ratio base / branch
+  1     7-9         23.71 / 23.53            270.9 / 251.5 (sys 14.1 / 11.6)     11.43 / 10.69
+  2     1.0-4.2     21.99 / 22.17            224.4 / 227.0 (sys 12.8 / 10.6)     10.21 / 10.24
+  3     0.8-1.1     20.22 / 20.42            223.5 / 222.3 (sys 12.8 / 10.7)     11.05 / 10.89
+  median of the pairs' ratios: 11.05 -> 10.69; of the two quiet pairs: 10.63 -> 10.57
+Prefecture faults 1.06-1.08M -> 1.02-1.04M, peak RSS 2,597-2,598 -> 2,588-2,595 MB; Tsukuba
+20.2-23.7 s either way. The loaded pair's gain did not hold on the quiet pairs: sys time drops
+by 2.1-2.5 s at prefecture in every pair (fewer syscalls and faults in the journal and lgate),
+user time does not, and the ratio moves by less than one run's noise. Not met (<= 10x is not
+shown).
+Tried and not kept: the drill app's first import with its secondary indexes built after the
+rows and the rows in sourcedId order (micro users 4.61 -> 4.29 s at prefecture, no change at
+Tsukuba). Why sourcedId order alone does not help: the stage is read through its sourcedId
+index (EXPLAIN: SCAN stage USING INDEX), i.e. at random rowids of a temp table that spills to
+a file; staged in that order from Python instead, the main insert drops 0.96 -> 0.27 s but the
+stage's insert grows by 0.5 s (sorted rows scattered in memory). The drill table's insert is
+~1 of the import's ~4.7 s at prefecture; its row building (row_values, JSON) is 10x. Left:
+the commit's key map inserts (keymap's rowid order is what the plan reads back, so not
+reordered here), Graph's $batch path, and sys time (faults are ~3 us each on this VM).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core import Finding, Severity
+from harness.core.gcpause import no_cyclic_gc
 from harness.oneroster import check_bundle, read_bundle
 from harness.oneroster.model import Bundle
 from harness.oneroster.reader import BundleReadError, Columns
@@ -208,6 +209,8 @@ def _user_rows(upload: Upload) -> tuple[str, Iterator[dict[str, Any]]]:
 
 
 # -- apply ------------------------------------------------------------------------------------
+# a city's rows at once: the cyclic collector's passes would rescan them as they grow
+@no_cyclic_gc()
 def apply_bulk(conn: sqlite3.Connection, upload: Upload, *, now: str) -> dict[str, Any]:
     """Apply a checked bulk upload inside the caller's transaction, one file at a time; return
     the counts.

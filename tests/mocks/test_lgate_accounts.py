@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import random
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,22 @@ def test_passwords_are_never_shown_and_stored_only_hashed(client: FlaskClient,
     assert not verify_initial_password(conn, rows[2].user_master_identifier, "wrong-password")
     dump = "\n".join(conn.iterdump())
     assert all(e.initial_password not in dump for e in rows)
+
+
+def test_every_row_of_a_shuffled_file_gets_its_own_password(client: FlaskClient,
+                                                            db_path: Path) -> None:
+    # more rows than the hashing's runs (16 per worker), in an order unlike the key's: each
+    # stored hash still belongs to its own row, whatever order they are hashed and stored in
+    rows = entries(client, 70)
+    assert len(rows) == 70
+    random.Random(7).shuffle(rows)
+    body = send(client, render_password_file(rows)).get_json()
+    assert body == {"accepted": 70, "replaced": 0, "pending": 0, "rejected": []}
+    conn = sqlite3.connect(db_path)
+    for e, other in zip(rows, rows[1:] + rows[:1], strict=True):
+        assert verify_initial_password(conn, e.user_master_identifier, e.initial_password)
+        assert not verify_initial_password(conn, e.user_master_identifier,
+                                           other.initial_password)
 
 
 def test_password_file_needs_the_token_when_one_is_set(keys: str) -> None:
