@@ -30,6 +30,38 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
+Round 7's run of every row, ``python bench/scale.py --repeat 3 --json``, 2026-12-06
+21:56-22:35 UTC, main at 3b04148, the 2-core container quiet (load average 0.8-2.0), seed 1,
+2 workers; RS256 floor 3,919 signatures/s per core and the csv.reader parse of the 10x bundle
+1.68 s, both measured in the same run. The pipeline, checker and generator rows are the run
+with the median ratio of three (range in brackets); round 6's run (5cb72e5, one run of each) in
+the second column:
+
+  row          figure (prefecture vs Tsukuba)                       round 6     verdict
+  rehearsal    passed, 468,790 launches all verified, 0 invariants  10.3x       met
+               broken; 1,214 vs 116 CPU-s = 10.4x; wall 909 vs 87 s
+               = 10.5x; peak RSS main 1,903 MB (apply), worker 237 MB
+  plan         5.4 vs 0.5 CPU-s = 9.8x (9.53-10.55x); 784 MB         10.7x       met
+  first night  216.2 vs 20.7 CPU-s = 10.5x (10.23-11.25x)            10.9x       NOT met (10x)
+  nightly      30.2 vs 2.9 CPU-s = 10.3x (9.35-10.70x); 0 target     10.3x       NOT met (10x)
+               calls
+  check        2.17x the floor; 10x the data in 10.05x the time      10.66x      met
+               (9.83-10.29x); 151 MB                                 (median 5)
+  generate     22.4 vs 2.3 CPU-s = 9.7x (9.59-10.12x); 719 MB        9.9x        met
+  launches     rehearsal 19.2% of the floor over both cores,         18.6%       NOT met (23%)
+               bench/lti_launch.py 19.5%                             18.2%
+
+  The rehearsal's phases, prefecture (wall s / main peak MB): generate 8.3 / 763; baseline
+  258.9 / 1,466; rollover 8.7 / 1,153; preview 35.6 / 1,648; apply 238.6 / 1,903; verify 44.7 /
+  1,347 (36.7 in round 6); launches 313.5 s, 617.5 CPU-s with the workers (1.32 ms CPU a
+  launch), main 1,381 MB, workers 237 MB. Tsukuba: 0.7, 24.9, 0.7, 3.6, 22.0, 3.6, launches
+  31.1 s (60.7 CPU-s, 1.29 ms a launch); main at most 301 MB, workers 100 MB.
+  Right after, ``--rows plan,check --repeat 5`` (22:35-22:43 UTC, load 1.0, same main; RS256
+  3,937/s, csv 1.69 s): plan 10.5x, the median of 5 runs (9.65-11.09x), 786 MB; check 10.51x,
+  the median of 5 (9.52-11.13x), 2.20x the floor, 151 MB. With the three runs above, the plan's
+  and the checker's medians sit on their lines (9.8 and 10.5x; 10.05 and 10.51x) and a run
+  moves by +-0.7: not shown to be met. Round 6's medians of 5 were 10.7x and 10.66x.
+
 One run of every row, ``python bench/scale.py --json``, 2026-12-06 19:06-19:31 UTC, main at
 5cb72e5 (round 6), the 2-core container quiet (load average 1.0-2.0), seed 1, 2 workers; RS256
 floor 3,941 signatures/s per core and the csv.reader parse of the 10x bundle 1.70 s, both
