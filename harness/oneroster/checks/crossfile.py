@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from harness.core import FindingCollector
 from harness.oneroster.checks.japan import Ctx, Hook
 from harness.oneroster.checks.state import BundleState, first_lines_by_user
@@ -88,13 +90,11 @@ HOOKS = {
 
 def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
     """Rules that need every file read. Absence-based rules apply to bulk files only."""
-    # each user's sourcedId and first line, in users.csv's order
-    users = zip(state.user_order, state.user_lines, strict=True)
     if "users" in bulk:  # home_class holds the users no enrollment put in their homeClass
         col, homes = state.home_column, state.home_class
         # a user kept as its homeClass alone is on the line of its key: its sourcedId is there
-        sids = {line: sid for sid, line in users if type(homes.get(line)) is str
-                } if homes else {}
+        sids = {line: sid for sid, line in _users_in_order(state)
+                if type(homes.get(line)) is str} if homes else {}
         for key, home in homes.items():
             cls, line, user = (home, key, sids[key]) if type(home) is str else home
             sink.add("OR603", file="users.csv", line=line, column=col, value=user, target=cls)
@@ -105,11 +105,18 @@ def finish(state: BundleState, sink: FindingCollector, bulk: set[str]) -> None:
             sink.add("OR604", file="demographics.csv", line=demo[sid], column=1, value=sid)
     if "roles" in bulk:
         has_primary = state.primary_users
+        # users' id map is built only when a user has secondary roles alone (rare)
+        key_of = state.users.mapping() if state.secondary_only else {}
         for user, line in state.secondary_only.items():
-            if state.users.mapping().get(user, user) not in has_primary:
+            if key_of.get(user, user) not in has_primary:
                 sink.add("OR602", file="roles.csv", line=line, value=user)
         if "users" in bulk:  # a user's key is the line of its id (users' values)
             with_roles, size = state.users_with_roles, len(state.users_with_roles)
-            for user, line in zip(state.user_order, state.user_lines, strict=True):
+            for user, line in _users_in_order(state):
                 if line >= size or not with_roles[line]:
                     sink.add("OR605", file="users.csv", line=line, column=1, value=user)
+
+
+def _users_in_order(state: BundleState) -> Iterator[tuple[str, int]]:
+    """Each user's sourcedId and first line, in users.csv's order."""
+    return zip(state.user_order, state.user_lines, strict=True)
