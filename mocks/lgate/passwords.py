@@ -72,17 +72,18 @@ def prepare(conn: sqlite3.Connection, data: bytes, *,
     rejected = [{"line": p.line, "column": p.column, "message_en": p.message_en,
                  "message_ja": p.message_ja} for p in parsed.left_out()]
     usernames: dict[str, set[str]] = {}
-    # the ids in key order: SQLite's list for IN and the probes of users_umi then go page
-    # after page (in the file's order each lands on a random page; prepare took 15x the
-    # time for 10x the rows at prefecture scale)
+    # the rows in key order (sorted once): SQLite's list for IN and the probes of users_umi
+    # then go page after page, and save() stores them so (in the file's order each landed on
+    # a random page; prepare took 15x the time for 10x the rows at prefecture scale)
+    entries = sorted(parsed.entries.items())
     for umi, username in conn.execute(
             "SELECT user_master_identifier, username FROM users WHERE user_master_identifier "
             "IN (SELECT value FROM json_each(?))",
-            (_json_list(sorted(parsed.entries)),)):
+            (_json_list([umi for umi, _ in entries]),)):
         usernames.setdefault(umi, set()).add(username.lower())
     good: list[PasswordEntry] = []
     pending = 0
-    for umi, entry in sorted(parsed.entries.items()):  # stored in key order, see save()
+    for umi, entry in entries:
         known = usernames.get(umi)
         if known is None:
             pending += 1
