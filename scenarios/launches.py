@@ -19,6 +19,7 @@ The tools record each launch in the worker's world, so the worker reads those re
 
 from __future__ import annotations
 
+import functools
 import html
 import multiprocessing
 import operator
@@ -308,17 +309,13 @@ class ToolRecord:
                   bool(pick(rec, "licence", "license", default=None)))
         # one shared record per distinct value (a class's pupils have the same one): a
         # worker pickles each once for the parent, which holds each once
-        shared = _SHARED_RECORDS.get(values)
-        if shared is None:
-            if len(_SHARED_RECORDS) >= _SHARED_MAX:  # (refusals' reasons may all differ)
-                _SHARED_RECORDS.clear()
-            shared = _SHARED_RECORDS[values] = cls(*values)
-        return shared
+        return _shared_record(values)
 
 
-#: ToolRecord.of's records by value (a few per class and tool), at most _SHARED_MAX
-_SHARED_RECORDS: dict[tuple[Any, ...], ToolRecord] = {}
-_SHARED_MAX = 1 << 16
+@functools.lru_cache(maxsize=1 << 16)  # a few per class and tool (refusals' reasons may differ)
+def _shared_record(values: tuple[Any, ...]) -> ToolRecord:
+    """:meth:`ToolRecord.of`'s record of these values, one object per distinct value."""
+    return ToolRecord(*values)
 
 
 def recorded_launches(vendors: Vendors, tool: str, subs: Container[str] | None = None
