@@ -7,7 +7,6 @@ address fields…) are kept in one JSON column ``props`` (``json_extract`` serve
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -20,6 +19,7 @@ from typing import Any
 from flask import current_app
 
 from mocks.base import get_db
+from mocks.base.middleware import utc_stamp
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -113,10 +113,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def to_graph(row: sqlite3.Row) -> dict[str, Any]:
     """A stored row as a full Graph user (every property, defaults included)."""
     user: dict[str, Any] = {name: row[name] for name in PROPERTIES}
@@ -188,7 +184,7 @@ def insert_user(conn: sqlite3.Connection, fields: dict[str, Any], password_hash:
         (user_id, fields["userPrincipalName"], fields["displayName"], fields["mailNickname"],
          int(fields["accountEnabled"]), fields.get("givenName"), fields.get("surname"),
          fields.get("department"), fields.get("jobTitle"), fields.get("usageLocation"),
-         now_iso(), password_hash,
+         utc_stamp(), password_hash,
          int(fields.get("forceChangePasswordNextSignIn", True)),
          json.dumps({k: fields[k] for k in EXTRAS if fields.get(k) is not None},
                     ensure_ascii=False)))
