@@ -305,6 +305,26 @@ stage's insert grows by 0.5 s (sorted rows scattered in memory). The drill table
 ~1 of the import's ~4.7 s at prefecture; its row building (row_values, JSON) is 10x. Left:
 the commit's key map inserts (keymap's rowid order is what the plan reads back, so not
 reordered here), Graph's $batch path, and sys time (faults are ~3 us each on this VM).
+
+Issue 18, round 8 (the first night's ratio, slice "night"), 2026-12-06/07 UTC. The apply
+child's first night alone (this file's child code, per step timed with getrusage), d7f5990,
+load 2.6-5.5 (two other helpers' jobs): CPU s Tsukuba -> prefecture, user + sys
+  whole first night 32.65 -> 357.2 (10.9x; sys 1.23 -> 21.7, minor faults 57k -> 960k)
+  collect (c4th export) 1.74 -> 17.1 (9.8x); plan 1.69 -> 17.0 (10.1x); commit 0.56 -> 6.68 (12x)
+  lgate 5.75 -> 60.2 (10.5x; its bulk apply 1.61 -> 19.9, 12.4x, sys 0.14 -> 4.4)
+  m365 15.6 -> 176.2 (11.3x: the largest excess, 20 s, spread over every frame of the
+  11,443 $batch rounds at 11-13x); drill 6.6 -> 73.5 (11.1x; its apply 2.47 -> 27.3)
+  journal fold 0.08 -> 1.77 (23x, 1.2 s of it sys; 0.87 in the run with the mallopt below)
+At this load a prefecture first night costs 357 CPU-s against 216 on the quiet machine: one
+run's ratio cannot show a 5% change. Found: the m365 mock's commits (one per $batch) grow ~60x
+(micro, in-memory SQLite, m365's schema, 20 users a transaction: COMMIT 0.028 -> 1.75 s for
+22,881 -> 228,810 users; 0.013 -> 0.13 s when the UPNs arrive in index order): the random
+userPrincipalName index pages, not the page cache, journal mode, savepoints or foreign keys
+(each varied: no change). Not fixed. glibc's mmap and trim thresholds raised (mallopt
+M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 1 GiB at the start): prefecture sys 21.7 -> 14.5 s,
+faults 960k -> 895k, peak 2,608 -> 2,616 MB, but CPU 357.2 -> 357.4 s (user +7 s); Tsukuba
+32.7/31.3 -> 30.5 s: no ratio gain shown, not adopted. Done: the commit keeps the key rows
+as tuples (its data 0.43 s -> 0 at prefecture, 0.05 -> 0 at Tsukuba).
 """
 
 from __future__ import annotations

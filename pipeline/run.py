@@ -347,8 +347,10 @@ def _holds_json(outcome: Outcome) -> dict[str, Any]:
 
 
 def _commit_data(outcome: Outcome) -> dict[str, Any]:
+    # the key rows as they are (tuples encode as the same JSON arrays): a list copy of each
+    # would be a city's worth of new objects, kept through the whole delivery
     return {"absent": outcome.absent, "holds": _holds_json(outcome),
-            "key_rows": [list(r) for r in outcome.key_rows]}
+            "key_rows": outcome.key_rows}
 
 
 def _commit(state: State, plan: Plan, commit: dict[str, Any], now: dt.datetime) -> None:
@@ -356,7 +358,7 @@ def _commit(state: State, plan: Plan, commit: dict[str, Any], now: dt.datetime) 
     when = now.isoformat()
     with state.transaction():
         state.save_snapshot(plan.id, plan.roster, when)
-        state.put_keys([tuple(r) for r in commit.get("key_rows", [])], when)
+        state.put_keys(commit.get("key_rows", []), when)
         state.replace_absent(commit.get("absent", {}))
         state.replace_holds({u: (h["rules"], h["detail"])
                              for u, h in commit.get("holds", {}).items()}, when)

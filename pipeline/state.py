@@ -21,7 +21,7 @@ import secrets
 import sqlite3
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -418,12 +418,14 @@ class State:
     def keymap_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM keymap LIMIT 1").fetchone() is None
 
-    def put_keys(self, rows: list[tuple[str, str, str, str, str]], when: str) -> None:
-        """Insert (kind, key, target, sourced_id, origin) rows; existing keys keep their id."""
+    def put_keys(self, rows: Iterable[Sequence[str]], when: str) -> None:
+        """Insert (kind, key, target, sourced_id, origin) rows (tuples, or lists as a stored
+        commit gives them back); existing keys keep their id."""
         with self.transaction() as c:
+            # a generator, not a list: a city's rows are not copied once more to be inserted
             c.executemany(
                 "INSERT OR IGNORE INTO keymap (kind, key, target, sourced_id, first_seen, origin)"
-                " VALUES (?, ?, ?, ?, ?, ?)", [(k, key, t, s, when, o) for k, key, t, s, o in rows])
+                " VALUES (?, ?, ?, ?, ?, ?)", ((k, key, t, s, when, o) for k, key, t, s, o in rows))
 
     # --- snapshots and plans ----------------------------------------------------------------
     def previous_roster(self) -> Roster | None:

@@ -106,6 +106,22 @@ def test_plans_and_snapshots_are_packed_a_slice_at_a_time_into_the_same_bytes(
     assert state_module._unpack(whole)["roster"] == plan.roster.to_json()
 
 
+def test_the_commits_key_rows_are_stored_and_put_as_tuples_or_as_stored_lists(
+        tmp_path: Path) -> None:
+    """The commit keeps the plan's key rows as they are (tuples): stored, they are the same
+    JSON arrays as lists; put_keys takes them so, or as a stored commit gives them back."""
+    _, out = _plan_city("small", tmp_path)
+    commit = _commit_data(out)
+    assert commit["key_rows"] and all(isinstance(r, tuple) for r in commit["key_rows"])
+    stored = {**commit, "key_rows": [list(r) for r in out.key_rows]}
+    assert state_module._pack(commit) == state_module._pack(stored)
+    with State(tmp_path / "a.sqlite") as a, State(tmp_path / "b.sqlite") as b:
+        a.put_keys(commit["key_rows"], "t")
+        b.put_keys(iter(state_module._unpack(state_module._pack(stored))["key_rows"]), "t")
+        rows = [s.conn.execute("SELECT * FROM keymap ORDER BY rowid").fetchall() for s in (a, b)]
+    assert rows[0] == rows[1] and len(rows[0]) == len(out.key_rows)
+
+
 @pytest.mark.scale
 def test_tsukuba_city_every_quirk_decided(tmp_path: Path) -> None:
     city, out = _plan_city("tsukuba", tmp_path)
