@@ -207,7 +207,8 @@ def launch_view(call: Call) -> Any:
         return message_page("Account disabled", [message],
                             marker="renkei-launch-not-started"), 403
     try:
-        spec = launch_spec(target, reg, deep_link=args.get("type") == "deeplink")
+        # (``in`` first: a MultiDict's ``get`` of a missing key raises and catches an error)
+        spec = launch_spec(target, reg, deep_link="type" in args and args["type"] == "deeplink")
     except LaunchError as exc:
         return _error(exc.status, "cannotLaunch", str(exc))
     url, params = lti_state().platform.initiate_login(reg.client_id, spec)
