@@ -102,6 +102,8 @@ class Call:
 
     def wants_json(self) -> bool:
         """The client asked for JSON first (an API client, not a browser)."""
+        if not self.request.environ.get("HTTP_ACCEPT"):
+            return False  # no Accept (the in-process browser's): werkzeug's best is None
         return self.request.accept_mimetypes.best == "application/json"
 
 

@@ -97,3 +97,17 @@ def test_a_calls_params_are_the_requests_values(method: str) -> None:
     params = call.params()
     assert params == want and list(params) == list(want)
     assert ("d" in params) == (method != "GET")  # a GET's body is not among its values
+
+
+@pytest.mark.parametrize("accept", [None, "", "*/*", "application/json",
+                                    "text/html, application/json;q=0.9",
+                                    "application/json;q=0.5, text/html;q=0.4"])
+def test_a_call_wants_json_as_werkzeug_reads_the_accept_header(accept: str | None) -> None:
+    from mocks.base.lean import Call
+
+    env = environ("GET", ctype=None)
+    if accept is not None:
+        env["HTTP_ACCEPT"] = accept
+    call = Call(Flask(__name__), lean_request_class(Request)(env), dict)
+    assert call.wants_json() == (Request(env).accept_mimetypes.best == "application/json")
+    assert call.wants_json() == (accept is not None and accept.startswith("application/json"))
