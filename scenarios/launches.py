@@ -129,7 +129,7 @@ def flow_step(urls: Sequence[str], lgate: str) -> str:
     The flow alternates hosts: lgate, the tool (its login step), lgate again (its auth), the
     tool again (the launch); no path needs knowing.
     """
-    host = split_url(lgate).netloc
+    host = base_host(lgate)
     step = "lgate"
     for url in urls:
         at_lgate = split_url(url).netloc == host
@@ -140,6 +140,12 @@ def flow_step(urls: Sequence[str], lgate: str) -> str:
         elif step == "auth" and not at_lgate:
             step = "launch"
     return step
+
+
+@functools.lru_cache(maxsize=64)
+def base_host(url: str) -> str:
+    """The host of a system's base URL (a few, asked for on every launch)."""
+    return split_url(url).netloc
 
 
 def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
@@ -161,8 +167,7 @@ def launch_one(vendors: Vendors, umi: str, tool: str) -> LaunchOutcome:
                              judged)
     step = flow_step([p.url for p in browser.history], lgate)
     if own:
-        ok = page.status == 200 and split_url(page.url).netloc == split_url(
-            vendors.urls[tool]).netloc
+        ok = page.status == 200 and split_url(page.url).netloc == base_host(vendors.urls[tool])
     elif acceptance is not None:
         ok = step == "launch" and acceptance.accepted(page)
     else:

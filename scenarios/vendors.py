@@ -91,6 +91,9 @@ class Vendors:
     #: the local CA the live servers' https certificates come from (``serve(tls=True)``)
     ca_file: Path | None = None
     _hosts: set[str] | None = field(default=None, init=False, repr=False, compare=False)
+    #: the apps and the transport to them a new browser starts from (a copy, own cookies)
+    _wsgi: tuple[tuple[Any, ...], WsgiTransport] | None = field(
+        default=None, init=False, repr=False, compare=False)
     _session: requests.Session | None = None
 
     # --- construction ----------------------------------------------------------------------
@@ -208,8 +211,10 @@ class Vendors:
         if self.apps:
             if self._hosts is None:  # (the systems' URLs do not change once built)
                 self._hosts = {urlsplit(self.urls[n]).netloc for n in NAMES}
-            return Browser(_MixedTransport(
-                WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}), self._hosts))
+            apps = tuple(map(self.apps.__getitem__, NAMES))
+            if self._wsgi is None or self._wsgi[0] != apps:
+                self._wsgi = (apps, WsgiTransport({self.urls[n]: self.apps[n] for n in NAMES}))
+            return Browser(_MixedTransport(self._wsgi[1].fresh(), self._hosts))
         return Browser(RequestsTransport(timeout=30.0, verify=str(self.ca_file)
                                          if self.ca_file else True))
 

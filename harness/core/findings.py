@@ -49,6 +49,14 @@ class Finding:
 
 
 _MAX_VALUE = 200
+#: the types of a plain finding's file, line, column and value: equal values of the same one
+#: of these types render the same messages (not so for ``True == 1`` or ``-0.0 == 0.0``)
+_PLAIN = frozenset({str, int, type(None)})
+#: plain finding → the one shared (immutable) :class:`Finding` for it; a check run reports
+#: the same warning again and again (LT119 on every launch of an http issuer), and its two
+#: messages need rendering once
+_SHARED: dict[tuple[object, ...], tuple[Rule, Finding]] = {}
+_SHARED_MAX = 4096
 
 
 class FindingCollector:
@@ -96,6 +104,10 @@ class FindingCollector:
         if self.counts[rule_id] > self.cap_per_rule:
             return
         text = None if value is None else _clip(str(value))
+        if not params and type(file) in _PLAIN and type(line) in _PLAIN \
+                and type(column) in _PLAIN:
+            self.findings.append(_plain_finding(rule, file, line, column, text))
+            return
         params.setdefault("file", file)
         params.setdefault("value", text)
         ja, en = rule.render(params)
@@ -123,6 +135,21 @@ class FindingCollector:
             "by_rule": dict(sorted(self.counts.items())),
             "suppressed": self.suppressed(),
         }
+
+
+def _plain_finding(rule: Rule, file: str | None, line: int | None, column: int | None,
+                   text: str | None) -> Finding:
+    """The finding of ``rule`` with only these fields, rendered once and then shared."""
+    key = (rule.id, file, line, column, text)
+    kept = _SHARED.get(key)
+    if kept is not None and kept[0] is rule:  # (another registry may hold another rule)
+        return kept[1]
+    ja, en = rule.render({"file": file, "value": text})
+    finding = Finding(rule.id, rule.severity, file, line, column, text, ja, en, rule.spec)
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[key] = (rule, finding)
+    return finding
 
 
 def _clip(text: str) -> str:

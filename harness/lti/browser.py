@@ -13,6 +13,7 @@ and :class:`WsgiTransport` (WSGI apps in-process, one cookie jar per host).
 from __future__ import annotations
 
 import email.utils
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -80,6 +81,13 @@ class WsgiTransport:
         self.apps = {urlsplit(base).netloc: app for base, app in apps.items()}
         self.jars: dict[str, CookieJar] = {}
 
+    def fresh(self) -> WsgiTransport:
+        """A transport to the same apps with empty cookie jars (a new browser's), without
+        working out the apps' hosts again."""
+        other = object.__new__(WsgiTransport)
+        other.apps, other.jars = self.apps, {}
+        return other
+
     def send(self, method: str, url: str, data: Mapping[str, str] | None, *,
              parts: SplitResult | None = None) -> Page:
         """One request; ``parts``: ``split_url(url)`` when the caller has it already."""
@@ -121,6 +129,7 @@ def _resolve(base: str, ref: str) -> str:
     return urljoin(base, ref)
 
 
+@functools.lru_cache(maxsize=64)  # a handful of content types, four answers a launch
 def _charset(ctype: str) -> str:
     _, _, rest = ctype.partition("charset=")
     return rest.split(";", 1)[0].strip().strip('"') or "utf-8"

@@ -16,6 +16,7 @@ from harness.core import Finding, FindingCollector
 from harness.lti import checks
 from harness.lti import constants as c
 from harness.lti.claims import Person, role_uris
+from harness.lti.flaskctx import app_context
 from harness.lti.jwks import KeySetCache, http_fetcher
 from harness.lti.keys import JWKS_MAX_AGE, KeyStore
 from harness.lti.platform import LaunchSpec, Platform, ToolRegistration
@@ -49,7 +50,7 @@ class PlatformState:
 
 
 def state(app: Flask | None = None) -> PlatformState:
-    return (app or current_app).extensions["renkei_lti"]
+    return (app or app_context().app).extensions["renkei_lti"]
 
 
 def set_base_url(app: Flask, url: str) -> None:

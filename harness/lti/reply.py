@@ -25,12 +25,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from markupsafe import escape
 from werkzeug.http import HTTP_STATUS_CODES, dump_cookie, http_date
 from werkzeug.urls import iri_to_uri
 
 from harness.core.clock import PerSecond
+from harness.lti.flaskctx import current_flask_app
 
 HTML = "text/html; charset=utf-8"
 #: werkzeug's limit on a Set-Cookie header when no app says otherwise (``MAX_COOKIE_SIZE``)
@@ -107,7 +107,8 @@ class Reply:
                    samesite: str | None = None, partitioned: bool = False) -> None:
         """werkzeug's ``Response.set_cookie`` (the app's ``MAX_COOKIE_SIZE``, as Flask's);
         a plain cookie (:func:`plain_cookie`) is written here, the same bytes."""
-        size = current_app.config["MAX_COOKIE_SIZE"] if current_app else MAX_COOKIE_SIZE
+        app = current_flask_app()
+        size = app.config["MAX_COOKIE_SIZE"] if app is not None else MAX_COOKIE_SIZE
         if expires is None and domain is None and not partitioned:
             line = plain_cookie(key, value, max_age, path, secure, httponly, samesite)
             if line is not None and not (size and len(line) > size):  # else: its warning

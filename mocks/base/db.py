@@ -30,7 +30,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app
+
+from harness.lti.flaskctx import app_context
 
 MEMORY = ":memory:"
 #: connections a forked child inherited from its parent (see Database.thread_connection)
@@ -142,13 +144,14 @@ def database(app: Flask | None = None) -> Database:
 
 def get_db() -> sqlite3.Connection:
     """The current request's connection to the app's state (the thread's kept connection)."""
-    conn: sqlite3.Connection | None = g.get("_renkei_db")
+    ctx = app_context()
+    conn: sqlite3.Connection | None = ctx.g.get("_renkei_db")
     if conn is None:
-        db = database()
+        db = database(ctx.app)
         if db.memory:
             db.lock.acquire()
-            g._renkei_db_locked = db.lock
-        conn = g._renkei_db = db.thread_connection()
+            ctx.g._renkei_db_locked = db.lock
+        conn = ctx.g._renkei_db = db.thread_connection()
     return conn
 
 
@@ -207,10 +210,11 @@ class Savepoint:
 
 
 def _close_db(exc: BaseException | None = None) -> None:
-    conn = g.pop("_renkei_db", None)
+    app_g = app_context().g
+    conn = app_g.pop("_renkei_db", None)
     if conn is not None and conn.in_transaction:
         conn.execute("ROLLBACK")
-    lock = g.pop("_renkei_db_locked", None)
+    lock = app_g.pop("_renkei_db_locked", None)
     if lock is not None:
         lock.release()
 

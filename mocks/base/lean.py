@@ -86,6 +86,15 @@ class Call:
     def session_opened(self) -> SessionMixin | None:
         return self._session
 
+    def params(self) -> dict[str, str]:
+        """``request.values.to_dict()``: the first value of each query and (but for a GET)
+        form field; a GET's from its query alone (all werkzeug's ``values`` then holds),
+        without building the combined view to read it."""
+        req = self.request
+        if req.method == "GET":
+            return req.args.to_dict()
+        return req.values.to_dict()
+
     def take_fault(self, kind: str) -> Fault | None:
         """The mock-handled fault ``kind`` that hits this request, if any (see
         :func:`mocks.base.take_fault`)."""
@@ -93,6 +102,8 @@ class Call:
 
     def wants_json(self) -> bool:
         """The client asked for JSON first (an API client, not a browser)."""
+        if not self.request.environ.get("HTTP_ACCEPT"):
+            return False  # no Accept (the in-process browser's): werkzeug's best is None
         return self.request.accept_mimetypes.best == "application/json"
 
 

@@ -23,8 +23,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, SignatureExpired
 
 #: what the signing keys are derived for (another use of SECRET_KEY gets other keys)
@@ -105,6 +105,23 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._kept: tuple[Any, SessionSigner | None] | None = None
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Flask's ``open_session``, the cookie looked up with ``in`` first: a request
+        without one (every launch's first visit to lgate) would otherwise raise and catch a
+        ``BadRequestKeyError`` in the cookies' ``get``."""
+        signer = self.get_signing_serializer(app)
+        if signer is None:
+            return None
+        cookies, name = request.cookies, self.get_cookie_name(app)
+        if name not in cookies or not cookies[name]:
+            return self.session_class()
+        value = cookies[name]
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            return self.session_class(signer.loads(value, max_age=max_age))
+        except BadSignature:
+            return self.session_class()
 
     def get_signing_serializer(self, app: Flask) -> SessionSigner | None:  # type: ignore[override]
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))

@@ -207,7 +207,8 @@ def launch_view(call: Call) -> Any:
         return message_page("Account disabled", [message],
                             marker="renkei-launch-not-started"), 403
     try:
-        spec = launch_spec(target, reg, deep_link=args.get("type") == "deeplink")
+        # (``in`` first: a MultiDict's ``get`` of a missing key raises and catches an error)
+        spec = launch_spec(target, reg, deep_link="type" in args and args["type"] == "deeplink")
     except LaunchError as exc:
         return _error(exc.status, "cannotLaunch", str(exc))
     url, params = lti_state().platform.initiate_login(reg.client_id, spec)
@@ -230,14 +231,14 @@ def launch() -> Any:
 def auth_view(call: Call) -> Any:
     """lgate's ``/lti/auth``: the platform's auth endpoint, for the user ``/launch`` logged in
     only (what :func:`guard_lti` checks before the Flask route)."""
-    refused = _login_required(call)
+    params = call.params()
+    refused = _login_required(call, params.get("login_hint"))
     if refused is not None:
         return refused
-    return Reply(*authorize_page(call.request.values.to_dict()))
+    return Reply(*authorize_page(params))
 
 
-def _login_required(call: Call) -> Any:
-    hint = call.request.values.get("login_hint")
+def _login_required(call: Call, hint: str | None) -> Any:
     if not hint or call.session.get(SESSION_USER) != hint:
         # OIDC Core §3.1.2.6 login_required: nobody, or somebody else, is logged in
         return message_page("login_required", [
@@ -275,7 +276,8 @@ def guard_lti() -> Any:
         return _not_found(flask_call(), "Not here",
                           "start launches with GET /launch?user=<umi>&tool=<name>")
     if request.endpoint == "lti.auth":
-        return _login_required(flask_call())
+        call = flask_call()
+        return _login_required(call, call.params().get("login_hint"))
     return None
 
 

@@ -119,7 +119,7 @@ bp = Blueprint("lti_tool", __name__, url_prefix="/lti")
 
 def login_view(call: Call) -> Any:
     """Third-party initiated login (OIDC step 1): answer with the authentication request."""
-    params = call.request.values.to_dict()
+    params = call.params()
     fault = call.take_fault(REJECT_FAULT)
     if fault is not None:
         # a reject_launch fault set without a route lands here first: honour it, never lose it

@@ -83,6 +83,23 @@ def test_file_database_keeps_state_across_app_restarts(tmp_path: Any) -> None:
         assert get_db().execute("PRAGMA synchronous").fetchone()[0] == 1
 
 
+def test_the_connection_is_the_app_contexts_and_given_back_at_its_end() -> None:
+    app, other = make(), make()
+    with pytest.raises(RuntimeError, match="application context"):
+        get_db()
+    with app.app_context():
+        conn = get_db()
+        assert get_db() is conn
+        with other.app_context():  # the inner context's own app and connection
+            assert get_db() is not conn
+            assert get_db().execute("SELECT count(*) FROM items").fetchone()[0] == 0
+        assert get_db() is conn
+        conn.execute("BEGIN")
+    assert not conn.in_transaction  # rolled back at teardown
+    with app.app_context():
+        assert get_db() is conn  # the thread's kept connection again
+
+
 @pytest.mark.parametrize("where", ["memory", "file"])
 def test_concurrent_writers_never_see_a_locked_database(where: str, tmp_path: Any) -> None:
     app = make(DATABASE=":memory:" if where == "memory" else str(tmp_path / "db.sqlite"))

@@ -84,3 +84,30 @@ def test_a_content_length_limit_is_werkzeugs_to_enforce() -> None:
         case = environ(body=b"a=1&b=2")
         with pytest.raises(RequestEntityTooLarge):
             lean(case).form.to_dict()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT"])
+def test_a_calls_params_are_the_requests_values(method: str) -> None:
+    from mocks.base.lean import Call
+
+    env = environ(method, query=b"a=1&b=2&a=3&c=%E3%81%82", body=b"b=form&d=4&d=5")
+    call = Call(Flask(__name__), lean_request_class(Request)(env), dict)
+    want = Request(environ(method, query=b"a=1&b=2&a=3&c=%E3%81%82",
+                           body=b"b=form&d=4&d=5")).values.to_dict()
+    params = call.params()
+    assert params == want and list(params) == list(want)
+    assert ("d" in params) == (method != "GET")  # a GET's body is not among its values
+
+
+@pytest.mark.parametrize("accept", [None, "", "*/*", "application/json",
+                                    "text/html, application/json;q=0.9",
+                                    "application/json;q=0.5, text/html;q=0.4"])
+def test_a_call_wants_json_as_werkzeug_reads_the_accept_header(accept: str | None) -> None:
+    from mocks.base.lean import Call
+
+    env = environ("GET", ctype=None)
+    if accept is not None:
+        env["HTTP_ACCEPT"] = accept
+    call = Call(Flask(__name__), lean_request_class(Request)(env), dict)
+    assert call.wants_json() == (Request(env).accept_mimetypes.best == "application/json")
+    assert call.wants_json() == (accept is not None and accept.startswith("application/json"))

@@ -66,3 +66,22 @@ def test_flask_session_across_requests_and_key_change() -> None:
     assert client.get("/who").text == "umi-2"
     client.set_cookie("session", "not-a-cookie")
     assert client.get("/who").text == "None"
+
+
+@pytest.mark.parametrize("cookie", [None, "", "not-a-cookie", "good", "tampered", "old"])
+def test_open_session_is_flasks(cookie: str | None) -> None:
+    from flask.sessions import SecureCookieSessionInterface
+
+    app = Flask(__name__)
+    app.secret_key = "k1"
+    kept = KeptSerializerSessionInterface()
+    signed = kept.get_signing_serializer(app).dumps({"user": "umi-1"})
+    value = {"good": signed, "tampered": signed[:-2] + "xx",
+             "old": SessionSigner("k1", clock=lambda: 0.0).dumps({"user": "umi-1"})
+             }.get(cookie or "", cookie)
+    headers = {} if value is None else {"Cookie": f"session={value}"}
+    with app.test_request_context(headers=headers) as ctx:
+        ours = kept.open_session(app, ctx.request)
+        flasks = SecureCookieSessionInterface.open_session(kept, app, ctx.request)
+    assert type(ours) is type(flasks) and dict(ours) == dict(flasks)
+    assert dict(ours) == ({"user": "umi-1"} if cookie == "good" else {})

@@ -153,3 +153,14 @@ def test_the_environs_host_and_port_are_urlsplits(netloc: str) -> None:
     except ValueError:
         got = ValueError
     assert got == want
+
+
+def test_a_fresh_transport_has_the_apps_and_its_own_cookies(transport: WsgiTransport) -> None:
+    transport.send("GET", "http://tool.test:8080/set", None)
+    fresh = transport.fresh()
+    assert fresh.apps is transport.apps and fresh.jars == {}
+    assert fresh.send("GET", "http://tool.test:8080/echo", None).json()["cookies"] == {}
+    assert transport.send("GET", "http://tool.test:8080/echo", None).json()["cookies"] == {
+        "site": "1"}
+    with pytest.raises(HttpError):
+        fresh.send("GET", "http://down.test/", None)
