@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import operator
 import os
 import re
 import secrets
@@ -119,7 +120,7 @@ class _Object:
         sep = "{"
         for key, value in self.values.items():
             yield sep + _ENCODE(key) + ":"
-            if isinstance(value, (_Object, _Array, _Hashed)):
+            if isinstance(value, (_Object, _Array, _Hashed, _Reused)):
                 yield from value.parts()
             else:
                 yield _ENCODE(value)
@@ -137,6 +138,31 @@ class _Hashed:
         for part in self.inner.parts():
             self.sha256.update(part.encode("utf-8"))
             yield part
+
+
+class _Reused:
+    """The previous roster's part of a plan whose roster has the same records in the same
+    order (a no-change night): the newest snapshot's text when it is the roster's (known by
+    the time this part is reached: the roster comes first, hashed), else encoded as usual."""
+
+    def __init__(self, state: State, roster: _Hashed, fallback: _Object) -> None:
+        self.state, self.roster, self.fallback = state, roster, fallback
+
+    def parts(self) -> Iterator[str]:
+        same = self.state._newest_snapshot_with(self.roster.sha256.hexdigest())
+        if same is None:
+            yield from self.fallback.parts()
+            return
+        with self.state.conn.blobopen("snapshots", "roster", same, readonly=True) as blob:
+            yield from _inflated(blob.read)
+
+
+def _same_records(a: Roster, b: Roster) -> bool:
+    """The same records in the same order (what makes the same JSON text)."""
+    return a.school_year == b.school_year and all(
+        len(x) == len(y) and all(map(operator.eq, x.items(), y.items()))
+        for x, y in ((a.schools, b.schools), (a.classes, b.classes), (a.people, b.people),
+                     (a.absent, b.absent)))
 
 
 def _roster_parts(roster: Roster) -> _Object:
@@ -173,7 +199,7 @@ def _unpack(blob: bytes) -> Any:
 #: compressed bytes of a stored roster inflated at a time (a few hundred KB of text)
 READ_SIZE = 1 << 16
 #: the same when the text is only hashed (nothing is parsed: larger pieces, fewer calls)
-HASH_READ_SIZE = 1 << 20
+HASH_READ_SIZE = 1 << 18
 
 
 def _inflated(read: Callable[[int], bytes]) -> Iterator[str]:
@@ -348,6 +374,8 @@ class State:
             raise StateError(f"cannot open the state database {self.path}: {exc}") from None
         self.lock = threading.RLock()
         self._depth = 0
+        #: (text SHA-256, snapshot id) last found equal by :meth:`_newest_snapshot_with`
+        self._verified: tuple[str, int] | None = None
         version = self.meta("schema_version")
         if version is None:
             with self.transaction():
@@ -472,12 +500,18 @@ class State:
         row = self.conn.execute("SELECT id FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
             return None
+        newest = int(row[0])
+        if self._verified == (text_sha256, newest):  # snapshot rows never change
+            return newest
         sha, inflate = hashlib.sha256(), zlib.decompressobj()
-        with self.conn.blobopen("snapshots", "roster", row[0], readonly=True) as blob:
+        with self.conn.blobopen("snapshots", "roster", newest, readonly=True) as blob:
             while piece := blob.read(HASH_READ_SIZE):
                 sha.update(inflate.decompress(piece))
         sha.update(inflate.flush())
-        return row[0] if inflate.eof and sha.hexdigest() == text_sha256 else None
+        if not inflate.eof or sha.hexdigest() != text_sha256:
+            return None
+        self._verified = (text_sha256, newest)
+        return newest
 
     def save_plan(self, plan: Plan, status: str, summary: dict[str, Any],
                   commit: dict[str, Any] | None = None, *, roster_sha256: bool = False
@@ -485,12 +519,16 @@ class State:
         """Store ``plan`` (and what the state becomes once it is applied: ``commit``).
 
         :param roster_sha256: return the SHA-256 of the plan's roster as JSON text (what
-            :meth:`save_snapshot` stores), hashed as it is encoded here; else None.
+            :meth:`save_snapshot` stores), hashed as it is encoded here; else None. A previous
+            roster with the same records is then the newest snapshot's text when that is the
+            roster's (the same bytes, without encoding the city's roster a second time).
         """
         body = _plan_parts(plan, commit or {})
         hashed = None
         if roster_sha256:
             hashed = body.values["roster"] = _Hashed(body.values["roster"])
+            if plan.previous is not None and _same_records(plan.previous, plan.roster):
+                body.values["previous"] = _Reused(self, hashed, body.values["previous"])
         with self.transaction() as c:
             c.execute(
                 "INSERT INTO plans (id, created_at, export_sha256, status, refused, summary, body)"

@@ -198,3 +198,31 @@ def test_a_roster_unlike_the_newest_snapshot_is_packed(tmp_path: Path, case: str
     assert newest == zlib.compress(json.dumps(
         new.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
     assert _whole(newest) == new
+
+
+@pytest.mark.parametrize("case", ["snapshot", "no snapshot", "other snapshot", "changed"])
+def test_a_previous_roster_like_the_roster_is_the_snapshot_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    # the plan body is the same bytes either way; the previous roster is encoded again only
+    # when the newest snapshot's text is not the roster's or its records differ
+    roster = _roster([("山田", "太郎"), ("},{", "𠮷")])
+    bodies, encoded = [], []
+    real = state_module.record_json
+    for hashed in (False, True):
+        with State(tmp_path / f"{hashed}.sqlite") as state:
+            if case != "no snapshot":
+                _stored(state, _roster([("x", "y")]) if case == "other snapshot" else roster)
+            # the same records read back from the snapshot, made anew, or one name changed
+            previous = (state.previous_roster() if case == "snapshot" else
+                        _roster([("山田", "次郎" if case == "changed" else "太郎"), ("},{", "𠮷")]))
+            assert previous is not None
+            calls: list[object] = []
+            monkeypatch.setattr(state_module, "record_json",
+                                lambda r, calls=calls: calls.append(r) or real(r))
+            state.save_plan(_plan("p1", roster, previous), "applied", {},
+                            roster_sha256=hashed)
+            encoded.append(len(calls))
+            bodies.append(bytes(state.conn.execute("SELECT body FROM plans").fetchone()[0]))
+    assert bodies[0] == bodies[1]
+    records = 1 + 1 + 2 + 2  # a school, a class, two people, two absent
+    assert encoded == [2 * records, records if case == "snapshot" else 2 * records]
