@@ -325,6 +325,30 @@ M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 1 GiB at the start): prefecture sys 21
 faults 960k -> 895k, peak 2,608 -> 2,616 MB, but CPU 357.2 -> 357.4 s (user +7 s); Tsukuba
 32.7/31.3 -> 30.5 s: no ratio gain shown, not adopted. Done: the commit keeps the key rows
 as tuples (its data 0.43 s -> 0 at prefecture, 0.05 -> 0 at Tsukuba).
+
+Issue 18, round 8 (the no-change night, slice "nightly"), 2026-12-07. A driver ran the nightly
+alone: the state after one first night kept, copied back before each run, c4th seeded anew in
+a fresh process, ``run_pipeline`` with a fixed ``now``; CPU s (getrusage), every step wrapped.
+Base = main at d7f5990, load 1.9-2.3: Tsukuba 3.89 s, prefecture 39.02 s (10.0x); collect
+(the in-process c4th's whole export) 1.66 -> 16.32 s (9.8x), the plan 1.43 -> 14.80 s (10.4x:
+validate 10.2x, preprocess 10.0x, previous roster 10.4x, reconcile 11.2x), save_plan 0.54 ->
+5.29 (9.8x), the snapshot 0.23 -> 2.40 (10.3x); minor faults 34k -> 470k (14x), system time
+0.15 -> 1.53 s. The same nightly after a first night in the same process (as this bench runs
+it), load 2.8-3.2: 4.40 -> 49.3 s (11.2x), faults 13k -> 300k; the steps 11-15x (the plan
+11.9x, _pack 12.4x, previous roster 12.9x, reconcile 15.4x, collector 20x) with fewer faults
+than in a fresh process: user time, not faults, grows there (a 2.8 GB heap with the mocks).
+What changed: a no-change night's plan hashes its roster's JSON text as it is encoded; when the
+newest snapshot's text has that hash, the commit copies that blob (not encoded and compressed
+again), and the plan's previous roster, when its records are the roster's in the same order,
+is that snapshot's text inflated (not the city encoded twice). Stored bytes (plans, snapshots,
+key map, holds, absent, received) identical to base at Tsukuba and prefecture seed 1. Interleaved
+base/branch, load 2.7-5.6: the snapshot 0.24-0.43 -> 0.005 s and 2.45-3.39 -> 0.12-0.14 s,
+save_plan 0.54-0.89 -> 0.42-0.58 s and 5.55-6.56 -> 4.89-5.79 s (Tsukuba, prefecture): ~0.3 s
+and ~3 s of the night, both ~7%, so the ratio does not move by it. Tried, not kept: glibc's
+thresholds fixed (MALLOC_MMAP_THRESHOLD_ 32 MiB, MALLOC_TRIM_THRESHOLD_ 16 GiB, what a mallopt
+at the run's start could set): prefecture faults 470k -> 407k, system time 1.53 -> 1.48 s;
+with PYTHONMALLOC=malloc too 274k faults but 68.6 s CPU (load 3.2). pymalloc's arenas are
+mmapped by CPython and cannot be moved to malloc once it runs.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ was before the transaction or after it. Nothing here ever stores a password.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
+import operator
 import os
 import re
 import secrets
@@ -118,12 +120,49 @@ class _Object:
         sep = "{"
         for key, value in self.values.items():
             yield sep + _ENCODE(key) + ":"
-            if isinstance(value, (_Object, _Array)):
+            if isinstance(value, (_Object, _Array, _Hashed, _Reused)):
                 yield from value.parts()
             else:
                 yield _ENCODE(value)
             sep = ","
         yield "{}" if sep == "{" else "}"
+
+
+class _Hashed:
+    """Parts whose text is hashed as it is encoded (SHA-256 of its UTF-8 bytes)."""
+
+    def __init__(self, inner: _Object) -> None:
+        self.inner, self.sha256 = inner, hashlib.sha256()
+
+    def parts(self) -> Iterator[str]:
+        for part in self.inner.parts():
+            self.sha256.update(part.encode("utf-8"))
+            yield part
+
+
+class _Reused:
+    """The previous roster's part of a plan whose roster has the same records in the same
+    order (a no-change night): the newest snapshot's text when it is the roster's (known by
+    the time this part is reached: the roster comes first, hashed), else encoded as usual."""
+
+    def __init__(self, state: State, roster: _Hashed, fallback: _Object) -> None:
+        self.state, self.roster, self.fallback = state, roster, fallback
+
+    def parts(self) -> Iterator[str]:
+        same = self.state._newest_snapshot_with(self.roster.sha256.hexdigest())
+        if same is None:
+            yield from self.fallback.parts()
+            return
+        with self.state.conn.blobopen("snapshots", "roster", same, readonly=True) as blob:
+            yield from _inflated(blob.read)
+
+
+def _same_records(a: Roster, b: Roster) -> bool:
+    """The same records in the same order (what makes the same JSON text)."""
+    return a.school_year == b.school_year and all(
+        len(x) == len(y) and all(map(operator.eq, x.items(), y.items()))
+        for x, y in ((a.schools, b.schools), (a.classes, b.classes), (a.people, b.people),
+                     (a.absent, b.absent)))
 
 
 def _roster_parts(roster: Roster) -> _Object:
@@ -159,6 +198,8 @@ def _unpack(blob: bytes) -> Any:
 
 #: compressed bytes of a stored roster inflated at a time (a few hundred KB of text)
 READ_SIZE = 1 << 16
+#: the same when the text is only hashed (nothing is parsed: larger pieces, fewer calls)
+HASH_READ_SIZE = 1 << 18
 
 
 def _inflated(read: Callable[[int], bytes]) -> Iterator[str]:
@@ -333,6 +374,8 @@ class State:
             raise StateError(f"cannot open the state database {self.path}: {exc}") from None
         self.lock = threading.RLock()
         self._depth = 0
+        #: (text SHA-256, snapshot id) last found equal by :meth:`_newest_snapshot_with`
+        self._verified: tuple[str, int] | None = None
         version = self.meta("schema_version")
         if version is None:
             with self.transaction():
@@ -437,17 +480,57 @@ class State:
         with self.conn.blobopen("snapshots", "roster", row[0], readonly=True) as blob:
             return _roster_from(_inflated(blob.read))
 
-    def save_snapshot(self, plan_id: str, roster: Roster, when: str) -> None:
+    def save_snapshot(self, plan_id: str, roster: Roster, when: str, *,
+                      text_sha256: str | None = None) -> None:
+        """Store ``roster`` as the newest snapshot. ``text_sha256``: the SHA-256 of its JSON
+        text (:meth:`save_plan` gives it); when the newest snapshot holds that text, its blob
+        is copied (the same bytes) instead of encoding and compressing the roster again."""
         with self.transaction() as c:
-            c.execute("INSERT INTO snapshots (plan_id, created_at, roster) VALUES (?, ?, ?)",
-                      (plan_id, when, _pack(_roster_parts(roster))))
+            same = self._newest_snapshot_with(text_sha256) if text_sha256 else None
+            if same is not None:
+                c.execute("INSERT INTO snapshots (plan_id, created_at, roster) SELECT ?, ?, "
+                          "roster FROM snapshots WHERE id = ?", (plan_id, when, same))
+            else:
+                c.execute("INSERT INTO snapshots (plan_id, created_at, roster) VALUES (?, ?, ?)",
+                          (plan_id, when, _pack(_roster_parts(roster))))
             c.execute("DELETE FROM snapshots WHERE id NOT IN (SELECT id FROM snapshots "
                       "ORDER BY id DESC LIMIT ?)", (KEEP_SNAPSHOTS,))
 
+    def _newest_snapshot_with(self, text_sha256: str) -> int | None:
+        """The newest snapshot's id if its JSON text has this SHA-256 (inflated and hashed a
+        piece at a time: cheaper than encoding and compressing a roster), else None."""
+        row = self.conn.execute("SELECT id FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        newest = int(row[0])
+        if self._verified == (text_sha256, newest):  # snapshot rows never change
+            return newest
+        sha, inflate = hashlib.sha256(), zlib.decompressobj()
+        with self.conn.blobopen("snapshots", "roster", newest, readonly=True) as blob:
+            while piece := blob.read(HASH_READ_SIZE):
+                sha.update(inflate.decompress(piece))
+        sha.update(inflate.flush())
+        if not inflate.eof or sha.hexdigest() != text_sha256:
+            return None
+        self._verified = (text_sha256, newest)
+        return newest
+
     def save_plan(self, plan: Plan, status: str, summary: dict[str, Any],
-                  commit: dict[str, Any] | None = None) -> None:
-        """Store ``plan`` (and what the state becomes once it is applied: ``commit``)."""
+                  commit: dict[str, Any] | None = None, *, roster_sha256: bool = False
+                  ) -> str | None:
+        """Store ``plan`` (and what the state becomes once it is applied: ``commit``).
+
+        :param roster_sha256: return the SHA-256 of the plan's roster as JSON text (what
+            :meth:`save_snapshot` stores), hashed as it is encoded here; else None. A previous
+            roster with the same records is then the newest snapshot's text when that is the
+            roster's (the same bytes, without encoding the city's roster a second time).
+        """
         body = _plan_parts(plan, commit or {})
+        hashed = None
+        if roster_sha256:
+            hashed = body.values["roster"] = _Hashed(body.values["roster"])
+            if plan.previous is not None and _same_records(plan.previous, plan.roster):
+                body.values["previous"] = _Reused(self, hashed, body.values["previous"])
         with self.transaction() as c:
             c.execute(
                 "INSERT INTO plans (id, created_at, export_sha256, status, refused, summary, body)"
@@ -455,6 +538,7 @@ class State:
                 "excluded.status, summary = excluded.summary",
                 (plan.id, plan.created_at, plan.export_sha256, status, int(plan.refused),
                  json.dumps(summary, ensure_ascii=False), _pack(body)))
+        return hashed.sha256.hexdigest() if hashed is not None else None
 
     def set_plan_status(self, plan_id: str, status: str) -> None:
         # a row already in that status is left alone: an UPDATE rewrites the whole row, the

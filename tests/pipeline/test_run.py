@@ -11,6 +11,7 @@ import pytest
 import responses
 
 import pipeline.apply
+import pipeline.state
 from harness.oneroster.csvstream import CsvStream
 from pipeline.config import ConfigError, load_config
 from pipeline.run import run_pipeline
@@ -86,6 +87,22 @@ def test_the_same_export_twice_gives_an_empty_second_plan(env: Env,
     assert ("PL105", first.received.sha256) in rules(replay, "report")
     assert ("PL502", "plan") in rules(replay, "report")
     assert len(fake_apply.plans) == 1  # nothing was sent
+
+
+def test_a_no_change_night_stores_its_snapshot_as_a_copy(
+        env: Env, fake_apply: FakeApply, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the roster is the newest snapshot's: only the plan is packed, the snapshot's blob is
+    # copied, and both snapshots hold the same bytes
+    first = env.run()
+    packed: list[Any] = []
+    real = pipeline.state._pack
+    monkeypatch.setattr(pipeline.state, "_pack", lambda data: packed.append(data) or real(data))
+    again = run_pipeline(env.config, export=first.received.path, now=NOW + dt.timedelta(days=1))
+    assert again.status == "nothing-to-do" and len(packed) == 1
+    with env.state() as state:
+        blobs = [bytes(r[0]) for r in state.conn.execute("SELECT roster FROM snapshots")]
+        assert len(blobs) == 2 and blobs[0] == blobs[1]
+        assert state.previous_roster() == first.plan.roster
 
 
 def test_replay_of_an_outside_file_keeps_a_copy(env: Env, fake_apply: FakeApply,

@@ -4,6 +4,7 @@ and the JSON's spacing; a damaged snapshot is an error, never a wrong roster."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from pathlib import Path
@@ -144,3 +145,84 @@ def test_a_plan_already_in_a_status_is_not_rewritten(tmp_path: Path) -> None:
         state.set_plan_status("p1", "interrupted")
         assert state.conn.total_changes == before + 1
         assert state.plans_with_status("interrupted") == ["p1"]
+
+
+def _plan(plan_id: str, roster: Roster, previous: Roster | None) -> Plan:
+    return Plan(id=plan_id, export_sha256="0" * 64, created_at="2025-05-02T02:00:00+00:00",
+                roster=roster, previous=previous)
+
+
+def _snapshots(state: State) -> list[bytes]:
+    return [bytes(r[0]) for r in state.conn.execute("SELECT roster FROM snapshots ORDER BY id")]
+
+
+def test_save_plan_gives_the_hash_of_the_roster_text_a_snapshot_stores(tmp_path: Path) -> None:
+    with State(tmp_path / "s.sqlite") as state:
+        roster = _roster([("山田", "𠮷野"), ("},{", '"')])
+        assert state.save_plan(_plan("p0", roster, None), "applied", {}) is None
+        digest = state.save_plan(_plan("p1", roster, _roster([("x", "y")])), "applied", {},
+                                 roster_sha256=True)
+        stored = _stored(state, roster)
+    assert digest == hashlib.sha256(zlib.decompress(stored)).hexdigest()
+
+
+def test_an_unchanged_roster_copies_the_newest_snapshot(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a no-change night: the snapshot it stores is the newest one's blob, not packed again,
+    # and the bytes are what packing would have given
+    roster = _roster([("山田", "太郎"), ("鈴木", "花子")])
+    with State(tmp_path / "s.sqlite") as state:
+        first = _stored(state, roster)
+        digest = state.save_plan(_plan("p1", roster, roster), "applied", {}, roster_sha256=True)
+        packs: list[object] = []
+        real = state_module._pack
+        monkeypatch.setattr(state_module, "_pack", lambda data: packs.append(data) or real(data))
+        state.save_snapshot("p1", roster, "2025-05-02T02:00:00+00:00", text_sha256=digest)
+        assert packs == []
+        assert _snapshots(state) == [first, first]
+        assert state.conn.execute("SELECT plan_id, created_at FROM snapshots ORDER BY id DESC"
+                                  ).fetchone() == ("p1", "2025-05-02T02:00:00+00:00")
+
+
+@pytest.mark.parametrize("case", ["changed", "no snapshot", "wrong hash"])
+def test_a_roster_unlike_the_newest_snapshot_is_packed(tmp_path: Path, case: str) -> None:
+    old, new = _roster([("山田", "太郎")]), _roster([("山田", "次郎")])
+    with State(tmp_path / "s.sqlite") as state:
+        if case != "no snapshot":
+            _stored(state, old)
+        digest = state.save_plan(_plan("p1", new, old), "applied", {}, roster_sha256=True)
+        assert digest is not None
+        state.save_snapshot("p1", new, "2025-05-02T02:00:00+00:00",
+                            text_sha256="0" * 64 if case == "wrong hash" else digest)
+        newest = _snapshots(state)[-1]
+    assert newest == zlib.compress(json.dumps(
+        new.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+    assert _whole(newest) == new
+
+
+@pytest.mark.parametrize("case", ["snapshot", "no snapshot", "other snapshot", "changed"])
+def test_a_previous_roster_like_the_roster_is_the_snapshot_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    # the plan body is the same bytes either way; the previous roster is encoded again only
+    # when the newest snapshot's text is not the roster's or its records differ
+    roster = _roster([("山田", "太郎"), ("},{", "𠮷")])
+    bodies, encoded = [], []
+    real = state_module.record_json
+    for hashed in (False, True):
+        with State(tmp_path / f"{hashed}.sqlite") as state:
+            if case != "no snapshot":
+                _stored(state, _roster([("x", "y")]) if case == "other snapshot" else roster)
+            # the same records read back from the snapshot, made anew, or one name changed
+            previous = (state.previous_roster() if case == "snapshot" else
+                        _roster([("山田", "次郎" if case == "changed" else "太郎"), ("},{", "𠮷")]))
+            assert previous is not None
+            calls: list[object] = []
+            monkeypatch.setattr(state_module, "record_json",
+                                lambda r, calls=calls: calls.append(r) or real(r))
+            state.save_plan(_plan("p1", roster, previous), "applied", {},
+                            roster_sha256=hashed)
+            encoded.append(len(calls))
+            bodies.append(bytes(state.conn.execute("SELECT body FROM plans").fetchone()[0]))
+    assert bodies[0] == bodies[1]
+    records = 1 + 1 + 2 + 2  # a school, a class, two people, two absent
+    assert encoded == [2 * records, records if case == "snapshot" else 2 * records]
