@@ -217,6 +217,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -241,8 +242,17 @@ REHEARSAL_RATIO, REHEARSAL_MB = 11.0, 2048
 #: what --json keeps of each rehearsal's report (its holds and findings are not figures)
 REHEARSAL_KEYS = ("scale", "seed", "workers", "passed", "phases", "cpu_s", "peak_rss_mb",
                   "launches", "totals", "wall_s", "child_cpu_s", "load_average")
-#: today's launch share of the RS256 floor on this container (bench/rehearsal.py's header)
-TODAY_SHARE = 0.115
+#: today's launch share of the RS256 floor, by machine (issue 18: "11.5% on a fast machine, 19%
+#: on a slow one"), with each machine's floor in signatures/s per core: the fast one's from
+#: bench/rehearsal.py's header (3,474/s), the slow one's from the same header (2026-11-22's
+#: container, 1,375/s). A run is judged against the machine whose floor is nearer (by ratio):
+#: on a slower CPU the signature and the rest of a launch do not slow alike, so the share moves
+TODAY_SHARES = ((3474.0, 0.115), (1375.0, 0.19))
+
+
+def today_share(floor: float) -> float:
+    """Today's share on the reference machine whose RS256 floor is nearest ``floor``."""
+    return min(TODAY_SHARES, key=lambda ref: abs(math.log(floor / ref[0])))[1]
 
 
 class NotMeasured(Exception):
@@ -508,10 +518,11 @@ def generate_row(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Row:
 
 def launches_row(data: Mapping[str, Any] | None, rehearsal: Mapping[str, Any] | None,
                  floor: float, small: str) -> Row:
-    """Launches against the RS256 floor: twice today's share (bench/rehearsal.py's header)."""
+    """Launches against the RS256 floor: twice today's share on a machine like this one."""
+    today = today_share(floor)
     row = Row("launches", f"launches in the {small} rehearsal",
-              target=f"≥ {2 * TODAY_SHARE:.0%} of the RS256 floor over all cores "
-                     f"(twice today's {TODAY_SHARE:.1%})")
+              target=f"≥ {2 * today:.0%} of the RS256 floor over all cores "
+                     f"(twice today's {today:.1%} at a floor near {floor:,.0f}/s)")
     shares = []
     if rehearsal is not None and rehearsal.get("phases", {}).get("launches"):
         n = sum(s.get("launched", 0) for s in rehearsal["launches"].values())
@@ -528,7 +539,7 @@ def launches_row(data: Mapping[str, Any] | None, rehearsal: Mapping[str, Any] | 
         if not shares:
             row.met, row.reason = None, f"bench/lti_launch.py: {exc}"
             return row
-    row.met = min(shares) >= 2 * TODAY_SHARE
+    row.met = min(shares) >= 2 * today
     return row
 
 

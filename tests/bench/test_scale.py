@@ -157,3 +157,16 @@ def test_repeat_must_be_a_positive_count(scale: ModuleType) -> None:
     with pytest.raises(SystemExit) as exc:
         scale.main(["--rows", "check", "--repeat", "0"])
     assert exc.value.code == 2
+
+
+def test_the_launch_share_is_judged_against_the_machine_whose_floor_is_nearest(
+        scale: ModuleType) -> None:
+    """Issue 18's launch row: twice today's share, which is 11.5% on the fast machine and 19%
+    on the slow one; a slow CPU's higher share must not pass against the fast one's line."""
+    fast, slow = 3900.0, 1250.0
+    assert scale.today_share(fast) == 0.115 and scale.today_share(slow) == 0.19
+    for floor, share, met in ((fast, 0.24, True), (fast, 0.22, False),
+                              (slow, 0.33, False), (slow, 0.39, True)):
+        row = scale.launches_row({"share_of_floor": share}, None, floor, "tsukuba")
+        assert row.met is met, (floor, share)
+        assert f"{2 * scale.today_share(floor):.0%}" in row.target
