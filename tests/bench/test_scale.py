@@ -36,6 +36,7 @@ def fake(folder: Path, name: str, output: object | None, *, json_option: bool = 
         p = argparse.ArgumentParser()
         p.add_argument("--scales")
         p.add_argument("--scale")
+        p.add_argument("--skip-frictionless", action="store_true")
         {'p.add_argument("--json", action="store_true")' if json_option else ''}
         p.parse_args()
         print("measuring ...")
