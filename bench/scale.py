@@ -46,9 +46,9 @@ main (d7f5990, /work/base) on the same machine, quiet:
   launches     bench/lti_launch.py 33.5% of the floor    -                      NOT met (38%)
 
   On this machine each pipeline ratio of round 8 is 1.4-1.6 points above the quiet figures of
-  round 7 on the faster one (plan 9.8x, first night 10.5x, nightly 10.3x), for better code: the
-  prefecture's growth past 10x is the memory and cache cost the earlier rounds found, and a
-  slower machine pays more of it. The plan's two runs differ by 2 CPU-s at prefecture with no
+  round 7 on the faster one (plan 9.8x, first night 10.5x, nightly 10.3x), for better code (a
+  guess, not shown: the memory and cache cost the earlier rounds found weighs more on a
+  slower machine). The plan's two runs differ by 2 CPU-s at prefecture with no
   change to the plan's code between them, so one run per side moves by +-20% here: these are
   one run each, not medians. The launch line is twice the slow machine's 19% (see
   today_share: a launch's share of the floor is higher on a slow CPU, 33.5% here against 19.5%
