@@ -284,7 +284,7 @@ TODAY_SHARES = ((3474.0, 0.115), (1375.0, 0.19))
 
 def today_share(floor: float) -> float:
     """Today's share on the reference machine whose RS256 floor is nearest ``floor``."""
-    return min(TODAY_SHARES, key=lambda ref: abs(math.log(floor / ref[0])))[1]
+    return min(TODAY_SHARES, key=lambda ref: abs(math.log(max(floor, 1e-9) / ref[0])))[1]
 
 
 class NotMeasured(Exception):
