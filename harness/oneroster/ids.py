@@ -12,6 +12,18 @@ import hashlib
 import random
 import uuid
 
+# The version (4) and variant (RFC) bits, set as uuid.UUID(..., version=4) sets them.
+_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_SET = (0x8000 << 48) | (4 << 76)
+
+
+def _v4_text(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))`` without the UUID object: the generator makes
+    ~940k ids for the prefecture city, and the object's checks and its ``__str__`` took ~5 of
+    100 profiled CPU-s (2.6 against 4.1 us an id in a micro)."""
+    h = "%032x" % (bits & _CLEAR | _SET)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
 
 def stable_uuid4(*parts: object) -> str:
     """A UUID v4 whose random bits are the SHA-256 of ``parts`` (joined with ``/``).
@@ -21,12 +33,12 @@ def stable_uuid4(*parts: object) -> str:
         stable_uuid4("tsukuba", "class", "C208220000012", 2025, "1年1組")
     """
     digest = hashlib.sha256("/".join(str(p) for p in parts).encode("utf-8")).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
+    return _v4_text(int.from_bytes(digest[:16], "big"))
 
 
 def seeded_uuid4(rng: random.Random) -> str:
     """A UUID v4 drawn from ``rng`` (not from the OS, so a seeded run is reproducible)."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return _v4_text(rng.getrandbits(128))
 
 
 def is_uuid4(value: str) -> bool:
