@@ -312,6 +312,31 @@ table order (sorted by hash) costs more than it saves (a micro: 33 -> 52 ns a ke
 240k keys plain, 180 -> 203 sorted); dropping users' set after users.csv (membership rebuilt
 from the ids in order if asked) showed no change in the later files' steps. Left above 12x
 per step: roles' and enrollments' own ids (13-14x, ~0.11 CPU-s each at 10x).
+
+Issue 18, round 9 (no change to the checker; the brief's quiet run at 02:20 UTC on b56318d: 2.18x
+the floor, 10.59x, 149 MB). This script, ``--tree /work/base --tree AFTER --skip-frictionless
+--repeat 3 --json`` (AFTER the round's generator commits; the checker's code is the same), load
+5.7-6.5 from other helpers: floor 0.160 | 1.592 CPU-s; 1x 0.364 | 0.354, 10x 3.958 | 3.987
+(2.49x | 2.51x the floor), 10x/1x 10.88 | 11.26, 145-148 MB, 0 findings both. Looked at (CPU-s
+best of 3 per child, 1x -> 10x, same load): per step, the file passes' chunks 10.9-11.2x (users
+0.067 -> 0.740), roles' and enrollments' own ids (_ids) 12.6x and 13.5x, users' hooks 11.1x,
+the whole check 10.4x in that run; cProfile (process_time) first_lines 19x (0.009 -> 0.161,
+roles' and enrollments' id maps) and the quote test's join 14.5x (0.018 -> 0.257), the rest
+10-12x. System time (getrusage, three runs in one child, two children per scale): 1x 7.0-7.5k
+minor faults in the first run, 2.6-2.9k in the next two (0-0.012 s); 10x 48.7-49.5k, then
+28-33k (0.09-0.25 s): the 1x child's later runs reuse the heap its first run left, the 10x
+child's return ~120 MB to the system between runs and fault it back (with MALLOC_MMAP_THRESHOLD_
+1 GiB and MALLOC_TRIM_THRESHOLD_ 16 GiB still 12-16k: pymalloc's freed arenas). So in this
+script's best of 3 the faults grow 11-13x for 10x the data, in a first run (one `renkei check
+oneroster`) 7x; not changed (the allocator's, not the checker's).
+Tried, not kept: roles' and enrollments' sourcedIds kept as the parsed str instead of
+compact_keys' 128-bit ints (two interleaved rounds: roles 0.080/0.073 -> 0.073/0.070 at 1x,
+0.821/0.805 -> 0.783/0.778 at 10x; enrollments 0.097/0.085 -> 0.086/0.086, 0.947/0.923 ->
+0.883/0.910; file_done +0.004-0.005 each at 10x): both scales gain alike, no ratio change
+shown. The quote test's join in a micro over the same chunks (all kept alive): 1x 0.024, 10x
+0.234 s (10x) for the join of row joins, 0.022 / 0.217 for one join of all values, 0.041 /
+0.402 for a probe per value: linear alone; its 14.5x in the check is the heap the pass keeps
+around it.
 """
 
 from __future__ import annotations
