@@ -75,8 +75,9 @@ from other helpers on the 2 cores, so CPU-s), base -> after (4838323's tree):
   prefecture/Tsukuba  10.24, 10.53, 10.23, 10.08  ->   9.55, 9.49, 9.65, 9.98  (lower in 4 of 4)
   peak RSS            718-720 MB both
 This script, ``--cli 3|4 BASE AFTER --json`` (best of N each): 10.40x -> 9.73x (the pause alone,
-load 3.2); 9.62x -> 9.77x (3 rounds, load 4.1) and 9.67x -> 9.54x (4 rounds, load 5.4) with all
-three: Tsukuba's best moves by 0.2 CPU-s between runs here, which moves the ratio by 0.9.
+load 3.2); 9.62x -> 9.77x (3 rounds, load 4.1), 9.67x -> 9.54x (4 rounds, load 5.4) and 9.83x ->
+9.61x (3 rounds, load 7.3; 23.40 -> 20.30 and 2.38 -> 2.11 CPU-s) with all three: Tsukuba's best
+moves by 0.2 CPU-s between runs here, which moves the ratio by 0.9.
 Targets: <= 10.5x met in every after run (9.49-9.98x), <= 1 GB met (720 MB).
 """
 
