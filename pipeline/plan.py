@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.core.gcpause import no_cyclic_gc
+from harness.core.gcpause import keep_frozen, no_cyclic_gc
 from harness.oneroster.model import Bundle
 from pipeline.config import Config
 from pipeline.http import TargetError
@@ -73,8 +73,10 @@ def plan_export(path: str | os.PathLike[str], config: Config, state: State, *,
         :class:`pipeline.http.TargetError` it raises makes the status ``no-accounts``.
     """
     with no_cyclic_gc():
-        return _plan_export(path, config, state, export_sha256=export_sha256, now=now,
-                            accounts=accounts, passwords=passwords, plan_id=plan_id)
+        planning = _plan_export(path, config, state, export_sha256=export_sha256, now=now,
+                                accounts=accounts, passwords=passwords, plan_id=plan_id)
+        keep_frozen()  # in a run: the plan lives on, not scanned by each generation in turn
+        return planning
 
 
 def _plan_export(path: str | os.PathLike[str], config: Config, state: State, *,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.core.gcpause import frozen_heap
 from pipeline import apply as delivery
 from pipeline.clients import DrillClient, LgateClient
 from pipeline.collect import CollectError, Received, collect, prune
@@ -131,8 +132,11 @@ def _locked_run(config: Config, session_factory: SessionFactory | None,
     with State(config.state_path) as state:
         run_id = state.start_run(now.isoformat(), dry_run=dry_run)
         try:
-            result = _run(config, state, session_factory, export, dry_run, progress, now,
-                          run_id)
+            # what is alive now, and the plan once made, stay out of the collector's passes
+            # until the run ends (the delivery's own freeze nests in this one)
+            with frozen_heap():
+                result = _run(config, state, session_factory, export, dry_run, progress, now,
+                              run_id)
         except BaseException as exc:
             # the run log says the run died and how (the message never carries a secret:
             # no pipeline error puts one in); the caller reports the exception itself

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Iterator
 
 
@@ -35,18 +36,43 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: frozen_heap blocks open, by process id (a forked child inherits the parent's freeze, not
+#: its blocks: it must not unfreeze nor add to what it did not freeze)
+_OPEN: dict[int, int] = {}
+
+
 @contextlib.contextmanager
 def frozen_heap() -> Iterator[None]:
     """Freeze what is alive for the cyclic collector inside the block, and unfreeze it after.
 
-    A block inside another's freeze (or a forked child's) leaves the freeze alone: unfreezing
-    would hand the outer block's objects back to the collector too early.
+    A block inside another of this process freezes what is alive at its start too and leaves
+    the unfreezing to the outermost block. A block inside a freeze it did not make (a forked
+    child's, or one made by hand) leaves that freeze alone: unfreezing would hand the outer
+    freeze's objects back to the collector too early.
     """
-    if gc.get_freeze_count():
+    pid = os.getpid()
+    depth = _OPEN.get(pid, 0)
+    if not depth and gc.get_freeze_count():
         yield
         return
     gc.freeze()
+    _OPEN[pid] = depth + 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        _OPEN[pid] = depth
+        if not depth:
+            gc.unfreeze()
+
+
+def keep_frozen() -> None:
+    """Freeze what is alive now if a :func:`frozen_heap` block of this process is open (that
+    block unfreezes it at its end); else do nothing.
+
+    For the end of a bulk pass whose results live on (a plan), called while the collector is
+    still paused: otherwise its first collections scan the results once per generation on
+    their way to the oldest, and a full collection scans them again (a prefecture's no-change
+    night: 0.27 s at the plan's end, 0.56 s in the commit, for nothing collected).
+    """
+    if _OPEN.get(os.getpid(), 0):
+        gc.freeze()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from harness.core.gcpause import frozen_heap, no_cyclic_gc
+from harness.core.gcpause import frozen_heap, keep_frozen, no_cyclic_gc
 
 
 class Node:
@@ -53,3 +53,29 @@ def test_frozen_heap_inside_a_freeze_leaves_it_alone():
         assert gc.get_freeze_count() > 0  # the outer freeze still holds
     finally:
         gc.unfreeze()
+
+
+def _frozen(obj: object) -> bool:
+    return gc.is_tracked(obj) and not any(o is obj for o in gc.get_objects())
+
+
+def test_a_nested_frozen_heap_adds_to_the_outer_freeze_and_leaves_it_to_unfreeze():
+    with frozen_heap():
+        inner = Node()
+        assert not _frozen(inner)
+        with frozen_heap():
+            assert _frozen(inner)  # alive at the inner block's start
+        assert _frozen(inner) and gc.get_freeze_count() > 0  # the outer block unfreezes
+    assert not _frozen(inner) and gc.get_freeze_count() == 0
+
+
+def test_keep_frozen_freezes_only_inside_a_frozen_heap():
+    loose = Node()
+    keep_frozen()
+    assert not _frozen(loose) and gc.get_freeze_count() == 0
+    with frozen_heap():
+        made = Node()
+        with no_cyclic_gc():
+            keep_frozen()
+        assert _frozen(made)
+    assert not _frozen(made) and gc.get_freeze_count() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -103,6 +104,17 @@ def test_a_no_change_night_stores_its_snapshot_as_a_copy(
         blobs = [bytes(r[0]) for r in state.conn.execute("SELECT roster FROM snapshots")]
         assert len(blobs) == 2 and blobs[0] == blobs[1]
         assert state.previous_roster() == first.plan.roster
+
+
+def test_a_run_keeps_its_plan_out_of_the_collector_and_gives_the_heap_back(
+        env: Env, fake_apply: FakeApply, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    monkeypatch.setattr(pipeline.apply, "apply_plan", lambda plan, **kw: (
+        seen.append(not any(o is plan for o in gc.get_objects())) or fake_apply(plan, **kw)))
+    result = env.run()
+    assert result.status == "applied" and seen == [True]  # frozen while it was delivered
+    assert gc.get_freeze_count() == 0
+    assert any(o is result.plan for o in gc.get_objects())
 
 
 def test_replay_of_an_outside_file_keeps_a_copy(env: Env, fake_apply: FakeApply,
