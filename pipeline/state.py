@@ -350,10 +350,6 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
     return plan
 
 
-#: the connection's page cache, KiB (SQLite grows it as pages are used, up to this)
-CACHE_KIB = 65536
-
-
 class State:
     """The state database at ``path`` (created with its folders on first use).
 
@@ -373,9 +369,6 @@ class State:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA foreign_keys=ON")
-            # a city's key map and journal indexes are far past SQLite's default 2 MB cache:
-            # random inserts and lookups would read and spill pages through the OS
-            self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self.conn.executescript(SCHEMA)
         except (sqlite3.Error, OSError) as exc:
             raise StateError(f"cannot open the state database {self.path}: {exc}") from None

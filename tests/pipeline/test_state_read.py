@@ -226,11 +226,3 @@ def test_a_previous_roster_like_the_roster_is_the_snapshot_text(
     assert bodies[0] == bodies[1]
     records = 1 + 1 + 2 + 2  # a school, a class, two people, two absent
     assert encoded == [2 * records, records if case == "snapshot" else 2 * records]
-
-
-def test_the_state_connection_keeps_a_city_sized_page_cache(tmp_path: Path) -> None:
-    # the default 2 MB cache reads and spills a prefecture's key map and journal indexes
-    # through the OS on every random insert and lookup
-    with State(tmp_path / "state.sqlite") as state:
-        assert state.conn.execute("PRAGMA cache_size").fetchone()[0] == -state_module.CACHE_KIB
-    assert state_module.CACHE_KIB >= 65536
