@@ -349,6 +349,38 @@ thresholds fixed (MALLOC_MMAP_THRESHOLD_ 32 MiB, MALLOC_TRIM_THRESHOLD_ 16 GiB, 
 at the run's start could set): prefecture faults 470k -> 407k, system time 1.53 -> 1.48 s;
 with PYTHONMALLOC=malloc too 274k faults but 68.6 s CPU (load 3.2). pymalloc's arenas are
 mmapped by CPython and cannot be moved to malloc once it runs.
+
+Issue 18, round 9 (the first night, slice "night"), 2026-12-07 02:30-03:30 UTC, base = main at
+b56318d; other helpers' jobs on the 2 cores (load 1.8-9). The apply child's first night, base,
+one run each: prefecture 249.7 s CPU (load 4), 264.5 (6.5), 285.1 (7, side by side with the
+branch below, State methods timed); Tsukuba 20.4 (load 1.8). At these loads one run moves by
++-15%: the ratio's target (<= 10x) cannot be shown either way.
+Found, not fixed: why Microsoft 365's commits grow ~80x. SQLite 3.40.1's balance_nonroot swaps a
+split's new pages through page number PENDING_BYTE/page_size + 1 (262,145 at 4 KiB); in a
+mode=memory database every page stays in one page cache, whose largest key then stays there, so
+the next COMMIT's truncate to the database's size walks that cache's whole hash table
+(pcache1TruncateUnsafe: ~20% of a micro's profile; gdb, 8,000 users: 208 of 209 truncates took
+the whole walk, iMaxKey 262,145). Micro (m365's schema in a shared-cache memory db, 20 users and
+their changes rows a transaction, savepoints, random UPNs, v7-like ids), CPU s 22,881 -> 228,810
+users: COMMIT 0.017 -> 1.39, all 0.36 -> 5.41; COMMIT with the UPNs sorted 0.046 at 228,810. Not
+the journal (OFF 1.14, MEMORY 1.43), not savepoints (1.33 without), not shared cache (a plain
+:memory: 1.75); it follows the page count: COMMIT at page_size 1 KiB 6.31, 16 KiB 0.47 (all
+9.65, 5.51). The memdb VFS (file:/name?vfs=memdb, journal_mode=MEMORY, its default 2 MB cache):
+all 0.32 -> 3.91 (12x) against 0.37 -> 6.96 (19x) shared-cache, alternated at load ~8; its cache
+at 64 MiB brings the walk back (COMMIT 2.57). With every mock's memory db on memdb, tests/mocks
+519 passed, lgate's prefecture bulk (clean city) 20.7 -> 19.2 s CPU but 833 -> 1,452 MB RSS
+(memdb doubles its buffer as it grows), and memdb stops a database at 1 GiB (SQLite's default,
+not settable through Python's sqlite3): not adopted; m365's database alone is the candidate, not
+measured on a night.
+Tried, not kept: the State's page cache at 64 MiB (PRAGMA cache_size=-65536). Stored bytes
+identical (State dump and file sha256 after plan, commit, nightly plan, commit; fixed salt and
+now; Tsukuba and prefecture). The plan's first commit at prefecture 4.83 -> 3.87 s (this file,
+--no-apply, load 5.5-9; peak 818 -> 852 MB), 4.49 -> 3.76 s and Tsukuba 0.30 -> 0.28 s in a
+driver of the same steps. The first night, side by side at load 7: 285.1 -> 288.2 s CPU, the
+State's and journal's methods 20.07 -> 22.59 s (11,491 calls); a single branch run 268.7 s (load
+5.3). No gain on the night shown: reverted.
+lgate's temp cache at 64 MiB (PRAGMA temp.cache_size=-65536 on its connections): prefecture
+clean bulk 18.65 / 17.74 -> 18.68 / 17.62 s CPU, +64 MB; Tsukuba 1.63 -> 1.56 s. Not kept.
 """
 
 from __future__ import annotations
