@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.core.gcpause import keep_frozen, no_cyclic_gc
+from harness.core.gcpause import lasting_pass, no_cyclic_gc
 from harness.oneroster.model import Bundle
 from pipeline.config import Config
 from pipeline.http import TargetError
@@ -72,11 +72,9 @@ def plan_export(path: str | os.PathLike[str], config: Config, state: State, *,
     :param accounts: called once the export is known to be usable, for the initial link; a
         :class:`pipeline.http.TargetError` it raises makes the status ``no-accounts``.
     """
-    with no_cyclic_gc():
-        planning = _plan_export(path, config, state, export_sha256=export_sha256, now=now,
-                                accounts=accounts, passwords=passwords, plan_id=plan_id)
-        keep_frozen()  # in a run: the plan lives on, not scanned by each generation in turn
-        return planning
+    with lasting_pass():  # in a run, the plan lives on: not scanned by each generation
+        return _plan_export(path, config, state, export_sha256=export_sha256, now=now,
+                            accounts=accounts, passwords=passwords, plan_id=plan_id)
 
 
 def _plan_export(path: str | os.PathLike[str], config: Config, state: State, *,

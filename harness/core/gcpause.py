@@ -65,6 +65,16 @@ def frozen_heap() -> Iterator[None]:
             gc.unfreeze()
 
 
+@contextlib.contextmanager
+def lasting_pass() -> Iterator[None]:
+    """:func:`no_cyclic_gc` for a bulk pass whose results live on: inside a
+    :func:`frozen_heap` block, what is alive when the pass ends is frozen before the collector
+    resumes (:func:`keep_frozen`)."""
+    with no_cyclic_gc():
+        yield
+        keep_frozen()
+
+
 def keep_frozen() -> None:
     """Freeze what is alive now if a :func:`frozen_heap` block of this process is open (that
     block unfreezes it at its end); else do nothing.

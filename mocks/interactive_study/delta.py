@@ -113,18 +113,23 @@ def check_delta(path: str | os.PathLike[str], *, profile: str = "jp-eportal-v4",
     errors = [f for f in kept if f.severity is Severity.ERROR]
     if errors:
         return refuse("invalidBundle", f"the bundle has {len(errors)} ERROR finding(s)")
-    try:  # which files have rows, and the manifest's modes (one shared column of each file)
-        bundle = read_bundle(path, profile=profile,
-                             columns={n: ("status",) for n in data_files()})
-    except BundleReadError as exc:  # the checker passed it, so this would be a reader gap
-        return refuse("invalidBundle", f"the bundle could not be read: {exc}")
-    bulk = sorted({f"{n}.csv" for n, m in modes.items() if m != "delta"} |
-                  {f"{n}.csv" for n, rows in bundle.tables.items()
-                   if rows and bundle.modes.get(n) != "delta"})
+    # which files have rows, and the manifest's modes (one shared column of each file): a
+    # city's rows, read for this alone and dropped before the collector resumes
+    with no_cyclic_gc():
+        try:
+            bundle = read_bundle(path, profile=profile,
+                                 columns={n: ("status",) for n in data_files()})
+        except BundleReadError as exc:  # the checker passed it: this would be a reader gap
+            return refuse("invalidBundle", f"the bundle could not be read: {exc}")
+        bulk = sorted({f"{n}.csv" for n, m in modes.items() if m != "delta"} |
+                      {f"{n}.csv" for n, rows in bundle.tables.items()
+                       if rows and bundle.modes.get(n) != "delta"})
+        present = [name for name in FILES if bundle.tables.get(name)]
+        del bundle
     if bulk:
         return refuse("notDelta", "the drill app takes delta bundles only (manifest file.* = "
                                   f"delta, rows with status); not delta: {', '.join(bulk)}")
-    tables = DeltaFiles(path, profile, [name for name in FILES if bundle.tables.get(name)])
+    tables = DeltaFiles(path, profile, present)
     return DeltaCheck(None, "ok" if modes else "manifest only: no changes", kept, waived_found,
                       modes, tables)
 

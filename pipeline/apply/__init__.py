@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.accounts.passwords import PasswordEntry
-from harness.core.gcpause import frozen_heap
+from harness.core.gcpause import frozen_heap, keep_frozen
 from pipeline.apply import drill, lgate, m365
 from pipeline.apply.bundles import BundleRejected, Source
 from pipeline.apply.context import ApplyResult, Context, Progress, TargetResult
@@ -87,6 +87,9 @@ def _deliver_all(plan: Plan, targets: Targets, state: Any,
         if name not in names:
             result.targets[name] = TargetResult(name, "skipped", message="not configured")
             continue
+        # what the earlier targets left (results, the journal's reads, the passwords) lives
+        # until the run ends: out of this target's full collections
+        keep_frozen()
         try:
             result.targets[name] = _DELIVER[name](ctx)
         except (TargetError, BundleRejected, PasswordSourceError) as exc:

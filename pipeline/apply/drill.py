@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from harness.core.gcpause import lasting_pass
 from pipeline.apply.bundles import DeltaUser, build_delta, frame, person_rows
 from pipeline.apply.context import Context, TargetResult, digest
 from pipeline.apply.journal import Confirmation
@@ -36,6 +37,7 @@ def frame_digest(roster: Roster, ctx: Context) -> str:
     return digest({name: rows for name, rows in bundle.tables.items()})
 
 
+@lasting_pass()  # the journal's whole record of the drill app, read in one pass
 def changes(ctx: Context) -> list[DeltaUser]:
     """The users the delta must carry (see the module docstring)."""
     roster = ctx.plan.roster

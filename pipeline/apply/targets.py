@@ -18,6 +18,7 @@ from harness.accounts.passwords import (
     merge_password_files,
     read_password_file,
 )
+from harness.core.gcpause import lasting_pass
 from pipeline.apply.bundles import Source
 from pipeline.clients import DrillClient, GraphClient, LgateClient
 from pipeline.http import RetryingHttpClient, RetryPolicy, SessionFactory
@@ -75,12 +76,14 @@ def password_loader(pattern: Path | str | None) -> Callable[[], dict[str, Passwo
             if pattern is not None:
                 paths = [p for p in password_paths(Path(pattern)) if p.exists()]
                 read = []
-                for path in paths:
-                    try:
-                        read.append(read_password_file(path))
-                    except (PasswordFileError, OSError) as exc:
-                        raise PasswordSourceError(f"{path}: {exc}") from None
-                cache = merge_password_files(read).entries
+                with lasting_pass():  # a city's passwords, kept for the delivery
+                    for path in paths:
+                        try:
+                            read.append(read_password_file(path))
+                        except (PasswordFileError, OSError) as exc:
+                            raise PasswordSourceError(f"{path}: {exc}") from None
+                    cache = merge_password_files(read).entries
+                    del read
         return cache
 
     return load

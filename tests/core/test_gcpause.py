@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from harness.core.gcpause import frozen_heap, keep_frozen, no_cyclic_gc
+from harness.core.gcpause import frozen_heap, keep_frozen, lasting_pass, no_cyclic_gc
 
 
 class Node:
@@ -79,3 +79,15 @@ def test_keep_frozen_freezes_only_inside_a_frozen_heap():
             keep_frozen()
         assert _frozen(made)
     assert not _frozen(made) and gc.get_freeze_count() == 0
+
+
+def test_a_lasting_pass_pauses_the_collector_and_freezes_what_it_leaves_inside_a_freeze():
+    with lasting_pass():
+        assert not gc.isenabled()
+        loose = Node()
+    assert gc.isenabled() and not _frozen(loose)  # no freeze open: nothing frozen
+    with frozen_heap():
+        with lasting_pass():
+            kept = Node()
+        assert gc.isenabled() and _frozen(kept)
+    assert not _frozen(kept)
