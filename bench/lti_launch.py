@@ -21,6 +21,48 @@ same launches R times, the median round printed). ``--tree DIR``
 measures another source tree with this script (run a copy of the script from outside both
 trees, with ``PYTHONPATH=DIR``, so that nothing of this tree is on the path).
 
+Issue 18's launch row, round 9 (2026-12-07 02:45-04:00 UTC, the 2-core container shared with
+other helpers' benchmarks at load 5-9; one worker's slice measured alone with
+bench/launch_slice.py). Where a launch's CPU goes (main b56318d, thread CPU inside each app
+call, 2,288 launches of the slice at load 5: 1,511 us a launch): lgate's /lti/auth 581 us (the
+signing call 412 of it), lgate's /launch 264, a tool's /lti/launch 388 (the drill app 370, the
+textbooks 404-414), a tool's /lti/login 107, the browser, transport and launch_one 171, the
+read-back 25. SQLite: 7.5 statements a launch, 170-230 us of thread CPU (11-13%; 12-52 us a
+statement in the flow against 1-12 us alone: cold caches), yet only ~0.1 M of the 4.4 M
+instructions outside the signature (cachegrind: 11.00 M a launch, 6.6 M the RSA signature);
+py-spy (5,720 launches, 250 Hz) puts 18% of the time in them. System calls a launch (strace -c,
+420 minus 120 launches): 13.0 pwrite64 (the WAL frames of two commits), 4.95 pread64, 3
+getrandom, 2 getpid; 35-110 us of system time. The cyclic collector: 2,130 gen-0 passes and
+1.00-1.21 CPU-s in the whole slice (22,881 launches: 3%).
+Found: the lean dispatch left each hop's request in its environ (werkzeug's back-reference,
+which Flask clears when a request ends), so every launch left 59 objects of cyclic garbage
+(its four requests with their inputs, bodies and headers) for the collector. Cleared as Flask
+does: none left; gen-0 passes 2,130 -> 589, the collector 1.00-1.21 -> 0.20-0.22 CPU-s a slice;
+the slice's CPU in two interleaved pairs 35.5 -> 34.7 and 41.1 -> 37.7 CPU-s (-2%, -8%; the
+load moves a run by more); instructions 10.996 -> 10.968 M a launch; with cachegrind's
+cache simulation (both commits) 11.001 -> 10.960 M, first-level data misses 44.6 -> 43.1 K a
+launch (-3.3%). The workers also freeze what they built before launching (gc.freeze: full
+passes 0.116 -> 0.043 CPU-s a slice; 10.963 M a launch).
+This script's --json (a copy run from outside both trees, --tree; all 45,762 launches
+verified in every run), base b56318d | this branch, in run order: 03:17-03:29 at load 8.6-3.0
+(base, after, after, base) 1.609 | 1.528 | 1.541 | 1.514 ms a launch, share of the floor by
+CPU 22.7 | 22.2 | 21.6 | 22.1% (floor 2,736 | 2,949 | 3,003 | 2,989 signatures per CPU-s);
+03:30-03:36 at load 1.8-3.4 (after, base, base, after) 1.400 | 1.467 | 1.521 | 1.520 ms,
+23.1 | 23.1 | 22.9 | 22.1%. Medians: base 1.518 ms, after 1.524 ms: the pool's figure does
+not show the change through this machine's load (the floor alone moved 10% between runs);
+the slice's collector time and the instruction counts are the measure.
+Tried and left (measured): mmap_size=256 MB on the workers' exclusive connections (pread64
+4.95 -> 0.28 a launch; lgate's launch_target alone 22-24 -> 20 us; in the flow within noise:
+four interleaved runs of 2,288 launches 1.37-1.56 ms a launch before, 1.43-1.62 with it;
++20 K instructions; the mapped pages count in RSS: +63 MB after 2,288 launches, up to ~500 MB
+a worker at prefecture scale), cache_size=64 MB (+7 K instructions, CPU within noise, +21 MB),
+journal_mode=MEMORY (COMMIT 25 -> 18 us in the flow, the rest within noise), the drill app's
+decide without its temporary B-tree (5.1-5.4 against 5.8-7.1 us alone, half the launches:
+~0.4 us a launch), a gen-0 threshold of 5,000 (fewer passes, the same time), lgate's launch
+INSERT in one transaction with its reads (it adds BEGIN and COMMIT to a request that writes
+once: nothing to gain), the findings collectors (2 us a launch). Both trees sit at
+21.6-23.1% of the floor by CPU on this machine: the row's 23% is not shown met by either.
+
 Issue 18's launch row, round 8 (2026-12-07, after midnight; the 2-core container shared with
 two other helpers' jobs at load 3-4.5). Instructions (cachegrind, one worker's slice of the
 saved Tsukuba world, its keys kept: 420 minus 120 launches, start, read back and pickling

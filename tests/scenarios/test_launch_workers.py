@@ -76,3 +76,20 @@ def test_workers_launch_on_private_worlds_and_bring_back_each_tools_record(
         assert after == before, "the parent's systems took no launch: workers had their own"
         assert not list(Path(world.vendors.state_dir).parent.glob("renkei-launch-*")), \
             "the workers' worlds are removed"
+
+
+def test_a_worker_freezes_the_world_it_built_before_it_launches(
+        world: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a worker holds for its whole life (its systems) is kept out of the cyclic
+    collector's full collections: frozen once it is built."""
+    frozen: list[dict[str, object]] = []
+    monkeypatch.setattr(launches.gc, "freeze", lambda: frozen.append(dict(launches._WORKER)))
+    monkeypatch.setattr(launches, "_WORKER", {})
+    copy = None if world.vendors.is_live else WorldCopy.take(
+        world.vendors, ["interactive_study"], tmp_path)
+    launches._init_worker(world.vendors.spec(), copy, str(tmp_path))
+    try:
+        assert len(frozen) == 1 and "vendors" in frozen[0], "frozen once, after the build"
+        assert frozen[0].get("private") is (None if world.vendors.is_live else True)
+    finally:
+        launches._WORKER["vendors"].close()
