@@ -31,6 +31,36 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
+Round 9, 2026-12-07, a third machine: a 2-core container whose RS256 floor is 2,987-3,049
+signatures/s per core (round 8's: 1,362; rounds 4-7: 3,814-3,941), so the launch line is the
+fast one (23%). Before: ``--rows plan,first-night,nightly,check,generate,launches --json`` on
+main b56318d (round 8's code), 02:18-02:30 UTC, helpers just started (load ~1-1.5). After:
+every row, ``--json``, on main 8515efc (round 9's code), 03:46-04:13 UTC, quiet (load 1.0-2.1,
+only this run). One run each, not medians:
+
+  row          before (b56318d)                    after (8515efc)                         verdict
+  rehearsal    not run                             passed, 468,790 launches verified, 0     met
+                                                   invariants broken; 1,313 vs 134 CPU-s =
+                                                   9.8x (wall 981 vs 99 s); peak RSS main
+                                                   1,891 MB (apply), worker 239 MB
+  plan         6.7 vs 0.5 CPU-s = 13.7x; 781 MB    5.6 vs 0.6 = 9.3x; 783 MB               met here
+  first night  245.7 vs 21.2 CPU-s = 11.6x         233.3 vs 23.3 = 10.0x (just over)       NOT met
+  nightly      30.2 vs 2.8 CPU-s = 10.9x; 0 calls  28.3 vs 2.9 = 9.7x; 0 target calls      met here
+  check        2.18x floor; 10.59x; 149 MB         2.29x floor; 9.17x; 153 MB              met here
+  generate     23.6 vs 2.2 CPU-s = 10.8x; 719 MB   21.2 vs 2.1 = 10.2x; 719 MB             met here
+  launches     lti_launch 22.7% (floor 3,049)      rehearsal 21.3%, lti_launch 21.4% (floor NOT met
+                                                   3,012)
+
+  The plan's and the checker's code did not change this round (the bench's plan child calls
+  make_plan, not the run's plan_export), yet they moved from 13.7x to 9.3x and from 10.59x to
+  9.17x: one run per row moves by more than the distance to the lines here, so "met here" is
+  one run, not a proof. What changed: generate (one pause of the collector for the command,
+  mark_stale's rooms indexed, ids without uuid.UUID: 4 interleaved pairs 10.08-10.53x ->
+  9.49-9.98x, bench/generate_city.py), the pipeline's runs (a run on a frozen heap with lasting
+  passes: the no-change night's collector 1.21 -> 0.045 s at prefecture, bench/pipeline.py),
+  launches (lean dispatch leaves no request <-> environ cycles; workers freeze their world:
+  medians 1.518 vs 1.524 ms a launch, no difference shown, bench/lti_launch.py).
+
 Round 8, 2026-12-07 01:13-01:42 UTC, on ANOTHER machine than rounds 4-7: a 2-core container
 whose RS256 floor is 1,362 signatures/s per core (rounds 4-7: 3,814-3,941) and whose Tsukuba
 rehearsal took 1.4-1.9x longer in every phase. ``--rows plan,first-night,nightly,generate,
