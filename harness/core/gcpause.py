@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import threading
 from collections.abc import Iterator
 
 
@@ -39,30 +40,34 @@ def no_cyclic_gc() -> Iterator[None]:
 #: frozen_heap blocks open, by process id (a forked child inherits the parent's freeze, not
 #: its blocks: it must not unfreeze nor add to what it did not freeze)
 _OPEN: dict[int, int] = {}
+_OPEN_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
 def frozen_heap() -> Iterator[None]:
     """Freeze what is alive for the cyclic collector inside the block, and unfreeze it after.
 
-    A block inside another of this process freezes what is alive at its start too and leaves
-    the unfreezing to the outermost block. A block inside a freeze it did not make (a forked
-    child's, or one made by hand) leaves that freeze alone: unfreezing would hand the outer
-    freeze's objects back to the collector too early.
+    A block inside another of this process (nested, or in another thread) freezes what is
+    alive at its start too; the last of them to end unfreezes. A block inside a freeze it did
+    not make (a forked child's, or one made by hand) leaves that freeze alone: unfreezing
+    would hand the outer freeze's objects back to the collector too early.
     """
     pid = os.getpid()
-    depth = _OPEN.get(pid, 0)
-    if not depth and gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    _OPEN[pid] = depth + 1
+    with _OPEN_LOCK:
+        if not _OPEN.get(pid) and gc.get_freeze_count():
+            mine = False
+        else:
+            mine = True
+            gc.freeze()
+            _OPEN[pid] = _OPEN.get(pid, 0) + 1
     try:
         yield
     finally:
-        _OPEN[pid] = depth
-        if not depth:
-            gc.unfreeze()
+        if mine:
+            with _OPEN_LOCK:
+                _OPEN[pid] -= 1
+                if not _OPEN[pid]:
+                    gc.unfreeze()
 
 
 @contextlib.contextmanager

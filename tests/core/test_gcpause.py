@@ -91,3 +91,17 @@ def test_a_lasting_pass_pauses_the_collector_and_freezes_what_it_leaves_inside_a
             kept = Node()
         assert gc.isenabled() and _frozen(kept)
     assert not _frozen(kept)
+
+
+def test_the_last_frozen_heap_to_end_unfreezes_whatever_the_order():
+    # two runs in two threads may end in either order: the heap is given back once, at the end
+    outer, inner = frozen_heap(), frozen_heap()
+    outer.__enter__()
+    inner.__enter__()
+    outer.__exit__(None, None, None)  # the first block ends while the second is still open
+    assert gc.get_freeze_count() > 0
+    inner.__exit__(None, None, None)
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():  # and the next block starts afresh
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
