@@ -60,6 +60,11 @@ only this run). One run each, not medians:
   passes: the no-change night's collector 1.21 -> 0.045 s at prefecture, bench/pipeline.py),
   launches (lean dispatch leaves no request <-> environ cycles; workers freeze their world:
   medians 1.518 vs 1.524 ms a launch, no difference shown, bench/lti_launch.py).
+  Then ``--rows plan,first-night,nightly --repeat 3 --json`` on 8515efc, 04:21-04:39 UTC,
+  quiet (load 1.0): plan 5.2 vs 0.5 CPU-s = 11.3x (median; the three 9.75-11.83x), 787 MB;
+  first night 230.3 vs 21.9 = 10.5x (9.75-11.69x); nightly 28.0 vs 2.7 = 10.4x (9.21-11.20x),
+  0 target calls; RS256 floor 3,031/s. By their medians none of the three is met here: the
+  single run above that met plan and nightly was within this spread.
 
 Round 8, 2026-12-07 01:13-01:42 UTC, on ANOTHER machine than rounds 4-7: a 2-core container
 whose RS256 floor is 1,362 signatures/s per core (rounds 4-7: 3,814-3,941) and whose Tsukuba
