@@ -43,9 +43,9 @@ only this run). One run each, not medians:
                                                    invariants broken; 1,313 vs 134 CPU-s =
                                                    9.8x (wall 981 vs 99 s); peak RSS main
                                                    1,891 MB (apply), worker 239 MB
-  plan         6.7 vs 0.5 CPU-s = 13.7x; 781 MB    5.6 vs 0.6 = 9.3x; 783 MB               met here
+  plan         6.7 vs 0.5 CPU-s = 13.7x; 781 MB    5.6 vs 0.6 = 9.3x; 783 MB          NOT (median)
   first night  245.7 vs 21.2 CPU-s = 11.6x         233.3 vs 23.3 = 10.0x (just over)       NOT met
-  nightly      30.2 vs 2.8 CPU-s = 10.9x; 0 calls  28.3 vs 2.9 = 9.7x; 0 target calls      met here
+  nightly      30.2 vs 2.8 CPU-s = 10.9x; 0 calls  28.3 vs 2.9 = 9.7x; 0 target calls NOT (median)
   check        2.18x floor; 10.59x; 149 MB         2.29x floor; 9.17x; 153 MB              met here
   generate     23.6 vs 2.2 CPU-s = 10.8x; 719 MB   21.2 vs 2.1 = 10.2x; 719 MB             met here
   launches     lti_launch 22.7% (floor 3,049)      rehearsal 21.3%, lti_launch 21.4% (floor NOT met

@@ -1,5 +1,6 @@
 """``no_cyclic_gc``: pause the cyclic garbage collector around a bulk pass; ``frozen_heap``:
-keep what is alive out of its full collections around a long run of small requests.
+keep what is alive out of its full collections around a long run of small requests;
+``lasting_pass``: a bulk pass inside such a run whose results are frozen as it ends.
 
 Checking, generating or writing a city allocates millions of small records and keeps a growing
 share of them; each of the cyclic collector's full collections rescans everything kept
@@ -81,8 +82,8 @@ def lasting_pass() -> Iterator[None]:
 
 
 def keep_frozen() -> None:
-    """Freeze what is alive now if a :func:`frozen_heap` block of this process is open (that
-    block unfreezes it at its end); else do nothing.
+    """Freeze what is alive now if a :func:`frozen_heap` block of this process is open (the
+    last such block to end unfreezes it); else do nothing.
 
     For the end of a bulk pass whose results live on (a plan), called while the collector is
     still paused: otherwise its first collections scan the results once per generation on
