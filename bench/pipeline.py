@@ -32,9 +32,10 @@ process already holds):
 - ``scales.<profile>.apply``: ``m365_users``, ``phases`` (``seed_mocks``, ``first_night``,
   ``nightly``), ``peak_rss_mb``;
 - every phase: ``cpu_s`` (process CPU time: the figure to compare on a shared machine),
-  ``wall_s``, ``peak_rss_mb``; the nights also ``apply_cpu_s`` (delivery alone), ``status``,
-  ``calls`` (HTTP requests by host), ``target_calls`` (to lgate, m365 and the drill app,
-  tokens included) and ``delivery`` (per-target counts);
+  ``wall_s``, ``peak_rss_mb``, ``gc_passes`` (the cyclic collector's passes in it); the
+  nights also ``apply_cpu_s`` (delivery alone), ``status``, ``calls`` (HTTP requests by host),
+  ``target_calls`` (to lgate, m365 and the drill app, tokens included) and ``delivery``
+  (per-target counts);
 - ``ratios`` (when both tsukuba and prefecture ran): per phase (``read``, ``plan_first``,
   ``plan_nightly``, ``first_night``, ``nightly``) prefecture over Tsukuba, ``cpu`` and
   ``wall``; ``targets``: ``<phase>_ratio_le_10`` (CPU), ``plan_le_1gb`` (the plan phases'
@@ -447,7 +448,12 @@ max_share = 0.05
 '''
 
 _PHASE = r"""
-import json, os, sys, time
+import gc, json, os, sys, time
+_PASSES = [0]  # the cyclic collector's passes so far (every generation)
+def _count(phase, info):
+    if phase == "stop":
+        _PASSES[0] += 1
+gc.callbacks.append(_count)
 def _hwm():
     return next(int(l.split()[1]) for l in open("/proc/self/status")
                 if l.startswith("VmHWM")) / 1024
@@ -462,11 +468,13 @@ class Phase:
         except OSError:
             pass
         self.cpu, self.wall = time.process_time(), time.perf_counter()
+        self.passes = _PASSES[0]
         return self
     def __exit__(self, *exc):
         self.out[self.name] = {{"cpu_s": round(time.process_time() - self.cpu, 3),
                                "wall_s": round(time.perf_counter() - self.wall, 3),
-                               "peak_rss_mb": round(_hwm(), 1)}}
+                               "peak_rss_mb": round(_hwm(), 1),
+                               "gc_passes": _PASSES[0] - self.passes}}
 """
 
 _PLAN = _PHASE + r"""
