@@ -402,6 +402,46 @@ In the collector, before -> after: no-change night prefecture 1.21 -> 0.045 s, T
 0.007; first night prefecture 5.21 -> 2.70 s (full collections 26 -> 94, now ~8 ms each: the
 m365 batches' cycles, 250-470 objects a pass, still freed), Tsukuba 0.40 -> 0.18. The first
 night's ratio does not move by it (both scales save ~1%); the no-change night's by ~0.2.
+
+Issue 18, round 10 (the plan, slice "plan"), 2026-12-07 05:00-06:00 UTC, base = main at
+52f2062; other helpers' jobs on the 2 cores. The collector: this child ran make_plan with the
+collector resuming on the plan, a pass a run never makes (pipeline.run freezes the plan; see
+the module doc). A driver of the child's steps with gc.callbacks, one run each, load ~3: that
+pass in plan_first 0.020 s (Tsukuba) against 0.259 s (prefecture, 12.9x), in plan_nightly
+0.016 against 0.247 s; none the run's way. Cachegrind of the first plan (PYTHONHASHSEED=0;
+the driver through make_plan minus the driver through the check; LL simulated at 4 MiB,
+the VM's two 2 MiB L2s):
+                      Tsukuba     prefecture    ratio
+  instructions        4.76e9      47.41e9       9.95x   (cProfile: every call count 10.0x)
+  D1 read misses      18.0M       180.6M        10.0x
+  LL read misses      4.88M       56.7M         11.6x   (the collector's pass left out: 12.2x)
+  LL write misses     1.23M       12.96M        10.5x
+The instructions are at 10x; the CPU ratio's excess is memory (caches, TLB, page faults). LL
+read misses above 10x, per function: str-keyed dict lookups 0.25 -> 4.68M (18.9x), memcpy 0.045
+-> 2.22M (49x; write misses 0.18 -> 2.97M), dict index rebuilds as dicts grow 0.077 -> 1.88M
+(24x), memcmp (equal keys, other objects) 0.095 -> 1.53M, set growth and inserts 0.006 ->
+1.09M, list, set and tuple deallocs 0.13 -> 2.08M: the city-sized tables (a 230k dict's index
+and entries ~10 MB, a set's 8 MB; Tsukuba's ~1 MB fit a core's L2). Micro: 230k get() on a 230k
+dict, insertion order, identical keys, 18.8 ms against 0.68 ms for 23k (27x); the loop alone
+10.7x. The excess is spread over ~10 such tables (3 sets, 4-5 dicts, their growth copies); by
+the micro one pass of lookups is ~19 ms, 0.4% of the prefecture plan: no one of them moves the
+ratio by its noise (not changed here).
+This file, base and branch interleaved, 7 pairs (5 at b4b549e, 2 at e7310e9), load 1.5-4.3,
+CPU s median (range), ratio median (range):
+                      tsukuba                prefecture          ratio
+  read          base    0.503 (0.477-0.546)    5.255 (4.65-5.76)   10.18x (9.74-10.55)
+                branch  0.500 (0.445-0.577)    5.188 (4.94-5.62)   10.38x (9.74-11.15)
+  plan first    base    0.452 (0.441-0.489)    5.006 (4.52-5.55)   11.15x (9.72-11.66)
+                branch  0.441 (0.381-0.484)    4.785 (4.57-5.28)   10.90x (10.63-11.98)
+  plan nightly  base    0.534 (0.502-0.586)    5.860 (5.57-6.44)   10.99x (10.24-11.81)
+                branch  0.519 (0.479-0.590)    5.749 (5.37-6.52)   11.05x (10.25-11.66)
+  peak RSS, prefecture plan 781-783 MB both. Per pair the branch's prefecture plan first is
+  0.22 s less (median; +0.04 to -0.31), Tsukuba's 0.015 s. Not met: the ratio moves by less
+  than one run's spread. Plans identical (sha256 of the stored plan bytes, first and nightly,
+  fixed salt, base and branch, either collector mode): Tsukuba ed5a1e46 / 8a45e9a1,
+  prefecture d8dcd281 / c7dadcf7. Tried, not kept: glibc's huge pages for malloc
+  (GLIBC_TUNABLES=glibc.malloc.hugetlb=1; an environment setting, not code): one pair at load
+  3.7, prefecture plan first 5.88 -> 5.52 s, within noise.
 """
 
 from __future__ import annotations
