@@ -12,9 +12,11 @@ its result. Save the world once (any tree; the world is data), then run a slice 
     python bench/launch_slice.py run DIR 22881 --step 1 --tree TREE   # CPU of a whole slice
 
 ``run`` takes every ``--step``-th pair of the first worker's slice (default 40: every tool),
-shuffled with a fixed seed, and the first N of them; it prints the launches taken and, with
-``--cpu``, the CPU of the worker's start and of the rest (user and system), and the cyclic
-collector's passes and time.
+shuffled with a fixed seed (``--order slice``: in the slice's own order, as the worker runs
+them), and the first N of them; it prints the launches taken and, with ``--cpu``, the CPU of
+the worker's start and of the rest (user and system), and the cyclic collector's passes and
+time. ``--together K`` sets how many launches the worker takes through the flow side by side
+(``scenarios.launches.TOGETHER``, a tree since round 10; 1: one at a time).
 """
 
 from __future__ import annotations
