@@ -220,10 +220,15 @@ def launch_many(vendors: Vendors, pairs: Sequence[tuple[str, str]], *,
     -> 1.20-1.41 ms CPU a launch; the signing call 408-412 -> 380-389 us). More than 16 at
     a time gains nothing more (32 and 64: 1.30-1.38 ms; more garbage passes).
 
-    :param together: default :data:`TOGETHER`.
+    Live, one at a time by default: over HTTP a hop's cost is the servers' and the round
+    trip's, and side by side only slowed the launches (``renkei rehearse --scale small
+    --live``, 868 launches on 2 workers, wall on a loaded machine: one at a time 5.2-7.1 s
+    in 8 runs, main's included; 16 together 6.6-9.3 s in 5 runs).
+
+    :param together: default :data:`TOGETHER` in-process, 1 live.
     :param done: called once a launch has ended (progress).
     """
-    size = max(together or TOGETHER, 1)
+    size = max(together or (1 if vendors.is_live else TOGETHER), 1)
     outcomes: list[LaunchOutcome | None] = [None] * len(pairs)
     for first in range(0, len(pairs), size):
         walking = [(i, _Launch(vendors, *pairs[i]))
