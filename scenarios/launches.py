@@ -15,6 +15,8 @@ write lock: the parent takes a :class:`WorldCopy` of the systems a launch touche
 each database, the snapshot ``GET /_admin/state/export`` answers, and each tool's
 ``/_admin/reject-launches``), and each worker builds fresh in-process mocks on those copies.
 The tools record each launch in the worker's world, so the worker reads those records back.
+In-process, launches are taken through the flow 16 side by side, hop by hop, each with its
+own browser (:func:`launch_many`: the CPU's caches stay warm for each hop's code).
 """
 
 from __future__ import annotations
