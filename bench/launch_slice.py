@@ -12,9 +12,11 @@ its result. Save the world once (any tree; the world is data), then run a slice 
     python bench/launch_slice.py run DIR 22881 --step 1 --tree TREE   # CPU of a whole slice
 
 ``run`` takes every ``--step``-th pair of the first worker's slice (default 40: every tool),
-shuffled with a fixed seed, and the first N of them; it prints the launches taken and, with
-``--cpu``, the CPU of the worker's start and of the rest (user and system), and the cyclic
-collector's passes and time.
+shuffled with a fixed seed (``--order slice``: in the slice's own order, as the worker runs
+them), and the first N of them; it prints the launches taken and, with ``--cpu``, the CPU of
+the worker's start and of the rest (user and system), and the cyclic collector's passes and
+time. ``--together K`` sets how many launches the worker takes through the flow side by side
+(``scenarios.launches.TOGETHER``, a tree since round 10; 1: one at a time).
 """
 
 from __future__ import annotations
@@ -57,14 +59,19 @@ def save(folder: Path, scale: str, seed: int) -> None:
     print(f"{len(pairs)} launches saved in {folder}")
 
 
-def run(folder: Path, n: int, step: int, cpu: bool) -> None:
+def run(folder: Path, n: int, step: int, cpu: bool, order: str = "shuffled",
+        together: int | None = None) -> None:
     import scenarios.launches as launches
     from scenarios.vendors import NAMES, Vendors
+
+    if together is not None:
+        launches.TOGETHER = together
 
     with open(folder / "world.pkl", "rb") as f:
         saved: dict[str, Any] = pickle.load(f)
     pairs = saved["slices"][0][::step]
-    random.Random(0).shuffle(pairs)
+    if order == "shuffled":
+        random.Random(0).shuffle(pairs)
     chosen, spec = pairs[:n], saved["spec"]
     passes: list[float] = [0, 0.0]
     started: list[float] = [0.0]
@@ -117,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--step", type=int, default=40)
     parser.add_argument("--cpu", action="store_true")
+    parser.add_argument("--order", choices=("shuffled", "slice"), default="shuffled",
+                        help="the pairs shuffled (default) or in the slice's own order")
+    parser.add_argument("--together", type=int, default=None,
+                        help="launches taken through the flow side by side (a tree's "
+                             "scenarios.launches.TOGETHER; 1: one at a time)")
     parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parents[1],
                         help="the source tree to run (default: this script's)")
     args = parser.parse_args(argv)
@@ -124,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "save":
         save(args.folder, args.scale, args.seed)
     else:
-        run(args.folder, args.n, args.step, args.cpu)
+        run(args.folder, args.n, args.step, args.cpu, args.order, args.together)
     return 0
 
 

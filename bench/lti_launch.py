@@ -21,6 +21,49 @@ same launches R times, the median round printed). ``--tree DIR``
 measures another source tree with this script (run a copy of the script from outside both
 trees, with ``PYTHONPATH=DIR``, so that nothing of this tree is on the path).
 
+Issue 18's launch row, round 10 (2026-12-07 05:00-06:10 UTC, the 2-core container shared
+with other helpers' jobs at load 1.3-4.8). Found: a launch runs through four apps' code and
+an RSA signature one after the other, each evicting the others from the CPU's caches (round
+9's SQLite 12-52 us a statement in the flow against 1-12 alone). Changed: in-process, the
+launches are taken through the flow 16 side by side, hop by hop (scenarios.launches.
+launch_many over harness.lti.browser.Browser.walk): each hop made for 16 launches in a row,
+each launch its own browser and cookies, the same requests, each hop's requests in the
+pairs' order. One worker's Tsukuba slice (bench/launch_slice.py --order slice --step 1,
+6,000 launches, load 3; --together K): K=1 1.52 | 1.53 ms CPU a launch, 4 1.38, 8 1.28 |
+1.34, 16 1.20 | 1.29, 32 1.30 | 1.38, 64 1.38 (gen-0 passes 101 at K=1, 137 at 16, 249 at
+32). The signing call (thread CPU of KeyPair.sign in the flow, same slice): 408-412 us one
+at a time, 380-389 us 16 together; the floor (signing_floor_cpu: the same KeyPair.sign of a
+launch's claims, JSON, base64 and RSA: the same operation) 352-356 us at the same time
+(2,808-2,841 per CPU-s): the extra is the flow's cold caches, halved. Again at load 1.3-1.7
+(06:02, interleaved, 6,000 launches): K=1 1.361 | 1.487 | 1.464 ms, K=16 1.156 | 1.206 |
+1.227 ms (medians -17.6%). Cachegrind (PYTHONHASHSEED=0, 420 minus 120 launches of the
+slice in its order, step 40) sees the same work and does not model the gain: 11.027 M
+instructions a launch at K=1, 11.017 M at 16; first-level misses (the machine's 64 KB I and
+48 KB D) 45.6 -> 44.8 K and 43.5 -> 43.7 K a launch; with a 2 MB last level as this
+machine's L2, 7.20 | 7.21 M misses in the whole 420-launch run; its branch model 97.8 | 96.4 M
+mispredicts in that run. The gain is in what its simple models leave out (presumably the
+real core's L2, prefetchers and branch target buffers): measure it by CPU time.
+This script's --json (a copy run from outside both trees, --tree; all 45,762 launches
+verified in every run), base 52f2062 | this branch, in run order: 05:14-05:24 at load
+2.9-4.8 (base, after, after, base) 1.583 | 1.303 | 1.334 | 1.432 ms CPU a launch, share of
+the floor by CPU 21.5 | 26.0 | 24.4 | 22.9% (floor 2,932 | 2,955 | 3,075 | 3,057 signatures
+per CPU-s); 05:33-05:40 at load 2.7-3.8 (after, base, base, after) 1.170 | 1.337 | 1.310 |
+1.113 ms, 26.9 | 23.1 | 24.3 | 27.3% (floor 3,174 | 3,236 | 3,135 | 3,291); 06:03-06:06 at
+load 1.7-2.7 (base, after) 1.419 | 1.303 ms, 23.0 | 26.0% (floor 3,059 | 2,950). Medians of
+5: base 1.419 ms and 23.0%, after 1.303 ms and 26.0% (-8.2% CPU a launch; means 1.416 ->
+1.245 ms, -12.1%; adjacent pairs -17.7, -6.8, -12.5, -15.0, -8.2%). Every run of the branch
+is over the row's 23% (24.4-27.3%); base's runs 21.5-24.3% (the floor moves ~10% between
+runs).
+Same outcomes and the same stored rows in the same order (every table of lgate and the three
+tools, time columns aside) as main for 2,078 launches with a refusing tool, an unknown user
+and an unknown tool; renkei rehearse --scale small in-process and --live: the same launches,
+invariants and findings (rehearsal.json) as each other and as main's live run.
+Tried and left: side by side live (renkei rehearse --scale small --live, 868 launches on 2
+workers, wall on the loaded machine: one at a time 5.2-7.1 s in 8 runs, main's included; 16
+together 6.6-9.3 s in 5 runs): live launches one at a time. The slice's own order against a
+shuffled one (the whole slice, 22,881 launches one at a time: 1.428 | 1.395 ms: within
+noise; grouping by tool is already the slices'); 32 and 64 together (above).
+
 Issue 18's launch row, round 9 (2026-12-07 02:45-04:00 UTC, the 2-core container shared with
 other helpers' benchmarks at load 5-9; one worker's slice measured alone with
 bench/launch_slice.py). Where a launch's CPU goes (main b56318d, thread CPU inside each app

@@ -15,7 +15,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
@@ -238,6 +238,19 @@ class Browser:
     passed: list[str] = field(default_factory=list)
 
     def go(self, method: str, url: str, data: Mapping[str, str] | None = None) -> Page:
+        """Follow the flow from ``method url`` to its end page (:meth:`walk` to its end)."""
+        steps = self.walk(method, url, data)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as end:
+                return end.value  # type: ignore[no-any-return]
+
+    def walk(self, method: str, url: str, data: Mapping[str, str] | None = None
+             ) -> Generator[Page, None, Page]:
+        """:meth:`go` one hop at a time: yields each page as it comes and returns the end
+        page, so that a caller can take many browsers through their flows side by side (a
+        transport error is raised from the hop that failed, as :meth:`go` raises it)."""
         if method.upper() == "GET" and data:
             url = url + ("&" if "?" in url else "?") + form_urlencode(data)
             data = None
@@ -248,6 +261,7 @@ class Browser:
                 self.posted.append((url, frozenset(data)))
             page = self.transport.send(method.upper(), url, data)
             self.history.append(page)
+            yield page
             location = page.headers.get("Location")
             if page.status in (301, 302, 303, 307, 308) and location:
                 url = _resolve(url, location)

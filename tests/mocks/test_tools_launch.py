@@ -118,6 +118,33 @@ def provision(world: World, *, sub: str = SUB, enabled: bool = True) -> None:
     assert resp.status_code == 200
 
 
+def test_browsers_walked_hop_by_hop_side_by_side_end_as_go_ends(world: World) -> None:
+    """``Browser.walk`` yields each hop's page as it comes and returns the end page that
+    ``go`` gives: two browsers walked in turns, one hop each, both end accepted."""
+    plat = platform_state(world.platform).platform
+    walks = []
+    for tool, sub in (("tsubasa_book", SUB), ("mirai_school", SUB[::-1])):
+        spec = LaunchSpec(Person(sub=sub, roles=role_uris("student")),
+                          context={"id": "class-3-1", "title": "3年1組"},
+                          custom={"grade": "P3" if tool == "tsubasa_book" else "J2",
+                                  "school_code": SCHOOL})
+        url, params = plat.initiate_login(TOOLS[tool][1], spec)
+        browser = Browser(world.browser.transport.fresh())  # type: ignore[attr-defined]
+        walks.append((browser, browser.walk("GET", url, params), []))
+    ends: dict[int, Page] = {}
+    while len(ends) < len(walks):
+        for i, (_, steps, seen) in enumerate(walks):
+            if i not in ends:
+                try:
+                    seen.append(next(steps))
+                except StopIteration as end:
+                    ends[i] = end.value
+    for i, (browser, _, seen) in enumerate(walks):
+        page = ends[i]
+        assert seen == browser.history and page is browser.history[-1]
+        assert page.status == 200 and ACCEPTED in page.text and len(seen) >= 3
+
+
 # -- textbook tools ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("tool", "grade"), [("tsubasa_book", "P3"), ("mirai_school", "J2")])
 def test_verified_launch_is_recorded_with_its_licence(world: World, tool: str,

@@ -93,3 +93,31 @@ def test_a_worker_freezes_the_world_it_built_before_it_launches(
         assert frozen[0].get("private") is (None if world.vendors.is_live else True)
     finally:
         launches._WORKER["vendors"].close()
+
+
+def test_launches_taken_side_by_side_end_as_each_would_alone(world: Context) -> None:
+    """:func:`launches.launch_many` takes several browsers through their flows hop by hop;
+    each launch ends as :func:`launches.launch_one` ends it alone, in the pairs' order: taken,
+    refused by its tool, unknown to lgate, and cut off by a dropped connection."""
+    pairs = launch_pairs(world.expectation())[:7]
+    assert {"interactive_study", "tsubasa_book"} <= {tool for _, tool in pairs}
+    pairs += [("nobody-at-all", "interactive_study")]
+    drop = [{"kind": "drop", "route": "^/lti/launch$", "method": "POST", "count": 1}]
+    world.vendors.reject_launches("tsubasa_book", REASON)
+    try:
+        world.vendors.add_faults("interactive_study", drop)
+        ended: list[int] = []
+        together = launches.launch_many(world.vendors, pairs, together=3,
+                                        done=lambda: ended.append(1))
+        world.vendors.add_faults("interactive_study", drop)
+        alone = [launches.launch_one(world.vendors, umi, tool) for umi, tool in pairs]
+    finally:
+        world.vendors.reject_launches("tsubasa_book", None)
+        world.vendors.clear_faults("interactive_study")
+    assert together == alone
+    assert len(ended) == len(pairs), "each launch's end is told once"
+    assert [(o.umi, o.tool) for o in together] == pairs
+    kinds = Counter("taken" if o.ok else o.step for o in together)
+    assert kinds["taken"] and kinds["launch"] > 1 and kinds["lgate"] == 1, kinds
+    cut = [o for o in together if o.status == 0]
+    assert len(cut) == 1 and cut[0].step == "launch" and "POST" in cut[0].reason, cut
