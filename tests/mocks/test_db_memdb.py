@@ -31,10 +31,9 @@ def test_one_database_for_every_thread_and_none_shared_between_apps(memdb: bool)
     first = mocks.create_app("m365", {"DATABASE": ":memory:", "DATABASE_MEMDB": memdb})
     second = mocks.create_app("m365", {"DATABASE": ":memory:", "DATABASE_MEMDB": memdb})
     try:
-        with first.app_context():
-            with db_transaction() as conn:
-                conn.execute("CREATE TABLE probe (x)")
-                conn.execute("INSERT INTO probe VALUES (1)")
+        with first.app_context(), db_transaction() as conn:
+            conn.execute("CREATE TABLE probe (x)")
+            conn.execute("INSERT INTO probe VALUES (1)")
         seen: list[object] = []
 
         def read() -> None:  # another thread: its own kept connection
