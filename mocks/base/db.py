@@ -13,6 +13,16 @@ and do not wait for each other, so requests on a memory database take the app's 
 long as they hold a connection: the mock's requests run one at a time, which is what a
 single-writer SQLite does anyway.
 
+With ``DATABASE_MEMDB`` set (the m365 mock's default), a memory database lives in SQLite's
+memdb VFS instead (``file:/renkei-<name>-<uuid>?vfs=memdb``): each connection keeps its own
+small page cache over one shared buffer, and the app's lock still runs requests one at a time.
+Why: a shared-cache memory database keeps every page in one cache, and SQLite 3.40's B-tree
+balancing re-keys pages through page number 262,145, so a COMMIT after a page split walks that
+whole cache: O(pages) a commit. A mock that commits once per small request (Graph's ``$batch``:
+one commit per 20 users) paid that walk tens of thousands of times. memdb stops a database at
+1 GiB (SQLite's default, not settable from Python), so it is for mocks whose state stays small
+(m365 at 228,810 users: 105 MB), not for the bulk importers' (470-550 MB at that size).
+
 One consequence for views: on a memory database served over loopback, a view that holds a
 connection must not make an outbound call that comes back to the same mock (the call back
 would wait for the lock the view holds). Call peers before the first :func:`get_db`, or after
@@ -50,6 +60,8 @@ class Database:
     keeper: sqlite3.Connection | None = None
     #: the file is one process's and one connection's at a time (``DATABASE_EXCLUSIVE``)
     exclusive: bool = False
+    #: a memory database in the memdb VFS, not the shared cache (``DATABASE_MEMDB``)
+    memdb: bool = False
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _kept: list[sqlite3.Connection] = field(default_factory=list, repr=False)
     _kept_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -92,6 +104,9 @@ class Database:
                                isolation_level=None, timeout=30)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
+        if self.memdb:
+            # memdb holds only the main database: a rollback journal would be a real file
+            conn.execute("PRAGMA journal_mode = MEMORY")
         if not self.memory:
             conn.execute("PRAGMA busy_timeout = 30000")
             # WAL + NORMAL: a commit survives the process dying (kill -9 included) but is not
@@ -114,8 +129,11 @@ def init_app(app: Flask, name: str, schema_sql: str) -> Database:
         app.config["DATABASE"] = setting
     setting = os.fspath(setting)
     if setting == MEMORY:
-        target = f"file:renkei-{name}-{uuid.uuid4().hex}?mode=memory&cache=shared"
-        db = Database(target=target, uri=True, memory=True)
+        memdb = bool(app.config.get("DATABASE_MEMDB"))
+        # memdb shares a database between connections when its name starts with "/"
+        target = (f"file:/renkei-{name}-{uuid.uuid4().hex}?vfs=memdb" if memdb else
+                  f"file:renkei-{name}-{uuid.uuid4().hex}?mode=memory&cache=shared")
+        db = Database(target=target, uri=True, memory=True, memdb=memdb)
         db.keeper = db.connect()
     else:
         parent = os.path.dirname(os.path.abspath(setting))

@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     # Tsukuba-scale provisioning (23k users) near a minute. The mock only ever holds synthetic
     # passwords; raise it where real ones might land
     "PASSWORD_SCRYPT_N": 2 ** 8,
+    # a memory database in SQLite's memdb VFS: one commit per $batch would otherwise walk the
+    # shared cache's every page (mocks.base.db); ignored for a database file
+    "DATABASE_MEMDB": True,
     "CLOCK": time.time,
 }
 
