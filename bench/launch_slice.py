@@ -16,7 +16,7 @@ shuffled with a fixed seed (``--order slice``: in the slice's own order, as the 
 them), and the first N of them; it prints the launches taken and, with ``--cpu``, the CPU of
 the worker's start and of the rest (user and system), and the cyclic collector's passes and
 time. ``--together K`` sets how many launches the worker takes through the flow side by side
-(``scenarios.launches.TOGETHER``, a tree since round 10; 1: one at a time).
+(``scenarios.launch_flow.TOGETHER`` in a tree since round 10; 1: one at a time).
 """
 
 from __future__ import annotations
@@ -65,7 +65,11 @@ def run(folder: Path, n: int, step: int, cpu: bool, order: str = "shuffled",
     from scenarios.vendors import NAMES, Vendors
 
     if together is not None:
-        launches.TOGETHER = together
+        try:
+            import scenarios.launch_flow as flow
+        except ImportError:  # a tree from before launch_flow was split out of launches
+            flow = launches  # type: ignore[assignment]
+        flow.TOGETHER = together  # launch_many's default, read at each call
 
     with open(folder / "world.pkl", "rb") as f:
         saved: dict[str, Any] = pickle.load(f)
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the pairs shuffled (default) or in the slice's own order")
     parser.add_argument("--together", type=int, default=None,
                         help="launches taken through the flow side by side (a tree's "
-                             "scenarios.launches.TOGETHER; 1: one at a time)")
+                             "scenarios.launch_flow.TOGETHER; 1: one at a time)")
     parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parents[1],
                         help="the source tree to run (default: this script's)")
     args = parser.parse_args(argv)
