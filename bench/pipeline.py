@@ -403,6 +403,24 @@ In the collector, before -> after: no-change night prefecture 1.21 -> 0.045 s, T
 m365 batches' cycles, 250-470 objects a pass, still freed), Tsukuba 0.40 -> 0.18. The first
 night's ratio does not move by it (both scales save ~1%); the no-change night's by ~0.2.
 
+Issue 18, round 10 (the first night, slice "night"), 2026-12-07 05:00-06:10 UTC, main 52f2062
+against the branch that moved m365's memory database to SQLite's memdb VFS (mocks.base.db,
+DATABASE_MEMDB; round 9 found the cause: the COMMIT walk of a shared-cache memory database).
+Every SQLite statement's thread CPU in the apply child's first night, by database (a driver of
+this child's steps with a timing connection factory; one run each, load 2-4):
+                  Tsukuba main -> memdb     prefecture main -> memdb
+  m365            2.21 -> 2.02 s            25.10 -> 19.57 s   (its COMMITs 3.49 -> 0.81 s;
+                                                                 Tsukuba 0.068 -> 0.074)
+  lgate, drill, state, c4th (unchanged code) 2.56 -> 2.40 s   27.81 -> 27.77 s
+m365's ratio 11.4x -> 9.7x. Its database at prefecture: 105 MB (memdb stops at 1 GiB); lgate's
+467 MB and the drill app's 549 MB stay on the shared cache. The whole first night, this file,
+interleaved (base, branch, branch, base), load 4.1-1.3: base 204.6 / 18.9 = 10.85x and 228.3 /
+22.2 = 10.30x; branch 222.2 / 19.5 = 11.38x and 229.1 / 23.3 = 9.85x (CPU s, prefecture /
+Tsukuba): one run moves by more than the ~5 s saved, so the night's ratio is not shown by these.
+cProfile of both first nights (main): the excess over 10x is SQLite's (execute 13.8x: m365's
+commits 32.6x, the drill app's and lgate's bulk statements 18-19x); by part, m365's delivery
+10.5x, lgate's 10.3x, the c4th export 10.1x, the check 10.3x, plan_export 9.7x (profiled).
+
 Issue 18, round 10 (the plan, slice "plan"), 2026-12-07 05:00-06:00 UTC, base = main at
 52f2062; other helpers' jobs on the 2 cores. The collector: this child ran make_plan with the
 collector resuming on the plan, a pass a run never makes (pipeline.run freezes the plan; see
