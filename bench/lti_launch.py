@@ -25,7 +25,7 @@ Issue 18's launch row, round 10 (2026-12-07 05:00-06:10 UTC, the 2-core containe
 with other helpers' jobs at load 1.3-4.8). Found: a launch runs through four apps' code and
 an RSA signature one after the other, each evicting the others from the CPU's caches (round
 9's SQLite 12-52 us a statement in the flow against 1-12 alone). Changed: in-process, the
-launches are taken through the flow 16 side by side, hop by hop (scenarios.launches.
+launches are taken through the flow 16 side by side, hop by hop (scenarios.launch_flow.
 launch_many over harness.lti.browser.Browser.walk): each hop made for 16 launches in a row,
 each launch its own browser and cookies, the same requests, each hop's requests in the
 pairs' order. One worker's Tsukuba slice (bench/launch_slice.py --order slice --step 1,
