@@ -31,6 +31,38 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
+Round 10, 2026-12-07, the same kind of machine as round 9 (2 cores; RS256 floor 3,119 and
+3,151 signatures/s per core in the two runs below). Main at 207f8ba (round 10's code; after
+it only a module split and bench headers), quiet (load 1.0-2.4, nothing else running).
+``--rows rehearsal,launches,check,generate --json``, 06:14-06:33 UTC, one run each (csv.reader
+parse of the 10x bundle 1.71 s); then ``--rows plan,first-night,nightly --repeat 3 --json``,
+06:33-06:50 UTC, the medians of 3 (ranges):
+
+  row          round 9 (8515efc; pipeline: medians)  round 10                                verdict
+  rehearsal    passed; 1,313 vs 134 CPU-s = 9.8x;    passed, 468,790 launches verified, 0     met
+               1,891 / 239 MB                        invariants broken; 1,195 vs 116 CPU-s =
+                                                     10.3x (wall 918 vs 87 s); peak RSS main
+                                                     1,900 MB (apply), worker 237 MB
+  plan         11.3x (9.75-11.83x); 787 MB           5.1 vs 0.5 CPU-s = 10.6x (10.01-11.72x) NOT
+                                                     784 MB
+  first night  10.5x (9.75-11.69x)                   209.9 vs 21.8 CPU-s = 9.6x (9.24-11.25x) met*
+  nightly      10.4x (9.21-11.20x); 0 calls          28.3 vs 2.7 CPU-s = 10.3x (10.16-11.26x) NOT
+                                                     0 target calls
+  check        2.29x floor; 9.17x; 153 MB            2.15x floor; 9.87x; 148 MB               met
+  generate     10.2x; 719 MB                         19.9 vs 2.1 CPU-s = 9.5x; 720 MB         met
+  launches     rehearsal 21.3%, lti_launch 21.4%     rehearsal 25.0% (46,876 launches, 2      met
+                                                     workers), lti_launch 24.2%
+  (* by the median of 3; one of its three runs, 11.25x, was over 10x)
+
+  What changed: launches in-process are taken through the flow 16 side by side, hop by hop
+  (scenarios.launch_flow.launch_many; bench/lti_launch.py: medians of 5 interleaved, 1.419 ->
+  1.303 ms CPU a launch); m365's memory database is in SQLite's memdb VFS (its SQLite time
+  on the prefecture's first night 25.1 -> 19.6 s; bench/pipeline.py); the plan child of
+  bench/pipeline.py runs the collector as a run does (one pass a run never makes was in its
+  plan phases). The plan's instructions grow 9.95x (cachegrind); its excess is the city-sized
+  dicts and sets falling out of the cache (bench/pipeline.py). One run of a pipeline row still
+  moves by +-10% here.
+
 Round 9, 2026-12-07, a third machine: a 2-core container whose RS256 floor is 2,987-3,049
 signatures/s per core (round 8's: 1,362; rounds 4-7: 3,814-3,941), so the launch line is the
 fast one (23%). Before: ``--rows plan,first-night,nightly,check,generate,launches --json`` on
