@@ -51,7 +51,9 @@ def test_rows_are_judged_from_the_scripts_json_and_missing_parts_say_why(
         return {"plan": {"phases": {"plan_first": {"cpu_s": plan, "peak_rss_mb": mb},
                                     "plan_nightly": {"cpu_s": plan, "peak_rss_mb": mb / 2}}},
                 "apply": {"phases": {"first_night": {"cpu_s": first},
-                                     "nightly": {"cpu_s": nightly, "target_calls": 0}}}}
+                                     "nightly": {"cpu_s": nightly, "target_calls": 0},
+                                     "nightly_cron": {"cpu_s": nightly / 2,
+                                                      "peak_rss_mb": mb / 3}}}}
     fake(tmp_path, "pipeline.py", {"scales": {"tsukuba": scale_figures(1.0, 200, 50.0, 5.0),
                                               "prefecture": scale_figures(9.0, 1500, 400.0,
                                                                           49.0)}})
@@ -69,6 +71,7 @@ def test_rows_are_judged_from_the_scripts_json_and_missing_parts_say_why(
     assert rows["plan"]["met"] is False and "1500 MB" in rows["plan"]["figure"]  # > 1 GB
     assert rows["first-night"]["met"] is True and "8.0×" in rows["first-night"]["figure"]
     assert rows["nightly"]["met"] is True and "0 target calls" in rows["nightly"]["figure"]
+    assert "in its own process 24.5 vs 2.5 CPU-s = 9.8×, 500 MB" in rows["nightly"]["figure"]
     assert rows["check"]["met"] is True and "2.50× floor" in rows["check"]["figure"]
     assert rows["generate"]["met"] is None and "no --json option" in rows["generate"]["reason"]
     assert rows["launches"]["met"] is None and "no JSON object" in rows["launches"]["reason"]
