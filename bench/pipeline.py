@@ -466,6 +466,66 @@ CPU s median (range), ratio median (range):
   prefecture d8dcd281 / c7dadcf7. Tried, not kept: glibc's huge pages for malloc
   (GLIBC_TUNABLES=glibc.malloc.hugetlb=1; an environment setting, not code): one pair at load
   3.7, prefecture plan first 5.88 -> 5.52 s, within noise.
+Issue 18, round 11 (the plan and the nights on a quiet, faster machine; where the excess is),
+2026-12-07 07:15-08:35 UTC, main at bd86105 plus this round's bench change (no pipeline or
+mock code changed), nothing else running (load 0.4-1.1). RS256 floor 3,628 signatures/s per
+core (round 10's machine: 3,119-3,151). bench/scale.py --rows plan,first-night,nightly
+--repeat 5, 07:47-08:14 UTC, the run with the median ratio (range of the 5):
+  plan first      4.2 vs 0.4 CPU-s    11.1x (10.70-11.55)   783 MB        round 10: 10.6x
+  first night   181.0 vs 16.5 CPU-s   11.0x (10.68-11.43)                 round 10:  9.6x
+  nightly        23.9 vs 2.2 CPU-s    10.7x (10.49-11.43)   0 target calls round 10: 10.3x
+  own process    22.4 vs 2.2 CPU-s    10.2x                 1,242 MB
+A faster core gains more on Tsukuba's CPU-bound run than on the prefecture's memory-bound one:
+the first night 21.8 -> 16.5 s (-24%) against 209.9 -> 181.0 s (-14%) since round 10, so every
+ratio grew. None of the three rows is met on this machine.
+The night in its own process (the ``cron`` child, new this round) has the same ratio as the
+night after the first (10.08 against 10.06x in one run; 10.2 against 10.7x by the medians):
+the first night's heap (every mock's database) is not what costs; it does cost memory (the
+pipeline process's peak 1,242 MB alone, 2,864 MB after the first night).
+Per step, own process (a driver of the cron child, each step wrapped in getrusage, medians of
+3), CPU s Tsukuba -> prefecture:
+  the whole night                 2.192 -> 22.699  10.35x
+  collect (C4th's export, mock)   0.992 -> 10.137  10.22x  (its bundle 10.2x, CSV + zip 10.0x)
+  check (pipeline.validate)       0.440 ->  4.556  10.35x
+  plan (_planned)                 0.458 ->  4.924  10.75x  (previous roster 9.9x, key map 11.3x)
+  save_plan                       0.280 ->  2.848  10.16x
+  commit                          0.004 ->  0.085  21x     (the snapshot blob's copy)
+  user time 2.085 -> 21.17 s (10.15x); system time 0.056 -> 0.826 s (14.9x); minor faults
+  33.9k -> 480k (14.2x): 1.9 GB of fresh pages in a night whose process peaks at 1.25 GB. A
+  step's freed memory goes back to the system and the next step faults it in again: C4th's
+  export 239k (its bundle 94k), the check 102k, the plan 91k, save_plan 31.5k (92 at
+  Tsukuba), the snapshot's copy 15k (0). About half the night's excess over 10x is that
+  system time.
+Tried, not kept: glibc keeping freed memory (MALLOC_MMAP_THRESHOLD_=256 MiB and
+MALLOC_TRIM_THRESHOLD_=1 GiB in the environment). Own-process night, 2 runs each: prefecture
+faults 472k -> 307k, system 0.84-0.90 -> 0.49-0.52 s, CPU 21.8 -> 21.5 s, Tsukuba unchanged
+(ratio 10.36 -> 10.14x); the whole bench once each: first night 184.4 -> 179.4 s (10.79 ->
+10.43x), plan first 4.06-4.17 -> 3.99-4.00 s. But what is kept stays resident: the night's
+process 1,242 -> 1,693 MB, after the first night 2,864 -> 3,177 MB; the rehearsal's main
+process (1,900 MB in round 10) would pass 2 GB.
+The plan (drivers of the plan child, each step wrapped, least of 2-3 runs): first plan 0.371
+-> 4.136 s (11.1x; user 10.9x, system 0.020 -> 0.108 s); over 12x only small steps
+(drop_stale_duplicates 15x, place_people 17x, merge_schools 14x, attach_passwords 12.6x, each
+under 0.1 s at prefecture). Tried, each measured, none kept:
+  - the export's rows freed once read_work has its drafts: faults 90k -> 38k, CPU 4.24 -> 4.31 s
+    (the freed memory is reused in scattered pieces);
+  - the kept bundle copied into fresh, compact memory before the plan (a pickle round trip):
+    read_work 1.048 -> 0.958 s (-9%) and Tsukuba 0.094 -> 0.087 s (-7%): the ratio stays;
+  - 3 million untouched objects allocated before Tsukuba's plan: 0.378 -> 0.379 s (a heap's
+    size costs nothing; only what the plan touches does);
+  - PYTHONMALLOC=malloc with glibc's huge pages (117 of 132 MB on 2 MiB pages in a micro): the
+    plan ~30% slower at both scales, 11.4-11.6x.
+Why: city-sized dicts and sets. At 230k keys a dict's index is 2^19 four-byte slots (2 MB) and
+its entries 8.4 MB; at 23k the index is 2^16 two-byte slots (128 KB), inside a core's 2 MB L2.
+Every insert and lookup reads a random index slot. Micro, 230k against 23k lookups of equal
+keys in insertion order: one dict 28.2x / 28.5x; the same keys in 230 dicts of 1,000, looked
+up dict by dict, 9.1x / 11.4x. Per operation in one dict: lookup 27 -> 65 ns, set build 35 ->
+50 ns, dict build 58 -> 126 ns. The plan makes about ten such operations a person. Keying them
+in small tables only pays when the lookups arrive grouped by table, and the sources (the key
+map, the board's password file, the previous roster) share only the userMasterIdentifier; a
+pass that groups by it costs, in Python, about what a partitioned lookup saves (~45 ns a key
+at both scales). So the plan and the nights stay over 10x on this hardware with these data
+structures; a plan under 10x needs the joins done outside Python's dicts, which is not built.
 """
 
 from __future__ import annotations

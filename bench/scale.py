@@ -25,11 +25,28 @@ seconds where the script gives them (the machine is shared; wall seconds are sho
 The JSON keys read from each script (each script's docstring documents its whole output):
   bench/pipeline.py         scales.<scale>.plan.phases.{plan_first,plan_nightly}.{cpu_s,
                             peak_rss_mb}; scales.<scale>.apply.phases.{first_night,nightly}.
-                            cpu_s; scales.<scale>.apply.phases.nightly.target_calls
+                            cpu_s; scales.<scale>.apply.phases.nightly.target_calls; for the
+                            nightly row's figure only, when there: scales.<scale>.apply.
+                            phases.nightly_cron.{cpu_s,peak_rss_mb}
   bench/check_oneroster.py  scales.10.floor_cpu_s; scales.10.renkei.<tree>.{x_floor_cpu,
                             x_1x_cpu, peak_rss_mb}
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
+
+Round 11, 2026-12-07, a faster core (RS256 floor 3,628 signatures/s per core), quiet (load
+0.4-1.1, nothing else running). No pipeline or mock code changed since round 10 (main bd86105
+plus the bench's own-process night). ``--rows plan,first-night,nightly --repeat 5 --json``,
+07:47-08:14 UTC, the run with the median ratio (range):
+
+  row          round 10 (medians of 3)  round 11 (medians of 5)                          verdict
+  plan         10.6x (10.01-11.72x)     4.2 vs 0.4 CPU-s = 11.1x (10.70-11.55x); 783 MB   NOT
+  first night  9.6x (9.24-11.25x)       181.0 vs 16.5 CPU-s = 11.0x (10.68-11.43x)        NOT
+  nightly      10.3x (10.16-11.26x)     23.9 vs 2.2 CPU-s = 10.7x (10.49-11.43x); 0 calls NOT
+               own process (new)        22.4 vs 2.2 CPU-s = 10.2x; 1,242 MB
+
+  The faster core shortened Tsukuba's CPU-bound runs more than the prefecture's memory-bound
+  ones (first night -24% against -14%), so every ratio grew; bench/pipeline.py's round 11
+  paragraph has the per-step figures and what was tried.
 
 Round 10, 2026-12-07, the same kind of machine as round 9 (2 cores; RS256 floor 3,119 and
 3,151 signatures/s per core in the two runs below). Main at 207f8ba (round 10's code; after
