@@ -475,9 +475,9 @@ core (round 10's machine: 3,119-3,151). bench/scale.py --rows plan,first-night,n
   first night   181.0 vs 16.5 CPU-s   11.0x (10.68-11.43)                 round 10:  9.6x
   nightly        23.9 vs 2.2 CPU-s    10.7x (10.49-11.43)   0 target calls round 10: 10.3x
   own process    22.4 vs 2.2 CPU-s    10.2x                 1,242 MB
-A faster core gains more on Tsukuba's CPU-bound run than on the prefecture's memory-bound one:
-the first night 21.8 -> 16.5 s (-24%) against 209.9 -> 181.0 s (-14%) since round 10, so every
-ratio grew. None of the three rows is met on this machine.
+On this machine (a faster core, and quieter than round 10's) Tsukuba's runs shortened more
+than the prefecture's: the first night 21.8 -> 16.5 s (-24%) against 209.9 -> 181.0 s (-14%)
+since round 10, the code the same, so every ratio grew. None of the three rows is met here.
 The night in its own process (the ``cron`` child, new this round) has the same ratio as the
 night after the first (10.08 against 10.06x in one run; 10.2 against 10.7x by the medians):
 the first night's heap (every mock's database) is not what costs; it does cost memory (the

@@ -44,9 +44,9 @@ plus the bench's own-process night). ``--rows plan,first-night,nightly --repeat 
   nightly      10.3x (10.16-11.26x)     23.9 vs 2.2 CPU-s = 10.7x (10.49-11.43x); 0 calls NOT
                own process (new)        22.4 vs 2.2 CPU-s = 10.2x; 1,242 MB
 
-  The faster core shortened Tsukuba's CPU-bound runs more than the prefecture's memory-bound
-  ones (first night -24% against -14%), so every ratio grew; bench/pipeline.py's round 11
-  paragraph has the per-step figures and what was tried.
+  On this machine (a faster core, quieter than round 10's) Tsukuba's runs shortened more than
+  the prefecture's (first night -24% against -14%, the same code), so every ratio grew;
+  bench/pipeline.py's round 11 paragraph has the per-step figures and what was tried.
 
 Round 10, 2026-12-07, the same kind of machine as round 9 (2 cores; RS256 floor 3,119 and
 3,151 signatures/s per core in the two runs below). Main at 207f8ba (round 10's code; after
