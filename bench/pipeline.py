@@ -478,10 +478,10 @@ core (round 10's machine: 3,119-3,151). bench/scale.py --rows plan,first-night,n
 On this machine (a faster core, and quieter than round 10's) Tsukuba's runs shortened more
 than the prefecture's: the first night 21.8 -> 16.5 s (-24%) against 209.9 -> 181.0 s (-14%)
 since round 10, the code the same, so every ratio grew. None of the three rows is met here.
-The night in its own process (the ``cron`` child, new this round) has the same ratio as the
-night after the first (10.08 against 10.06x in one run; 10.2 against 10.7x by the medians):
-the first night's heap (every mock's database) is not what costs; it does cost memory (the
-pipeline process's peak 1,242 MB alone, 2,864 MB after the first night).
+The night in its own process (the ``cron`` child, new this round) has about the ratio of the
+night after the first (10.08 against 10.06x in one run; 10.2 against 10.7x by the medians of
+5): the first night's heap (every mock's database) adds little to it, but it costs memory
+(the pipeline process's peak 1,242 MB alone, 2,864 MB after the first night).
 Per step, own process (a driver of the cron child, each step wrapped in getrusage, medians of
 3), CPU s Tsukuba -> prefecture:
   the whole night                 2.192 -> 22.699  10.35x
@@ -514,7 +514,7 @@ under 0.1 s at prefecture). Tried, each measured, none kept:
   - 3 million untouched objects allocated before Tsukuba's plan: 0.378 -> 0.379 s (a heap's
     size costs nothing; only what the plan touches does);
   - PYTHONMALLOC=malloc with glibc's huge pages (117 of 132 MB on 2 MiB pages in a micro): the
-    plan ~30% slower at both scales, 11.4-11.6x.
+    plan 15-40% slower at both scales, 11.4-11.6x.
 Why: city-sized dicts and sets. At 230k keys a dict's index is 2^19 four-byte slots (2 MB) and
 its entries 8.4 MB; at 23k the index is 2^16 two-byte slots (128 KB), inside a core's 2 MB L2.
 Every insert and lookup reads a random index slot. Micro, 230k against 23k lookups of equal
