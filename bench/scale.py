@@ -598,6 +598,8 @@ def _cron_night(run: Mapping[str, Any], scales: tuple[str, str]) -> str:
         mb = number(run, f"scales.{scales[1]}.apply.phases.nightly_cron.peak_rss_mb")
     except NotMeasured:
         return ""
+    if small <= 0:
+        return ""
     return f"; in its own process {big:.1f} vs {small:.1f} CPU-s = {big / small:.1f}×, {mb:.0f} MB"
 
 
