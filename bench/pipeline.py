@@ -504,8 +504,8 @@ faults 472k -> 307k, system 0.84-0.90 -> 0.49-0.52 s, CPU 21.8 -> 21.5 s, Tsukub
 process 1,242 -> 1,693 MB, after the first night 2,864 -> 3,177 MB; the rehearsal's main
 process (1,900 MB in round 10) would pass 2 GB. Each alone, one night each at prefecture: the
 mmap threshold gives the same faults (478k -> 307k) for +281 MB (1,214 -> 1,495 MB); the trim
-threshold alone fixes glibc's mmap threshold at its 128 KiB start (1.44M faults, 23.4 s);
-MALLOC_TOP_PAD_=64 MiB changes nothing (478k).
+threshold alone is worse (1.44M faults, 23.4 s; why was not looked into); MALLOC_TOP_PAD_=64
+MiB changes nothing (478k).
 The plan (drivers of the plan child, each step wrapped, least of 2-3 runs): first plan 0.371
 -> 4.136 s (11.1x; user 10.9x, system 0.020 -> 0.108 s); over 12x only small steps
 (drop_stale_duplicates 15x, place_people 17x, merge_schools 14x, attach_passwords 12.6x, each
