@@ -647,7 +647,6 @@ from urllib.parse import urlsplit
 sys.path[:0] = [{root!r}]
 os.environ["RENKEI_M365_CLIENT_SECRET"] = "renkei-dev-secret"
 import requests
-import pipeline.apply as apply_mod
 import pipeline.run as run_mod
 from harness.transport import mount_wsgi
 from mocks import create_app
@@ -663,10 +662,16 @@ def count(resp, *args, **kwargs):
     calls[urlsplit(resp.request.url).hostname] += 1
 def session():
     s = requests.Session(); mount_wsgi(s, apps); s.hooks["response"].append(count); return s
+def night_calls(phase, result):
+    '''A night's status and the requests it made, by host (the targets' apart).'''
+    phase["status"] = result.status
+    phase["calls"] = dict(sorted(calls.items()))
+    phase["target_calls"] = sum(n for h, n in calls.items() if h != "c4th.test")
 s = session()
 """
 
 _APPLY = _PHASE + _MOCKS + r"""
+import pipeline.apply as apply_mod
 out, phases = {{}}, {{}}
 with Phase(phases, "seed_mocks"):
     s.post("http://c4th.test/_admin/seed", json={{"profile": profile, "seed": 1,
@@ -687,9 +692,7 @@ for night in ("first_night", "nightly"):
     with Phase(phases, night):
         result = run_mod.run_pipeline(config, session_factory=session)
     phases[night]["apply_cpu_s"] = round(sum(spent), 3)
-    phases[night]["status"] = result.status
-    phases[night]["calls"] = dict(sorted(calls.items()))
-    phases[night]["target_calls"] = sum(n for h, n in calls.items() if h != "c4th.test")
+    night_calls(phases[night], result)
     if result.apply is not None:
         phases[night]["delivery"] = {{n: r.counts for n, r in result.apply.targets.items()}}
 out["m365_users"] = len(s.get("http://m365.test/_admin/state").json()["users"])
@@ -709,9 +712,7 @@ out, phases = {{}}, {{}}
 calls.clear()
 with Phase(phases, "nightly_cron"):
     result = run_mod.run_pipeline(config, session_factory=session)
-phases["nightly_cron"]["status"] = result.status
-phases["nightly_cron"]["calls"] = dict(sorted(calls.items()))
-phases["nightly_cron"]["target_calls"] = sum(n for h, n in calls.items() if h != "c4th.test")
+night_calls(phases["nightly_cron"], result)
 out["phases"] = phases
 out["peak_rss_mb"] = phases["nightly_cron"]["peak_rss_mb"]
 print(json.dumps(out))
