@@ -265,10 +265,10 @@ def _apply(config: Config, state: State, session_factory: SessionFactory | None,
         return base
     if plan.is_empty():
         plan.decisions.append(_decision("PL502", "report", "plan"))
-        # a no-change night's roster is most often the snapshot's: its text's hash lets the
-        # commit copy that blob rather than encode and compress a city's roster once more
-        text = state.save_plan(plan, "applied", base.summary(), commit, roster_sha256=True)
-        _commit(state, plan, commit, now, roster_sha256=text)
+        # nothing to deliver: the plan's record and the state's move are one transaction
+        with state.transaction():
+            state.save_plan(plan, "applied", base.summary(), commit)
+            _commit(state, plan, commit, now)
         base.exit_code, base.status = held_code, "nothing-to-do"
         return base
     state.save_plan(plan, "applying", base.summary(), commit)
@@ -359,13 +359,12 @@ def _commit_data(outcome: Outcome) -> dict[str, Any]:
             "key_rows": outcome.key_rows}
 
 
-def _commit(state: State, plan: Plan, commit: dict[str, Any], now: dt.datetime, *,
-            roster_sha256: str | None = None) -> None:
-    """Move the state on to ``plan``: snapshot, key map, absent people, holds — atomically.
-    ``roster_sha256``: the roster's text hash from :meth:`State.save_plan`, if known."""
+def _commit(state: State, plan: Plan, commit: dict[str, Any], now: dt.datetime) -> None:
+    """Move the state on to ``plan``: snapshot, key map, absent people, holds — atomically
+    (the plan's kept rosters are dropped with it: :meth:`State.set_plan_status`)."""
     when = now.isoformat()
     with state.transaction():
-        state.save_snapshot(plan.id, plan.roster, when, text_sha256=roster_sha256)
+        state.save_snapshot(plan.id, plan.roster, when, previous=plan.previous)
         state.put_keys(commit.get("key_rows", []), when)
         state.replace_absent(commit.get("absent", {}))
         state.replace_holds({u: (h["rules"], h["detail"])

@@ -90,20 +90,24 @@ def test_the_same_export_twice_gives_an_empty_second_plan(env: Env,
     assert len(fake_apply.plans) == 1  # nothing was sent
 
 
-def test_a_no_change_night_stores_its_snapshot_as_a_copy(
+def test_a_no_change_night_stores_its_decisions_and_no_roster(
         env: Env, fake_apply: FakeApply, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the roster is the newest snapshot's: only the plan is packed, the snapshot's blob is
-    # copied, and both snapshots hold the same bytes
+    # the roster is the newest snapshot's: the night packs its plan's decisions alone, keeps
+    # no roster of its own and adds no snapshot; the next night plans from the same one
     first = env.run()
     packed: list[Any] = []
     real = pipeline.state._pack
     monkeypatch.setattr(pipeline.state, "_pack", lambda data: packed.append(data) or real(data))
     again = run_pipeline(env.config, export=first.received.path, now=NOW + dt.timedelta(days=1))
     assert again.status == "nothing-to-do" and len(packed) == 1
+    assert "roster" not in packed[0].values and "decisions" in packed[0].values
     with env.state() as state:
-        blobs = [bytes(r[0]) for r in state.conn.execute("SELECT roster FROM snapshots")]
-        assert len(blobs) == 2 and blobs[0] == blobs[1]
+        assert state.conn.execute("SELECT count(*) FROM snapshots").fetchone() == (1,)
+        assert state.conn.execute("SELECT count(*) FROM uncommitted").fetchone() == (0,)
+        assert [r["status"] for r in state.plan_rows()] == ["applied", "applied"]
         assert state.previous_roster() == first.plan.roster
+    third = run_pipeline(env.config, export=first.received.path, now=NOW + dt.timedelta(days=2))
+    assert third.status == "nothing-to-do" and len(fake_apply.plans) == 1
 
 
 def test_a_run_keeps_its_plan_out_of_the_collector_and_gives_the_heap_back(
@@ -238,7 +242,8 @@ def test_no_secret_or_password_reaches_results_logs_or_state(
     blobs = b"".join(p.read_bytes() for p in (tmp_path / "state").glob("renkei.sqlite*"))
     import zlib  # plans and snapshots are stored compressed: look inside them too
     with env.state() as state:
-        for (body,) in state.conn.execute("SELECT body FROM plans"):
+        for (body,) in state.conn.execute("SELECT body FROM plans UNION ALL "
+                                          "SELECT body FROM uncommitted"):
             blobs += zlib.decompress(body)
         for (roster,) in state.conn.execute("SELECT roster FROM snapshots"):
             blobs += zlib.decompress(roster)

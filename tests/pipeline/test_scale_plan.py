@@ -99,8 +99,11 @@ def test_plans_and_snapshots_are_packed_a_slice_at_a_time_into_the_same_bytes(
     plan, commit = out.plan, _commit_data(out)
     monkeypatch.setattr(state_module, "SLICE", 50)
     assert len(plan.roster.people) > 50 * 3  # several slices
-    whole = state_module._pack({**plan_to_json(plan), "commit": commit})
-    assert state_module._pack(state_module._plan_parts(plan, commit)) == whole
+    data = plan_to_json(plan)
+    rosters = {"roster": data.pop("roster"), "previous": data.pop("previous"), "commit": commit}
+    assert state_module._pack(state_module._plan_parts(plan)) == state_module._pack(data)
+    whole = state_module._pack(rosters)
+    assert state_module._pack(state_module._uncommitted_parts(plan, commit)) == whole
     assert state_module._pack(state_module._roster_parts(plan.roster)) == state_module._pack(
         plan.roster.to_json())
     assert state_module._unpack(whole)["roster"] == plan.roster.to_json()

@@ -1,10 +1,10 @@
 """The previous roster is read back from its snapshot a piece at a time (pipeline.state): the
 same roster as parsing the whole text at once, whatever the pieces' sizes, the strings in it
-and the JSON's spacing; a damaged snapshot is an error, never a wrong roster."""
+and the JSON's spacing; a damaged snapshot is an error, never a wrong roster. An unchanged
+roster stores no new snapshot, and a plan keeps its rosters only while it is delivered."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from pathlib import Path
@@ -14,7 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import state as state_module
-from pipeline.model import ClassRecord, PersonRecord, Plan, Roster, SchoolRecord, people_hook
+from pipeline.model import (
+    ClassRecord,
+    Decision,
+    PersonRecord,
+    Plan,
+    Roster,
+    SchoolRecord,
+    people_hook,
+)
 from pipeline.state import State
 
 #: text that looks like the reader's cut points and JSON's own syntax, and characters whose
@@ -156,73 +164,103 @@ def _snapshots(state: State) -> list[bytes]:
     return [bytes(r[0]) for r in state.conn.execute("SELECT roster FROM snapshots ORDER BY id")]
 
 
-def test_save_plan_gives_the_hash_of_the_roster_text_a_snapshot_stores(tmp_path: Path) -> None:
-    with State(tmp_path / "s.sqlite") as state:
-        roster = _roster([("山田", "𠮷野"), ("},{", '"')])
-        assert state.save_plan(_plan("p0", roster, None), "applied", {}) is None
-        digest = state.save_plan(_plan("p1", roster, _roster([("x", "y")])), "applied", {},
-                                 roster_sha256=True)
-        stored = _stored(state, roster)
-    assert digest == hashlib.sha256(zlib.decompress(stored)).hexdigest()
-
-
-def test_an_unchanged_roster_copies_the_newest_snapshot(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    # a no-change night: the snapshot it stores is the newest one's blob, not packed again,
-    # and the bytes are what packing would have given
-    roster = _roster([("山田", "太郎"), ("鈴木", "花子")])
+def test_an_unchanged_roster_stores_no_new_snapshot(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # a no-change night: the roster read back from the newest snapshot, planned again, is
+    # that snapshot's text; nothing is packed or stored, and the snapshot stays the newest
+    roster = _roster([("山田", "太郎"), ("},{", "𠮷")])
     with State(tmp_path / "s.sqlite") as state:
         first = _stored(state, roster)
-        digest = state.save_plan(_plan("p1", roster, roster), "applied", {}, roster_sha256=True)
+        previous = state.previous_roster()
         packs: list[object] = []
         real = state_module._pack
         monkeypatch.setattr(state_module, "_pack", lambda data: packs.append(data) or real(data))
-        state.save_snapshot("p1", roster, "2025-05-02T02:00:00+00:00", text_sha256=digest)
-        assert packs == []
-        assert _snapshots(state) == [first, first]
-        assert state.conn.execute("SELECT plan_id, created_at FROM snapshots ORDER BY id DESC"
-                                  ).fetchone() == ("p1", "2025-05-02T02:00:00+00:00")
+        assert not state.save_snapshot("p1", roster, "2025-05-02T02:00:00+00:00",
+                                       previous=previous)
+        assert packs == [] and _snapshots(state) == [first]
+        assert state.previous_roster() == roster
 
 
-@pytest.mark.parametrize("case", ["changed", "no snapshot", "wrong hash"])
+@pytest.mark.parametrize("case", ["changed", "no snapshot", "no previous", "other text"])
 def test_a_roster_unlike_the_newest_snapshot_is_packed(tmp_path: Path, case: str) -> None:
     old, new = _roster([("山田", "太郎")]), _roster([("山田", "次郎")])
     with State(tmp_path / "s.sqlite") as state:
         if case != "no snapshot":
             _stored(state, old)
-        digest = state.save_plan(_plan("p1", new, old), "applied", {}, roster_sha256=True)
-        assert digest is not None
-        state.save_snapshot("p1", new, "2025-05-02T02:00:00+00:00",
-                            text_sha256="0" * 64 if case == "wrong hash" else digest)
+        # "other text": the plan's previous has the roster's records, the snapshot does not
+        previous = {"changed": old, "no snapshot": new, "no previous": None,
+                    "other text": new}[case]
+        assert state.save_snapshot("p1", new, "2025-05-02T02:00:00+00:00", previous=previous)
         newest = _snapshots(state)[-1]
+        count = len(_snapshots(state))
     assert newest == zlib.compress(json.dumps(
         new.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
-    assert _whole(newest) == new
+    assert _whole(newest) == new and count == (1 if case == "no snapshot" else 2)
 
 
-@pytest.mark.parametrize("case", ["snapshot", "no snapshot", "other snapshot", "changed"])
-def test_a_previous_roster_like_the_roster_is_the_snapshot_text(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
-    # the plan body is the same bytes either way; the previous roster is encoded again only
-    # when the newest snapshot's text is not the roster's or its records differ
-    roster = _roster([("山田", "太郎"), ("},{", "𠮷")])
-    bodies, encoded = [], []
-    real = state_module.record_json
-    for hashed in (False, True):
-        with State(tmp_path / f"{hashed}.sqlite") as state:
-            if case != "no snapshot":
-                _stored(state, _roster([("x", "y")]) if case == "other snapshot" else roster)
-            # the same records read back from the snapshot, made anew, or one name changed
-            previous = (state.previous_roster() if case == "snapshot" else
-                        _roster([("山田", "次郎" if case == "changed" else "太郎"), ("},{", "𠮷")]))
-            assert previous is not None
-            calls: list[object] = []
-            monkeypatch.setattr(state_module, "record_json",
-                                lambda r, calls=calls: calls.append(r) or real(r))
-            state.save_plan(_plan("p1", roster, previous), "applied", {},
-                            roster_sha256=hashed)
-            encoded.append(len(calls))
-            bodies.append(bytes(state.conn.execute("SELECT body FROM plans").fetchone()[0]))
-    assert bodies[0] == bodies[1]
-    records = 1 + 1 + 2 + 2  # a school, a class, two people, two absent
-    assert encoded == [2 * records, records if case == "snapshot" else 2 * records]
+def test_five_snapshots_are_kept(tmp_path: Path) -> None:
+    with State(tmp_path / "s.sqlite") as state:
+        for n in range(7):
+            state.save_snapshot(f"p{n}", _roster([("山田", f"{n}")]), f"2025-05-0{n + 1}")
+        kept = state.conn.execute("SELECT plan_id FROM snapshots ORDER BY id").fetchall()
+    assert [k for (k,) in kept] == ["p2", "p3", "p4", "p5", "p6"]
+
+
+def _uncommitted(state: State) -> list[str]:
+    return [r[0] for r in state.conn.execute("SELECT plan_id FROM uncommitted ORDER BY rowid")]
+
+
+@pytest.mark.parametrize("status", ["applied", "refused", "dry-run"])
+def test_a_plan_not_to_be_delivered_keeps_only_its_decisions(tmp_path: Path,
+                                                             status: str) -> None:
+    # its rosters are never read back: a city's no-change night stores bytes, not megabytes
+    roster = _roster([("山田", "太郎")] * 50)
+    plan = _plan("p1", roster, roster)
+    plan.decisions.append(Decision("PL502", "report", "plan"))
+    with State(tmp_path / "s.sqlite") as state:
+        state.save_plan(plan, status, {"decisions": 1}, {"key_rows": [("person", "k", "", "s",
+                                                                      "derived")]})
+        body = state_module._unpack(
+            state.conn.execute("SELECT body FROM plans WHERE id = 'p1'").fetchone()[0])
+        assert _uncommitted(state) == [] and state.load_plan("p1") is None
+        assert state.load_commit("p1") == {}
+        assert state.plan_rows()[0]["status"] == status
+    assert sorted(body) == ["created_at", "decisions", "export_sha256", "id", "refused",
+                            "target_ids"]
+    assert body["decisions"] == [{"rule": "PL502", "action": "report", "subject": "plan",
+                                  "target": "all", "fields": {}}]
+
+
+def test_a_plan_being_delivered_keeps_its_rosters_until_it_is_committed(tmp_path: Path) -> None:
+    roster, previous = _roster([("山田", "次郎")]), _roster([("山田", "太郎")])
+    plan = _plan("p1", roster, previous)
+    plan.decisions.append(Decision("PL301", "update", "u0", "all", {"given_name": "次郎"}))
+    commit = {"absent": {}, "holds": {}, "key_rows": [["person", "k", "", "s", "derived"]]}
+    with State(tmp_path / "s.sqlite") as state:
+        state.save_plan(plan, "applying", {}, commit)
+        for status in ("applying", "interrupted"):  # a crash, then a resume that fails again
+            state.set_plan_status("p1", status)
+            loaded = state.load_plan("p1")
+            assert loaded is not None and _uncommitted(state) == ["p1"]
+            assert (loaded.roster, loaded.previous, loaded.decisions) == (
+                roster, previous, plan.decisions)
+            assert state.load_commit("p1") == commit
+        state.set_plan_status("p1", "applied")  # committed: the snapshot holds the roster now
+        assert _uncommitted(state) == [] and state.load_plan("p1") is None
+        state.save_plan(_plan("p2", roster, roster), "applying", {}, commit)
+        state.set_plan_status("p2", "abandoned")
+        assert _uncommitted(state) == []
+
+
+def test_a_plan_stored_whole_by_an_earlier_version_still_loads(tmp_path: Path) -> None:
+    # before the rosters moved to ``uncommitted`` a plan's body held them and its commit
+    plan = _plan("old", _roster([("山田", "次郎")]), _roster([("山田", "太郎")]))
+    commit = {"absent": {}, "holds": {}, "key_rows": [["person", "k", "", "s", "derived"]]}
+    whole = {**state_module.plan_to_json(plan), "commit": commit}
+    with State(tmp_path / "s.sqlite") as state:
+        state.conn.execute("INSERT INTO plans (id, created_at, export_sha256, status, summary,"
+                           " body) VALUES ('old', 'x', 'y', 'interrupted', '{}', ?)",
+                           (state_module._pack(whole),))
+        loaded = state.load_plan("old")
+        assert loaded is not None and loaded.roster == plan.roster
+        assert loaded.previous == plan.previous and state.load_commit("old") == commit
