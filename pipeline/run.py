@@ -90,7 +90,7 @@ def run_pipeline(config: Config, *, session_factory: SessionFactory | None = Non
         now = now.replace(tzinfo=dt.UTC)
     if not dry_run and config.m365 is not None:
         config.m365_client_secret()  # a missing secret is a ConfigError before anything runs
-    lock = _RunLock(config.state_path)
+    lock = RunLock(config.state_path)
     if not lock.acquire():
         return RunResult(EXIT_INTERRUPTED, "interrupted",
                          message=f"another run holds {lock.path}; nothing was done")
@@ -100,7 +100,7 @@ def run_pipeline(config: Config, *, session_factory: SessionFactory | None = Non
         lock.release()
 
 
-class _RunLock:
+class RunLock:
     """One run at a time per state (an overlapping cron job must not deliver twice). An
     advisory ``flock``: the kernel drops it when the process dies, even by ``kill -9``."""
 

@@ -80,7 +80,7 @@ def _pack(data: Any) -> bytes:
     hold :class:`_Object` and :class:`_Array` parts: they are encoded and compressed a slice
     at a time, the bytes the same as for the whole data at once (a city's roster is never held
     as one list of dicts nor as one string)."""
-    if not isinstance(data, _Object):
+    if not hasattr(data, "parts"):
         return zlib.compress(_ENCODE(data).encode("utf-8"), 1)
     packer = zlib.compressobj(1)
     out: list[bytes] = []
@@ -566,7 +566,7 @@ class State:
         if row is None:
             return None
         data: dict[str, Any] = _unpack(row[0])
-        if "roster" not in data:  # stored by plans before this version, the rosters were in it
+        if "roster" not in data:  # (an earlier renkei kept the rosters in the body)
             kept = self.conn.execute("SELECT body FROM uncommitted WHERE plan_id = ?",
                                      (plan_id,)).fetchone()
             if kept is None:
@@ -586,6 +586,43 @@ class State:
         rows = self.conn.execute(f"SELECT id FROM plans WHERE status IN ({marks}) "
                                  "ORDER BY created_at, rowid", statuses)
         return [r[0] for r in rows]
+
+    def storage(self) -> dict[str, Any]:
+        """What the state holds, in bytes: the database (its free pages, which SQLite reuses,
+        apart), snapshots, plans (and those an earlier renkei stored whole, rosters inside),
+        plans being delivered, and the received exports kept on disk."""
+        def total(sql: str) -> dict[str, int]:
+            count, size = self.conn.execute(sql).fetchone()
+            return {"count": int(count), "bytes": int(size or 0)}
+
+        whole = self.plans_stored_whole()
+        received = [Path(r["path"]) for r in self.received()]
+        page = self.conn.execute("PRAGMA page_size").fetchone()[0]
+        return {
+            "path": str(self.path),
+            "file_bytes": sum(f.stat().st_size for f in (self.path, Path(f"{self.path}-wal"))
+                              if f.exists()),
+            "free_bytes": page * self.conn.execute("PRAGMA freelist_count").fetchone()[0],
+            "snapshots": total("SELECT count(*), sum(length(roster)) FROM snapshots"),
+            "plans": total("SELECT count(*), sum(length(body)) FROM plans"),
+            "plans_stored_whole": {"count": len(whole),
+                                   "bytes": sum(size for _, _, _, size in whole)},
+            "uncommitted": total("SELECT count(*), sum(length(body)) FROM uncommitted"),
+            "received": {"count": len(received),
+                         "bytes": sum(f.stat().st_size for f in received if f.exists())},
+        }
+
+    def plans_stored_whole(self) -> list[tuple[int, str, str, int]]:
+        """(rowid, id, status, bytes) of the plans an earlier renkei stored with their
+        rosters in the body (:mod:`pipeline.compact`); only each body's first keys are read."""
+        whole = []
+        for rowid, plan_id, status, size in self.conn.execute(
+                "SELECT rowid, id, status, length(body) FROM plans ORDER BY rowid").fetchall():
+            with self.conn.blobopen("plans", "body", rowid, readonly=True) as blob:
+                head = zlib.decompressobj().decompress(blob.read(1024), 2048)
+            if b'"refused":false,"roster":' in head or b'"refused":true,"roster":' in head:
+                whole.append((int(rowid), str(plan_id), str(status), int(size)))
+        return whole
 
     # --- run log ----------------------------------------------------------------------------
     def start_run(self, when: str, *, dry_run: bool) -> int:

@@ -30,6 +30,7 @@ examples:
   renkei pipeline run --config city.toml --export received/RO_20250501_082201.zip \\
       --format html -o report.html
   renkei pipeline status --config city.toml
+  renkei pipeline compact --config city.toml --vacuum
 """
 
 
@@ -56,11 +57,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.set_defaults(func=cmd_run)
 
-    status = psub.add_parser("status", help="the last runs, open holds and interrupted plans")
+    status = psub.add_parser("status", help="the last runs, open holds, interrupted plans "
+                             "and what the state holds")
     status.add_argument("--config", required=True, metavar="FILE")
     status.add_argument("--format", choices=("text", "json"), default="text")
     status.add_argument("--limit", type=int, default=10, help="runs to list (default 10)")
     status.set_defaults(func=cmd_status)
+
+    compact = psub.add_parser(
+        "compact", help="drop the rosters an earlier renkei kept in every finished plan",
+        description="An earlier renkei stored each night's plan with the city's roster and the "
+                    "previous one inside it (4.2 MB a night at Tsukuba's size, 42 MB at 230,000 "
+                    "pupils), and kept them all; this version keeps a plan's rosters only while "
+                    "it is being delivered. compact rewrites each finished plan an earlier "
+                    "version stored so (its decisions kept, byte for byte what this version "
+                    "stores), one plan per transaction; a plan still to be delivered is left "
+                    "whole. Run it when no pipeline run is in progress (it takes the run's "
+                    "lock). `renkei pipeline status` shows what the state holds.",
+        epilog="exit codes: 0 done; 1 done, but some plans could not be read (listed; left as "
+               "they were); 2 a run holds the state, or no state\n\nexample:\n"
+               "  renkei pipeline compact --config city.toml --vacuum",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    compact.add_argument("--config", required=True, metavar="FILE", help="the municipality's TOML")
+    compact.add_argument("--vacuum", action="store_true",
+                         help="then give the freed space back to the disk (SQLite's VACUUM: "
+                              "needs free disk space of the database's size while it runs)")
+    compact.add_argument("--format", choices=("text", "json"), default="text")
+    compact.set_defaults(func=cmd_compact)
 
     init = psub.add_parser("init", help="write a commented example configuration")
     init.add_argument("dir", metavar="DIR")
@@ -177,7 +200,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         with State(config.state_path) as state:
             data = {"runs": state.runs(args.limit), "holds": state.holds(),
                     "unfinished": [{"plan_id": u.plan_id, "started_at": u.started_at,
-                                    "targets": list(u.targets)} for u in unfinished(state)]}
+                                    "targets": list(u.targets)} for u in unfinished(state)],
+                    "state": state.storage()}
     except StateError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":
@@ -216,6 +240,70 @@ def _print_status(data: dict[str, Any]) -> None:
         console.print(table)
     else:
         console.print("no interrupted plan / 中断された計画はありません")
+    console.print(_storage_table(data["state"]))
+
+
+def _storage_table(held: dict[str, Any]) -> Any:
+    """What the state holds and its size: what a board watches for growth."""
+    from rich.table import Table
+
+    def mb(n: int) -> str:
+        return f"{n / 1e6:,.1f} MB"
+
+    table = Table(title=f"state / 状態: {held['path']}")
+    for col in ("what", "count", "size"):
+        table.add_column(col, justify="left" if col == "what" else "right")
+    table.add_row("database file / データベース", "", mb(held["file_bytes"]))
+    table.add_row("  free pages, reused / 再利用される空き", "", mb(held["free_bytes"]))
+    for key, label in (("snapshots", "snapshots (last five that differ) / スナップショット"),
+                       ("plans", "plans (decisions) / 計画"),
+                       ("plans_stored_whole", "  with rosters, by an earlier renkei / 旧形式"),
+                       ("uncommitted", "plans being delivered / 配信中の計画"),
+                       ("received", "received exports on disk / 受信したエクスポート")):
+        table.add_row(label, str(held[key]["count"]), mb(held[key]["bytes"]))
+    return table
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from pipeline.compact import compact_state
+    from pipeline.run import RunLock
+    from pipeline.state import State, StateError
+
+    config = _load(args.config)
+    path = Path(config.state_path)
+    if not path.exists():
+        raise UsageError(f"no state yet at {path}: nothing to compact")
+    lock = RunLock(path)
+    if not lock.acquire():
+        raise UsageError(f"a pipeline run holds {lock.path}: compact when it has finished")
+    try:
+        with State(path) as state, _Bars(sys.stderr.isatty()) as bars:
+            done = compact_state(state, vacuum=args.vacuum,
+                                 progress=lambda n, total: bars("plans", n, total))
+            held = state.storage()
+    except StateError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        lock.release()
+    data = {"compacted": dataclasses.asdict(done), "state": held}
+    if args.format == "json":
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from rich.console import Console
+        from rich.markup import escape
+        console = Console(highlight=False)
+        console.print(f"compacted {done.plans} plans: {done.bytes_before / 1e6:,.1f} MB → "
+                      f"{done.bytes_after / 1e6:,.1f} MB"
+                      + (f"; the file gave back {done.vacuumed / 1e6:,.1f} MB"
+                         if args.vacuum else "; --vacuum gives the space back to the disk"))
+        if done.pending:
+            console.print(f"left whole: {done.pending} plans still to be delivered (the next "
+                          "run finishes them; compact again after it)")
+        for plan_id, why in done.unreadable.items():
+            console.print(f"[red]not read, left as it was[/red]: {escape(plan_id)}: "
+                          f"{escape(why)}")
+        console.print(_storage_table(held))
+    return 1 if done.unreadable else 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:

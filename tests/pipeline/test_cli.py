@@ -70,9 +70,15 @@ def test_run_json_then_html_then_status(world, capsys):
     assert renkei("status", "--config", str(world.config)) == 0
     status = capsys.readouterr().out
     assert "last runs" in status and "no interrupted plan" in status
+    assert "state / 状態" in status and "plans (decisions)" in status
     assert renkei("status", "--config", str(world.config), "--format", "json") == 0
     listed = json.loads(capsys.readouterr().out)
     assert len(listed["runs"]) == 2 and listed["unfinished"] == []
+    # the second run changed nothing: its plan is kept, with no roster and no new snapshot
+    held = listed["state"]
+    assert (held["plans"]["count"], held["snapshots"]["count"]) == (2, 1)
+    assert held["uncommitted"] == held["plans_stored_whole"] == {"count": 0, "bytes": 0}
+    assert held["received"]["count"] == 2 and held["file_bytes"] > held["plans"]["bytes"] > 0
 
     everything = out.out + out.err + status + report.read_text() + html.read_text()
     for secret in secrets_of(world):
@@ -101,6 +107,8 @@ def test_exit_2_when_the_guard_trips_and_3_when_a_target_fails(world, capsys):
     assert json.loads(out.out)["run"]["status"] == "interrupted"
     assert renkei("status", "--config", str(world.config)) == 0
     assert "interrupted plans" in capsys.readouterr().out
+    assert renkei("status", "--config", str(world.config), "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["state"]["uncommitted"]["count"] == 1
     world.clear_faults("m365")
     world.clear_faults("interactive_study")
     assert renkei("run", "--config", str(world.config)) in (0, 1)

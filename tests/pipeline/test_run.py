@@ -327,9 +327,9 @@ def test_an_empty_drop_folder_is_a_clean_interruption(env: Env) -> None:
 
 
 def test_only_one_run_at_a_time(env: Env, fake_apply: FakeApply) -> None:
-    from pipeline.run import _RunLock
+    from pipeline.run import RunLock
 
-    other = _RunLock(env.config.state_path)
+    other = RunLock(env.config.state_path)
     assert other.acquire()
     try:
         blocked = env.run()

@@ -261,6 +261,10 @@ def test_a_plan_stored_whole_by_an_earlier_version_still_loads(tmp_path: Path) -
         state.conn.execute("INSERT INTO plans (id, created_at, export_sha256, status, summary,"
                            " body) VALUES ('old', 'x', 'y', 'interrupted', '{}', ?)",
                            (state_module._pack(whole),))
+        state.save_plan(_plan("new", plan.roster, plan.roster), "applied", {})
         loaded = state.load_plan("old")
         assert loaded is not None and loaded.roster == plan.roster
         assert loaded.previous == plan.previous and state.load_commit("old") == commit
+        held = state.storage()
+    assert held["plans"]["count"] == 2 and held["plans_stored_whole"]["count"] == 1
+    assert held["plans_stored_whole"]["bytes"] == len(state_module._pack(whole))
