@@ -57,26 +57,17 @@ class _Stripped:
 
     def parts(self) -> Iterator[str]:
         reader, sep = self.reader, "{"
-        reader.take("{")
-        if reader.peek() == "}":
-            reader.at += 1
-        else:
-            while True:
-                key = reader.value()
-                reader.take(":")
-                if key == "decisions":
-                    yield sep + _ENCODE(key) + ":"
-                    yield from _Array(reader.array(), _same).parts()
-                    sep = ","
-                elif key in KEPT:
-                    yield sep + _ENCODE(key) + ":" + _ENCODE(reader.value())
-                    sep = ","
-                else:
-                    _skip(reader)
-                if reader.take(",}") == "}":
-                    break
-        if reader.peek():
-            raise json.JSONDecodeError("extra data", reader.text, reader.at)
+        for key in reader.members():
+            if key == "decisions":
+                yield sep + _ENCODE(key) + ":"
+                yield from _Array(reader.array(), _same).parts()
+                sep = ","
+            elif key in KEPT:
+                yield sep + _ENCODE(key) + ":" + _ENCODE(reader.value())
+                sep = ","
+            else:
+                _skip(reader)
+        reader.end()
         yield "{}" if sep == "{" else "}"
 
 
@@ -91,16 +82,8 @@ def _skip(reader: _Pieces) -> None:
         for _ in reader.array():
             pass
     elif char == "{":
-        reader.take("{")
-        if reader.peek() == "}":
-            reader.at += 1
-            return
-        while True:
-            reader.value()
-            reader.take(":")
+        for _ in reader.members():
             _skip(reader)
-            if reader.take(",}") == "}":
-                return
     else:
         reader.value()
 

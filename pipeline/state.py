@@ -296,6 +296,25 @@ class _Pieces:
             if self.take(",]") == "]":
                 return
 
+    def members(self) -> Iterator[str]:
+        """The keys of the object that comes next, each given before its value is read: the
+        caller reads that value (:meth:`value`, :meth:`array`) before asking for the next."""
+        self.take("{")
+        if self.peek() == "}":
+            self.at += 1
+            return
+        while True:
+            key = self.value()
+            self.take(":")
+            yield key
+            if self.take(",}") == "}":
+                return
+
+    def end(self) -> None:
+        """The text must end here (white space aside)."""
+        if self.peek():
+            raise json.JSONDecodeError("extra data", self.text, self.at)
+
     def _cut(self) -> int:
         """The last '},{' from here in the text read, -1 when there is none."""
         start = max(self.at, self.bare_to - self.base - 2)
@@ -310,18 +329,9 @@ def _roster_from(pieces: Iterator[str]) -> Roster:
     its people made records as they are parsed (:func:`pipeline.model.people_hook`)."""
     reader = _Pieces(pieces, json.JSONDecoder(object_hook=people_hook()))
     data: dict[str, Any] = {}
-    reader.take("{")
-    if reader.peek() == "}":
-        reader.at += 1
-    else:
-        while True:
-            key = reader.value()
-            reader.take(":")
-            data[key] = list(reader.array()) if reader.peek() == "[" else reader.value()
-            if reader.take(",}") == "}":
-                break
-    if reader.peek():
-        raise json.JSONDecodeError("extra data", reader.text, reader.at)
+    for key in reader.members():
+        data[key] = list(reader.array()) if reader.peek() == "[" else reader.value()
+    reader.end()
     return Roster.from_json(data)
 
 
