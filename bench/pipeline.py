@@ -529,6 +529,29 @@ map, the board's password file, the previous roster) share only the userMasterId
 pass that groups by it costs, in Python, about what a partitioned lookup saves (~45 ns a key
 at both scales). So the plan and the nights stay over 10x on this hardware with these data
 structures; a plan under 10x needs the joins done outside Python's dicts, which is not built.
+
+Issue 18, round 12 (the state a night leaves), 2026-12-07 08:55-09:41 UTC, quiet (load ~1),
+RS256 floor 3,678 signatures/s per core. Found in round 11: nothing pruned plans, and a
+no-change night stored its plan with the city's roster and the previous one (41.7 MB at
+prefecture, 4.2 MB at Tsukuba: ~15 GB a year), then copied the newest snapshot (20.8 MB).
+Changed (ffe35d9): a plan keeps its rosters only while it is delivered (``uncommitted``,
+dropped by the commit); a no-change night stores its decisions (64 KB at prefecture, 7 KB at
+Tsukuba) and no snapshot (its roster's text is hashed, not compressed, against the newest
+snapshot's). The no-change night in its own process (round 11's per-step driver, 2 runs
+each, CPU s, Tsukuba / prefecture): before 2.23, 2.15 / 22.51, 23.03; after 2.14, 2.03 /
+20.97, 20.93 (-5% / -8%); save_plan 0.28 / 2.83 -> 0.00 / 0.01 s, the commit 0.005 / 0.08 ->
+0.14 / 1.32 s (encoding and hashing the roster 0.115 / 0.996, hashing the snapshot's text
+0.025 / 0.233); faults at prefecture 478-486k -> 426-432k. This file, base (4805831) then
+branch, one run each:
+                  Tsukuba          prefecture          ratio
+  first night     16.72 -> 17.02   185.30 -> 185.58    11.08 -> 10.90x
+  nightly          2.23 -> 2.16     23.79 -> 22.47     10.69 -> 10.42x
+  nightly_cron     2.21 -> 2.06     23.18 -> 21.52     10.47 -> 10.44x  (peak 1,245 -> 1,146 MB)
+  plan first       0.38 -> 0.38      4.24 -> 4.38      11.08 -> 11.58x  (code unchanged: noise)
+The apply child's peak after the nightly 2,866 -> 2,769 MB. Both scales save alike, so the
+ratios do not move beyond one run's noise. bench/scale.py --rows plan,first-night,nightly
+--repeat 3 on the branch, 09:04-09:20 UTC: plan 10.5x (10.47-11.47), 782 MB; first night
+10.8x (10.72-11.13); nightly 10.8x (10.02-10.97), own process 10.4x, 1,143 MB: none met.
 """
 
 from __future__ import annotations
