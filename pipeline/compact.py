@@ -46,6 +46,8 @@ class Compacted:
     unreadable: dict[str, str] = field(default_factory=dict)
     #: bytes the database file gave back (``vacuum``), else 0
     vacuumed: int = 0
+    #: why VACUUM failed (a full disk, most often); the compacted plans stay compacted
+    vacuum_error: str = ""
 
 
 class _Stripped:
@@ -114,7 +116,10 @@ def compact_state(state: State, *, vacuum: bool = False,
             progress(n, len(whole))
     if vacuum:
         before = state.path.stat().st_size
-        state.conn.execute("VACUUM")
-        state.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            state.conn.execute("VACUUM")
+            state.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # SQLite leaves the database as it was
+            done.vacuum_error = f"{type(exc).__name__}: {exc}"
         done.vacuumed = max(0, before - state.path.stat().st_size)
     return done

@@ -77,9 +77,10 @@ class StateError(Exception):
 
 def _pack(data: Any) -> bytes:
     """JSON, compressed (level 1: 5x faster than the default, a little larger). ``data`` may
-    hold :class:`_Object` and :class:`_Array` parts: they are encoded and compressed a slice
-    at a time, the bytes the same as for the whole data at once (a city's roster is never held
-    as one list of dicts nor as one string)."""
+    be parts (an :class:`_Object`, whose values may be :class:`_Object` and :class:`_Array`,
+    or anything else with ``parts()``): they are encoded and compressed a slice at a time, the
+    bytes the same as for the whole data at once (a city's roster is never held as one list of
+    dicts nor as one string)."""
     if not hasattr(data, "parts"):
         return zlib.compress(_ENCODE(data).encode("utf-8"), 1)
     packer = zlib.compressobj(1)

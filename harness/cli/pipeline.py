@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "whole. Run it when no pipeline run is in progress (it takes the run's "
                     "lock). `renkei pipeline status` shows what the state holds.",
         epilog="exit codes: 0 done; 1 done, but some plans could not be read (listed; left as "
-               "they were); 2 a run holds the state, or no state\n\nexample:\n"
+               "they were) or VACUUM failed; 2 a run holds the state, or no state\n\nexample:\n"
                "  renkei pipeline compact --config city.toml --vacuum",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     compact.add_argument("--config", required=True, metavar="FILE", help="the municipality's TOML")
@@ -292,7 +292,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.markup import escape
         console = Console(highlight=False)
-        console.print(f"compacted {done.plans} plans: {done.bytes_before / 1e6:,.1f} MB → "
+        plans = f"{done.plans} plan" + ("" if done.plans == 1 else "s")
+        console.print(f"compacted {plans}: {done.bytes_before / 1e6:,.1f} MB → "
                       f"{done.bytes_after / 1e6:,.1f} MB"
                       + (f"; the file gave back {done.vacuumed / 1e6:,.1f} MB"
                          if args.vacuum else "; --vacuum gives the space back to the disk"))
@@ -302,8 +303,11 @@ def cmd_compact(args: argparse.Namespace) -> int:
         for plan_id, why in done.unreadable.items():
             console.print(f"[red]not read, left as it was[/red]: {escape(plan_id)}: "
                           f"{escape(why)}")
+        if done.vacuum_error:
+            console.print(f"[red]VACUUM failed[/red] (the plans stay compacted; free disk "
+                          f"space and run it again): {escape(done.vacuum_error)}")
         console.print(_storage_table(held))
-    return 1 if done.unreadable else 0
+    return 1 if done.unreadable or done.vacuum_error else 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ delivered and a damaged one are left as they were; --vacuum gives the space back
 from __future__ import annotations
 
 import json
+import sqlite3
 import zlib
 from pathlib import Path
 
@@ -106,6 +107,28 @@ def test_vacuum_gives_the_space_back(tmp_path: Path) -> None:
         assert state.path.stat().st_size == before - done.vacuumed < before / 2
 
 
+def test_a_failed_vacuum_is_reported_and_the_plans_stay_compacted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with State(tmp_path / "s.sqlite") as state:
+        _store_whole(state, _plan("p"), "applied")
+        real = state.conn
+
+        class FullDisk:  # the connection, but VACUUM finds the disk full
+            def __getattr__(self, name: str) -> object:
+                return getattr(real, name)
+
+            def execute(self, sql: str, *args: object) -> object:
+                if sql == "VACUUM":
+                    raise sqlite3.OperationalError("database or disk is full")
+                return real.execute(sql, *args)
+
+        monkeypatch.setattr(state, "conn", FullDisk())
+        done = compact_state(state, vacuum=True)
+        monkeypatch.undo()
+        assert done.plans == 1 and "disk is full" in done.vacuum_error and done.vacuumed == 0
+        assert state.plans_stored_whole() == []
+
+
 def _config(tmp_path: Path) -> Path:
     path = tmp_path / "renkei.toml"
     path.write_text(example_config(), encoding="utf-8")
@@ -128,7 +151,7 @@ def test_the_command_reports_what_it_did(tmp_path: Path, capsys: pytest.CaptureF
         lock.release()
     assert renkei(["pipeline", "compact", "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "compacted 1 plans" in out and "--vacuum gives the space back" in out
+    assert "compacted 1 plan:" in out and "--vacuum gives the space back" in out
     assert renkei(["pipeline", "compact", "--config", str(config), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["compacted"]["plans"] == 0 and data["state"]["plans_stored_whole"]["count"] == 0
