@@ -75,13 +75,15 @@ def load_city() -> City | None:
     conn = get_db()  # before the city lock: the memory database's lock always comes first
     cache = _cache()
     with cache.lock:
-        row = conn.execute("SELECT version, data, export_serial FROM city WHERE id = 1"
-                           ).fetchone()
+        # the version first: the city's JSON (300 MB at prefecture scale) is read only when the
+        # cache is stale, not by every request that finds it current
+        row = conn.execute("SELECT version, export_serial FROM city WHERE id = 1").fetchone()
         if row is None:
             cache.version, cache.city = -1, None
             return None
         if row["version"] != cache.version or cache.city is None:
-            cache.city = City.from_json(json.loads(row["data"]))
+            data = conn.execute("SELECT data FROM city WHERE id = 1").fetchone()["data"]
+            cache.city = City.from_json(json.loads(data))
             cache.version = row["version"]
         # kept beside the JSON: an export moves only the serial, not worth re-saving the city
         cache.city.export_serial = row["export_serial"]

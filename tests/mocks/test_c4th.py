@@ -286,3 +286,28 @@ def test_the_city_as_json_lines_is_the_city_pupil_by_pupil(client: FlaskClient) 
     head, *pupils = (json.loads(line) for line in resp.data.splitlines())
     assert head["students"] == [] and {**head, "students": pupils} == whole
     assert len(pupils) == len(whole["students"]) > 100
+
+
+def test_a_current_cache_reads_only_the_citys_version(make_mock: MakeMock) -> None:
+    # every request loads the city: the stored JSON (300 MB at prefecture scale) is read again
+    # only when another worker has saved a newer version, never to find the cache current
+    from mocks.base.db import get_db
+    from mocks.c4th.store import load_city
+
+    app = make_mock("c4th")
+    assert app.test_client().post("/_admin/seed", json=SEED).status_code == 200
+    with app.app_context():
+        conn = get_db()
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        try:
+            city = load_city()
+            assert load_city() is city
+            assert not any("data" in s for s in statements)
+            conn.execute("UPDATE city SET version = version + 1 WHERE id = 1")
+            fresh = load_city()
+            assert fresh is not city and fresh is not None
+            assert fresh.to_json() == city.to_json()
+            assert sum("SELECT data FROM city" in s for s in statements) == 1
+        finally:
+            conn.set_trace_callback(None)
