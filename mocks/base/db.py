@@ -245,35 +245,39 @@ def close_app_db(app: Flask) -> None:
 
 
 def page_rows(conn: sqlite3.Connection, table: str, *, limit: int, offset: int,
-              positions: dict[str, Any]) -> tuple[list[sqlite3.Row], int]:
-    """One page of ``table`` in rowid order (``LIMIT limit OFFSET offset``) and its row count.
+              positions: dict[str, Any], order: str = "rowid") -> tuple[list[sqlite3.Row], int]:
+    """One page of ``table`` in ``order`` (rowid, or a unique column such as the drill app's
+    ``sourcedId``: ``LIMIT limit OFFSET offset``) and its row count.
 
     A reader walking a collection page by page asks for offset 0, limit, 2*limit, ...: with
     ``OFFSET`` and ``count(*)`` each page costs a scan of everything before it, so a whole walk
     is quadratic (230,000 users: 230 pages, each stepping over up to 229,000 rows). While the
     database is unchanged since the last page (no commit by another connection:
     ``PRAGMA data_version``; no change by this one: ``total_changes``) the count is reused and
-    the page where the last one ended starts from its rowid. Same rows, same order, same count.
+    the page where the last one ended starts from its key. Same rows, same order, same count.
     ``positions`` is the caller's memo, kept per connection (:meth:`Database.positions`); a
     write neither sees (an online backup into this connection: the state import) must clear it.
     """
     version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-    memo = positions.get(table)
+    name = table if order == "rowid" else f"{table}/{order}"
+    memo = positions.get(name)
     if memo is None or memo[0] != version:
         total = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-        memo = positions[table] = (version, total, {})
-    ends: dict[int, int] = memo[2]
+        memo = positions[name] = (version, total, {})
+    # rowid is not a column of "*": selected too, under its own name
+    key, select = ("rowid", "*, rowid") if order == "rowid" else (f'"{order}"', "*")
+    ends: dict[int, Any] = memo[2]
     after = ends.get(offset) if offset else None
     if after is not None:
-        rows = conn.execute(f'SELECT *, rowid FROM "{table}" WHERE rowid > ? '
-                            "ORDER BY rowid LIMIT ?", (after, limit)).fetchall()
+        rows = conn.execute(f'SELECT {select} FROM "{table}" WHERE {key} > ? '
+                            f"ORDER BY {key} LIMIT ?", (after, limit)).fetchall()
     else:
-        rows = conn.execute(f'SELECT *, rowid FROM "{table}" ORDER BY rowid '
+        rows = conn.execute(f'SELECT {select} FROM "{table}" ORDER BY {key} '
                             "LIMIT ? OFFSET ?", (limit, offset)).fetchall()
     if rows:
         if len(ends) >= 16:  # a few readers at once, not a city's worth of positions
             ends.clear()
-        ends[offset + len(rows)] = rows[-1]["rowid"]
+        ends[offset + len(rows)] = rows[-1][order]
     return rows, memo[1]
 
 

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from harness.oneroster.checker import BUNDLE_NAME
 from mocks.base import db_transaction, get_db
+from mocks.base.db import database, page_rows
 from mocks.base.oneroster import finding_json, imsx_error
 from mocks.interactive_study.delta import DeltaUnreadable, apply_delta, check_delta
 from mocks.interactive_study.store import roles_by_user, user_json
@@ -125,9 +126,9 @@ def list_users() -> Any:
         if isinstance(value, str):
             return imsx_error(400, "invalid_selection_field", value)
     db = get_db()
-    total = db.execute("SELECT COUNT(*) FROM users").fetchone()[0]
-    rows = db.execute('SELECT * FROM users ORDER BY "sourcedId" LIMIT ? OFFSET ?',
-                      (limit, offset)).fetchall()
+    # a walk page by page is linear, not a count and an OFFSET scan a page (page_rows)
+    rows, total = page_rows(db, "users", limit=limit, offset=offset,
+                            positions=database().positions(), order="sourcedId")
     roles = roles_by_user(db, [r["sourcedId"] for r in rows])
     base = str(current_app.config["BASE_URL"]).rstrip("/")
     resp = jsonify({"users": [user_json(r, roles[r["sourcedId"]], base) for r in rows]})

@@ -1,5 +1,6 @@
 """mocks.base.db.page_rows: a page walk answers exactly what LIMIT/OFFSET and count(*) answer,
-also when the table changes between pages (through this connection or another one)."""
+also when the table changes between pages (through this connection or another one), in rowid
+order and in a unique column's (the drill app's users by sourcedId)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,23 @@ import pytest
 from mocks.base.db import page_rows
 
 
-def _naive(conn: sqlite3.Connection, limit: int, offset: int) -> tuple[list[str], int]:
+@pytest.fixture(params=["rowid", "sourced_id"])
+def order(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _naive(conn: sqlite3.Connection, limit: int, offset: int, order: str = "rowid"
+           ) -> tuple[list[str], int]:
     total = conn.execute("SELECT count(*) FROM items").fetchone()[0]
-    rows = conn.execute("SELECT name FROM items ORDER BY rowid LIMIT ? OFFSET ?",
+    rows = conn.execute(f"SELECT name FROM items ORDER BY {order} LIMIT ? OFFSET ?",
                         (limit, offset)).fetchall()
     return [r[0] for r in rows], total
 
 
 def _paged(conn: sqlite3.Connection, positions: dict[str, Any], limit: int,
-           offset: int) -> tuple[list[str], int]:
-    rows, total = page_rows(conn, "items", limit=limit, offset=offset, positions=positions)
+           offset: int, order: str = "rowid") -> tuple[list[str], int]:
+    rows, total = page_rows(conn, "items", limit=limit, offset=offset, positions=positions,
+                            order=order)
     return [r["name"] for r in rows], total
 
 
@@ -51,38 +59,41 @@ def _insert(conn: sqlite3.Connection, names: list[str]) -> None:
         conn.executemany("INSERT INTO items VALUES (?, ?)", [(n, n) for n in names])
 
 
-def test_a_walk_gives_every_row_once_in_order(two_connections) -> None:
+def test_a_walk_gives_every_row_once_in_order(two_connections, order: str) -> None:
     reader, _ = two_connections
-    _insert(reader, [f"u{i:04d}" for i in range(1, 2501)])
+    names = [f"u{i:04d}" for i in range(1, 2501)]
+    random.Random(7).shuffle(names)  # the key's order is not the rowids'
+    _insert(reader, names)
     reader.execute("DELETE FROM items WHERE sourced_id LIKE '%7'")  # gaps in the rowids
     positions: dict[str, Any] = {}
     seen: list[str] = []
     for offset in range(0, 2500, 100):
-        page = _paged(reader, positions, 100, offset)
-        assert page == _naive(reader, 100, offset)
+        page = _paged(reader, positions, 100, offset, order)
+        assert page == _naive(reader, 100, offset, order)
         seen += page[0]
-    assert seen == _naive(reader, 10**6, 0)[0]
-    assert len(seen) == 2250
+    assert seen == _naive(reader, 10**6, 0, order)[0]
+    assert len(seen) == 2250 and (seen == sorted(seen)) == (order == "sourced_id")
 
 
 @pytest.mark.parametrize("who", ["this connection", "another connection"])
-def test_a_change_between_pages_is_seen(two_connections, who: str) -> None:
+def test_a_change_between_pages_is_seen(two_connections, who: str, order: str) -> None:
     reader, other = two_connections
     writer = reader if who == "this connection" else other
     _insert(reader, [f"u{i:04d}" for i in range(1, 301)])
     positions: dict[str, Any] = {}
-    assert _paged(reader, positions, 100, 0) == _naive(reader, 100, 0)
+    assert _paged(reader, positions, 100, 0, order) == _naive(reader, 100, 0, order)
     # a row before the next page's start goes, and one is added at the end: the next page
     # shifts by one and the count stays the same, which a stale position would miss
     writer.execute("DELETE FROM items WHERE sourced_id = 'u0050'")
     _insert(writer, ["u9999"])
-    assert _paged(reader, positions, 100, 100) == _naive(reader, 100, 100)
-    assert _paged(reader, positions, 100, 200) == _naive(reader, 100, 200)
+    assert _paged(reader, positions, 100, 100, order) == _naive(reader, 100, 100, order)
+    assert _paged(reader, positions, 100, 200, order) == _naive(reader, 100, 200, order)
     writer.execute("UPDATE items SET name = 'renamed' WHERE sourced_id = 'u0250'")
-    assert _paged(reader, positions, 100, 200) == _naive(reader, 100, 200)
+    assert _paged(reader, positions, 100, 200, order) == _naive(reader, 100, 200, order)
 
 
-def test_random_reads_and_writes_agree_with_offset_paging(two_connections) -> None:
+def test_random_reads_and_writes_agree_with_offset_paging(two_connections, order: str
+                                                          ) -> None:
     reader, other = two_connections
     rng = random.Random(18)
     positions: dict[str, Any] = {}
@@ -91,7 +102,8 @@ def test_random_reads_and_writes_agree_with_offset_paging(two_connections) -> No
         action = rng.random()
         if action < 0.15:
             conn = rng.choice(two_connections)
-            _insert(conn, [f"n{next_id + i:05d}" for i in range(rng.randint(1, 30))])
+            _insert(conn, [f"n{rng.randrange(10**6):06d}-{next_id + i}"
+                           for i in range(rng.randint(1, 30))])
             next_id += 30
         elif action < 0.25:
             rng.choice(two_connections).execute(
@@ -105,4 +117,5 @@ def test_random_reads_and_writes_agree_with_offset_paging(two_connections) -> No
         else:
             limit = rng.choice([1, 7, 50])
             offset = rng.choice([0, limit, 2 * limit, rng.randint(0, 400)])
-            assert _paged(reader, positions, limit, offset) == _naive(reader, limit, offset)
+            assert (_paged(reader, positions, limit, offset, order)
+                    == _naive(reader, limit, offset, order))
