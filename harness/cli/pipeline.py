@@ -33,6 +33,26 @@ examples:
   renkei pipeline compact --config city.toml --vacuum
 """
 
+COMPACT_DESCRIPTION = """\
+An earlier renkei stored each night's plan with the city's roster and the previous one inside
+it (4.2 MB a night at Tsukuba's size, 42 MB at 230,000 pupils) and kept them all; this version
+keeps a plan's rosters only while it is being delivered. compact rewrites each finished plan an
+earlier version stored so: its decisions are kept, byte for byte what this version stores, one
+plan per transaction. A plan still to be delivered is left whole (the next run finishes it).
+It takes the run's lock: run it when no pipeline run is in progress.
+"""
+
+COMPACT_EPILOG = """\
+exit codes:
+  0  done
+  1  done, but a plan could not be read (named; left as it was) or VACUUM failed
+  2  a pipeline run holds the state, there is no state yet, or a configuration error
+
+examples:
+  renkei pipeline status --config city.toml            # what the state holds, and its size
+  renkei pipeline compact --config city.toml --vacuum  # then give the space back to the disk
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     psub = command_group(
@@ -66,23 +86,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     compact = psub.add_parser(
         "compact", help="drop the rosters an earlier renkei kept in every finished plan",
-        description="An earlier renkei stored each night's plan with the city's roster and the "
-                    "previous one inside it (4.2 MB a night at Tsukuba's size, 42 MB at 230,000 "
-                    "pupils), and kept them all; this version keeps a plan's rosters only while "
-                    "it is being delivered. compact rewrites each finished plan an earlier "
-                    "version stored so (its decisions kept, byte for byte what this version "
-                    "stores), one plan per transaction; a plan still to be delivered is left "
-                    "whole. Run it when no pipeline run is in progress (it takes the run's "
-                    "lock). `renkei pipeline status` shows what the state holds.",
-        epilog="exit codes: 0 done; 1 done, but some plans could not be read (listed; left as "
-               "they were) or VACUUM failed; 2 a run holds the state, or no state\n\nexample:\n"
-               "  renkei pipeline compact --config city.toml --vacuum",
+        description=COMPACT_DESCRIPTION, epilog=COMPACT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     compact.add_argument("--config", required=True, metavar="FILE", help="the municipality's TOML")
     compact.add_argument("--vacuum", action="store_true",
                          help="then give the freed space back to the disk (SQLite's VACUUM: "
                               "needs free disk space of the database's size while it runs)")
-    compact.add_argument("--format", choices=("text", "json"), default="text")
+    compact.add_argument("--format", choices=("text", "json"), default="text",
+                         help="what was done and what the state holds: tables or JSON")
     compact.set_defaults(func=cmd_compact)
 
     init = psub.add_parser("init", help="write a commented example configuration")
