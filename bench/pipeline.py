@@ -551,7 +551,11 @@ branch, one run each:
 The apply child's peak after the nightly 2,866 -> 2,769 MB. Both scales save alike, so the
 ratios do not move beyond one run's noise. bench/scale.py --rows plan,first-night,nightly
 --repeat 3 on the branch, 09:04-09:20 UTC: plan 10.5x (10.47-11.47), 782 MB; first night
-10.8x (10.72-11.13); nightly 10.8x (10.02-10.97), own process 10.4x, 1,143 MB: none met.
+10.8x (10.72-11.13); nightly 10.8x (10.02-10.97), own process 10.4x, 1,143 MB. Again at
+528df3d (with the c4th and drill mocks' fixes), 09:57-10:16 UTC, RS256 floor 3,408: plan
+11.0x (10.11-11.48), 784 MB; first night 188.0 vs 17.7 CPU-s = 10.6x (10.61-11.04); nightly
+23.2 vs 2.1 = 11.1x (10.02-11.26), own process 22.1 vs 2.0 = 10.8x, 1,145 MB. None met; the
+same code's medians moved by 0.3-0.5 between the two runs.
 """
 
 from __future__ import annotations
