@@ -18,17 +18,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from pipeline.state import (
-    _ENCODE,
-    UNCOMMITTED,
-    State,
-    _Array,
-    _inflated,
-    _pack,
-    _Pieces,
-)
+from pipeline.packed import ENCODE, Array, Pieces, inflated, pack
+from pipeline.state import UNCOMMITTED, State
 
-#: the keys this version keeps of a plan, in the order it stores them (:func:`_plan_parts`)
+#: the keys this version keeps of a plan, in the order it stores them
+#: (:func:`pipeline.state._plan_parts`)
 KEPT = ("id", "export_sha256", "created_at", "refused", "decisions", "target_ids")
 
 
@@ -55,17 +49,17 @@ class _Stripped:
     version's :meth:`State.save_plan` stores for the same plan (read as it comes)."""
 
     def __init__(self, pieces: Iterator[str]) -> None:
-        self.reader = _Pieces(pieces, json.JSONDecoder())
+        self.reader = Pieces(pieces, json.JSONDecoder())
 
     def parts(self) -> Iterator[str]:
         reader, sep = self.reader, "{"
         for key in reader.members():
             if key == "decisions":
-                yield sep + _ENCODE(key) + ":"
-                yield from _Array(reader.array(), _same).parts()
+                yield sep + ENCODE(key) + ":"
+                yield from Array(reader.array(), _same).parts()
                 sep = ","
             elif key in KEPT:
-                yield sep + _ENCODE(key) + ":" + _ENCODE(reader.value())
+                yield sep + ENCODE(key) + ":" + ENCODE(reader.value())
                 sep = ","
             else:
                 _skip(reader)
@@ -77,7 +71,7 @@ def _same(value: object) -> object:
     return value
 
 
-def _skip(reader: _Pieces) -> None:
+def _skip(reader: Pieces) -> None:
     """Read past the next value; an array's elements a run at a time, not kept."""
     char = reader.peek()
     if char == "[":
@@ -103,7 +97,7 @@ def compact_state(state: State, *, vacuum: bool = False,
         else:
             try:
                 with state.conn.blobopen("plans", "body", rowid, readonly=True) as blob:
-                    body = _pack(_Stripped(_inflated(blob.read)))
+                    body = pack(_Stripped(inflated(blob.read)))
             except (ValueError, zlib.error, sqlite3.Error) as exc:
                 done.unreadable[plan_id] = f"{type(exc).__name__}: {exc}"
             else:

@@ -16,23 +16,21 @@ was before the transaction or after it. Nothing here ever stores a password.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import operator
 import os
-import re
 import secrets
 import sqlite3
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from pipeline.model import Decision, Plan, Roster, people_hook, record_json
+from pipeline.packed import Array, Object, Pieces, inflated, pack, text_sha256, unpack
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -75,67 +73,6 @@ class StateError(Exception):
     """The state database cannot be opened or is from an incompatible version."""
 
 
-def _pack(data: Any) -> bytes:
-    """JSON, compressed (level 1: 5x faster than the default, a little larger). ``data`` may
-    be parts (an :class:`_Object`, whose values may be :class:`_Object` and :class:`_Array`,
-    or anything else with ``parts()``): they are encoded and compressed a slice at a time, the
-    bytes the same as for the whole data at once (a city's roster is never held as one list of
-    dicts nor as one string)."""
-    if not hasattr(data, "parts"):
-        return zlib.compress(_ENCODE(data).encode("utf-8"), 1)
-    packer = zlib.compressobj(1)
-    out: list[bytes] = []
-    buffer: list[str] = []
-    size = 0
-    for part in data.parts():
-        buffer.append(part)
-        size += len(part)
-        if size >= 1 << 18:
-            out.append(packer.compress("".join(buffer).encode("utf-8")))
-            buffer, size = [], 0
-    out.append(packer.compress("".join(buffer).encode("utf-8")))
-    out.append(packer.flush())
-    return b"".join(out)
-
-
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-#: records per slice of an :class:`_Array`
-SLICE = 2048
-
-
-class _Array:
-    """A JSON array of ``convert(item)`` for each of ``items``, encoded in slices."""
-
-    def __init__(self, items: Iterable[Any], convert: Callable[[Any], Any]) -> None:
-        self.items, self.convert = items, convert
-
-    def parts(self) -> Iterator[str]:
-        yield "["
-        items, first = iter(self.items), True
-        while chunk := [self.convert(x) for x in islice(items, SLICE)]:
-            yield ("" if first else ",") + _ENCODE(chunk)[1:-1]
-            first = False
-        yield "]"
-
-
-class _Object:
-    """A JSON object whose values may be :class:`_Object` or :class:`_Array` parts."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
-
-    def parts(self) -> Iterator[str]:
-        sep = "{"
-        for key, value in self.values.items():
-            yield sep + _ENCODE(key) + ":"
-            if isinstance(value, (_Object, _Array)):
-                yield from value.parts()
-            else:
-                yield _ENCODE(value)
-            sep = ","
-        yield "{}" if sep == "{" else "}"
-
-
 def _same_records(a: Roster, b: Roster) -> bool:
     """The same records in the same order (what makes the same JSON text)."""
     return a.school_year == b.school_year and all(
@@ -144,14 +81,14 @@ def _same_records(a: Roster, b: Roster) -> bool:
                      (a.absent, b.absent)))
 
 
-def _roster_parts(roster: Roster) -> _Object:
-    """:meth:`Roster.to_json` as parts for :func:`_pack`."""
-    return _Object({
+def _roster_parts(roster: Roster) -> Object:
+    """:meth:`Roster.to_json` as parts for :func:`pack`."""
+    return Object({
         "school_year": roster.school_year,
-        "schools": _Array(roster.schools.values(), record_json),
-        "classes": _Array(roster.classes.values(), record_json),
-        "people": _Array(roster.people.values(), record_json),
-        "absent": _Array(roster.absent.values(), record_json),
+        "schools": Array(roster.schools.values(), record_json),
+        "classes": Array(roster.classes.values(), record_json),
+        "people": Array(roster.people.values(), record_json),
+        "absent": Array(roster.absent.values(), record_json),
     })
 
 
@@ -160,175 +97,35 @@ def _decision_json(d: Decision) -> dict[str, Any]:
             "fields": dict(d.fields)}
 
 
-def _plan_parts(plan: Plan) -> _Object:
+def _plan_parts(plan: Plan) -> Object:
     """What ``plans`` keeps of a plan (:func:`plan_to_json` less its rosters), as parts for
-    :func:`_pack`."""
-    return _Object({
+    :func:`pack`."""
+    return Object({
         "id": plan.id, "export_sha256": plan.export_sha256, "created_at": plan.created_at,
-        "refused": plan.refused, "decisions": _Array(plan.decisions, _decision_json),
+        "refused": plan.refused, "decisions": Array(plan.decisions, _decision_json),
         "target_ids": getattr(plan, "target_ids", {}),
     })
 
 
-def _uncommitted_parts(plan: Plan, commit: dict[str, Any]) -> _Object:
+def _uncommitted_parts(plan: Plan, commit: dict[str, Any]) -> Object:
     """What ``uncommitted`` keeps of a plan being delivered (its rosters, and the ``commit``),
-    as parts for :func:`_pack`."""
-    return _Object({
+    as parts for :func:`pack`."""
+    return Object({
         "roster": _roster_parts(plan.roster),
         "previous": _roster_parts(plan.previous) if plan.previous else None,
         "commit": commit,
     })
 
 
-def _text_sha256(data: _Object) -> str:
-    """The SHA-256 of ``data``'s JSON text (what :func:`_pack` would compress), encoded a
-    slice at a time and neither compressed nor kept."""
-    sha = hashlib.sha256()
-    for part in data.parts():
-        sha.update(part.encode("utf-8"))
-    return sha.hexdigest()
-
-
-def _unpack(blob: bytes) -> Any:
-    return json.loads(zlib.decompress(blob).decode("utf-8"))
-
-
-#: compressed bytes of a stored roster inflated at a time (a few hundred KB of text)
-READ_SIZE = 1 << 16
-#: the same when the text is only hashed (nothing is parsed: larger pieces, fewer calls)
+#: compressed bytes of a snapshot inflated at a time when its text is only hashed (nothing
+#: is parsed: larger pieces than :data:`pipeline.packed.READ_SIZE`, fewer calls)
 HASH_READ_SIZE = 1 << 18
-
-
-def _inflated(read: Callable[[int], bytes]) -> Iterator[str]:
-    """The JSON text of a :func:`_pack` blob (``read(n)`` gives its next bytes), a piece at a
-    time: neither its bytes nor its text is ever whole in memory."""
-    inflate = zlib.decompressobj()
-    decode = codecs.getincrementaldecoder("utf-8")().decode
-    while piece := read(READ_SIZE):
-        yield decode(inflate.decompress(piece))
-    yield decode(inflate.flush(), final=True)
-    if not inflate.eof:
-        raise zlib.error("incomplete or truncated stream")
-
-
-_SPACE = re.compile(r"[ \t\n\r]*")
-
-
-class _Pieces:
-    """A JSON text arriving in pieces, read value by value; an array's elements come a run
-    at a time (each run parsed by one ``decoder.decode``, as ``json.loads`` would)."""
-
-    def __init__(self, pieces: Iterator[str], decoder: json.JSONDecoder) -> None:
-        self.pieces, self.decoder = pieces, decoder
-        self.text, self.at, self.base, self.ended = "", 0, 0, False
-        self.single_to = 0  # runs are not tried before this offset (one failed there)
-        self.bare_to = 0  # the text up to this offset has no cut left (searched already)
-
-    def _more(self) -> None:
-        piece = next(self.pieces, None)
-        if piece is None:
-            if self.ended:
-                raise json.JSONDecodeError("the text ends too early", self.text, len(self.text))
-            self.ended = True
-            return
-        self.base += self.at
-        self.text = self.text[self.at:] + piece
-        self.at = 0
-
-    def peek(self) -> str:
-        """The next character that is not white space ("" at the end of the text)."""
-        while True:
-            self.at = _SPACE.match(self.text, self.at).end()  # type: ignore[union-attr]
-            if self.at < len(self.text):
-                return self.text[self.at]
-            if self.ended:
-                return ""
-            self._more()
-
-    def take(self, expected: str) -> str:
-        """The next character, which must be one of ``expected``."""
-        char = self.peek()
-        if not char or char not in expected:
-            raise json.JSONDecodeError(f"expected one of {expected!r}", self.text, self.at)
-        self.at += 1
-        return char
-
-    def value(self) -> Any:
-        """The next whole value (one that ends the text read so far waits for the next
-        piece: a number may go on)."""
-        while True:
-            self.peek()
-            try:
-                value, end = self.decoder.raw_decode(self.text, self.at)
-            except json.JSONDecodeError:
-                if self.ended:
-                    raise
-            else:
-                if end < len(self.text) or self.ended:
-                    self.at = end
-                    return value
-            self._more()
-
-    def array(self) -> Iterator[Any]:
-        """The elements of the array that comes next."""
-        self.take("[")
-        if self.peek() == "]":
-            self.at += 1
-            return
-        while True:
-            # the whole elements up to the last '},{' at once: a cut inside a string or an
-            # element never parses (an unclosed string or object), and then one at a time.
-            # Without a cut in the text, read on first (a parse of a part fails, and its error
-            # counts the lines of all the text read); text searched once is not searched again.
-            cut = self._cut()
-            while cut < 0 and not self.ended:
-                self._more()
-                cut = self._cut()
-            if cut >= self.at and self.base + cut >= self.single_to:
-                try:
-                    run = self.decoder.decode("".join(("[", self.text[self.at:cut + 1], "]")))
-                except json.JSONDecodeError:
-                    self.single_to = self.base + cut + 1
-                else:
-                    yield from run
-                    self.at = cut + 2
-                    continue
-            yield self.value()
-            if self.take(",]") == "]":
-                return
-
-    def members(self) -> Iterator[str]:
-        """The keys of the object that comes next, each given before its value is read: the
-        caller reads that value (:meth:`value`, :meth:`array`) before asking for the next."""
-        self.take("{")
-        if self.peek() == "}":
-            self.at += 1
-            return
-        while True:
-            key = self.value()
-            self.take(":")
-            yield key
-            if self.take(",}") == "}":
-                return
-
-    def end(self) -> None:
-        """The text must end here (white space aside)."""
-        if self.peek():
-            raise json.JSONDecodeError("extra data", self.text, self.at)
-
-    def _cut(self) -> int:
-        """The last '},{' from here in the text read, -1 when there is none."""
-        start = max(self.at, self.bare_to - self.base - 2)
-        cut = self.text.rfind("},{", start) if start < len(self.text) else -1
-        if cut < 0:
-            self.bare_to = self.base + len(self.text)
-        return cut
 
 
 def _roster_from(pieces: Iterator[str]) -> Roster:
     """The roster of a stored snapshot's JSON text (:func:`_roster_parts`), read as it comes,
     its people made records as they are parsed (:func:`pipeline.model.people_hook`)."""
-    reader = _Pieces(pieces, json.JSONDecoder(object_hook=people_hook()))
+    reader = Pieces(pieces, json.JSONDecoder(object_hook=people_hook()))
     data: dict[str, Any] = {}
     for key in reader.members():
         data[key] = list(reader.array()) if reader.peek() == "[" else reader.value()
@@ -485,7 +282,7 @@ class State:
         if row is None:
             return None
         with self.conn.blobopen("snapshots", "roster", row[0], readonly=True) as blob:
-            return _roster_from(_inflated(blob.read))
+            return _roster_from(inflated(blob.read))
 
     def save_snapshot(self, plan_id: str, roster: Roster, when: str, *,
                       previous: Roster | None = None) -> bool:
@@ -499,11 +296,11 @@ class State:
         """
         with self.transaction() as c:
             if (previous is not None and _same_records(previous, roster)
-                    and self._newest_snapshot_with(_text_sha256(_roster_parts(roster)))
+                    and self._newest_snapshot_with(text_sha256(_roster_parts(roster)))
                     is not None):
                 return False
             c.execute("INSERT INTO snapshots (plan_id, created_at, roster) VALUES (?, ?, ?)",
-                      (plan_id, when, _pack(_roster_parts(roster))))
+                      (plan_id, when, pack(_roster_parts(roster))))
             c.execute("DELETE FROM snapshots WHERE id NOT IN (SELECT id FROM snapshots "
                       "ORDER BY id DESC LIMIT ?)", (KEEP_SNAPSHOTS,))
             return True
@@ -545,10 +342,10 @@ class State:
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = "
                 "excluded.status, summary = excluded.summary",
                 (plan.id, plan.created_at, plan.export_sha256, status, int(plan.refused),
-                 json.dumps(summary, ensure_ascii=False), _pack(_plan_parts(plan))))
+                 json.dumps(summary, ensure_ascii=False), pack(_plan_parts(plan))))
             if status in UNCOMMITTED:
                 c.execute("INSERT OR IGNORE INTO uncommitted (plan_id, body) VALUES (?, ?)",
-                          (plan.id, _pack(_uncommitted_parts(plan, commit or {}))))
+                          (plan.id, pack(_uncommitted_parts(plan, commit or {}))))
             else:
                 c.execute("DELETE FROM uncommitted WHERE plan_id = ?", (plan.id,))
 
@@ -576,13 +373,13 @@ class State:
         row = self.conn.execute("SELECT body FROM plans WHERE id = ?", (plan_id,)).fetchone()
         if row is None:
             return None
-        data: dict[str, Any] = _unpack(row[0])
+        data: dict[str, Any] = unpack(row[0])
         if "roster" not in data:  # (an earlier renkei kept the rosters in the body)
             kept = self.conn.execute("SELECT body FROM uncommitted WHERE plan_id = ?",
                                      (plan_id,)).fetchone()
             if kept is None:
                 return None
-            data.update(_unpack(kept[0]))
+            data.update(unpack(kept[0]))
         return data
 
     def plan_rows(self, limit: int = 20) -> list[dict[str, Any]]:

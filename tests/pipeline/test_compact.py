@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli.main import main as renkei
+from pipeline import packed
 from pipeline import state as state_module
 from pipeline.compact import compact_state
 from pipeline.config import example_config
@@ -46,7 +47,7 @@ def _store_whole(state: State, plan: Plan, status: str, *, damage: bool = False)
     """A plan as an earlier renkei stored it: rosters and commit in the body."""
     commit = {"absent": {}, "holds": {}, "key_rows": [["person", f"k{n}", "", f"s{n}", "derived"]
                                                       for n in range(20)]}
-    body = state_module._pack({**state_module.plan_to_json(plan), "commit": commit})
+    body = packed.pack({**state_module.plan_to_json(plan), "commit": commit})
     if damage:
         body = body[:len(body) // 2]
     state.conn.execute("INSERT INTO plans (id, created_at, export_sha256, status, summary, body)"
@@ -62,8 +63,8 @@ def _body(state: State, plan_id: str) -> bytes:
 
 def test_a_finished_plan_stored_whole_becomes_what_this_version_stores(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(state_module, "SLICE", 7)  # decisions in several slices
-    monkeypatch.setattr(state_module, "READ_SIZE", 97)  # the old body in many pieces
+    monkeypatch.setattr(packed, "SLICE", 7)  # decisions in several slices
+    monkeypatch.setattr(packed, "READ_SIZE", 97)  # the old body in many pieces
     done_plan, pending_plan = _plan("done"), _plan("pending")
     with State(tmp_path / "s.sqlite") as state:
         _store_whole(state, done_plan, "applied")
@@ -74,12 +75,12 @@ def test_a_finished_plan_stored_whole_becomes_what_this_version_stores(
         done = compact_state(state, progress=lambda n, total: seen.append((n, total)))
         assert (done.plans, done.pending, done.unreadable) == (1, 1, {})
         assert done.bytes_after < done.bytes_before / 3 and seen == [(1, 2), (2, 2)]
-        assert _body(state, "done") == state_module._pack(state_module._plan_parts(done_plan))
+        assert _body(state, "done") == packed.pack(state_module._plan_parts(done_plan))
         assert _body(state, "pending") == kept and _body(state, "new") == new
         resumed = state.load_plan("pending")  # still delivered from its stored rosters
         assert resumed is not None and resumed.roster == pending_plan.roster
         assert state.plans_stored_whole()[0][1] == "pending"
-        stored = state_module._unpack(_body(state, "done"))
+        stored = packed.unpack(_body(state, "done"))
     assert stored["decisions"][0] == {"rule": "PL301", "action": "update", "subject": "u0",
                                       "target": "all", "fields": {"given_name": "次郎0"}}
     assert len(stored["decisions"]) == 31 and stored["target_ids"] == {"m365": {"u1": "id-1"}}

@@ -96,8 +96,8 @@ def test_a_no_change_night_stores_its_decisions_and_no_roster(
     # no roster of its own and adds no snapshot; the next night plans from the same one
     first = env.run()
     packed: list[Any] = []
-    real = pipeline.state._pack
-    monkeypatch.setattr(pipeline.state, "_pack", lambda data: packed.append(data) or real(data))
+    real = pipeline.state.pack
+    monkeypatch.setattr(pipeline.state, "pack", lambda data: packed.append(data) or real(data))
     again = run_pipeline(env.config, export=first.received.path, now=NOW + dt.timedelta(days=1))
     assert again.status == "nothing-to-do" and len(packed) == 1
     assert "roster" not in packed[0].values and "decisions" in packed[0].values

@@ -14,6 +14,7 @@ from fixtures import build_bundle, generate_city, load_profile, parse_quirks, qu
 from fixtures.passwords import password_entries
 from harness.oneroster import read_bundle, write_bundle
 from harness.oneroster.ids import is_uuid4
+from pipeline import packed
 from pipeline import state as state_module
 from pipeline.config import example_config, parse_config
 from pipeline.plan import make_plan
@@ -97,16 +98,16 @@ def test_plans_and_snapshots_are_packed_a_slice_at_a_time_into_the_same_bytes(
     one list of dicts nor one string): byte for byte what packing the whole JSON gives."""
     _, out = _plan_city("small", tmp_path)
     plan, commit = out.plan, _commit_data(out)
-    monkeypatch.setattr(state_module, "SLICE", 50)
+    monkeypatch.setattr(packed, "SLICE", 50)
     assert len(plan.roster.people) > 50 * 3  # several slices
     data = plan_to_json(plan)
     rosters = {"roster": data.pop("roster"), "previous": data.pop("previous"), "commit": commit}
-    assert state_module._pack(state_module._plan_parts(plan)) == state_module._pack(data)
-    whole = state_module._pack(rosters)
-    assert state_module._pack(state_module._uncommitted_parts(plan, commit)) == whole
-    assert state_module._pack(state_module._roster_parts(plan.roster)) == state_module._pack(
+    assert packed.pack(state_module._plan_parts(plan)) == packed.pack(data)
+    whole = packed.pack(rosters)
+    assert packed.pack(state_module._uncommitted_parts(plan, commit)) == whole
+    assert packed.pack(state_module._roster_parts(plan.roster)) == packed.pack(
         plan.roster.to_json())
-    assert state_module._unpack(whole)["roster"] == plan.roster.to_json()
+    assert packed.unpack(whole)["roster"] == plan.roster.to_json()
 
 
 def test_the_commits_key_rows_are_stored_and_put_as_tuples_or_as_stored_lists(
@@ -117,10 +118,10 @@ def test_the_commits_key_rows_are_stored_and_put_as_tuples_or_as_stored_lists(
     commit = _commit_data(out)
     assert commit["key_rows"] and all(isinstance(r, tuple) for r in commit["key_rows"])
     stored = {**commit, "key_rows": [list(r) for r in out.key_rows]}
-    assert state_module._pack(commit) == state_module._pack(stored)
+    assert packed.pack(commit) == packed.pack(stored)
     with State(tmp_path / "a.sqlite") as a, State(tmp_path / "b.sqlite") as b:
         a.put_keys(commit["key_rows"], "t")
-        b.put_keys(iter(state_module._unpack(state_module._pack(stored))["key_rows"]), "t")
+        b.put_keys(iter(packed.unpack(packed.pack(stored))["key_rows"]), "t")
         rows = [s.conn.execute("SELECT * FROM keymap ORDER BY rowid").fetchall() for s in (a, b)]
     assert rows[0] == rows[1] and len(rows[0]) == len(out.key_rows)
 

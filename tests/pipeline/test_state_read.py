@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline import packed
 from pipeline import state as state_module
 from pipeline.model import (
     ClassRecord,
@@ -68,7 +69,7 @@ def _whole(blob: bytes) -> Roster:
 def test_pieces_of_any_size_give_the_roster_parsed_whole(
         tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
         names: list[tuple[str, str]], size: int) -> None:
-    monkeypatch.setattr(state_module, "READ_SIZE", size)
+    monkeypatch.setattr(packed, "READ_SIZE", size)
     with State(tmp_path_factory.mktemp("s") / "state.sqlite") as state:
         roster = _roster(names)
         blob = _stored(state, roster)
@@ -81,7 +82,7 @@ def test_a_city_sized_roster_in_many_pieces(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Thousands of people over many pieces: runs of whole records, one across each cut; the
     repeated strings are shared as the whole parse shares them."""
-    monkeypatch.setattr(state_module, "READ_SIZE", 997)
+    monkeypatch.setattr(packed, "READ_SIZE", 997)
     roster = _roster([("山田", f"太郎{n}") for n in range(5000)], absent=300)
     with State(tmp_path / "state.sqlite") as state:
         _stored(state, roster)
@@ -102,7 +103,7 @@ def test_any_json_spacing_reads_the_same(tmp_path: Path, monkeypatch: pytest.Mon
                                          indent: int | None) -> None:
     """A snapshot whose JSON is spaced otherwise (another writer's separators, new lines)
     reads the same: the reader then goes element by element."""
-    monkeypatch.setattr(state_module, "READ_SIZE", 64)
+    monkeypatch.setattr(packed, "READ_SIZE", 64)
     roster = _roster([("山田", "},{"), ("", " }, { ")] * 20)
     text = json.dumps(roster.to_json(), ensure_ascii=indent is None, indent=indent)
     with State(tmp_path / "state.sqlite") as state:
@@ -121,7 +122,7 @@ def test_a_snapshot_without_absent_people_or_with_empty_lists(tmp_path: Path) ->
                                     "not an object", "bad separator", "bad utf-8"])
 def test_a_damaged_snapshot_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         damage: str) -> None:
-    monkeypatch.setattr(state_module, "READ_SIZE", 50)
+    monkeypatch.setattr(packed, "READ_SIZE", 50)
     roster = _roster([("山田", "太郎")] * 30)
     text = json.dumps(roster.to_json(), ensure_ascii=False, separators=(",", ":"))
     raw = text.encode("utf-8")
@@ -173,8 +174,8 @@ def test_an_unchanged_roster_stores_no_new_snapshot(tmp_path: Path,
         first = _stored(state, roster)
         previous = state.previous_roster()
         packs: list[object] = []
-        real = state_module._pack
-        monkeypatch.setattr(state_module, "_pack", lambda data: packs.append(data) or real(data))
+        real = state_module.pack
+        monkeypatch.setattr(state_module, "pack", lambda data: packs.append(data) or real(data))
         assert not state.save_snapshot("p1", roster, "2025-05-02T02:00:00+00:00",
                                        previous=previous)
         assert packs == [] and _snapshots(state) == [first]
@@ -220,7 +221,7 @@ def test_a_plan_not_to_be_delivered_keeps_only_its_decisions(tmp_path: Path,
     with State(tmp_path / "s.sqlite") as state:
         state.save_plan(plan, status, {"decisions": 1}, {"key_rows": [("person", "k", "", "s",
                                                                       "derived")]})
-        body = state_module._unpack(
+        body = packed.unpack(
             state.conn.execute("SELECT body FROM plans WHERE id = 'p1'").fetchone()[0])
         assert _uncommitted(state) == [] and state.load_plan("p1") is None
         assert state.load_commit("p1") == {}
@@ -260,11 +261,11 @@ def test_a_plan_stored_whole_by_an_earlier_version_still_loads(tmp_path: Path) -
     with State(tmp_path / "s.sqlite") as state:
         state.conn.execute("INSERT INTO plans (id, created_at, export_sha256, status, summary,"
                            " body) VALUES ('old', 'x', 'y', 'interrupted', '{}', ?)",
-                           (state_module._pack(whole),))
+                           (packed.pack(whole),))
         state.save_plan(_plan("new", plan.roster, plan.roster), "applied", {})
         loaded = state.load_plan("old")
         assert loaded is not None and loaded.roster == plan.roster
         assert loaded.previous == plan.previous and state.load_commit("old") == commit
         held = state.storage()
     assert held["plans"]["count"] == 2 and held["plans_stored_whole"]["count"] == 1
-    assert held["plans_stored_whole"]["bytes"] == len(state_module._pack(whole))
+    assert held["plans_stored_whole"]["bytes"] == len(packed.pack(whole))
