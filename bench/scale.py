@@ -33,6 +33,30 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
+Round 12, 2026-12-07, the same machine as round 11, quiet (load 1.0-2.0). What changed: a
+plan keeps its rosters only while it is delivered (a no-change night stores 64 KB, not 41.7
+MB, and no snapshot), and the c4th and drill mocks lost a superlinear cost each
+(bench/pipeline.py's round 12 paragraph). ``--rows plan,first-night,nightly --repeat 3 --json``
+on 528df3d, 09:57-10:16 UTC (RS256 3,408), the run with the median ratio (range); then
+``--rows rehearsal --json`` on 6f93c83, 10:41-10:57 UTC (RS256 3,428), one run:
+
+  row          round 11 (medians of 5)           round 12                                 verdict
+  plan         11.1x (10.70-11.55x); 783 MB      4.2 vs 0.4 CPU-s = 11.0x (10.11-11.48x);   NOT
+                                                 784 MB
+  first night  11.0x (10.68-11.43x)              188.0 vs 17.7 CPU-s = 10.6x (10.61-11.04x) NOT
+  nightly      10.7x (10.49-11.43x); 0 calls     23.2 vs 2.1 CPU-s = 11.1x (10.02-11.26x);  NOT
+               own process 10.2x, 1,242 MB       0 calls; own process 10.8x, 1,145 MB
+  rehearsal    (round 10: 10.3x, 1,900 MB)       passed, 468,790 launches; 1,044 vs 97      met
+                                                 CPU-s = 10.8x (wall 794 vs 73 s); main
+                                                 1,918 MB (apply), worker 237 MB
+
+  An earlier run of the three rows on ffe35d9 (09:04-09:20 UTC, RS256 3,678) gave 10.5x,
+  10.8x and 10.8x: the same plan code moved 10.5 -> 11.0x between the two runs, so none of the
+  three is shown to have moved. The rehearsal's phases, prefecture (wall s / main peak MB):
+  generate 6.3 / 761; baseline 238.2 / 1,416; rollover 7.2 / 1,180; preview 26.7 / 1,492;
+  apply 219.7 / 1,918; verify 35.1 / 1,337; launches 260.2 s (512.1 CPU-s with the workers),
+  main 1,408 MB, workers 237 MB. Tsukuba: 0.6, 21.4, 0.6, 2.7, 19.5, 3.5, launches 25.1 s.
+
 Round 11, 2026-12-07, a faster core (RS256 floor 3,628 signatures/s per core), quiet (load
 0.4-1.1, nothing else running). No pipeline or mock code changed since round 10 (main bd86105
 plus the bench's own-process night). ``--rows plan,first-night,nightly --repeat 5 --json``,
