@@ -178,8 +178,6 @@ class State:
             raise StateError(f"cannot open the state database {self.path}: {exc}") from None
         self.lock = threading.RLock()
         self._depth = 0
-        #: (text SHA-256, snapshot id) last found equal by :meth:`_newest_snapshot_with`
-        self._verified: tuple[str, int] | None = None
         version = self.meta("schema_version")
         if version is None:
             with self.transaction():
@@ -296,8 +294,7 @@ class State:
         """
         with self.transaction() as c:
             if (previous is not None and _same_records(previous, roster)
-                    and self._newest_snapshot_with(text_sha256(_roster_parts(roster)))
-                    is not None):
+                    and self._newest_snapshot_is(text_sha256(_roster_parts(roster)))):
                 return False
             c.execute("INSERT INTO snapshots (plan_id, created_at, roster) VALUES (?, ?, ?)",
                       (plan_id, when, pack(_roster_parts(roster))))
@@ -305,24 +302,18 @@ class State:
                       "ORDER BY id DESC LIMIT ?)", (KEEP_SNAPSHOTS,))
             return True
 
-    def _newest_snapshot_with(self, text_sha256: str) -> int | None:
-        """The newest snapshot's id if its JSON text has this SHA-256 (inflated and hashed a
-        piece at a time: cheaper than encoding and compressing a roster), else None."""
+    def _newest_snapshot_is(self, text_sha256: str) -> bool:
+        """Whether the newest snapshot's JSON text has this SHA-256 (inflated and hashed a
+        piece at a time: cheaper than encoding and compressing a roster)."""
         row = self.conn.execute("SELECT id FROM snapshots ORDER BY id DESC LIMIT 1").fetchone()
         if row is None:
-            return None
-        newest = int(row[0])
-        if self._verified == (text_sha256, newest):  # snapshot rows never change
-            return newest
+            return False
         sha, inflate = hashlib.sha256(), zlib.decompressobj()
-        with self.conn.blobopen("snapshots", "roster", newest, readonly=True) as blob:
+        with self.conn.blobopen("snapshots", "roster", row[0], readonly=True) as blob:
             while piece := blob.read(HASH_READ_SIZE):
                 sha.update(inflate.decompress(piece))
         sha.update(inflate.flush())
-        if not inflate.eof or sha.hexdigest() != text_sha256:
-            return None
-        self._verified = (text_sha256, newest)
-        return newest
+        return inflate.eof and sha.hexdigest() == text_sha256
 
     def save_plan(self, plan: Plan, status: str, summary: dict[str, Any],
                   commit: dict[str, Any] | None = None) -> None:
@@ -374,7 +365,7 @@ class State:
         if row is None:
             return None
         data: dict[str, Any] = unpack(row[0])
-        if "roster" not in data:  # (an earlier renkei kept the rosters in the body)
+        if "roster" not in data:  # kept apart (an earlier renkei kept them in the body)
             kept = self.conn.execute("SELECT body FROM uncommitted WHERE plan_id = ?",
                                      (plan_id,)).fetchone()
             if kept is None:
