@@ -37,15 +37,21 @@ process already holds):
 - ``scales.<profile>.apply``: ``m365_users``, ``phases`` (``seed_mocks``, ``first_night``,
   ``nightly``, ``nightly_cron``), ``peak_rss_mb`` (the apply child's);
 - every phase: ``cpu_s`` (process CPU time: the figure to compare on a shared machine),
-  ``wall_s``, ``peak_rss_mb``, ``gc_passes`` (the cyclic collector's passes in it); the
+  ``wall_s``, ``peak_rss_mb``, ``gc_passes`` (the cyclic collector's passes in it); the timed
+  phases of the ratios (``plan_first``, ``plan_nightly``, ``first_night``, ``nightly``,
+  ``nightly_cron``; since round 13) also ``floor``: the RS256 signing floor (signatures/s, one
+  core, ``PROBE_S`` = 1 s each) just before and just after the phase, outside its figures; the
   nights also ``apply_cpu_s`` (delivery alone), ``status``, ``calls`` (HTTP requests by host),
   ``target_calls`` (to lgate, m365 and the drill app, tokens included) and ``delivery``
   (per-target counts);
 - ``ratios`` (when both tsukuba and prefecture ran): per phase (``read``, ``plan_first``,
   ``plan_nightly``, ``first_night``, ``nightly``, ``nightly_cron``) prefecture over Tsukuba,
-  ``cpu`` and ``wall``; ``targets``: ``<phase>_ratio_le_10`` (CPU), ``plan_le_1gb`` (the plan
-  phases' peak RSS at prefecture scale), ``nightly_no_target_calls`` and
-  ``nightly_cron_no_target_calls``.
+  ``cpu`` and ``wall``, and where both phases were probed ``speed`` (the mean floor around
+  Tsukuba's phase over the mean around the prefecture's: 1.05 = the machine was 5% slower for
+  the prefecture) and ``cpu_at_equal_speed`` (``cpu`` / ``speed``: informative, since a
+  2-core VM's speed moves by 5-20% within an hour); ``targets``: ``<phase>_ratio_le_10``
+  (judged on ``cpu``), ``plan_le_1gb`` (the plan phases' peak RSS at prefecture scale),
+  ``nightly_no_target_calls`` and ``nightly_cron_no_target_calls``.
 
 Figures, seed 1, every quirk, 2-core container shared with other jobs (load average 12–41 during
 these runs: CPU seconds are the figures to compare; wall was 5–12× CPU). Before = main at
@@ -611,11 +617,19 @@ gc.callbacks.append(_count)
 def _hwm():
     return next(int(l.split()[1]) for l in open("/proc/self/status")
                 if l.startswith("VmHWM")) / 1024
+def _floor():
+    '''The machine's speed now: bench/rehearsal.py's RS256 signing floor (signatures/s, one
+    core) over {probe_s} s.'''
+    sys.path[:0] = [{root!r} + "/bench"]
+    from rehearsal import signing_floor
+    return round(signing_floor({probe_s}))
 class Phase:
-    '''CPU s, wall s and peak RSS (VmHWM, reset at the start where Linux allows) of a block.'''
-    def __init__(self, out, name):
-        self.out, self.name = out, name
+    '''CPU s, wall s and peak RSS (VmHWM, reset at the start where Linux allows) of a block;
+    with ``probe``, the signing floor just before and just after it (outside its figures).'''
+    def __init__(self, out, name, probe=False):
+        self.out, self.name, self.probe = out, name, probe and {probe_s} > 0
     def __enter__(self):
+        self.floor = _floor() if self.probe else None
         try:
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")  # resets VmHWM to the current RSS
@@ -629,6 +643,8 @@ class Phase:
                                "wall_s": round(time.perf_counter() - self.wall, 3),
                                "peak_rss_mb": round(_hwm(), 1),
                                "gc_passes": _PASSES[0] - self.passes}}
+        if self.probe:
+            self.out[self.name]["floor"] = [self.floor, _floor()]
 """
 
 _PLAN = _PHASE + r"""
@@ -651,7 +667,7 @@ with frozen_heap():
     with Phase(phases, "read"), lasting_pass():
         bundle = validate(zip_path, profile=config.profile).bundle
     with State(config.state_path) as state:
-        with Phase(phases, "plan_first"), lasting_pass():
+        with Phase(phases, "plan_first", probe=True), lasting_pass():
             first = make_plan(bundle, config, state, export_sha256=sha, now=now,
                               plan_id="first")
         out["first_decisions"] = len(first.plan.decisions)
@@ -659,7 +675,7 @@ with frozen_heap():
         with Phase(phases, "commit"):
             _commit(state, first.plan, _commit_data(first), now)
         del first
-        with Phase(phases, "plan_nightly"), lasting_pass():
+        with Phase(phases, "plan_nightly", probe=True), lasting_pass():
             again = make_plan(bundle, config, state, export_sha256=sha,
                               now=now + dt.timedelta(days=1), plan_id="again")
         out["nightly_empty"] = again.plan.is_empty()
@@ -716,7 +732,7 @@ apply_mod.apply_plan = timed_apply
 for night in ("first_night", "nightly"):
     spent.clear()
     calls.clear()
-    with Phase(phases, night):
+    with Phase(phases, night, probe=True):
         result = run_mod.run_pipeline(config, session_factory=session)
     phases[night]["apply_cpu_s"] = round(sum(spent), 3)
     night_calls(phases[night], result)
@@ -737,7 +753,7 @@ s.post("http://c4th.test/_admin/seed", json={{"profile": profile, "seed": 1,
 config = parse_config(open(tmp + "/city.toml", encoding="utf-8").read(), path=tmp + "/city.toml")
 out, phases = {{}}, {{}}
 calls.clear()
-with Phase(phases, "nightly_cron"):
+with Phase(phases, "nightly_cron", probe=True):
     result = run_mod.run_pipeline(config, session_factory=session)
 night_calls(phases["nightly_cron"], result)
 out["phases"] = phases
@@ -746,8 +762,13 @@ print(json.dumps(out))
 """
 
 
+#: seconds of each speed probe (the signing floor before and after a timed phase); 0: none
+PROBE_S = 1.0
+
+
 def _child(code: str, *args: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", code.format(root=str(ROOT)), *args],
+    code = code.format(root=str(ROOT), probe_s=PROBE_S)
+    proc = subprocess.run([sys.executable, "-c", code, *args],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"child failed:\n{proc.stderr[-4000:]}")
@@ -800,6 +821,19 @@ RATIOS = (("read", "plan", "read"), ("plan_first", "plan", "plan_first"),
 TARGET_RATIO, TARGET_PLAN_MB = 10.0, 1024.0
 
 
+def _speed(small: dict, large: dict) -> float | None:
+    """How much slower the machine was around ``large``'s phase than around ``small``'s: the
+    mean of the signing floors taken before and after each, Tsukuba's over the prefecture's
+    (1.05: 5% slower). None without both phases' floors."""
+    means = []
+    for phase in (small, large):
+        floor = phase.get("floor") or []
+        if len(floor) != 2 or not all(floor):
+            return None
+        means.append(sum(floor) / 2)
+    return means[0] / means[1]
+
+
 def ratios(small: dict, large: dict) -> dict:
     """``large`` over ``small`` per phase, CPU and wall; and whether the targets hold."""
     out: dict = {}
@@ -809,6 +843,10 @@ def ratios(small: dict, large: dict) -> dict:
         if a and b and a["cpu_s"] > 0 and a["wall_s"] > 0:
             out[name] = {"cpu": round(b["cpu_s"] / a["cpu_s"], 2),
                          "wall": round(b["wall_s"] / a["wall_s"], 2)}
+            speed = _speed(a, b)
+            if speed is not None:
+                out[name]["speed"] = round(speed, 3)
+                out[name]["cpu_at_equal_speed"] = round(b["cpu_s"] / a["cpu_s"] / speed, 2)
     targets: dict = {}
     for name in ("plan_first", "plan_nightly", "first_night", "nightly", "nightly_cron"):
         if name in out:
@@ -889,6 +927,17 @@ def main() -> None:
         print(json.dumps(report, ensure_ascii=False))
     elif "ratios" in report:
         print("prefecture / tsukuba (CPU):", json.dumps(report["ratios"], ensure_ascii=False))
+        for line in _speed_lines(report["ratios"]):
+            print(line)
+
+
+def _speed_lines(ratios_: dict) -> list[str]:
+    """One line per ratio whose phases were probed: the machine's speed change between them."""
+    return [f"{name}: {r['cpu']:.2f}x CPU; the machine {abs(r['speed'] - 1):.1%} "
+            f"{'slower' if r['speed'] >= 1 else 'faster'} around the prefecture's phase "
+            f"(signing floor): {r['cpu_at_equal_speed']:.2f}x at equal speed (informative; the "
+            f"targets are judged on the CPU ratio)"
+            for name, r in ratios_.items() if name != "targets" and "speed" in r]
 
 
 if __name__ == "__main__":

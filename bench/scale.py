@@ -27,7 +27,9 @@ The JSON keys read from each script (each script's docstring documents its whole
                             peak_rss_mb}; scales.<scale>.apply.phases.{first_night,nightly}.
                             cpu_s; scales.<scale>.apply.phases.nightly.target_calls; for the
                             nightly row's figure only, when there: scales.<scale>.apply.
-                            phases.nightly_cron.{cpu_s,peak_rss_mb}
+                            phases.nightly_cron.{cpu_s,peak_rss_mb}; for the figure only,
+                            when there (since round 13): each row's phase's ``floor`` (the
+                            signing floor before and after it: the ratio at equal speed)
   bench/check_oneroster.py  scales.10.floor_cpu_s; scales.10.renkei.<tree>.{x_floor_cpu,
                             x_1x_cpu, peak_rss_mb}
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
@@ -591,7 +593,8 @@ def pipeline_rows(data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
             ratios = [t[1] / t[0] for t in times]
             at, spread = median_run(ratios)
             t, ratio = times[at], ratios[at]
-            row.figure = f"{t[1]:.1f} vs {t[0]:.1f} CPU-s = {ratio:.1f}×{spread}"
+            row.figure = (f"{t[1]:.1f} vs {t[0]:.1f} CPU-s = {ratio:.1f}×{spread}"
+                          f"{_equal_speed(runs[at], key, scales, ratio)}")
             row.target = f"≤ 10× {small}'s time"
             row.met = ratio <= 10
             if name == "plan":
@@ -610,6 +613,26 @@ def pipeline_rows(data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
             row.met, row.reason = None, f"bench/pipeline.py: {exc}"
         rows.append(row)
     return rows
+
+
+def _equal_speed(run: Mapping[str, Any], key: str, scales: tuple[str, str],
+                 ratio: float) -> str:
+    """For the figure only (the row is judged on the CPU ratio): how much the machine's speed
+    moved between the two scales' phases, by the signing floors bench/pipeline.py takes just
+    before and after each (since round 13), and the ratio at equal speed. Blank without them."""
+    try:
+        means = []
+        for scale in scales:
+            floor = find(run, f"scales.{scale}.{key}.floor")
+            means.append(sum(float(f) for f in floor) / len(floor))
+    except (NotMeasured, TypeError, ValueError, ZeroDivisionError):
+        return ""
+    if not all(means):
+        return ""
+    speed = means[0] / means[1]
+    how = "slower" if speed >= 1 else "faster"
+    return (f" (machine {abs(speed - 1):.0%} {how} around {scales[1]}'s phase: "
+            f"{ratio / speed:.1f}× at equal speed)")
 
 
 def _cron_night(run: Mapping[str, Any], scales: tuple[str, str]) -> str:

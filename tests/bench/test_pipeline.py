@@ -5,6 +5,7 @@ makes."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -39,3 +40,31 @@ def test_the_cron_night_runs_in_its_own_process_on_the_first_nights_state() -> N
     assert cron["status"] == "nothing-to-do"
     assert cron["calls"] == {"c4th.test": 1} and cron["target_calls"] == 0
     assert cron["cpu_s"] > 0 and cron["peak_rss_mb"] > 0
+    # the machine's speed is probed around each timed night, outside its figures
+    for night in ("first_night", "nightly", "nightly_cron"):
+        floor = phases[night]["floor"]
+        assert len(floor) == 2 and all(isinstance(f, int) and f > 0 for f in floor)
+    assert "floor" not in phases["seed_mocks"]
+
+
+def test_the_ratio_at_equal_speed_divides_out_the_machines_slowdown() -> None:
+    spec = importlib.util.spec_from_file_location("bench_pipeline", ROOT / "bench" /
+                                                  "pipeline.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def scale(cpu: float, floor: list[int] | None) -> dict:
+        phase: dict = {"cpu_s": cpu, "wall_s": cpu, "peak_rss_mb": 100}
+        if floor is not None:
+            phase["floor"] = floor
+        return {"plan": {"phases": {"plan_first": phase, "plan_nightly": {**phase, "floor": []}}}}
+
+    out = bench.ratios(scale(1.0, [3300, 3300]), scale(11.0, [3000, 3000]))
+    assert out["plan_first"] == {"cpu": 11.0, "wall": 11.0, "speed": 1.1,
+                                 "cpu_at_equal_speed": 10.0}
+    assert out["targets"]["plan_first_ratio_le_10"] is False  # judged on the CPU ratio
+    assert "speed" not in out["plan_nightly"]  # no floors, no speed
+    assert "11.00x CPU; the machine 10.0% slower" in bench._speed_lines(out)[0]
+    out = bench.ratios(scale(1.0, None), scale(11.0, [3000, 3000]))
+    assert "speed" not in out["plan_first"] and not bench._speed_lines(out)

@@ -157,6 +157,25 @@ def test_repeated_runs_show_the_median_run_the_range_and_the_most_memory(
     assert "--no-apply" in (tmp_path / "pipeline.argv").read_text()
 
 
+def test_the_machines_speed_between_the_two_phases_is_shown_not_judged(
+        scale: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The signing floors taken around each phase give the ratio at equal speed; the verdict
+    stays on the CPU ratio (10.5×: not met, though it is 10.0× at equal speed)."""
+    def at(cpu: float, floor: list[int] | None) -> dict:
+        phase: dict = {"cpu_s": cpu, "peak_rss_mb": 100}
+        if floor is not None:
+            phase["floor"] = floor
+        return {"plan": {"phases": {"plan_first": phase, "plan_nightly": phase}}}
+    counted(tmp_path, "pipeline.py", [
+        {"scales": {"tsukuba": at(1.0, [3150, 3150]), "prefecture": at(10.5, [3100, 2900])}},
+        {"scales": {"tsukuba": at(1.0, None), "prefecture": at(10.5, [3000, 3000])}}])
+    for figure in (" (machine 5% slower around prefecture's phase: 10.0× at equal speed)", ""):
+        assert scale.main(["--rows", "plan", "--bench", str(tmp_path), "--json"]) == 0
+        row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["rows"][0]
+        assert row["met"] is False
+        assert row["figure"] == f"10.5 vs 1.0 CPU-s = 10.5×{figure}; 100 MB"
+
+
 def test_repeat_must_be_a_positive_count(scale: ModuleType) -> None:
     with pytest.raises(SystemExit) as exc:
         scale.main(["--rows", "check", "--repeat", "0"])
