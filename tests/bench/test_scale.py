@@ -169,7 +169,7 @@ def test_the_machines_speed_between_the_two_phases_is_shown_not_judged(
     counted(tmp_path, "pipeline.py", [
         {"scales": {"tsukuba": at(1.0, [3150, 3150]), "prefecture": at(10.5, [3100, 2900])}},
         {"scales": {"tsukuba": at(1.0, None), "prefecture": at(10.5, [3000, 3000])}}])
-    for figure in (" (machine 5% slower around prefecture's phase: 10.0× at equal speed)", ""):
+    for figure in (" (machine 5.0% slower around prefecture's phase: 10.0× at equal speed)", ""):
         assert scale.main(["--rows", "plan", "--bench", str(tmp_path), "--json"]) == 0
         row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["rows"][0]
         assert row["met"] is False
