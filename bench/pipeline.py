@@ -49,7 +49,8 @@ process already holds):
   ``cpu`` and ``wall``, and where both phases were probed ``speed`` (the mean floor around
   Tsukuba's phase over the mean around the prefecture's: 1.05 = the machine was 5% slower for
   the prefecture) and ``cpu_at_equal_speed`` (``cpu`` / ``speed``: informative, since a
-  2-core VM's speed moves by 5-20% within an hour); ``targets``: ``<phase>_ratio_le_10``
+  2-core VM's speed moves by 5-20% within an hour, and a rough gauge, since the floor is the
+  core's speed and this work is memory-bound); ``targets``: ``<phase>_ratio_le_10``
   (judged on ``cpu``), ``plan_le_1gb`` (the plan phases' peak RSS at prefecture scale),
   ``nightly_no_target_calls`` and ``nightly_cron_no_target_calls``.
 
