@@ -1,7 +1,8 @@
 """Benchmark: the integration pipeline at Tsukuba and prefecture scale, with the ratios.
 
 Run: ``python bench/pipeline.py [--scales tsukuba,prefecture] [--json] [--no-apply]
-[--no-apply-prefecture]`` (``--profile NAME``, repeatable, is the older spelling of --scales).
+[--no-apply-prefecture] [--no-bracket]`` (``--profile NAME``, repeatable, is the older
+spelling of --scales).
 bench/scale.py runs it as a subprocess with ``--json``.
 
 Two children per scale (each its own process, so peak RSS is its own VmHWM; reset at the start
@@ -44,15 +45,18 @@ process already holds):
   nights also ``apply_cpu_s`` (delivery alone), ``status``, ``calls`` (HTTP requests by host),
   ``target_calls`` (to lgate, m365 and the drill app, tokens included) and ``delivery``
   (per-target counts);
+- ``again.<profile>`` (``--bracket``, the default with two scales; since round 14): the first
+  scale run once more after the others, the same keys as ``scales.<profile>``;
 - ``ratios`` (when both tsukuba and prefecture ran): per phase (``read``, ``plan_first``,
   ``plan_nightly``, ``first_night``, ``nightly``, ``nightly_cron``) prefecture over Tsukuba,
-  ``cpu`` and ``wall``, and where both phases were probed ``speed`` (the mean floor around
-  Tsukuba's phase over the mean around the prefecture's: 1.05 = the machine was 5% slower for
-  the prefecture) and ``cpu_at_equal_speed`` (``cpu`` / ``speed``: informative, since a
-  2-core VM's speed moves by 5-20% within an hour, and a rough gauge, since the floor is the
-  core's speed and this work is memory-bound); ``targets``: ``<phase>_ratio_le_10``
-  (judged on ``cpu``), ``plan_le_1gb`` (the plan phases' peak RSS at prefecture scale),
-  ``nightly_no_target_calls`` and ``nightly_cron_no_target_calls``.
+  ``cpu`` and ``wall`` (bracketed: over the mean of Tsukuba's two runs, both kept in
+  ``small_cpu_s``, before and after), and where every phase was probed ``speed`` (the mean
+  floor around Tsukuba's phases over the mean around the prefecture's: 1.05 = the machine was
+  5% slower for the prefecture) and ``cpu_at_equal_speed`` (``cpu`` / ``speed``:
+  informative, since a 2-core VM's speed moves by 5-20% within an hour, and a rough gauge,
+  since the floor is the core's speed and this work is memory-bound); ``targets``:
+  ``<phase>_ratio_le_10`` (judged on ``cpu``), ``plan_le_1gb`` (the plan phases' peak RSS
+  at prefecture scale), ``nightly_no_target_calls`` and ``nightly_cron_no_target_calls``.
 
 Figures, seed 1, every quirk, 2-core container shared with other jobs (load average 12–41 during
 these runs: CPU seconds are the figures to compare; wall was 5–12× CPU). Before = main at
@@ -826,32 +830,43 @@ RATIOS = (("read", "plan", "read"), ("plan_first", "plan", "plan_first"),
 TARGET_RATIO, TARGET_PLAN_MB = 10.0, 1024.0
 
 
-def _speed(small: dict, large: dict) -> float | None:
-    """How much slower the machine was around ``large``'s phase than around ``small``'s: the
-    mean of the signing floors taken before and after each, Tsukuba's over the prefecture's
-    (1.05: 5% slower). None without both phases' floors."""
+def _speed(smalls: list[dict], large: dict) -> float | None:
+    """How much slower the machine was around ``large``'s phase than around the ``smalls``'
+    (Tsukuba's, once or before and after): the mean of the signing floors taken before and
+    after each, Tsukuba's over the prefecture's (1.05: 5% slower). None without every phase's
+    floors."""
     means = []
-    for phase in (small, large):
-        floor = phase.get("floor") or []
-        if len(floor) != 2 or not all(floor):
+    for phases in (smalls, [large]):
+        floors = [phase.get("floor") or [] for phase in phases]
+        if any(len(floor) != 2 or not all(floor) for floor in floors):
             return None
-        means.append(sum(floor) / 2)
+        means.append(sum(sum(floor) for floor in floors) / (2 * len(floors)))
     return means[0] / means[1]
 
 
-def ratios(small: dict, large: dict) -> dict:
-    """``large`` over ``small`` per phase, CPU and wall; and whether the targets hold."""
+def _phase(result: dict | None, section: str, phase: str) -> dict | None:
+    return (result or {}).get(section, {}).get("phases", {}).get(phase)
+
+
+def ratios(small: dict, large: dict, again: dict | None = None) -> dict:
+    """``large`` over ``small`` per phase, CPU and wall; and whether the targets hold.
+
+    With ``again`` (the small scale run once more after ``large``: ``--bracket``), the small
+    side of each ratio is the mean of its two runs, and ``small_cpu_s`` keeps both."""
     out: dict = {}
     for name, section, phase in RATIOS:
-        a = small.get(section, {}).get("phases", {}).get(phase)
-        b = large.get(section, {}).get("phases", {}).get(phase)
-        if a and b and a["cpu_s"] > 0 and a["wall_s"] > 0:
-            out[name] = {"cpu": round(b["cpu_s"] / a["cpu_s"], 2),
-                         "wall": round(b["wall_s"] / a["wall_s"], 2)}
-            speed = _speed(a, b)
+        b = _phase(large, section, phase)
+        smalls = [p for p in (_phase(small, section, phase), _phase(again, section, phase)) if p]
+        if b and smalls and all(p["cpu_s"] > 0 and p["wall_s"] > 0 for p in smalls):
+            cpu = sum(p["cpu_s"] for p in smalls) / len(smalls)
+            wall = sum(p["wall_s"] for p in smalls) / len(smalls)
+            out[name] = {"cpu": round(b["cpu_s"] / cpu, 2), "wall": round(b["wall_s"] / wall, 2)}
+            if len(smalls) > 1:
+                out[name]["small_cpu_s"] = [p["cpu_s"] for p in smalls]
+            speed = _speed(smalls, b)
             if speed is not None:
                 out[name]["speed"] = round(speed, 3)
-                out[name]["cpu_at_equal_speed"] = round(b["cpu_s"] / a["cpu_s"] / speed, 2)
+                out[name]["cpu_at_equal_speed"] = round(b["cpu_s"] / cpu / speed, 2)
     targets: dict = {}
     for name in ("plan_first", "plan_nightly", "first_night", "nightly", "nightly_cron"):
         if name in out:
@@ -907,6 +922,11 @@ def main() -> None:
     parser.add_argument("--no-apply", action="store_true", help="plan only")
     parser.add_argument("--no-apply-prefecture", action="store_true",
                         help="skip the full apply at prefecture scale (minutes)")
+    parser.add_argument("--bracket", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the first scale once more after the others (Tsukuba before "
+                        "and after the prefecture), so a machine whose speed drifts during the "
+                        "run moves both sides of a ratio alike; the ratios take the mean of "
+                        "its two runs (default: on with two or more scales)")
     args = parser.parse_args()
     scales = ([s.strip() for s in args.scales.split(",") if s.strip()] if args.scales
               else args.profile or ["tsukuba", "prefecture"])
@@ -916,18 +936,23 @@ def main() -> None:
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                 "loadavg_start": [round(x, 2) for x in os.getloadavg()]},
                     "scales": {}}
-    for profile in scales:
+    bracket = len(set(scales)) > 1 if args.bracket is None else args.bracket
+    if bracket:
+        report["again"] = {}
+    for n, profile in enumerate([*scales, scales[0]] if bracket else scales):
         apply = not args.no_apply and not (profile == "prefecture" and args.no_apply_prefecture)
         result = bench(profile, apply=apply)
-        report["scales"][profile] = result
+        report["scales" if n < len(scales) else "again"][profile] = result
         if args.json:  # each scale's figures as soon as they are known, on stderr
             print(json.dumps({profile: result}, ensure_ascii=False), file=sys.stderr, flush=True)
         else:
             for line in _lines(result):
-                print(line, f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+                print("again: " * (n >= len(scales)) + line,
+                      f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     if "tsukuba" in report["scales"] and "prefecture" in report["scales"]:
-        report["ratios"] = ratios(report["scales"]["tsukuba"], report["scales"]["prefecture"])
+        report["ratios"] = ratios(report["scales"]["tsukuba"], report["scales"]["prefecture"],
+                                  report.get("again", {}).get("tsukuba"))
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     elif "ratios" in report:

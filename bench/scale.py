@@ -376,6 +376,7 @@ prints each phase's own peak RSS (scenarios.rss) and CPU seconds:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -594,10 +595,31 @@ def median_run(ratios: Sequence[float]) -> tuple[int, str]:
     return at, f" (median of {len(ratios)} runs: {min(ratios):.2f}–{max(ratios):.2f}×)"
 
 
+def small_side(run: Mapping[str, Any], scale: str, key: str, field: str) -> list[Any]:
+    """The small scale's ``field`` of ``key``: from its run, and from its run again after the
+    large one where bench/pipeline.py bracketed it (``again``, since round 14)."""
+    values = [find(run, f"scales.{scale}.{key}.{field}")]
+    with contextlib.suppress(NotMeasured):
+        values.append(find(run, f"again.{scale}.{key}.{field}"))
+    return values
+
+
+def _mean_cpu(run: Mapping[str, Any], scale: str, key: str) -> tuple[float, str]:
+    """The small side's CPU seconds (the mean of a bracketed pair) and, bracketed, the pair."""
+    try:
+        cpus = [float(v) for v in small_side(run, scale, key, "cpu_s")]
+    except (TypeError, ValueError):
+        raise NotMeasured(f"scales.{scale}.{key}.cpu_s is not a number") from None
+    pair = f" ({scale} {cpus[0]:.1f} before, {cpus[1]:.1f} after)" if len(cpus) > 1 else ""
+    return sum(cpus) / len(cpus), pair
+
+
 def pipeline_rows(data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                   scales: tuple[str, str]) -> list[Row]:
     """The plan, first night and nightly rows; over several runs, each row's figure is the
-    run with the median ratio, its memory and target calls the most of any run."""
+    run with the median ratio, its memory and target calls the most of any run. The small
+    side of a ratio is the mean of the small scale's runs before and after the large one,
+    where the bench bracketed it."""
     rows = []
     small, big = scales
     runs = runs_of(data)
@@ -607,11 +629,12 @@ def pipeline_rows(data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
             ("nightly", "apply.phases.nightly", "nightly run, no change")):
         row = Row(name, f"pipeline {what} at {big}")
         try:
-            times = [[number(run, f"scales.{s}.{key}.cpu_s") for s in scales] for run in runs]
-            ratios = [t[1] / t[0] for t in times]
+            sides = [(_mean_cpu(run, small, key), number(run, f"scales.{big}.{key}.cpu_s"))
+                     for run in runs]
+            ratios = [b / a for (a, _), b in sides]
             at, spread = median_run(ratios)
-            t, ratio = times[at], ratios[at]
-            row.figure = (f"{t[1]:.1f} vs {t[0]:.1f} CPU-s = {ratio:.1f}×{spread}"
+            ((a, pair), b), ratio = sides[at], ratios[at]
+            row.figure = (f"{b:.1f} vs {a:.1f} CPU-s{pair} = {ratio:.1f}×{spread}"
                           f"{_equal_speed(runs[at], key, scales, ratio)}")
             row.target = f"≤ 10× {small}'s time"
             row.met = ratio <= 10
@@ -637,12 +660,14 @@ def _equal_speed(run: Mapping[str, Any], key: str, scales: tuple[str, str],
                  ratio: float) -> str:
     """For the figure only (the row is judged on the CPU ratio): how much the machine's speed
     moved between the two scales' phases, by the signing floors bench/pipeline.py takes just
-    before and after each (since round 13), and the ratio at equal speed. Blank without them."""
+    before and after each (since round 13; the small scale's both runs where bracketed), and
+    the ratio at equal speed. Blank without them."""
     try:
         means = []
-        for scale in scales:
-            floor = find(run, f"scales.{scale}.{key}.floor")
-            means.append(sum(float(f) for f in floor) / len(floor))
+        for floors in (small_side(run, scales[0], key, "floor"),
+                       [find(run, f"scales.{scales[1]}.{key}.floor")]):
+            means.append(sum(float(f) for floor in floors for f in floor)
+                         / sum(len(floor) for floor in floors))
     except (NotMeasured, TypeError, ValueError, ZeroDivisionError):
         return ""
     if not all(means):
@@ -657,10 +682,11 @@ def _cron_night(run: Mapping[str, Any], scales: tuple[str, str]) -> str:
     """The same no-change night in its own process, as cron starts it (bench/pipeline.py since
     round 11), for the figure only: the row is judged on the night after the first, as
     before. Blank for a run of an older bench."""
+    key = "apply.phases.nightly_cron"
     try:
-        small, big = (number(run, f"scales.{s}.apply.phases.nightly_cron.cpu_s")
-                      for s in scales)
-        mb = number(run, f"scales.{scales[1]}.apply.phases.nightly_cron.peak_rss_mb")
+        small, _ = _mean_cpu(run, scales[0], key)
+        big = number(run, f"scales.{scales[1]}.{key}.cpu_s")
+        mb = number(run, f"scales.{scales[1]}.{key}.peak_rss_mb")
     except NotMeasured:
         return ""
     if small <= 0:

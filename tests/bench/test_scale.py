@@ -176,6 +176,25 @@ def test_the_machines_speed_between_the_two_phases_is_shown_not_judged(
         assert row["figure"] == f"10.5 vs 1.0 CPU-s = 10.5×{figure}; 100 MB"
 
 
+def test_a_bracketed_run_judges_on_the_mean_of_the_small_scales_runs_before_and_after(
+        scale: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/pipeline.py ran Tsukuba again after the prefecture: the figure shows both runs,
+    the ratio is over their mean (10.5 / 1.05 = 10.0×: met, where the first run alone gives
+    10.5×), and the machine's speed is over all three runs' floors."""
+    def at(cpu: float, floor: list[int]) -> dict:
+        phase = {"cpu_s": cpu, "peak_rss_mb": 100, "floor": floor}
+        return {"plan": {"phases": {"plan_first": phase, "plan_nightly": phase}}}
+    counted(tmp_path, "pipeline.py", [
+        {"scales": {"tsukuba": at(1.0, [3000, 3000]), "prefecture": at(10.5, [3000, 3000])},
+         "again": {"tsukuba": at(1.1, [3300, 3300])}}])
+    assert scale.main(["--rows", "plan", "--bench", str(tmp_path), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["rows"][0]
+    assert row["met"] is True
+    assert row["figure"] == ("10.5 vs 1.1 CPU-s (tsukuba 1.0 before, 1.1 after) = 10.0× "
+                             "(machine 5.0% slower around prefecture's phase: 9.5× at equal "
+                             "speed); 100 MB")
+
+
 def test_repeat_must_be_a_positive_count(scale: ModuleType) -> None:
     with pytest.raises(SystemExit) as exc:
         scale.main(["--rows", "check", "--repeat", "0"])
