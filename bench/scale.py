@@ -29,11 +29,31 @@ The JSON keys read from each script (each script's docstring documents its whole
                             nightly row's figure only, when there: scales.<scale>.apply.
                             phases.nightly_cron.{cpu_s,peak_rss_mb}; for the figure only,
                             when there (since round 13): each row's phase's ``floor`` (the
-                            signing floor before and after it: the ratio at equal speed)
+                            signing floor before and after it: the ratio at equal speed); when
+                            there (since round 14): again.<small scale>.<the same keys> (the
+                            small scale run again after the large: its side of each ratio is
+                            the mean of both runs)
   bench/check_oneroster.py  scales.10.floor_cpu_s; scales.10.renkei.<tree>.{x_floor_cpu,
                             x_1x_cpu, peak_rss_mb}
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
+
+Round 14, 2026-12-07, the same machine (RS256 floor 2,970). bench/pipeline.py now brackets
+the small scale: Tsukuba runs again after the prefecture (``again``), and each ratio's small
+side is the mean of its two runs, shown in the figure. A short Tsukuba phase (0.5-20 s) took
+the machine's drift whole; now drift during the run moves both sides alike. No pipeline or
+mock code changed. ``--rows plan,first-night,nightly --repeat 3 --json`` on 320b61a,
+14:08-14:36 UTC:
+
+  plan         5.1 vs 0.5 CPU-s (0.5 before, 0.5 after) = 10.0x (10.03-10.92x), 795 MB  NOT
+  first night  222.8 vs 20.5 CPU-s (20.2 before, 20.7 after) = 10.9x (10.85-11.07x)     NOT
+  nightly      28.5 vs 2.6 CPU-s (2.4 before, 2.7 after) = 11.1x (10.62-11.61x); 0     NOT
+               calls; own process 25.4 vs 2.4 CPU-s = 10.6x, 1,145 MB
+
+  The first night's range is a fifth of a ratio point wide, against 0.55 in round 13
+  (10.76-11.31x) and 0.43 in round 12, so its 10.9x is unlikely to be the machine's drift.
+  The plan is a hair over the target (every run above 10x, the lowest 10.03x). The no-change
+  night's Tsukuba side is 2.4-2.7 s, and still moves by a tenth between its two runs.
 
 Round 13, 2026-12-07, the same machine, slower than in the morning (RS256 floor 3,041 against
 3,408-3,678 in round 12: the first night at Tsukuba 24.8 against 17.7 CPU-s, same code). No

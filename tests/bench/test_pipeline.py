@@ -16,14 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_plan_child_makes_no_collector_pass_in_its_phases() -> None:
+    """Also: ``--bracket`` runs the first scale once more, after the others, under ``again``."""
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline.py"), "--scales",
-                           "small", "--no-apply", "--json"],
+                           "small", "--no-apply", "--json", "--bracket"],
                           capture_output=True, text=True, check=True, timeout=300)
-    plan = json.loads(proc.stdout.strip().splitlines()[-1])["scales"]["small"]["plan"]
-    assert plan["people"] > 0 and plan["nightly_empty"]
-    passes = {name: plan["phases"][name]["gc_passes"] for name in ("read", "plan_first",
-                                                                     "plan_nightly")}
-    assert passes == {"read": 0, "plan_first": 0, "plan_nightly": 0}
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    for plan in (out["scales"]["small"]["plan"], out["again"]["small"]["plan"]):
+        assert plan["people"] > 0 and plan["nightly_empty"]
+        passes = {name: plan["phases"][name]["gc_passes"] for name in ("read", "plan_first",
+                                                                         "plan_nightly")}
+        assert passes == {"read": 0, "plan_first": 0, "plan_nightly": 0}
 
 
 def test_the_cron_night_runs_in_its_own_process_on_the_first_nights_state() -> None:
@@ -33,8 +35,9 @@ def test_the_cron_night_runs_in_its_own_process_on_the_first_nights_state() -> N
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline.py"), "--scales",
                            "small", "--json"],
                           capture_output=True, text=True, check=True, timeout=300)
-    phases = json.loads(proc.stdout.strip().splitlines()[-1])["scales"]["small"]["apply"][
-        "phases"]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "again" not in out  # one scale: nothing to bracket
+    phases = out["scales"]["small"]["apply"]["phases"]
     assert phases["first_night"]["status"] == "applied"
     assert phases["first_night"]["target_calls"] > 0
     cron = phases["nightly_cron"]
