@@ -72,7 +72,9 @@ mock code changed. ``--rows plan,first-night,nightly --repeat 3 --json`` on 320b
   is 11.8x now. Round 12's code (6f93c83) run right after took 1,402 CPU-s at prefecture
   (round 12's own run: 1,044): the same code, 34% slower on this machine today, so the
   rehearsal's 11.8x is the machine's, not a change's. Within the hour the same code's
-  Tsukuba baseline took 22.9, 27.3 and 32.3 CPU-s (14:39, 15:13, 15:36 UTC).
+  Tsukuba baseline took 22.9, 27.3 and 32.3 CPU-s (14:39, 15:13, 15:36 UTC). A second
+  ``--rows rehearsal`` on 34014bf, 15:35-15:57 UTC (RS256 2,878): passed, 1,496 vs 135 CPU-s
+  = 11.1x, main 1,920 MB, worker 237 MB.
 
 Round 13, 2026-12-07, the same machine, slower than in the morning (RS256 floor 3,041 against
 3,408-3,678 in round 12: the first night at Tsukuba 24.8 against 17.7 CPU-s, same code). No
