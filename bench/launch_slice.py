@@ -62,7 +62,7 @@ def save(folder: Path, scale: str, seed: int) -> None:
 def run(folder: Path, n: int, step: int, cpu: bool, order: str = "shuffled",
         together: int | None = None) -> None:
     import scenarios.launches as launches
-    from scenarios.vendors import NAMES, Vendors
+    from scenarios.vendors import Vendors
 
     if together is not None:
         try:
@@ -91,9 +91,8 @@ def run(folder: Path, n: int, step: int, cpu: bool, order: str = "shuffled",
     shutil.copytree(folder / "primed", state)
     try:
         t0 = time.process_time()
-        config = {name: {**spec["config"].get(name, {}), "DATABASE_EXCLUSIVE": True}
-                  for name in NAMES}
-        vendors = Vendors.in_process(state, secret_key=spec["secret_key"], config=config)
+        vendors = Vendors.in_process(state, secret_key=spec["secret_key"],
+                                     config=launches.private_config(spec))
         launches._WORKER.update(vendors=vendors, private=True, counter=None)
         t1, s1 = time.process_time(), os.times()
         gc.callbacks.append(note)

@@ -88,13 +88,20 @@ class WorldCopy:
         of the database file, as a restarted server would."""
         for name, snapshot in self.snapshots.items():
             shutil.copyfile(snapshot, Path(folder) / f"{name}.sqlite3")
-        # each file is the worker's alone: SQLite keeps its lock (mocks.base.db)
-        config = {name: {**spec["config"].get(name, {}), "DATABASE_EXCLUSIVE": True}
-                  for name in NAMES}
-        vendors = Vendors.in_process(folder, secret_key=spec["secret_key"], config=config)
+        vendors = Vendors.in_process(folder, secret_key=spec["secret_key"],
+                                     config=private_config(spec))
         for tool, reason in self.rejecting.items():
             vendors.reject_launches(tool, reason)
         return vendors
+
+
+def private_config(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The mocks' config of a worker's private world (``spec``: :meth:`Vendors.spec`): each
+    database file is the worker's alone, so SQLite keeps its lock, and is thrown away after
+    the slice, so its journal stays in memory and nothing is synced (:mod:`mocks.base.db`).
+    The launches run as on the parent's systems; only the file's upkeep is lighter."""
+    return {name: {**spec["config"].get(name, {}), "DATABASE_EXCLUSIVE": True,
+                   "DATABASE_SCRATCH": True} for name in NAMES}
 
 
 _WORKER: dict[str, Any] = {}

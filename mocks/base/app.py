@@ -31,6 +31,9 @@ BASE_DEFAULTS: dict[str, Any] = {
     # the file is this process's alone (a launch worker's private copy): SQLite holds its lock
     # for the connection's life instead of taking and dropping it around every transaction
     "DATABASE_EXCLUSIVE": False,
+    # the file is a working copy no one keeps (a launch worker's): its journal stays in memory
+    # and nothing is synced; a crash loses the copy, which is thrown away after use anyway
+    "DATABASE_SCRATCH": False,
     "BASE_URL": None,            # None → the in-process URL from mocks.default_peers()
     "PEERS": None,               # None → mocks.default_peers()
     "HTTP_SESSION": None,        # requests.Session for outbound calls; None → a plain one

@@ -23,6 +23,11 @@ one commit per 20 users) paid that walk tens of thousands of times. memdb stops 
 1 GiB (SQLite's default, not settable from Python), so it is for mocks whose state stays small
 (m365 at 228,810 users: 105 MB), not for the bulk importers' (470-550 MB at that size).
 
+With ``DATABASE_SCRATCH`` set (a launch worker's private copy of a file, thrown away after its
+slice), the file keeps its rollback journal in memory and is never synced: a commit writes its
+pages once, into the file, where a WAL writes them twice (the log, then the checkpoint).
+Transactions still roll back; only a crash would lose the copy.
+
 One consequence for views: on a memory database served over loopback, a view that holds a
 connection must not make an outbound call that comes back to the same mock (the call back
 would wait for the lock the view holds). Call peers before the first :func:`get_db`, or after
@@ -62,6 +67,9 @@ class Database:
     exclusive: bool = False
     #: a memory database in the memdb VFS, not the shared cache (``DATABASE_MEMDB``)
     memdb: bool = False
+    #: the file is a working copy nobody keeps (``DATABASE_SCRATCH``): journal in memory,
+    #: nothing synced
+    scratch: bool = False
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _kept: list[sqlite3.Connection] = field(default_factory=list, repr=False)
     _kept_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -117,6 +125,12 @@ class Database:
                 # set before the first access: no shared-memory WAL index, and the lock is
                 # taken once and kept (a launch makes ~18 fcntl calls without it)
                 conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            if self.scratch:
+                # a copy thrown away after use: a commit writes its pages once, into the file
+                # (a WAL writes them twice, the second time at a checkpoint), and is not
+                # synced; rollbacks still work (the journal is kept, in memory)
+                conn.execute("PRAGMA journal_mode = MEMORY")
+                conn.execute("PRAGMA synchronous = OFF")
         return conn
 
 
@@ -139,10 +153,11 @@ def init_app(app: Flask, name: str, schema_sql: str) -> Database:
         parent = os.path.dirname(os.path.abspath(setting))
         os.makedirs(parent, exist_ok=True)
         db = Database(target=setting, uri=False, memory=False,
-                      exclusive=bool(app.config.get("DATABASE_EXCLUSIVE")))
+                      exclusive=bool(app.config.get("DATABASE_EXCLUSIVE")),
+                      scratch=bool(app.config.get("DATABASE_SCRATCH")))
     conn = db.connect()
     try:
-        if not db.memory:
+        if not db.memory and not db.scratch:
             # WAL lets waitress's threads read while one of them writes
             conn.execute("PRAGMA journal_mode = WAL")
         if schema_sql:
