@@ -1,13 +1,15 @@
 """Issue 18's target table in one run: Tsukuba and the prefecture, back to back, one machine.
 
 Run: ``python bench/scale.py [--rows rehearsal,plan,...] [--quick] [--workers N] [--repeat N]
-[--json]``
+[--no-bracket] [--json]``
 
 Each row is measured in child processes, so each peak RSS is that process's own:
 
   rehearsal    ``renkei rehearse --scale S`` at both scales (here: its JSON report's phases,
                CPU seconds per phase with the launch workers', peak RSS per phase of the main
-               process and of the largest launch worker)
+               process and of the largest launch worker); since round 15 the small scale runs
+               again after the large one (``again.<scale>`` in the JSON; ``--no-bracket``
+               skips it) and the row's small side is the mean of both runs
   plan, first-night, nightly
                ``python bench/pipeline.py --scales tsukuba,prefecture --json``
   check        ``python bench/check_oneroster.py --json --skip-frictionless`` (the 10x bundle,
@@ -585,26 +587,37 @@ def rehearse(scale: str, workers: int | None, timeout: float) -> dict[str, Any]:
     return data
 
 
-def rehearsal_row(small: dict[str, Any], big: dict[str, Any], scales: tuple[str, str]) -> Row:
+def rehearsal_row(small: dict[str, Any], big: dict[str, Any], scales: tuple[str, str],
+                  again: dict[str, Any] | None = None) -> Row:
     """The rehearsal at the big scale: complete, ≤ 11× the small scale's time, ≤ 2 GB in
-    every process."""
+    every process.
+
+    :param again: the small scale's rehearsal run again after the big one (``--bracket``):
+        the small side is then the mean of both runs, as for the pipeline rows.
+    """
     row = Row("rehearsal", f"renkei rehearse --scale {scales[1]}",
               target=f"passes (every invariant and launch checked); ≤ {REHEARSAL_RATIO:g}× "
                      f"{scales[0]}'s time; peak RSS ≤ {REHEARSAL_MB} MB in every process")
-    cpu = [sum(d.get("cpu_s", {}).values()) for d in (small, big)]
-    wall = [sum(d["phases"].values()) for d in (small, big)]
+    smalls = [small] if again is None else [small, again]
+    small_cpu = [sum(d.get("cpu_s", {}).values()) for d in smalls]
+    small_wall = [sum(d["phases"].values()) for d in smalls]
+    cpu = [sum(small_cpu) / len(smalls), sum(big.get("cpu_s", {}).values())]
+    wall = [sum(small_wall) / len(smalls), sum(big["phases"].values())]
+    pair = (f" ({scales[0]} {small_cpu[0]:.0f} before, {small_cpu[1]:.0f} after)"
+            if again is not None else "")
     main_mb = max(v["main"] for v in big["peak_rss_mb"].values())
     worker_mb = max((v.get("worker", 0) for v in big["peak_rss_mb"].values()), default=0)
     launched = sum(s.get("launched", 0) for s in big["launches"].values())
     ratio = cpu[1] / cpu[0] if cpu[0] else float("inf")
     row.figure = (f"{'passed' if big['passed'] else 'FAILED'}, {launched} launches; "
-                  f"{cpu[1]:.0f} vs {cpu[0]:.0f} CPU-s = {ratio:.1f}× "
+                  f"{cpu[1]:.0f} vs {cpu[0]:.0f} CPU-s{pair} = {ratio:.1f}× "
                   f"(wall {wall[1]:.0f} vs {wall[0]:.0f} s = {wall[1] / wall[0]:.1f}×); "
                   f"peak RSS main {main_mb:.0f} MB, worker {worker_mb:.0f} MB")
     row.met = bool(big["passed"]) and ratio <= REHEARSAL_RATIO and \
         max(main_mb, worker_mb) <= REHEARSAL_MB
     row.data = {"cpu_s": cpu, "wall_s": wall, "ratio_cpu": ratio, "main_mb": main_mb,
-                "worker_mb": worker_mb, "passed": big["passed"], "launches": launched}
+                "worker_mb": worker_mb, "passed": big["passed"], "launches": launched,
+                "small_cpu_s": small_cpu}
     return row
 
 
@@ -824,15 +837,18 @@ def run_each(argv: Sequence[str], repeat: int, *, timeout: float,
 
 
 def measure(rows: Sequence[str], *, quick: bool, workers: int | None, bench: Path,
-            timeout: float, say: Callable[[str], None], repeat: int = 1) -> dict[str, Any]:
+            timeout: float, say: Callable[[str], None], repeat: int = 1,
+            bracket: bool = True) -> dict[str, Any]:
     """Every chosen row; returns the rows, the floors and the rehearsals' phase tables.
 
     :param repeat: runs of the pipeline, checker and generator scripts (their rows show the
         run with the median ratio and the range); the rehearsal and launches run once.
+    :param bracket: the small rehearsal runs again after the large one (``again`` in the
+        result); the row's small side is the mean of both.
     """
     scales = ("small", "tsukuba") if quick else ("tsukuba", "prefecture")
     python = sys.executable
-    out: dict[str, Any] = {"scales": scales, "rows": [], "rehearsals": {}}
+    out: dict[str, Any] = {"scales": scales, "rows": [], "rehearsals": {}, "again": {}}
     rehearsals: dict[str, dict[str, Any]] = {}
     if "rehearsal" in rows:
         row = Row("rehearsal", f"renkei rehearse --scale {scales[1]}")
@@ -841,7 +857,12 @@ def measure(rows: Sequence[str], *, quick: bool, workers: int | None, bench: Pat
                 say(f"rehearsal at {scale} ...")
                 rehearsals[scale] = rehearse(scale, workers, timeout)
                 say("\n".join(phase_table(rehearsals[scale])))
-            row = rehearsal_row(rehearsals[scales[0]], rehearsals[scales[1]], scales)
+            if bracket:
+                say(f"rehearsal at {scales[0]} again ...")
+                out["again"][scales[0]] = rehearse(scales[0], workers, timeout)
+                say("\n".join(phase_table(out["again"][scales[0]])))
+            row = rehearsal_row(rehearsals[scales[0]], rehearsals[scales[1]], scales,
+                                out["again"].get(scales[0]))
         except NotMeasured as exc:
             row.met, row.reason = None, str(exc)
         out["rows"].append(row)
@@ -929,6 +950,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="run the pipeline, checker and generator benches N times; their "
                              "rows show the run with the median ratio and the range (a "
                              "ratio of one run moves by +-0.5 on a quiet 2-core machine)")
+    parser.add_argument("--bracket", action=argparse.BooleanOptionalAction, default=True,
+                        help="run the small rehearsal again after the large one and divide by "
+                             "the mean of both (default: on): the large one takes ten times "
+                             "as long, and the machine's speed drifts meanwhile")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -939,14 +964,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown row {unknown[0]!r}; rows: {', '.join(ROWS)}")
     result = measure(rows, quick=args.quick, workers=args.workers, bench=args.bench,
                      timeout=args.timeout, say=lambda s: print(s, file=sys.stderr, flush=True),
-                     repeat=args.repeat)
+                     repeat=args.repeat, bracket=args.bracket)
     print(render(result))
     if args.json:
-        rehearsals = {scale: {k: v for k, v in data.items() if k in REHEARSAL_KEYS}
-                      for scale, data in result["rehearsals"].items()}
+        rehearsals, again = ({scale: {k: v for k, v in data.items() if k in REHEARSAL_KEYS}
+                              for scale, data in result[part].items()}
+                             for part in ("rehearsals", "again"))
         rows_json = [{"name": r.name, "work": r.work, "figure": r.figure, "target": r.target,
                       "met": r.met, "reason": r.reason, "data": r.data} for r in result["rows"]]
-        print(json.dumps({**result, "rehearsals": rehearsals, "rows": rows_json},
+        print(json.dumps({**result, "rehearsals": rehearsals, "again": again,
+                          "rows": rows_json},
                          ensure_ascii=False, default=str))
     return 0
 

@@ -95,18 +95,55 @@ def test_an_unknown_row_is_a_usage_error(scale: ModuleType) -> None:
     assert exc.value.code == 2
 
 
+def report(cpu: float, main: float = 500, worker: float = 400, passed: bool = True) -> dict:
+    """A rehearsal's JSON report as bench/scale.py reads it (``cpu`` CPU seconds in all)."""
+    return {"passed": passed, "phases": {"baseline": cpu, "launches": cpu},
+            "cpu_s": {"baseline": cpu / 2, "launches": cpu / 2},
+            "peak_rss_mb": {"baseline": {"main": main},
+                            "launches": {"main": main / 2, "worker": worker}},
+            "launches": {"tool": {"launched": 10}}}
+
+
 def test_the_rehearsal_row_needs_a_pass_the_ratio_and_the_memory(scale: ModuleType) -> None:
-    def report(cpu: float, main: float, worker: float, passed: bool = True) -> dict:
-        return {"passed": passed, "phases": {"baseline": cpu, "launches": cpu},
-                "cpu_s": {"baseline": cpu / 2, "launches": cpu / 2},
-                "peak_rss_mb": {"baseline": {"main": main},
-                                "launches": {"main": main / 2, "worker": worker}},
-                "launches": {"tool": {"launched": 10}}}
     small = report(100, 500, 400)
     assert scale.rehearsal_row(small, report(1000, 1900, 1500), ("t", "p")).met is True
     assert scale.rehearsal_row(small, report(1200, 1900, 1500), ("t", "p")).met is False
     assert scale.rehearsal_row(small, report(1000, 1900, 2100), ("t", "p")).met is False
     assert scale.rehearsal_row(small, report(1000, 1900, 1500, False), ("t", "p")).met is False
+
+
+def test_a_bracketed_rehearsal_divides_by_the_mean_of_the_small_runs(
+        scale: ModuleType) -> None:
+    big = report(1080, 1900, 1500)
+    alone = scale.rehearsal_row(report(96), big, ("t", "p"))
+    assert alone.met is False and "= 11.2×" in alone.figure  # 1080 / 96
+    row = scale.rehearsal_row(report(96), big, ("t", "p"), again=report(104))
+    assert row.met is True  # 1080 / 100 = 10.8
+    assert "1080 vs 100 CPU-s (t 96 before, 104 after) = 10.8×" in row.figure
+    assert row.data["small_cpu_s"] == [96, 104]
+
+
+@pytest.mark.parametrize("option", ["--bracket", "--no-bracket"])
+def test_the_small_rehearsal_runs_again_after_the_large_one(
+        scale: ModuleType, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], option: str) -> None:
+    ran: list[str] = []
+    cpu = iter([96, 1080, 104])
+
+    def rehearse(name: str, workers: object, timeout: float) -> dict:
+        ran.append(name)
+        return report(next(cpu))
+    monkeypatch.setattr(scale, "rehearse", rehearse)
+    assert scale.main(["--rows", "rehearsal", option, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    row = result["rows"][0]
+    if option == "--bracket":
+        assert ran == ["tsukuba", "prefecture", "tsukuba"]
+        assert result["again"]["tsukuba"]["passed"] is True and row["met"] is True
+        assert "(tsukuba 96 before, 104 after) = 10.8×" in row["figure"]
+    else:
+        assert ran == ["tsukuba", "prefecture"] and result["again"] == {}
+        assert row["met"] is False and "= 11.2×" in row["figure"]
 
 
 def counted(folder: Path, name: str, outputs: list[object]) -> None:
