@@ -40,6 +40,31 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
+Round 15, 2026-12-07, the same machine (RS256 floor 2,900-2,954). Two changes: a launch
+worker keeps its private copy of each database as scratch (DATABASE_SCRATCH: the rollback
+journal in memory, nothing synced; a WAL wrote each launch's pages twice, into the log and at
+the checkpoint), and the rehearsal row brackets Tsukuba as the pipeline rows do (``again``;
+``--no-bracket`` skips it). The launch phase replayed on worlds captured from a rehearsal (2
+workers, every launch): prefecture 703.8 -> 680.3 CPU-s (system 38.2 -> 31.5); Tsukuba 72.6
+and 63.2 -> 70.2 and 68.2 (there the machine's noise is larger than the change).
+``--rows rehearsal --json`` on d0ac471, 17:40-18:04 UTC (RS256 2,900):
+
+  rehearsal    passed, 468,790 launches; 1,448 vs 136 CPU-s (tsukuba 138 before, 133    met
+               after) = 10.7x (wall 1,119 vs 104 s); main 1,922 MB, worker 237 MB
+
+  The prefecture's phases (wall s / CPU s / main MB): generate 9.4 / 9.4 / 760; baseline
+  343.8 / 344.3 / 1,417; rollover 9.6 / 9.6 / 1,185; preview 36.3 / 36.3 / 1,493; apply
+  323.0 / 321.6 / 1,922; verify 47.3 / 47.3 / 1,350; launches 348.1 / 678.8 / 1,377, worker
+  237. Tsukuba, CPU s before / after: baseline 33.0 / 30.5, apply 27.8 / 26.9, launches 67.0 /
+  66.4. The launch phase is 10.2x here (678.8 vs 66.7), 11.2x in round 14's last run.
+  Then ``--rows plan,first-night,nightly --json`` on the same code, 18:04-18:14 UTC (RS256
+  2,954; no pipeline code changed, and the bench's mocks are memory databases):
+
+  plan         6.5 vs 0.6 CPU-s (0.6 before, 0.6 after) = 10.8x; 793 MB                  NOT
+  first night  280.8 vs 27.1 CPU-s (25.8 before, 28.4 after) = 10.4x                     NOT
+  nightly      30.6 vs 3.3 CPU-s (3.1 before, 3.4 after) = 9.4x; 0 calls; own process    met
+               28.6 vs 3.1 CPU-s = 9.3x, 1,147 MB
+
 Round 14, 2026-12-07, the same machine (RS256 floor 2,970). bench/pipeline.py now brackets
 the small scale: Tsukuba runs again after the prefecture (``again``), and each ratio's small
 side is the mean of its two runs, shown in the figure. A short Tsukuba phase (0.5-20 s) took
