@@ -57,8 +57,14 @@ and 63.2 -> 70.2 and 68.2 (there the machine's noise is larger than the change).
   323.0 / 321.6 / 1,922; verify 47.3 / 47.3 / 1,350; launches 348.1 / 678.8 / 1,377, worker
   237. Tsukuba, CPU s before / after: baseline 33.0 / 30.5, apply 27.8 / 26.9, launches 67.0 /
   66.4. The launch phase is 10.2x here (678.8 vs 66.7), 11.2x in round 14's last run.
-  Then ``--rows plan,first-night,nightly --json`` on the same code, 18:04-18:14 UTC (RS256
-  2,954; no pipeline code changed, and the bench's mocks are memory databases):
+  A second ``--rows rehearsal --json`` on 08de1b8 (header text only since d0ac471),
+  18:26-18:52 UTC (RS256 3,078 at the end): passed, 468,790 launches; 1,444 vs 129 CPU-s
+  (tsukuba 137 before, 122 after) = 11.2x (wall 1,122 vs 100 s); main 1,929 MB, worker
+  237 MB: NOT met. The prefecture's side was the same as in the first run (1,444 against
+  1,448 CPU-s; launches 666.7); Tsukuba ran 11% faster after than before, the machine
+  speeding up in the run's last minutes. The row met once and missed once within the hour.
+  Between the two, ``--rows plan,first-night,nightly --json`` on the same code, 18:04-18:14
+  UTC (RS256 2,954; no pipeline code changed, and the bench's mocks are memory databases):
 
   plan         6.5 vs 0.6 CPU-s (0.6 before, 0.6 after) = 10.8x; 793 MB                  NOT
   first night  280.8 vs 27.1 CPU-s (25.8 before, 28.4 after) = 10.4x                     NOT
