@@ -117,20 +117,20 @@ class Database:
             conn.execute("PRAGMA journal_mode = MEMORY")
         if not self.memory:
             conn.execute("PRAGMA busy_timeout = 30000")
-            # WAL + NORMAL: a commit survives the process dying (kill -9 included) but is not
-            # fsynced one by one; a mock's state need not outlive a power cut, and a city's
-            # provisioning is tens of thousands of commits
-            conn.execute("PRAGMA synchronous = NORMAL")
             if self.exclusive:
                 # set before the first access: no shared-memory WAL index, and the lock is
                 # taken once and kept (a launch makes ~18 fcntl calls without it)
                 conn.execute("PRAGMA locking_mode = EXCLUSIVE")
             if self.scratch:
-                # a copy thrown away after use: a commit writes its pages once, into the file
-                # (a WAL writes them twice, the second time at a checkpoint), and is not
-                # synced; rollbacks still work (the journal is kept, in memory)
+                # a copy thrown away after use (see the module doc): the journal in memory,
+                # so a commit writes its pages once, into the file; never synced
                 conn.execute("PRAGMA journal_mode = MEMORY")
                 conn.execute("PRAGMA synchronous = OFF")
+            else:
+                # WAL + NORMAL: a commit survives the process dying (kill -9 included) but is
+                # not fsynced one by one; a mock's state need not outlive a power cut, and a
+                # city's provisioning is tens of thousands of commits
+                conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
 
