@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from harness.accounts.passwords import read_password_file, write_password_file
+from harness.core.gcpause import no_cyclic_gc
 from pipeline.example import special_needs_terms
 from pipeline.model import CHANGES
 from scenarios.vendors import Vendors
@@ -227,7 +228,8 @@ min_users = {o["guard_min_users"]}
                               seconds=time.perf_counter() - started)
         plan = getattr(result, "plan", None)
         raw = getattr(result, "decisions", None) or getattr(plan, "decisions", None) or ()
-        decisions = [Decision(d) for d in raw]
+        with no_cyclic_gc():  # a city's decisions at once (see Decision)
+            decisions = [Decision(d) for d in raw]
         return RunOutcome(
             exit_code=int(getattr(result, "exit_code", -1)), decisions=decisions,
             refused=bool(getattr(plan, "refused", False)),
