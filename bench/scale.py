@@ -40,6 +40,33 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
+Round 16, 2026-12-07, the same machine (RS256 floor 2,986-3,121). Two changes, found by
+cProfile and gc.callbacks of the prefecture rehearsal against Tsukuba's: the drill app and
+lgate count an upload's outcomes in one pass over its stage (each count was a pass of its own
+that probed the table's key at random places: the drill app's counts of the rollover took
+15.7x Tsukuba's time for 10x the rows), and the collector is paused around the bulk passes
+over a whole city outside the pipeline (the rehearsal's verify spent 7.2 of 38.9 CPU-s in 8
+full collections; c4th's seed and advance_year, the driver's Decision list). Through verify,
+base and branch side by side: prefecture 612.7 -> 586.8 CPU-s (verify 38.9 -> 29.4, apply
+258.9 -> 250.1), Tsukuba 60.5 and 62.1 -> 59.3 and 60.6. ``--rows rehearsal --json`` on
+5ea472e, 20:51-21:17 UTC (RS256 3,121):
+
+  rehearsal    passed, 468,790 launches; 1,319 vs 125 CPU-s (tsukuba 128 before, 122    met
+               after) = 10.5x (wall 1,013 vs 95 s); main 1,880 MB, worker 237 MB
+
+  The prefecture's phases (wall s / CPU s / main MB): generate 8.0 / 8.0 / 758; baseline
+  316.6 / 317.1 / 1,416; rollover 8.4 / 8.4 / 1,171; preview 35.3 / 35.3 / 1,470; apply
+  288.8 / 288.3 / 1,880; verify 33.6 / 33.6 / 1,342; launches 320.9 / 627.1 / 1,375, worker
+  237. Tsukuba, CPU s before / after: baseline 29.4 / 28.0, apply 26.5 / 24.6, verify 3.4 /
+  3.0, launches 64.5 / 61.3. Then ``--rows plan,first-night,nightly --json`` on the same code,
+  21:17-21:27 UTC (RS256 2,986):
+
+  plan         5.9 vs 0.5 CPU-s (0.5 before, 0.5 after) = 11.0x; 795 MB                  NOT
+  first night  247.2 vs 24.0 CPU-s (23.9 before, 24.1 after) = 10.3x (10.0x at the        NOT
+               machine's speed around the prefecture's phase)
+  nightly      24.7 vs 2.7 CPU-s (2.6 before, 2.8 after) = 9.1x; 0 calls; own process    met
+               25.4 vs 2.8 CPU-s = 8.9x, 1,145 MB
+
 Round 15, 2026-12-07, the same machine (RS256 floor 2,900-2,954). Two changes: a launch
 worker keeps its private copy of each database as scratch (DATABASE_SCRATCH: the rollback
 journal in memory, nothing synced; a WAL wrote each launch's pages twice, into the log and at
