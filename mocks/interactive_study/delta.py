@@ -189,15 +189,15 @@ def apply_table(db: sqlite3.Connection, name: str, rows: Iterable[Mapping[str, A
     db.execute(f'INSERT INTO main."{name}" ({collist}) SELECT {collist} FROM temp."{stage}" '
                f"WHERE status = 'active' AND true ON CONFLICT (\"sourcedId\") DO UPDATE SET "
                f'{updates} WHERE main."{name}"."data" <> excluded."data"')
-    leaving = counts["deleted"] + counts["unknown"]  # tobedeleted rows left in the stage
     if name == "users":
-        for child in ("enrollments", "roles"):
-            counts[f"cascaded_{child}"] = db.execute(
-                f'DELETE FROM main."{child}" WHERE "userSourcedId" IN (SELECT "sourcedId" '
-                f"FROM temp.\"{stage}\" WHERE status = 'tobedeleted')").rowcount if leaving else 0
-    if leaving:
-        db.execute(f'DELETE FROM main."{name}" WHERE "sourcedId" IN (SELECT "sourcedId" '
-                   f"FROM temp.\"{stage}\" WHERE status = 'tobedeleted')")
+        counts["cascaded_enrollments"] = counts["cascaded_roles"] = 0
+    if counts["deleted"] + counts["unknown"]:  # tobedeleted rows left in the stage
+        leaving = f'IN (SELECT "sourcedId" FROM temp."{stage}" WHERE status = \'tobedeleted\')'
+        if name == "users":
+            for child in ("enrollments", "roles"):
+                counts[f"cascaded_{child}"] = db.execute(
+                    f'DELETE FROM main."{child}" WHERE "userSourcedId" {leaving}').rowcount
+        db.execute(f'DELETE FROM main."{name}" WHERE "sourcedId" {leaving}')
     db.execute(f'DROP TABLE temp."{stage}"')
     return counts
 

@@ -276,7 +276,7 @@ def _apply_table(conn: sqlite3.Connection, ent: Entity, rows: Iterable[Row],
                      f"ON CONFLICT (sourced_id) DO UPDATE SET {keep}")
         conn.execute(f"DROP TABLE {tmp}")
         conn.execute(f"ALTER TABLE {tmp}_repeated RENAME TO in_{t}")
-    # the three counts in one pass: each probes the table's key at random places
+    # the three counts in one pass, not three: each pass probes the table's key at random places
     received, new, changed = conn.execute(
         f"SELECT count(*), COALESCE(SUM(s.sourced_id IS NULL), 0), "
         f"COALESCE(SUM(s.data <> i.data OR s.manual <> 0), 0) "
