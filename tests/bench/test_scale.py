@@ -28,6 +28,13 @@ def scale() -> ModuleType:
     return module
 
 
+@pytest.fixture(autouse=True)
+def small_cliff(scale: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache-cliff gauge on small tables (its real sizes take a second a run)."""
+    real = scale.hash_cliff
+    monkeypatch.setattr(scale, "hash_cliff", lambda: real(1_000, 4_000, 1))
+
+
 def fake(folder: Path, name: str, output: object | None, *, json_option: bool = True) -> None:
     """A bench script that prints ``output`` as one JSON line (after some chatter); without
     ``json_option`` it refuses ``--json`` as argparse does."""
@@ -78,6 +85,10 @@ def test_rows_are_judged_from_the_scripts_json_and_missing_parts_say_why(
     assert "row not measured: bench/generate_city.py" not in text  # the script names itself
     assert "row not measured: generate_city.py exited 2" in text
     assert result["rs256_floor_per_core"] > 0 and "RS256" in text
+    cliff = result["hash_cliff"]  # the machine's gauge beside the floor, in text and JSON
+    assert (cliff["small_keys"], cliff["large_keys"]) == (1_000, 4_000)
+    assert cliff["ratio"] == pytest.approx(cliff["large_ns"] / cliff["small_ns"], rel=0.01)
+    assert "cache cliff: dict lookup" in text and "at 4,000 keys" in text
 
 
 def test_a_figure_missing_from_the_json_names_the_keys_looked_for(
