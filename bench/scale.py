@@ -63,7 +63,7 @@ whole table in one run, as the issue asks: ``--repeat 3 --json`` on 49ca34b, 22:
   (steps timed in a driver of the bench's plan child, CPU s, Tsukuba / prefecture): the
   enrolment map 0.008 / 0.137 (17x) and its lookups 0.003 / 0.051 (17x), attach_passwords
   (the board's file is in its own order: every lookup at random) 0.038 / 0.508 (13x), the
-  duplicate checks 0.011 / 0.170 (15x); the rest 8.5-10.2x. Each is one lookup or insert per
+  duplicate checks 0.011 / 0.170 (15x); the rest 8.5-10.9x. Each is one lookup or insert per
   pupil that what the plan computes needs. The gauge now prints beside the floors.
 
 Round 16, 2026-12-07, the same machine (RS256 floor 2,986-3,121). Two changes, found by
