@@ -55,8 +55,8 @@ whole table in one run, as the issue asks: ``--repeat 3 --json`` on 49ca34b, 22:
   generate     24.3 vs 2.7 CPU-s = 9.1x (9.11-10.34x); 720 MB                             met
   launches     rehearsal 24.9%, bench/lti_launch.py 23.7% of the floor (target 23%)       met
 
-  Why three rows sit just over 10x with code whose instructions grow 9.95x (round 10's
-  cachegrind of the plan): a lookup in a table of 230,000 id keys costs 2.7-3.1x one in a
+  Why three rows sit just over 10x while their work grows 10x (the plan's instructions 9.95x
+  in round 10's cachegrind): a lookup in a table of 230,000 id keys costs 2.7-3.1x one in a
   table of 23,000 on this machine (bench/hash_cliff.py, new: 41-42 ns against 115-132 ns;
   2 MiB of L2 a core), so a job that spends 1.5% of its Tsukuba time in such lookups is
   10.3x at the prefecture's size while the rest of its work is 10.0x. By step, in the plan
