@@ -3,26 +3,17 @@ beside the RS256 floor); its figures are the machine's, so only their shape is t
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchkit import load_bench
 
 
 @pytest.fixture(scope="module")
 def cliff() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_hash_cliff",
-                                                  ROOT / "bench" / "hash_cliff.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_hash_cliff"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("hash_cliff")
 
 
 def test_the_gauge_gives_both_sizes_and_their_ratio(cliff: ModuleType) -> None:

@@ -5,12 +5,13 @@ makes."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+
+from tests.benchkit import load_bench
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,12 +53,7 @@ def test_the_cron_night_runs_in_its_own_process_on_the_first_nights_state() -> N
 
 
 def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_pipeline", ROOT / "bench" /
-                                                  "pipeline.py")
-    assert spec and spec.loader
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+    return load_bench("pipeline")
 
 
 def test_the_ratio_at_equal_speed_divides_out_the_machines_slowdown() -> None:
