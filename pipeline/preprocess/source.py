@@ -60,18 +60,15 @@ def read_work(bundle: Bundle, *, school_year: int, teachers: bool = False) -> Wo
                 role_of.pop(_text(r, "userSourcedId"), None)
             else:
                 role_of[_text(r, "userSourcedId")] = role
-    home, homes = _enrolments(bundle, work.classes)
-    for u in bundle.rows("users"):
+    users = bundle.rows("users")
+    enrolments = _enrolments(bundle, work.classes, [_text(u, "sourcedId") for u in users])
+    for u, enrolled in zip(users, enrolments, strict=True):
         values = _texts(u, USER_COLUMNS)
-        sid = values[0]
-        role = role_of.get(sid, "student")
+        role = role_of.get(values[0], "student")
         if role != "student" and not (teachers and role == "teacher"):
             if role == "teacher":
                 work.teachers_skipped += 1
             continue
-        one = home.get(sid)
-        enrolled: Sequence[tuple[str, str]] = (
-            () if one is None else homes.get(sid) or (one,))
         work.people.append(_person(values, role, enrolled))
     return work
 
@@ -114,21 +111,39 @@ def homeroom_classes(bundle: Bundle, school_year: int) -> dict[str, ClassDraft]:
     return classes
 
 
-def _enrolments(bundle: Bundle, classes: Mapping[str, ClassDraft]
-                ) -> tuple[dict[str, tuple[str, str]], dict[str, list[tuple[str, str]]]]:
-    """User sourcedId → (class sourcedId, 出席番号) of their first enrolment in one of
-    ``classes``; and, for the few users with several, user sourcedId → every one of them (a
-    list per user only where there is more than one: a city has hundreds of thousands)."""
-    first: dict[str, tuple[str, str]] = {}
-    several: dict[str, list[tuple[str, str]]] = {}
+def _enrolments(bundle: Bundle, classes: Mapping[str, ClassDraft], user_ids: Sequence[str]
+                ) -> list[Sequence[tuple[str, str]]]:
+    """Each user's enrolments in one of ``classes`` ((class sourcedId, 出席番号), in
+    enrollments.csv's order), for ``user_ids`` (users.csv's sourcedIds, in its order).
+
+    C4th lists each user's enrolments together, in users.csv's order, so the two files are
+    walked side by side with no map: at a prefecture's size a map of every pupil is the
+    plan's costliest kind of step (a lookup past the cache; bench/hash_cliff.py). Any other
+    order falls back to a map; both give the same answer when sourcedIds are unique, which
+    the checker makes sure of (OR401 quarantines the bundle).
+    """
+    pairs: list[tuple[str, tuple[str, str]]] = []
     for e in bundle.rows("enrollments"):
         cid = _text(e, "classSourcedId")
         if cid in classes:
-            uid, enrolment = _text(e, "userSourcedId"), (cid, _text(e, "metadata.jp.ShussekiNo"))
-            before = first.setdefault(uid, enrolment)
-            if before is not enrolment:
-                several.setdefault(uid, [before]).append(enrolment)
-    return first, several
+            pairs.append((_text(e, "userSourcedId"), (cid, _text(e, "metadata.jp.ShussekiNo"))))
+    out: list[Sequence[tuple[str, str]]] = []
+    at, end = 0, len(pairs)
+    for sid in user_ids:
+        if at < end and pairs[at][0] == sid:
+            stop = at + 1
+            while stop < end and pairs[stop][0] == sid:
+                stop += 1
+            out.append((pairs[at][1],) if stop == at + 1 else [p[1] for p in pairs[at:stop]])
+            at = stop
+        else:
+            out.append(())
+    if at == end:
+        return out
+    by_user: dict[str, list[tuple[str, str]]] = {}
+    for uid, enrolment in pairs:
+        by_user.setdefault(uid, []).append(enrolment)
+    return [by_user.get(sid, ()) for sid in user_ids]
 
 
 def _person(values: list[str], role: str, enrolled: Sequence[tuple[str, str]]

@@ -14,6 +14,7 @@ from harness.oneroster.model import Bundle
 from pipeline.plan import make_plan
 from pipeline.preprocess import preprocess
 from pipeline.preprocess.passwords import load_passwords
+from pipeline.preprocess.source import read_work, school_year_of
 from pipeline.reconcile import Outcome
 from tests.pipeline.rosterkit import GIMU, J_SCHOOL, P_SCHOOL, Env, umi_for, upn_for
 
@@ -191,3 +192,34 @@ def test_the_password_file_is_keyed_and_claimed_in_lower_case(tmp_path: Path) ->
     assert passwords.claims([]) == {}
     lower = load_passwords(write_password_file(tmp_path / "lower.csv", entries[1:2]))
     assert set(lower.entries) == {umi_for(2)}
+
+
+def test_enrolments_in_any_order_give_the_drafts_users_order_gives(tmp_path: Path) -> None:
+    """read_work walks enrollments.csv beside users.csv when C4th's order holds (no map of
+    every pupil) and falls back to a map otherwise: both must give the same drafts."""
+    env = Env(tmp_path)
+    env.kit.fill(6)
+    bundle = env.kit.bundle()
+    users = {u["userMasterIdentifier"]: u for u in bundle.rows("users")}
+    enrollments = bundle.rows("enrollments")
+    mine = next(e for e in enrollments if e["userSourcedId"] == users[umi_for(2)]["sourcedId"])
+    other = next(e for e in enrollments if e["userSourcedId"] == users[umi_for(5)]["sourcedId"])
+    # pupil 2 in a second homeroom, listed right after the first: still users.csv's order
+    enrollments.insert(enrollments.index(mine) + 1, {
+        **mine, "sourcedId": "extra", "classSourcedId": other["classSourcedId"],
+        "metadata.jp.ShussekiNo": "7"})
+    users[umi_for(2)]["metadata.jp.homeClass"] = other["classSourcedId"]
+    assert [e["userSourcedId"] for e in enrollments] == sorted(
+        (e["userSourcedId"] for e in enrollments),
+        key=[u["sourcedId"] for u in bundle.rows("users")].index)
+    year = school_year_of(bundle)
+    assert year is not None
+    walked = read_work(bundle, school_year=year)
+    placed = {p.umi: (p.class_id, p.attendance_number) for p in walked.people}
+    assert placed[umi_for(2)] == (other["classSourcedId"], 7)
+    for reorder in (lambda rows: rows[::-1], lambda rows: rows[1:] + rows[:1],
+                    lambda rows: [r for r in rows if r["sourcedId"] != "extra"][:3]
+                    + [r for r in rows if r["sourcedId"] == "extra"]
+                    + [r for r in rows if r["sourcedId"] != "extra"][3:]):
+        bundle.tables["enrollments"] = reorder(enrollments)
+        assert read_work(bundle, school_year=year).people == walked.people
