@@ -43,6 +43,24 @@ The JSON keys read from each script (each script's docstring documents its whole
   bench/generate_city.py    figures.<tree>.{tsukuba,prefecture}.{cpu_s, peak_rss_mb}
   bench/lti_launch.py       share_of_floor
 
+Round 18, 2026-12-08, another machine: AMD EPYC, 2 cores, 512 KiB of L2 a core, 32 MiB of L3,
+RS256 floor 1,173-1,325 (less than half round 17's). One change: read_work walks
+enrollments.csv beside users.csv in C4th's order, with no map of every pupil (a map only when
+the order differs). read_work alone, both versions in one process, alternating, best of 6:
+Tsukuba 0.169 -> 0.165 s, prefecture 2.22 -> 1.92 s (13.2x -> 11.7x). make_plan in a driver of
+the plan child, four processes a side, alternating trees: prefecture median 7.44 -> 6.87 s
+(best 6.69 -> 6.73), Tsukuba 0.79 -> 0.74 s (best 0.62 -> 0.65). ``--rows plan --repeat 3
+--json`` on each tree, one after the other, then ``--rows check``, 01:23-01:34 UTC:
+
+  plan, before 7.7 vs 0.9 CPU-s (0.6 before, 1.1 after) = 8.8x (7.06-12.47x); 798 MB    met
+  plan, after  7.2 vs 0.7 CPU-s = 10.6x (median of 3: 8.29-12.29x); 794 MB              NOT
+  check        2.53x the floor; 10x the data in 9.28x the time (7.72-12.43x); 148 MB     met
+
+  Neither verdict is the code's: on this machine the same code's ratio moved between 7.1x
+  and 12.5x from run to run (Tsukuba's plan took 0.6 CPU-s before the prefecture's and 1.1
+  after it, in one run), and the cache-cliff gauge read 1.9-3.9x (23,000 keys 55-79 ns,
+  230,000 keys 107-216 ns). The rows stand as round 17 measured them on a quieter machine.
+
 Round 17, 2026-12-07, the same machine (RS256 floor 2,965). No change to measured code; the
 whole table in one run, as the issue asks: ``--repeat 3 --json`` on 49ca34b, 22:46-23:42 UTC:
 
