@@ -14,13 +14,13 @@ that are equal to the keys but other objects (as an id read from one file is loo
 map built from another): the best of ``repeat`` passes, in ns per lookup. The collector is
 paused while it runs.
 
-Figures (2-core container, Python 3.11.7, 2 MiB L2 per core, 2026-12-07; this script, 2-5
-runs a size): 5,000 keys 35 ns; 23,000 keys 41-42 ns; 92,000 keys 79-85 ns; 230,000 keys
-115-132 ns; 460,000 keys 164-178 ns. At 230,000 keys a lookup costs 2.7-3.1x one at 23,000:
-a job that spends 1.5% of its Tsukuba time in such lookups is 10.3x at the prefecture's size
-when all its other work is 10.0x. On a 2-core AMD EPYC with 512 KiB of L2 a core (2026-12-08, 4-8
-runs a size): 5,000 keys 45-49 ns; 23,000 keys 55-79 ns; 230,000 keys 107-216 ns (1.9-3.9x): the
-same cliff, on a machine whose neighbours move it from run to run.
+Figures (2-core container, Python 3.11.7, 2 MiB L2 per core, 2026-12-07; this script, 2-5 runs
+a size): 5,000 keys 35 ns; 23,000 keys 41-42 ns; 92,000 keys 79-85 ns; 230,000 keys 115-132 ns;
+460,000 keys 164-178 ns. At 230,000 keys a lookup costs 2.7-3.1x one at 23,000: a job that
+spends 1.5% of its Tsukuba time in such lookups is 10.3x at the prefecture's size when all its
+other work is 10.0x. On a 2-core AMD EPYC with 512 KiB of L2 a core (2026-12-08, 4-8 runs a
+size): 5,000 keys 45-49 ns; 23,000 keys 55-79 ns; 230,000 keys 107-216 ns (1.9-3.9x): the same
+cliff, on a machine whose neighbours move it from run to run.
 """
 
 from __future__ import annotations

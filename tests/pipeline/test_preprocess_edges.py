@@ -217,9 +217,8 @@ def test_enrolments_in_any_order_give_the_drafts_users_order_gives(tmp_path: Pat
     walked = read_work(bundle, school_year=year)
     placed = {p.umi: (p.class_id, p.attendance_number) for p in walked.people}
     assert placed[umi_for(2)] == (other["classSourcedId"], 7)
+    extra = enrollments.index(mine) + 1  # pupil 2's second enrolment, moved to the end below
     for reorder in (lambda rows: rows[::-1], lambda rows: rows[1:] + rows[:1],
-                    lambda rows: [r for r in rows if r["sourcedId"] != "extra"][:3]
-                    + [r for r in rows if r["sourcedId"] == "extra"]
-                    + [r for r in rows if r["sourcedId"] != "extra"][3:]):
+                    lambda rows: rows[:extra] + rows[extra + 1:] + [rows[extra]]):
         bundle.tables["enrollments"] = reorder(enrollments)
         assert read_work(bundle, school_year=year).people == walked.people
